@@ -1,0 +1,28 @@
+"""The xDSL context with every dialect an nncc module may contain."""
+
+from __future__ import annotations
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import Builtin
+from xdsl.dialects.func import Func
+
+
+def nncc_dialect_factories() -> dict:
+    """Lazy dialect factories by name (used by the context, nncc-opt and the xDSL universe)."""
+
+    def _nn():
+        from nncc.dialects.nn import NN
+
+        return NN
+
+    return {"nn": _nn}
+
+
+def make_context() -> Context:
+    """A fresh context with builtin, func and all nncc dialects loaded lazily."""
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(Func)
+    for name, factory in nncc_dialect_factories().items():
+        ctx.register_dialect(name, factory)
+    return ctx

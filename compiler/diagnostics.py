@@ -1,0 +1,35 @@
+"""User-facing errors: one exception that carries every problem found at once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class NnccError(Exception):
+    """A problem with the user's input (model, options, files), never a compiler bug.
+
+    ``problems`` holds one line per problem; the CLI prints each on its own line and
+    exits with status 1, without a traceback.
+    """
+
+    def __init__(self, problems: str | Iterable[str]):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        if not self.problems:
+            self.problems = ["unknown error"]
+        super().__init__("\n".join(self.problems))
+
+
+class ProblemList:
+    """Collects problems during a phase and raises them together."""
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def add(self, message: str) -> None:
+        """Record one problem (one line)."""
+        self.problems.append(message)
+
+    def raise_if_any(self) -> None:
+        """Raise an NnccError with every recorded problem, if there is one."""
+        if self.problems:
+            raise NnccError(self.problems)

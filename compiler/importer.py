@@ -1,0 +1,376 @@
+"""ONNX -> `nn` dialect importer.
+
+Order of work, so that bad input fails fast and completely:
+
+1. decode the file safely (``onnx_load``), check the opset range;
+2. list *every* node whose operator nncc cannot import (name and op type) and stop;
+3. run the ONNX checker and shape inference;
+4. resolve input shapes (a symbolic leading dimension is the batch, fixed to 1);
+5. walk the nodes in topological order: nodes whose inputs are all compile-time
+   constants (shape sub-graphs, weight transposes, ...) are evaluated with numpy and
+   never reach the IR; every other node is built by its importer function in
+   ``onnx_ops.IMPORTERS`` (one function per ONNX op).
+
+ONNX node names become the IR ops' locations (``loc("name")``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    ModuleOp,
+    NameLoc,
+    NoneAttr,
+    StringAttr,
+    TensorType,
+    f32,
+)
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import VerifyException
+
+from nncc.compiler import onnx_fold, onnx_ops
+from nncc.compiler.diagnostics import NnccError, ProblemList
+from nncc.compiler.onnx_load import DEFAULT_DOMAINS, check_and_infer, load_model
+from nncc.dialects.dense import to_dense
+from nncc.dialects.nn import ConstantOp
+
+NAME_ATTR = "nncc.name"
+"""Argument/result attribute that keeps the ONNX graph input/output name."""
+
+_FLOAT_INPUTS = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.DOUBLE}
+
+
+class ImportProblem(Exception):
+    """Raised by an importer function for a node it cannot translate."""
+
+
+def ssa_name_hint(name: str) -> str | None:
+    """An SSA name hint derived from an ONNX tensor name, or None if nothing usable remains."""
+    hint = re.sub(r"[^A-Za-z0-9_]", "_", name).strip("_")
+    if not hint:
+        return None
+    if hint[0].isdigit():
+        hint = "v" + hint
+    return hint
+
+
+@dataclass
+class NodeContext:
+    """What an importer function sees of one ONNX node."""
+
+    node: onnx.NodeProto
+    label: str
+    opset: int
+    builder: "_GraphBuilder"
+    attrs: dict = field(default_factory=dict)
+
+    # -- inputs -------------------------------------------------------------------
+    def has_input(self, i: int) -> bool:
+        """True if input ``i`` exists and is not the empty name of an omitted optional."""
+        return i < len(self.node.input) and self.node.input[i] != ""
+
+    def const(self, i: int) -> np.ndarray | None:
+        """Compile-time value of input ``i``, or None if it is computed at run time."""
+        if not self.has_input(i):
+            return None
+        return self.builder.consts.get(self.node.input[i])
+
+    def require_const(self, i: int, what: str) -> np.ndarray:
+        """Compile-time value of input ``i``; a problem if it is computed at run time."""
+        value = self.const(i)
+        if value is None:
+            self.fail(f"{what} (input {i}) must be a compile-time constant")
+        return value
+
+    def value(self, i: int) -> SSAValue:
+        """IR value of input ``i`` (constants are materialized as `nn.constant`)."""
+        return self.builder.value(self.node.input[i])
+
+    def shape(self, i: int) -> tuple[int, ...]:
+        """Static shape of input ``i`` (constant or run-time)."""
+        name = self.node.input[i]
+        if name in self.builder.consts:
+            return tuple(self.builder.consts[name].shape)
+        return tuple(self.builder.value(name).type.get_shape())
+
+    def is_runtime(self, i: int) -> bool:
+        """True if input ``i`` is a run-time tensor (depends on a graph input)."""
+        return self.has_input(i) and self.node.input[i] not in self.builder.consts
+
+    # -- attributes ---------------------------------------------------------------
+    def attr(self, name: str, default=None):
+        """Attribute value (ints, floats, strings decoded, tensors as numpy)."""
+        return self.attrs.get(name, default)
+
+    # -- building -----------------------------------------------------------------
+    def emit(self, op: Operation) -> Operation:
+        """Append ``op`` to the function, located at this node."""
+        op.location = NameLoc(StringAttr(self.label), NoneAttr())
+        self.builder.block.add_op(op)
+        return op
+
+    def constant(self, array: np.ndarray) -> SSAValue:
+        """A new f32 `nn.constant` located at this node."""
+        return self.emit(ConstantOp(to_dense(np.asarray(array, np.float32)))).output
+
+    def fail(self, message: str):
+        """Abort this node with a problem message."""
+        raise ImportProblem(message)
+
+
+def _attributes(node: onnx.NodeProto) -> dict:
+    out = {}
+    for a in node.attribute:
+        value = onnx.helper.get_attribute_value(a)
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        elif isinstance(value, onnx.TensorProto):
+            value = numpy_helper.to_array(value)
+        elif isinstance(value, list) and value and isinstance(value[0], bytes):
+            value = [v.decode("utf-8", "replace") for v in value]
+        out[a.name] = value
+    return out
+
+
+class _GraphBuilder:
+    def __init__(self, block: Block):
+        self.block = block
+        self.consts: dict[str, np.ndarray] = {}
+        self.values: dict[str, SSAValue] = {}
+        self.materialized: dict[str, SSAValue] = {}
+
+    def value(self, name: str) -> SSAValue:
+        if name in self.values:
+            return self.values[name]
+        if name in self.materialized:
+            return self.materialized[name]
+        if name in self.consts:
+            arr = np.asarray(self.consts[name])
+            if arr.dtype.kind not in "fiub":
+                raise ImportProblem(f"constant '{name}' of type {arr.dtype} cannot be used as a tensor")
+            const = ConstantOp(to_dense(arr.astype(np.float32)))
+            const.location = NameLoc(StringAttr(name), NoneAttr())
+            if (hint := ssa_name_hint(name)) is not None:
+                const.output.name_hint = hint
+            self.block.add_op(const)
+            self.materialized[name] = const.output
+            return const.output
+        raise KeyError(name)
+
+
+def _node_label(node: onnx.NodeProto, index: int) -> str:
+    return node.name if node.name else f"{node.op_type}_{index}"
+
+
+def _describe(node: onnx.NodeProto, index: int) -> str:
+    return f"node '{_node_label(node, index)}' ({node.op_type})"
+
+
+def _topological(graph: onnx.GraphProto) -> list[int]:
+    produced_by = {}
+    for i, node in enumerate(graph.node):
+        for out in node.output:
+            if out:
+                produced_by[out] = i
+    order, state = [], {}
+    for start in range(len(graph.node)):
+        stack = [(start, False)]
+        while stack:
+            i, done = stack.pop()
+            if done:
+                state[i] = 2
+                order.append(i)
+                continue
+            if state.get(i):
+                if state[i] == 1:
+                    continue
+                continue
+            state[i] = 1
+            stack.append((i, True))
+            for inp in graph.node[i].input:
+                j = produced_by.get(inp)
+                if j is not None and not state.get(j):
+                    stack.append((j, False))
+    return order
+
+
+def find_unsupported(graph: onnx.GraphProto, initializers: set[str]) -> list[str]:
+    """Every node nncc cannot import, described as "node 'name' (OpType): reason"."""
+    problems = []
+    constant = set(initializers)
+    for i in _topological(graph):
+        node = graph.node[i]
+        all_const = all((not x) or x in constant for x in node.input)
+        foldable = node.op_type in onnx_fold.FOLDERS and (all_const or node.op_type in onnx_fold.SHAPE_ONLY)
+        if node.domain not in DEFAULT_DOMAINS:
+            problems.append(f"{_describe(node, i)}: unsupported operator domain '{node.domain}'")
+        elif foldable:
+            constant.update(x for x in node.output if x)
+        elif node.op_type not in onnx_ops.IMPORTERS:
+            if node.op_type in onnx_fold.FOLDERS:
+                problems.append(
+                    f"{_describe(node, i)}: supported only on compile-time constants "
+                    "(shape computations), but an input is computed at run time"
+                )
+            else:
+                problems.append(f"{_describe(node, i)}: unsupported operator")
+    return problems
+
+
+def _parse_input_shapes(graph: onnx.GraphProto, initializers: set[str], overrides: Mapping[str, Sequence[int]]):
+    problems = ProblemList()
+    inputs = [v for v in graph.input if v.name not in initializers]
+    names = {v.name for v in inputs}
+    for name in overrides:
+        if name not in names:
+            problems.add(f"--input-shape names '{name}', which is not a graph input (inputs: {sorted(names)})")
+    shapes = {}
+    for v in inputs:
+        t = v.type.tensor_type
+        if not v.type.HasField("tensor_type"):
+            problems.add(f"graph input '{v.name}' is not a tensor")
+            continue
+        if t.elem_type not in _FLOAT_INPUTS:
+            problems.add(
+                f"graph input '{v.name}' has element type "
+                f"{onnx.TensorProto.DataType.Name(t.elem_type)}; only float inputs are supported"
+            )
+            continue
+        if v.name in overrides:
+            shape = tuple(int(d) for d in overrides[v.name])
+            shapes[v.name] = shape
+            continue
+        if not t.HasField("shape"):
+            problems.add(f"graph input '{v.name}' has no shape; give one with --input-shape")
+            continue
+        dims = []
+        for axis, d in enumerate(t.shape.dim):
+            if d.HasField("dim_value") and d.dim_value > 0:
+                dims.append(d.dim_value)
+            elif axis == 0:
+                dims.append(1)  # symbolic leading dimension: the batch
+            else:
+                label = d.dim_param or "?"
+                problems.add(
+                    f"graph input '{v.name}' has dynamic dimension '{label}' at axis {axis}; "
+                    f"only the leading (batch) axis may be dynamic; fix it with --input-shape"
+                )
+        shapes[v.name] = tuple(dims)
+    for name, shape in shapes.items():
+        if len(shape) < 2:
+            problems.add(
+                f"graph input '{name}' has shape {list(shape)}; a leading batch axis plus at least "
+                "one feature axis is required"
+            )
+        elif shape[0] != 1:
+            problems.add(
+                f"graph input '{name}' has batch dimension {shape[0]}; the IR is built for batch 1 "
+                "(the interpreter runs any batch size)"
+            )
+    problems.raise_if_any()
+    return [(v.name, shapes[v.name]) for v in inputs]
+
+
+def import_onnx(
+    source: str | os.PathLike | bytes | onnx.ModelProto,
+    *,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> ModuleOp:
+    """Import an ONNX model into an `nn`-dialect module with one `func.func @main`.
+
+    ``input_shapes`` fixes graph-input shapes (batch axis included, as 1) where the
+    model leaves non-batch dimensions symbolic. Raises NnccError listing every
+    problem found.
+    """
+    model, opset = load_model(source)
+    graph = model.graph
+    initializers = {t.name for t in graph.initializer}
+    unsupported = find_unsupported(graph, initializers)
+    if unsupported:
+        raise NnccError(unsupported)
+    model = check_and_infer(model)
+    graph = model.graph
+    inputs = _parse_input_shapes(graph, initializers, input_shapes or {})
+
+    arg_types = [TensorType(f32, shape) for _, shape in inputs]
+    block = Block(arg_types=arg_types)
+    builder = _GraphBuilder(block)
+    for (name, _), arg in zip(inputs, block.args):
+        builder.values[name] = arg
+        if (hint := ssa_name_hint(name)) is not None:
+            arg.name_hint = hint
+    for init in graph.initializer:
+        builder.consts[init.name] = numpy_helper.to_array(init)
+
+    problems = ProblemList()
+    failed: set[str] = set()
+    for i in _topological(graph):
+        node = graph.node[i]
+        if any(x in failed for x in node.input if x):
+            failed.update(x for x in node.output if x)
+            continue
+        ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
+        try:
+            folded = onnx_fold.try_fold(ctx)
+            if folded is not None:
+                for name, value in zip(node.output, folded):
+                    if name:
+                        builder.consts[name] = value
+                continue
+            results = onnx_ops.IMPORTERS[node.op_type](ctx)
+        except ImportProblem as err:
+            problems.add(f"{_describe(node, i)}: {err}")
+            failed.update(x for x in node.output if x)
+            continue
+        except onnx_fold.FoldError as err:
+            problems.add(f"{_describe(node, i)}: {err}")
+            failed.update(x for x in node.output if x)
+            continue
+        for name, value in zip(node.output, results):
+            if name and value is not None:
+                builder.values[name] = value
+                owner = value.owner
+                if isinstance(owner, Operation) and (hint := ssa_name_hint(name)) is not None:
+                    value.name_hint = hint
+    problems.raise_if_any()
+
+    outputs, out_names = [], []
+    for out in graph.output:
+        if out.name in builder.values:
+            outputs.append(builder.values[out.name])
+            out_names.append(out.name)
+        elif out.name in builder.consts:
+            problems.add(f"graph output '{out.name}' is a constant; it does not depend on any input")
+        else:
+            problems.add(f"graph output '{out.name}' is not produced by any node")
+    problems.raise_if_any()
+    for v, out in zip(outputs, out_names):
+        if v.type.get_shape()[0] != 1:
+            problems.add(f"graph output '{out}' has shape {list(v.type.get_shape())}; its batch axis was lost")
+    problems.raise_if_any()
+
+    block.add_op(func.ReturnOp(*outputs))
+    function = func.FuncOp(
+        "main",
+        (arg_types, [v.type for v in outputs]),
+        Region(block),
+        arg_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr(n)}) for n, _ in inputs]),
+        res_attrs=ArrayAttr([DictionaryAttr({NAME_ATTR: StringAttr(n)}) for n in out_names]),
+    )
+    module = ModuleOp([function])
+    try:
+        module.verify()
+    except VerifyException as err:
+        message = str(err).strip().splitlines()
+        raise NnccError(f"internal error: imported IR does not verify: {message[0] if message else err}") from None
+    return module

@@ -1,0 +1,129 @@
+"""Safe loading of ONNX files: decode, external data confined to the model's folder,
+opset range, structural checks and shape inference.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import onnx
+from onnx import external_data_helper
+
+from nncc.compiler.diagnostics import NnccError
+
+MIN_OPSET = 11
+MAX_OPSET = 21
+DEFAULT_DOMAINS = ("", "ai.onnx")
+
+
+def _all_tensors(graph: onnx.GraphProto):
+    yield from graph.initializer
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.HasField("t"):
+                yield attr.t
+            yield from attr.tensors
+            if attr.HasField("g"):
+                yield from _all_tensors(attr.g)
+            for g in attr.graphs:
+                yield from _all_tensors(g)
+
+
+def _check_external_data(model: onnx.ModelProto, base_dir: Path | None) -> bool:
+    """Refuse external-data locations that leave the model's folder; True if any exist."""
+    problems = []
+    found = False
+    root = base_dir.resolve() if base_dir is not None else None
+    for tensor in _all_tensors(model.graph):
+        if tensor.data_location != onnx.TensorProto.EXTERNAL:
+            continue
+        found = True
+        info = {e.key: e.value for e in tensor.external_data}
+        location = info.get("location", "")
+        if root is None:
+            problems.append(
+                f"tensor '{tensor.name}': external data '{location}' cannot be loaded from an "
+                "in-memory model; load it from its file"
+            )
+            continue
+        if not location or os.path.isabs(location) or location.startswith(("\\", "/")):
+            problems.append(
+                f"tensor '{tensor.name}': external data location '{location}' must be a "
+                "relative path inside the model's folder"
+            )
+            continue
+        target = (root / location).resolve()
+        if target != root and root not in target.parents:
+            problems.append(
+                f"tensor '{tensor.name}': external data location '{location}' points outside "
+                "the model's folder; refusing to read it"
+            )
+        elif not target.is_file():
+            problems.append(f"tensor '{tensor.name}': external data file '{location}' does not exist")
+    if problems:
+        raise NnccError(problems)
+    return found
+
+
+def _check_opsets(model: onnx.ModelProto) -> int:
+    version = None
+    for entry in model.opset_import:
+        if entry.domain in DEFAULT_DOMAINS:
+            version = entry.version
+    if version is None:
+        raise NnccError("model imports no default ONNX opset")
+    if not MIN_OPSET <= version <= MAX_OPSET:
+        raise NnccError(f"opset {version} is not supported (supported: {MIN_OPSET} to {MAX_OPSET})")
+    return version
+
+
+def load_model(source: str | os.PathLike | bytes | onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
+    """Decode ``source`` without touching external data; return (model, default opset).
+
+    Raises NnccError for unreadable, empty, truncated or non-ONNX input, and for
+    external data that would be read from outside the model's folder.
+    """
+    base_dir: Path | None = None
+    if isinstance(source, onnx.ModelProto):
+        model = source
+    else:
+        if isinstance(source, (bytes, bytearray)):
+            data, label = bytes(source), "<bytes>"
+        else:
+            path = Path(source)
+            label = str(path)
+            if not path.is_file():
+                raise NnccError(f"{label}: no such file")
+            try:
+                data = path.read_bytes()
+            except OSError as err:
+                raise NnccError(f"{label}: cannot read: {err.strerror}") from None
+            base_dir = path.parent
+        if not data:
+            raise NnccError(f"{label}: file is empty, not an ONNX model")
+        model = onnx.ModelProto()
+        try:
+            model.ParseFromString(data)
+        except Exception as err:  # protobuf raises DecodeError or RuntimeWarning-like errors
+            raise NnccError(f"{label}: not a valid ONNX model (cannot decode protobuf: {err})") from None
+        if not model.HasField("graph") or not model.opset_import:
+            raise NnccError(f"{label}: not a valid ONNX model (no graph or opset; truncated or not ONNX)")
+    opset = _check_opsets(model)
+    if _check_external_data(model, base_dir):
+        external_data_helper.load_external_data_for_model(model, str(base_dir))
+    return model, opset
+
+
+def check_and_infer(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Run the ONNX checker and strict shape inference; report failures as NnccError."""
+    try:
+        onnx.checker.check_model(model)
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise NnccError(f"model fails the ONNX checker: {first}") from None
+    try:
+        return onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+    except Exception as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise NnccError(f"ONNX shape inference failed: {first}") from None

@@ -1,0 +1,458 @@
+"""One importer function per ONNX operator: ``fn(ctx: NodeContext) -> [SSAValue, ...]``.
+
+Adding an operator is adding one function and one entry in ``IMPORTERS``. Functions
+read attributes with opset-dependent defaults, fold compile-time parameters into op
+properties, and raise ``ctx.fail(...)`` for anything the `nn` dialect cannot express.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from xdsl.ir import SSAValue
+
+from nncc.dialects.nn import (
+    AddOp,
+    AvgPoolOp,
+    BatchNormOp,
+    ClipOp,
+    ConcatOp,
+    ConvOp,
+    DenseOp,
+    DivOp,
+    FlattenOp,
+    GlobalAvgPoolOp,
+    GlobalMaxPoolOp,
+    HardSigmoidOp,
+    LeakyReluOp,
+    MatMulOp,
+    MaxPoolOp,
+    MulOp,
+    PadMode,
+    PadModeAttr,
+    PadOp,
+    ReluOp,
+    ReshapeOp,
+    SigmoidOp,
+    SoftmaxOp,
+    SubOp,
+    TanhOp,
+    TransposeOp,
+)
+from nncc.dialects.nn import shapes
+
+
+def _shape_rule(ctx, fn, *args):
+    try:
+        return fn(*args)
+    except ValueError as err:
+        ctx.fail(str(err))
+
+
+def _reshape(ctx, value: SSAValue, shape) -> SSAValue:
+    shape = tuple(int(d) for d in shape)
+    if tuple(value.type.get_shape()) == shape:
+        return value
+    if not shape or shape[0] != value.type.get_shape()[0]:
+        ctx.fail(f"reshape from {list(value.type.get_shape())} to {list(shape)} changes the batch axis")
+    return ctx.emit(ReshapeOp(value, shape)).output
+
+
+# ---------------------------------------------------------------------------------------
+# dense and convolution
+
+
+def import_gemm(ctx):
+    """Gemm: alpha * A' @ B' + beta * C with constant B (and C) becomes nn.dense."""
+    if not ctx.is_runtime(0):
+        ctx.fail("operand A must be computed at run time")
+    if ctx.attr("transA", 0):
+        ctx.fail("transA=1 would transpose the batch axis")
+    b = ctx.require_const(1, "weight B")
+    if b.ndim != 2:
+        ctx.fail(f"weight B must be 2-D, got shape {list(b.shape)}")
+    weight = (b if ctx.attr("transB", 0) else b.T) * np.float32(ctx.attr("alpha", 1.0))
+    x = ctx.value(0)
+    if len(x.type.get_shape()) != 2:
+        ctx.fail(f"operand A must be 2-D, got shape {list(x.type.get_shape())}")
+    if x.type.get_shape()[1] != weight.shape[1]:
+        ctx.fail(f"A {list(x.type.get_shape())} does not match B {list(b.shape)}")
+    bias = None
+    if ctx.has_input(2):
+        c = ctx.require_const(2, "bias C") * np.float32(ctx.attr("beta", 1.0))
+        m = weight.shape[0]
+        if c.size == 1:
+            c = np.full((m,), c.reshape(-1)[0], np.float32)
+        elif c.shape in ((m,), (1, m)):
+            c = c.reshape(m)
+        else:
+            ctx.fail(f"bias C of shape {list(c.shape)} must broadcast per output feature ({m})")
+        bias = ctx.constant(c)
+    return [ctx.emit(DenseOp(x, ctx.constant(weight), bias)).output]
+
+
+def import_matmul(ctx):
+    """MatMul: nn.dense when B is a constant matrix, nn.matmul otherwise."""
+    if not ctx.is_runtime(0):
+        ctx.fail("the left operand must be computed at run time")
+    x = ctx.value(0)
+    b = ctx.const(1)
+    if b is not None and b.ndim == 2 and len(x.type.get_shape()) >= 2:
+        if x.type.get_shape()[-1] != b.shape[0]:
+            ctx.fail(f"A {list(x.type.get_shape())} does not match B {list(b.shape)}")
+        return [ctx.emit(DenseOp(x, ctx.constant(b.T))).output]
+    shape = _shape_rule(ctx, shapes.matmul_shape, ctx.shape(0), ctx.shape(1))
+    if len(shape) != len(ctx.shape(0)):
+        ctx.fail(f"matmul of {list(ctx.shape(0))} and {list(ctx.shape(1))} changes the batch axis")
+    return [ctx.emit(MatMulOp(x, ctx.value(1))).output]
+
+
+def _explicit_pads(ctx, in_spatial, kernel, strides, dilations) -> list[int]:
+    rank = len(in_spatial)
+    auto_pad = ctx.attr("auto_pad", "NOTSET")
+    if auto_pad in ("NOTSET", ""):
+        pads = ctx.attr("pads", [0] * (2 * rank))
+        if len(pads) != 2 * rank:
+            ctx.fail(f"pads {list(pads)} need {2 * rank} values")
+        return [int(p) for p in pads]
+    if auto_pad == "VALID":
+        return [0] * (2 * rank)
+    if auto_pad not in ("SAME_UPPER", "SAME_LOWER"):
+        ctx.fail(f"auto_pad '{auto_pad}' is not supported")
+    begins, ends = [], []
+    for size, k, s, d in zip(in_spatial, kernel, strides, dilations):
+        out = -(-size // s)
+        total = max(0, (out - 1) * s + (k - 1) * d + 1 - size)
+        small, large = total // 2, total - total // 2
+        begins.append(small if auto_pad == "SAME_UPPER" else large)
+        ends.append(large if auto_pad == "SAME_UPPER" else small)
+    return begins + ends
+
+
+def import_conv(ctx):
+    """Conv 1-D/2-D with strides, pads/auto_pad, dilations and groups."""
+    if not ctx.is_runtime(0):
+        ctx.fail("the input must be computed at run time")
+    w = ctx.require_const(1, "weight W")
+    x = ctx.value(0)
+    xs = tuple(x.type.get_shape())
+    rank = len(xs) - 2
+    if rank not in (1, 2):
+        ctx.fail(f"only 1-D and 2-D convolutions are supported, input has shape {list(xs)}")
+    kernel = ctx.attr("kernel_shape", list(w.shape[2:]))
+    if list(kernel) != list(w.shape[2:]):
+        ctx.fail(f"kernel_shape {list(kernel)} does not match weight shape {list(w.shape)}")
+    strides = ctx.attr("strides", [1] * rank)
+    dilations = ctx.attr("dilations", [1] * rank)
+    pads = _explicit_pads(ctx, xs[2:], kernel, strides, dilations)
+    group = int(ctx.attr("group", 1))
+    _shape_rule(ctx, shapes.conv_shape, xs, w.shape, strides, pads, dilations, group)
+    bias = ctx.constant(ctx.require_const(2, "bias B")) if ctx.has_input(2) else None
+    return [ctx.emit(ConvOp(x, ctx.constant(w), bias, strides, pads, dilations, group)).output]
+
+
+def import_batchnorm(ctx):
+    """BatchNormalization in inference mode (one output)."""
+    if ctx.attr("training_mode", 0):
+        ctx.fail("training_mode=1 is not supported (export the model in eval mode)")
+    if len([o for o in ctx.node.output if o]) > 1:
+        ctx.fail("running mean/var outputs are training-only and not supported")
+    channels = ctx.shape(0)[1]
+    params = []
+    for i, label in ((1, "scale"), (2, "B"), (3, "input_mean"), (4, "input_var")):
+        value = ctx.require_const(i, label).reshape(-1)
+        if value.shape != (channels,):
+            ctx.fail(f"{label} has {value.size} values for {channels} channels")
+        params.append(ctx.constant(value))
+    return [ctx.emit(BatchNormOp(ctx.value(0), *params, float(ctx.attr("epsilon", 1e-5)))).output]
+
+
+# ---------------------------------------------------------------------------------------
+# activations
+
+
+def import_relu(ctx):
+    """Relu."""
+    return [ctx.emit(ReluOp(ctx.value(0))).output]
+
+
+def import_leaky_relu(ctx):
+    """LeakyRelu (alpha default 0.01)."""
+    return [ctx.emit(LeakyReluOp(ctx.value(0), ctx.attr("alpha", 0.01))).output]
+
+
+def import_sigmoid(ctx):
+    """Sigmoid."""
+    return [ctx.emit(SigmoidOp(ctx.value(0))).output]
+
+
+def import_hard_sigmoid(ctx):
+    """HardSigmoid (alpha 0.2, beta 0.5 by default)."""
+    return [ctx.emit(HardSigmoidOp(ctx.value(0), ctx.attr("alpha", 0.2), ctx.attr("beta", 0.5))).output]
+
+
+def import_tanh(ctx):
+    """Tanh."""
+    return [ctx.emit(TanhOp(ctx.value(0))).output]
+
+
+def import_clip(ctx):
+    """Clip with constant min/max inputs (opset >= 11)."""
+    bounds = []
+    for i, label in ((1, "min"), (2, "max")):
+        if ctx.has_input(i):
+            value = ctx.require_const(i, label)
+            if value.size != 1:
+                ctx.fail(f"{label} must be a scalar, got shape {list(value.shape)}")
+            bounds.append(float(value.reshape(-1)[0]))
+        else:
+            bounds.append(None)
+    lo, hi = bounds
+    if lo is not None and hi is not None and lo > hi:
+        ctx.fail(f"min {lo} is greater than max {hi}")
+    return [ctx.emit(ClipOp(ctx.value(0), lo, hi)).output]
+
+
+def import_softmax(ctx):
+    """Softmax; opset < 13 semantics (flatten to 2-D at axis) become reshapes."""
+    x = ctx.value(0)
+    xs = tuple(x.type.get_shape())
+    rank = len(xs)
+    axis = _shape_rule(ctx, shapes.normalize_axis, ctx.attr("axis", -1 if ctx.opset >= 13 else 1), rank)
+    if axis == 0:
+        ctx.fail("softmax over the batch axis is not supported")
+    if ctx.opset >= 13 or axis == rank - 1:
+        return [ctx.emit(SoftmaxOp(x, axis)).output]
+    flat = _reshape(ctx, x, shapes.flatten_shape(xs, axis))
+    soft = ctx.emit(SoftmaxOp(flat, 1)).output
+    return [_reshape(ctx, soft, xs)]
+
+
+# ---------------------------------------------------------------------------------------
+# element-wise arithmetic
+
+
+def _binary(op_class):
+    def importer(ctx):
+        if not (ctx.is_runtime(0) or ctx.is_runtime(1)):
+            ctx.fail("both operands are constants")  # folded before reaching here
+        out = _shape_rule(ctx, shapes.broadcast, ctx.shape(0), ctx.shape(1))
+        runtime_ranks = [len(ctx.shape(i)) for i in (0, 1) if ctx.is_runtime(i)]
+        if len(out) != max(runtime_ranks) or out[0] != 1:
+            ctx.fail(
+                f"broadcasting {list(ctx.shape(0))} with {list(ctx.shape(1))} changes the batch axis"
+            )
+        return [ctx.emit(op_class(ctx.value(0), ctx.value(1))).output]
+
+    importer.__doc__ = f"{op_class.name} with numpy broadcasting."
+    return importer
+
+
+# ---------------------------------------------------------------------------------------
+# pooling
+
+
+def _pool_common(ctx, with_dilations: bool):
+    x = ctx.value(0)
+    xs = tuple(x.type.get_shape())
+    rank = len(xs) - 2
+    if rank not in (1, 2):
+        ctx.fail(f"only 1-D and 2-D pooling is supported, input has shape {list(xs)}")
+    kernel = ctx.attr("kernel_shape")
+    if kernel is None or len(kernel) != rank:
+        ctx.fail(f"kernel_shape {kernel} needs {rank} values")
+    strides = ctx.attr("strides", [1] * rank)
+    dilations = ctx.attr("dilations", [1] * rank)
+    if not with_dilations and any(d != 1 for d in dilations):
+        ctx.fail(f"dilations {list(dilations)} are not supported for this pooling")
+    pads = _explicit_pads(ctx, xs[2:], kernel, strides, dilations)
+    ceil_mode = bool(ctx.attr("ceil_mode", 0))
+    _shape_rule(ctx, shapes.window_shape, xs, xs[1], kernel, strides, pads, dilations, ceil_mode)
+    return x, kernel, strides, pads, dilations, ceil_mode
+
+
+def import_max_pool(ctx):
+    """MaxPool (the optional Indices output is not supported)."""
+    if len([o for o in ctx.node.output if o]) > 1:
+        ctx.fail("the Indices output is not supported")
+    if ctx.attr("storage_order", 0):
+        ctx.fail("storage_order=1 is not supported")
+    x, kernel, strides, pads, dilations, ceil_mode = _pool_common(ctx, True)
+    return [ctx.emit(MaxPoolOp(x, kernel, strides, pads, dilations, ceil_mode)).output]
+
+
+def import_average_pool(ctx):
+    """AveragePool with count_include_pad and ceil_mode."""
+    x, kernel, strides, pads, _, ceil_mode = _pool_common(ctx, False)
+    include = bool(ctx.attr("count_include_pad", 0))
+    return [ctx.emit(AvgPoolOp(x, kernel, strides, pads, ceil_mode, include)).output]
+
+
+def import_global_average_pool(ctx):
+    """GlobalAveragePool."""
+    if len(ctx.shape(0)) < 3:
+        ctx.fail(f"input {list(ctx.shape(0))} has no spatial axis")
+    return [ctx.emit(GlobalAvgPoolOp(ctx.value(0))).output]
+
+
+def import_global_max_pool(ctx):
+    """GlobalMaxPool."""
+    if len(ctx.shape(0)) < 3:
+        ctx.fail(f"input {list(ctx.shape(0))} has no spatial axis")
+    return [ctx.emit(GlobalMaxPoolOp(ctx.value(0))).output]
+
+
+# ---------------------------------------------------------------------------------------
+# shape and data movement
+
+
+def import_flatten(ctx):
+    """Flatten at axis >= 1."""
+    xs = ctx.shape(0)
+    axis = ctx.attr("axis", 1)
+    if axis < 0:
+        axis += len(xs)
+    if axis < 1 or axis > len(xs):
+        ctx.fail(f"flatten axis {ctx.attr('axis', 1)} would merge the batch axis")
+    return [ctx.emit(FlattenOp(ctx.value(0), axis)).output]
+
+
+def import_reshape(ctx):
+    """Reshape to a compile-time shape (0 copies a dimension unless allowzero, -1 infers)."""
+    xs = ctx.shape(0)
+    target = [int(d) for d in ctx.require_const(1, "shape").reshape(-1)]
+    if not ctx.attr("allowzero", 0):
+        target = [xs[i] if d == 0 and i < len(xs) else d for i, d in enumerate(target)]
+    size = int(np.prod(xs))
+    if target.count(-1) > 1:
+        ctx.fail(f"shape {target} has more than one -1")
+    if -1 in target:
+        known = int(np.prod([d for d in target if d != -1]))
+        if known == 0 or size % known:
+            ctx.fail(f"cannot reshape {list(xs)} to {target}")
+        target[target.index(-1)] = size // known
+    if int(np.prod(target)) != size:
+        ctx.fail(f"cannot reshape {list(xs)} ({size} elements) to {target}")
+    return [_reshape(ctx, ctx.value(0), target)]
+
+
+def import_squeeze(ctx):
+    """Squeeze (axes as attribute before opset 13, as input from 13)."""
+    xs = ctx.shape(0)
+    axes = ctx.const(1) if ctx.opset >= 13 else ctx.attr("axes")
+    if ctx.opset >= 13 and ctx.has_input(1) and axes is None:
+        ctx.fail("axes must be a compile-time constant")
+    if axes is None:
+        axes = [i for i, d in enumerate(xs) if d == 1 and i > 0]
+    axes = {_shape_rule(ctx, shapes.normalize_axis, int(a), len(xs)) for a in np.asarray(axes).reshape(-1)}
+    if 0 in axes:
+        ctx.fail("squeezing the batch axis is not supported")
+    if any(xs[a] != 1 for a in axes):
+        ctx.fail(f"cannot squeeze axes {sorted(axes)} of shape {list(xs)}")
+    return [_reshape(ctx, ctx.value(0), [d for i, d in enumerate(xs) if i not in axes])]
+
+
+def import_unsqueeze(ctx):
+    """Unsqueeze (axes as attribute before opset 13, as input from 13)."""
+    xs = list(ctx.shape(0))
+    axes = ctx.require_const(1, "axes") if ctx.opset >= 13 else ctx.attr("axes")
+    rank = len(xs) + len(np.asarray(axes).reshape(-1))
+    axes = sorted(_shape_rule(ctx, shapes.normalize_axis, int(a), rank) for a in np.asarray(axes).reshape(-1))
+    if 0 in axes:
+        ctx.fail("inserting an axis before the batch axis is not supported")
+    for a in axes:
+        xs.insert(a, 1)
+    return [_reshape(ctx, ctx.value(0), xs)]
+
+
+def import_transpose(ctx):
+    """Transpose keeping the batch axis first."""
+    rank = len(ctx.shape(0))
+    perm = ctx.attr("perm", list(reversed(range(rank))))
+    if sorted(perm) != list(range(rank)):
+        ctx.fail(f"perm {list(perm)} is not a permutation of rank {rank}")
+    if perm[0] != 0:
+        ctx.fail(f"perm {list(perm)} moves the batch axis")
+    return [ctx.emit(TransposeOp(ctx.value(0), perm)).output]
+
+
+def import_concat(ctx):
+    """Concat along a non-batch axis (constant inputs are materialized)."""
+    rank = len(ctx.shape(0))
+    axis = _shape_rule(ctx, shapes.normalize_axis, ctx.attr("axis"), rank)
+    if axis == 0:
+        ctx.fail("concatenation along the batch axis is not supported")
+    inputs = [i for i in range(len(ctx.node.input)) if ctx.has_input(i)]
+    _shape_rule(ctx, shapes.concat_shape, [ctx.shape(i) for i in inputs], axis)
+    return [ctx.emit(ConcatOp([ctx.value(i) for i in inputs], axis)).output]
+
+
+def import_pad(ctx):
+    """Pad (constant, reflect, edge) with compile-time pads and value."""
+    rank = len(ctx.shape(0))
+    mode = ctx.attr("mode", "constant")
+    if mode not in ("constant", "reflect", "edge"):
+        ctx.fail(f"pad mode '{mode}' is not supported")
+    pads = [int(p) for p in ctx.require_const(1, "pads").reshape(-1)]
+    if ctx.has_input(3):
+        axes = [int(a) % rank for a in ctx.require_const(3, "axes").reshape(-1)]
+        full = [0] * (2 * rank)
+        for j, a in enumerate(axes):
+            full[a], full[rank + a] = pads[j], pads[len(axes) + j]
+        pads = full
+    if len(pads) != 2 * rank:
+        ctx.fail(f"pads {pads} need {2 * rank} values")
+    if any(p < 0 for p in pads):
+        ctx.fail(f"negative pads {pads} (cropping) are not supported")
+    if pads[0] or pads[rank]:
+        ctx.fail(f"pads {pads} pad the batch axis")
+    value = 0.0
+    if ctx.has_input(2):
+        value = float(ctx.require_const(2, "constant_value").reshape(-1)[0])
+    return [ctx.emit(PadOp(ctx.value(0), pads, PadModeAttr(PadMode(mode)), value)).output]
+
+
+def import_identity(ctx):
+    """Identity and inference-mode Dropout forward their input."""
+    return [ctx.value(0)] + [None] * (len(ctx.node.output) - 1)
+
+
+def import_dropout(ctx):
+    """Dropout at inference is the identity (the mask output is not supported)."""
+    if len([o for o in ctx.node.output if o]) > 1:
+        ctx.fail("the mask output is training-only and not supported")
+    return import_identity(ctx)
+
+
+IMPORTERS: dict[str, Callable] = {
+    "Gemm": import_gemm,
+    "MatMul": import_matmul,
+    "Conv": import_conv,
+    "BatchNormalization": import_batchnorm,
+    "Relu": import_relu,
+    "LeakyRelu": import_leaky_relu,
+    "Sigmoid": import_sigmoid,
+    "HardSigmoid": import_hard_sigmoid,
+    "Tanh": import_tanh,
+    "Softmax": import_softmax,
+    "Clip": import_clip,
+    "MaxPool": import_max_pool,
+    "AveragePool": import_average_pool,
+    "GlobalAveragePool": import_global_average_pool,
+    "GlobalMaxPool": import_global_max_pool,
+    "Flatten": import_flatten,
+    "Reshape": import_reshape,
+    "Transpose": import_transpose,
+    "Squeeze": import_squeeze,
+    "Unsqueeze": import_unsqueeze,
+    "Concat": import_concat,
+    "Add": _binary(AddOp),
+    "Sub": _binary(SubOp),
+    "Mul": _binary(MulOp),
+    "Div": _binary(DivOp),
+    "Pad": import_pad,
+    "Identity": import_identity,
+    "Dropout": import_dropout,
+}
+"""ONNX op type -> importer function. `Constant` is handled by the folder."""

@@ -1,0 +1,36 @@
+"""The `nn` dialect: float layers at ONNX-layer granularity (the first IR level).
+
+See `ops.py` for the operations, `shapes.py` for their shape rules and
+`canonicalize.py` for the canonicalization patterns attached to them here.
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import Dialect
+from xdsl.traits import HasCanonicalizationPatternsTrait
+
+from nncc.dialects.nn.attrs import PadMode, PadModeAttr
+from nncc.dialects.nn.canonicalize import canonicalization_patterns
+from nncc.dialects.nn.ops import *  # noqa: F401,F403
+from nncc.dialects.nn.ops import LAYER_OPS
+
+
+def _attach_canonicalization() -> None:
+    for op_class, patterns in canonicalization_patterns().items():
+
+        class _Canon(HasCanonicalizationPatternsTrait):
+            PATTERNS = patterns
+
+            @classmethod
+            def get_canonicalization_patterns(cls):
+                return cls.PATTERNS
+
+        _Canon.__name__ = f"{op_class.__name__}Canonicalization"
+        op_class.traits.add_trait(_Canon())
+
+
+_attach_canonicalization()
+
+NN = Dialect("nn", LAYER_OPS, [PadModeAttr])
+
+__all__ = ["NN", "PadMode", "PadModeAttr", *[cls.__name__ for cls in LAYER_OPS]]

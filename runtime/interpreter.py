@@ -1,0 +1,320 @@
+"""Float reference interpreter for the `nn` dialect.
+
+Runs ``func.func @main`` of a module on a whole batch with numpy, in float64, one
+vectorized numpy computation per op. The IR is built for batch 1; every op treats
+axis 0 as the batch axis, so any batch size runs unchanged. Results are returned as
+float32, the element type of the ONNX graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Operation
+
+from nncc.dialects import nn
+from nncc.dialects.dense import from_dense
+
+
+class InterpreterError(Exception):
+    """The module or the inputs cannot be run (bad input shape, unknown op)."""
+
+
+NAME_ATTR = "nncc.name"
+
+
+def _ints(attr) -> tuple[int, ...]:
+    return tuple(int(v) for v in attr.get_values())
+
+
+def _batched(op: Operation, batch: int) -> tuple[int, ...]:
+    shape = tuple(op.results[0].type.get_shape())
+    return (batch,) + shape[1:]
+
+
+# ---------------------------------------------------------------------------------------
+# window helpers (1-D and 2-D, NC + spatial layout)
+
+
+def _pad_spatial(x: np.ndarray, pads: tuple[int, ...], value: float) -> np.ndarray:
+    rank = x.ndim - 2
+    widths = [(0, 0), (0, 0)] + [(pads[i], pads[rank + i]) for i in range(rank)]
+    return np.pad(x, widths, mode="constant", constant_values=value)
+
+
+def _windows(x, kernel, strides, dilations, out_spatial):
+    """View N x C x out... x k... of the (already padded) input."""
+    rank = len(kernel)
+    extents = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilations))
+    view = sliding_window_view(x, extents, axis=tuple(range(2, 2 + rank)))
+    index = [slice(None), slice(None)]
+    index += [slice(0, (o - 1) * s + 1, s) for o, s in zip(out_spatial, strides)]
+    index += [slice(None, None, d) for d in dilations]
+    return view[tuple(index)]
+
+
+def _ceil_extra(op, x_spatial, pads) -> tuple[int, ...]:
+    """Extra end padding a ceil-mode window needs beyond the declared pads."""
+    rank = len(x_spatial)
+    out_spatial = tuple(op.output.type.get_shape())[2:]
+    kernel = _ints(op.kernel)
+    strides = _ints(op.strides)
+    dil = _ints(op.dilations) if hasattr(op, "dilations") else (1,) * rank
+    extra = []
+    for i in range(rank):
+        need = (out_spatial[i] - 1) * strides[i] + dil[i] * (kernel[i] - 1) + 1
+        have = x_spatial[i] + pads[i] + pads[rank + i]
+        extra.append(max(0, need - have))
+    return tuple(extra)
+
+
+# ---------------------------------------------------------------------------------------
+# op implementations: fn(op, args, batch) -> np.ndarray
+
+
+def _constant(op: nn.ConstantOp, args, batch):
+    return np.asarray(from_dense(op.value), np.float64)
+
+
+def _dense(op: nn.DenseOp, args, batch):
+    x, w = args[0], args[1]
+    y = x @ w.T
+    if len(args) > 2:
+        y = y + args[2]
+    return y
+
+
+def _conv(op: nn.ConvOp, args, batch):
+    x, w = args[0], args[1]
+    strides, pads, dil = _ints(op.strides), _ints(op.pads), _ints(op.dilations)
+    group = op.group.value.data
+    kernel = w.shape[2:]
+    out_spatial = tuple(op.output.type.get_shape())[2:]
+    xp = _pad_spatial(x, pads, 0.0)
+    win = _windows(xp, kernel, strides, dil, out_spatial)  # N, C, o..., k...
+    n, c = win.shape[:2]
+    m = w.shape[0]
+    cg, mg = c // group, m // group
+    win = win.reshape((n, group, cg) + win.shape[2:])
+    wg = w.reshape((group, mg, cg) + tuple(kernel))
+    if len(kernel) == 1:
+        y = np.einsum("ngcok,gmck->ngmo", win, wg, optimize=True)
+    else:
+        y = np.einsum("ngcpqkl,gmckl->ngmpq", win, wg, optimize=True)
+    y = y.reshape((n, m) + out_spatial)
+    if len(args) > 2:
+        y = y + args[2].reshape((1, m) + (1,) * len(out_spatial))
+    return y
+
+
+def _matmul(op, args, batch):
+    return np.matmul(args[0], args[1])
+
+
+def _channel(v: np.ndarray, rank: int) -> np.ndarray:
+    return v.reshape((1, -1) + (1,) * (rank - 2))
+
+
+def _batchnorm(op: nn.BatchNormOp, args, batch):
+    x, scale, bias, mean, var = args
+    eps = op.epsilon.value.data
+    r = x.ndim
+    return (x - _channel(mean, r)) / np.sqrt(_channel(var, r) + eps) * _channel(scale, r) + _channel(bias, r)
+
+
+def _softmax(op: nn.SoftmaxOp, args, batch):
+    axis = op.axis.value.data
+    x = args[0]
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _clip(op: nn.ClipOp, args, batch):
+    lo = -np.inf if op.min is None else op.min.value.data
+    hi = np.inf if op.max is None else op.max.value.data
+    return np.clip(args[0], lo, hi)
+
+
+def _max_pool(op: nn.MaxPoolOp, args, batch):
+    x = args[0]
+    rank = x.ndim - 2
+    pads = list(_ints(op.pads))
+    extra = _ceil_extra(op, x.shape[2:], pads)
+    for i in range(rank):
+        pads[rank + i] += extra[i]
+    xp = _pad_spatial(x, tuple(pads), -np.inf)
+    out_spatial = tuple(op.output.type.get_shape())[2:]
+    win = _windows(xp, _ints(op.kernel), _ints(op.strides), _ints(op.dilations), out_spatial)
+    return win.max(axis=tuple(range(2 + rank, 2 + 2 * rank)))
+
+
+def _avg_pool(op: nn.AvgPoolOp, args, batch):
+    x = args[0]
+    rank = x.ndim - 2
+    kernel, strides = _ints(op.kernel), _ints(op.strides)
+    pads = _ints(op.pads)
+    extra = _ceil_extra(op, x.shape[2:], pads)
+    full = list(pads)
+    for i in range(rank):
+        full[rank + i] += extra[i]
+    out_spatial = tuple(op.output.type.get_shape())[2:]
+    ones = (1,) * rank
+    axes = tuple(range(2 + rank, 2 + 2 * rank))
+    total = _windows(_pad_spatial(x, tuple(full), 0.0), kernel, strides, ones, out_spatial).sum(axis=axes)
+    # divisor: cells inside the input, plus declared pads if count_include_pad
+    mask = np.ones((1, 1) + x.shape[2:])
+    if op.count_include_pad.value.data:
+        mask = _pad_spatial(mask, pads, 1.0)
+        mask = _pad_spatial(mask, (0,) * rank + extra, 0.0)
+    else:
+        mask = _pad_spatial(mask, tuple(full), 0.0)
+    count = _windows(mask, kernel, strides, ones, out_spatial).sum(axis=axes)
+    return total / count
+
+
+def _global(reduce):
+    def run(op, args, batch):
+        x = args[0]
+        return reduce(x, axis=tuple(range(2, x.ndim)), keepdims=True)
+
+    return run
+
+
+def _reshape(op, args, batch):
+    return args[0].reshape(_batched(op, batch))
+
+
+def _transpose(op: nn.TransposeOp, args, batch):
+    return np.transpose(args[0], _ints(op.perm))
+
+
+def _concat(op: nn.ConcatOp, args, batch):
+    return np.concatenate(args, axis=op.axis.value.data)
+
+
+def _pad(op: nn.PadOp, args, batch):
+    x = args[0]
+    pads = _ints(op.pads)
+    r = x.ndim
+    widths = [(pads[i], pads[r + i]) for i in range(r)]
+    mode = op.mode.data.value
+    if mode == "constant":
+        return np.pad(x, widths, mode="constant", constant_values=op.value.value.data)
+    return np.pad(x, widths, mode="reflect" if mode == "reflect" else "edge")
+
+
+def _hard_sigmoid(op, args, batch):
+    return np.clip(op.alpha.value.data * args[0] + op.beta.value.data, 0.0, 1.0)
+
+
+def _leaky_relu(op, args, batch):
+    x = args[0]
+    return np.where(x >= 0, x, op.alpha.value.data * x)
+
+
+FLOAT_IMPLS: dict[type[Operation], Callable] = {
+    nn.ConstantOp: _constant,
+    nn.DenseOp: _dense,
+    nn.ConvOp: _conv,
+    nn.MatMulOp: _matmul,
+    nn.BatchNormOp: _batchnorm,
+    nn.ReluOp: lambda op, a, b: np.maximum(a[0], 0.0),
+    nn.LeakyReluOp: _leaky_relu,
+    nn.SigmoidOp: lambda op, a, b: 0.5 * (1.0 + np.tanh(0.5 * a[0])),
+    nn.HardSigmoidOp: _hard_sigmoid,
+    nn.TanhOp: lambda op, a, b: np.tanh(a[0]),
+    nn.ClipOp: _clip,
+    nn.SoftmaxOp: _softmax,
+    nn.AddOp: lambda op, a, b: a[0] + a[1],
+    nn.SubOp: lambda op, a, b: a[0] - a[1],
+    nn.MulOp: lambda op, a, b: a[0] * a[1],
+    nn.DivOp: lambda op, a, b: a[0] / a[1],
+    nn.MaxPoolOp: _max_pool,
+    nn.AvgPoolOp: _avg_pool,
+    nn.GlobalAvgPoolOp: _global(np.mean),
+    nn.GlobalMaxPoolOp: _global(np.max),
+    nn.ReshapeOp: _reshape,
+    nn.FlattenOp: _reshape,
+    nn.TransposeOp: _transpose,
+    nn.ConcatOp: _concat,
+    nn.PadOp: _pad,
+}
+"""Float implementation of every `nn` op."""
+
+
+def main_function(module: ModuleOp) -> func.FuncOp:
+    """The module's `@main` function."""
+    for op in module.ops:
+        if isinstance(op, func.FuncOp) and op.sym_name.data == "main":
+            return op
+    raise InterpreterError("module has no func.func @main")
+
+
+def io_names(function: func.FuncOp) -> tuple[list[str], list[str]]:
+    """Graph input and output names (from `nncc.name`, else arg<i>/out<i>)."""
+
+    def names(attrs, count, prefix):
+        out = []
+        for i in range(count):
+            name = None
+            if attrs is not None and i < len(attrs.data):
+                value = attrs.data[i].data.get(NAME_ATTR)
+                if isinstance(value, StringAttr):
+                    name = value.data
+            out.append(name if name is not None else f"{prefix}{i}")
+        return out
+
+    ftype = function.function_type
+    return (
+        names(function.arg_attrs, len(ftype.inputs.data), "arg"),
+        names(function.res_attrs, len(ftype.outputs.data), "out"),
+    )
+
+
+def run_float(
+    module: ModuleOp,
+    inputs: Mapping[str, np.ndarray],
+    *,
+    observe: Callable[[Operation, np.ndarray], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Run ``@main`` on batch-first ``inputs`` (keyed by graph input name).
+
+    Returns the outputs keyed by graph output name, as float32. ``observe`` is
+    called with every op and its (float64) result, for per-layer traces.
+    """
+    function = main_function(module)
+    in_names, out_names = io_names(function)
+    missing = [n for n in in_names if n not in inputs]
+    extra = [n for n in inputs if n not in in_names]
+    if missing or extra:
+        raise InterpreterError(f"inputs {sorted(inputs)} do not match the model's inputs {in_names}")
+    block = function.body.blocks[0]
+    env: dict = {}
+    batch = None
+    for name, arg in zip(in_names, block.args):
+        x = np.asarray(inputs[name])
+        expected = tuple(arg.type.get_shape())
+        if x.ndim != len(expected) or tuple(x.shape[1:]) != expected[1:]:
+            raise InterpreterError(
+                f"input '{name}' has shape {list(x.shape)}; expected [batch, {', '.join(map(str, expected[1:]))}]"
+            )
+        if batch is None:
+            batch = x.shape[0]
+        elif x.shape[0] != batch:
+            raise InterpreterError(f"inputs have different batch sizes ({batch} and {x.shape[0]})")
+        env[arg] = x.astype(np.float64)
+    for op in block.ops:
+        if isinstance(op, func.ReturnOp):
+            return {n: np.asarray(env[v], np.float32) for n, v in zip(out_names, op.operands)}
+        impl = FLOAT_IMPLS.get(type(op))
+        if impl is None:
+            raise InterpreterError(f"no float implementation for op {op.name}")
+        result = impl(op, [env[v] for v in op.operands], batch)
+        env[op.results[0]] = result
+        if observe is not None:
+            observe(op, result)
+    raise InterpreterError("@main has no func.return")
