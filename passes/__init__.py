@@ -1,0 +1,25 @@
+"""nncc passes, one per module; ``get_all_passes()`` is the lazy registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+
+from xdsl.passes import ModulePass
+
+_PASSES: dict[str, tuple[str, str]] = {
+    "nn-fold-batchnorm": ("nn_fold_batchnorm", "NnFoldBatchnormPass"),
+    "nn-fuse-bias": ("nn_fuse_bias", "NnFuseBiasPass"),
+}
+
+
+def _factory(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        return getattr(import_module(f"nncc.passes.{module}"), cls)
+
+    return load
+
+
+def get_all_passes() -> dict[str, Callable[[], type[ModulePass]]]:
+    """Pass name -> factory returning the pass class (modules import on first use)."""
+    return {name: _factory(module, cls) for name, (module, cls) in _PASSES.items()}

@@ -1,0 +1,18 @@
+"""The `xdsl.universe` entry point: nncc's dialects and passes for any xDSL driver.
+
+With nncc installed, stock `xdsl-opt` sees them too; `nncc-opt` loads the same
+universe together with every other installed plugin.
+"""
+
+from __future__ import annotations
+
+from xdsl.universe import Universe
+
+from nncc.compiler.context import nncc_dialect_factories
+from nncc.passes import get_all_passes
+
+NNCC_UNIVERSE = Universe(
+    all_dialects=nncc_dialect_factories(),
+    all_passes=get_all_passes(),
+    all_targets={},
+)

@@ -1,0 +1,90 @@
+"""`nn-fold-batchnorm`: fold inference batch normalization into the preceding layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+
+from nncc.dialects.dense import to_dense
+from nncc.dialects.nn import BatchNormOp, ConstantOp, ConvOp, DenseOp
+from nncc.dialects.nn.canonicalize import constant_value
+
+
+class FoldBatchnormIntoLayer(RewritePattern):
+    """batchnorm(conv/dense(x, W, b)) -> conv/dense(x, W * s, (b - mean) * s + beta).
+
+    With s = scale / sqrt(var + eps) per output channel. Applies only when the layer's
+    result has no other user and all batch-norm parameters are constants.
+    """
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: BatchNormOp, rewriter: PatternRewriter) -> None:
+        layer = op.input.owner
+        if not isinstance(layer, (ConvOp, DenseOp)) or not op.input.has_one_use():
+            return
+        if isinstance(layer, DenseOp) and len(op.input.type.get_shape()) != 2:
+            return  # channel axis 1 is the feature axis only for 2-D dense outputs
+        params = [constant_value(v) for v in (op.scale, op.bias, op.mean, op.var, layer.weight)]
+        if any(p is None for p in params):
+            return
+        scale, beta, mean, var, weight = (np.asarray(p, np.float64) for p in params)
+        factor = scale / np.sqrt(var + op.epsilon.value.data)
+        bias = np.zeros_like(mean) if layer.bias is None else constant_value(layer.bias)
+        if bias is None:
+            return
+        new_weight = weight * factor.reshape((-1,) + (1,) * (weight.ndim - 1))
+        new_bias = (np.asarray(bias, np.float64) - mean) * factor + beta
+        element = op.output.type.element_type
+        w_const = ConstantOp(to_dense(new_weight, element))
+        b_const = ConstantOp(to_dense(new_bias, element))
+        if isinstance(layer, ConvOp):
+            new = ConvOp(
+                layer.input,
+                w_const.output,
+                b_const.output,
+                layer.strides.get_values(),
+                layer.pads.get_values(),
+                layer.dilations.get_values(),
+                layer.group.value.data,
+            )
+        else:
+            new = DenseOp(layer.input, w_const.output, b_const.output)
+        for created in (w_const, b_const, new):
+            created.location = layer.location
+        rewriter.insert([w_const, b_const, new])
+        rewriter.replace(op, [], [new.output])
+        rewriter.erase(layer)
+
+
+def populate_nn_fold_batchnorm_patterns() -> list[RewritePattern]:
+    """Patterns of `nn-fold-batchnorm`, for reuse in other pipelines."""
+    return [FoldBatchnormIntoLayer()]
+
+
+@dataclass(frozen=True)
+class NnFoldBatchnormPass(ModulePass):
+    """Fold `nn.batchnorm` into a directly preceding `nn.conv` or 2-D `nn.dense`.
+
+    Batch normalizations without such a producer (for example on a graph input, or
+    after a layer whose result has other users) stay as they are; the interpreter and
+    the later lowering handle them as a per-channel scale and shift.
+    """
+
+    name = "nn-fold-batchnorm"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(populate_nn_fold_batchnorm_patterns()),
+            apply_recursively=False,
+        ).rewrite_module(op)

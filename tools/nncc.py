@@ -1,0 +1,132 @@
+"""`nncc` command line: import and run ONNX models (more subcommands per capability).
+
+Every user error prints one line per problem on stderr and exits with status 1,
+without a Python traceback. Set NNCC_DEBUG=1 to see tracebacks of internal errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import traceback
+from collections.abc import Sequence
+
+from nncc.compiler.diagnostics import NnccError
+
+
+class _ArgumentParser(argparse.ArgumentParser):
+    """argparse that reports bad options as an NnccError (status 1, no usage dump)."""
+
+    def error(self, message: str):
+        raise NnccError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _input_shape(text: str) -> tuple[str, tuple[int, ...]]:
+    match = re.fullmatch(r"(.+)=(\d+(?:x\d+)*)", text)
+    if not match:
+        raise argparse.ArgumentTypeError(f"'{text}' is not NAME=DxDx... (for example input=1x3x32x32)")
+    dims = tuple(int(d) for d in match.group(2).split("x"))
+    if any(d < 1 for d in dims):
+        raise argparse.ArgumentTypeError(f"'{text}' has a zero dimension")
+    return match.group(1), dims
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _ArgumentParser(prog="nncc", description="ONNX to inference-hardware compiler")
+    from nncc import __version__
+
+    parser.add_argument("--version", action="version", version=f"nncc {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
+
+    shape_help = "fix a graph input's shape, batch axis first as 1 (repeatable): NAME=1x3x32x32"
+
+    p = sub.add_parser("import", help="import an ONNX model and print its nn-dialect IR")
+    p.add_argument("model", help="ONNX model file")
+    p.add_argument("-o", "--output", help="write the IR here instead of stdout")
+    p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
+    p.add_argument(
+        "--pipeline",
+        default="nn-cleanup",
+        help="passes after import: 'nn-cleanup' (default), 'none', or a -p pipeline string",
+    )
+    p.add_argument("--print-pipeline", action="store_true", help="print the equivalent nncc-opt -p string")
+    p.add_argument("--no-locations", action="store_true", help="omit loc(...) (ONNX node names)")
+
+    p = sub.add_parser("run", help="run the float reference interpreter on a batch")
+    p.add_argument("model", help="ONNX model or .mlir IR")
+    p.add_argument("--input", required=True, help=".npy (single input, batch first) or .npz keyed by input name")
+    p.add_argument("-o", "--output", help="write outputs to .npy (single output) or .npz")
+    p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
+    return parser
+
+
+def _cmd_import(args) -> int:
+    from nncc.compiler import api
+    from nncc.compiler.pipelines import pipeline_spec
+
+    passes = [] if args.pipeline == "none" else api.resolve_pipeline(args.pipeline)
+    if args.print_pipeline:
+        print(pipeline_spec(passes), file=sys.stderr)
+    module = api.import_model(args.model, input_shapes=dict(args.input_shape), pipeline=None)
+    if passes:
+        from nncc.compiler.context import make_context
+        from nncc.compiler.pipelines import run_passes
+
+        run_passes(passes, module, make_context())
+    text = api.module_text(module, locations=not args.no_locations)
+    if args.output:
+        api.write_atomically(args.output, text.encode())
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_run(args) -> int:
+    import numpy as np
+
+    from nncc.compiler import api
+
+    module = api.load_module(args.model, input_shapes=dict(args.input_shape))
+    inputs = api.read_inputs(args.input, module)
+    outputs = api.run_float_model(module, inputs)
+    if args.output:
+        api.save_outputs(args.output, outputs)
+    else:
+        with np.printoptions(precision=6, suppress=True, threshold=200):
+            for name, value in outputs.items():
+                print(f"{name}: shape {list(value.shape)}")
+                print(value)
+    return 0
+
+
+COMMANDS = {"import": _cmd_import, "run": _cmd_run}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `nncc` console script."""
+    try:
+        args = _parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except NnccError as err:
+        for problem in err.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # a compiler bug: one line unless debugging
+        if os.environ.get("NNCC_DEBUG"):
+            traceback.print_exc()
+        first = str(err).strip().splitlines()
+        print(
+            f"internal error: {type(err).__name__}: {first[0] if first else ''} "
+            "(please report it; NNCC_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
