@@ -22,7 +22,7 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.importer import import_onnx
-from nncc.compiler.pipelines import build_nn_cleanup, parse_pipeline, run_passes
+from nncc.compiler.pipelines import all_pipelines, parse_pipeline, run_passes
 from nncc.runtime.interpreter import InterpreterError, io_names, main_function, run_float
 
 
@@ -44,9 +44,10 @@ def import_model(
 
 
 def resolve_pipeline(spec: str):
-    """Pass list of a named pipeline ("nn-cleanup") or a `-p` pipeline string."""
-    if spec == "nn-cleanup":
-        return build_nn_cleanup()
+    """Pass list of a named pipeline (built-in or plugin) or a `-p` pipeline string."""
+    named = all_pipelines()
+    if spec in named:
+        return list(named[spec](None))
     return parse_pipeline(spec)
 
 

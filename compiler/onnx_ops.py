@@ -224,8 +224,9 @@ def import_softmax(ctx):
         ctx.fail("softmax over the batch axis is not supported")
     if ctx.opset >= 13 or axis == rank - 1:
         return [ctx.emit(SoftmaxOp(x, axis)).output]
-    flat = _reshape(ctx, x, shapes.flatten_shape(xs, axis))
-    soft = ctx.emit(SoftmaxOp(flat, 1)).output
+    # flatten the axes from `axis` on into one (the axes before it, batch included, stay)
+    flat = _reshape(ctx, x, tuple(xs[:axis]) + (int(np.prod(xs[axis:])),))
+    soft = ctx.emit(SoftmaxOp(flat, axis)).output
     return [_reshape(ctx, soft, xs)]
 
 
@@ -313,8 +314,8 @@ def import_flatten(ctx):
     axis = ctx.attr("axis", 1)
     if axis < 0:
         axis += len(xs)
-    if axis < 1 or axis > len(xs):
-        ctx.fail(f"flatten axis {ctx.attr('axis', 1)} would merge the batch axis")
+    if axis < 1 or axis > len(xs) or int(np.prod(xs[1:axis])) != 1:
+        ctx.fail(f"flatten axis {ctx.attr('axis', 1)} of shape {list(xs)} would merge the batch axis")
     return [ctx.emit(FlattenOp(ctx.value(0), axis)).output]
 
 

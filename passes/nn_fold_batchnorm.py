@@ -86,5 +86,5 @@ class NnFoldBatchnormPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         PatternRewriteWalker(
             GreedyRewritePatternApplier(populate_nn_fold_batchnorm_patterns()),
-            apply_recursively=False,
+            apply_recursively=True,
         ).rewrite_module(op)

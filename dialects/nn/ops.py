@@ -87,6 +87,11 @@ def _expect_same_element(op: Operation) -> None:
 
 _FLOAT_PROP = FloatAttr.constr(Float64Type())
 
+
+def _sorted(props: dict) -> dict:
+    """Properties in name order, so built and parsed ops print identically."""
+    return dict(sorted(props.items()))
+
 # ---------------------------------------------------------------------------------------
 # constants
 
@@ -106,7 +111,7 @@ class ConstantOp(IRDLOperation):
     assembly_format = "$value attr-dict"
 
     def __init__(self, value: DenseIntOrFPElementsAttr):
-        super().__init__(result_types=[value.get_type()], properties={"value": value})
+        super().__init__(result_types=[value.get_type()], properties=_sorted({"value": value}))
 
 
 # ---------------------------------------------------------------------------------------
@@ -180,12 +185,12 @@ class ConvOp(IRDLOperation):
         super().__init__(
             operands=[input, weight, bias],
             result_types=[TensorType(input.type.element_type, out)],
-            properties={
+            properties=_sorted({
                 "strides": int_array(strides),
                 "pads": int_array(pads),
                 "dilations": int_array(dilations),
                 "group": IntegerAttr(group, i64),
-            },
+            }),
         )
 
     def verify_(self) -> None:
@@ -257,7 +262,7 @@ class BatchNormOp(IRDLOperation):
         super().__init__(
             operands=[input, scale, bias, mean, var],
             result_types=[input.type],
-            properties={"epsilon": FloatAttr(float(epsilon), f64)},
+            properties=_sorted({"epsilon": FloatAttr(float(epsilon), f64)}),
         )
 
     def verify_(self) -> None:
@@ -284,7 +289,7 @@ class UnaryElementwiseOp(IRDLOperation):
     traits = traits_def(Pure())
 
     def __init__(self, input: SSAValue, **props: Attribute):
-        super().__init__(operands=[input], result_types=[input.type], properties=props)
+        super().__init__(operands=[input], result_types=[input.type], properties=_sorted(props))
 
 
 @irdl_op_definition
@@ -459,13 +464,13 @@ class MaxPoolOp(IRDLOperation):
         super().__init__(
             operands=[input],
             result_types=[TensorType(input.type.element_type, out)],
-            properties={
+            properties=_sorted({
                 "kernel": int_array(kernel),
                 "strides": int_array(strides),
                 "pads": int_array(pads),
                 "dilations": int_array(dilations),
                 "ceil_mode": IntegerAttr(int(ceil_mode), i64),
-            },
+            }),
         )
 
     def verify_(self) -> None:
@@ -510,13 +515,13 @@ class AvgPoolOp(IRDLOperation):
         super().__init__(
             operands=[input],
             result_types=[TensorType(input.type.element_type, out)],
-            properties={
+            properties=_sorted({
                 "kernel": int_array(kernel),
                 "strides": int_array(strides),
                 "pads": int_array(pads),
                 "ceil_mode": IntegerAttr(int(ceil_mode), i64),
                 "count_include_pad": IntegerAttr(int(count_include_pad), i64),
-            },
+            }),
         )
 
     def verify_(self) -> None:
@@ -625,7 +630,7 @@ class FlattenOp(IRDLOperation):
         super().__init__(
             operands=[input],
             result_types=[TensorType(input.type.element_type, out)],
-            properties={"axis": IntegerAttr(axis, i64)},
+            properties=_sorted({"axis": IntegerAttr(axis, i64)}),
         )
 
     def verify_(self) -> None:
@@ -656,7 +661,7 @@ class TransposeOp(IRDLOperation):
         super().__init__(
             operands=[input],
             result_types=[TensorType(input.type.element_type, tuple(x[p] for p in perm))],
-            properties={"perm": int_array(perm)},
+            properties=_sorted({"perm": int_array(perm)}),
         )
 
     def verify_(self) -> None:
@@ -689,7 +694,7 @@ class ConcatOp(IRDLOperation):
         super().__init__(
             operands=[list(inputs)],
             result_types=[TensorType(inputs[0].type.element_type, out)],
-            properties={"axis": IntegerAttr(axis, i64)},
+            properties=_sorted({"axis": IntegerAttr(axis, i64)}),
         )
 
     def verify_(self) -> None:
@@ -727,7 +732,7 @@ class PadOp(IRDLOperation):
         super().__init__(
             operands=[input],
             result_types=[TensorType(input.type.element_type, out)],
-            properties={"pads": int_array(pads), "mode": mode, "value": FloatAttr(float(value), f64)},
+            properties=_sorted({"pads": int_array(pads), "mode": mode, "value": FloatAttr(float(value), f64)}),
         )
 
     def verify_(self) -> None:
