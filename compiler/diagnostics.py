@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _one_line(message: str) -> str:
+    """Escape control characters (newlines from hostile node/tensor names, ...)."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(message))
 
 
 class NnccError(Exception):
@@ -13,7 +21,7 @@ class NnccError(Exception):
     """
 
     def __init__(self, problems: str | Iterable[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.problems = [_one_line(p) for p in ([problems] if isinstance(problems, str) else problems)]
         if not self.problems:
             self.problems = ["unknown error"]
         super().__init__("\n".join(self.problems))

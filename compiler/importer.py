@@ -135,7 +135,10 @@ def _attributes(node: onnx.NodeProto) -> dict:
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
         elif isinstance(value, onnx.TensorProto):
-            value = numpy_helper.to_array(value)
+            try:
+                value = numpy_helper.to_array(value)
+            except (ValueError, TypeError) as err:
+                raise ImportProblem(f"attribute '{a.name}': cannot decode tensor: {err}") from None
         elif isinstance(value, list) and value and isinstance(value[0], bytes):
             value = [v.decode("utf-8", "replace") for v in value]
         out[a.name] = value
@@ -309,18 +312,22 @@ def import_onnx(
         builder.values[name] = arg
         if (hint := ssa_name_hint(name)) is not None:
             arg.name_hint = hint
-    for init in graph.initializer:
-        builder.consts[init.name] = numpy_helper.to_array(init)
-
     problems = ProblemList()
+    for init in graph.initializer:
+        try:
+            builder.consts[init.name] = numpy_helper.to_array(init)
+        except (ValueError, TypeError) as err:
+            problems.add(f"initializer '{init.name}': cannot decode tensor: {err}")
+    problems.raise_if_any()
+
     failed: set[str] = set()
     for i in _topological(graph):
         node = graph.node[i]
         if any(x in failed for x in node.input if x):
             failed.update(x for x in node.output if x)
             continue
-        ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
         try:
+            ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
             folded = onnx_fold.try_fold(ctx)
             if folded is not None:
                 for name, value in zip(node.output, folded):

@@ -20,7 +20,8 @@ from nncc.passes import get_all_passes
 
 
 def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[ModulePass]:
-    """Canonical `nn` form after import: canonicalize, fold batch norms, fuse biases, CSE."""
+    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases,
+    fold batch norms (again fusing adds that followed them), canonicalize, CSE."""
     from xdsl.transforms.canonicalize import CanonicalizePass
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
@@ -29,6 +30,7 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
 
     return [
         CanonicalizePass(),
+        NnFuseBiasPass(),
         NnFoldBatchnormPass(),
         NnFuseBiasPass(),
         CanonicalizePass(),
