@@ -256,7 +256,7 @@ def _parse_input_shapes(graph: onnx.GraphProto, initializers: set[str], override
         if not t.HasField("shape"):
             problems.add(f"graph input '{v.name}' has no shape; give one with --input-shape")
             continue
-        dims = []
+        dims, dynamic = [], False
         for axis, d in enumerate(t.shape.dim):
             if d.HasField("dim_value") and d.dim_value > 0:
                 dims.append(d.dim_value)
@@ -268,7 +268,9 @@ def _parse_input_shapes(graph: onnx.GraphProto, initializers: set[str], override
                     f"graph input '{v.name}' has dynamic dimension '{label}' at axis {axis}; "
                     f"only the leading (batch) axis may be dynamic; fix it with --input-shape"
                 )
-        shapes[v.name] = tuple(dims)
+                dynamic = True
+        if not dynamic:
+            shapes[v.name] = tuple(dims)
     for name, shape in shapes.items():
         if len(shape) < 2:
             problems.add(

@@ -193,6 +193,9 @@ def _transpose(op: nn.TransposeOp, args, batch):
 
 
 def _concat(op: nn.ConcatOp, args, batch):
+    # a constant operand has batch 1 in the IR (e.g. a folded Expand to Shape(x)[0]):
+    # it is the same for every sample, so repeat it along the batch
+    args = [np.broadcast_to(a, (batch,) + a.shape[1:]) if a.shape[0] == 1 else a for a in args]
     return np.concatenate(args, axis=op.axis.value.data)
 
 
