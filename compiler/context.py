@@ -15,7 +15,12 @@ def nncc_dialect_factories() -> dict:
 
         return NN
 
-    return {"nn": _nn}
+    def _fixed():
+        from nncc.dialects.fixed import FIXED
+
+        return FIXED
+
+    return {"nn": _nn, "fixed": _fixed}
 
 
 def make_context() -> Context:

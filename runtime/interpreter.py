@@ -88,13 +88,10 @@ def _dense(op: nn.DenseOp, args, batch):
     return y
 
 
-def _conv(op: nn.ConvOp, args, batch):
-    x, w = args[0], args[1]
-    strides, pads, dil = _ints(op.strides), _ints(op.pads), _ints(op.dilations)
-    group = op.group.value.data
+def conv_sum(x, w, strides, pads, dil, group, out_spatial) -> np.ndarray:
+    """Grouped 1-D/2-D convolution without bias, in the dtype of ``x`` and ``w``."""
     kernel = w.shape[2:]
-    out_spatial = tuple(op.output.type.get_shape())[2:]
-    xp = _pad_spatial(x, pads, 0.0)
+    xp = _pad_spatial(x, pads, 0)
     win = _windows(xp, kernel, strides, dil, out_spatial)  # N, C, o..., k...
     n, c = win.shape[:2]
     m = w.shape[0]
@@ -105,10 +102,29 @@ def _conv(op: nn.ConvOp, args, batch):
         y = np.einsum("ngcok,gmck->ngmo", win, wg, optimize=True)
     else:
         y = np.einsum("ngcpqkl,gmckl->ngmpq", win, wg, optimize=True)
-    y = y.reshape((n, m) + out_spatial)
+    return y.reshape((n, m) + tuple(out_spatial))
+
+
+def _conv(op: nn.ConvOp, args, batch):
+    x, w = args[0], args[1]
+    out_spatial = tuple(op.output.type.get_shape())[2:]
+    y = conv_sum(x, w, _ints(op.strides), _ints(op.pads), _ints(op.dilations), op.group.value.data, out_spatial)
     if len(args) > 2:
-        y = y + args[2].reshape((1, m) + (1,) * len(out_spatial))
+        y = y + args[2].reshape((1, w.shape[0]) + (1,) * len(out_spatial))
     return y
+
+
+def window_sum(op, x: np.ndarray) -> np.ndarray:
+    """Sum over the pooling windows of ``op`` (kernel/strides/pads/ceil_mode), zero padded."""
+    rank = x.ndim - 2
+    kernel, strides = _ints(op.kernel), _ints(op.strides)
+    full = list(_ints(op.pads))
+    extra = _ceil_extra(op, x.shape[2:], full)
+    for i in range(rank):
+        full[rank + i] += extra[i]
+    out_spatial = tuple(op.output.type.get_shape())[2:]
+    axes = tuple(range(2 + rank, 2 + 2 * rank))
+    return _windows(_pad_spatial(x, tuple(full), 0), kernel, strides, (1,) * rank, out_spatial).sum(axis=axes)
 
 
 def _matmul(op, args, batch):
@@ -146,7 +162,8 @@ def _max_pool(op: nn.MaxPoolOp, args, batch):
     extra = _ceil_extra(op, x.shape[2:], pads)
     for i in range(rank):
         pads[rank + i] += extra[i]
-    xp = _pad_spatial(x, tuple(pads), -np.inf)
+    lowest = np.iinfo(x.dtype).min if x.dtype.kind == "i" else -np.inf
+    xp = _pad_spatial(x, tuple(pads), lowest)
     out_spatial = tuple(op.output.type.get_shape())[2:]
     win = _windows(xp, _ints(op.kernel), _ints(op.strides), _ints(op.dilations), out_spatial)
     return win.max(axis=tuple(range(2 + rank, 2 + 2 * rank)))
@@ -278,16 +295,17 @@ def io_names(function: func.FuncOp) -> tuple[list[str], list[str]]:
     )
 
 
-def run_float(
+def execute(
     module: ModuleOp,
     inputs: Mapping[str, np.ndarray],
+    impls: Mapping[type[Operation], Callable],
     *,
     observe: Callable[[Operation, np.ndarray], None] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Run ``@main`` on batch-first ``inputs`` (keyed by graph input name).
+    """Walk ``@main`` once over a batch with the given op implementations.
 
-    Returns the outputs keyed by graph output name, as float32. ``observe`` is
-    called with every op and its (float64) result, for per-layer traces.
+    Inputs are keyed by graph input name and batch first; outputs come back keyed by
+    graph output name, as the implementations produced them.
     """
     function = main_function(module)
     in_names, out_names = io_names(function)
@@ -312,12 +330,27 @@ def run_float(
         env[arg] = x.astype(np.float64)
     for op in block.ops:
         if isinstance(op, func.ReturnOp):
-            return {n: np.asarray(env[v], np.float32) for n, v in zip(out_names, op.operands)}
-        impl = FLOAT_IMPLS.get(type(op))
+            return {n: env[v] for n, v in zip(out_names, op.operands)}
+        impl = impls.get(type(op))
         if impl is None:
-            raise InterpreterError(f"no float implementation for op {op.name}")
+            raise InterpreterError(f"no implementation for op {op.name} at this level")
         result = impl(op, [env[v] for v in op.operands], batch)
         env[op.results[0]] = result
         if observe is not None:
             observe(op, result)
     raise InterpreterError("@main has no func.return")
+
+
+def run_float(
+    module: ModuleOp,
+    inputs: Mapping[str, np.ndarray],
+    *,
+    observe: Callable[[Operation, np.ndarray], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Run ``@main`` on batch-first ``inputs`` (keyed by graph input name).
+
+    Returns the outputs keyed by graph output name, as float32. ``observe`` is
+    called with every op and its (float64) result, for per-layer traces.
+    """
+    outputs = execute(module, inputs, FLOAT_IMPLS, observe=observe)
+    return {name: np.asarray(value, np.float32) for name, value in outputs.items()}

@@ -1,0 +1,40 @@
+"""The `fixed` dialect: the fixed-point IR level (`!fixed.q<W, I>` tensors).
+
+`types.py` holds the type, the rounding/overflow attributes and the exact result-type
+rules; `ops.py` the operations. Semantics are defined once in
+`nncc.runtime.fixed_math`.
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import Dialect
+
+from nncc.dialects.fixed.ops import *  # noqa: F401,F403
+from nncc.dialects.fixed.ops import FIXED_OPS
+from nncc.dialects.fixed.types import (
+    FixedType,
+    Overflow,
+    OverflowAttr,
+    Rounding,
+    RoundingAttr,
+    accumulator_type,
+    product_type,
+    sum_type,
+    window_sum_type,
+)
+
+FIXED = Dialect("fixed", FIXED_OPS, [FixedType, RoundingAttr, OverflowAttr])
+
+__all__ = [
+    "FIXED",
+    "FixedType",
+    "Overflow",
+    "OverflowAttr",
+    "Rounding",
+    "RoundingAttr",
+    "accumulator_type",
+    "product_type",
+    "sum_type",
+    "window_sum_type",
+    *[cls.__name__ for cls in FIXED_OPS],
+]

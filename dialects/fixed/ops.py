@@ -1,0 +1,739 @@
+"""Operations of the `fixed` dialect: the fixed-point level.
+
+Layers compute on `!fixed.q<W, I>` tensors with exact integer semantics
+(`runtime/fixed_math.py`): arithmetic ops produce their exact (widened) result type, and
+only `fixed.cast`, `fixed.quantize` and the activation ops round or saturate, as their
+`rounding`/`overflow` properties say. Data movement (reshape, transpose, concat, pad,
+max pooling, relu) reuses the type-agnostic `nn` ops on fixed tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    I64,
+    AnyFloat,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    i64,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.irdl import (
+
+    IRDLOperation,
+    ParsePropInAttrDict,
+    VarConstraint,
+    base,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
+
+from nncc.dialects.dense import from_dense
+from nncc.dialects.fixed.types import (
+    FixedType,
+    OverflowAttr,
+    RoundingAttr,
+    accumulator_type,
+    product_type,
+    sum_type,
+    window_sum_type,
+)
+from nncc.dialects.nn import shapes
+
+
+def fixed_of(value: SSAValue | Attribute) -> FixedType:
+    """The FixedType element of a fixed tensor value or type."""
+    typ = value.type if isinstance(value, SSAValue) else value
+    element = typ.element_type if isinstance(typ, TensorType) else typ
+    if not isinstance(element, FixedType):
+        raise VerifyException(f"expected a fixed-point tensor, got {typ}")
+    return element
+
+
+def shape_of(value: SSAValue) -> tuple[int, ...]:
+    """Static shape of a tensor value."""
+    return tuple(value.type.get_shape())
+
+
+def int_array(values: Sequence[int]) -> DenseArrayBase:
+    """`array<i64: ...>` from Python ints."""
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+def _sorted(props: dict) -> dict:
+    return dict(sorted((k, v) for k, v in props.items() if v is not None))
+
+
+def _expect(op: Operation, what: str, got, expected) -> None:
+    if got != expected:
+        raise VerifyException(f"{op.name}: {what} is {got}, expected {expected}")
+
+
+def _raw_fits(op: Operation, raw: np.ndarray, typ: FixedType, what: str) -> None:
+    lo, hi = -(1 << (typ.width.data - 1)), (1 << (typ.width.data - 1)) - 1
+    if raw.size and (raw.min() < lo or raw.max() > hi):
+        raise VerifyException(
+            f"{op.name}: {what} raw values [{raw.min()}, {raw.max()}] do not fit {typ.width.data} bits"
+        )
+
+
+_FIXED_TENSOR = base(TensorType)
+
+
+# ---------------------------------------------------------------------------------------
+# conversions
+
+
+@irdl_op_definition
+class ConstantOp(IRDLOperation):
+    """A fixed-point constant from raw integers (value = raw * 2^-F).
+
+    Example: `%w = fixed.constant dense<[3, -5]> : tensor<2xi16> -> tensor<2x!fixed.q<16, 2>>`
+    """
+
+    name = "fixed.constant"
+    value = prop_def(DenseIntOrFPElementsAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure(), ConstantLike())
+    assembly_format = "$value attr-dict `->` type($output)"
+
+    def __init__(self, raw: DenseIntOrFPElementsAttr, typ: FixedType):
+        super().__init__(result_types=[TensorType(typ, raw.get_shape())], properties={"value": raw})
+
+    def verify_(self) -> None:
+        if not isinstance(self.value.get_element_type(), IntegerType):
+            raise VerifyException("fixed.constant: raw values must be integers")
+        _expect(self, "shape", tuple(self.value.get_shape()), shape_of(self.output))
+        _raw_fits(self, np.asarray(from_dense(self.value)), fixed_of(self.output), "constant")
+
+
+class _ConvertOp(IRDLOperation):
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def verify_(self) -> None:
+        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
+
+
+@irdl_op_definition
+class QuantizeOp(_ConvertOp):
+    """Float to fixed point with the given rounding and overflow (graph inputs).
+
+    Example: `%q = fixed.quantize %x {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>}
+    : tensor<1x16xf32> -> tensor<1x16x!fixed.q<16, 6>>`
+    """
+
+    name = "fixed.quantize"
+    rounding = prop_def(RoundingAttr)
+    overflow = prop_def(OverflowAttr)
+
+    def __init__(self, input: SSAValue, typ: FixedType, rounding: RoundingAttr, overflow: OverflowAttr):
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(typ, shape_of(input))],
+            properties=_sorted({"rounding": rounding, "overflow": overflow}),
+        )
+
+    def verify_(self) -> None:
+        super().verify_()
+        if not isinstance(self.input.type.element_type, AnyFloat):
+            raise VerifyException("fixed.quantize: input must be a float tensor")
+        fixed_of(self.output)
+
+
+@irdl_op_definition
+class DequantizeOp(_ConvertOp):
+    """Fixed point to float, exactly (graph outputs).
+
+    Example: `%y = fixed.dequantize %q : tensor<1x5x!fixed.q<16, 2>> -> tensor<1x5xf32>`
+    """
+
+    name = "fixed.dequantize"
+
+    def __init__(self, input: SSAValue, element: Attribute):
+        super().__init__(operands=[input], result_types=[TensorType(element, shape_of(input))])
+
+    def verify_(self) -> None:
+        super().verify_()
+        fixed_of(self.input)
+        if not isinstance(self.output.type.element_type, AnyFloat):
+            raise VerifyException("fixed.dequantize: result must be a float tensor")
+
+
+@irdl_op_definition
+class CastOp(_ConvertOp):
+    """Requantize to another fixed type: align the binary point with `rounding`, then fit
+    the width with `overflow` (an `ap_fixed` assignment).
+
+    Example: `%y = fixed.cast %acc {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>}
+    : tensor<1x64x!fixed.q<37, 13>> -> tensor<1x64x!fixed.q<16, 6>>`
+    """
+
+    name = "fixed.cast"
+    rounding = prop_def(RoundingAttr)
+    overflow = prop_def(OverflowAttr)
+
+    def __init__(self, input: SSAValue, typ: FixedType, rounding: RoundingAttr, overflow: OverflowAttr):
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(typ, shape_of(input))],
+            properties=_sorted({"rounding": rounding, "overflow": overflow}),
+        )
+
+    def verify_(self) -> None:
+        super().verify_()
+        fixed_of(self.input)
+        fixed_of(self.output)
+
+
+# ---------------------------------------------------------------------------------------
+# multiply-accumulate layers (exact accumulator results)
+
+
+@irdl_op_definition
+class DenseOp(IRDLOperation):
+    """Fully connected layer on fixed point; the result is the exact accumulator.
+
+    Example: `%acc = fixed.dense %x, %w, %b : (tensor<1x16x!fixed.q<16, 3>>, tensor<64x16x!fixed.q<16, 1>>,
+    tensor<64x!fixed.q<30, 4>>) -> tensor<1x64x!fixed.q<35, 9>>`
+    """
+
+    name = "fixed.dense"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, weight: SSAValue, bias: SSAValue | None = None):
+        k = shape_of(weight)[1]
+        acc = accumulator_type(fixed_of(input), fixed_of(weight), k, fixed_of(bias) if bias else None)
+        out = TensorType(acc, shape_of(input)[:-1] + (shape_of(weight)[0],))
+        super().__init__(operands=[input, weight, bias], result_types=[out])
+
+    def verify_(self) -> None:
+        x, w = shape_of(self.input), shape_of(self.weight)
+        if len(w) != 2 or len(x) < 2 or x[-1] != w[1]:
+            raise VerifyException(f"fixed.dense: input {x} does not match weight {w} (M x K)")
+        bias = None
+        if self.bias is not None:
+            _expect(self, "bias shape", shape_of(self.bias), (w[0],))
+            bias = fixed_of(self.bias)
+        _expect(self, "result shape", shape_of(self.output), x[:-1] + (w[0],))
+        expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), w[1], bias)
+        _expect(self, "accumulator type", fixed_of(self.output), expected)
+
+
+@irdl_op_definition
+class ConvOp(IRDLOperation):
+    """1-D/2-D grouped convolution on fixed point; the result is the exact accumulator.
+
+    Example: `%acc = fixed.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
+    pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (...) -> tensor<1x8x16x16x!fixed.q<36, 10>>`
+    """
+
+    name = "fixed.conv"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    strides = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
+    dilations = prop_def(DenseArrayBase[I64])
+    group = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input, weight, bias, strides, pads, dilations, group: int):
+        w = shape_of(weight)
+        out = shapes.conv_shape(shape_of(input), w, strides, pads, dilations, group)
+        terms = int(np.prod(w[1:]))
+        acc = accumulator_type(fixed_of(input), fixed_of(weight), terms, fixed_of(bias) if bias else None)
+        super().__init__(
+            operands=[input, weight, bias],
+            result_types=[TensorType(acc, out)],
+            properties=_sorted(
+                {
+                    "strides": int_array(strides),
+                    "pads": int_array(pads),
+                    "dilations": int_array(dilations),
+                    "group": IntegerAttr(group, i64),
+                }
+            ),
+        )
+
+    def verify_(self) -> None:
+        w = shape_of(self.weight)
+        try:
+            expected_shape = shapes.conv_shape(
+                shape_of(self.input), w, self.strides.get_values(), self.pads.get_values(),
+                self.dilations.get_values(), self.group.value.data,
+            )
+        except ValueError as err:
+            raise VerifyException(f"fixed.conv: {err}") from None
+        bias = None
+        if self.bias is not None:
+            _expect(self, "bias shape", shape_of(self.bias), (w[0],))
+            bias = fixed_of(self.bias)
+        _expect(self, "result shape", shape_of(self.output), expected_shape)
+        expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), int(np.prod(w[1:])), bias)
+        _expect(self, "accumulator type", fixed_of(self.output), expected)
+
+
+@irdl_op_definition
+class MatMulOp(IRDLOperation):
+    """Product of two run-time fixed tensors (numpy matmul); exact accumulator result.
+
+    Example: `%y = fixed.matmul %a, %b : (tensor<1x4x8x!fixed.q<16, 4>>, tensor<1x8x2x!fixed.q<16, 4>>)
+    -> tensor<1x4x2x!fixed.q<35, 11>>`
+    """
+
+    name = "fixed.matmul"
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        out = shapes.matmul_shape(shape_of(lhs), shape_of(rhs))
+        acc = accumulator_type(fixed_of(lhs), fixed_of(rhs), shape_of(lhs)[-1], None)
+        super().__init__(operands=[lhs, rhs], result_types=[TensorType(acc, out)])
+
+    def verify_(self) -> None:
+        try:
+            expected_shape = shapes.matmul_shape(shape_of(self.lhs), shape_of(self.rhs))
+        except ValueError as err:
+            raise VerifyException(f"fixed.matmul: {err}") from None
+        _expect(self, "result shape", shape_of(self.output), expected_shape)
+        expected = accumulator_type(fixed_of(self.lhs), fixed_of(self.rhs), shape_of(self.lhs)[-1], None)
+        _expect(self, "accumulator type", fixed_of(self.output), expected)
+
+
+# ---------------------------------------------------------------------------------------
+# exact element-wise arithmetic
+
+
+class _BinaryOp(IRDLOperation):
+    lhs = operand_def(TensorType)
+    rhs = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+    RULE: ClassVar = staticmethod(sum_type)
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue):
+        out = shapes.broadcast(shape_of(lhs), shape_of(rhs))
+        typ = type(self).RULE(fixed_of(lhs), fixed_of(rhs))
+        super().__init__(operands=[lhs, rhs], result_types=[TensorType(typ, out)])
+
+    def verify_(self) -> None:
+        try:
+            expected_shape = shapes.broadcast(shape_of(self.lhs), shape_of(self.rhs))
+        except ValueError as err:
+            raise VerifyException(f"{self.name}: {err}") from None
+        _expect(self, "result shape", shape_of(self.output), expected_shape)
+        _expect(self, "result type", fixed_of(self.output), type(self).RULE(fixed_of(self.lhs), fixed_of(self.rhs)))
+
+
+@irdl_op_definition
+class AddOp(_BinaryOp):
+    """Exact sum with broadcasting: q<max(I)+1+max(F), max(I)+1>.
+
+    Example: `%s = fixed.add %a, %b : (tensor<1x8x!fixed.q<16, 6>>, tensor<8x!fixed.q<16, 2>>) -> tensor<1x8x!fixed.q<17, 7>>`
+    """
+
+    name = "fixed.add"
+
+
+@irdl_op_definition
+class SubOp(_BinaryOp):
+    """Exact difference with broadcasting (same type rule as fixed.add).
+
+    Example: `%s = fixed.sub %a, %b : (tensor<1x8x!fixed.q<16, 6>>, tensor<1x1x!fixed.q<16, 6>>) -> tensor<1x8x!fixed.q<17, 7>>`
+    """
+
+    name = "fixed.sub"
+
+
+@irdl_op_definition
+class MulOp(_BinaryOp):
+    """Exact product with broadcasting: q<W_a + W_b, I_a + I_b>.
+
+    Example: `%p = fixed.mul %a, %b : (tensor<1x8x!fixed.q<16, 6>>, tensor<8x!fixed.q<16, 2>>) -> tensor<1x8x!fixed.q<32, 8>>`
+    """
+
+    name = "fixed.mul"
+    RULE: ClassVar = staticmethod(product_type)
+
+
+# ---------------------------------------------------------------------------------------
+# pooling and reductions (exact sums; averages multiply by a reciprocal afterwards)
+
+
+@irdl_op_definition
+class SumPoolOp(IRDLOperation):
+    """Sum over 1-D/2-D windows (zero padding), exact: the numerator of average pooling.
+
+    Example: `%s = fixed.sum_pool %x {ceil_mode = 0 : i64, kernel = array<i64: 2>, pads = array<i64: 0, 0>,
+    strides = array<i64: 2>} : tensor<1x8x12x!fixed.q<16, 2>> -> tensor<1x8x6x!fixed.q<17, 3>>`
+    """
+
+    name = "fixed.sum_pool"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    kernel = prop_def(DenseArrayBase[I64])
+    strides = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
+    ceil_mode = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input, kernel, strides, pads, ceil_mode: bool):
+        x = shape_of(input)
+        out = shapes.window_shape(x, x[1], kernel, strides, pads, [1] * len(kernel), ceil_mode)
+        typ = window_sum_type(fixed_of(input), int(np.prod(kernel)))
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(typ, out)],
+            properties=_sorted(
+                {
+                    "kernel": int_array(kernel),
+                    "strides": int_array(strides),
+                    "pads": int_array(pads),
+                    "ceil_mode": IntegerAttr(int(ceil_mode), i64),
+                }
+            ),
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        kernel = self.kernel.get_values()
+        try:
+            expected = shapes.window_shape(
+                x, x[1], kernel, self.strides.get_values(), self.pads.get_values(), (1,) * len(kernel),
+                bool(self.ceil_mode.value.data),
+            )
+        except ValueError as err:
+            raise VerifyException(f"fixed.sum_pool: {err}") from None
+        _expect(self, "result shape", shape_of(self.output), expected)
+        _expect(self, "result type", fixed_of(self.output), window_sum_type(fixed_of(self.input), int(np.prod(kernel))))
+
+
+class _ReduceOp(IRDLOperation):
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    axes = prop_def(DenseArrayBase[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def result_type(self, x: FixedType, count: int) -> FixedType:
+        raise NotImplementedError
+
+    def __init__(self, input: SSAValue, axes: Sequence[int]):
+        x = shape_of(input)
+        out = tuple(1 if i in axes else d for i, d in enumerate(x))
+        count = int(np.prod([x[a] for a in axes]))
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(self.result_type(fixed_of(input), count), out)],
+            properties={"axes": int_array(axes)},
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        axes = self.axes.get_values()
+        if not axes or any(not 1 <= a < len(x) for a in axes) or len(set(axes)) != len(axes):
+            raise VerifyException(f"{self.name}: axes {list(axes)} must be distinct non-batch axes of rank {len(x)}")
+        _expect(self, "result shape", shape_of(self.output), tuple(1 if i in axes else d for i, d in enumerate(x)))
+        count = int(np.prod([x[a] for a in axes]))
+        _expect(self, "result type", fixed_of(self.output), self.result_type(fixed_of(self.input), count))
+
+
+@irdl_op_definition
+class ReduceSumOp(_ReduceOp):
+    """Exact sum over axes, kept as size-1 axes (global average pooling, softmax).
+
+    Example: `%s = fixed.reduce_sum %x {axes = array<i64: 2, 3>} : tensor<1x16x6x6x!fixed.q<16, 4>>
+    -> tensor<1x16x1x1x!fixed.q<22, 10>>`
+    """
+
+    name = "fixed.reduce_sum"
+
+    def result_type(self, x: FixedType, count: int) -> FixedType:
+        return window_sum_type(x, count)
+
+
+@irdl_op_definition
+class ReduceMaxOp(_ReduceOp):
+    """Maximum over axes, kept as size-1 axes; same type.
+
+    Example: `%m = fixed.reduce_max %x {axes = array<i64: 1>} : tensor<1x5x!fixed.q<16, 6>> -> tensor<1x1x!fixed.q<16, 6>>`
+    """
+
+    name = "fixed.reduce_max"
+
+    def result_type(self, x: FixedType, count: int) -> FixedType:
+        return x
+
+
+# ---------------------------------------------------------------------------------------
+# piecewise ops
+
+
+@irdl_op_definition
+class ClampOp(IRDLOperation):
+    """Clamp raw values to [min, max] (bounds in the operand's raw units); same type.
+
+    Example: `%y = fixed.clamp %x {max = 6144 : i64, min = 0 : i64} : tensor<1x8x!fixed.q<16, 6>>`
+    """
+
+    name = "fixed.clamp"
+    T: ClassVar = VarConstraint("T", _FIXED_TENSOR)
+    input = operand_def(T)
+    output = result_def(T)
+    min = prop_def(IntegerAttr[I64])
+    max = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def __init__(self, input: SSAValue, lo: int, hi: int):
+        super().__init__(
+            operands=[input],
+            result_types=[input.type],
+            properties=_sorted({"min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64)}),
+        )
+
+    def verify_(self) -> None:
+        if self.min.value.data > self.max.value.data:
+            raise VerifyException(f"fixed.clamp: min {self.min.value.data} is greater than max {self.max.value.data}")
+
+
+@irdl_op_definition
+class LeakyReluOp(IRDLOperation):
+    """x if x >= 0 else cast(x * alpha) to x's type (`rounding`, saturating).
+
+    Example: `%y = fixed.leaky_relu %x, %alpha {rounding = #fixed<rounding rnd>} : (tensor<1x8x!fixed.q<16, 6>>,
+    tensor<!fixed.q<16, 0>>) -> tensor<1x8x!fixed.q<16, 6>>`
+    """
+
+    name = "fixed.leaky_relu"
+    input = operand_def(TensorType)
+    alpha = operand_def(TensorType)
+    output = result_def(TensorType)
+    rounding = prop_def(RoundingAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input `,` $alpha attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, alpha: SSAValue, rounding: RoundingAttr):
+        super().__init__(operands=[input, alpha], result_types=[input.type], properties={"rounding": rounding})
+
+    def verify_(self) -> None:
+        _expect(self, "result type", self.output.type, self.input.type)
+        _expect(self, "alpha shape", shape_of(self.alpha), ())
+        fixed_of(self.alpha)
+
+
+@irdl_op_definition
+class LutOp(IRDLOperation):
+    """Table lookup: i = clamp((raw(x) >> shift) + offset, 0, N - 1), y = table[i] (raw).
+
+    A negative shift is a left shift. The table holds raw values of the result type.
+    Example: `%y = fixed.lut %x {offset = 512 : i64, shift = 4 : i64, table = dense<...> : tensor<1024xi32>,
+    function = "sigmoid"} : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 2>>`
+    """
+
+    name = "fixed.lut"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    table = prop_def(DenseIntOrFPElementsAttr)
+    shift = prop_def(IntegerAttr[I64])
+    offset = prop_def(IntegerAttr[I64])
+    function = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, typ: FixedType, table: DenseIntOrFPElementsAttr, shift: int, offset: int, function: str):
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(typ, shape_of(input))],
+            properties=_sorted(
+                {
+                    "table": table,
+                    "shift": IntegerAttr(shift, i64),
+                    "offset": IntegerAttr(offset, i64),
+                    "function": StringAttr(function),
+                }
+            ),
+        )
+
+    def verify_(self) -> None:
+        fixed_of(self.input)
+        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
+        if not isinstance(self.table.get_element_type(), IntegerType) or len(self.table.get_shape()) != 1:
+            raise VerifyException("fixed.lut: table must be a 1-D tensor of raw integers")
+        _raw_fits(self, np.asarray(from_dense(self.table)), fixed_of(self.output), "table")
+
+
+@irdl_op_definition
+class PwlOp(IRDLOperation):
+    """Piecewise linear: segment k = number of breakpoints <= x, then
+    y = cast(slope[k] * x + intercept[k]) with `rounding`/`overflow`.
+
+    Breakpoints are raw values of the input type (ascending); slopes and intercepts are raw
+    values of `slope_type` and `intercept_type`.
+    Example: `%y = fixed.pwl %x {breakpoints = dense<[...]> : tensor<7xi64>, slopes = ..., intercepts = ...,
+    slope_type = !fixed.q<16, 1>, intercept_type = !fixed.q<16, 2>, ...} : ... -> ...`
+    """
+
+    name = "fixed.pwl"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    breakpoints = prop_def(DenseIntOrFPElementsAttr)
+    slopes = prop_def(DenseIntOrFPElementsAttr)
+    intercepts = prop_def(DenseIntOrFPElementsAttr)
+    slope_type = prop_def(FixedType)
+    intercept_type = prop_def(FixedType)
+    function = prop_def(StringAttr)
+    rounding = prop_def(RoundingAttr)
+    overflow = prop_def(OverflowAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def verify_(self) -> None:
+        fixed_of(self.input)
+        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
+        bps = np.asarray(from_dense(self.breakpoints))
+        m = np.asarray(from_dense(self.slopes))
+        c = np.asarray(from_dense(self.intercepts))
+        if m.shape != (bps.size + 1,) or c.shape != m.shape:
+            raise VerifyException(
+                f"fixed.pwl: {bps.size} breakpoints need {bps.size + 1} slopes and intercepts, got {m.size} and {c.size}"
+            )
+        if bps.size > 1 and np.any(np.diff(bps) <= 0):
+            raise VerifyException("fixed.pwl: breakpoints must be strictly ascending")
+        _raw_fits(self, m, self.slope_type, "slope")
+        _raw_fits(self, c, self.intercept_type, "intercept")
+
+
+@irdl_op_definition
+class PolyOp(IRDLOperation):
+    """Clamped polynomial (Taylor): u = clamp(raw x, min, max); Horner from the highest
+    coefficient, t = cast_acc(t * u + c_i) at every step (`rounding`, saturating), then
+    y = cast(t) with `rounding`/`overflow`. Coefficients are raw `coeff_type` values,
+    c_0 first.
+    Example: `%y = fixed.poly %x {coefficients = dense<[...]> : tensor<6xi64>, coeff_type = !fixed.q<18, 2>,
+    acc_type = !fixed.q<24, 4>, min = -3072 : i64, max = 3072 : i64, ...} : ... -> ...`
+    """
+
+    name = "fixed.poly"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    coefficients = prop_def(DenseIntOrFPElementsAttr)
+    coeff_type = prop_def(FixedType)
+    acc_type = prop_def(FixedType)
+    min = prop_def(IntegerAttr[I64])
+    max = prop_def(IntegerAttr[I64])
+    function = prop_def(StringAttr)
+    rounding = prop_def(RoundingAttr)
+    overflow = prop_def(OverflowAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def verify_(self) -> None:
+        x = fixed_of(self.input)
+        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
+        c = np.asarray(from_dense(self.coefficients))
+        if c.ndim != 1 or c.size < 1:
+            raise VerifyException("fixed.poly: needs a 1-D list of coefficients")
+        _raw_fits(self, c, self.coeff_type, "coefficient")
+        if self.min.value.data > self.max.value.data:
+            raise VerifyException("fixed.poly: min is greater than max")
+        step = product_type(self.acc_type, x)
+        if step.width.data > 64 or product_type(self.coeff_type, x).width.data > 64:
+            raise VerifyException(f"fixed.poly: products exceed 64 bits ({step})")
+
+
+# ---------------------------------------------------------------------------------------
+# ideal non-linearities, before `fixed-lower-activations`
+
+
+@irdl_op_definition
+class ActivationOp(IRDLOperation):
+    """Ideal activation y = round_rnd(f(x)) saturated to the result type, for
+    f in sigmoid, tanh, exp, reciprocal. Interpretable exactly, but not emittable:
+    `fixed-lower-activations` replaces it by a LUT, PWL or polynomial.
+
+    Example: `%y = fixed.activation %x {function = "sigmoid"} : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 2>>`
+    """
+
+    name = "fixed.activation"
+    FUNCTIONS: ClassVar = ("sigmoid", "tanh", "exp", "reciprocal")
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    function = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, typ: FixedType, function: str):
+        super().__init__(
+            operands=[input], result_types=[TensorType(typ, shape_of(input))], properties={"function": StringAttr(function)}
+        )
+
+    def verify_(self) -> None:
+        fixed_of(self.input)
+        fixed_of(self.output)
+        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
+        if self.function.data not in self.FUNCTIONS:
+            raise VerifyException(f"fixed.activation: unknown function '{self.function.data}' (known: {', '.join(self.FUNCTIONS)})")
+
+
+FIXED_OPS = [
+    ConstantOp,
+    QuantizeOp,
+    DequantizeOp,
+    CastOp,
+    DenseOp,
+    ConvOp,
+    MatMulOp,
+    AddOp,
+    SubOp,
+    MulOp,
+    SumPoolOp,
+    ReduceSumOp,
+    ReduceMaxOp,
+    ClampOp,
+    LeakyReluOp,
+    LutOp,
+    PwlOp,
+    PolyOp,
+    ActivationOp,
+]
+
+
