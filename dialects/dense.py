@@ -35,7 +35,9 @@ def numpy_dtype(element: Attribute) -> np.dtype:
 
 def to_dense(array: np.ndarray, element: Attribute = f32) -> DenseIntOrFPElementsAttr:
     """Wrap a numpy array (any layout) as a dense attribute of ``element`` type."""
-    arr = np.ascontiguousarray(array, dtype=numpy_dtype(element))
+    arr = np.asarray(array, dtype=numpy_dtype(element))
+    if not arr.flags.c_contiguous:  # (np.ascontiguousarray would turn a 0-d array into 1-d)
+        arr = arr.copy(order="C")
     if arr.dtype.kind == "f":
         arr = arr + arr.dtype.type(0)  # normalise -0.0 so equal values give equal attributes
     return DenseIntOrFPElementsAttr(TensorType(element, arr.shape), BytesAttr(arr.tobytes()))

@@ -8,6 +8,7 @@ from importlib import import_module
 from xdsl.passes import ModulePass
 
 _PASSES: dict[str, tuple[str, str]] = {
+    "convert-nn-to-fixed": ("convert_nn_to_fixed", "ConvertNnToFixedPass"),
     "nn-fold-batchnorm": ("nn_fold_batchnorm", "NnFoldBatchnormPass"),
     "nn-fuse-bias": ("nn_fuse_bias", "NnFuseBiasPass"),
 }

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from nncc.dialects import nn
 from nncc.dialects.dense import from_dense
+from nncc.dialects.nn.windows import avg_pool_divisor, ceil_extra, pad_spatial, windows
 
 
 class InterpreterError(Exception):
@@ -40,38 +40,6 @@ def _batched(op: Operation, batch: int) -> tuple[int, ...]:
 # window helpers (1-D and 2-D, NC + spatial layout)
 
 
-def _pad_spatial(x: np.ndarray, pads: tuple[int, ...], value: float) -> np.ndarray:
-    rank = x.ndim - 2
-    widths = [(0, 0), (0, 0)] + [(pads[i], pads[rank + i]) for i in range(rank)]
-    return np.pad(x, widths, mode="constant", constant_values=value)
-
-
-def _windows(x, kernel, strides, dilations, out_spatial):
-    """View N x C x out... x k... of the (already padded) input."""
-    rank = len(kernel)
-    extents = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilations))
-    view = sliding_window_view(x, extents, axis=tuple(range(2, 2 + rank)))
-    index = [slice(None), slice(None)]
-    index += [slice(0, (o - 1) * s + 1, s) for o, s in zip(out_spatial, strides)]
-    index += [slice(None, None, d) for d in dilations]
-    return view[tuple(index)]
-
-
-def _ceil_extra(op, x_spatial, pads) -> tuple[int, ...]:
-    """Extra end padding a ceil-mode window needs beyond the declared pads."""
-    rank = len(x_spatial)
-    out_spatial = tuple(op.output.type.get_shape())[2:]
-    kernel = _ints(op.kernel)
-    strides = _ints(op.strides)
-    dil = _ints(op.dilations) if hasattr(op, "dilations") else (1,) * rank
-    extra = []
-    for i in range(rank):
-        need = (out_spatial[i] - 1) * strides[i] + dil[i] * (kernel[i] - 1) + 1
-        have = x_spatial[i] + pads[i] + pads[rank + i]
-        extra.append(max(0, need - have))
-    return tuple(extra)
-
-
 # ---------------------------------------------------------------------------------------
 # op implementations: fn(op, args, batch) -> np.ndarray
 
@@ -91,8 +59,8 @@ def _dense(op: nn.DenseOp, args, batch):
 def conv_sum(x, w, strides, pads, dil, group, out_spatial) -> np.ndarray:
     """Grouped 1-D/2-D convolution without bias, in the dtype of ``x`` and ``w``."""
     kernel = w.shape[2:]
-    xp = _pad_spatial(x, pads, 0)
-    win = _windows(xp, kernel, strides, dil, out_spatial)  # N, C, o..., k...
+    xp = pad_spatial(x, pads, 0)
+    win = windows(xp, kernel, strides, dil, out_spatial)  # N, C, o..., k...
     n, c = win.shape[:2]
     m = w.shape[0]
     cg, mg = c // group, m // group
@@ -119,12 +87,12 @@ def window_sum(op, x: np.ndarray) -> np.ndarray:
     rank = x.ndim - 2
     kernel, strides = _ints(op.kernel), _ints(op.strides)
     full = list(_ints(op.pads))
-    extra = _ceil_extra(op, x.shape[2:], full)
+    extra = ceil_extra(op, x.shape[2:], full)
     for i in range(rank):
         full[rank + i] += extra[i]
     out_spatial = tuple(op.output.type.get_shape())[2:]
     axes = tuple(range(2 + rank, 2 + 2 * rank))
-    return _windows(_pad_spatial(x, tuple(full), 0), kernel, strides, (1,) * rank, out_spatial).sum(axis=axes)
+    return windows(pad_spatial(x, tuple(full), 0), kernel, strides, (1,) * rank, out_spatial).sum(axis=axes)
 
 
 def _matmul(op, args, batch):
@@ -159,38 +127,19 @@ def _max_pool(op: nn.MaxPoolOp, args, batch):
     x = args[0]
     rank = x.ndim - 2
     pads = list(_ints(op.pads))
-    extra = _ceil_extra(op, x.shape[2:], pads)
+    extra = ceil_extra(op, x.shape[2:], pads)
     for i in range(rank):
         pads[rank + i] += extra[i]
     lowest = np.iinfo(x.dtype).min if x.dtype.kind == "i" else -np.inf
-    xp = _pad_spatial(x, tuple(pads), lowest)
+    xp = pad_spatial(x, tuple(pads), lowest)
     out_spatial = tuple(op.output.type.get_shape())[2:]
-    win = _windows(xp, _ints(op.kernel), _ints(op.strides), _ints(op.dilations), out_spatial)
+    win = windows(xp, _ints(op.kernel), _ints(op.strides), _ints(op.dilations), out_spatial)
     return win.max(axis=tuple(range(2 + rank, 2 + 2 * rank)))
 
 
 def _avg_pool(op: nn.AvgPoolOp, args, batch):
     x = args[0]
-    rank = x.ndim - 2
-    kernel, strides = _ints(op.kernel), _ints(op.strides)
-    pads = _ints(op.pads)
-    extra = _ceil_extra(op, x.shape[2:], pads)
-    full = list(pads)
-    for i in range(rank):
-        full[rank + i] += extra[i]
-    out_spatial = tuple(op.output.type.get_shape())[2:]
-    ones = (1,) * rank
-    axes = tuple(range(2 + rank, 2 + 2 * rank))
-    total = _windows(_pad_spatial(x, tuple(full), 0.0), kernel, strides, ones, out_spatial).sum(axis=axes)
-    # divisor: cells inside the input, plus declared pads if count_include_pad
-    mask = np.ones((1, 1) + x.shape[2:])
-    if op.count_include_pad.value.data:
-        mask = _pad_spatial(mask, pads, 1.0)
-        mask = _pad_spatial(mask, (0,) * rank + extra, 0.0)
-    else:
-        mask = _pad_spatial(mask, tuple(full), 0.0)
-    count = _windows(mask, kernel, strides, ones, out_spatial).sum(axis=axes)
-    return total / count
+    return window_sum(op, x) / avg_pool_divisor(op, x.shape[2:])
 
 
 def _global(reduce):

@@ -1,0 +1,488 @@
+"""`convert-nn-to-fixed`: lower the float `nn` level to the fixed-point level.
+
+Every layer output gets a `!fixed.q<W, I>` type: W from the options (or the op's
+`fixed.precision` override), I from the calibrated value range the op carries in its
+`fixed.range` attribute (graph inputs: the `fixed.range` argument attribute). Weights
+and constants are rounded to their own types (I from their largest magnitude).
+Multiply-accumulate layers produce an exact accumulator, then one `fixed.cast` applies
+the rounding and overflow modes. Sigmoid, tanh and the exponential and reciprocal of
+softmax become `fixed.activation` ops, which `fixed-lower-activations` turns into
+tables, piecewise-linear segments or polynomials.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    DenseArrayBase,
+    DictionaryAttr,
+    IntegerAttr,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    f32,
+)
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from nncc.dialects import fixed, nn
+from nncc.dialects.dense import from_dense, to_dense
+from nncc.dialects.nn.windows import avg_pool_divisor
+from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
+
+RANGE_ATTR = "fixed.range"
+"""Calibrated [min, max] of an op's result (or, as an argument attribute, of an input)."""
+PRECISION_ATTR = "fixed.precision"
+"""Per-layer override: dictionary with width, int_bits, weight_width, weight_int_bits,
+rounding, overflow."""
+LAYER_ATTR = "nncc.layer"
+"""Name of the float layer whose output a fixed-level op produces (for traces)."""
+
+
+def int_bits_for(lo: float, hi: float, margin: int = 0) -> int:
+    """Integer bits (sign included) so that [lo, hi] fits a signed fixed type.
+
+    May be zero or negative for small magnitudes (more fractional bits); 1 for [0, 0].
+    """
+    candidates = []
+    if hi > 0:
+        candidates.append(math.floor(math.log2(hi)) + 2)
+    if lo < 0:
+        candidates.append(math.ceil(math.log2(-lo)) + 1)
+    return (max(candidates) if candidates else 1) + margin
+
+
+def _container(width: int) -> IntegerType:
+    for bits in (8, 16, 32, 64):
+        if width <= bits:
+            return IntegerType(bits)
+    raise ValueError(width)
+
+
+def quantize_array(values: np.ndarray, width: int, int_bits: int | None = None) -> tuple[np.ndarray, FixedType]:
+    """Round ``values`` to nearest in `q<width, I>` (I from the largest magnitude unless given)."""
+    values = np.asarray(values, np.float64)
+    if int_bits is None:
+        int_bits = int_bits_for(float(values.min(initial=0.0)), float(values.max(initial=0.0)))
+    typ = FixedType(width, int_bits)
+    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
+    raw = np.clip(np.floor(values * 2.0**typ.frac + 0.5), lo, hi).astype(np.int64)
+    return raw, typ
+
+
+def _name(op: Operation) -> str:
+    loc = op.location
+    desc = getattr(loc, "desc", None)
+    return desc.data if isinstance(desc, StringAttr) else op.name
+
+
+@dataclass
+class _Precision:
+    width: int
+    int_bits: int | None
+    weight_width: int
+    weight_int_bits: int | None
+    rounding: RoundingAttr
+    overflow: OverflowAttr
+
+
+@dataclass(frozen=True)
+class ConvertNnToFixedPass(ModulePass):
+    """Lower `nn` to the fixed-point level from calibrated ranges.
+
+    Options: `width` (total bits of every layer output), `weight_width` (bits of
+    weights and other constants), `margin_bits` (extra integer bits above the calibrated
+    range), `rounding` (`rnd` or `trn`) and `overflow` (`sat` or `wrap`) of every
+    requantization, `reciprocal_width` (bits of the 1/n constants of average pooling).
+    """
+
+    name = "convert-nn-to-fixed"
+
+    width: int = 16
+    weight_width: int = 16
+    margin_bits: int = 1
+    rounding: str = "rnd"
+    overflow: str = "sat"
+    reciprocal_width: int = 18
+
+    def __post_init__(self):
+        for label, value in (("width", self.width), ("weight_width", self.weight_width), ("reciprocal_width", self.reciprocal_width)):
+            if not 2 <= value <= 32:
+                raise ValueError(f"convert-nn-to-fixed: {label} must be in [2, 32], got {value}")
+        if self.margin_bits < 0:
+            raise ValueError(f"convert-nn-to-fixed: margin_bits must be >= 0, got {self.margin_bits}")
+        if self.rounding not in {r.value for r in Rounding}:
+            raise ValueError(f"convert-nn-to-fixed: rounding must be rnd or trn, got '{self.rounding}'")
+        if self.overflow not in {o.value for o in Overflow}:
+            raise ValueError(f"convert-nn-to-fixed: overflow must be sat or wrap, got '{self.overflow}'")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for function in [f for f in op.ops if isinstance(f, func.FuncOp)]:
+            _Converter(self, function).run()
+
+
+class _Converter:
+    def __init__(self, options: ConvertNnToFixedPass, function: func.FuncOp):
+        self.opts = options
+        self.function = function
+        self.values: dict[SSAValue, SSAValue] = {}
+        self.block: Block | None = None
+        self.current: Operation | None = None
+
+    # -- helpers ------------------------------------------------------------------
+    def fail(self, message: str):
+        where = _name(self.current) if self.current is not None else self.function.sym_name.data
+        raise PassFailedException(f"convert-nn-to-fixed: {self.current.name if self.current else 'func'} '{where}': {message}")
+
+    def emit(self, new: Operation) -> Operation:
+        new.location = self.current.location if self.current is not None else new.location
+        self.block.add_op(new)
+        return new
+
+    def precision(self, op: Operation) -> _Precision:
+        over = op.attributes.get(PRECISION_ATTR)
+        entries = over.data if isinstance(over, DictionaryAttr) else {}
+
+        def get_int(key, default):
+            value = entries.get(key)
+            return value.value.data if isinstance(value, IntegerAttr) else default
+
+        def get_str(key, default):
+            value = entries.get(key)
+            return value.data if isinstance(value, StringAttr) else default
+
+        rounding = get_str("rounding", self.opts.rounding)
+        overflow = get_str("overflow", self.opts.overflow)
+        if rounding not in {r.value for r in Rounding} or overflow not in {o.value for o in Overflow}:
+            self.fail(f"precision override has bad rounding '{rounding}' or overflow '{overflow}'")
+        return _Precision(
+            width=get_int("width", self.opts.width),
+            int_bits=get_int("int_bits", None),
+            weight_width=get_int("weight_width", self.opts.weight_width),
+            weight_int_bits=get_int("weight_int_bits", None),
+            rounding=RoundingAttr(Rounding(rounding)),
+            overflow=OverflowAttr(Overflow(overflow)),
+        )
+
+    def range_of(self, attrs: dict) -> tuple[float, float] | None:
+        value = attrs.get(RANGE_ATTR)
+        if isinstance(value, DenseArrayBase):
+            lo, hi = value.get_values()
+            return float(lo), float(hi)
+        return None
+
+    def output_type(self, op: Operation, prec: _Precision) -> FixedType:
+        if prec.int_bits is not None:
+            return FixedType(prec.width, prec.int_bits)
+        rng = self.range_of(op.attributes)
+        if rng is None:
+            self.fail(f"no calibrated range (attribute {RANGE_ATTR}); calibrate the model first")
+        return FixedType(prec.width, int_bits_for(*rng, self.opts.margin_bits))
+
+    def const_value(self, value: SSAValue) -> np.ndarray | None:
+        owner = value.owner
+        return np.asarray(from_dense(owner.value), np.float64) if isinstance(owner, nn.ConstantOp) else None
+
+    def constant(self, values: np.ndarray, width: int, int_bits: int | None = None) -> SSAValue:
+        raw, typ = quantize_array(values, width, int_bits)
+        return self.emit(fixed.ConstantOp(to_dense(raw, _container(width)), typ)).output
+
+    def exact_constant(self, raw: np.ndarray, typ: FixedType) -> SSAValue:
+        return self.emit(fixed.ConstantOp(to_dense(raw, _container(typ.width.data)), typ)).output
+
+    def operand(self, value: SSAValue, prec: _Precision) -> SSAValue:
+        """The fixed value of an operand: converted run-time value or a rounded constant."""
+        if value in self.values:
+            return self.values[value]
+        array = self.const_value(value)
+        if array is None:
+            self.fail(f"operand {value} has no fixed-point value")
+        return self.constant(array, prec.weight_width, prec.weight_int_bits)
+
+    def cast(self, value: SSAValue, typ: FixedType, prec: _Precision) -> SSAValue:
+        if fixed.ops.fixed_of(value) == typ:
+            return value
+        return self.emit(fixed.CastOp(value, typ, prec.rounding, prec.overflow)).output
+
+    def finish(self, op: Operation, value: SSAValue, prec: _Precision) -> None:
+        """Requantize a layer's exact result to its calibrated output type."""
+        out = self.cast(value, self.output_type(op, prec), prec)
+        out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+        self.values[op.results[0]] = out
+
+    def check_width(self, typ: FixedType) -> None:
+        if typ.width.data > 64:
+            self.fail(f"exact intermediate {typ} is wider than 64 bits; reduce widths")
+
+    # -- driver -------------------------------------------------------------------
+    def run(self) -> None:
+        old_block = self.function.body.blocks[0]
+        ftype = self.function.function_type
+        self.block = Block(arg_types=list(ftype.inputs.data))
+        arg_attrs = self.function.arg_attrs.data if self.function.arg_attrs else [DictionaryAttr({})] * len(old_block.args)
+        for old, new, attrs in zip(old_block.args, self.block.args, arg_attrs):
+            new.name_hint = old.name_hint
+            if not isinstance(old.type.element_type, AnyFloat):
+                self.values[old] = new
+                continue
+            rng = self.range_of(attrs.data)
+            if rng is None:
+                self.current = None
+                raise PassFailedException(
+                    f"convert-nn-to-fixed: input %{old.name_hint or old.index} has no calibrated range "
+                    f"(argument attribute {RANGE_ATTR})"
+                )
+            typ = FixedType(self.opts.width, int_bits_for(*rng, self.opts.margin_bits))
+            q = fixed.QuantizeOp(new, typ, RoundingAttr(Rounding(self.opts.rounding)), OverflowAttr(Overflow(self.opts.overflow)))
+            q.attributes[LAYER_ATTR] = StringAttr(old.name_hint or f"arg{old.index}")
+            self.block.add_op(q)
+            self.values[old] = q.output
+        for op in list(old_block.ops):
+            self.current = op
+            handler = _HANDLERS.get(type(op))
+            if handler is None:
+                self.fail("is not supported at the fixed-point level")
+            handler(self, op)
+        self.current = None
+        self.function.body.add_block(self.block)
+        self.function.body.erase_block(old_block, safe_erase=False)
+
+
+# ---------------------------------------------------------------------------------------
+# per-op conversions
+
+
+def _return(cv: _Converter, op: func.ReturnOp) -> None:
+    outs = []
+    for value in op.operands:
+        v = cv.values[value]
+        if isinstance(v.type.element_type, FixedType):
+            v = cv.emit(fixed.DequantizeOp(v, f32)).output
+        outs.append(v)
+    cv.emit(func.ReturnOp(*outs))
+
+
+def _constant(cv: _Converter, op: nn.ConstantOp) -> None:
+    """Constants are rounded where they are used (each consumer picks the type)."""
+
+
+def _mac(cv: _Converter, op) -> None:
+    prec = cv.precision(op)
+    x = cv.values.get(op.input)
+    if x is None:
+        cv.fail("input must be computed at run time")
+    weight = cv.const_value(op.weight)
+    if weight is None:
+        cv.fail("weights must be constants")
+    w = cv.constant(weight, prec.weight_width, prec.weight_int_bits)
+    bias = None
+    if op.bias is not None:
+        b = cv.const_value(op.bias)
+        if b is None:
+            cv.fail("bias must be a constant")
+        frac = fixed.ops.fixed_of(x).frac + fixed.ops.fixed_of(w).frac
+        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
+        raw, typ = quantize_array(b, max(2, ints + frac), ints)
+        if typ.width.data > 64:
+            cv.fail(f"bias type {typ} is wider than 64 bits")
+        bias = cv.exact_constant(raw, typ)
+    try:
+        if isinstance(op, nn.DenseOp):
+            acc = cv.emit(fixed.DenseOp(x, w, bias)).output
+        else:
+            acc = cv.emit(
+                fixed.ConvOp(x, w, bias, op.strides.get_values(), op.pads.get_values(), op.dilations.get_values(), op.group.value.data)
+            ).output
+    except Exception as err:  # the accumulator type verifier rejects > 64 bits
+        cv.fail(f"accumulator does not fit 64 bits: {err}")
+    cv.finish(op, acc, prec)
+
+
+def _matmul(cv: _Converter, op: nn.MatMulOp) -> None:
+    prec = cv.precision(op)
+    acc = cv.emit(fixed.MatMulOp(cv.operand(op.lhs, prec), cv.operand(op.rhs, prec))).output
+    cv.finish(op, acc, prec)
+
+
+def _same_type(nn_class):
+    def convert(cv: _Converter, op: Operation) -> None:
+        x = cv.values[op.operands[0]]
+        if nn_class is nn.ReshapeOp or nn_class is nn.FlattenOp:
+            new = nn.ReshapeOp(x, tuple(op.results[0].type.get_shape()))
+        elif nn_class is nn.TransposeOp:
+            new = nn.TransposeOp(x, op.perm.get_values())
+        elif nn_class is nn.MaxPoolOp:
+            new = nn.MaxPoolOp(x, op.kernel.get_values(), op.strides.get_values(), op.pads.get_values(), op.dilations.get_values(), bool(op.ceil_mode.value.data))
+        elif nn_class is nn.PadOp:
+            typ = fixed.ops.fixed_of(x)
+            raw = op.value.value.data * 2.0**typ.frac
+            if raw != math.floor(raw):
+                cv.fail(f"pad value {op.value.value.data} is not representable in {typ}")
+            new = nn.PadOp(x, op.pads.get_values(), op.mode, op.value.value.data)
+        else:
+            new = nn_class(x)
+        cv.values[op.results[0]] = cv.emit(new).results[0]
+
+    return convert
+
+
+def _leaky_relu(cv: _Converter, op: nn.LeakyReluOp) -> None:
+    prec = cv.precision(op)
+    alpha = cv.constant(np.asarray(op.alpha.value.data), prec.weight_width)
+    cv.values[op.output] = cv.emit(fixed.LeakyReluOp(cv.values[op.input], alpha, prec.rounding)).output
+
+
+def _activation(function: str, int_bits: int):
+    def convert(cv: _Converter, op: Operation) -> None:
+        prec = cv.precision(op)
+        typ = FixedType(prec.width, int_bits)
+        out = cv.emit(fixed.ActivationOp(cv.values[op.operands[0]], typ, function)).output
+        out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+        cv.values[op.results[0]] = out
+
+    return convert
+
+
+def _clip(cv: _Converter, op: nn.ClipOp) -> None:
+    x = cv.values[op.input]
+    typ = fixed.ops.fixed_of(x)
+    lo_raw, hi_raw = -(1 << (typ.width.data - 1)), (1 << (typ.width.data - 1)) - 1
+    if op.min is not None:
+        lo_raw = max(lo_raw, math.ceil(op.min.value.data * 2.0**typ.frac))
+    if op.max is not None:
+        hi_raw = min(hi_raw, math.floor(op.max.value.data * 2.0**typ.frac))
+    if lo_raw > hi_raw:
+        cv.fail(f"clip range is empty in {typ}")
+    cv.values[op.output] = cv.emit(fixed.ClampOp(x, lo_raw, hi_raw)).output
+
+
+def _hard_sigmoid(cv: _Converter, op: nn.HardSigmoidOp) -> None:
+    prec = cv.precision(op)
+    x = cv.values[op.input]
+    scaled = cv.emit(fixed.MulOp(x, cv.constant(np.asarray(op.alpha.value.data), prec.weight_width))).output
+    shifted = cv.emit(fixed.AddOp(scaled, cv.constant(np.asarray(op.beta.value.data), prec.weight_width))).output
+    typ = FixedType(prec.width, 2)
+    out = cv.cast(shifted, typ, prec)
+    out = cv.emit(fixed.ClampOp(out, 0, 1 << typ.frac)).output
+    out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+    cv.values[op.output] = out
+
+
+def _softmax(cv: _Converter, op: nn.SoftmaxOp) -> None:
+    prec = cv.precision(op)
+    axis = op.axis.value.data
+    x = cv.values[op.input]
+    peak = cv.emit(fixed.ReduceMaxOp(x, [axis])).output
+    shifted = cv.emit(fixed.SubOp(x, peak)).output
+    exp = cv.emit(fixed.ActivationOp(shifted, FixedType(prec.width, 2), "exp")).output
+    total = cv.emit(fixed.ReduceSumOp(exp, [axis])).output
+    recip = cv.emit(fixed.ActivationOp(total, FixedType(prec.width, 2), "reciprocal")).output
+    product = cv.emit(fixed.MulOp(exp, recip)).output
+    out = cv.cast(product, FixedType(prec.width, 2), prec)
+    out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+    cv.values[op.output] = out
+
+
+def _binary(fixed_class):
+    def convert(cv: _Converter, op: Operation) -> None:
+        prec = cv.precision(op)
+        lhs, rhs = op.operands
+        if isinstance(op, nn.DivOp):
+            divisor = cv.const_value(rhs)
+            if divisor is None or np.any(divisor == 0):
+                cv.fail("division is supported only by non-zero constants")
+            value = cv.emit(fixed.MulOp(cv.operand(lhs, prec), cv.constant(1.0 / divisor, prec.weight_width))).output
+        else:
+            a, b = cv.operand(lhs, prec), cv.operand(rhs, prec)
+            value = cv.emit(fixed_class(a, b)).output
+        cv.check_width(fixed.ops.fixed_of(value))
+        cv.finish(op, value, prec)
+
+    return convert
+
+
+def _avg_pool(cv: _Converter, op: nn.AvgPoolOp) -> None:
+    prec = cv.precision(op)
+    x = cv.values[op.input]
+    total = cv.emit(
+        fixed.SumPoolOp(x, op.kernel.get_values(), op.strides.get_values(), op.pads.get_values(), bool(op.ceil_mode.value.data))
+    ).output
+    recip = 1.0 / avg_pool_divisor(op, tuple(op.input.type.get_shape())[2:])  # 1 x 1 x out...
+    if np.all(recip == recip.flat[0]):
+        recip = np.asarray(recip.flat[0])
+    scale = cv.constant(recip, cv.opts.reciprocal_width)
+    cv.finish(op, cv.emit(fixed.MulOp(total, scale)).output, prec)
+
+
+def _global_avg_pool(cv: _Converter, op: nn.GlobalAvgPoolOp) -> None:
+    prec = cv.precision(op)
+    x = cv.values[op.input]
+    shape = tuple(op.input.type.get_shape())
+    total = cv.emit(fixed.ReduceSumOp(x, list(range(2, len(shape))))).output
+    scale = cv.constant(np.asarray(1.0 / int(np.prod(shape[2:]))), cv.opts.reciprocal_width)
+    cv.finish(op, cv.emit(fixed.MulOp(total, scale)).output, prec)
+
+
+def _batchnorm(cv: _Converter, op: nn.BatchNormOp) -> None:
+    prec = cv.precision(op)
+    params = [cv.const_value(v) for v in (op.scale, op.bias, op.mean, op.var)]
+    if any(p is None for p in params):
+        cv.fail("batch-norm parameters must be constants")
+    scale, beta, mean, var = params
+    factor = scale / np.sqrt(var + op.epsilon.value.data)
+    shift = beta - mean * factor
+    rank = len(op.input.type.get_shape())
+    shape = (-1,) + (1,) * (rank - 2)
+    x = cv.values[op.input]
+    scaled = cv.emit(fixed.MulOp(x, cv.constant(factor.reshape(shape), prec.weight_width))).output
+    value = cv.emit(fixed.AddOp(scaled, cv.constant(shift.reshape(shape), prec.weight_width))).output
+    cv.finish(op, value, prec)
+
+
+def _concat(cv: _Converter, op: nn.ConcatOp) -> None:
+    prec = cv.precision(op)
+    inputs = [cv.operand(v, prec) for v in op.inputs]
+    types = [fixed.ops.fixed_of(v) for v in inputs]
+    ints = max(t.int_bits.data for t in types)
+    common = FixedType(ints + max(t.frac for t in types), ints)  # holds every input exactly
+    cv.check_width(common)
+    same = [cv.cast(v, common, prec) for v in inputs]
+    cv.values[op.output] = cv.emit(nn.ConcatOp(same, op.axis.value.data)).output
+
+
+_HANDLERS = {
+    func.ReturnOp: _return,
+    nn.ConstantOp: _constant,
+    nn.DenseOp: _mac,
+    nn.ConvOp: _mac,
+    nn.MatMulOp: _matmul,
+    nn.ReluOp: _same_type(nn.ReluOp),
+    nn.ReshapeOp: _same_type(nn.ReshapeOp),
+    nn.FlattenOp: _same_type(nn.FlattenOp),
+    nn.TransposeOp: _same_type(nn.TransposeOp),
+    nn.MaxPoolOp: _same_type(nn.MaxPoolOp),
+    nn.GlobalMaxPoolOp: _same_type(nn.GlobalMaxPoolOp),
+    nn.PadOp: _same_type(nn.PadOp),
+    nn.LeakyReluOp: _leaky_relu,
+    nn.SigmoidOp: _activation("sigmoid", 1),
+    nn.TanhOp: _activation("tanh", 1),
+    nn.ClipOp: _clip,
+    nn.HardSigmoidOp: _hard_sigmoid,
+    nn.SoftmaxOp: _softmax,
+    nn.AddOp: _binary(fixed.AddOp),
+    nn.SubOp: _binary(fixed.SubOp),
+    nn.MulOp: _binary(fixed.MulOp),
+    nn.DivOp: _binary(fixed.MulOp),
+    nn.AvgPoolOp: _avg_pool,
+    nn.GlobalAvgPoolOp: _global_avg_pool,
+    nn.BatchNormOp: _batchnorm,
+    nn.ConcatOp: _concat,
+}
+
