@@ -9,6 +9,7 @@ from xdsl.passes import ModulePass
 
 _PASSES: dict[str, tuple[str, str]] = {
     "convert-nn-to-fixed": ("convert_nn_to_fixed", "ConvertNnToFixedPass"),
+    "fixed-lower-activations": ("fixed_lower_activations", "FixedLowerActivationsPass"),
     "nn-fold-batchnorm": ("nn_fold_batchnorm", "NnFoldBatchnormPass"),
     "nn-fuse-bias": ("nn_fuse_bias", "NnFuseBiasPass"),
 }

@@ -1,6 +1,6 @@
 """Bit-exact reference interpreter of the fixed-point level.
 
-Fixed tensors are int64 numpy arrays of raw values (``fixed_math``); graph inputs are
+Fixed tensors are int64 numpy arrays of raw values (``nncc.dialects.fixed.semantics``); graph inputs are
 floats until `fixed.quantize`, outputs are floats after `fixed.dequantize`. Every op is
 vectorized over the batch. Matrix products run in float64 (BLAS) when the accumulator
 type is at most 53 bits wide, where every partial sum is an exactly representable
@@ -17,7 +17,7 @@ from xdsl.ir import Operation
 
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense
-from nncc.runtime import fixed_math as fm
+from nncc.dialects.fixed import semantics as fm
 from nncc.runtime.interpreter import (
     FLOAT_IMPLS,
     InterpreterError,
@@ -33,11 +33,7 @@ def _t(value) -> fixed.FixedType:
     return fixed.ops.fixed_of(value)
 
 
-def _align(q: np.ndarray, frac_from: int, frac_to: int) -> np.ndarray:
-    """Exact left shift of raw values to more fractional bits."""
-    if frac_to < frac_from:
-        raise InterpreterError(f"cannot align {frac_from} to fewer ({frac_to}) fractional bits exactly")
-    return np.asarray(q, np.int64) << np.int64(frac_to - frac_from)
+_align = fm.align
 
 
 def _exact_product(fn, width: int, *arrays):
@@ -133,62 +129,32 @@ def _leaky_relu(op: fixed.LeakyReluOp, args, batch):
     return np.where(x >= 0, x, negative)
 
 
-def lut_index(raw: np.ndarray, shift: int, offset: int, size: int) -> np.ndarray:
-    """Table index of `fixed.lut`: clamp((raw >> shift) + offset, 0, size - 1)."""
-    idx = fm.shift_round(raw, shift, "trn") + offset
-    return np.clip(idx, 0, size - 1)
-
-
 def _lut(op: fixed.LutOp, args, batch):
     table = np.asarray(from_dense(op.table), np.int64)
-    return table[lut_index(args[0], op.shift.value.data, op.offset.value.data, table.size)]
+    return table[fm.lut_index(args[0], op.shift.value.data, op.offset.value.data, table.size)]
 
 
 def _pwl(op: fixed.PwlOp, args, batch):
-    x = np.asarray(args[0], np.int64)
     t_in, t_out = _t(op.input), _t(op.output)
-    bps = np.asarray(from_dense(op.breakpoints), np.int64)
-    m = np.asarray(from_dense(op.slopes), np.int64)
-    c = np.asarray(from_dense(op.intercepts), np.int64)
-    k = np.searchsorted(bps, x, side="right")
-    frac = max(op.slope_type.frac + t_in.frac, op.intercept_type.frac)
-    y = _align(m[k] * x, op.slope_type.frac + t_in.frac, frac) + _align(c[k], op.intercept_type.frac, frac)
-    return fm.cast(y, frac, t_out.width.data, t_out.frac, op.rounding.data.value, op.overflow.data.value)
-
-
-def poly_eval(op: fixed.PolyOp, x: np.ndarray) -> np.ndarray:
-    """The `fixed.poly` recurrence on raw input values (shared by tests)."""
-    t_in, t_out = _t(op.input), _t(op.output)
-    acc, ct = op.acc_type, op.coeff_type
-    rounding = op.rounding.data.value
-    coeffs = [int(v) for v in np.asarray(from_dense(op.coefficients)).reshape(-1)]
-    u = np.clip(np.asarray(x, np.int64), op.min.value.data, op.max.value.data)
-    t = fm.cast(np.full(u.shape, coeffs[-1], np.int64), ct.frac, acc.width.data, acc.frac, rounding, "sat")
-    for c in reversed(coeffs[:-1]):
-        frac = max(acc.frac + t_in.frac, ct.frac)
-        s = _align(t * u, acc.frac + t_in.frac, frac) + _align(np.int64(c), ct.frac, frac)
-        t = fm.cast(s, frac, acc.width.data, acc.frac, rounding, "sat")
-    return fm.cast(t, acc.frac, t_out.width.data, t_out.frac, rounding, op.overflow.data.value)
+    return fm.pwl_eval(
+        args[0], t_in.frac, from_dense(op.breakpoints), from_dense(op.slopes), op.slope_type.frac,
+        from_dense(op.intercepts), op.intercept_type.frac, t_out.width.data, t_out.frac,
+        op.rounding.data.value, op.overflow.data.value,
+    )
 
 
 def _poly(op: fixed.PolyOp, args, batch):
-    return poly_eval(op, args[0])
-
-
-IDEAL_FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "sigmoid": lambda v: 0.5 * (1.0 + np.tanh(0.5 * v)),
-    "tanh": np.tanh,
-    "exp": np.exp,
-    "reciprocal": lambda v: np.divide(1.0, v, out=np.full_like(v, np.inf), where=v != 0),
-}
-"""The real functions `fixed.activation` approximates (float64)."""
+    t_in, t_out = _t(op.input), _t(op.output)
+    return fm.poly_eval(
+        args[0], t_in.frac, np.asarray(from_dense(op.coefficients)).reshape(-1), op.coeff_type.frac,
+        op.acc_type.width.data, op.acc_type.frac, op.min.value.data, op.max.value.data,
+        t_out.width.data, t_out.frac, op.rounding.data.value, op.overflow.data.value,
+    )
 
 
 def _activation(op: fixed.ActivationOp, args, batch):
     t_in, t_out = _t(op.input), _t(op.output)
-    with np.errstate(over="ignore"):
-        y = IDEAL_FUNCTIONS[op.function.data](fm.to_float(args[0], t_in.frac))
-    return fm.quantize(y, t_out.width.data, t_out.frac, "rnd", "sat")
+    return fm.ideal_activation(op.function.data, args[0], t_in.frac, t_out.width.data, t_out.frac)
 
 
 def _pad(op: nn.PadOp, args, batch):

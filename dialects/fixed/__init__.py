@@ -2,7 +2,7 @@
 
 `types.py` holds the type, the rounding/overflow attributes and the exact result-type
 rules; `ops.py` the operations. Semantics are defined once in
-`nncc.runtime.fixed_math`.
+`nncc.dialects.fixed.semantics`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Operations of the `fixed` dialect: the fixed-point level.
 
 Layers compute on `!fixed.q<W, I>` tensors with exact integer semantics
-(`runtime/fixed_math.py`): arithmetic ops produce their exact (widened) result type, and
+(`dialects/fixed/semantics.py`): arithmetic ops produce their exact (widened) result type, and
 only `fixed.cast`, `fixed.quantize` and the activation ops round or saturate, as their
 `rounding`/`overflow` properties say. Data movement (reshape, transpose, concat, pad,
 max pooling, relu) reuses the type-agnostic `nn` ops on fixed tensors.

@@ -1,0 +1,30 @@
+// RUN: nncc-opt %s -p fixed-lower-activations | filecheck %s
+// RUN: nncc-opt %s -p 'fixed-lower-activations{mode=lut table_bits=4}' | filecheck %s --check-prefix=SMALL
+// RUN: nncc-opt %s -p 'fixed-lower-activations{mode=pwl segments=4}' | filecheck %s --check-prefix=PWL
+// RUN: nncc-opt %s -p 'fixed-lower-activations{mode=pwl segments=4 pot_slopes=true}' | filecheck %s --check-prefix=POT
+// RUN: nncc-opt %s -p 'fixed-lower-activations{mode=taylor order=3}' | filecheck %s --check-prefix=TAYLOR
+
+// Sigmoid on q<8, 4> inputs ([-8, 8), 4 fraction bits) to q<8, 1>.
+// Default table: 2^10 bins of 1/64 over [-8, 8) (r = 4); the input has only 4 fraction
+// bits, so the index is the raw value shifted left: shift = F + r - k = 4 + 4 - 10 = -2,
+// offset = 8 * 2^(10 - 4) = 512. The error is the output's half LSB.
+// CHECK-LABEL: func.func @sigmoid
+// CHECK-NEXT:  %[[Y:.*]] = fixed.lut %x {fixed.approx = "lut{entries=1025}", fixed.approx_error = 0.0074555293649622989 : f64, function = "sigmoid", offset = 512 : i64, shift = -2 : i64, table = dense<"0x{{.*}}"> : tensor<1025xi8>} : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4x!fixed.q<8, 1>>
+
+// 2^4 bins of width 1: shift = 4 + 4 - 4 = 4, offset = 8; entries are the bins' minimax
+// values (f(first) + f(last)) / 2 rounded to q<8, 1>.
+// SMALL:       fixed.lut %x {fixed.approx = "lut{entries=17}", fixed.approx_error = 0.10938008427698437 : f64, function = "sigmoid", offset = 8 : i64, shift = 4 : i64, table = dense<[0, 0, 1, 2, 4, 10, 24, 48, 78, 103, 117, 124, 126, 127, 127, 127, 127]> : tensor<17xi8>}
+
+// Chords through -8, -4, 0, 4, 8 (raw -128 ... 127), flat outside.
+// PWL:         fixed.pwl %x {fixed.approx = "pwl{segments=4}", fixed.approx_error = 0.14101530196831052 : f64, breakpoints = dense<[-128, -64, 0, 64, 127]> : tensor<5xi64>, function = "sigmoid", intercept_type = !fixed.q<18, 1>, intercepts = dense<[44, 4671, 65536, 65536, 126367, 131025]> : tensor<6xi64>, overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>, slope_type = !fixed.q<18, -2>, slopes = dense<[0, 4627, 126357, 126357, 4695, 0]> : tensor<6xi64>}
+
+// Power-of-two slopes: the chords' 0.0044 and 0.24 become 2^-8 and 2^-2, in q<18, -1>
+// raw units 2048 and 65536.
+// POT:         fixed.pwl %x {fixed.approx = "pwl{segments=4, pot_slopes}"{{.*}}slope_type = !fixed.q<18, -1>, slopes = dense<[0, 2048, 65536, 65536, 2048, 0]>
+
+// 1/2 + x/4 - x^3/48 clamped where its error is smallest (|x| <= 2 here).
+// TAYLOR:      fixed.poly %x {fixed.approx = "taylor{order=3}", fixed.approx_error = 0.16372714986953352 : f64, acc_type = !fixed.q<24, 2>, coeff_type = !fixed.q<18, 1>, coefficients = dense<[65536, 32768, 0, -2731]> : tensor<4xi64>, function = "sigmoid", max = 32 : i64, min = -32 : i64
+func.func @sigmoid(%x: tensor<1x4x!fixed.q<8, 4>>) -> tensor<1x4x!fixed.q<8, 1>> {
+  %y = fixed.activation %x {function = "sigmoid"} : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4x!fixed.q<8, 1>>
+  func.return %y : tensor<1x4x!fixed.q<8, 1>>
+}
