@@ -156,7 +156,11 @@ constexpr int64_t cast_double(double x, double scale) {
     if (Q == AP_RND && y - f >= 0.5) ++q;  // y - f is exact
     return fit<W, O>(q);
   }
-  if (O == AP_SAT) return y > 0.0 ? limits<W>::hi : limits<W>::lo;
+  if (O == AP_SAT) {  // |y| >= 2^62 is an integer, inside int64 if -2^63 <= y < 2^63
+    if (y >= pow2(W - 1)) return limits<W>::hi;
+    if (y < -pow2(W - 1)) return limits<W>::lo;
+    return static_cast<int64_t>(y);
+  }
   if (y - y != 0.0) return 0;  // x * 2^F beyond the double range: its low 64 bits are 0
   // |y| >= 2^62 is an integer: reduce it modulo 2^64, exactly.
   const double two64 = 18446744073709551616.0;

@@ -1,0 +1,487 @@
+"""Read-only HLS C++ emitter: a prepared fixed-point module -> project files.
+
+`hls-prepare-for-emission` must have run (names in `hls.name`, options in
+`hls.options`). The emitter turns the IR into frozen views (`views.py`) and renders
+one Jinja template per construct; it raises on any op it does not know.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from importlib import resources
+
+import numpy as np
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, ModuleOp, StringAttr
+from xdsl.ir import Operation, SSAValue
+
+from nncc.backends.hls_cpp.render import render
+from nncc.backends.hls_cpp.views import (
+    BufferView,
+    DesignView,
+    PortView,
+    RawArrayView,
+    StepView,
+    TypeView,
+)
+from nncc.dialects import fixed, nn
+from nncc.dialects.dense import from_dense
+from nncc.dialects.fixed import FixedType
+from nncc.dialects.nn.windows import ceil_extra
+from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR, UNROLL_ATTR
+
+Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
+O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
+SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h")
+
+
+class EmissionError(Exception):
+    """The module is not prepared or contains an op this back end cannot emit."""
+
+
+def _ctype(width: int) -> str:
+    for bits in (8, 16, 32, 64):
+        if width <= bits:
+            return f"int{bits}_t"
+    raise EmissionError(f"no C integer type for {width} bits")
+
+
+def _shape(value: SSAValue) -> tuple[int, ...]:
+    return tuple(value.type.get_shape())
+
+
+def _size(value: SSAValue) -> int:
+    return int(np.prod(_shape(value), dtype=np.int64))
+
+
+def _window_table(in_spatial, kernel, strides, pads, dilations, out_spatial) -> np.ndarray:
+    """[positions, kernel cells] -> flat input spatial index, or -1 in the padding."""
+    rank = len(kernel)
+    grids = np.meshgrid(*[np.arange(o) for o in out_spatial], indexing="ij")
+    kgrids = np.meshgrid(*[np.arange(k) for k in kernel], indexing="ij")
+    flat = np.zeros((int(np.prod(out_spatial)), int(np.prod(kernel))), np.int64)
+    valid = np.ones_like(flat, dtype=bool)
+    stride_in = 1
+    for d in reversed(range(rank)):
+        pos = grids[d].reshape(-1, 1) * strides[d] - pads[d] + kgrids[d].reshape(1, -1) * dilations[d]
+        valid &= (pos >= 0) & (pos < in_spatial[d])
+        flat += pos * stride_in
+        stride_in *= in_spatial[d]
+    return np.where(valid, flat, -1)
+
+
+def _broadcast_table(in_shape, out_shape) -> np.ndarray | None:
+    """Flat source index of every output element under broadcasting (None: identity)."""
+    if tuple(in_shape) == tuple(out_shape):
+        return None
+    full = (1,) * (len(out_shape) - len(in_shape)) + tuple(in_shape)
+    src = np.arange(int(np.prod(full))).reshape(full)
+    return np.broadcast_to(src, out_shape).reshape(-1)
+
+
+class _Emitter:
+    def __init__(self, module: ModuleOp):
+        options = module.attributes.get(OPTIONS_ATTR)
+        if not isinstance(options, DictionaryAttr):
+            raise EmissionError("module is not prepared: run hls-prepare-for-emission first")
+        self.options = options.data
+        mains = [f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main"]
+        if len(mains) != 1:
+            raise EmissionError("module needs exactly one func.func @main")
+        self.function = mains[0]
+        self.types: dict[str, TypeView] = {}
+        self.constants: list[RawArrayView] = []
+        self.constant_types: list[tuple[str, str]] = []
+        self.tables: list[RawArrayView] = []
+        self.buffers: list[BufferView] = []
+        self.steps: list[StepView] = []
+        self.inputs: list[PortView] = []
+        self.outputs: list[PortView] = []
+        self.names: dict[SSAValue, str] = {}
+        self.raw_arrays: list[str] = []
+        self.array_types: dict[str, str] = {}
+        self.type_names: dict[SSAValue, str] = {}
+
+    # -- naming -------------------------------------------------------------------
+    def name_of(self, op: Operation) -> str:
+        name = op.attributes.get(NAME_ATTR)
+        if not isinstance(name, StringAttr):
+            raise EmissionError(f"{op.name} has no {NAME_ATTR}: run hls-prepare-for-emission first")
+        return name.data
+
+    def declare_type(self, name: str, typ: FixedType, q: str = "trn", o: str = "wrap") -> str:
+        if not isinstance(typ, FixedType):
+            raise EmissionError(f"{name}: expected a fixed-point type, got {typ}")
+        self.types[name] = TypeView(name, typ.width.data, typ.int_bits.data, Q_MODES[q], O_MODES[o])
+        return name
+
+    def table(self, name: str, values: np.ndarray) -> str:
+        values = np.asarray(values, np.int64).reshape(-1)
+        lo, hi = int(values.min(initial=0)), int(values.max(initial=0))
+        ctype = "int32_t" if -(2**31) <= lo and hi < 2**31 else "int64_t"
+        self.tables.append(RawArrayView(name, ctype, tuple(int(v) for v in values)))
+        return name
+
+    def result(self, op: Operation, q: str = "trn", o: str = "wrap") -> tuple[str, str]:
+        """Declare the buffer and type of ``op``'s result."""
+        name = self.name_of(op)
+        value = op.results[0]
+        type_name = self.declare_type(f"t_{name}", value.type.element_type, q, o)
+        self.names[value] = name
+        self.type_names[value] = type_name
+        self.array_types[name] = type_name
+        self.buffers.append(BufferView(name, type_name, _size(value)))
+        return name, type_name
+
+    def src(self, value: SSAValue) -> str:
+        if value not in self.names:
+            raise EmissionError(f"value {value} is used before it is defined")
+        return self.names[value]
+
+    def unroll(self, op: Operation) -> bool:
+        return UNROLL_ATTR in op.attributes
+
+    # -- driver -------------------------------------------------------------------
+    def run(self) -> DesignView:
+        block = self.function.body.blocks[0]
+        args = set(block.args)
+        for op in block.ops:
+            handler = _HANDLERS.get(type(op))
+            if handler is None:
+                raise EmissionError(f"the HLS C++ back end cannot emit {op.name}")
+            if isinstance(op, fixed.QuantizeOp) and op.input not in args:
+                raise EmissionError("fixed.quantize must read a graph input")
+            handler(self, op)
+        raw = set(self.raw_arrays)
+        self.steps = [
+            replace(s, src_raw=tuple(name in raw for name in s.src),
+                    parts=tuple((p[0], p[1], p[2], p[0] in raw, self.array_types.get(p[0], ""), f"o * {p[1]} + j")
+                                for p in s.parts))
+            for s in self.steps
+        ]
+        return DesignView(
+            top=self.options["top"].data,
+            guard=f"NNCC_{self.options['top'].data.upper()}_H",
+            part=self.options["part"].data,
+            clock_ns=repr(float(self.options["clock_ns"].value.data)) if isinstance(self.options["clock_ns"], FloatAttr) else "5.0",
+            types=tuple(self.types.values()),
+            constants=tuple(self.constants),
+            tables=tuple(self.tables),
+            buffers=tuple(b for b in self.buffers if b.name not in {p.name for p in self.inputs}),
+            inputs=tuple(self.inputs),
+            outputs=tuple(self.outputs),
+            steps=tuple(self.steps),
+            constant_types=tuple(self.constant_types),
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# per-op handlers
+
+
+def _constant(em: _Emitter, op: fixed.ConstantOp) -> None:
+    name = em.name_of(op)
+    typ = op.output.type.element_type
+    type_name = em.declare_type(f"t_{name}", typ)
+    raw = np.asarray(from_dense(op.value), np.int64).reshape(-1)
+    em.constants.append(RawArrayView(f"{name}_raw", _ctype(typ.width.data), tuple(int(v) for v in raw)))
+    em.constant_types.append((f"{name}_raw", type_name))
+    em.names[op.output] = f"{name}_raw"
+    em.type_names[op.output] = type_name
+    em.raw_arrays.append(f"{name}_raw")
+    em.array_types[f"{name}_raw"] = type_name
+
+
+def _quantize(em: _Emitter, op: fixed.QuantizeOp) -> None:
+    name, type_name = em.result(op, op.rounding.data.value, op.overflow.data.value)
+    em.inputs.append(PortView(name, type_name, _size(op.output), len(em.inputs)))
+
+
+def _dequantize(em: _Emitter, op: fixed.DequantizeOp) -> None:
+    em.names[op.output] = em.src(op.input)
+    em.type_names[op.output] = em.type_names[op.input]
+
+
+def _return(em: _Emitter, op: func.ReturnOp) -> None:
+    for value in op.operands:
+        src = em.src(value)
+        port = f"out{len(em.outputs)}"
+        em.outputs.append(PortView(port, em.type_names[value], _size(value), len(em.outputs)))
+        em.steps.append(StepView("copy", port, em.type_names[value], _size(value), src=(src,)))
+
+
+def _modes(op: Operation) -> tuple[str, str]:
+    """Quantization and overflow modes of an op's result type (exact ops: trn/wrap)."""
+    if isinstance(op, fixed.LeakyReluOp):
+        return op.rounding.data.value, "sat"
+    if hasattr(op, "rounding") and hasattr(op, "overflow"):
+        return op.rounding.data.value, op.overflow.data.value
+    return "trn", "wrap"
+
+
+def _elementwise(template: str):
+    def handle(em: _Emitter, op: Operation) -> None:
+        name, type_name = em.result(op, *_modes(op))
+        x = op.operands[0]
+        fields = {}
+        if isinstance(op, fixed.ClampOp):
+            fields = {"value": op.min.value.data, "value2": op.max.value.data}
+        elif isinstance(op, fixed.LeakyReluOp):
+            fields = {"weight": em.src(op.alpha), "weight_type": em.type_names[op.alpha]}
+        elif isinstance(op, fixed.LutOp):
+            table = np.asarray(from_dense(op.table), np.int64)
+            shift = op.shift.value.data
+            fields = {
+                "table": em.table(f"{name}_table", table),
+                "table_count": int(table.size),
+                "last": int(table.size) - 1,
+                "shift": max(shift, 0),
+                "scale": 1 << max(-shift, 0),
+                "shift_left": shift < 0,
+                "offset": op.offset.value.data,
+            }
+        elif isinstance(op, fixed.PwlOp):
+            bps = np.asarray(from_dense(op.breakpoints), np.int64)
+            fields = {
+                "table": em.table(f"{name}_breaks", bps),
+                "table_count": int(bps.size),
+                "weight": em.table(f"{name}_slopes", from_dense(op.slopes)),
+                "bias": em.table(f"{name}_intercepts", from_dense(op.intercepts)),
+                "weight_type": em.declare_type(f"t_{name}_slope", op.slope_type),
+                "bias_type": em.declare_type(f"t_{name}_intercept", op.intercept_type),
+            }
+        elif isinstance(op, fixed.PolyOp):
+            coeffs = np.asarray(from_dense(op.coefficients), np.int64)
+            fields = {
+                "weight": em.table(f"{name}_coeffs", coeffs),
+                "weight_type": em.declare_type(f"t_{name}_coeff", op.coeff_type),
+                "acc_type": em.declare_type(f"t_{name}_acc", op.acc_type, op.rounding.data.value, "sat"),
+                "degree": int(coeffs.size) - 1,
+                "start": int(coeffs.size) - 2,
+                "value": op.min.value.data,
+                "value2": op.max.value.data,
+            }
+        em.steps.append(
+            StepView(template, name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(x),),
+                     src_types=(em.type_names[x],), **fields)
+        )
+
+    return handle
+
+
+def _binary(operator: str):
+    def handle(em: _Emitter, op: Operation) -> None:
+        name, type_name = em.result(op)
+        out_shape = _shape(op.output)
+        lt = _broadcast_table(_shape(op.lhs), out_shape)
+        rt = _broadcast_table(_shape(op.rhs), out_shape)
+        em.steps.append(
+            StepView(
+                "binary", name, type_name, _size(op.output), em.unroll(op),
+                src=(em.src(op.lhs), em.src(op.rhs)),
+                src_types=(em.type_names[op.lhs], em.type_names[op.rhs]),
+                operator=operator,
+                index=(
+                    f"{em.table(f'{name}_lhs', lt)}[i]" if lt is not None else "i",
+                    f"{em.table(f'{name}_rhs', rt)}[i]" if rt is not None else "i",
+                ),
+            )
+        )
+
+    return handle
+
+
+def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
+    name, type_name = em.result(op)
+    w = _shape(op.weight)
+    em.steps.append(
+        StepView(
+            "dense", name, type_name, _size(op.output), em.unroll(op),
+            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
+            weight=em.src(op.weight), weight_type=em.type_names[op.weight],
+            bias=em.src(op.bias) if op.bias is not None else "",
+            bias_type=em.type_names[op.bias] if op.bias is not None else "",
+            rows=_size(op.output) // w[0], cols=w[0], inner=w[1],
+        )
+    )
+
+
+def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
+    name, type_name = em.result(op)
+    x, w, y = _shape(op.input), _shape(op.weight), _shape(op.output)
+    group = op.group.value.data
+    table = _window_table(
+        x[2:], w[2:], op.strides.get_values(), op.pads.get_values(), op.dilations.get_values(), y[2:]
+    )
+    em.steps.append(
+        StepView(
+            "conv", name, type_name, _size(op.output), em.unroll(op),
+            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
+            weight=em.src(op.weight), weight_type=em.type_names[op.weight],
+            bias=em.src(op.bias) if op.bias is not None else "",
+            bias_type=em.type_names[op.bias] if op.bias is not None else "",
+            rows=w[0], cols=table.shape[0], inner=table.shape[1],
+            group_out=w[0] // group, group_in=x[1] // group, in_size=int(np.prod(x[2:])),
+            table=em.table(f"{name}_window", table),
+        )
+    )
+
+
+def _matmul(em: _Emitter, op: fixed.MatMulOp) -> None:
+    name, type_name = em.result(op)
+    a, b, y = _shape(op.lhs), _shape(op.rhs), _shape(op.output)
+    k, n = a[-1], b[-1]
+    rows = np.arange(int(np.prod(a))).reshape(a)[..., :, :1]  # start of every lhs row
+    cols = np.arange(int(np.prod(b))).reshape(b)[..., :1, :]  # start of every rhs column
+    em.steps.append(
+        StepView(
+            "matmul", name, type_name, _size(op.output), em.unroll(op),
+            src=(em.src(op.lhs), em.src(op.rhs)), src_types=(em.type_names[op.lhs], em.type_names[op.rhs]),
+            inner=k,
+            index=(
+                f"{em.table(f'{name}_lhs', np.broadcast_to(rows, y))}[o] + k",
+                f"{em.table(f'{name}_rhs', np.broadcast_to(cols, y))}[o] + k * {n}",
+            ),
+        )
+    )
+
+
+def _window_pool(em: _Emitter, op: Operation, is_max: bool) -> None:
+    name, type_name = em.result(op)
+    x, y = _shape(op.input), _shape(op.results[0])
+    kernel = tuple(op.kernel.get_values())
+    pads = list(op.pads.get_values())
+    rank = len(kernel)
+    extra = ceil_extra(op, x[2:], pads)
+    for i in range(rank):
+        pads[rank + i] += extra[i]
+    dil = tuple(op.dilations.get_values()) if hasattr(op, "dilations") else (1,) * rank
+    table = _window_table(x[2:], kernel, op.strides.get_values(), pads, dil, y[2:])
+    em.steps.append(
+        StepView(
+            "window_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
+            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
+            rows=x[1], cols=table.shape[0], inner=table.shape[1], in_size=int(np.prod(x[2:])),
+            table=em.table(f"{name}_window", table), is_max=is_max,
+        )
+    )
+
+
+def _group_reduce(em: _Emitter, op: Operation, axes: tuple[int, ...], is_max: bool) -> None:
+    name, type_name = em.result(op)
+    x = _shape(op.input)
+    keep = [d for d in range(len(x)) if d not in axes]
+    order = keep + list(axes)
+    idx = np.arange(int(np.prod(x))).reshape(x).transpose(order)
+    count = int(np.prod([x[a] for a in axes]))
+    table = idx.reshape(-1, count)
+    em.steps.append(
+        StepView(
+            "group_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
+            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
+            rows=table.shape[0], inner=count, table=em.table(f"{name}_groups", table), is_max=is_max,
+        )
+    )
+
+
+def _copy(em: _Emitter, op: Operation) -> None:
+    name, type_name = em.result(op)
+    em.steps.append(StepView("copy", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),)))
+
+
+def _transpose(em: _Emitter, op: nn.TransposeOp) -> None:
+    name, type_name = em.result(op)
+    x = _shape(op.input)
+    table = np.arange(int(np.prod(x))).reshape(x).transpose(tuple(op.perm.get_values())).reshape(-1)
+    em.steps.append(
+        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
+                 table=em.table(f"{name}_index", table))
+    )
+
+
+def _pad(em: _Emitter, op: nn.PadOp) -> None:
+    name, type_name = em.result(op)
+    x = _shape(op.input)
+    pads = tuple(op.pads.get_values())
+    r = len(x)
+    src = np.arange(int(np.prod(x))).reshape(x)
+    widths = [(pads[i], pads[r + i]) for i in range(r)]
+    mode = op.mode.data.value
+    if mode == "constant":
+        table = np.pad(src, widths, mode="constant", constant_values=-1)
+    else:
+        table = np.pad(src, widths, mode="reflect" if mode == "reflect" else "edge")
+    typ = op.input.type.element_type
+    em.steps.append(
+        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
+                 table=em.table(f"{name}_index", table.reshape(-1)),
+                 value=int(round(op.value.value.data * 2.0**typ.frac)))
+    )
+
+
+def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
+    name, type_name = em.result(op)
+    axis = op.axis.value.data
+    y = _shape(op.output)
+    inner = int(np.prod(y[axis + 1:]))
+    outer = int(np.prod(y[:axis]))
+    parts, offset = [], 0
+    for v in op.inputs:
+        chunk = _shape(v)[axis] * inner
+        parts.append((em.src(v), chunk, offset))
+        offset += chunk
+    em.steps.append(
+        StepView("concat", name, type_name, _size(op.output), em.unroll(op), rows=outer, cols=offset, parts=tuple(parts))
+    )
+
+
+_HANDLERS = {
+    fixed.ConstantOp: _constant,
+    fixed.QuantizeOp: _quantize,
+    fixed.DequantizeOp: _dequantize,
+    func.ReturnOp: _return,
+    fixed.CastOp: _elementwise("copy"),
+    fixed.DenseOp: _dense,
+    fixed.ConvOp: _conv,
+    fixed.MatMulOp: _matmul,
+    fixed.AddOp: _binary("+"),
+    fixed.SubOp: _binary("-"),
+    fixed.MulOp: _binary("*"),
+    fixed.SumPoolOp: lambda em, op: _window_pool(em, op, False),
+    nn.MaxPoolOp: lambda em, op: _window_pool(em, op, True),
+    fixed.ReduceSumOp: lambda em, op: _group_reduce(em, op, tuple(op.axes.get_values()), False),
+    fixed.ReduceMaxOp: lambda em, op: _group_reduce(em, op, tuple(op.axes.get_values()), True),
+    nn.GlobalMaxPoolOp: lambda em, op: _group_reduce(em, op, tuple(range(2, len(_shape(op.input)))), True),
+    fixed.ClampOp: _elementwise("clamp"),
+    nn.ReluOp: _elementwise("relu"),
+    fixed.LeakyReluOp: _elementwise("leaky_relu"),
+    fixed.LutOp: _elementwise("lut"),
+    fixed.PwlOp: _elementwise("pwl"),
+    fixed.PolyOp: _elementwise("poly"),
+    nn.ReshapeOp: _copy,
+    nn.FlattenOp: _copy,
+    nn.TransposeOp: _transpose,
+    nn.PadOp: _pad,
+    nn.ConcatOp: _concat,
+}
+
+
+def design_view(module: ModuleOp) -> DesignView:
+    """The views of a prepared module (what the templates see)."""
+    return _Emitter(module).run()
+
+
+def emit_project(module: ModuleOp) -> dict[str, str]:
+    """File name -> text of the whole HLS project (C++ design, header, testbench,
+    build.tcl, the support headers)."""
+    view = design_view(module)
+    files = {
+        f"{view.top}.h": render("design.h.j2", design=view),
+        f"{view.top}.cpp": render("design.cpp.j2", design=view),
+        "tb.cpp": render("tb.cpp.j2", design=view),
+        "build.tcl": render("build.tcl.j2", design=view),
+    }
+    include = resources.files("nncc.runtime") / "include"
+    for header in SUPPORT_HEADERS:
+        files[header] = (include / header).read_text()
+    return files

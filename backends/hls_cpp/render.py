@@ -1,0 +1,25 @@
+"""The Jinja environment of the HLS C++ back end (one factory, strict, no autoescape)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import jinja2
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    """Strict environment loading templates/ from the installed package."""
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("nncc.backends.hls_cpp", "templates"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+
+
+def render(template: str, **views) -> str:
+    """Render one template with frozen views."""
+    return environment().get_template(template).render(**views)

@@ -1,0 +1,107 @@
+"""`hls-prepare-for-emission`: make a fixed-point module ready for the HLS C++ emitter.
+
+Checks that every op in `@main` is emittable (fixed-point level, activations lowered),
+gives every value a unique, legal C++ identifier (`hls.name`), records the emission
+options on the module (`hls.options`: top-function name, part, clock, I/O style) and
+the parallelism of every layer (`hls.unroll`; fully parallel at this stage). After it,
+the emitter only reads the IR.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, ModuleOp, StringAttr, UnitAttr, f64
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from nncc.dialects import fixed, nn
+
+NAME_ATTR = "hls.name"
+OPTIONS_ATTR = "hls.options"
+UNROLL_ATTR = "hls.unroll"
+
+EMITTABLE = (
+    fixed.ConstantOp, fixed.QuantizeOp, fixed.DequantizeOp, fixed.CastOp, fixed.DenseOp, fixed.ConvOp,
+    fixed.MatMulOp, fixed.AddOp, fixed.SubOp, fixed.MulOp, fixed.SumPoolOp, fixed.ReduceSumOp,
+    fixed.ReduceMaxOp, fixed.ClampOp, fixed.LeakyReluOp, fixed.LutOp, fixed.PwlOp, fixed.PolyOp,
+    nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp,
+    nn.GlobalMaxPoolOp, nn.PadOp, func.ReturnOp,
+)
+"""Ops the HLS C++ emitter understands (on fixed-point tensors)."""
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+
+def legal_identifier(text: str, prefix: str, index: int) -> str:
+    """`<prefix><index>_<sanitized text>`: always a valid, non-reserved C++/Verilog name."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")[:32]
+    return f"{prefix}{index}_{stem}" if stem else f"{prefix}{index}"
+
+
+def _layer_label(op: Operation) -> str:
+    layer = op.attributes.get("nncc.layer")
+    if isinstance(layer, StringAttr):
+        return layer.data
+    desc = getattr(op.location, "desc", None)
+    return desc.data if isinstance(desc, StringAttr) else op.name.split(".")[-1]
+
+
+@dataclass(frozen=True)
+class HlsPrepareForEmissionPass(ModulePass):
+    """Legalize names and record emission options for the HLS C++ back end.
+
+    Options: `top` (name of the top function, a C identifier), `part` (FPGA part for
+    build.tcl), `clock_ns` (target clock period in ns).
+    """
+
+    name = "hls-prepare-for-emission"
+
+    top: str = "nncc_top"
+    part: str = "xcu250-figd2104-2L-e"
+    clock_ns: float = 5.0
+
+    def __post_init__(self):
+        if not IDENTIFIER.fullmatch(self.top) or self.top.startswith("nncc_run"):
+            raise ValueError(f"hls-prepare-for-emission: top '{self.top}' is not a usable C identifier")
+        if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.part):
+            raise ValueError(f"hls-prepare-for-emission: part '{self.part}' is not a part name")
+        if not 0.5 <= self.clock_ns <= 100.0:
+            raise ValueError(f"hls-prepare-for-emission: clock_ns must be in [0.5, 100], got {self.clock_ns}")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        mains = [f for f in op.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main"]
+        if len(mains) != 1:
+            raise PassFailedException("hls-prepare-for-emission: the module needs exactly one func.func @main")
+        block = mains[0].body.blocks[0]
+        bad = [
+            f"{o.name} '{_layer_label(o)}'"
+            for o in block.ops
+            if not isinstance(o, EMITTABLE)
+            or (isinstance(o, (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.PadOp))
+                and not isinstance(o.results[0].type.element_type, fixed.FixedType))
+        ]
+        if bad:
+            raise PassFailedException(
+                "hls-prepare-for-emission: not emittable (quantize with convert-nn-to-fixed and lower "
+                "activations with fixed-lower-activations first): " + ", ".join(bad)
+            )
+        for index, inner in enumerate(block.ops):
+            if isinstance(inner, func.ReturnOp):
+                continue
+            prefix = "w" if isinstance(inner, fixed.ConstantOp) else "l"
+            inner.attributes[NAME_ATTR] = StringAttr(legal_identifier(_layer_label(inner), prefix, index))
+            if not isinstance(inner, fixed.ConstantOp):
+                inner.attributes[UNROLL_ATTR] = UnitAttr()
+        op.attributes[OPTIONS_ATTR] = DictionaryAttr(
+            {
+                "top": StringAttr(self.top),
+                "part": StringAttr(self.part),
+                "clock_ns": FloatAttr(self.clock_ns, f64),
+                "io": StringAttr("parallel"),
+            }
+        )
