@@ -42,6 +42,9 @@ RANGE_ATTR = "fixed.range"
 PRECISION_ATTR = "fixed.precision"
 """Per-layer override: dictionary with width, int_bits, weight_width, weight_int_bits,
 rounding, overflow."""
+APPROX_ATTR = "fixed.approx"
+"""Per-layer activation approximation override (mode, table_bits, segments, order),
+read by `fixed-lower-activations`."""
 LAYER_ATTR = "nncc.layer"
 """Name of the float layer whose output a fixed-level op produces (for traces)."""
 
@@ -217,6 +220,11 @@ class _Converter:
         out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
         self.values[op.results[0]] = out
 
+    def copy_approx(self, source: Operation, target: Operation) -> None:
+        """Carry a layer's activation-approximation override to its fixed.activation."""
+        if APPROX_ATTR in source.attributes:
+            target.attributes[APPROX_ATTR] = source.attributes[APPROX_ATTR]
+
     def check_width(self, typ: FixedType) -> None:
         if typ.width.data > 64:
             self.fail(f"exact intermediate {typ} is wider than 64 bits; reduce widths")
@@ -345,6 +353,7 @@ def _activation(function: str, int_bits: int):
         typ = FixedType(prec.width, int_bits)
         out = cv.emit(fixed.ActivationOp(cv.values[op.operands[0]], typ, function)).output
         out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+        cv.copy_approx(op, out.owner)
         cv.values[op.results[0]] = out
 
     return convert
@@ -384,6 +393,8 @@ def _softmax(cv: _Converter, op: nn.SoftmaxOp) -> None:
     exp = cv.emit(fixed.ActivationOp(shifted, FixedType(prec.width, 2), "exp")).output
     total = cv.emit(fixed.ReduceSumOp(exp, [axis])).output
     recip = cv.emit(fixed.ActivationOp(total, FixedType(prec.width, 2), "reciprocal")).output
+    cv.copy_approx(op, exp.owner)
+    cv.copy_approx(op, recip.owner)
     product = cv.emit(fixed.MulOp(exp, recip)).output
     out = cv.cast(product, FixedType(prec.width, 2), prec)
     out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))

@@ -40,8 +40,8 @@ from nncc.dialects.dense import to_dense
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed import semantics as fm
 
-APPROX_ATTR = "fixed.approx"
-"""Per-op override dictionary: mode, table_bits, segments, order."""
+from nncc.passes.convert_nn_to_fixed import APPROX_ATTR  # noqa: E402  (per-op override dictionary)
+
 ERROR_ATTR = "fixed.approx_error"
 MODES = ("lut", "pwl", "taylor")
 

@@ -99,9 +99,9 @@ class HlsPrepareForEmissionPass(ModulePass):
                 inner.attributes[UNROLL_ATTR] = UnitAttr()
         op.attributes[OPTIONS_ATTR] = DictionaryAttr(
             {
-                "top": StringAttr(self.top),
-                "part": StringAttr(self.part),
                 "clock_ns": FloatAttr(self.clock_ns, f64),
                 "io": StringAttr("parallel"),
+                "part": StringAttr(self.part),
+                "top": StringAttr(self.top),
             }
         )

@@ -82,9 +82,13 @@ class CsimDesign:
         self.num_outputs = self._lib.nncc_num_outputs()
         self.input_sizes = [self._lib.nncc_input_size(i) for i in range(self.num_inputs)]
         self.output_sizes = [self._lib.nncc_output_size(i) for i in range(self.num_outputs)]
+        self._lib.nncc_layer_name.restype = ctypes.c_char_p
+        self._lib.nncc_layer_size.restype = ctypes.c_long
+        self._lib.nncc_trace_batch.restype = ctypes.c_int
+        self.layer_names = [self._lib.nncc_layer_name(i).decode() for i in range(self._lib.nncc_num_layers())]
+        self.layer_sizes = [self._lib.nncc_layer_size(i) for i in range(len(self.layer_names))]
 
-    def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Run batch-first inputs (in port order); outputs are float64 [batch, size]."""
+    def _flatten(self, inputs: Sequence[np.ndarray]) -> tuple[list[np.ndarray], int]:
         if len(inputs) != self.num_inputs:
             raise CsimError(f"the design has {self.num_inputs} inputs, got {len(inputs)}")
         batch = None
@@ -97,15 +101,27 @@ class CsimDesign:
             if x.shape[0] != batch:
                 raise CsimError("inputs have different batch sizes")
             flat.append(x)
-        batch = batch or 0
-        outs = [np.zeros((batch, size), np.float64) for size in self.output_sizes]
+        return flat, batch or 0
+
+    def _call(self, fn, inputs: Sequence[np.ndarray], sizes: Sequence[int]) -> list[np.ndarray]:
+        flat, batch = self._flatten(inputs)
+        outs = [np.zeros((batch, size), np.float64) for size in sizes]
         ptr = ctypes.POINTER(ctypes.c_double)
         in_ptrs = (ptr * max(1, len(flat)))(*[x.ctypes.data_as(ptr) for x in flat])
         out_ptrs = (ptr * max(1, len(outs)))(*[y.ctypes.data_as(ptr) for y in outs])
-        status = self._lib.nncc_run_batch(in_ptrs, out_ptrs, batch)
+        status = fn(in_ptrs, out_ptrs, batch)
         if status != 0:
-            raise CsimError(f"nncc_run_batch returned {status}")
+            raise CsimError(f"the design returned status {status}")
         return outs
+
+    def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """Run batch-first inputs (in port order); outputs are float64 [batch, size]."""
+        return self._call(self._lib.nncc_run_batch, inputs, self.output_sizes)
+
+    def trace(self, inputs: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+        """Every layer's values ([batch, size] float64), keyed by the layer's C name."""
+        outs = self._call(self._lib.nncc_trace_batch, inputs, self.layer_sizes)
+        return dict(zip(self.layer_names, outs))
 
 
 def load(project: str | os.PathLike, **build_options) -> CsimDesign:

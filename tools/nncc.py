@@ -59,6 +59,34 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--input", required=True, help=".npy (single input, batch first) or .npz keyed by input name")
     p.add_argument("-o", "--output", help="write outputs to .npy (single output) or .npz")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
+
+    p = sub.add_parser("compile", help="compile an ONNX model into a hardware project")
+    p.add_argument("model", help="ONNX model file")
+    p.add_argument("-o", "--output", required=True, help="output folder (replaced atomically)")
+    p.add_argument("--target", default="hls-cpp", help="back end: hls-cpp (default)")
+    p.add_argument("--calibration", help=".npy/.npz inputs for range calibration (default: N(0,1) samples)")
+    p.add_argument("--config", help="TOML or YAML config file (per-layer precision, activations, HLS options)")
+    p.add_argument("--pipeline", help="replace the fixed-point pipeline with this -p string")
+    p.add_argument("--print-pipeline", action="store_true", help="print the equivalent nncc-opt -p string")
+    p.add_argument("--width", type=int, help="total bits of layer outputs (default 16)")
+    p.add_argument("--weight-width", type=int, help="total bits of weights (default 16)")
+    p.add_argument("--rounding", help="rnd (default) or trn")
+    p.add_argument("--overflow", help="sat (default) or wrap")
+    p.add_argument("--activation", dest="mode", help="lut (default), pwl or taylor")
+    p.add_argument("--table-bits", type=int, help="log2 of activation table size (default 10)")
+    p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
+
+    p = sub.add_parser("simulate", help="run a compiled design on a batch")
+    p.add_argument("design", help="folder written by nncc compile")
+    p.add_argument("--input", required=True, help=".npy (single input, batch first) or .npz keyed by input name")
+    p.add_argument("-o", "--output", help="write outputs to .npy (single output) or .npz")
+    p.add_argument("--engine", default="fixed", choices=["float", "fixed", "csim"], help="default: fixed")
+
+    p = sub.add_parser("verify", help="check that C-simulation equals the fixed-point interpreter bit for bit")
+    p.add_argument("design", help="folder written by nncc compile")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--input", help=".npy/.npz inputs to verify on")
+    group.add_argument("--samples", type=int, default=1000, help="number of N(0,1) samples (default 1000)")
     return parser
 
 
@@ -101,7 +129,88 @@ def _cmd_run(args) -> int:
     return 0
 
 
-COMMANDS = {"import": _cmd_import, "run": _cmd_run}
+def _cmd_compile(args) -> int:
+    from nncc.compiler.config import load_config, with_overrides
+    from nncc.compiler.flow import compile_model, write_folder
+
+    options = with_overrides(
+        load_config(args.config), width=args.width, weight_width=args.weight_width,
+        rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
+    )
+    files, spec = compile_model(
+        args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,
+        input_shapes=dict(args.input_shape),
+    )
+    if args.print_pipeline:
+        print(spec, file=sys.stderr)
+    write_folder(args.output, files)
+    import json
+
+    report = json.loads(files["report.json"])
+    for name, item in report["outputs"].items():
+        extra = f", argmax agreement {item['argmax_agreement']}" if "argmax_agreement" in item else ""
+        print(f"{name}: max |fixed - float| {item['max_abs_error']}, mean {item['mean_abs_error']}{extra} (calibration data)")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _cmd_simulate(args) -> int:
+    import numpy as np
+
+    from nncc.compiler import api
+    from nncc.compiler.design import load
+
+    design = load(args.design)
+    inputs = api.read_inputs(args.input, design.model)
+    outputs = design.run(inputs, args.engine)
+    if args.output:
+        api.save_outputs(args.output, outputs)
+    else:
+        with np.printoptions(precision=6, suppress=True, threshold=200):
+            for name, value in outputs.items():
+                print(f"{name}: shape {list(value.shape)}")
+                print(value)
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    import numpy as np
+
+    from nncc.compiler import api
+    from nncc.compiler.design import load
+
+    design = load(args.design)
+    if args.input:
+        inputs = api.read_inputs(args.input, design.model)
+    else:
+        if args.samples < 1:
+            raise NnccError("--samples must be at least 1")
+        rng = np.random.default_rng(1)
+        block = design.model.body.block.first_op.body.blocks[0]
+        inputs = {
+            n: rng.standard_normal((args.samples,) + tuple(a.type.get_shape())[1:]).astype(np.float32)
+            for n, a in zip(design.input_names, block.args)
+        }
+    fixed = design.run(inputs, "fixed")
+    csim = design.run(inputs, "csim")
+    count = len(next(iter(inputs.values())))
+    total = sum(v.size for v in fixed.values())
+    differing = sum(int(np.count_nonzero(fixed[n] != csim[n])) for n in fixed)
+    if differing == 0:
+        print(f"fixed == csim: {count} samples, {total} outputs, 0 differing")
+        return 0
+    print(f"fixed != csim: {differing} of {total} outputs differ on {count} samples", file=sys.stderr)
+    mismatch = design.first_mismatch(inputs)
+    if mismatch is not None:
+        print(
+            f"first divergence at layer '{mismatch.layer}' ({mismatch.op}): {mismatch.differing} of "
+            f"{mismatch.total} values differ, max |diff| {mismatch.max_abs_diff:g}",
+            file=sys.stderr,
+        )
+    return 1
+
+
+COMMANDS = {"import": _cmd_import, "run": _cmd_run, "compile": _cmd_compile, "simulate": _cmd_simulate, "verify": _cmd_verify}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -162,10 +162,13 @@ constexpr int64_t cast_double(double x, double scale) {
     return static_cast<int64_t>(y);
   }
   if (y - y != 0.0) return 0;  // x * 2^F beyond the double range: its low 64 bits are 0
-  // |y| >= 2^62 is an integer: reduce it modulo 2^64, exactly.
+  // |y| >= 2^62 is an integer: reduce |y| modulo 2^64 (exact: |y| < 2^64, or its last 12+ bits
+  // are zero so the remainder needs at most 52 bits), then negate modulo 2^64 if y < 0.
   const double two64 = 18446744073709551616.0;
-  const double r = y - floor_d(y / two64) * two64;  // in [0, 2^64)
-  return r >= two64 ? 0 : wrap_u<W>(static_cast<uint64_t>(r));
+  const double a = y < 0.0 ? -y : y;
+  const double r = a - floor_d(a / two64) * two64;  // in [0, 2^64)
+  const uint64_t u = r >= two64 ? 0 : static_cast<uint64_t>(r);
+  return wrap_u<W>(y < 0.0 ? 0 - u : u);
 }
 
 /// Sign of a * 2^d - b for d >= 1 (exact, no overflow).

@@ -1,0 +1,178 @@
+"""Compile options: defaults, a TOML/YAML config file, and command-line overrides.
+
+Config file (TOML shown; YAML with the same structure works when PyYAML is installed):
+
+    [model]                       # every layer
+    width = 16                    # bits of layer outputs
+    weight_width = 16             # bits of weights and constants
+    rounding = "rnd"              # rnd | trn
+    overflow = "sat"              # sat | wrap
+    margin_bits = 1               # integer bits above the calibrated range
+
+    [activations]                 # sigmoid, tanh, softmax's exp and reciprocal
+    mode = "lut"                  # lut | pwl | taylor
+    table_bits = 10
+    segments = 16
+    pot_slopes = false
+    order = 5
+
+    [hls]
+    top = "nncc_top"
+    part = "xcu250-figd2104-2L-e"
+    clock_ns = 5.0
+
+    [layers."/fc1/Gemm"]          # one layer, by ONNX node name
+    width = 12
+    int_bits = 4
+    weight_width = 8
+    mode = "pwl"                  # activation keys apply to that layer's approximation
+
+    [op_types.dense]              # every layer of an nn op type (dense, conv, softmax, ...)
+    weight_width = 10
+
+Layer entries win over op-type entries, which win over [model].
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from nncc.compiler.diagnostics import NnccError
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Every option of `nncc compile` (see the module docstring for their meaning)."""
+
+    width: int = 16
+    weight_width: int = 16
+    rounding: str = "rnd"
+    overflow: str = "sat"
+    margin_bits: int = 1
+    mode: str = "lut"
+    table_bits: int = 10
+    segments: int = 16
+    pot_slopes: bool = False
+    order: int = 5
+    top: str = "nncc_top"
+    part: str = "xcu250-figd2104-2L-e"
+    clock_ns: float = 5.0
+    calibration_samples: int = 1000
+    layers: dict = field(default_factory=dict)
+    op_types: dict = field(default_factory=dict)
+
+
+SECTIONS = {
+    "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
+    "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
+    "hls": ("top", "part", "clock_ns"),
+}
+LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order"}
+PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
+APPROX_KEYS = ("mode", "table_bits", "segments", "order")
+CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor")}
+RANGES = {
+    "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
+    "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
+    "calibration_samples": (1, 1_000_000),
+}
+
+
+def _check_value(where: str, key: str, value, problems: list[str]) -> None:
+    expected = {f.name: f.type for f in fields(CompileOptions)}.get(key, "int")
+    if key in CHOICES:
+        if value not in CHOICES[key]:
+            problems.append(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
+    elif key in RANGES:
+        lo, hi = RANGES[key]
+        if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+            problems.append(f"{where}: {key} must be an integer in [{lo}, {hi}], got {value!r}")
+    elif expected == "bool" and not isinstance(value, bool):
+        problems.append(f"{where}: {key} must be true or false, got {value!r}")
+    elif key == "clock_ns" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.5 <= value <= 100):
+        problems.append(f"{where}: clock_ns must be a number in [0.5, 100], got {value!r}")
+    elif key in ("top", "part") and not isinstance(value, str):
+        problems.append(f"{where}: {key} must be a string, got {value!r}")
+
+
+def _read(path: Path) -> dict:
+    if not path.is_file():
+        raise NnccError(f"{path}: no such config file")
+    text = path.read_text()
+    if path.suffix in (".yaml", ".yml"):
+        try:
+            import yaml
+        except ImportError:
+            raise NnccError(f"{path}: YAML config files need PyYAML (pip install pyyaml), or use TOML") from None
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            raise NnccError(f"{path}: not valid YAML: {str(err).splitlines()[0]}") from None
+    elif path.suffix == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as err:
+            raise NnccError(f"{path}: not valid TOML: {err}") from None
+    else:
+        raise NnccError(f"{path}: config file must end in .toml, .yaml or .yml")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise NnccError(f"{path}: the config must be a table of sections")
+    return data
+
+
+def load_config(path: str | Path | None, base: CompileOptions | None = None) -> CompileOptions:
+    """Options from a config file on top of ``base``; every problem reported at once."""
+    options = base or CompileOptions()
+    if path is None:
+        return options
+    path = Path(path)
+    data = _read(path)
+    problems: list[str] = []
+    updates: dict = {}
+    for section, content in data.items():
+        if section in SECTIONS:
+            if not isinstance(content, dict):
+                problems.append(f"{path}: [{section}] must be a table")
+                continue
+            for key, value in content.items():
+                if key not in SECTIONS[section]:
+                    problems.append(f"{path}: unknown key '{key}' in [{section}] (known: {', '.join(SECTIONS[section])})")
+                    continue
+                _check_value(f"{path}: [{section}]", key, value, problems)
+                updates[key] = value
+        elif section in ("layers", "op_types"):
+            if not isinstance(content, dict):
+                problems.append(f"{path}: [{section}] must be a table of tables")
+                continue
+            entries = {}
+            for name, table in content.items():
+                if not isinstance(table, dict):
+                    problems.append(f"{path}: [{section}.{name}] must be a table")
+                    continue
+                for key, value in table.items():
+                    if key not in LAYER_KEYS:
+                        problems.append(f"{path}: unknown key '{key}' in [{section}.\"{name}\"] (known: {', '.join(sorted(LAYER_KEYS))})")
+                    else:
+                        _check_value(f"{path}: [{section}.\"{name}\"]", key, value, problems)
+                entries[str(name)] = dict(table)
+            updates[section] = {**getattr(options, section), **entries}
+        else:
+            problems.append(f"{path}: unknown section [{section}] (known: model, activations, hls, layers, op_types)")
+    if problems:
+        raise NnccError(problems)
+    return replace(options, **updates)
+
+
+def with_overrides(options: CompileOptions, **overrides) -> CompileOptions:
+    """Apply command-line overrides (None means: not given)."""
+    problems: list[str] = []
+    given = {k: v for k, v in overrides.items() if v is not None}
+    for key, value in given.items():
+        _check_value(f"--{key.replace('_', '-')}", key, value, problems)
+    if problems:
+        raise NnccError(problems)
+    return replace(options, **given)

@@ -1,0 +1,183 @@
+"""The Python API for compiled designs.
+
+    import nncc
+    design = nncc.compile("model.onnx", "out/", calibration="x.npy")
+    y = design.predict(x, engine="csim")        # or "fixed", "float"
+    layers = design.trace(x)                    # per-layer float and fixed values
+    design.report["outputs"]                    # errors, argmax agreement
+    design = nncc.load("out/")                  # a folder written by `nncc compile`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import StringAttr
+
+from nncc.compiler.api import model_inputs, parse_mlir
+from nncc.compiler.config import CompileOptions, load_config, with_overrides
+from nncc.compiler.diagnostics import NnccError
+from nncc.compiler.flow import compile_model, write_folder
+from nncc.dialects import fixed
+from nncc.dialects.fixed import semantics as fm
+from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
+from nncc.runtime.interpreter import InterpreterError, io_names, main_function
+
+ENGINES = ("float", "fixed", "csim")
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Where C-simulation first departs from the fixed-point interpreter."""
+
+    layer: str
+    op: str
+    differing: int
+    total: int
+    max_abs_diff: float
+
+
+class Design:
+    """A compiled design folder: run it on any engine, trace it, read its report."""
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        for name in ("model.mlir", "design.mlir", "report.json"):
+            if not (self.folder / name).is_file():
+                raise NnccError(f"{self.folder}: not an nncc compile output (missing {name})")
+        self.model = parse_mlir((self.folder / "model.mlir").read_text(), str(self.folder / "model.mlir"))
+        self.design = parse_mlir((self.folder / "design.mlir").read_text(), str(self.folder / "design.mlir"))
+        self.report = json.loads((self.folder / "report.json").read_text())
+        self.input_names = model_inputs(self.model)
+        self.output_names = io_names(main_function(self.model))[1]
+        self._csim = None
+
+    # -- inputs -------------------------------------------------------------------
+    def _inputs(self, x) -> dict[str, np.ndarray]:
+        if isinstance(x, np.ndarray):
+            if len(self.input_names) != 1:
+                raise NnccError(f"the model has inputs {self.input_names}; pass a mapping by name")
+            x = {self.input_names[0]: x}
+        missing = [n for n in self.input_names if n not in x]
+        if missing or len(x) != len(self.input_names):
+            raise NnccError(f"inputs {sorted(x)} do not match the model's inputs {self.input_names}")
+        return {n: np.asarray(x[n], np.float32) for n in self.input_names}
+
+    def csim(self):
+        """The built C-simulation library (compiled on first use, cached)."""
+        if self._csim is None:
+            from nncc.runtime import csim
+
+            try:
+                self._csim = csim.load(self.folder / "hls_cpp")
+            except csim.CsimError as err:
+                raise NnccError(str(err)) from None
+        return self._csim
+
+    # -- running ------------------------------------------------------------------
+    def run(self, x, engine: str = "fixed") -> dict[str, np.ndarray]:
+        """Outputs by name for a batch on ``engine`` (float, fixed or csim)."""
+        inputs = self._inputs(x)
+        try:
+            if engine == "float":
+                from nncc.runtime.interpreter import run_float
+
+                return run_float(self.model, inputs)
+            if engine == "fixed":
+                from nncc.runtime.fixed_interpreter import run_fixed
+
+                return run_fixed(self.design, inputs)
+            if engine == "csim":
+                outs = self.csim().run([inputs[n] for n in self.input_names])
+                block = main_function(self.model).body.blocks[0]
+                shapes = [tuple(v.type.get_shape()) for v in list(block.ops)[-1].operands]
+                return {n: y.reshape((len(y),) + s[1:]) for n, y, s in zip(self.output_names, outs, shapes)}
+        except InterpreterError as err:
+            raise NnccError(str(err)) from None
+        raise NnccError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
+
+    def predict(self, x, engine: str = "fixed"):
+        """Like ``run``; a single-output model returns the array itself."""
+        outputs = self.run(x, engine)
+        return next(iter(outputs.values())) if len(outputs) == 1 else outputs
+
+    def trace(self, x) -> dict[str, dict[str, np.ndarray]]:
+        """Per-layer values: {layer name: {"float": ..., "fixed": ...}} (either may be absent)."""
+        from nncc.compiler.report import fixed_trace, float_trace
+
+        inputs = self._inputs(x)
+        floats = float_trace(self.model, inputs)
+        named, _ = fixed_trace(self.design, inputs)
+        layers: dict[str, dict[str, np.ndarray]] = {}
+        for name, (op, raw) in named.items():
+            layers.setdefault(name, {})["fixed"] = fm.to_float(raw, fixed.ops.fixed_of(op.results[0]).frac)
+        for name, value in floats.items():
+            layers.setdefault(name, {})["float"] = value
+        return layers
+
+    def first_mismatch(self, x) -> Mismatch | None:
+        """Compare C-simulation with the fixed interpreter layer by layer (design order)."""
+        from nncc.compiler.report import fixed_trace
+
+        inputs = self._inputs(x)
+        traced = self.csim().trace([inputs[n] for n in self.input_names])
+        _, every = fixed_trace(self.design, inputs)
+        for op in main_function(self.design).body.blocks[0].ops:
+            name = op.attributes.get(NAME_ATTR)
+            if not isinstance(name, StringAttr) or name.data not in traced or not op.results:
+                continue
+            want = fm.to_float(every[op.results[0]], fixed.ops.fixed_of(op.results[0]).frac).reshape(len(traced[name.data]), -1)
+            got = traced[name.data]
+            bad = got != want
+            if bad.any():
+                layer = op.attributes.get("nncc.layer")
+                return Mismatch(
+                    layer.data if isinstance(layer, StringAttr) else name.data,
+                    op.name,
+                    int(bad.sum()),
+                    int(bad.size),
+                    float(np.abs(got - want).max()),
+                )
+        return None
+
+    @property
+    def top(self) -> str:
+        """Name of the HLS top function."""
+        return self.design.attributes[OPTIONS_ATTR].data["top"].data
+
+
+def compile(  # noqa: A001 - the public name users expect
+    model: str | os.PathLike,
+    output_dir: str | os.PathLike | None = None,
+    *,
+    calibration: str | os.PathLike | None = None,
+    config: str | os.PathLike | None = None,
+    pipeline: str | None = None,
+    target: str = "hls-cpp",
+    input_shapes=None,
+    **options,
+) -> Design:
+    """Compile an ONNX model into a design folder (a temporary one if not given).
+
+    Keyword options are those of `CompileOptions` (width, weight_width, rounding,
+    overflow, margin_bits, mode, table_bits, segments, pot_slopes, order, top, part,
+    clock_ns, calibration_samples); they override the config file.
+    """
+    unknown = sorted(set(options) - set(CompileOptions.__dataclass_fields__) - {"layers", "op_types"})
+    if unknown:
+        raise NnccError(f"unknown compile options: {', '.join(unknown)}")
+    opts = with_overrides(load_config(config), **options)
+    files, _ = compile_model(model, opts, calibration=calibration, pipeline=pipeline, target=target, input_shapes=input_shapes)
+    folder = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="nncc-")) / "design"
+    write_folder(folder, files)
+    return Design(folder)
+
+
+def load(folder: str | os.PathLike) -> Design:
+    """Open a folder written by `nncc compile`."""
+    return Design(folder)

@@ -1,0 +1,201 @@
+"""`nncc compile`: ONNX -> calibrated `nn` IR -> fixed point -> HLS C++ project.
+
+Output folder (written atomically, byte-identical for identical input):
+
+    model.mlir      the float `nn` IR with calibrated ranges and config annotations
+    design.mlir     the final fixed-point IR the project was emitted from
+    report.json     per-layer types, errors, saturation counts, approximations
+    hls_cpp/        the Vitis HLS project: <top>.cpp/.h, tb.cpp, tb_data/, build.tcl,
+                    nncc_ap_fixed.h, nncc_support.h
+
+`nncc-opt model.mlir -p "<pipeline>"` (the string `--print-pipeline` shows) rebuilds
+design.mlir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.ir import Operation
+
+from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
+from nncc.compiler.calibrate import calibrate
+from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
+from nncc.compiler.context import make_context
+from nncc.compiler.diagnostics import NnccError
+from nncc.compiler.pipelines import pipeline_spec, run_passes
+from nncc.dialects import nn
+from nncc.passes.convert_nn_to_fixed import APPROX_ATTR, PRECISION_ATTR
+
+TARGETS = ("hls-cpp",)
+TB_SAMPLES = 64
+
+
+def layer_name(op: Operation) -> str | None:
+    """The ONNX node name an op carries as its location, if any."""
+    desc = getattr(op.location, "desc", None)
+    return desc.data if isinstance(desc, StringAttr) else None
+
+
+def build_fixed_pipeline(options: CompileOptions) -> str:
+    """The `-p` string that lowers a calibrated `nn` module to an emittable one."""
+    return (
+        f"convert-nn-to-fixed{{width={options.width} weight_width={options.weight_width} "
+        f"margin_bits={options.margin_bits} rounding={options.rounding} overflow={options.overflow}}},"
+        f"fixed-lower-activations{{mode={options.mode} table_bits={options.table_bits} segments={options.segments} "
+        f"pot_slopes={'true' if options.pot_slopes else 'false'} order={options.order}}},"
+        f"hls-prepare-for-emission{{top={options.top} part={options.part} clock_ns={float(options.clock_ns)}}}"
+    )
+
+
+def annotate_config(module: ModuleOp, options: CompileOptions) -> None:
+    """Put per-layer and per-op-type overrides on the `nn` ops as attributes."""
+    layers = {layer_name(op) for op in module.walk() if layer_name(op)}
+    unknown = sorted(set(options.layers) - layers)
+    problems = [f"config: layer '{name}' matches no layer of the model" for name in unknown]
+    op_types = {op.name.split(".", 1)[1] for op in module.walk() if op.name.startswith("nn.")}
+    for name in sorted(options.op_types):
+        if name.removeprefix("nn.") not in op_types:
+            problems.append(f"config: op type '{name}' matches no layer (the model has: {', '.join(sorted(op_types))})")
+    if problems:
+        raise NnccError(problems)
+    for op in module.walk():
+        if not op.name.startswith("nn.") or isinstance(op, nn.ConstantOp):
+            continue
+        settings: dict = {}
+        for key, table in options.op_types.items():
+            if key.removeprefix("nn.") == op.name.split(".", 1)[1]:
+                settings.update(table)
+        settings.update(options.layers.get(layer_name(op) or "", {}))
+        precision = {k: v for k, v in settings.items() if k in PRECISION_KEYS}
+        approx = {k: v for k, v in settings.items() if k in APPROX_KEYS}
+        for attr, entries in ((PRECISION_ATTR, precision), (APPROX_ATTR, approx)):
+            if entries:
+                op.attributes[attr] = DictionaryAttr(
+                    {k: StringAttr(v) if isinstance(v, str) else IntegerAttr(int(v), i64) for k, v in sorted(entries.items())}
+                )
+
+
+def calibration_inputs(module: ModuleOp, path: str | os.PathLike | None, samples: int) -> tuple[dict, str]:
+    """Calibration batch from a file, or N(0,1) samples with a warning."""
+    if path is not None:
+        return read_inputs(path, module), Path(path).name
+    print(
+        f"warning: no --calibration data; calibrating on {samples} N(0,1) samples (ranges may not match real inputs)",
+        file=sys.stderr,
+    )
+    from nncc.runtime.interpreter import main_function
+
+    rng = np.random.default_rng(0)
+    block = main_function(module).body.blocks[0]
+    inputs = {
+        name: rng.standard_normal((samples,) + tuple(arg.type.get_shape())[1:]).astype(np.float32)
+        for name, arg in zip(model_inputs(module), block.args)
+    }
+    return inputs, f"N(0,1) x {samples}, seed 0"
+
+
+def compile_model(
+    model: str | os.PathLike,
+    options: CompileOptions,
+    *,
+    calibration: str | os.PathLike | None = None,
+    pipeline: str | None = None,
+    target: str = "hls-cpp",
+    input_shapes: Mapping | None = None,
+) -> tuple[dict[str, bytes], str]:
+    """Compile ``model`` in memory: (file path -> contents of the output folder, pipeline)."""
+    if target not in TARGETS:
+        raise NnccError(f"unknown target '{target}' (available: {', '.join(TARGETS)})")
+    from nncc.backends.hls_cpp.emitter import emit_project
+    from nncc.compiler.report import build_report
+
+    float_module = import_model(model, input_shapes=input_shapes)
+    annotate_config(float_module, options)
+    inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
+    calibrate(float_module, inputs)
+    spec = pipeline or build_fixed_pipeline(options)
+    passes = resolve_pipeline(spec)
+    design = float_module.clone()
+    try:
+        run_passes(passes, design, make_context())
+    except NnccError:
+        raise
+    except Exception as err:  # PassFailedException and option errors carry the message
+        message = str(err).strip().splitlines()
+        raise NnccError(message[0] if message else type(err).__name__) from None
+    try:
+        project = emit_project(design)
+    except Exception as err:
+        raise NnccError(f"cannot emit HLS C++: {err}") from None
+    report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes))
+    files: dict[str, bytes] = {
+        "model.mlir": module_text(float_module).encode(),
+        "design.mlir": module_text(design).encode(),
+        "report.json": (json.dumps(report, indent=2, sort_keys=True) + "\n").encode(),
+    }
+    for name, text in project.items():
+        files[f"hls_cpp/{name}"] = text.encode()
+    files.update(testbench_data(design, inputs))
+    return files, pipeline_spec(passes)
+
+
+def testbench_data(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, bytes]:
+    """tb_data/inputs.txt and expected.txt: the first calibration samples and the
+    bit-exact fixed-point outputs for them."""
+    from nncc.runtime.fixed_interpreter import run_fixed
+
+    names = list(inputs)
+    count = min(TB_SAMPLES, len(inputs[names[0]]))
+    batch = {n: np.asarray(inputs[n][:count]) for n in names}
+    outputs = run_fixed(design, batch)
+    lines = [str(count)]
+    for s in range(count):
+        for n in names:
+            lines.extend(repr(float(v)) for v in batch[n][s].reshape(-1).astype(np.float64))
+    expected = []
+    for s in range(count):
+        for y in outputs.values():
+            expected.extend(repr(float(v)) for v in y[s].reshape(-1))
+    return {
+        "hls_cpp/tb_data/inputs.txt": ("\n".join(lines) + "\n").encode(),
+        "hls_cpp/tb_data/expected.txt": ("\n".join(expected) + "\n").encode(),
+    }
+
+
+def write_folder(out_dir: str | os.PathLike, files: Mapping[str, bytes]) -> None:
+    """Write ``files`` as the folder ``out_dir``, all or nothing.
+
+    An existing folder is replaced only if it is empty or an earlier nncc output (it has
+    a report.json); the new contents are written to a temporary sibling first.
+    """
+    out = Path(out_dir)
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not (out / "report.json").is_file())):
+        raise NnccError(f"{out}: exists and is not an nncc output folder; refusing to overwrite it")
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise NnccError(f"{out}: parent folder {parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    try:
+        for name, data in sorted(files.items()):
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=parent))
+            os.replace(out, old / "x")
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

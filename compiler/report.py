@@ -1,0 +1,143 @@
+"""The compile report (report.json): per-layer fixed-point types, error against float on
+the calibration data, saturation counts, and activation approximations."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
+from xdsl.ir import Operation
+
+from nncc import __version__
+from nncc.dialects import fixed, nn
+from nncc.dialects.fixed import semantics as fm
+from nncc.passes.convert_nn_to_fixed import LAYER_ATTR
+from nncc.passes.fixed_lower_activations import ERROR_ATTR
+from nncc.runtime.fixed_interpreter import run_fixed
+from nncc.runtime.interpreter import run_float
+
+
+def _num(x: float) -> float:
+    return float(f"{float(x):.6g}")
+
+
+def type_text(t) -> str:
+    """`q<W,I>` for a fixed type."""
+    return f"q<{t.width.data},{t.int_bits.data}>"
+
+
+def _name(op: Operation) -> str | None:
+    layer = op.attributes.get(LAYER_ATTR)
+    return layer.data if isinstance(layer, StringAttr) else None
+
+
+def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Float output of every named `nn` layer (the last op carrying each name)."""
+    values: dict[str, np.ndarray] = {}
+
+    def observe(op, value):
+        desc = getattr(op.location, "desc", None)
+        if isinstance(desc, StringAttr) and not isinstance(op, nn.ConstantOp):
+            values[desc.data] = value
+
+    run_float(module, inputs, observe=observe)
+    for name, x in inputs.items():
+        values.setdefault(name, np.asarray(x, np.float64))
+    return values
+
+
+def fixed_trace(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, tuple[Operation, np.ndarray]], dict]:
+    """Raw values of every layer-output op of a fixed module, and of every op."""
+    named: dict[str, tuple[Operation, np.ndarray]] = {}
+    every: dict = {}
+
+    def observe(op, value):
+        every[op.results[0]] = value
+        if (name := _name(op)) is not None:
+            named[name] = (op, value)
+
+    run_fixed(design, inputs, observe=observe)
+    return named, every
+
+
+def saturation_count(op: Operation, every: dict, inputs: Mapping[str, np.ndarray]) -> int:
+    """How many values a saturating cast/quantize clipped."""
+    target = fixed.ops.fixed_of(op.results[0])
+    if isinstance(op, fixed.CastOp):
+        source = every.get(op.input)
+        if source is None:
+            return 0
+        shifted = fm.shift_round(source, fixed.ops.fixed_of(op.input).frac - target.frac, op.rounding.data.value)
+        return fm.count_overflows(shifted, target.width.data)
+    block_args = list(op.parent_block().args)
+    names = list(inputs)
+    if isinstance(op, fixed.QuantizeOp) and op.input in block_args:
+        x = np.asarray(inputs[names[block_args.index(op.input)]], np.float64)
+        scaled = np.floor(x * 2.0**target.frac + (0.5 if op.rounding.data.value == "rnd" else 0.0))
+        lo, hi = fm.limits(target.width.data)
+        return int(np.count_nonzero((scaled < lo) | (scaled > hi)))
+    return 0
+
+
+def build_report(
+    float_module: ModuleOp,
+    design: ModuleOp,
+    inputs: Mapping[str, np.ndarray],
+    source: str,
+    model_name: str,
+    target: str,
+    pipeline: str,
+) -> dict:
+    """The report dictionary written to report.json."""
+    floats = float_trace(float_module, inputs)
+    named, every = fixed_trace(design, inputs)
+    layers = []
+    for op in design.walk():
+        name = _name(op)
+        if name is None or named.get(name, (None,))[0] is not op:
+            continue
+        t = fixed.ops.fixed_of(op.results[0])
+        entry: dict = {"name": name, "op": op.name, "type": type_text(t)}
+        producer = op.operands[0].owner if op.operands else None
+        if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
+            entry["weight_type"] = type_text(fixed.ops.fixed_of(producer.weight))
+            entry["accumulator_type"] = type_text(fixed.ops.fixed_of(producer.output))
+        if isinstance(op, (fixed.CastOp, fixed.QuantizeOp)):
+            entry["rounding"] = op.rounding.data.value
+            entry["overflow"] = op.overflow.data.value
+            entry["saturated"] = saturation_count(op, every, inputs) if op.overflow.data.value == "sat" else 0
+            if op.overflow.data.value == "wrap":
+                entry["wrapped"] = saturation_count(op, every, inputs)
+        if isinstance(op, (fixed.LutOp, fixed.PwlOp, fixed.PolyOp)):
+            entry["approximation"] = op.attributes["fixed.approx"].data
+            error = op.attributes.get(ERROR_ATTR)
+            if isinstance(error, FloatAttr):
+                entry["approximation_max_error"] = _num(error.value.data)
+        if name in floats:
+            got = fm.to_float(named[name][1], t.frac)
+            want = floats[name]
+            if got.shape == want.shape:
+                diff = np.abs(got - want)
+                entry["max_abs_error"] = _num(diff.max(initial=0.0))
+                entry["mean_abs_error"] = _num(diff.mean() if diff.size else 0.0)
+        layers.append(entry)
+    float_out = run_float(float_module, inputs)
+    fixed_out = run_fixed(design, inputs)
+    outputs = {}
+    for name, want in float_out.items():
+        got = fixed_out[name]
+        diff = np.abs(got - want)
+        item = {"max_abs_error": _num(diff.max(initial=0.0)), "mean_abs_error": _num(diff.mean())}
+        if want.ndim == 2 and want.shape[1] > 1:
+            item["argmax_agreement"] = _num(np.mean(np.argmax(got, 1) == np.argmax(want, 1)))
+        outputs[name] = item
+    return {
+        "nncc_version": __version__,
+        "model": model_name,
+        "target": target,
+        "pipeline": pipeline,
+        "calibration": {"source": source, "samples": int(len(next(iter(inputs.values()))))},
+        "layers": layers,
+        "outputs": outputs,
+    }
