@@ -11,8 +11,16 @@ from xdsl.universe import Universe
 from nncc.compiler.context import nncc_dialect_factories
 from nncc.passes import get_all_passes
 
+
+
+def _hls_cpp_target():
+    from nncc.backends.hls_cpp.target import HlsCppTarget
+
+    return HlsCppTarget
+
+
 NNCC_UNIVERSE = Universe(
     all_dialects=nncc_dialect_factories(),
     all_passes=get_all_passes(),
-    all_targets={},
+    all_targets={"hls-cpp": _hls_cpp_target},
 )
