@@ -111,8 +111,8 @@ class Design:
         from nncc.compiler.report import fixed_trace, float_trace
 
         inputs = self._inputs(x)
-        floats = float_trace(self.model, inputs)
-        named, _ = fixed_trace(self.design, inputs)
+        floats, _ = float_trace(self.model, inputs)
+        named, _, _ = fixed_trace(self.design, inputs)
         layers: dict[str, dict[str, np.ndarray]] = {}
         for name, (op, raw) in named.items():
             layers.setdefault(name, {})["fixed"] = fm.to_float(raw, fixed.ops.fixed_of(op.results[0]).frac)
@@ -126,7 +126,7 @@ class Design:
 
         inputs = self._inputs(x)
         traced = self.csim().trace([inputs[n] for n in self.input_names])
-        _, every = fixed_trace(self.design, inputs)
+        _, every, _ = fixed_trace(self.design, inputs)
         for op in main_function(self.design).body.blocks[0].ops:
             name = op.attributes.get(NAME_ATTR)
             if not isinstance(name, StringAttr) or name.data not in traced or not op.results:

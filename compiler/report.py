@@ -32,8 +32,9 @@ def _name(op: Operation) -> str | None:
     return layer.data if isinstance(layer, StringAttr) else None
 
 
-def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Float output of every named `nn` layer (the last op carrying each name)."""
+def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict]:
+    """Float output of every named `nn` layer (the last op carrying each name), and the
+    model outputs."""
     values: dict[str, np.ndarray] = {}
 
     def observe(op, value):
@@ -41,14 +42,15 @@ def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str,
         if isinstance(desc, StringAttr) and not isinstance(op, nn.ConstantOp):
             values[desc.data] = value
 
-    run_float(module, inputs, observe=observe)
+    outputs = run_float(module, inputs, observe=observe)
     for name, x in inputs.items():
         values.setdefault(name, np.asarray(x, np.float64))
-    return values
+    return values, outputs
 
 
-def fixed_trace(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, tuple[Operation, np.ndarray]], dict]:
-    """Raw values of every layer-output op of a fixed module, and of every op."""
+def fixed_trace(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, tuple[Operation, np.ndarray]], dict, dict]:
+    """Raw values of every layer-output op of a fixed module, of every op, and the
+    (dequantized) outputs."""
     named: dict[str, tuple[Operation, np.ndarray]] = {}
     every: dict = {}
 
@@ -57,8 +59,8 @@ def fixed_trace(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dic
         if (name := _name(op)) is not None:
             named[name] = (op, value)
 
-    run_fixed(design, inputs, observe=observe)
-    return named, every
+    outputs = run_fixed(design, inputs, observe=observe)
+    return named, every, outputs
 
 
 def saturation_count(op: Operation, every: dict, inputs: Mapping[str, np.ndarray]) -> int:
@@ -90,8 +92,8 @@ def build_report(
     pipeline: str,
 ) -> dict:
     """The report dictionary written to report.json."""
-    floats = float_trace(float_module, inputs)
-    named, every = fixed_trace(design, inputs)
+    floats, float_out = float_trace(float_module, inputs)
+    named, every, fixed_out = fixed_trace(design, inputs)
     layers = []
     for op in design.walk():
         name = _name(op)
@@ -122,8 +124,6 @@ def build_report(
                 entry["max_abs_error"] = _num(diff.max(initial=0.0))
                 entry["mean_abs_error"] = _num(diff.mean() if diff.size else 0.0)
         layers.append(entry)
-    float_out = run_float(float_module, inputs)
-    fixed_out = run_fixed(design, inputs)
     outputs = {}
     for name, want in float_out.items():
         got = fixed_out[name]

@@ -32,7 +32,7 @@ from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR, UNROLL
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
 O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
-SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h")
+SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h", "nncc_blob.h")
 
 
 class EmissionError(Exception):

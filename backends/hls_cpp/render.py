@@ -6,11 +6,13 @@ from functools import lru_cache
 
 import jinja2
 
+from nncc.backends.hls_cpp.filters import FILTERS
+
 
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     """Strict environment loading templates/ from the installed package."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("nncc.backends.hls_cpp", "templates"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -18,6 +20,8 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
 def render(template: str, **views) -> str:
