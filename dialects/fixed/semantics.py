@@ -28,14 +28,17 @@ def limits(width: int) -> tuple[int, int]:
 
 
 def shift_round(q: np.ndarray, shift: int, rounding: str) -> np.ndarray:
-    """q * 2^-shift rounded to an integer (shift may be negative: exact left shift)."""
+    """q * 2^-shift rounded to an integer (shift may be negative: a left shift, which
+    wraps modulo 2^64 like any int64 arithmetic; callers keep values inside 64 bits)."""
     q = np.asarray(q, np.int64)
     if shift <= 0:
         return q << np.int64(-shift)
+    if shift >= 64:
+        return np.where(q < 0, np.int64(-1), np.int64(0)) if rounding == "trn" else np.zeros_like(q)
     if rounding == "trn":
         return q >> np.int64(shift)
-    if rounding == "rnd":
-        return (q + np.int64(1 << (shift - 1))) >> np.int64(shift)
+    if rounding == "rnd":  # floor(q / 2^s + 1/2), without the overflow of q + 2^(s-1)
+        return (q >> np.int64(shift)) + ((q >> np.int64(shift - 1)) & np.int64(1))
     raise ValueError(f"unknown rounding mode '{rounding}'")
 
 
@@ -45,12 +48,9 @@ def overflow(q: np.ndarray, width: int, mode: str) -> np.ndarray:
     lo, hi = limits(width)
     if mode == "sat":
         return np.clip(q, lo, hi)
-    if mode == "wrap":
-        if width == 64:
-            return q
-        mask = np.int64((1 << width) - 1)
-        low = q & mask
-        return np.where(low > hi, low - np.int64(1 << width), low)
+    if mode == "wrap":  # keep the low W bits, sign-extended (int64 shifts wrap silently)
+        unused = np.int64(64 - width)
+        return (q << unused) >> unused
     raise ValueError(f"unknown overflow mode '{mode}'")
 
 
@@ -63,27 +63,40 @@ def count_overflows(q: np.ndarray, width: int) -> int:
 
 def cast(q: np.ndarray, frac_from: int, width: int, frac_to: int, rounding: str, overflow_mode: str) -> np.ndarray:
     """Convert raw values with ``frac_from`` fractional bits to `q<width, width - frac_to>`."""
-    return overflow(shift_round(q, frac_from - frac_to, rounding), width, overflow_mode)
+    shift = frac_from - frac_to
+    q = np.asarray(q, np.int64)
+    if shift < 0 and overflow_mode == "sat":
+        # saturate before the left shift, which could leave int64: q << s > hi <=> q > hi >> s
+        lo, hi = limits(width)
+        s = min(-shift, 63)
+        top, bottom = hi >> s, -((-lo) >> s)
+        inside = shift_round(np.clip(q, bottom, top), shift, rounding)
+        return np.where(q > top, np.int64(hi), np.where(q < bottom, np.int64(lo), inside))
+    return overflow(shift_round(q, shift, rounding), width, overflow_mode)
 
 
 def quantize(x: np.ndarray, width: int, frac: int, rounding: str, overflow_mode: str) -> np.ndarray:
-    """Float values to raw `q<width, width - frac>` integers.
-
-    Exact for float64 inputs: the scaled value is split into floor and remainder
-    without an intermediate rounding.
-    """
-    scaled = np.asarray(x, np.float64) * np.float64(2.0) ** frac
-    if rounding == "trn":
-        q = np.floor(scaled)
-    elif rounding == "rnd":
-        q = np.floor(scaled + 0.5)
-    else:
+    """Float values to raw `q<width, width - frac>` integers, exactly for every finite
+    float64 input: x * 2^frac is exact, and rounding half up compares the remainder
+    after floor instead of adding 0.5 (which would round twice). NaN becomes 0; +-inf
+    saturate (or become 0 when wrapping), as `ap_fixed` does."""
+    x = np.asarray(x, np.float64)
+    scaled = x * np.float64(2.0) ** frac
+    q = np.floor(scaled)
+    if rounding == "rnd":
+        with np.errstate(invalid="ignore"):
+            q = q + ((scaled - q) >= 0.5)
+    elif rounding != "trn":
         raise ValueError(f"unknown rounding mode '{rounding}'")
     lo, hi = limits(width)
+    finite = np.isfinite(q)
     if overflow_mode == "sat":
-        return np.clip(q, lo, hi).astype(np.int64)
-    # wrap: values are far inside int64 for any sane input; wrap the integer
-    q = np.clip(q, -(2.0**62), 2.0**62).astype(np.int64)
+        big = np.clip(np.where(finite, q, np.sign(np.nan_to_num(q))), -(2.0**63), 2.0**62)
+        out = np.clip(big.astype(np.int64), lo, hi)
+        out = np.where(np.isposinf(q), hi, np.where(np.isneginf(q), lo, out))
+        return np.where(np.isnan(q), 0, out).astype(np.int64)
+    # wrap: keep the low W bits of the exact integer (values beyond 2^62 are clipped first)
+    q = np.clip(np.where(finite, q, 0.0), -(2.0**62), 2.0**62).astype(np.int64)
     return overflow(q, width, overflow_mode)
 
 

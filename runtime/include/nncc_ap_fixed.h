@@ -219,9 +219,11 @@ template <int W, int I, ap_q_mode Q, ap_o_mode O, int N>
 struct ap_fixed {
   static_assert(W >= 1 && W <= 64, "nncc_ap_fixed.h: ap_fixed width W must be in [1, 64]");
   static_assert(Q == AP_TRN || Q == AP_RND,
-                "nncc_ap_fixed.h supports only AP_TRN and AP_RND quantization (use the Xilinx ap_types headers for other modes)");
+                "nncc_ap_fixed.h supports only AP_TRN and AP_RND quantization "
+                "(use the Xilinx ap_types headers for other modes)");
   static_assert(O == AP_WRAP || O == AP_SAT,
-                "nncc_ap_fixed.h supports only AP_WRAP and AP_SAT overflow (use the Xilinx ap_types headers for other modes)");
+                "nncc_ap_fixed.h supports only AP_WRAP and AP_SAT overflow "
+                "(use the Xilinx ap_types headers for other modes)");
   static_assert(N == 0, "nncc_ap_fixed.h supports only N = 0 saturation bits");
   static_assert(W - I >= -1000 && W - I <= 1000, "nncc_ap_fixed.h: W - I must be in [-1000, 1000]");
 
