@@ -35,11 +35,13 @@ Layer entries win over op-type entries, which win over [model].
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from nncc.compiler.diagnostics import NnccError
+from nncc.passes.hls_prepare_for_emission import C_ABI_NAMES, CPP_RESERVED
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,11 @@ RANGES = {
 }
 
 
+C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+PART_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+
 def _check_value(where: str, key: str, value, problems: list[str]) -> None:
     expected = {f.name: f.type for f in fields(CompileOptions)}.get(key, "int")
     if key in CHOICES:
@@ -93,8 +100,11 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
         problems.append(f"{where}: {key} must be true or false, got {value!r}")
     elif key == "clock_ns" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.5 <= value <= 100):
         problems.append(f"{where}: clock_ns must be a number in [0.5, 100], got {value!r}")
-    elif key in ("top", "part") and not isinstance(value, str):
-        problems.append(f"{where}: {key} must be a string, got {value!r}")
+    elif key == "top" and (not isinstance(value, str) or not C_IDENTIFIER.fullmatch(value) or value in CPP_RESERVED
+                           or value in C_ABI_NAMES):
+        problems.append(f"{where}: top must be a C identifier that is not a C++ keyword or an nncc ABI name, got {value!r}")
+    elif key == "part" and (not isinstance(value, str) or not PART_NAME.fullmatch(value)):
+        problems.append(f"{where}: part must be an FPGA part name (letters, digits, '-', '_', '.'), got {value!r}")
 
 
 def _read(path: Path) -> dict:
@@ -126,9 +136,18 @@ def _read(path: Path) -> dict:
 
 def load_config(path: str | Path | None, base: CompileOptions | None = None) -> CompileOptions:
     """Options from a config file on top of ``base``; every problem reported at once."""
+    options, problems = read_config(path, base)
+    if problems:
+        raise NnccError(problems)
+    return options
+
+
+def read_config(path: str | Path | None, base: CompileOptions | None = None) -> tuple[CompileOptions, list[str]]:
+    """Like ``load_config`` but returns the problems found (the valid parts are applied),
+    so that callers can report them together with later checks against the model."""
     options = base or CompileOptions()
     if path is None:
-        return options
+        return options, []
     path = Path(path)
     data = _read(path)
     problems: list[str] = []
@@ -162,9 +181,8 @@ def load_config(path: str | Path | None, base: CompileOptions | None = None) -> 
             updates[section] = {**getattr(options, section), **entries}
         else:
             problems.append(f"{path}: unknown section [{section}] (known: model, activations, hls, layers, op_types)")
-    if problems:
-        raise NnccError(problems)
-    return replace(options, **updates)
+    valid = {k: v for k, v in updates.items() if not any(f": {k} must" in p for p in problems)}
+    return replace(options, **valid), problems
 
 
 def with_overrides(options: CompileOptions, **overrides) -> CompileOptions:

@@ -20,7 +20,7 @@ import numpy as np
 from xdsl.dialects.builtin import StringAttr
 
 from nncc.compiler.api import model_inputs, parse_mlir
-from nncc.compiler.config import CompileOptions, load_config, with_overrides
+from nncc.compiler.config import CompileOptions, read_config, with_overrides
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.flow import compile_model, write_folder
 from nncc.dialects import fixed
@@ -136,8 +136,10 @@ class Design:
             bad = got != want
             if bad.any():
                 layer = op.attributes.get("nncc.layer")
+                desc = getattr(op.location, "desc", None)
+                label = layer.data if isinstance(layer, StringAttr) else desc.data if isinstance(desc, StringAttr) else name.data
                 return Mismatch(
-                    layer.data if isinstance(layer, StringAttr) else name.data,
+                    label,
                     op.name,
                     int(bad.sum()),
                     int(bad.size),
@@ -171,8 +173,12 @@ def compile(  # noqa: A001 - the public name users expect
     unknown = sorted(set(options) - set(CompileOptions.__dataclass_fields__) - {"layers", "op_types"})
     if unknown:
         raise NnccError(f"unknown compile options: {', '.join(unknown)}")
-    opts = with_overrides(load_config(config), **options)
-    files, _ = compile_model(model, opts, calibration=calibration, pipeline=pipeline, target=target, input_shapes=input_shapes)
+    opts, problems = read_config(config)
+    opts = with_overrides(opts, **options)
+    files, _ = compile_model(
+        model, opts, calibration=calibration, pipeline=pipeline, target=target, input_shapes=input_shapes,
+        config_problems=problems,
+    )
     folder = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="nncc-")) / "design"
     write_folder(folder, files)
     return Design(folder)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-def _one_line(message: str) -> str:
+def one_line(message: str) -> str:
     """Escape control characters (newlines from hostile node/tensor names, ...)."""
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(message))
 
@@ -21,7 +21,7 @@ class NnccError(Exception):
     """
 
     def __init__(self, problems: str | Iterable[str]):
-        self.problems = [_one_line(p) for p in ([problems] if isinstance(problems, str) else problems)]
+        self.problems = [one_line(p) for p in ([problems] if isinstance(problems, str) else problems)]
         if not self.problems:
             self.problems = ["unknown error"]
         super().__init__("\n".join(self.problems))

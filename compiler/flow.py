@@ -34,6 +34,7 @@ from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.pipelines import pipeline_spec, run_passes
 from nncc.dialects import nn
 from nncc.passes.convert_nn_to_fixed import APPROX_ATTR, PRECISION_ATTR
+from nncc.runtime.interpreter import InterpreterError
 
 TARGETS = ("hls-cpp",)
 TB_SAMPLES = 64
@@ -56,11 +57,14 @@ def build_fixed_pipeline(options: CompileOptions) -> str:
     )
 
 
-def annotate_config(module: ModuleOp, options: CompileOptions) -> None:
-    """Put per-layer and per-op-type overrides on the `nn` ops as attributes."""
+def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str] = ()) -> None:
+    """Put per-layer and per-op-type overrides on the `nn` ops as attributes.
+
+    ``earlier`` problems (from reading the config file) are reported together with the
+    layer and op-type names that match nothing in the model."""
     layers = {layer_name(op) for op in module.walk() if layer_name(op)}
     unknown = sorted(set(options.layers) - layers)
-    problems = [f"config: layer '{name}' matches no layer of the model" for name in unknown]
+    problems = list(earlier) + [f"config: layer '{name}' matches no layer of the model" for name in unknown]
     op_types = {op.name.split(".", 1)[1] for op in module.walk() if op.name.startswith("nn.")}
     for name in sorted(options.op_types):
         if name.removeprefix("nn.") not in op_types:
@@ -111,6 +115,7 @@ def compile_model(
     pipeline: str | None = None,
     target: str = "hls-cpp",
     input_shapes: Mapping | None = None,
+    config_problems: list[str] = (),
 ) -> tuple[dict[str, bytes], str]:
     """Compile ``model`` in memory: (file path -> contents of the output folder, pipeline)."""
     if target not in TARGETS:
@@ -119,9 +124,12 @@ def compile_model(
     from nncc.compiler.report import build_report
 
     float_module = import_model(model, input_shapes=input_shapes)
-    annotate_config(float_module, options)
+    annotate_config(float_module, options, config_problems)
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
-    calibrate(float_module, inputs)
+    try:
+        calibrate(float_module, inputs)
+    except InterpreterError as err:
+        raise NnccError(f"--calibration: {err}") from None
     spec = pipeline or build_fixed_pipeline(options)
     passes = resolve_pipeline(spec)
     design = float_module.clone()
@@ -184,6 +192,9 @@ def write_folder(out_dir: str | os.PathLike, files: Mapping[str, bytes]) -> None
     if not parent.is_dir():
         raise NnccError(f"{out}: parent folder {parent} does not exist")
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would otherwise stay on the result
     try:
         for name, data in sorted(files.items()):
             path = tmp / name

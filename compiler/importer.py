@@ -11,6 +11,13 @@ Order of work, so that bad input fails fast and completely:
    never reach the IR; every other node is built by its importer function in
    ``onnx_ops.IMPORTERS`` (one function per ONNX op).
 
+Quantization carried by the model: on constants (weights), QuantizeLinear,
+DequantizeLinear and the QONNX Quant/BipolarQuant/Trunc ops (domains
+``qonnx.custom_op.general`` and ``finn.custom_op.general``) fold like any other node, and a
+power-of-two grid of the result becomes the `fixed.grid` attribute of its `nn.constant`.
+On run-time tensors a QuantizeLinear -> DequantizeLinear pair (per tensor) or a QONNX
+Quant becomes `nn.fake_quant`, a BipolarQuant `nn.sign`; integer tensors never reach the IR.
+
 ONNX node names become the IR ops' locations (``loc("name")``).
 """
 
@@ -40,9 +47,11 @@ from xdsl.utils.exceptions import VerifyException
 
 from nncc.compiler import onnx_fold, onnx_ops
 from nncc.compiler.diagnostics import NnccError, ProblemList
-from nncc.compiler.onnx_load import DEFAULT_DOMAINS, check_and_infer, load_model
+from nncc.compiler.onnx_fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
+from nncc.compiler.onnx_load import check_and_infer, load_model
 from nncc.dialects.dense import to_dense
 from nncc.dialects.nn import ConstantOp
+from nncc.passes.convert_nn_to_fixed import GRID_ATTR, grid_attr
 
 NAME_ATTR = "nncc.name"
 """Argument/result attribute that keeps the ONNX graph input/output name."""
@@ -73,6 +82,7 @@ class NodeContext:
     opset: int
     builder: "_GraphBuilder"
     attrs: dict = field(default_factory=dict)
+    out_grids: dict = field(default_factory=dict)
 
     # -- inputs -------------------------------------------------------------------
     def has_input(self, i: int) -> bool:
@@ -107,6 +117,23 @@ class NodeContext:
         """True if input ``i`` is a run-time tensor (depends on a graph input)."""
         return self.has_input(i) and self.node.input[i] not in self.builder.consts
 
+    def grid(self, i: int) -> Grid | None:
+        """The power-of-two quantization grid of constant input ``i``, if it has one."""
+        return self.builder.grids.get(self.node.input[i]) if self.has_input(i) else None
+
+    def record_grid(self, i: int, grid: Grid | None) -> None:
+        """Declare that folded output ``i`` lies on ``grid`` (None: no known grid)."""
+        if grid is not None:
+            self.out_grids[i] = grid
+
+    def consumers(self, i: int) -> list[onnx.NodeProto]:
+        """The nodes that read output ``i``."""
+        return self.builder.consumers.get(self.node.output[i], [])
+
+    def is_graph_output(self, i: int) -> bool:
+        """True if output ``i`` is a graph output."""
+        return self.node.output[i] in self.builder.graph_outputs
+
     # -- attributes ---------------------------------------------------------------
     def attr(self, name: str, default=None):
         """Attribute value (ints, floats, strings decoded, tensors as numpy)."""
@@ -119,9 +146,12 @@ class NodeContext:
         self.builder.block.add_op(op)
         return op
 
-    def constant(self, array: np.ndarray) -> SSAValue:
-        """A new f32 `nn.constant` located at this node."""
-        return self.emit(ConstantOp(to_dense(np.asarray(array, np.float32)))).output
+    def constant(self, array: np.ndarray, grid: Grid | None = None) -> SSAValue:
+        """A new f32 `nn.constant` located at this node (with `fixed.grid` if given)."""
+        op = ConstantOp(to_dense(np.asarray(array, np.float32)))
+        if grid is not None:
+            op.attributes[GRID_ATTR] = grid_attr(grid.bits, grid.frac, grid.signed)
+        return self.emit(op).output
 
     def fail(self, message: str):
         """Abort this node with a problem message."""
@@ -146,11 +176,21 @@ def _attributes(node: onnx.NodeProto) -> dict:
 
 
 class _GraphBuilder:
-    def __init__(self, block: Block):
+    def __init__(self, block: Block, graph: onnx.GraphProto | None = None):
         self.block = block
         self.consts: dict[str, np.ndarray] = {}
         self.values: dict[str, SSAValue] = {}
         self.materialized: dict[str, SSAValue] = {}
+        self.grids: dict[str, Grid] = {}
+        self.quantized: dict[str, dict] = {}  # QuantizeLinear outputs inside Q -> DQ pairs
+        self.consumers: dict[str, list[onnx.NodeProto]] = {}
+        self.graph_outputs: set[str] = set()
+        if graph is not None:
+            for node in graph.node:
+                for name in node.input:
+                    if name:
+                        self.consumers.setdefault(name, []).append(node)
+            self.graph_outputs = {out.name for out in graph.output}
 
     def value(self, name: str) -> SSAValue:
         if name in self.values:
@@ -163,6 +203,8 @@ class _GraphBuilder:
                 raise ImportProblem(f"constant '{name}' of type {arr.dtype} cannot be used as a tensor")
             const = ConstantOp(to_dense(arr.astype(np.float32)))
             const.location = NameLoc(StringAttr(name), NoneAttr())
+            if (grid := self.grids.get(name)) is not None:
+                const.attributes[GRID_ATTR] = grid_attr(grid.bits, grid.frac, grid.signed)
             if (hint := ssa_name_hint(name)) is not None:
                 const.output.name_hint = hint
             self.block.add_op(const)
@@ -207,20 +249,43 @@ def _topological(graph: onnx.GraphProto) -> list[int]:
     return order
 
 
+def _domain_problem(node: onnx.NodeProto) -> str:
+    message = f"unsupported operator domain '{node.domain}'"
+    if node.op_type in QONNX_OPS and node.domain not in QONNX_DOMAINS:
+        message += f" (QONNX {node.op_type} is imported from the domains {' and '.join(QONNX_DOMAINS)})"
+    elif node.domain in QONNX_DOMAINS:
+        message += f" (only {', '.join(QONNX_OPS)} are imported from it)"
+    return message
+
+
+def _declare_qonnx_domains(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model with an opset import for every QONNX domain its nodes use (older
+    exports omit it, which the ONNX checker would refuse); a copy if one was added."""
+    declared = {entry.domain for entry in model.opset_import}
+    missing = sorted({n.domain for n in model.graph.node if n.domain in QONNX_DOMAINS} - declared)
+    if not missing:
+        return model
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    for domain in missing:
+        model.opset_import.append(onnx.helper.make_opsetid(domain, 1))
+    return model
+
+
 def find_unsupported(graph: onnx.GraphProto, initializers: set[str]) -> list[str]:
     """Every node nncc cannot import, described as "node 'name' (OpType): reason"."""
     problems = []
     constant = set(initializers)
     for i in _topological(graph):
         node = graph.node[i]
+        key = op_key(node)
         all_const = all((not x) or x in constant for x in node.input)
-        foldable = node.op_type in onnx_fold.FOLDERS and (all_const or node.op_type in onnx_fold.SHAPE_ONLY)
-        if node.domain not in DEFAULT_DOMAINS:
-            problems.append(f"{_describe(node, i)}: unsupported operator domain '{node.domain}'")
+        foldable = onnx_fold.folder_for(key) is not None and (all_const or key in onnx_fold.SHAPE_ONLY)
+        if key is None:
+            problems.append(f"{_describe(node, i)}: {_domain_problem(node)}")
         elif foldable:
             constant.update(x for x in node.output if x)
-        elif node.op_type not in onnx_ops.IMPORTERS:
-            if node.op_type in onnx_fold.FOLDERS:
+        elif onnx_ops.importer_for(key) is None:
+            if onnx_fold.folder_for(key) is not None:
                 problems.append(
                     f"{_describe(node, i)}: supported only on compile-time constants "
                     "(shape computations), but an input is computed at run time"
@@ -303,13 +368,13 @@ def import_onnx(
     unsupported = find_unsupported(graph, initializers)
     if unsupported:
         raise NnccError(unsupported)
-    model = check_and_infer(model)
+    model = check_and_infer(_declare_qonnx_domains(model))
     graph = model.graph
     inputs = _parse_input_shapes(graph, initializers, input_shapes or {})
 
     arg_types = [TensorType(f32, shape) for _, shape in inputs]
     block = Block(arg_types=arg_types)
-    builder = _GraphBuilder(block)
+    builder = _GraphBuilder(block, graph)
     for (name, _), arg in zip(inputs, block.args):
         builder.values[name] = arg
         if (hint := ssa_name_hint(name)) is not None:
@@ -332,11 +397,15 @@ def import_onnx(
             ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
             folded = onnx_fold.try_fold(ctx)
             if folded is not None:
-                for name, value in zip(node.output, folded):
+                if op_key(node) in onnx_fold.GRID_PRESERVING:
+                    ctx.record_grid(0, ctx.grid(0))
+                for j, (name, value) in enumerate(zip(node.output, folded)):
                     if name:
                         builder.consts[name] = value
+                        if j in ctx.out_grids:
+                            builder.grids[name] = ctx.out_grids[j]
                 continue
-            results = onnx_ops.IMPORTERS[node.op_type](ctx)
+            results = onnx_ops.importer_for(op_key(node))(ctx)
         except ImportProblem as err:
             problems.add(f"{_describe(node, i)}: {err}")
             failed.update(x for x in node.output if x)

@@ -5,19 +5,55 @@ Unsqueeze -> Concat -> Reshape, ConstantOfShape, Range, Expand, Cast, ...) and
 constant weight preprocessing (Transpose, Reshape, arithmetic on initializers) vanish
 before IR construction. `Shape` folds whenever its input has a static shape, which the
 importer guarantees.
+
+Quantized weights fold here too: initializer -> DequantizeLinear, initializer ->
+QuantizeLinear -> DequantizeLinear, and QONNX Quant/BipolarQuant/Trunc on constants are
+evaluated exactly as ONNX (onnxruntime) and the QONNX reference compute them, in float32.
+When the dequantized values lie on a power-of-two grid (scale 2^-F per tensor or per
+channel, zero point 0), the folder records a `Grid` for the output, which the importer
+attaches to the weight's `nn.constant` as `fixed.grid` so that `convert-nn-to-fixed` can
+represent the weight exactly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from nncc.compiler.onnx_load import DEFAULT_DOMAINS
+from nncc.dialects.nn import quant_limits
+
+QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general")
+"""Domains whose Quant, BipolarQuant and Trunc nodes nncc imports (QONNX, and FINN's older name)."""
+QONNX_OPS = ("Quant", "BipolarQuant", "Trunc")
+
 
 class FoldError(Exception):
     """A foldable node whose constant evaluation is invalid (bad indices, ...)."""
+
+
+def op_key(node: onnx.NodeProto) -> str | None:
+    """The key of ``node`` in FOLDERS and IMPORTERS: the op type for the default domain,
+    "qonnx.<op>" for a QONNX op, None for an operator domain nncc does not import."""
+    if node.domain in DEFAULT_DOMAINS:
+        return node.op_type
+    if node.domain in QONNX_DOMAINS and node.op_type in QONNX_OPS:
+        return "qonnx." + node.op_type
+    return None
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Values that are integers times 2^-frac and fit ``bits`` bits (two's complement if
+    ``signed``, else unsigned): a weight's power-of-two quantization grid."""
+
+    bits: int
+    frac: int
+    signed: bool
 
 
 def _axes(ctx, index: int, attr: str = "axes"):
@@ -140,6 +176,195 @@ def _where(ctx, cond, a, b):
     return [np.where(cond, a, b)]
 
 
+# ---------------------------------------------------------------------------------------
+# quantization (ONNX QuantizeLinear/DequantizeLinear, QONNX Quant/BipolarQuant/Trunc)
+
+
+def integer_type(dtype) -> tuple[int, bool] | None:
+    """(bits, signed) of an integer numpy dtype (int4/uint4 included), else None."""
+    dt = np.dtype(dtype)
+    if dt.kind in "iu":
+        return dt.itemsize * 8, dt.kind == "i"
+    return {"int4": (4, True), "uint4": (4, False)}.get(str(dt))
+
+
+def pot_exponents(scale) -> np.ndarray | None:
+    """F with scale == 2^-F for every element, or None if any is not a power of two."""
+    s = np.asarray(scale, np.float64)
+    if s.size == 0 or not np.all(np.isfinite(s)) or np.any(s <= 0):
+        return None
+    mantissa, exponent = np.frexp(s)
+    if np.any(mantissa != 0.5):
+        return None
+    return (1 - exponent).astype(np.int64)
+
+
+def pot_grid(scale, zero_point, bits: int, signed: bool) -> Grid | None:
+    """The grid of dequantized values (q - zp) * scale, q a ``bits``-bit integer, when the
+    scales are powers of two and every zero point is 0.
+
+    Per-channel scales 2^-F_c share the finest grid F = max F_c, which needs
+    max F_c - min F_c more bits to hold the coarsest channel's range.
+    """
+    if zero_point is not None and np.any(np.asarray(zero_point, np.float64) != 0):
+        return None
+    exps = pot_exponents(scale)
+    if exps is None:
+        return None
+    return Grid(bits + int(exps.max() - exps.min()), int(exps.max()), signed)
+
+
+def _per_axis(ctx, value: np.ndarray, ndim: int, what: str) -> np.ndarray:
+    """A scale or zero point shaped to broadcast against an ``ndim``-D tensor along ``axis``."""
+    if ctx.attr("block_size", 0):
+        raise FoldError("blocked quantization (block_size) is not supported")
+    value = np.asarray(value)
+    if value.size == 1 and value.ndim <= 1:
+        return value.reshape(())
+    if value.ndim != 1:
+        raise FoldError(f"{what} must be a scalar or 1-D, got shape {list(value.shape)}")
+    axis = int(ctx.attr("axis", 1))
+    if not -ndim <= axis < ndim:
+        raise FoldError(f"axis {axis} is out of range for rank {ndim}")
+    shape = [1] * ndim
+    shape[axis % ndim] = value.size
+    return value.reshape(shape)
+
+
+def quantized_dtype(ctx, zero_point: np.ndarray | None) -> np.dtype:
+    """Element type of QuantizeLinear's output: the zero point's, else `output_dtype`
+    (opset 21), else uint8."""
+    if zero_point is not None:
+        return np.asarray(zero_point).dtype
+    output_dtype = ctx.attr("output_dtype", 0)
+    if output_dtype:
+        return np.dtype(helper.tensor_dtype_to_np_dtype(output_dtype))
+    return np.dtype(np.uint8)
+
+
+def _integer_limits(dtype) -> tuple[int, int, int, bool]:
+    info = integer_type(dtype)
+    if info is None:
+        raise FoldError(f"quantized type {np.dtype(dtype)} is not supported (only integer types)")
+    bits, signed = info
+    lo, hi = (-(1 << (bits - 1)), (1 << (bits - 1)) - 1) if signed else (0, (1 << bits) - 1)
+    return lo, hi, bits, signed
+
+
+def _quantize_linear(ctx, x, scale, zero_point=None):
+    """ONNX QuantizeLinear: saturate(round_half_even(x / scale) + zero_point)."""
+    dtype = quantized_dtype(ctx, zero_point)
+    lo, hi, _, _ = _integer_limits(dtype)
+    s = _per_axis(ctx, scale, x.ndim, "scale")
+    zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v = np.rint(x / s)  # in the float type of x and scale, as ONNX computes it
+    if not np.all(np.isfinite(v)):
+        raise FoldError("quantizing a constant gives non-finite values")
+    return [np.clip(v.astype(np.float64) + zp, lo, hi).astype(dtype)]
+
+
+def _dequantize_linear(ctx, x, scale, zero_point=None):
+    """ONNX DequantizeLinear: (x - zero_point) * scale, per tensor or per axis."""
+    _, _, bits, signed = _integer_limits(x.dtype)
+    s = _per_axis(ctx, scale, x.ndim, "scale")
+    zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
+    y = (x.astype(np.int64) - zp).astype(s.dtype) * s
+    ctx.record_grid(0, pot_grid(scale, zero_point, bits, signed))
+    return [y.astype(s.dtype)]
+
+
+def _sign_round(fn):
+    return lambda v: np.sign(v) * fn(np.abs(v))
+
+
+QONNX_ROUNDING = {
+    "ROUND": np.round,
+    "HALF_EVEN": np.round,
+    "CEIL": np.ceil,
+    "FLOOR": np.floor,
+    "UP": _sign_round(np.ceil),
+    "DOWN": np.fix,
+    "HALF_UP": _sign_round(lambda v: np.floor(v + 0.5)),
+    "HALF_DOWN": _sign_round(lambda v: np.ceil(v - 0.5)),
+}
+"""QONNX rounding_mode -> numpy rounding (the QONNX Quant documentation's table)."""
+
+
+def qonnx_rounding(ctx, default: str) -> str:
+    """The node's rounding_mode attribute, upper-cased and checked."""
+    mode = str(ctx.attr("rounding_mode", default)).upper()
+    if mode not in QONNX_ROUNDING:
+        raise FoldError(f"rounding_mode '{mode}' is not one of {', '.join(QONNX_ROUNDING)}")
+    return mode
+
+
+def qonnx_bits(value, what: str = "bitwidth") -> int:
+    """A QONNX bit width: a scalar positive integer (int or float dtype)."""
+    v = np.asarray(value)
+    if v.size != 1:
+        raise FoldError(f"{what} must be a scalar, got shape {list(v.shape)}")
+    bits = float(v.reshape(-1)[0])
+    if bits != int(bits) or not 1 <= bits <= 32:
+        raise FoldError(f"{what} must be an integer in [1, 32], got {bits:g}")
+    return int(bits)
+
+
+def _f32(*arrays):
+    return [np.asarray(a, np.float32) for a in arrays]
+
+
+def _qonnx_quant(ctx, x, scale, zeropt, bitwidth):
+    """QONNX Quant, as its reference implementation computes it (float32):
+    q = R(clip(x / scale + zeropt, min, max)); y = (q - zeropt) * scale. A signed 1-bit
+    Quant is bipolar (+1 if x / scale + zeropt >= 0, else -1)."""
+    bits = qonnx_bits(bitwidth)
+    signed, narrow = bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0))
+    rounding = QONNX_ROUNDING[qonnx_rounding(ctx, "ROUND")]
+    x, scale, zeropt = _f32(x, scale, zeropt)
+    v = x / scale + zeropt
+    if bits == 1 and signed:
+        q = np.where(v >= 0, np.float32(1), np.float32(-1))
+        grid = pot_grid(scale, zeropt, 2, True)
+    else:
+        lo, hi = quant_limits(bits, signed, narrow)
+        q = rounding(np.clip(v, np.float32(lo), np.float32(hi)))
+        grid = pot_grid(scale, zeropt, bits, signed)
+    ctx.record_grid(0, grid)
+    return [((q - zeropt) * scale).astype(np.float32)]
+
+
+def _qonnx_bipolar_quant(ctx, x, scale):
+    """QONNX BipolarQuant: y = scale if x >= 0 else -scale."""
+    x, scale = _f32(x, scale)
+    ctx.record_grid(0, pot_grid(scale, None, 2, True))
+    return [(np.where(x >= 0, np.float32(1), np.float32(-1)) * scale).astype(np.float32)]
+
+
+def _qonnx_trunc(ctx, x, scale, zeropt, in_bits, *rest):
+    """QONNX Trunc. Version 1 (5 inputs: x, scale, zeropt, in_bitwidth, out_bitwidth):
+    y = (R(round(x / scale + zeropt) / 2^(in - out)) - zeropt) * scale. Version 2 (7 inputs:
+    ..., in_bitwidth, out_scale, out_zeropt, out_bitwidth; attributes signed, narrow):
+    t = 2^round(log2(out_scale / scale)), y = (R(clip(round(x / scale + zeropt) / t)) -
+    zeropt / t) * out_scale."""
+    rounding = QONNX_ROUNDING[qonnx_rounding(ctx, "FLOOR")]
+    x, scale, zeropt = _f32(x, scale, zeropt)
+    y = np.round(x / scale + zeropt)
+    if len(rest) == 1:
+        shift = qonnx_bits(in_bits, "in_bitwidth") - qonnx_bits(rest[0], "out_bitwidth")
+        y = rounding(y / np.float32(2.0**shift))
+        return [((y - zeropt) * scale).astype(np.float32)]
+    if len(rest) != 3:
+        raise FoldError(f"Trunc takes 5 or 7 inputs, got {4 + len(rest)}")
+    out_scale = np.asarray(rest[0], np.float32)
+    out_bits = qonnx_bits(rest[2], "out_bitwidth")
+    qonnx_bits(in_bits, "in_bitwidth")
+    trunc_scale = (2.0 ** np.round(np.log2(out_scale / scale))).astype(np.float32)
+    lo, hi = quant_limits(out_bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)))
+    y = rounding(np.clip(y / trunc_scale, np.float32(lo), np.float32(hi)))
+    return [((y - zeropt / trunc_scale) * out_scale).astype(np.float32)]
+
+
 FOLDERS: dict[str, Callable] = {
     "Shape": _shape,
     "Constant": _constant,
@@ -166,6 +391,24 @@ FOLDERS: dict[str, Callable] = {
 }
 """ONNX ops evaluated at compile time when all their inputs are constants."""
 
+QUANT_FOLDERS: dict[str, Callable] = {
+    "QuantizeLinear": _quantize_linear,
+    "DequantizeLinear": _dequantize_linear,
+    "qonnx.Quant": _qonnx_quant,
+    "qonnx.BipolarQuant": _qonnx_bipolar_quant,
+    "qonnx.Trunc": _qonnx_trunc,
+}
+"""Quantization ops (keyed by `op_key`) evaluated when all their inputs are constants
+(quantized weights)."""
+
+
+def folder_for(key: str | None) -> Callable | None:
+    """The folder of an `op_key`, or None."""
+    return FOLDERS.get(key) or QUANT_FOLDERS.get(key)
+
+GRID_PRESERVING = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Flatten", "Expand", "Slice", "Gather"}
+"""Folders whose output holds a subset of input 0's values (so keeps its `Grid`)."""
+
 SHAPE_ONLY = {"Shape", "Constant"}
 """Folders that need no constant inputs (Shape reads only the static shape)."""
 
@@ -173,7 +416,7 @@ SHAPE_ONLY = {"Shape", "Constant"}
 def try_fold(ctx) -> list[np.ndarray] | None:
     """Evaluate ``ctx.node`` if it is foldable now; None if it must be imported as IR."""
     node = ctx.node
-    fn = FOLDERS.get(node.op_type)
+    fn = folder_for(op_key(node))
     if fn is None:
         return None
     if node.op_type in SHAPE_ONLY:

@@ -14,6 +14,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms import get_all_passes as xdsl_passes
+from xdsl.utils.exceptions import ArgSpecParseError
 
 from nncc.compiler.diagnostics import NnccError
 from nncc.passes import get_all_passes
@@ -75,7 +76,7 @@ def parse_pipeline(spec: str) -> list[ModulePass]:
     """Parse a `-p` pass-pipeline string (named pipelines are not expanded here)."""
     try:
         return list(PassPipeline.parse_spec(all_pass_factories(), spec).passes)
-    except Exception as err:  # xDSL raises ValueError / custom errors with a message
+    except (Exception, ArgSpecParseError) as err:  # ArgSpecParseError derives from BaseException
         raise NnccError(f"bad pass pipeline '{spec}': {err}") from None
 
 

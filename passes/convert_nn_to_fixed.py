@@ -8,6 +8,14 @@ Multiply-accumulate layers produce an exact accumulator, then one `fixed.cast` a
 the rounding and overflow modes. Sigmoid, tanh and the exponential and reciprocal of
 softmax become `fixed.activation` ops, which `fixed-lower-activations` turns into
 tables, piecewise-linear segments or polynomials.
+
+Quantization carried by the model: a constant with a `fixed.grid` (a power-of-two weight
+grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scale is a cast
+onto its integer grid plus a clamp (exact, except that `fixed.cast` rounds ties up where the
+float reference rounds them to even: quantization-level error, reported per layer), with
+another scale an integer requantization by constant multipliers; `nn.sign` is a two-entry
+table. A layer feeding a power-of-two quantizer keeps its exact accumulator, so the
+quantizer rounds once, as the float reference does.
 """
 
 from __future__ import annotations
@@ -22,11 +30,14 @@ from xdsl.dialects.builtin import (
     AnyFloat,
     DenseArrayBase,
     DictionaryAttr,
+    FloatAttr,
     IntegerAttr,
     IntegerType,
     ModuleOp,
     StringAttr,
     f32,
+    f64,
+    i64,
 )
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -36,6 +47,7 @@ from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.nn.windows import avg_pool_divisor
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
+from nncc.dialects.fixed.types import check_fixed
 
 RANGE_ATTR = "fixed.range"
 """Calibrated [min, max] of an op's result (or, as an argument attribute, of an input)."""
@@ -47,6 +59,34 @@ APPROX_ATTR = "fixed.approx"
 read by `fixed-lower-activations`."""
 LAYER_ATTR = "nncc.layer"
 """Name of the float layer whose output a fixed-level op produces (for traces)."""
+GRID_ATTR = "fixed.grid"
+"""On an `nn.constant`: `{bits, frac, signed}`, every value is an integer times 2^-frac that
+fits `bits` bits (unsigned if signed = 0), as a model's power-of-two weight quantization
+leaves it. Without a per-layer weight precision override the constant then becomes exactly
+`q<B, B - frac>`, B = bits (+1 if unsigned)."""
+
+
+def grid_attr(bits: int, frac: int, signed: bool) -> DictionaryAttr:
+    """The `fixed.grid` attribute value."""
+    return DictionaryAttr(
+        {"bits": IntegerAttr(int(bits), i64), "frac": IntegerAttr(int(frac), i64), "signed": IntegerAttr(int(bool(signed)), i64)}
+    )
+
+
+def grid_type(attr) -> FixedType | None:
+    """The exact fixed type of a `fixed.grid` attribute value (None if there is none).
+
+    Raises ValueError for a malformed grid or one no fixed type can hold.
+    """
+    if attr is None:
+        return None
+    fields = {k: v.value.data for k, v in attr.data.items() if isinstance(v, IntegerAttr)} if isinstance(attr, DictionaryAttr) else {}
+    if set(fields) != {"bits", "frac", "signed"} or fields["bits"] < 1 or fields["signed"] not in (0, 1):
+        raise ValueError(f"{GRID_ATTR} must be {{bits, frac, signed}} integers, got {attr}")
+    width = fields["bits"] + (0 if fields["signed"] else 1)
+    if problem := check_fixed(width, width - fields["frac"]):
+        raise ValueError(f"{GRID_ATTR} {attr} has no fixed type: {problem}")
+    return FixedType(width, width - fields["frac"])
 
 
 def int_bits_for(lo: float, hi: float, margin: int = 0) -> int:
@@ -94,6 +134,18 @@ class _Precision:
     weight_int_bits: int | None
     rounding: RoundingAttr
     overflow: OverflowAttr
+    explicit: frozenset[str] = frozenset()
+    """The keys the op's `fixed.precision` override sets."""
+
+    @property
+    def weights_overridden(self) -> bool:
+        """True if the override fixes the weights' type (a `fixed.grid` then yields to it)."""
+        return bool(self.explicit & {"weight_width", "weight_int_bits"})
+
+    @property
+    def output_overridden(self) -> bool:
+        """True if the override fixes the layer's output type."""
+        return bool(self.explicit & {"width", "int_bits"})
 
 
 @dataclass(frozen=True)
@@ -101,9 +153,11 @@ class ConvertNnToFixedPass(ModulePass):
     """Lower `nn` to the fixed-point level from calibrated ranges.
 
     Options: `width` (total bits of every layer output), `weight_width` (bits of
-    weights and other constants), `margin_bits` (extra integer bits above the calibrated
-    range), `rounding` (`rnd` or `trn`) and `overflow` (`sat` or `wrap`) of every
-    requantization, `reciprocal_width` (bits of the 1/n constants of average pooling).
+    weights and other constants; a constant on a `fixed.grid` keeps its exact type),
+    `margin_bits` (extra integer bits above the calibrated range), `rounding` (`rnd` or
+    `trn`) and `overflow` (`sat` or `wrap`) of every requantization, `reciprocal_width`
+    (bits of the 1/n constants of average pooling and of the multipliers of
+    `nn.fake_quant` with a scale that is not a power of two).
     """
 
     name = "convert-nn-to-fixed"
@@ -172,6 +226,7 @@ class _Converter:
             weight_int_bits=get_int("weight_int_bits", None),
             rounding=RoundingAttr(Rounding(rounding)),
             overflow=OverflowAttr(Overflow(overflow)),
+            explicit=frozenset(entries),
         )
 
     def range_of(self, attrs: dict) -> tuple[float, float] | None:
@@ -200,14 +255,36 @@ class _Converter:
     def exact_constant(self, raw: np.ndarray, typ: FixedType) -> SSAValue:
         return self.emit(fixed.ConstantOp(to_dense(raw, _container(typ.width.data)), typ)).output
 
-    def operand(self, value: SSAValue, prec: _Precision) -> SSAValue:
-        """The fixed value of an operand: converted run-time value or a rounded constant."""
-        if value in self.values:
-            return self.values[value]
+    def grid_of(self, value: SSAValue, prec: _Precision) -> FixedType | None:
+        """The exact type of a constant on a `fixed.grid` (None without a grid or when the
+        layer overrides its weights' precision)."""
+        owner = value.owner
+        if not isinstance(owner, nn.ConstantOp) or prec.weights_overridden:
+            return None
+        try:
+            return grid_type(owner.attributes.get(GRID_ATTR))
+        except ValueError as err:
+            self.fail(str(err))
+
+    def weight(self, value: SSAValue, prec: _Precision) -> SSAValue:
+        """A constant operand: exact on its `fixed.grid`, else rounded to the weight precision."""
         array = self.const_value(value)
         if array is None:
             self.fail(f"operand {value} has no fixed-point value")
-        return self.constant(array, prec.weight_width, prec.weight_int_bits)
+        typ = self.grid_of(value, prec)
+        if typ is None:
+            return self.constant(array, prec.weight_width, prec.weight_int_bits)
+        raw = array * 2.0**typ.frac
+        lo, hi = -(1 << (typ.width.data - 1)), (1 << (typ.width.data - 1)) - 1
+        if raw.size and (np.any(raw != np.floor(raw)) or raw.min() < lo or raw.max() > hi):
+            self.fail(f"constant values are not on their {GRID_ATTR} (type {typ})")
+        return self.exact_constant(raw.astype(np.int64), typ)
+
+    def operand(self, value: SSAValue, prec: _Precision) -> SSAValue:
+        """The fixed value of an operand: converted run-time value or a constant."""
+        if value in self.values:
+            return self.values[value]
+        return self.weight(value, prec)
 
     def cast(self, value: SSAValue, typ: FixedType, prec: _Precision) -> SSAValue:
         if fixed.ops.fixed_of(value) == typ:
@@ -215,7 +292,16 @@ class _Converter:
         return self.emit(fixed.CastOp(value, typ, prec.rounding, prec.overflow)).output
 
     def finish(self, op: Operation, value: SSAValue, prec: _Precision) -> None:
-        """Requantize a layer's exact result to its calibrated output type."""
+        """Requantize a layer's exact result to its calibrated output type.
+
+        A result that only feeds a power-of-two `nn.fake_quant` or an `nn.sign` (possibly
+        through relu, max pooling or reshapes) stays exact: the quantizer then rounds once,
+        like the float reference, instead of after an intermediate rounding.
+        """
+        if not prec.output_overridden and _feeds_exact_quantizer(op.results[0]):
+            value.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+            self.values[op.results[0]] = value
+            return
         out = self.cast(value, self.output_type(op, prec), prec)
         out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
         self.values[op.results[0]] = out
@@ -249,7 +335,9 @@ class _Converter:
                 )
             typ = FixedType(self.opts.width, int_bits_for(*rng, self.opts.margin_bits))
             q = fixed.QuantizeOp(new, typ, RoundingAttr(Rounding(self.opts.rounding)), OverflowAttr(Overflow(self.opts.overflow)))
-            q.attributes[LAYER_ATTR] = StringAttr(old.name_hint or f"arg{old.index}")
+            graph_name = attrs.data.get("nncc.name")
+            label = graph_name.data if isinstance(graph_name, StringAttr) else (old.name_hint or f"arg{old.index}")
+            q.attributes[LAYER_ATTR] = StringAttr(label)
             self.block.add_op(q)
             self.values[old] = q.output
         for op in list(old_block.ops):
@@ -286,16 +374,17 @@ def _mac(cv: _Converter, op) -> None:
     x = cv.values.get(op.input)
     if x is None:
         cv.fail("input must be computed at run time")
-    weight = cv.const_value(op.weight)
-    if weight is None:
+    if cv.const_value(op.weight) is None:
         cv.fail("weights must be constants")
-    w = cv.constant(weight, prec.weight_width, prec.weight_int_bits)
+    w = cv.weight(op.weight, prec)
     bias = None
     if op.bias is not None:
         b = cv.const_value(op.bias)
         if b is None:
             cv.fail("bias must be a constant")
         frac = fixed.ops.fixed_of(x).frac + fixed.ops.fixed_of(w).frac
+        if (grid := cv.grid_of(op.bias, prec)) is not None:
+            frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
         ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
         raw, typ = quantize_array(b, max(2, ints + frac), ints)
         if typ.width.data > 64:
@@ -468,6 +557,113 @@ def _concat(cv: _Converter, op: nn.ConcatOp) -> None:
     cv.values[op.output] = cv.emit(nn.ConcatOp(same, op.axis.value.data)).output
 
 
+# ---------------------------------------------------------------------------------------
+# quantizers carried by the model (nn.fake_quant, nn.sign)
+
+
+def pot_exponent(scale: float) -> int | None:
+    """F with scale == 2^-F exactly, or None."""
+    mantissa, exponent = math.frexp(scale)
+    return 1 - exponent if scale > 0 and mantissa == 0.5 else None
+
+
+def signed_width(lo: int, hi: int) -> int:
+    """Smallest two's-complement width that holds every integer in [lo, hi]."""
+    width = 1
+    while lo < -(1 << (width - 1)) or hi > (1 << (width - 1)) - 1:
+        width += 1
+    return width
+
+
+_REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp)
+
+
+def _feeds_exact_quantizer(value: SSAValue) -> bool:
+    """True if ``value``'s only use is a power-of-two `nn.fake_quant` or an `nn.sign`,
+    directly or through single-use ops that only move or select values."""
+    while True:
+        uses = list(value.uses)
+        if len(uses) != 1:
+            return False
+        user = uses[0].operation
+        if isinstance(user, nn.SignOp):
+            return True
+        if isinstance(user, nn.FakeQuantOp):
+            return pot_exponent(user.scale.value.data) is not None
+        if not isinstance(user, _REQUANT_PASSTHROUGH):
+            return False
+        value = user.results[0]
+
+
+def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
+    """``value`` rounded to ``typ``'s grid (half_even -> rnd, floor -> trn, ceil -> trn
+    after adding one step of ``typ`` minus one LSB of ``value``) and saturated."""
+    src = fixed.ops.fixed_of(value)
+    if rounding == "ceil" and src.frac > typ.frac:
+        raw = (1 << (src.frac - typ.frac)) - 1
+        width = raw.bit_length() + 1
+        step = cv.exact_constant(np.asarray(raw), FixedType(width, width - src.frac))
+        value = cv.emit(fixed.AddOp(value, step)).output
+        cv.check_width(fixed.ops.fixed_of(value))
+    if fixed.ops.fixed_of(value) == typ:
+        return value
+    mode = Rounding.RND if rounding == "half_even" else Rounding.TRN
+    return cv.emit(fixed.CastOp(value, typ, RoundingAttr(mode), OverflowAttr(Overflow.SAT))).output
+
+
+def _fake_quant(cv: _Converter, op: nn.FakeQuantOp) -> None:
+    """y = clip(R(x / s), qmin - zp, qmax - zp) * s (the zero point only moves the clamp).
+
+    Scale 2^-F: one `fixed.cast` to the integer grid q<B, B - F> (B the smallest width that
+    holds the clamp range) and a `fixed.clamp` where the range is narrower than B bits;
+    exact but for ties (rnd rounds them up, the float reference to even). Other scales:
+    integer requantization n = cast(x * c) to q<B, B> with c = 1/s rounded to
+    `reciprocal_width` bits, clamp, then n * s with s rounded likewise (exact product type).
+    """
+    x = cv.operand(op.input, cv.precision(op))
+    scale, zp = op.scale.value.data, op.zero_point.value.data
+    qmin, qmax = op.limits()
+    lo, hi = qmin - zp, qmax - zp
+    width = signed_width(lo, hi)
+    frac = pot_exponent(scale)
+    if frac is not None:
+        n = _round_to(cv, x, FixedType(width, width - frac), op.rounding.data)
+    else:
+        reciprocal = cv.constant(np.asarray(1.0 / scale), cv.opts.reciprocal_width)
+        product = cv.emit(fixed.MulOp(x, reciprocal)).output
+        cv.check_width(fixed.ops.fixed_of(product))
+        n = _round_to(cv, product, FixedType(width, width), op.rounding.data)
+    if (lo, hi) != (-(1 << (width - 1)), (1 << (width - 1)) - 1):
+        n = cv.emit(fixed.ClampOp(n, lo, hi)).output
+    if frac is None:
+        n = cv.emit(fixed.MulOp(n, cv.constant(np.asarray(scale), cv.opts.reciprocal_width))).output
+        cv.check_width(fixed.ops.fixed_of(n))
+    if n is not x:
+        n.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+    cv.values[op.output] = n
+
+
+def _sign(cv: _Converter, op: nn.SignOp) -> None:
+    """A two-entry `fixed.lut`: index (raw >> (W - 1)) + 1 is 0 for x < 0 and 1 for x >= 0;
+    the table holds -scale and scale (exactly for a power-of-two scale, else rounded to
+    the weight precision)."""
+    prec = cv.precision(op)
+    x = cv.operand(op.input, prec)
+    scale = op.scale.value.data
+    frac = pot_exponent(abs(scale))
+    if frac is not None:
+        typ = FixedType(2, 2 - frac)
+        table = np.asarray([-1, 1] if scale > 0 else [1, -1], np.int64)
+    else:
+        table, typ = quantize_array(np.asarray([-scale, scale]), prec.weight_width)
+    width = fixed.ops.fixed_of(x).width.data
+    lut = cv.emit(fixed.LutOp(x, typ, to_dense(table, _container(typ.width.data)), width - 1, 1, "sign"))
+    lut.attributes[LAYER_ATTR] = StringAttr(_name(op))
+    lut.attributes[APPROX_ATTR] = StringAttr("exact")
+    lut.attributes["fixed.approx_error"] = FloatAttr(0.0, f64)  # fixed-lower-activations' ERROR_ATTR
+    cv.values[op.output] = lut.output
+
+
 _HANDLERS = {
     func.ReturnOp: _return,
     nn.ConstantOp: _constant,
@@ -495,5 +691,7 @@ _HANDLERS = {
     nn.GlobalAvgPoolOp: _global_avg_pool,
     nn.BatchNormOp: _batchnorm,
     nn.ConcatOp: _concat,
+    nn.FakeQuantOp: _fake_quant,
+    nn.SignOp: _sign,
 }
 

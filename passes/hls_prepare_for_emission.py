@@ -35,6 +35,21 @@ EMITTABLE = (
 """Ops the HLS C++ emitter understands (on fixed-point tensors)."""
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+CPP_RESERVED = frozenset(
+    "alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t class "
+    "compl concept const consteval constexpr constinit const_cast continue co_await co_return co_yield decltype "
+    "default delete do double dynamic_cast else enum explicit export extern false float for friend goto if inline "
+    "int long main mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public "
+    "register reinterpret_cast requires return short signed sizeof static static_assert static_cast struct switch "
+    "template this thread_local throw true try typedef typeid typename union unsigned using virtual void volatile "
+    "wchar_t while xor xor_eq".split()
+)
+C_ABI_NAMES = frozenset(
+    "nncc_num_inputs nncc_num_outputs nncc_input_size nncc_output_size nncc_run_batch nncc_num_layers "
+    "nncc_layer_name nncc_layer_size nncc_trace_batch nncc_traced_sample decode_base64".split()
+)
+"""C++ keywords (and `main`), and the names of the generated C ABI: a top-function name
+must be none of them."""
 
 
 def legal_identifier(text: str, prefix: str, index: int) -> str:
@@ -66,7 +81,7 @@ class HlsPrepareForEmissionPass(ModulePass):
     clock_ns: float = 5.0
 
     def __post_init__(self):
-        if not IDENTIFIER.fullmatch(self.top) or self.top.startswith("nncc_run"):
+        if not IDENTIFIER.fullmatch(self.top) or self.top in CPP_RESERVED or self.top in C_ABI_NAMES:
             raise ValueError(f"hls-prepare-for-emission: top '{self.top}' is not a usable C identifier")
         if not re.fullmatch(r"[A-Za-z0-9_.-]+", self.part):
             raise ValueError(f"hls-prepare-for-emission: part '{self.part}' is not a part name")

@@ -185,6 +185,28 @@ def _leaky_relu(op, args, batch):
     return np.where(x >= 0, x, op.alpha.value.data * x)
 
 
+_ROUND = {"half_even": np.rint, "floor": np.floor, "ceil": np.ceil}
+
+
+def _fake_quant(op: nn.FakeQuantOp, args, batch):
+    """(clip(R(x / scale) + zp, qmin, qmax) - zp) * scale, in float64.
+
+    The quotient is float64 (ONNX runtimes divide in float32, so values within an ulp
+    of a rounding tie may land on the other side there); for power-of-two scales every
+    step is exact.
+    """
+    scale = op.scale.value.data
+    zp = op.zero_point.value.data
+    lo, hi = op.limits()
+    q = np.clip(_ROUND[op.rounding.data](args[0] / scale) + zp, lo, hi)
+    return (q - zp) * scale
+
+
+def _sign(op: nn.SignOp, args, batch):
+    scale = op.scale.value.data
+    return np.where(args[0] >= 0, scale, -scale)
+
+
 FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.ConstantOp: _constant,
     nn.DenseOp: _dense,
@@ -211,6 +233,8 @@ FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.TransposeOp: _transpose,
     nn.ConcatOp: _concat,
     nn.PadOp: _pad,
+    nn.FakeQuantOp: _fake_quant,
+    nn.SignOp: _sign,
 }
 """Float implementation of every `nn` op."""
 

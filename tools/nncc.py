@@ -130,16 +130,18 @@ def _cmd_run(args) -> int:
 
 
 def _cmd_compile(args) -> int:
-    from nncc.compiler.config import load_config, with_overrides
+    from nncc.compiler.config import read_config, with_overrides
+    from nncc.compiler.diagnostics import one_line
     from nncc.compiler.flow import compile_model, write_folder
 
+    options, problems = read_config(args.config)
     options = with_overrides(
-        load_config(args.config), width=args.width, weight_width=args.weight_width,
+        options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,
-        input_shapes=dict(args.input_shape),
+        input_shapes=dict(args.input_shape), config_problems=problems,
     )
     if args.print_pipeline:
         print(spec, file=sys.stderr)
@@ -149,8 +151,8 @@ def _cmd_compile(args) -> int:
     report = json.loads(files["report.json"])
     for name, item in report["outputs"].items():
         extra = f", argmax agreement {item['argmax_agreement']}" if "argmax_agreement" in item else ""
-        print(f"{name}: max |fixed - float| {item['max_abs_error']}, mean {item['mean_abs_error']}{extra} (calibration data)")
-    print(f"wrote {args.output}")
+        print(f"{one_line(name)!r}: max |fixed - float| {item['max_abs_error']}, mean {item['mean_abs_error']}{extra} (calibration data)")
+    print(f"wrote {one_line(str(args.output))}")
     return 0
 
 
@@ -158,6 +160,7 @@ def _cmd_simulate(args) -> int:
     import numpy as np
 
     from nncc.compiler import api
+    from nncc.compiler.diagnostics import one_line
     from nncc.compiler.design import load
 
     design = load(args.design)
@@ -168,7 +171,7 @@ def _cmd_simulate(args) -> int:
     else:
         with np.printoptions(precision=6, suppress=True, threshold=200):
             for name, value in outputs.items():
-                print(f"{name}: shape {list(value.shape)}")
+                print(f"{one_line(name)}: shape {list(value.shape)}")
                 print(value)
     return 0
 
@@ -177,6 +180,7 @@ def _cmd_verify(args) -> int:
     import numpy as np
 
     from nncc.compiler import api
+    from nncc.compiler.diagnostics import one_line
     from nncc.compiler.design import load
 
     design = load(args.design)
@@ -203,7 +207,7 @@ def _cmd_verify(args) -> int:
     mismatch = design.first_mismatch(inputs)
     if mismatch is not None:
         print(
-            f"first divergence at layer '{mismatch.layer}' ({mismatch.op}): {mismatch.differing} of "
+            f"first divergence at layer {one_line(mismatch.layer)!r} ({mismatch.op}): {mismatch.differing} of "
             f"{mismatch.total} values differ, max |diff| {mismatch.max_abs_diff:g}",
             file=sys.stderr,
         )

@@ -1,7 +1,8 @@
 """The `nn` dialect: float layers at ONNX-layer granularity (the first IR level).
 
-See `ops.py` for the operations, `shapes.py` for their shape rules and
-`canonicalize.py` for the canonicalization patterns attached to them here.
+See `ops.py` for the layer operations, `quant.py` for the quantization operations,
+`shapes.py` for their shape rules and `canonicalize.py` for the canonicalization patterns
+attached to them here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 from nncc.dialects.nn.canonicalize import canonicalization_patterns
 from nncc.dialects.nn.ops import *  # noqa: F401,F403
 from nncc.dialects.nn.ops import LAYER_OPS
+from nncc.dialects.nn.quant import QUANT_OPS, FakeQuantOp, SignOp, quant_limits  # noqa: F401
 
 
 def _attach_canonicalization() -> None:
@@ -31,6 +33,12 @@ def _attach_canonicalization() -> None:
 
 _attach_canonicalization()
 
-NN = Dialect("nn", LAYER_OPS, [PadModeAttr])
+NN = Dialect("nn", LAYER_OPS + QUANT_OPS, [PadModeAttr])
 
-__all__ = ["NN", "PadMode", "PadModeAttr", *[cls.__name__ for cls in LAYER_OPS]]
+__all__ = [
+    "NN",
+    "PadMode",
+    "PadModeAttr",
+    "quant_limits",
+    *[cls.__name__ for cls in LAYER_OPS + QUANT_OPS],
+]

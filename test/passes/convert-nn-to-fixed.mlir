@@ -54,3 +54,56 @@ func.func @gap(%x: tensor<1x2x3x3xf32> {fixed.range = array<f64: -1.0, 0.5>}) ->
   %y = nn.global_avg_pool %x {fixed.range = array<f64: -0.5, 0.25>} : tensor<1x2x3x3xf32> -> tensor<1x2x1x1xf32>
   func.return %y : tensor<1x2x1x1xf32>
 }
+
+// -----
+
+// Quantizers carried by the model. Scale 2^-3, signed narrow 8 bits: one cast onto the
+// integer grid q<8, 5> (rnd, sat) and a clamp to [-127, 127]. Scale 0.03, unsigned, zero
+// point 100: multiply by 1/0.03 (18 bits), cast to the integers q<9, 9> (floor = trn),
+// clamp to [0 - 100, 255 - 100], multiply by 0.03 (18 bits). Sign: a two-entry table.
+// CHECK-LABEL: func.func @fake_quant
+// CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x4x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[P:.*]] = fixed.cast %[[X]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4x!fixed.q<16, 4>> -> tensor<1x4x!fixed.q<8, 5>>
+// CHECK-NEXT:  %[[PC:.*]] = fixed.clamp %[[P]] {nncc.layer = "pot", max = 127 : i64, min = -127 : i64} : tensor<1x4x!fixed.q<8, 5>>
+// CHECK-NEXT:  %[[R:.*]] = fixed.constant dense<68267> : tensor<i32> -> tensor<!fixed.q<18, 7>>
+// CHECK-NEXT:  %[[M:.*]] = fixed.mul %[[X]], %[[R]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<!fixed.q<18, 7>>) -> tensor<1x4x!fixed.q<34, 11>>
+// CHECK-NEXT:  %[[N:.*]] = fixed.cast %[[M]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x4x!fixed.q<34, 11>> -> tensor<1x4x!fixed.q<9, 9>>
+// CHECK-NEXT:  %[[NC:.*]] = fixed.clamp %[[N]] {max = 155 : i64, min = -100 : i64} : tensor<1x4x!fixed.q<9, 9>>
+// CHECK-NEXT:  %[[S:.*]] = fixed.constant dense<125829> : tensor<i32> -> tensor<!fixed.q<18, -4>>
+// CHECK-NEXT:  %[[A:.*]] = fixed.mul %[[NC]], %[[S]] {nncc.layer = "affine"} : (tensor<1x4x!fixed.q<9, 9>>, tensor<!fixed.q<18, -4>>) -> tensor<1x4x!fixed.q<27, 5>>
+// CHECK-NEXT:  %[[SG:.*]] = fixed.lut %[[X]] {nncc.layer = "sign", fixed.approx = "exact", fixed.approx_error = 0.000000e+00 : f64, function = "sign", offset = 1 : i64, shift = 15 : i64, table = dense<[-1, 1]> : tensor<2xi8>} : tensor<1x4x!fixed.q<16, 4>> -> tensor<1x4x!fixed.q<2, 1>>
+func.func @fake_quant(%x: tensor<1x4xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
+  %p = nn.fake_quant %x {bits = 8 : i64, narrow = 1 : i64, rounding = "half_even", scale = 0.125 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32> loc("pot")
+  %u = nn.fake_quant %x {bits = 8 : i64, narrow = 0 : i64, rounding = "floor", scale = 0.03 : f64, signed = 0 : i64, zero_point = 100 : i64} : tensor<1x4xf32> loc("affine")
+  %s = nn.sign %x {scale = 0.5 : f64} : tensor<1x4xf32> loc("sign")
+  func.return %p, %u, %s : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
+}
+
+// -----
+
+// A weight on its fixed.grid is exact (q<4, 2>); a layer that feeds a power-of-two
+// quantizer (here through relu) keeps its exact accumulator, so the quantizer rounds once.
+// Ceil: add one output step minus one input LSB, then truncate.
+// CHECK-LABEL: func.func @grid
+// CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x2x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[C:.*]] = fixed.constant dense<1023> : tensor<i16> -> tensor<!fixed.q<11, -1>>
+// CHECK-NEXT:  %[[XC:.*]] = fixed.add %[[X]], %[[C]] : (tensor<1x2x!fixed.q<16, 4>>, tensor<!fixed.q<11, -1>>) -> tensor<1x2x!fixed.q<17, 5>>
+// CHECK-NEXT:  %[[Q:.*]] = fixed.cast %[[XC]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x2x!fixed.q<17, 5>> -> tensor<1x2x!fixed.q<5, 3>>
+// CHECK-NEXT:  %[[QC:.*]] = fixed.clamp %[[Q]] {nncc.layer = "qx", max = 15 : i64, min = 0 : i64} : tensor<1x2x!fixed.q<5, 3>>
+// CHECK-NEXT:  %[[W:.*]] = fixed.constant dense<{{\[\[}}2, -3], [1, 0]]> : tensor<2x2xi8> -> tensor<2x2x!fixed.q<4, 2>>
+// CHECK-NEXT:  %[[ACC:.*]] = fixed.dense %[[QC]], %[[W]] {nncc.layer = "fc"} : (tensor<1x2x!fixed.q<5, 3>>, tensor<2x2x!fixed.q<4, 2>>) -> tensor<1x2x!fixed.q<10, 6>>
+// CHECK-NEXT:  %[[R:.*]] = nn.relu %[[ACC]] : tensor<1x2x!fixed.q<10, 6>>
+// CHECK-NEXT:  %[[C2:.*]] = fixed.constant dense<7> : tensor<i8> -> tensor<!fixed.q<4, 0>>
+// CHECK-NEXT:  %[[RC:.*]] = fixed.add %[[R]], %[[C2]] : (tensor<1x2x!fixed.q<10, 6>>, tensor<!fixed.q<4, 0>>) -> tensor<1x2x!fixed.q<11, 7>>
+// CHECK-NEXT:  %[[Y:.*]] = fixed.cast %[[RC]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x2x!fixed.q<11, 7>> -> tensor<1x2x!fixed.q<9, 8>>
+// CHECK-NEXT:  %[[YC:.*]] = fixed.clamp %[[Y]] {nncc.layer = "qy", max = 255 : i64, min = 0 : i64} : tensor<1x2x!fixed.q<9, 8>>
+// CHECK-NEXT:  %[[O:.*]] = fixed.dequantize %[[YC]] : tensor<1x2x!fixed.q<9, 8>> -> tensor<1x2xf32>
+// CHECK-NEXT:  func.return %[[O]] : tensor<1x2xf32>
+func.func @grid(%x: tensor<1x2xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> tensor<1x2xf32> {
+  %w = nn.constant dense<[[0.5, -0.75], [0.25, 0.0]]> : tensor<2x2xf32> {fixed.grid = {bits = 4 : i64, frac = 2 : i64, signed = 1 : i64}}
+  %q = nn.fake_quant %x {bits = 4 : i64, narrow = 0 : i64, rounding = "ceil", scale = 0.25 : f64, signed = 0 : i64, zero_point = 0 : i64} : tensor<1x2xf32> loc("qx")
+  %y = nn.dense %q, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("fc")
+  %r = nn.relu %y : tensor<1x2xf32>
+  %z = nn.fake_quant %r {bits = 8 : i64, narrow = 0 : i64, rounding = "ceil", scale = 0.5 : f64, signed = 0 : i64, zero_point = 0 : i64} : tensor<1x2xf32> loc("qy")
+  func.return %z : tensor<1x2xf32>
+}

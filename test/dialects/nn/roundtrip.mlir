@@ -82,3 +82,22 @@ func.func @hex() -> tensor<101xf32> {
   %c = nn.constant dense<"0x0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F0000803F00000040"> : tensor<101xf32>
   func.return %c : tensor<101xf32>
 }
+
+// -----
+
+// Quantizers carried by the model; a weight's power-of-two grid is a discardable attribute.
+// CHECK-LABEL: func.func @quant
+func.func @quant(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // CHECK-NEXT: %[[Q:.*]] = nn.fake_quant %x {bits = 8 : i64, narrow = 0 : i64, rounding = "half_even", scale = 1.250000e-01 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32>
+  %q = nn.fake_quant %x {bits = 8 : i64, narrow = 0 : i64, rounding = "half_even", scale = 0.125 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32>
+  // CHECK-NEXT: %[[U:.*]] = nn.fake_quant %[[Q]] {bits = 4 : i64, narrow = 1 : i64, rounding = "floor", scale = 3.000000e-01 : f64, signed = 0 : i64, zero_point = 3 : i64} : tensor<1x4xf32>
+  %u = nn.fake_quant %q {bits = 4 : i64, narrow = 1 : i64, rounding = "floor", scale = 0.3 : f64, signed = 0 : i64, zero_point = 3 : i64} : tensor<1x4xf32>
+  // CHECK-NEXT: %[[S:.*]] = nn.sign %[[U]] {scale = 5.000000e-01 : f64} : tensor<1x4xf32>
+  %s = nn.sign %u {scale = 0.5 : f64} : tensor<1x4xf32>
+  // CHECK-NEXT: %[[W:.*]] = nn.constant dense<2.500000e-01> : tensor<4x4xf32> {fixed.grid = {bits = 8 : i64, frac = 5 : i64, signed = 1 : i64}}
+  %w = nn.constant dense<0.25> : tensor<4x4xf32> {fixed.grid = {bits = 8 : i64, frac = 5 : i64, signed = 1 : i64}}
+  // CHECK-NEXT: %[[D:.*]] = nn.dense %[[S]], %[[W]] : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  %d = nn.dense %s, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  // CHECK-NEXT: func.return %[[D]] : tensor<1x4xf32>
+  func.return %d : tensor<1x4xf32>
+}

@@ -1,0 +1,125 @@
+"""Quantization ops of the `nn` dialect: float in, float out, values snapped to a grid.
+
+They carry the quantization a model brings with it (ONNX QuantizeLinear/DequantizeLinear
+pairs, QONNX Quant/BipolarQuant/Trunc on run-time tensors) through the float level, where
+the reference interpreter runs them exactly as written, down to `convert-nn-to-fixed`,
+which maps them onto fixed-point types (integer-exact for power-of-two scales).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import ClassVar
+
+from xdsl.dialects.builtin import I64, Float64Type, FloatAttr, IntegerAttr, StringAttr, f64, i64
+from xdsl.ir import SSAValue
+from xdsl.irdl import ParsePropInAttrDict, irdl_op_definition, prop_def
+from xdsl.utils.exceptions import VerifyException
+
+from nncc.dialects.nn.ops import UnaryElementwiseOp
+
+_FLOAT_PROP = FloatAttr.constr(Float64Type())
+
+ROUNDING_MODES = ("half_even", "floor", "ceil")
+"""Rounding of `nn.fake_quant`: to nearest with ties to even (ONNX QDQ, QONNX ROUND),
+toward minus infinity (QONNX FLOOR), toward plus infinity (QONNX CEIL)."""
+
+MAX_QUANT_BITS = 32
+
+
+def quant_limits(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
+    """Integer range [qmin, qmax] of a `bits`-bit quantizer (QONNX min_int/max_int).
+
+    signed: [-2^(b-1), 2^(b-1) - 1], narrow: [-2^(b-1) + 1, 2^(b-1) - 1];
+    unsigned: [0, 2^b - 1], narrow: [0, 2^b - 2].
+    """
+    if signed:
+        return -(1 << (bits - 1)) + (1 if narrow else 0), (1 << (bits - 1)) - 1
+    return 0, (1 << bits) - (2 if narrow else 1)
+
+
+@irdl_op_definition
+class FakeQuantOp(UnaryElementwiseOp):
+    """Quantize-dequantize with a per-tensor scale and integer zero point:
+    y = (clip(R(x / scale) + zero_point, qmin, qmax) - zero_point) * scale, where R is the
+    `rounding` ("half_even", "floor" or "ceil") and [qmin, qmax] comes from `bits`,
+    `signed` and `narrow` (signed 8 bits: [-128, 127], narrow [-127, 127]; unsigned 8 bits:
+    [0, 255], narrow [0, 254]).
+
+    Example: `%y = nn.fake_quant %x {bits = 8 : i64, narrow = 0 : i64, rounding = "half_even",
+    scale = 1.250000e-01 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x16xf32>`
+    """
+
+    name = "nn.fake_quant"
+    scale = prop_def(_FLOAT_PROP)
+    zero_point = prop_def(IntegerAttr[I64])
+    bits = prop_def(IntegerAttr[I64])
+    signed = prop_def(IntegerAttr[I64])
+    narrow = prop_def(IntegerAttr[I64])
+    rounding = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input)"
+    ROUNDINGS: ClassVar = ROUNDING_MODES
+
+    def __init__(
+        self,
+        input: SSAValue,
+        scale: float,
+        zero_point: int,
+        bits: int,
+        signed: bool,
+        narrow: bool = False,
+        rounding: str = "half_even",
+    ):
+        super().__init__(
+            input,
+            scale=FloatAttr(float(scale), f64),
+            zero_point=IntegerAttr(int(zero_point), i64),
+            bits=IntegerAttr(int(bits), i64),
+            signed=IntegerAttr(int(bool(signed)), i64),
+            narrow=IntegerAttr(int(bool(narrow)), i64),
+            rounding=StringAttr(rounding),
+        )
+
+    def limits(self) -> tuple[int, int]:
+        """[qmin, qmax] of the integer grid."""
+        return quant_limits(self.bits.value.data, bool(self.signed.value.data), bool(self.narrow.value.data))
+
+    def verify_(self) -> None:
+        scale = self.scale.value.data
+        if not (math.isfinite(scale) and scale > 0):
+            raise VerifyException(f"nn.fake_quant: scale must be positive and finite, got {scale}")
+        bits = self.bits.value.data
+        if not 1 <= bits <= MAX_QUANT_BITS:
+            raise VerifyException(f"nn.fake_quant: bits must be in [1, {MAX_QUANT_BITS}], got {bits}")
+        for label, flag in (("signed", self.signed), ("narrow", self.narrow)):
+            if flag.value.data not in (0, 1):
+                raise VerifyException(f"nn.fake_quant: {label} must be 0 or 1, got {flag.value.data}")
+        if self.rounding.data not in ROUNDING_MODES:
+            raise VerifyException(
+                f"nn.fake_quant: rounding '{self.rounding.data}' is not one of {', '.join(ROUNDING_MODES)}"
+            )
+
+
+@irdl_op_definition
+class SignOp(UnaryElementwiseOp):
+    """Bipolar quantization (QONNX BipolarQuant): y = scale if x >= 0 else -scale.
+
+    Example: `%y = nn.sign %x {scale = 5.000000e-01 : f64} : tensor<1x16xf32>`
+    """
+
+    name = "nn.sign"
+    scale = prop_def(_FLOAT_PROP)
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def __init__(self, input: SSAValue, scale: float):
+        super().__init__(input, scale=FloatAttr(float(scale), f64))
+
+    def verify_(self) -> None:
+        scale = self.scale.value.data
+        if not math.isfinite(scale):
+            raise VerifyException(f"nn.sign: scale must be finite, got {scale}")
+
+
+QUANT_OPS = [FakeQuantOp, SignOp]
