@@ -1,7 +1,8 @@
 """The `fixed` dialect: the fixed-point IR level (`!fixed.q<W, I>` tensors).
 
 `types.py` holds the type, the rounding/overflow attributes and the exact result-type
-rules; `ops.py` the operations. Semantics are defined once in
+rules; `ops.py` the conversions, exact arithmetic, pooling and reductions;
+`nonlinear.py` clamps, tables, segments, polynomials and ideal activations. Semantics are defined once in
 `nncc.dialects.fixed.semantics`.
 """
 
@@ -9,8 +10,14 @@ from __future__ import annotations
 
 from xdsl.ir import Dialect
 
+from nncc.dialects.fixed.common import fixed_of  # noqa: F401
+from nncc.dialects.fixed.nonlinear import *  # noqa: F401,F403
+from nncc.dialects.fixed.nonlinear import NONLINEAR_OPS
 from nncc.dialects.fixed.ops import *  # noqa: F401,F403
-from nncc.dialects.fixed.ops import FIXED_OPS
+from nncc.dialects.fixed.ops import CORE_OPS
+
+FIXED_OPS = CORE_OPS + NONLINEAR_OPS
+"""Every op of the dialect."""
 from nncc.dialects.fixed.types import (
     FixedType,
     Overflow,

@@ -52,45 +52,7 @@ from nncc.dialects.fixed.types import (
     window_sum_type,
 )
 from nncc.dialects.nn import shapes
-
-
-def fixed_of(value: SSAValue | Attribute) -> FixedType:
-    """The FixedType element of a fixed tensor value or type."""
-    typ = value.type if isinstance(value, SSAValue) else value
-    element = typ.element_type if isinstance(typ, TensorType) else typ
-    if not isinstance(element, FixedType):
-        raise VerifyException(f"expected a fixed-point tensor, got {typ}")
-    return element
-
-
-def shape_of(value: SSAValue) -> tuple[int, ...]:
-    """Static shape of a tensor value."""
-    return tuple(value.type.get_shape())
-
-
-def int_array(values: Sequence[int]) -> DenseArrayBase:
-    """`array<i64: ...>` from Python ints."""
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
-
-
-def _sorted(props: dict) -> dict:
-    return dict(sorted((k, v) for k, v in props.items() if v is not None))
-
-
-def _expect(op: Operation, what: str, got, expected) -> None:
-    if got != expected:
-        raise VerifyException(f"{op.name}: {what} is {got}, expected {expected}")
-
-
-def _raw_fits(op: Operation, raw: np.ndarray, typ: FixedType, what: str) -> None:
-    lo, hi = -(1 << (typ.width.data - 1)), (1 << (typ.width.data - 1)) - 1
-    if raw.size and (raw.min() < lo or raw.max() > hi):
-        raise VerifyException(
-            f"{op.name}: {what} raw values [{raw.min()}, {raw.max()}] do not fit {typ.width.data} bits"
-        )
-
-
-_FIXED_TENSOR = base(TensorType)
+from nncc.dialects.fixed.common import FIXED_TENSOR, expect_equal, expect_raw_fits, fixed_of, int_array, shape_of, sorted_props
 
 
 # ---------------------------------------------------------------------------------------
@@ -116,8 +78,8 @@ class ConstantOp(IRDLOperation):
     def verify_(self) -> None:
         if not isinstance(self.value.get_element_type(), IntegerType):
             raise VerifyException("fixed.constant: raw values must be integers")
-        _expect(self, "shape", tuple(self.value.get_shape()), shape_of(self.output))
-        _raw_fits(self, np.asarray(from_dense(self.value)), fixed_of(self.output), "constant")
+        expect_equal(self, "shape", tuple(self.value.get_shape()), shape_of(self.output))
+        expect_raw_fits(self, np.asarray(from_dense(self.value)), fixed_of(self.output), "constant")
 
 
 class _ConvertOp(IRDLOperation):
@@ -128,7 +90,7 @@ class _ConvertOp(IRDLOperation):
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
     def verify_(self) -> None:
-        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
+        expect_equal(self, "result shape", shape_of(self.output), shape_of(self.input))
 
 
 @irdl_op_definition
@@ -147,7 +109,7 @@ class QuantizeOp(_ConvertOp):
         super().__init__(
             operands=[input],
             result_types=[TensorType(typ, shape_of(input))],
-            properties=_sorted({"rounding": rounding, "overflow": overflow}),
+            properties=sorted_props({"rounding": rounding, "overflow": overflow}),
         )
 
     def verify_(self) -> None:
@@ -193,7 +155,7 @@ class CastOp(_ConvertOp):
         super().__init__(
             operands=[input],
             result_types=[TensorType(typ, shape_of(input))],
-            properties=_sorted({"rounding": rounding, "overflow": overflow}),
+            properties=sorted_props({"rounding": rounding, "overflow": overflow}),
         )
 
     def verify_(self) -> None:
@@ -234,11 +196,11 @@ class DenseOp(IRDLOperation):
             raise VerifyException(f"fixed.dense: input {x} does not match weight {w} (M x K)")
         bias = None
         if self.bias is not None:
-            _expect(self, "bias shape", shape_of(self.bias), (w[0],))
+            expect_equal(self, "bias shape", shape_of(self.bias), (w[0],))
             bias = fixed_of(self.bias)
-        _expect(self, "result shape", shape_of(self.output), x[:-1] + (w[0],))
+        expect_equal(self, "result shape", shape_of(self.output), x[:-1] + (w[0],))
         expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), w[1], bias)
-        _expect(self, "accumulator type", fixed_of(self.output), expected)
+        expect_equal(self, "accumulator type", fixed_of(self.output), expected)
 
 
 @irdl_op_definition
@@ -270,7 +232,7 @@ class ConvOp(IRDLOperation):
         super().__init__(
             operands=[input, weight, bias],
             result_types=[TensorType(acc, out)],
-            properties=_sorted(
+            properties=sorted_props(
                 {
                     "strides": int_array(strides),
                     "pads": int_array(pads),
@@ -291,11 +253,11 @@ class ConvOp(IRDLOperation):
             raise VerifyException(f"fixed.conv: {err}") from None
         bias = None
         if self.bias is not None:
-            _expect(self, "bias shape", shape_of(self.bias), (w[0],))
+            expect_equal(self, "bias shape", shape_of(self.bias), (w[0],))
             bias = fixed_of(self.bias)
-        _expect(self, "result shape", shape_of(self.output), expected_shape)
+        expect_equal(self, "result shape", shape_of(self.output), expected_shape)
         expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), int(np.prod(w[1:])), bias)
-        _expect(self, "accumulator type", fixed_of(self.output), expected)
+        expect_equal(self, "accumulator type", fixed_of(self.output), expected)
 
 
 @irdl_op_definition
@@ -323,9 +285,9 @@ class MatMulOp(IRDLOperation):
             expected_shape = shapes.matmul_shape(shape_of(self.lhs), shape_of(self.rhs))
         except ValueError as err:
             raise VerifyException(f"fixed.matmul: {err}") from None
-        _expect(self, "result shape", shape_of(self.output), expected_shape)
+        expect_equal(self, "result shape", shape_of(self.output), expected_shape)
         expected = accumulator_type(fixed_of(self.lhs), fixed_of(self.rhs), shape_of(self.lhs)[-1], None)
-        _expect(self, "accumulator type", fixed_of(self.output), expected)
+        expect_equal(self, "accumulator type", fixed_of(self.output), expected)
 
 
 # ---------------------------------------------------------------------------------------
@@ -350,8 +312,8 @@ class _BinaryOp(IRDLOperation):
             expected_shape = shapes.broadcast(shape_of(self.lhs), shape_of(self.rhs))
         except ValueError as err:
             raise VerifyException(f"{self.name}: {err}") from None
-        _expect(self, "result shape", shape_of(self.output), expected_shape)
-        _expect(self, "result type", fixed_of(self.output), type(self).RULE(fixed_of(self.lhs), fixed_of(self.rhs)))
+        expect_equal(self, "result shape", shape_of(self.output), expected_shape)
+        expect_equal(self, "result type", fixed_of(self.output), type(self).RULE(fixed_of(self.lhs), fixed_of(self.rhs)))
 
 
 @irdl_op_definition
@@ -415,7 +377,7 @@ class SumPoolOp(IRDLOperation):
         super().__init__(
             operands=[input],
             result_types=[TensorType(typ, out)],
-            properties=_sorted(
+            properties=sorted_props(
                 {
                     "kernel": int_array(kernel),
                     "strides": int_array(strides),
@@ -435,8 +397,8 @@ class SumPoolOp(IRDLOperation):
             )
         except ValueError as err:
             raise VerifyException(f"fixed.sum_pool: {err}") from None
-        _expect(self, "result shape", shape_of(self.output), expected)
-        _expect(self, "result type", fixed_of(self.output), window_sum_type(fixed_of(self.input), int(np.prod(kernel))))
+        expect_equal(self, "result shape", shape_of(self.output), expected)
+        expect_equal(self, "result type", fixed_of(self.output), window_sum_type(fixed_of(self.input), int(np.prod(kernel))))
 
 
 class _ReduceOp(IRDLOperation):
@@ -465,9 +427,9 @@ class _ReduceOp(IRDLOperation):
         axes = self.axes.get_values()
         if not axes or any(not 1 <= a < len(x) for a in axes) or len(set(axes)) != len(axes):
             raise VerifyException(f"{self.name}: axes {list(axes)} must be distinct non-batch axes of rank {len(x)}")
-        _expect(self, "result shape", shape_of(self.output), tuple(1 if i in axes else d for i, d in enumerate(x)))
+        expect_equal(self, "result shape", shape_of(self.output), tuple(1 if i in axes else d for i, d in enumerate(x)))
         count = int(np.prod([x[a] for a in axes]))
-        _expect(self, "result type", fixed_of(self.output), self.result_type(fixed_of(self.input), count))
+        expect_equal(self, "result type", fixed_of(self.output), self.result_type(fixed_of(self.input), count))
 
 
 @irdl_op_definition
@@ -497,224 +459,7 @@ class ReduceMaxOp(_ReduceOp):
         return x
 
 
-# ---------------------------------------------------------------------------------------
-# piecewise ops
-
-
-@irdl_op_definition
-class ClampOp(IRDLOperation):
-    """Clamp raw values to [min, max] (bounds in the operand's raw units); same type.
-
-    Example: `%y = fixed.clamp %x {max = 6144 : i64, min = 0 : i64} : tensor<1x8x!fixed.q<16, 6>>`
-    """
-
-    name = "fixed.clamp"
-    T: ClassVar = VarConstraint("T", _FIXED_TENSOR)
-    input = operand_def(T)
-    output = result_def(T)
-    min = prop_def(IntegerAttr[I64])
-    max = prop_def(IntegerAttr[I64])
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input attr-dict `:` type($input)"
-
-    def __init__(self, input: SSAValue, lo: int, hi: int):
-        super().__init__(
-            operands=[input],
-            result_types=[input.type],
-            properties=_sorted({"min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64)}),
-        )
-
-    def verify_(self) -> None:
-        if self.min.value.data > self.max.value.data:
-            raise VerifyException(f"fixed.clamp: min {self.min.value.data} is greater than max {self.max.value.data}")
-
-
-@irdl_op_definition
-class LeakyReluOp(IRDLOperation):
-    """x if x >= 0 else cast(x * alpha) to x's type (`rounding`, saturating).
-
-    Example: `%y = fixed.leaky_relu %x, %alpha {rounding = #fixed<rounding rnd>} : (tensor<1x8x!fixed.q<16, 6>>,
-    tensor<!fixed.q<16, 0>>) -> tensor<1x8x!fixed.q<16, 6>>`
-    """
-
-    name = "fixed.leaky_relu"
-    input = operand_def(TensorType)
-    alpha = operand_def(TensorType)
-    output = result_def(TensorType)
-    rounding = prop_def(RoundingAttr)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input `,` $alpha attr-dict `:` functional-type(operands, results)"
-
-    def __init__(self, input: SSAValue, alpha: SSAValue, rounding: RoundingAttr):
-        super().__init__(operands=[input, alpha], result_types=[input.type], properties={"rounding": rounding})
-
-    def verify_(self) -> None:
-        _expect(self, "result type", self.output.type, self.input.type)
-        _expect(self, "alpha shape", shape_of(self.alpha), ())
-        fixed_of(self.alpha)
-
-
-@irdl_op_definition
-class LutOp(IRDLOperation):
-    """Table lookup: i = clamp((raw(x) >> shift) + offset, 0, N - 1), y = table[i] (raw).
-
-    A negative shift is a left shift. The table holds raw values of the result type.
-    Example: `%y = fixed.lut %x {offset = 512 : i64, shift = 4 : i64, table = dense<...> : tensor<1024xi32>,
-    function = "sigmoid"} : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 2>>`
-    """
-
-    name = "fixed.lut"
-    input = operand_def(TensorType)
-    output = result_def(TensorType)
-    table = prop_def(DenseIntOrFPElementsAttr)
-    shift = prop_def(IntegerAttr[I64])
-    offset = prop_def(IntegerAttr[I64])
-    function = prop_def(StringAttr)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
-
-    def __init__(self, input: SSAValue, typ: FixedType, table: DenseIntOrFPElementsAttr, shift: int, offset: int, function: str):
-        super().__init__(
-            operands=[input],
-            result_types=[TensorType(typ, shape_of(input))],
-            properties=_sorted(
-                {
-                    "table": table,
-                    "shift": IntegerAttr(shift, i64),
-                    "offset": IntegerAttr(offset, i64),
-                    "function": StringAttr(function),
-                }
-            ),
-        )
-
-    def verify_(self) -> None:
-        fixed_of(self.input)
-        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
-        if not isinstance(self.table.get_element_type(), IntegerType) or len(self.table.get_shape()) != 1:
-            raise VerifyException("fixed.lut: table must be a 1-D tensor of raw integers")
-        _raw_fits(self, np.asarray(from_dense(self.table)), fixed_of(self.output), "table")
-
-
-@irdl_op_definition
-class PwlOp(IRDLOperation):
-    """Piecewise linear: segment k = number of breakpoints <= x, then
-    y = cast(slope[k] * x + intercept[k]) with `rounding`/`overflow`.
-
-    Breakpoints are raw values of the input type (ascending); slopes and intercepts are raw
-    values of `slope_type` and `intercept_type`.
-    Example: `%y = fixed.pwl %x {breakpoints = dense<[...]> : tensor<7xi64>, slopes = ..., intercepts = ...,
-    slope_type = !fixed.q<16, 1>, intercept_type = !fixed.q<16, 2>, ...} : ... -> ...`
-    """
-
-    name = "fixed.pwl"
-    input = operand_def(TensorType)
-    output = result_def(TensorType)
-    breakpoints = prop_def(DenseIntOrFPElementsAttr)
-    slopes = prop_def(DenseIntOrFPElementsAttr)
-    intercepts = prop_def(DenseIntOrFPElementsAttr)
-    slope_type = prop_def(FixedType)
-    intercept_type = prop_def(FixedType)
-    function = prop_def(StringAttr)
-    rounding = prop_def(RoundingAttr)
-    overflow = prop_def(OverflowAttr)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
-
-    def verify_(self) -> None:
-        fixed_of(self.input)
-        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
-        bps = np.asarray(from_dense(self.breakpoints))
-        m = np.asarray(from_dense(self.slopes))
-        c = np.asarray(from_dense(self.intercepts))
-        if m.shape != (bps.size + 1,) or c.shape != m.shape:
-            raise VerifyException(
-                f"fixed.pwl: {bps.size} breakpoints need {bps.size + 1} slopes and intercepts, got {m.size} and {c.size}"
-            )
-        if bps.size > 1 and np.any(np.diff(bps) <= 0):
-            raise VerifyException("fixed.pwl: breakpoints must be strictly ascending")
-        _raw_fits(self, m, self.slope_type, "slope")
-        _raw_fits(self, c, self.intercept_type, "intercept")
-
-
-@irdl_op_definition
-class PolyOp(IRDLOperation):
-    """Clamped polynomial (Taylor): u = clamp(raw x, min, max); Horner from the highest
-    coefficient, t = cast_acc(t * u + c_i) at every step (`rounding`, saturating), then
-    y = cast(t) with `rounding`/`overflow`. Coefficients are raw `coeff_type` values,
-    c_0 first.
-    Example: `%y = fixed.poly %x {coefficients = dense<[...]> : tensor<6xi64>, coeff_type = !fixed.q<18, 2>,
-    acc_type = !fixed.q<24, 4>, min = -3072 : i64, max = 3072 : i64, ...} : ... -> ...`
-    """
-
-    name = "fixed.poly"
-    input = operand_def(TensorType)
-    output = result_def(TensorType)
-    coefficients = prop_def(DenseIntOrFPElementsAttr)
-    coeff_type = prop_def(FixedType)
-    acc_type = prop_def(FixedType)
-    min = prop_def(IntegerAttr[I64])
-    max = prop_def(IntegerAttr[I64])
-    function = prop_def(StringAttr)
-    rounding = prop_def(RoundingAttr)
-    overflow = prop_def(OverflowAttr)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
-
-    def verify_(self) -> None:
-        x = fixed_of(self.input)
-        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
-        c = np.asarray(from_dense(self.coefficients))
-        if c.ndim != 1 or c.size < 1:
-            raise VerifyException("fixed.poly: needs a 1-D list of coefficients")
-        _raw_fits(self, c, self.coeff_type, "coefficient")
-        if self.min.value.data > self.max.value.data:
-            raise VerifyException("fixed.poly: min is greater than max")
-        step = product_type(self.acc_type, x)
-        if step.width.data > 64 or product_type(self.coeff_type, x).width.data > 64:
-            raise VerifyException(f"fixed.poly: products exceed 64 bits ({step})")
-
-
-# ---------------------------------------------------------------------------------------
-# ideal non-linearities, before `fixed-lower-activations`
-
-
-@irdl_op_definition
-class ActivationOp(IRDLOperation):
-    """Ideal activation y = round_rnd(f(x)) saturated to the result type, for
-    f in sigmoid, tanh, exp, reciprocal. Interpretable exactly, but not emittable:
-    `fixed-lower-activations` replaces it by a LUT, PWL or polynomial.
-
-    Example: `%y = fixed.activation %x {function = "sigmoid"} : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 2>>`
-    """
-
-    name = "fixed.activation"
-    FUNCTIONS: ClassVar = ("sigmoid", "tanh", "exp", "reciprocal")
-    input = operand_def(TensorType)
-    output = result_def(TensorType)
-    function = prop_def(StringAttr)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
-
-    def __init__(self, input: SSAValue, typ: FixedType, function: str):
-        super().__init__(
-            operands=[input], result_types=[TensorType(typ, shape_of(input))], properties={"function": StringAttr(function)}
-        )
-
-    def verify_(self) -> None:
-        fixed_of(self.input)
-        fixed_of(self.output)
-        _expect(self, "result shape", shape_of(self.output), shape_of(self.input))
-        if self.function.data not in self.FUNCTIONS:
-            raise VerifyException(f"fixed.activation: unknown function '{self.function.data}' (known: {', '.join(self.FUNCTIONS)})")
-
-
-FIXED_OPS = [
+CORE_OPS = [
     ConstantOp,
     QuantizeOp,
     DequantizeOp,
@@ -728,12 +473,5 @@ FIXED_OPS = [
     SumPoolOp,
     ReduceSumOp,
     ReduceMaxOp,
-    ClampOp,
-    LeakyReluOp,
-    LutOp,
-    PwlOp,
-    PolyOp,
-    ActivationOp,
 ]
-
-
+"""Conversions, exact multiply-accumulate, arithmetic, pooling and reductions."""

@@ -1,6 +1,7 @@
 """The `nn` dialect: float layers at ONNX-layer granularity (the first IR level).
 
-See `ops.py` for the layer operations, `quant.py` for the quantization operations,
+See `ops.py` for weights, layers and element-wise ops, `structure.py` for pooling and
+data movement, `quant.py` for the quantization operations,
 `shapes.py` for their shape rules and `canonicalize.py` for the canonicalization patterns
 attached to them here.
 """
@@ -13,8 +14,13 @@ from xdsl.traits import HasCanonicalizationPatternsTrait
 from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 from nncc.dialects.nn.canonicalize import canonicalization_patterns
 from nncc.dialects.nn.ops import *  # noqa: F401,F403
-from nncc.dialects.nn.ops import LAYER_OPS
+from nncc.dialects.nn.ops import LAYER_OPS as _LAYER_OPS
 from nncc.dialects.nn.quant import QUANT_OPS, FakeQuantOp, SignOp, quant_limits  # noqa: F401
+from nncc.dialects.nn.structure import *  # noqa: F401,F403
+from nncc.dialects.nn.structure import STRUCTURE_OPS
+
+LAYER_OPS = _LAYER_OPS + STRUCTURE_OPS
+"""Every float-level op (quantization ops are in QUANT_OPS)."""
 
 
 def _attach_canonicalization() -> None:

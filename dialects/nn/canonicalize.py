@@ -14,7 +14,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.nn import ops
+from nncc.dialects.nn import ops, structure
 
 
 def constant_value(value: SSAValue) -> np.ndarray | None:
@@ -34,19 +34,19 @@ class FlattenToReshape(RewritePattern):
     """nn.flatten -> nn.reshape to the same result type."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: ops.FlattenOp, rewriter: PatternRewriter) -> None:
-        rewriter.replace(op, _located(ops.ReshapeOp(op.input, ops.shape_of(op.output)), op))
+    def match_and_rewrite(self, op: structure.FlattenOp, rewriter: PatternRewriter) -> None:
+        rewriter.replace(op, _located(structure.ReshapeOp(op.input, ops.shape_of(op.output)), op))
 
 
 class FoldReshape(RewritePattern):
     """Drop identity reshapes, merge reshape chains, fold reshapes of constants."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: ops.ReshapeOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: structure.ReshapeOp, rewriter: PatternRewriter) -> None:
         if op.input.type == op.output.type:
             rewriter.replace(op, [], [op.input])
-        elif isinstance(op.input.owner, ops.ReshapeOp):
-            rewriter.replace(op, _located(ops.ReshapeOp(op.input.owner.input, ops.shape_of(op.output)), op))
+        elif isinstance(op.input.owner, structure.ReshapeOp):
+            rewriter.replace(op, _located(structure.ReshapeOp(op.input.owner.input, ops.shape_of(op.output)), op))
         elif (value := constant_value(op.input)) is not None:
             element = op.output.type.element_type
             new = ops.ConstantOp(to_dense(value.reshape(ops.shape_of(op.output)), element))
@@ -57,13 +57,13 @@ class FoldTranspose(RewritePattern):
     """Drop identity transposes, compose transpose chains, fold transposes of constants."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: ops.TransposeOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: structure.TransposeOp, rewriter: PatternRewriter) -> None:
         perm = op.perm.get_values()
         if list(perm) == sorted(perm):
             rewriter.replace(op, [], [op.input])
-        elif isinstance(op.input.owner, ops.TransposeOp):
+        elif isinstance(op.input.owner, structure.TransposeOp):
             inner = op.input.owner.perm.get_values()
-            rewriter.replace(op, _located(ops.TransposeOp(op.input.owner.input, [inner[p] for p in perm]), op))
+            rewriter.replace(op, _located(structure.TransposeOp(op.input.owner.input, [inner[p] for p in perm]), op))
         elif (value := constant_value(op.input)) is not None:
             element = op.output.type.element_type
             rewriter.replace(op, _located(ops.ConstantOp(to_dense(value.transpose(perm), element)), op))
@@ -73,7 +73,7 @@ class DropZeroPad(RewritePattern):
     """A pad of all zeros is the identity."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: ops.PadOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: structure.PadOp, rewriter: PatternRewriter) -> None:
         if not any(op.pads.get_values()):
             rewriter.replace(op, [], [op.input])
 
@@ -82,7 +82,7 @@ class DropSingleConcat(RewritePattern):
     """A concat of one tensor is that tensor."""
 
     @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: ops.ConcatOp, rewriter: PatternRewriter) -> None:
+    def match_and_rewrite(self, op: structure.ConcatOp, rewriter: PatternRewriter) -> None:
         if len(op.inputs) == 1:
             rewriter.replace(op, [], [op.inputs[0]])
 
@@ -106,10 +106,10 @@ class MatMulConstantToDense(RewritePattern):
 def canonicalization_patterns() -> dict[type[Operation], tuple[RewritePattern, ...]]:
     """Patterns per op class, attached to the ops by the dialect module."""
     return {
-        ops.FlattenOp: (FlattenToReshape(),),
-        ops.ReshapeOp: (FoldReshape(),),
-        ops.TransposeOp: (FoldTranspose(),),
-        ops.PadOp: (DropZeroPad(),),
-        ops.ConcatOp: (DropSingleConcat(),),
+        structure.FlattenOp: (FlattenToReshape(),),
+        structure.ReshapeOp: (FoldReshape(),),
+        structure.TransposeOp: (FoldTranspose(),),
+        structure.PadOp: (DropZeroPad(),),
+        structure.ConcatOp: (DropSingleConcat(),),
         ops.MatMulOp: (MatMulConstantToDense(),),
     }

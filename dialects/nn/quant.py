@@ -18,7 +18,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.nn.ops import UnaryElementwiseOp
 
-_FLOAT_PROP = FloatAttr.constr(Float64Type())
+FLOAT_PROP = FloatAttr.constr(Float64Type())
 
 ROUNDING_MODES = ("half_even", "floor", "ceil")
 """Rounding of `nn.fake_quant`: to nearest with ties to even (ONNX QDQ, QONNX ROUND),
@@ -51,7 +51,7 @@ class FakeQuantOp(UnaryElementwiseOp):
     """
 
     name = "nn.fake_quant"
-    scale = prop_def(_FLOAT_PROP)
+    scale = prop_def(FLOAT_PROP)
     zero_point = prop_def(IntegerAttr[I64])
     bits = prop_def(IntegerAttr[I64])
     signed = prop_def(IntegerAttr[I64])
@@ -109,7 +109,7 @@ class SignOp(UnaryElementwiseOp):
     """
 
     name = "nn.sign"
-    scale = prop_def(_FLOAT_PROP)
+    scale = prop_def(FLOAT_PROP)
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input)"
 

@@ -1,0 +1,248 @@
+"""Non-linear operations of the `fixed` dialect: clamps, piecewise functions, and the
+ideal activations that `fixed-lower-activations` replaces by tables, segments or
+polynomials."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from xdsl.dialects.builtin import I64, DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, StringAttr, TensorType, i64
+from xdsl.ir import SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    VarConstraint,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from nncc.dialects.dense import from_dense
+from nncc.dialects.fixed.common import FIXED_TENSOR, expect_equal, expect_raw_fits, fixed_of, shape_of, sorted_props
+from nncc.dialects.fixed.types import FixedType, OverflowAttr, RoundingAttr, product_type
+
+
+# ---------------------------------------------------------------------------------------
+# piecewise ops
+
+
+@irdl_op_definition
+class ClampOp(IRDLOperation):
+    """Clamp raw values to [min, max] (bounds in the operand's raw units); same type.
+
+    Example: `%y = fixed.clamp %x {max = 6144 : i64, min = 0 : i64} : tensor<1x8x!fixed.q<16, 6>>`
+    """
+
+    name = "fixed.clamp"
+    T: ClassVar = VarConstraint("T", FIXED_TENSOR)
+    input = operand_def(T)
+    output = result_def(T)
+    min = prop_def(IntegerAttr[I64])
+    max = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def __init__(self, input: SSAValue, lo: int, hi: int):
+        super().__init__(
+            operands=[input],
+            result_types=[input.type],
+            properties=sorted_props({"min": IntegerAttr(lo, i64), "max": IntegerAttr(hi, i64)}),
+        )
+
+    def verify_(self) -> None:
+        if self.min.value.data > self.max.value.data:
+            raise VerifyException(f"fixed.clamp: min {self.min.value.data} is greater than max {self.max.value.data}")
+
+
+@irdl_op_definition
+class LeakyReluOp(IRDLOperation):
+    """x if x >= 0 else cast(x * alpha) to x's type (`rounding`, saturating).
+
+    Example: `%y = fixed.leaky_relu %x, %alpha {rounding = #fixed<rounding rnd>} : (tensor<1x8x!fixed.q<16, 6>>,
+    tensor<!fixed.q<16, 0>>) -> tensor<1x8x!fixed.q<16, 6>>`
+    """
+
+    name = "fixed.leaky_relu"
+    input = operand_def(TensorType)
+    alpha = operand_def(TensorType)
+    output = result_def(TensorType)
+    rounding = prop_def(RoundingAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input `,` $alpha attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, alpha: SSAValue, rounding: RoundingAttr):
+        super().__init__(operands=[input, alpha], result_types=[input.type], properties={"rounding": rounding})
+
+    def verify_(self) -> None:
+        expect_equal(self, "result type", self.output.type, self.input.type)
+        expect_equal(self, "alpha shape", shape_of(self.alpha), ())
+        fixed_of(self.alpha)
+
+
+@irdl_op_definition
+class LutOp(IRDLOperation):
+    """Table lookup: i = clamp((raw(x) >> shift) + offset, 0, N - 1), y = table[i] (raw).
+
+    A negative shift is a left shift. The table holds raw values of the result type.
+    Example: `%y = fixed.lut %x {offset = 512 : i64, shift = 4 : i64, table = dense<...> : tensor<1024xi32>,
+    function = "sigmoid"} : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 2>>`
+    """
+
+    name = "fixed.lut"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    table = prop_def(DenseIntOrFPElementsAttr)
+    shift = prop_def(IntegerAttr[I64])
+    offset = prop_def(IntegerAttr[I64])
+    function = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, typ: FixedType, table: DenseIntOrFPElementsAttr, shift: int, offset: int, function: str):
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(typ, shape_of(input))],
+            properties=sorted_props(
+                {
+                    "table": table,
+                    "shift": IntegerAttr(shift, i64),
+                    "offset": IntegerAttr(offset, i64),
+                    "function": StringAttr(function),
+                }
+            ),
+        )
+
+    def verify_(self) -> None:
+        fixed_of(self.input)
+        expect_equal(self, "result shape", shape_of(self.output), shape_of(self.input))
+        if not isinstance(self.table.get_element_type(), IntegerType) or len(self.table.get_shape()) != 1:
+            raise VerifyException("fixed.lut: table must be a 1-D tensor of raw integers")
+        expect_raw_fits(self, np.asarray(from_dense(self.table)), fixed_of(self.output), "table")
+
+
+@irdl_op_definition
+class PwlOp(IRDLOperation):
+    """Piecewise linear: segment k = number of breakpoints <= x, then
+    y = cast(slope[k] * x + intercept[k]) with `rounding`/`overflow`.
+
+    Breakpoints are raw values of the input type (ascending); slopes and intercepts are raw
+    values of `slope_type` and `intercept_type`.
+    Example: `%y = fixed.pwl %x {breakpoints = dense<[...]> : tensor<7xi64>, slopes = ..., intercepts = ...,
+    slope_type = !fixed.q<16, 1>, intercept_type = !fixed.q<16, 2>, ...} : ... -> ...`
+    """
+
+    name = "fixed.pwl"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    breakpoints = prop_def(DenseIntOrFPElementsAttr)
+    slopes = prop_def(DenseIntOrFPElementsAttr)
+    intercepts = prop_def(DenseIntOrFPElementsAttr)
+    slope_type = prop_def(FixedType)
+    intercept_type = prop_def(FixedType)
+    function = prop_def(StringAttr)
+    rounding = prop_def(RoundingAttr)
+    overflow = prop_def(OverflowAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def verify_(self) -> None:
+        fixed_of(self.input)
+        expect_equal(self, "result shape", shape_of(self.output), shape_of(self.input))
+        bps = np.asarray(from_dense(self.breakpoints))
+        m = np.asarray(from_dense(self.slopes))
+        c = np.asarray(from_dense(self.intercepts))
+        if m.shape != (bps.size + 1,) or c.shape != m.shape:
+            raise VerifyException(
+                f"fixed.pwl: {bps.size} breakpoints need {bps.size + 1} slopes and intercepts, got {m.size} and {c.size}"
+            )
+        if bps.size > 1 and np.any(np.diff(bps) <= 0):
+            raise VerifyException("fixed.pwl: breakpoints must be strictly ascending")
+        expect_raw_fits(self, m, self.slope_type, "slope")
+        expect_raw_fits(self, c, self.intercept_type, "intercept")
+
+
+@irdl_op_definition
+class PolyOp(IRDLOperation):
+    """Clamped polynomial (Taylor): u = clamp(raw x, min, max); Horner from the highest
+    coefficient, t = cast_acc(t * u + c_i) at every step (`rounding`, saturating), then
+    y = cast(t) with `rounding`/`overflow`. Coefficients are raw `coeff_type` values,
+    c_0 first.
+    Example: `%y = fixed.poly %x {coefficients = dense<[...]> : tensor<6xi64>, coeff_type = !fixed.q<18, 2>,
+    acc_type = !fixed.q<24, 4>, min = -3072 : i64, max = 3072 : i64, ...} : ... -> ...`
+    """
+
+    name = "fixed.poly"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    coefficients = prop_def(DenseIntOrFPElementsAttr)
+    coeff_type = prop_def(FixedType)
+    acc_type = prop_def(FixedType)
+    min = prop_def(IntegerAttr[I64])
+    max = prop_def(IntegerAttr[I64])
+    function = prop_def(StringAttr)
+    rounding = prop_def(RoundingAttr)
+    overflow = prop_def(OverflowAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def verify_(self) -> None:
+        x = fixed_of(self.input)
+        expect_equal(self, "result shape", shape_of(self.output), shape_of(self.input))
+        c = np.asarray(from_dense(self.coefficients))
+        if c.ndim != 1 or c.size < 1:
+            raise VerifyException("fixed.poly: needs a 1-D list of coefficients")
+        expect_raw_fits(self, c, self.coeff_type, "coefficient")
+        if self.min.value.data > self.max.value.data:
+            raise VerifyException("fixed.poly: min is greater than max")
+        step = product_type(self.acc_type, x)
+        if step.width.data > 64 or product_type(self.coeff_type, x).width.data > 64:
+            raise VerifyException(f"fixed.poly: products exceed 64 bits ({step})")
+
+
+# ---------------------------------------------------------------------------------------
+# ideal non-linearities, before `fixed-lower-activations`
+
+
+@irdl_op_definition
+class ActivationOp(IRDLOperation):
+    """Ideal activation y = round_rnd(f(x)) saturated to the result type, for
+    f in sigmoid, tanh, exp, reciprocal. Interpretable exactly, but not emittable:
+    `fixed-lower-activations` replaces it by a LUT, PWL or polynomial.
+
+    Example: `%y = fixed.activation %x {function = "sigmoid"} : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 2>>`
+    """
+
+    name = "fixed.activation"
+    FUNCTIONS: ClassVar = ("sigmoid", "tanh", "exp", "reciprocal")
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    function = prop_def(StringAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, typ: FixedType, function: str):
+        super().__init__(
+            operands=[input], result_types=[TensorType(typ, shape_of(input))], properties={"function": StringAttr(function)}
+        )
+
+    def verify_(self) -> None:
+        fixed_of(self.input)
+        fixed_of(self.output)
+        expect_equal(self, "result shape", shape_of(self.output), shape_of(self.input))
+        if self.function.data not in self.FUNCTIONS:
+            raise VerifyException(f"fixed.activation: unknown function '{self.function.data}' (known: {', '.join(self.FUNCTIONS)})")
+
+
+NONLINEAR_OPS = [ClampOp, LeakyReluOp, LutOp, PwlOp, PolyOp, ActivationOp]
+"""Clamps, piecewise functions and ideal activations."""

@@ -1,0 +1,356 @@
+"""Pooling and data-movement operations of the `nn` dialect (type-agnostic: they also
+run on fixed-point tensors at the fixed-point level)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import I64, DenseArrayBase, IntegerAttr, TensorType, f64, FloatAttr, i64
+from xdsl.ir import SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from nncc.dialects.nn import shapes
+from nncc.dialects.nn.attrs import PadMode, PadModeAttr
+from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
+
+# ---------------------------------------------------------------------------------------
+# pooling
+
+
+@irdl_op_definition
+class MaxPoolOp(IRDLOperation):
+    """Max pooling over 1-D/2-D windows (pads never win: they count as -inf).
+
+    Example: `%y = nn.max_pool %x {ceil_mode = 0 : i64, dilations = array<i64: 1, 1>,
+    kernel = array<i64: 2, 2>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 2, 2>}
+    : tensor<1x8x16x16xf32> -> tensor<1x8x8x8xf32>`
+    """
+
+    name = "nn.max_pool"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    kernel = prop_def(DenseArrayBase[I64])
+    strides = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
+    dilations = prop_def(DenseArrayBase[I64])
+    ceil_mode = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input, kernel, strides, pads, dilations, ceil_mode: bool):
+        out = shapes.window_shape(shape_of(input), shape_of(input)[1], kernel, strides, pads, dilations, ceil_mode)
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(input.type.element_type, out)],
+            properties=sorted_props({
+                "kernel": int_array(kernel),
+                "strides": int_array(strides),
+                "pads": int_array(pads),
+                "dilations": int_array(dilations),
+                "ceil_mode": IntegerAttr(int(ceil_mode), i64),
+            }),
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        expected = check_shape(
+            self,
+            shapes.window_shape,
+            x,
+            x[1] if len(x) > 1 else 0,
+            self.kernel.get_values(),
+            self.strides.get_values(),
+            self.pads.get_values(),
+            self.dilations.get_values(),
+            bool(self.ceil_mode.value.data),
+        )
+        expect_result(self, self.output, expected)
+
+
+@irdl_op_definition
+class AvgPoolOp(IRDLOperation):
+    """Average pooling over 1-D/2-D windows; count_include_pad decides the divisor at the borders.
+
+    Example: `%y = nn.avg_pool %x {ceil_mode = 0 : i64, count_include_pad = 0 : i64,
+    kernel = array<i64: 2>, pads = array<i64: 0, 0>, strides = array<i64: 2>}
+    : tensor<1x8x16xf32> -> tensor<1x8x8xf32>`
+    """
+
+    name = "nn.avg_pool"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    kernel = prop_def(DenseArrayBase[I64])
+    strides = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
+    ceil_mode = prop_def(IntegerAttr[I64])
+    count_include_pad = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input, kernel, strides, pads, ceil_mode: bool, count_include_pad: bool):
+        out = shapes.window_shape(shape_of(input), shape_of(input)[1], kernel, strides, pads, [1] * len(kernel), ceil_mode)
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(input.type.element_type, out)],
+            properties=sorted_props({
+                "kernel": int_array(kernel),
+                "strides": int_array(strides),
+                "pads": int_array(pads),
+                "ceil_mode": IntegerAttr(int(ceil_mode), i64),
+                "count_include_pad": IntegerAttr(int(count_include_pad), i64),
+            }),
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        kernel = self.kernel.get_values()
+        expected = check_shape(
+            self,
+            shapes.window_shape,
+            x,
+            x[1] if len(x) > 1 else 0,
+            kernel,
+            self.strides.get_values(),
+            self.pads.get_values(),
+            (1,) * len(kernel),
+            bool(self.ceil_mode.value.data),
+        )
+        expect_result(self, self.output, expected)
+
+
+class GlobalPoolOp(IRDLOperation):
+    """Base of global pooling: reduce every spatial axis to 1."""
+
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue):
+        x = shape_of(input)
+        super().__init__(
+            operands=[input], result_types=[TensorType(input.type.element_type, x[:2] + (1,) * (len(x) - 2))]
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        if len(x) < 3:
+            raise VerifyException(f"{self.name}: input {x} has no spatial axis")
+        expect_result(self, self.output, x[:2] + (1,) * (len(x) - 2))
+
+
+@irdl_op_definition
+class GlobalAvgPoolOp(GlobalPoolOp):
+    """Mean over all spatial axes. Example: `%y = nn.global_avg_pool %x : tensor<1x16x6x6xf32> -> tensor<1x16x1x1xf32>`"""
+
+    name = "nn.global_avg_pool"
+
+
+@irdl_op_definition
+class GlobalMaxPoolOp(GlobalPoolOp):
+    """Max over all spatial axes. Example: `%y = nn.global_max_pool %x : tensor<1x16x6x6xf32> -> tensor<1x16x1x1xf32>`"""
+
+    name = "nn.global_max_pool"
+
+
+# ---------------------------------------------------------------------------------------
+# data movement
+
+
+@irdl_op_definition
+class ReshapeOp(IRDLOperation):
+    """Reinterpret a tensor with a new shape of the same size; the batch axis stays first.
+
+    Example: `%y = nn.reshape %x : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
+    """
+
+    name = "nn.reshape"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, shape: Sequence[int]):
+        super().__init__(operands=[input], result_types=[TensorType(input.type.element_type, tuple(shape))])
+
+    def verify_(self) -> None:
+        x, y = shape_of(self.input), shape_of(self.output)
+        size_x = size_y = 1
+        for d in x:
+            size_x *= d
+        for d in y:
+            size_y *= d
+        if size_x != size_y:
+            raise VerifyException(f"nn.reshape: cannot reshape {x} ({size_x} elements) to {y} ({size_y} elements)")
+        if not x or not y or x[0] != y[0]:
+            raise VerifyException(f"nn.reshape: {x} -> {y} changes the batch axis")
+        expect_same_element(self)
+
+
+@irdl_op_definition
+class FlattenOp(IRDLOperation):
+    """ONNX Flatten at `axis` >= 1; canonicalizes to `nn.reshape`.
+
+    Example: `%y = nn.flatten %x {axis = 1 : i64} : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
+    """
+
+    name = "nn.flatten"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, axis: int):
+        out = shapes.flatten_shape(shape_of(input), axis)
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(input.type.element_type, out)],
+            properties=sorted_props({"axis": IntegerAttr(axis, i64)}),
+        )
+
+    def verify_(self) -> None:
+        axis = self.axis.value.data
+        if axis < 1:
+            raise VerifyException(f"nn.flatten: axis {axis} would merge the batch axis")
+        expected = check_shape(self, shapes.flatten_shape, shape_of(self.input), axis)
+        expect_result(self, self.output, expected)
+
+
+@irdl_op_definition
+class TransposeOp(IRDLOperation):
+    """Permute axes; the batch axis must stay first.
+
+    Example: `%y = nn.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x8xf32>`
+    """
+
+    name = "nn.transpose"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    perm = prop_def(DenseArrayBase[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, perm: Sequence[int]):
+        x = shape_of(input)
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(input.type.element_type, tuple(x[p] for p in perm))],
+            properties=sorted_props({"perm": int_array(perm)}),
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        perm = self.perm.get_values()
+        if sorted(perm) != list(range(len(x))):
+            raise VerifyException(f"nn.transpose: perm {list(perm)} is not a permutation of rank {len(x)}")
+        if perm[0] != 0:
+            raise VerifyException(f"nn.transpose: perm {list(perm)} moves the batch axis")
+        expect_result(self, self.output, tuple(x[p] for p in perm))
+
+
+@irdl_op_definition
+class ConcatOp(IRDLOperation):
+    """Concatenate along a non-batch axis.
+
+    Example: `%y = nn.concat %a, %b {axis = 1 : i64} : (tensor<1x4xf32>, tensor<1x2xf32>) -> tensor<1x6xf32>`
+    """
+
+    name = "nn.concat"
+    inputs = var_operand_def(TensorType)
+    output = result_def(TensorType)
+    axis = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$inputs attr-dict `:` functional-type($inputs, results)"
+
+    def __init__(self, inputs: Sequence[SSAValue], axis: int):
+        out = shapes.concat_shape([shape_of(v) for v in inputs], axis)
+        super().__init__(
+            operands=[list(inputs)],
+            result_types=[TensorType(inputs[0].type.element_type, out)],
+            properties=sorted_props({"axis": IntegerAttr(axis, i64)}),
+        )
+
+    def verify_(self) -> None:
+        if not self.inputs:
+            raise VerifyException("nn.concat: needs at least one input")
+        rank = len(shape_of(self.inputs[0]))
+        axis = self.axis.value.data
+        if not 1 <= axis < rank:
+            raise VerifyException(f"nn.concat: axis {axis} must be in [1, {rank}) (axis 0 is the batch)")
+        expected = check_shape(self, shapes.concat_shape, [shape_of(v) for v in self.inputs], axis)
+        expect_result(self, self.output, expected)
+        expect_same_element(self)
+
+
+@irdl_op_definition
+class PadOp(IRDLOperation):
+    """Pad every axis but the batch (ONNX pads layout: all begins, then all ends).
+
+    Example: `%y = nn.pad %x {mode = #nn<pad_mode constant>, pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>,
+    value = 0.0 : f64} : tensor<1x3x8x8xf32> -> tensor<1x3x10x10xf32>`
+    """
+
+    name = "nn.pad"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    pads = prop_def(DenseArrayBase[I64])
+    mode = prop_def(PadModeAttr)
+    value = prop_def(FLOAT_PROP)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, pads: Sequence[int], mode: PadModeAttr, value: float):
+        out = shapes.pad_shape(shape_of(input), pads)
+        super().__init__(
+            operands=[input],
+            result_types=[TensorType(input.type.element_type, out)],
+            properties=sorted_props({"pads": int_array(pads), "mode": mode, "value": FloatAttr(float(value), f64)}),
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        pads = self.pads.get_values()
+        expected = check_shape(self, shapes.pad_shape, x, pads)
+        if len(pads) == 2 * len(x) and (pads[0] or pads[len(x)]):
+            raise VerifyException(f"nn.pad: pads {list(pads)} pad the batch axis")
+        if self.mode.data == PadMode.REFLECT and len(pads) == 2 * len(x):
+            rank = len(x)
+            for i in range(1, rank):
+                if max(pads[i], pads[rank + i]) >= x[i]:
+                    raise VerifyException(
+                        f"nn.pad: reflect pad {pads[i]}/{pads[rank + i]} on axis {i} "
+                        f"needs an input longer than the pad, got {x[i]}"
+                    )
+        expect_result(self, self.output, expected)
+
+
+STRUCTURE_OPS = [
+    MaxPoolOp,
+    AvgPoolOp,
+    GlobalAvgPoolOp,
+    GlobalMaxPoolOp,
+    ReshapeOp,
+    FlattenOp,
+    TransposeOp,
+    ConcatOp,
+    PadOp,
+]
+"""Pooling and data movement."""
