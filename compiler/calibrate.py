@@ -14,7 +14,7 @@ from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, Mod
 from xdsl.ir import Operation
 
 from nncc.dialects import nn
-from nncc.passes.convert_nn_to_fixed import RANGE_ATTR
+from nncc.dialects.fixed.quantization import RANGE_ATTR
 from nncc.runtime.interpreter import io_names, main_function, run_float
 
 

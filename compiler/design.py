@@ -115,7 +115,7 @@ class Design:
         named, _, _ = fixed_trace(self.design, inputs)
         layers: dict[str, dict[str, np.ndarray]] = {}
         for name, (op, raw) in named.items():
-            layers.setdefault(name, {})["fixed"] = fm.to_float(raw, fixed.ops.fixed_of(op.results[0]).frac)
+            layers.setdefault(name, {})["fixed"] = fm.to_float(raw, fixed.fixed_of(op.results[0]).frac)
         for name, value in floats.items():
             layers.setdefault(name, {})["float"] = value
         return layers
@@ -131,7 +131,7 @@ class Design:
             name = op.attributes.get(NAME_ATTR)
             if not isinstance(name, StringAttr) or name.data not in traced or not op.results:
                 continue
-            want = fm.to_float(every[op.results[0]], fixed.ops.fixed_of(op.results[0]).frac).reshape(len(traced[name.data]), -1)
+            want = fm.to_float(every[op.results[0]], fixed.fixed_of(op.results[0]).frac).reshape(len(traced[name.data]), -1)
             got = traced[name.data]
             bad = got != want
             if bad.any():

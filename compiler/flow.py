@@ -33,7 +33,7 @@ from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.pipelines import pipeline_spec, run_passes
 from nncc.dialects import nn
-from nncc.passes.convert_nn_to_fixed import APPROX_ATTR, PRECISION_ATTR
+from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.runtime.interpreter import InterpreterError
 
 TARGETS = ("hls-cpp",)

@@ -51,7 +51,7 @@ from nncc.compiler.onnx_fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
 from nncc.compiler.onnx_load import check_and_infer, load_model
 from nncc.dialects.dense import to_dense
 from nncc.dialects.nn import ConstantOp
-from nncc.passes.convert_nn_to_fixed import GRID_ATTR, grid_attr
+from nncc.dialects.fixed.quantization import GRID_ATTR, grid_attr
 
 NAME_ATTR = "nncc.name"
 """Argument/result attribute that keeps the ONNX graph input/output name."""

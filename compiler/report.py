@@ -12,7 +12,7 @@ from xdsl.ir import Operation
 from nncc import __version__
 from nncc.dialects import fixed, nn
 from nncc.dialects.fixed import semantics as fm
-from nncc.passes.convert_nn_to_fixed import LAYER_ATTR
+from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.passes.fixed_lower_activations import ERROR_ATTR
 from nncc.runtime.fixed_interpreter import run_fixed
 from nncc.runtime.interpreter import run_float
@@ -65,12 +65,12 @@ def fixed_trace(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dic
 
 def saturation_count(op: Operation, every: dict, inputs: Mapping[str, np.ndarray]) -> int:
     """How many values a saturating cast/quantize clipped."""
-    target = fixed.ops.fixed_of(op.results[0])
+    target = fixed.fixed_of(op.results[0])
     if isinstance(op, fixed.CastOp):
         source = every.get(op.input)
         if source is None:
             return 0
-        shifted = fm.shift_round(source, fixed.ops.fixed_of(op.input).frac - target.frac, op.rounding.data.value)
+        shifted = fm.shift_round(source, fixed.fixed_of(op.input).frac - target.frac, op.rounding.data.value)
         return fm.count_overflows(shifted, target.width.data)
     block_args = list(op.parent_block().args)
     names = list(inputs)
@@ -99,12 +99,12 @@ def build_report(
         name = _name(op)
         if name is None or named.get(name, (None,))[0] is not op:
             continue
-        t = fixed.ops.fixed_of(op.results[0])
+        t = fixed.fixed_of(op.results[0])
         entry: dict = {"name": name, "op": op.name, "type": type_text(t)}
         producer = op.operands[0].owner if op.operands else None
         if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
-            entry["weight_type"] = type_text(fixed.ops.fixed_of(producer.weight))
-            entry["accumulator_type"] = type_text(fixed.ops.fixed_of(producer.output))
+            entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))
+            entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
         if isinstance(op, (fixed.CastOp, fixed.QuantizeOp)):
             entry["rounding"] = op.rounding.data.value
             entry["overflow"] = op.overflow.data.value

@@ -32,12 +32,10 @@ from xdsl.dialects.builtin import (
     DictionaryAttr,
     FloatAttr,
     IntegerAttr,
-    IntegerType,
     ModuleOp,
     StringAttr,
     f32,
     f64,
-    i64,
 )
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -47,78 +45,19 @@ from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.nn.windows import avg_pool_divisor
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
-from nncc.dialects.fixed.types import check_fixed
-
-RANGE_ATTR = "fixed.range"
-"""Calibrated [min, max] of an op's result (or, as an argument attribute, of an input)."""
-PRECISION_ATTR = "fixed.precision"
-"""Per-layer override: dictionary with width, int_bits, weight_width, weight_int_bits,
-rounding, overflow."""
-APPROX_ATTR = "fixed.approx"
-"""Per-layer activation approximation override (mode, table_bits, segments, order),
-read by `fixed-lower-activations`."""
-LAYER_ATTR = "nncc.layer"
-"""Name of the float layer whose output a fixed-level op produces (for traces)."""
-GRID_ATTR = "fixed.grid"
-"""On an `nn.constant`: `{bits, frac, signed}`, every value is an integer times 2^-frac that
-fits `bits` bits (unsigned if signed = 0), as a model's power-of-two weight quantization
-leaves it. Without a per-layer weight precision override the constant then becomes exactly
-`q<B, B - frac>`, B = bits (+1 if unsigned)."""
-
-
-def grid_attr(bits: int, frac: int, signed: bool) -> DictionaryAttr:
-    """The `fixed.grid` attribute value."""
-    return DictionaryAttr(
-        {"bits": IntegerAttr(int(bits), i64), "frac": IntegerAttr(int(frac), i64), "signed": IntegerAttr(int(bool(signed)), i64)}
-    )
-
-
-def grid_type(attr) -> FixedType | None:
-    """The exact fixed type of a `fixed.grid` attribute value (None if there is none).
-
-    Raises ValueError for a malformed grid or one no fixed type can hold.
-    """
-    if attr is None:
-        return None
-    fields = {k: v.value.data for k, v in attr.data.items() if isinstance(v, IntegerAttr)} if isinstance(attr, DictionaryAttr) else {}
-    if set(fields) != {"bits", "frac", "signed"} or fields["bits"] < 1 or fields["signed"] not in (0, 1):
-        raise ValueError(f"{GRID_ATTR} must be {{bits, frac, signed}} integers, got {attr}")
-    width = fields["bits"] + (0 if fields["signed"] else 1)
-    if problem := check_fixed(width, width - fields["frac"]):
-        raise ValueError(f"{GRID_ATTR} {attr} has no fixed type: {problem}")
-    return FixedType(width, width - fields["frac"])
-
-
-def int_bits_for(lo: float, hi: float, margin: int = 0) -> int:
-    """Integer bits (sign included) so that [lo, hi] fits a signed fixed type.
-
-    May be zero or negative for small magnitudes (more fractional bits); 1 for [0, 0].
-    """
-    candidates = []
-    if hi > 0:
-        candidates.append(math.floor(math.log2(hi)) + 2)
-    if lo < 0:
-        candidates.append(math.ceil(math.log2(-lo)) + 1)
-    return (max(candidates) if candidates else 1) + margin
-
-
-def _container(width: int) -> IntegerType:
-    for bits in (8, 16, 32, 64):
-        if width <= bits:
-            return IntegerType(bits)
-    raise ValueError(width)
-
-
-def quantize_array(values: np.ndarray, width: int, int_bits: int | None = None) -> tuple[np.ndarray, FixedType]:
-    """Round ``values`` to nearest in `q<width, I>` (I from the largest magnitude unless given)."""
-    values = np.asarray(values, np.float64)
-    if int_bits is None:
-        int_bits = int_bits_for(float(values.min(initial=0.0)), float(values.max(initial=0.0)))
-    typ = FixedType(width, int_bits)
-    lo, hi = -(1 << (width - 1)), (1 << (width - 1)) - 1
-    raw = np.clip(np.floor(values * 2.0**typ.frac + 0.5), lo, hi).astype(np.int64)
-    return raw, typ
-
+from nncc.dialects.fixed.quantization import (
+    APPROX_ATTR,
+    GRID_ATTR,
+    LAYER_ATTR,
+    PRECISION_ATTR,
+    RANGE_ATTR,
+    container,
+    grid_type,
+    int_bits_for,
+    pot_exponent,
+    quantize_array,
+    signed_width,
+)
 
 def _name(op: Operation) -> str:
     loc = op.location
@@ -250,10 +189,10 @@ class _Converter:
 
     def constant(self, values: np.ndarray, width: int, int_bits: int | None = None) -> SSAValue:
         raw, typ = quantize_array(values, width, int_bits)
-        return self.emit(fixed.ConstantOp(to_dense(raw, _container(width)), typ)).output
+        return self.emit(fixed.ConstantOp(to_dense(raw, container(width)), typ)).output
 
     def exact_constant(self, raw: np.ndarray, typ: FixedType) -> SSAValue:
-        return self.emit(fixed.ConstantOp(to_dense(raw, _container(typ.width.data)), typ)).output
+        return self.emit(fixed.ConstantOp(to_dense(raw, container(typ.width.data)), typ)).output
 
     def grid_of(self, value: SSAValue, prec: _Precision) -> FixedType | None:
         """The exact type of a constant on a `fixed.grid` (None without a grid or when the
@@ -287,7 +226,7 @@ class _Converter:
         return self.weight(value, prec)
 
     def cast(self, value: SSAValue, typ: FixedType, prec: _Precision) -> SSAValue:
-        if fixed.ops.fixed_of(value) == typ:
+        if fixed.fixed_of(value) == typ:
             return value
         return self.emit(fixed.CastOp(value, typ, prec.rounding, prec.overflow)).output
 
@@ -382,7 +321,7 @@ def _mac(cv: _Converter, op) -> None:
         b = cv.const_value(op.bias)
         if b is None:
             cv.fail("bias must be a constant")
-        frac = fixed.ops.fixed_of(x).frac + fixed.ops.fixed_of(w).frac
+        frac = fixed.fixed_of(x).frac + fixed.fixed_of(w).frac
         if (grid := cv.grid_of(op.bias, prec)) is not None:
             frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
         ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
@@ -418,7 +357,7 @@ def _same_type(nn_class):
         elif nn_class is nn.MaxPoolOp:
             new = nn.MaxPoolOp(x, op.kernel.get_values(), op.strides.get_values(), op.pads.get_values(), op.dilations.get_values(), bool(op.ceil_mode.value.data))
         elif nn_class is nn.PadOp:
-            typ = fixed.ops.fixed_of(x)
+            typ = fixed.fixed_of(x)
             raw = op.value.value.data * 2.0**typ.frac
             if raw != math.floor(raw):
                 cv.fail(f"pad value {op.value.value.data} is not representable in {typ}")
@@ -450,7 +389,7 @@ def _activation(function: str, int_bits: int):
 
 def _clip(cv: _Converter, op: nn.ClipOp) -> None:
     x = cv.values[op.input]
-    typ = fixed.ops.fixed_of(x)
+    typ = fixed.fixed_of(x)
     lo_raw, hi_raw = -(1 << (typ.width.data - 1)), (1 << (typ.width.data - 1)) - 1
     if op.min is not None:
         lo_raw = max(lo_raw, math.ceil(op.min.value.data * 2.0**typ.frac))
@@ -502,7 +441,7 @@ def _binary(fixed_class):
         else:
             a, b = cv.operand(lhs, prec), cv.operand(rhs, prec)
             value = cv.emit(fixed_class(a, b)).output
-        cv.check_width(fixed.ops.fixed_of(value))
+        cv.check_width(fixed.fixed_of(value))
         cv.finish(op, value, prec)
 
     return convert
@@ -549,7 +488,7 @@ def _batchnorm(cv: _Converter, op: nn.BatchNormOp) -> None:
 def _concat(cv: _Converter, op: nn.ConcatOp) -> None:
     prec = cv.precision(op)
     inputs = [cv.operand(v, prec) for v in op.inputs]
-    types = [fixed.ops.fixed_of(v) for v in inputs]
+    types = [fixed.fixed_of(v) for v in inputs]
     ints = max(t.int_bits.data for t in types)
     common = FixedType(ints + max(t.frac for t in types), ints)  # holds every input exactly
     cv.check_width(common)
@@ -559,20 +498,6 @@ def _concat(cv: _Converter, op: nn.ConcatOp) -> None:
 
 # ---------------------------------------------------------------------------------------
 # quantizers carried by the model (nn.fake_quant, nn.sign)
-
-
-def pot_exponent(scale: float) -> int | None:
-    """F with scale == 2^-F exactly, or None."""
-    mantissa, exponent = math.frexp(scale)
-    return 1 - exponent if scale > 0 and mantissa == 0.5 else None
-
-
-def signed_width(lo: int, hi: int) -> int:
-    """Smallest two's-complement width that holds every integer in [lo, hi]."""
-    width = 1
-    while lo < -(1 << (width - 1)) or hi > (1 << (width - 1)) - 1:
-        width += 1
-    return width
 
 
 _REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp)
@@ -598,14 +523,14 @@ def _feeds_exact_quantizer(value: SSAValue) -> bool:
 def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
     """``value`` rounded to ``typ``'s grid (half_even -> rnd, floor -> trn, ceil -> trn
     after adding one step of ``typ`` minus one LSB of ``value``) and saturated."""
-    src = fixed.ops.fixed_of(value)
+    src = fixed.fixed_of(value)
     if rounding == "ceil" and src.frac > typ.frac:
         raw = (1 << (src.frac - typ.frac)) - 1
         width = raw.bit_length() + 1
         step = cv.exact_constant(np.asarray(raw), FixedType(width, width - src.frac))
         value = cv.emit(fixed.AddOp(value, step)).output
-        cv.check_width(fixed.ops.fixed_of(value))
-    if fixed.ops.fixed_of(value) == typ:
+        cv.check_width(fixed.fixed_of(value))
+    if fixed.fixed_of(value) == typ:
         return value
     mode = Rounding.RND if rounding == "half_even" else Rounding.TRN
     return cv.emit(fixed.CastOp(value, typ, RoundingAttr(mode), OverflowAttr(Overflow.SAT))).output
@@ -631,13 +556,13 @@ def _fake_quant(cv: _Converter, op: nn.FakeQuantOp) -> None:
     else:
         reciprocal = cv.constant(np.asarray(1.0 / scale), cv.opts.reciprocal_width)
         product = cv.emit(fixed.MulOp(x, reciprocal)).output
-        cv.check_width(fixed.ops.fixed_of(product))
+        cv.check_width(fixed.fixed_of(product))
         n = _round_to(cv, product, FixedType(width, width), op.rounding.data)
     if (lo, hi) != (-(1 << (width - 1)), (1 << (width - 1)) - 1):
         n = cv.emit(fixed.ClampOp(n, lo, hi)).output
     if frac is None:
         n = cv.emit(fixed.MulOp(n, cv.constant(np.asarray(scale), cv.opts.reciprocal_width))).output
-        cv.check_width(fixed.ops.fixed_of(n))
+        cv.check_width(fixed.fixed_of(n))
     if n is not x:
         n.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
     cv.values[op.output] = n
@@ -656,8 +581,8 @@ def _sign(cv: _Converter, op: nn.SignOp) -> None:
         table = np.asarray([-1, 1] if scale > 0 else [1, -1], np.int64)
     else:
         table, typ = quantize_array(np.asarray([-scale, scale]), prec.weight_width)
-    width = fixed.ops.fixed_of(x).width.data
-    lut = cv.emit(fixed.LutOp(x, typ, to_dense(table, _container(typ.width.data)), width - 1, 1, "sign"))
+    width = fixed.fixed_of(x).width.data
+    lut = cv.emit(fixed.LutOp(x, typ, to_dense(table, container(typ.width.data)), width - 1, 1, "sign"))
     lut.attributes[LAYER_ATTR] = StringAttr(_name(op))
     lut.attributes[APPROX_ATTR] = StringAttr("exact")
     lut.attributes["fixed.approx_error"] = FloatAttr(0.0, f64)  # fixed-lower-activations' ERROR_ATTR

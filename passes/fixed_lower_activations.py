@@ -39,8 +39,7 @@ from nncc.dialects import fixed
 from nncc.dialects.dense import to_dense
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed import semantics as fm
-
-from nncc.passes.convert_nn_to_fixed import APPROX_ATTR  # noqa: E402  (per-op override dictionary)
+from nncc.dialects.fixed.quantization import APPROX_ATTR
 
 ERROR_ATTR = "fixed.approx_error"
 MODES = ("lut", "pwl", "taylor")
@@ -239,7 +238,7 @@ class LowerActivation(RewritePattern):
                 if key in settings:
                     settings[key] = value.data if isinstance(value, StringAttr) else value.value.data
         function = op.function.data
-        t_in, t_out = fixed.ops.fixed_of(op.input), fixed.ops.fixed_of(op.output)
+        t_in, t_out = fixed.fixed_of(op.input), fixed.fixed_of(op.output)
         mode = settings["mode"]
         if mode == "taylor" and function in ("exp", "reciprocal"):
             mode = "lut"  # no useful Taylor form over softmax's ranges

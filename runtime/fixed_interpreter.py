@@ -30,7 +30,7 @@ EXACT_FLOAT_BITS = 53
 
 
 def _t(value) -> fixed.FixedType:
-    return fixed.ops.fixed_of(value)
+    return fixed.fixed_of(value)
 
 
 _align = fm.align

@@ -20,17 +20,14 @@ from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
     IntegerAttr,
     IntegerType,
-    StringAttr,
     TensorType,
     i64,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
 
     IRDLOperation,
     ParsePropInAttrDict,
-    VarConstraint,
-    base,
     irdl_op_definition,
     operand_def,
     opt_operand_def,
@@ -52,7 +49,7 @@ from nncc.dialects.fixed.types import (
     window_sum_type,
 )
 from nncc.dialects.nn import shapes
-from nncc.dialects.fixed.common import FIXED_TENSOR, expect_equal, expect_raw_fits, fixed_of, int_array, shape_of, sorted_props
+from nncc.dialects.fixed.common import expect_equal, expect_raw_fits, fixed_of, int_array, shape_of, sorted_props
 
 
 # ---------------------------------------------------------------------------------------

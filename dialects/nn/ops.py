@@ -15,14 +15,13 @@ from xdsl.dialects.builtin import (
     I64,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
-    Float64Type,
     FloatAttr,
     IntegerAttr,
     TensorType,
     f64,
     i64,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
     AnyAttr,
     IRDLOperation,
@@ -37,14 +36,12 @@ from xdsl.irdl import (
     prop_def,
     result_def,
     traits_def,
-    var_operand_def,
 )
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
-from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 
 # ---------------------------------------------------------------------------------------
 # constants

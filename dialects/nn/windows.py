@@ -44,7 +44,7 @@ def ceil_extra(op, x_spatial, pads) -> tuple[int, ...]:
     return tuple(extra)
 
 
-def avg_pool_divisor(op: nn.AvgPoolOp, spatial: tuple[int, ...]) -> np.ndarray:
+def avg_pool_divisor(op, spatial: tuple[int, ...]) -> np.ndarray:
     """Divisor of every output of an average pool, shape 1 x 1 x out...: the cells of each
     window inside the input, plus its declared pads when count_include_pad is set
     (never the extra cells that ceil_mode adds)."""

@@ -25,13 +25,14 @@ from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
 import nncc
-from nncc.compiler import onnx_fold, onnx_ops
+from nncc.compiler import onnx_fold, onnx_ops, onnx_quant
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.importer import import_onnx
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense
-from nncc.passes.convert_nn_to_fixed import GRID_ATTR, ConvertNnToFixedPass
+from nncc.dialects.fixed.quantization import GRID_ATTR
+from nncc.passes.convert_nn_to_fixed import ConvertNnToFixedPass
 from nncc.runtime.interpreter import run_float
 
 OPSET = 17
@@ -324,7 +325,7 @@ def test_grid_makes_weights_exact_in_fixed_point():
     ConvertNnToFixedPass(weight_width=6).apply(make_context(), module)
     weights = [op.weight.owner for op in ops_of(module, "fixed.dense")]
     # the grid wins over weight_width: q<bits, bits - frac>, exact
-    assert [fixed.ops.fixed_of(w.output) for w in weights] == [fixed.FixedType(10, 3), fixed.FixedType(8, 1)]
+    assert [fixed.fixed_of(w.output) for w in weights] == [fixed.FixedType(10, 3), fixed.FixedType(8, 1)]
 
 
 def test_precision_override_beats_the_grid():
@@ -340,7 +341,7 @@ def test_precision_override_beats_the_grid():
     module = parse_mlir(text)
     ConvertNnToFixedPass().apply(make_context(), module)
     (dense,) = ops_of(module, "fixed.dense")
-    assert fixed.ops.fixed_of(dense.weight) == fixed.FixedType(6, 1)
+    assert fixed.fixed_of(dense.weight) == fixed.FixedType(6, 1)
 
 
 # ---------------------------------------------------------------------------------------
@@ -554,14 +555,14 @@ def test_finn_domain_and_missing_opset_import():
 
 def test_quant_tables_are_covered():
     # every quantization importer and folder is exercised by this file
-    assert set(onnx_ops.QUANT_IMPORTERS) == {
+    assert set(onnx_quant.QUANT_IMPORTERS) == {
         "QuantizeLinear",
         "DequantizeLinear",
         "qonnx.Quant",
         "qonnx.BipolarQuant",
         "qonnx.Trunc",
     }
-    assert set(onnx_fold.QUANT_FOLDERS) == set(onnx_ops.QUANT_IMPORTERS)
+    assert set(onnx_fold.QUANT_FOLDERS) == set(onnx_quant.QUANT_IMPORTERS)
 
 
 # ---------------------------------------------------------------------------------------
@@ -621,7 +622,7 @@ def test_qonnx_pot_end_to_end_is_exact(tmp_path):
     float_y = design.run(x, "float")["y"]
     assert np.array_equal(fixed_y.astype(np.float32), float_y)
     assert np.abs(float_y).max() > 0  # a real computation, not all zeros
-    types = [fixed.ops.fixed_of(op.weight) for op in ops_of(design.design, "fixed.dense")]
+    types = [fixed.fixed_of(op.weight) for op in ops_of(design.design, "fixed.dense")]
     assert types == [fixed.FixedType(6, 1), fixed.FixedType(2, 0), fixed.FixedType(8, 2)]
 
 
