@@ -48,18 +48,7 @@ class FoldBatchnormIntoLayer(RewritePattern):
         element = op.output.type.element_type
         w_const = ConstantOp(to_dense(new_weight, element))
         b_const = ConstantOp(to_dense(new_bias, element))
-        if isinstance(layer, ConvOp):
-            new = ConvOp(
-                layer.input,
-                w_const.output,
-                b_const.output,
-                layer.strides.get_values(),
-                layer.pads.get_values(),
-                layer.dilations.get_values(),
-                layer.group.value.data,
-            )
-        else:
-            new = DenseOp(layer.input, w_const.output, b_const.output)
+        new = layer.with_parameters(w_const.output, b_const.output)
         for created in (w_const, b_const, new):
             created.location = layer.location
         rewriter.insert([w_const, b_const, new])

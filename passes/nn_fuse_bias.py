@@ -64,18 +64,7 @@ class FuseAddIntoBias(RewritePattern):
             if old is None:
                 continue
             bias = ConstantOp(to_dense(np.asarray(old, np.float64) + per_channel, op.output.type.element_type))
-            if isinstance(layer, ConvOp):
-                new = ConvOp(
-                    layer.input,
-                    layer.weight,
-                    bias.output,
-                    layer.strides.get_values(),
-                    layer.pads.get_values(),
-                    layer.dilations.get_values(),
-                    layer.group.value.data,
-                )
-            else:
-                new = DenseOp(layer.input, layer.weight, bias.output)
+            new = layer.with_parameters(layer.weight, bias.output)
             bias.location = new.location = layer.location
             rewriter.insert([bias, new])
             rewriter.replace(op, [], [new.output])

@@ -90,6 +90,12 @@ class DenseOp(IRDLOperation):
         out = TensorType(input.type.element_type, x[:-1] + (shape_of(weight)[0],))
         super().__init__(operands=[input, weight, bias], result_types=[out])
 
+    def with_parameters(self, weight: SSAValue, bias: SSAValue | None) -> DenseOp:
+        """The same layer with other weight and bias values (same location)."""
+        new = DenseOp(self.input, weight, bias)
+        new.location = self.location
+        return new
+
     def verify_(self) -> None:
         x, w = shape_of(self.input), shape_of(self.weight)
         if len(w) != 2 or len(x) < 2 or x[-1] != w[1]:
@@ -143,6 +149,15 @@ class ConvOp(IRDLOperation):
                 "group": IntegerAttr(group, i64),
             }),
         )
+
+    def with_parameters(self, weight: SSAValue, bias: SSAValue | None) -> ConvOp:
+        """The same layer with other weight and bias values (same location)."""
+        new = ConvOp(
+            self.input, weight, bias, self.strides.get_values(), self.pads.get_values(),
+            self.dilations.get_values(), self.group.value.data,
+        )
+        new.location = self.location
+        return new
 
     def verify_(self) -> None:
         w = shape_of(self.weight)
