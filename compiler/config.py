@@ -16,6 +16,10 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     pot_slopes = false
     order = 5
 
+    [dataflow]
+    reuse_factor = 1              # cycles per sample of each multiply-accumulate layer
+    target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
+
     [hls]
     top = "nncc_top"
     part = "xcu250-figd2104-2L-e"
@@ -26,6 +30,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     int_bits = 4
     weight_width = 8
     mode = "pwl"                  # activation keys apply to that layer's approximation
+    reuse_factor = 4              # this layer's reuse factor
 
     [op_types.dense]              # every layer of an nn op type (dense, conv, softmax, ...)
     weight_width = 10
@@ -58,6 +63,8 @@ class CompileOptions:
     segments: int = 16
     pot_slopes: bool = False
     order: int = 5
+    reuse_factor: int = 1
+    target_ii: int = 0
     top: str = "nncc_top"
     part: str = "xcu250-figd2104-2L-e"
     clock_ns: float = 5.0
@@ -69,15 +76,17 @@ class CompileOptions:
 SECTIONS = {
     "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
+    "dataflow": ("reuse_factor", "target_ii"),
     "hls": ("top", "part", "clock_ns"),
 }
-LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order"}
+LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor"}
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
+    "reuse_factor": (1, 1 << 20), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
 }
 
@@ -180,7 +189,7 @@ def read_config(path: str | Path | None, base: CompileOptions | None = None) -> 
                 entries[str(name)] = dict(table)
             updates[section] = {**getattr(options, section), **entries}
         else:
-            problems.append(f"{path}: unknown section [{section}] (known: model, activations, hls, layers, op_types)")
+            problems.append(f"{path}: unknown section [{section}] (known: model, activations, dataflow, hls, layers, op_types)")
     valid = {k: v for k, v in updates.items() if not any(f": {k} must" in p for p in problems)}
     return replace(options, **valid), problems
 

@@ -20,7 +20,12 @@ def nncc_dialect_factories() -> dict:
 
         return FIXED
 
-    return {"nn": _nn, "fixed": _fixed}
+    def _dataflow():
+        from nncc.dialects.dataflow import DATAFLOW
+
+        return DATAFLOW
+
+    return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow}
 
 
 def make_context() -> Context:

@@ -33,6 +33,7 @@ from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.pipelines import pipeline_spec, run_passes
 from nncc.dialects import nn
+from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.runtime.interpreter import InterpreterError
 
@@ -53,6 +54,7 @@ def build_fixed_pipeline(options: CompileOptions) -> str:
         f"margin_bits={options.margin_bits} rounding={options.rounding} overflow={options.overflow}}},"
         f"fixed-lower-activations{{mode={options.mode} table_bits={options.table_bits} segments={options.segments} "
         f"pot_slopes={'true' if options.pot_slopes else 'false'} order={options.order}}},"
+        f"dataflow-tile{{reuse_factor={options.reuse_factor} target_ii={options.target_ii}}},"
         f"hls-prepare-for-emission{{top={options.top} part={options.part} clock_ns={float(options.clock_ns)}}}"
     )
 
@@ -81,6 +83,8 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
         settings.update(options.layers.get(layer_name(op) or "", {}))
         precision = {k: v for k, v in settings.items() if k in PRECISION_KEYS}
         approx = {k: v for k, v in settings.items() if k in APPROX_KEYS}
+        if "reuse_factor" in settings:
+            op.attributes[REUSE_ATTR] = IntegerAttr(int(settings["reuse_factor"]), i64)
         for attr, entries in ((PRECISION_ATTR, precision), (APPROX_ATTR, approx)):
             if entries:
                 op.attributes[attr] = DictionaryAttr(

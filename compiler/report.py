@@ -10,7 +10,8 @@ from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from nncc import __version__
-from nncc.dialects import fixed, nn
+from nncc.dialects import dataflow, fixed, nn
+from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.passes.fixed_lower_activations import ERROR_ATTR
@@ -102,6 +103,10 @@ def build_report(
         t = fixed.fixed_of(op.results[0])
         entry: dict = {"name": name, "op": op.name, "type": type_text(t)}
         producer = op.operands[0].owner if op.operands else None
+        if isinstance(producer, dataflow.PeOp):
+            entry["reuse_factor"] = producer.reuse_factor.value.data
+            entry["multipliers"] = producer.multipliers.value.data
+            producer = producer.layer()
         if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
             entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))
             entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
@@ -132,8 +137,11 @@ def build_report(
         if want.ndim == 2 and want.shape[1] > 1:
             item["argmax_agreement"] = _num(np.mean(np.argmax(got, 1) == np.argmax(want, 1)))
         outputs[name] = item
+    schedule = design.attributes.get(SCHEDULE_ATTR)
+    timing = {k: v.value.data for k, v in schedule.data.items()} if schedule is not None else {}
     return {
         "nncc_version": __version__,
+        "schedule": {"latency_cycles": timing.get("latency"), "ii_cycles": timing.get("ii")},
         "model": model_name,
         "target": target,
         "pipeline": pipeline,

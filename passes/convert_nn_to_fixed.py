@@ -45,6 +45,7 @@ from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.nn.windows import avg_pool_divisor
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
+from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import (
     APPROX_ATTR,
     GRID_ATTR,
@@ -338,6 +339,8 @@ def _mac(cv: _Converter, op) -> None:
             ).output
     except Exception as err:  # the accumulator type verifier rejects > 64 bits
         cv.fail(f"accumulator does not fit 64 bits: {err}")
+    if REUSE_ATTR in op.attributes:
+        acc.owner.attributes[REUSE_ATTR] = op.attributes[REUSE_ATTR]
     cv.finish(op, acc, prec)
 
 

@@ -19,7 +19,7 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from nncc.dialects import fixed, nn
+from nncc.dialects import dataflow, fixed, nn
 
 NAME_ATTR = "hls.name"
 OPTIONS_ATTR = "hls.options"
@@ -30,7 +30,7 @@ EMITTABLE = (
     fixed.MatMulOp, fixed.AddOp, fixed.SubOp, fixed.MulOp, fixed.SumPoolOp, fixed.ReduceSumOp,
     fixed.ReduceMaxOp, fixed.ClampOp, fixed.LeakyReluOp, fixed.LutOp, fixed.PwlOp, fixed.PolyOp,
     nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp,
-    nn.GlobalMaxPoolOp, nn.PadOp, func.ReturnOp,
+    nn.GlobalMaxPoolOp, nn.PadOp, func.ReturnOp, dataflow.PeOp,
 )
 """Ops the HLS C++ emitter understands (on fixed-point tensors)."""
 
@@ -105,13 +105,25 @@ class HlsPrepareForEmissionPass(ModulePass):
                 "hls-prepare-for-emission: not emittable (quantize with convert-nn-to-fixed and lower "
                 "activations with fixed-lower-activations first): " + ", ".join(bad)
             )
-        for index, inner in enumerate(block.ops):
+        index = 0
+        for inner in block.ops:
             if isinstance(inner, func.ReturnOp):
                 continue
             prefix = "w" if isinstance(inner, fixed.ConstantOp) else "l"
-            inner.attributes[NAME_ATTR] = StringAttr(legal_identifier(_layer_label(inner), prefix, index))
+            name = legal_identifier(_layer_label(inner), prefix, index)
+            index += 1
+            inner.attributes[NAME_ATTR] = StringAttr(name)
             if not isinstance(inner, fixed.ConstantOp):
                 inner.attributes[UNROLL_ATTR] = UnitAttr()
+            if isinstance(inner, dataflow.PeOp):  # the wrapped layer shares the PE's name
+                for body_op in inner.body.block.ops:
+                    if isinstance(body_op, fixed.ConstantOp):
+                        body_op.attributes[NAME_ATTR] = StringAttr(legal_identifier(_layer_label(body_op), "w", index))
+                        index += 1
+                    elif not isinstance(body_op, dataflow.YieldOp):
+                        body_op.attributes[NAME_ATTR] = StringAttr(name)
+                        if inner.reuse_factor.value.data == 1:
+                            body_op.attributes[UNROLL_ATTR] = UnitAttr()
         op.attributes[OPTIONS_ATTR] = DictionaryAttr(
             {
                 "clock_ns": FloatAttr(self.clock_ns, f64),

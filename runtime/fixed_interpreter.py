@@ -15,7 +15,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 
-from nncc.dialects import fixed, nn
+from nncc.dialects import dataflow, fixed, nn
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import semantics as fm
 from nncc.runtime.interpreter import (
@@ -174,6 +174,16 @@ def _pad(op: nn.PadOp, args, batch):
     return np.pad(x, widths, mode="reflect" if mode == "reflect" else "edge")
 
 
+def _pe(op: dataflow.PeOp, args, batch):
+    """A processing element computes exactly what its wrapped layer computes."""
+    env = dict(zip(op.body.block.args, args))
+    for inner in op.body.block.ops:
+        if isinstance(inner, dataflow.YieldOp):
+            return env[inner.operands[0]]
+        env[inner.results[0]] = FIXED_IMPLS[type(inner)](inner, [env[v] for v in inner.operands], batch)
+    raise InterpreterError("dataflow.pe without dataflow.yield")
+
+
 FIXED_IMPLS: dict[type[Operation], Callable] = {
     # type-agnostic nn ops on raw integers
     nn.ReluOp: FLOAT_IMPLS[nn.ReluOp],
@@ -204,6 +214,7 @@ FIXED_IMPLS: dict[type[Operation], Callable] = {
     fixed.PwlOp: _pwl,
     fixed.PolyOp: _poly,
     fixed.ActivationOp: _activation,
+    dataflow.PeOp: _pe,
 }
 """Implementation of every op that may appear at the fixed-point level."""
 

@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--overflow", help="sat (default) or wrap")
     p.add_argument("--activation", dest="mode", help="lut (default), pwl or taylor")
     p.add_argument("--table-bits", type=int, help="log2 of activation table size (default 10)")
+    p.add_argument("--reuse-factor", type=int, help="cycles per sample of each multiply-accumulate layer (default 1)")
+    p.add_argument("--target-ii", type=int, help="fewest multipliers that keep this initiation interval")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
 
     p = sub.add_parser("simulate", help="run a compiled design on a batch")
@@ -138,6 +140,7 @@ def _cmd_compile(args) -> int:
     options = with_overrides(
         options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
+        reuse_factor=args.reuse_factor, target_ii=args.target_ii,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,

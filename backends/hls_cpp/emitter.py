@@ -24,7 +24,7 @@ from nncc.backends.hls_cpp.views import (
     StepView,
     TypeView,
 )
-from nncc.dialects import fixed, nn
+from nncc.dialects import dataflow, fixed, nn
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.nn.windows import ceil_extra
@@ -99,6 +99,7 @@ class _Emitter:
         self.outputs: list[PortView] = []
         self.names: dict[SSAValue, str] = {}
         self.raw_arrays: list[str] = []
+        self.multiplier_limit = 0
         self.array_types: dict[str, str] = {}
         self.type_names: dict[SSAValue, str] = {}
 
@@ -291,6 +292,21 @@ def _binary(operator: str):
     return handle
 
 
+def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
+    """A processing element: its layer, with the multiplier budget as an HLS pragma."""
+    for arg, value in zip(op.body.block.args, op.inputs):
+        em.names[arg] = em.src(value)
+        em.type_names[arg] = em.type_names[value]
+    em.multiplier_limit = op.multipliers.value.data if op.reuse_factor.value.data > 1 else 0
+    for inner in op.body.block.ops:
+        if isinstance(inner, dataflow.YieldOp):
+            em.names[op.output] = em.src(inner.operands[0])
+            em.type_names[op.output] = em.type_names[inner.operands[0]]
+        else:
+            _HANDLERS[type(inner)](em, inner)
+    em.multiplier_limit = 0
+
+
 def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
     name, type_name = em.result(op)
     w = _shape(op.weight)
@@ -301,7 +317,7 @@ def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
             weight=em.src(op.weight), weight_type=em.type_names[op.weight],
             bias=em.src(op.bias) if op.bias is not None else "",
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
-            rows=_size(op.output) // w[0], cols=w[0], inner=w[1],
+            rows=_size(op.output) // w[0], cols=w[0], inner=w[1], multiplier_limit=em.multiplier_limit,
         )
     )
 
@@ -322,7 +338,7 @@ def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
             rows=w[0], cols=table.shape[0], inner=table.shape[1],
             group_out=w[0] // group, group_in=x[1] // group, in_size=int(np.prod(x[2:])),
-            table=em.table(f"{name}_window", table),
+            table=em.table(f"{name}_window", table), multiplier_limit=em.multiplier_limit,
         )
     )
 
@@ -442,6 +458,7 @@ _HANDLERS = {
     func.ReturnOp: _return,
     fixed.CastOp: _elementwise("copy"),
     fixed.DenseOp: _dense,
+    dataflow.PeOp: _pe,
     fixed.ConvOp: _conv,
     fixed.MatMulOp: _matmul,
     fixed.AddOp: _binary("+"),

@@ -97,6 +97,7 @@ class StepView:
     scale: int = 1
     last: int = 0
     start: int = 0
+    multiplier_limit: int = 0
 
 
 @dataclass(frozen=True)

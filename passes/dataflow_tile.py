@@ -1,0 +1,142 @@
+"""`dataflow-tile`: choose every multiply-accumulate layer's reuse factor, wrap it in a
+`dataflow.pe`, and record the design's schedule.
+
+A layer with N outputs of K terms each gets reuse factor R (N / R outputs per cycle on
+N * K / R multipliers, R cycles per sample). R comes from, in order: the layer's
+`dataflow.reuse_factor` attribute (config file), the pass's `target_ii` (the largest R
+not above it), or the global `reuse_factor`. R must divide N; a request that does not is
+rounded up to the next divisor of N (the IR records what was chosen).
+
+Schedule (`dataflow.schedule` on the module): a value is valid `t` cycles after its
+input was accepted, t = 0 for graph inputs, t = max(operands) for combinational ops and
+max(operands) + R for a PE; the output register adds one cycle. latency = t(output) + 1,
+ii = the largest R (1 without PEs).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, i64
+from xdsl.ir import Block, Operation, Region
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from nncc.dialects import dataflow, fixed
+from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
+
+MAC_OPS = (fixed.DenseOp, fixed.ConvOp)
+
+
+def mac_shape(op: Operation) -> tuple[int, int]:
+    """(outputs N, terms per output K) of a multiply-accumulate op."""
+    outputs = int(np.prod(op.output.type.get_shape()))
+    weight = tuple(op.weight.type.get_shape())
+    terms = weight[1] if isinstance(op, fixed.DenseOp) else int(np.prod(weight[1:]))
+    return outputs, terms
+
+
+def legal_reuse(outputs: int, requested: int) -> int:
+    """The smallest divisor of ``outputs`` that is >= ``requested`` (capped at outputs)."""
+    requested = max(1, min(requested, outputs))
+    for r in range(requested, outputs + 1):
+        if outputs % r == 0:
+            return r
+    return outputs
+
+
+def largest_reuse_within(outputs: int, limit: int) -> int:
+    """The largest divisor of ``outputs`` that is <= ``limit`` (at least 1)."""
+    best = 1
+    for r in range(1, min(limit, outputs) + 1):
+        if outputs % r == 0:
+            best = r
+    return best
+
+
+def schedule(function: func.FuncOp) -> tuple[int, int]:
+    """(latency, ii) of a tiled function, per the module docstring."""
+    block = function.body.blocks[0]
+    ready = {arg: 0 for arg in block.args}
+    ii = 1
+    out = 0
+    for op in block.ops:
+        if isinstance(op, func.ReturnOp):
+            out = max((ready.get(v, 0) for v in op.operands), default=0)
+            continue
+        start = max((ready.get(v, 0) for v in op.operands), default=0)
+        delay = op.reuse_factor.value.data if isinstance(op, dataflow.PeOp) else 0
+        if isinstance(op, dataflow.PeOp):
+            ii = max(ii, delay)
+        for r in op.results:
+            ready[r] = start + delay
+    return out + 1, ii
+
+
+@dataclass(frozen=True)
+class DataflowTilePass(ModulePass):
+    """Wrap multiply-accumulate layers in `dataflow.pe` with a chosen reuse factor.
+
+    Options: `reuse_factor` (global request, default 1 = fully parallel), `target_ii`
+    (if > 0: every layer gets the largest reuse factor that keeps its cycles per sample
+    at or below it, i.e. the fewest multipliers for that initiation interval).
+    """
+
+    name = "dataflow-tile"
+
+    reuse_factor: int = 1
+    target_ii: int = 0
+
+    def __post_init__(self):
+        if self.reuse_factor < 1:
+            raise ValueError(f"dataflow-tile: reuse_factor must be >= 1, got {self.reuse_factor}")
+        if self.target_ii < 0:
+            raise ValueError(f"dataflow-tile: target_ii must be >= 0, got {self.target_ii}")
+
+    def choose(self, op: Operation, outputs: int) -> int:
+        """The reuse factor of one layer."""
+        override = op.attributes.get(REUSE_ATTR)
+        if isinstance(override, IntegerAttr):
+            return legal_reuse(outputs, override.value.data)
+        if self.target_ii:
+            return largest_reuse_within(outputs, self.target_ii)
+        return legal_reuse(outputs, self.reuse_factor)
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for function in [f for f in op.ops if isinstance(f, func.FuncOp)]:
+            block = function.body.blocks[0]
+            for layer in [o for o in block.ops if isinstance(o, MAC_OPS)]:
+                outputs, terms = mac_shape(layer)
+                rf = self.choose(layer, outputs)
+                operands = list(layer.operands)
+                runtime = [v for v in operands if not isinstance(v.owner, fixed.ConstantOp)]
+                if len(runtime) != 1:
+                    raise PassFailedException(f"dataflow-tile: {layer.name} must have exactly one run-time operand")
+                body = Block(arg_types=[runtime[0].type])
+                pe = dataflow.PeOp(runtime, layer.output.type, Region(body), rf, outputs * terms // rf)
+                pe.location = layer.location
+                for key, value in layer.attributes.items():
+                    pe.attributes[key] = value
+                block.insert_op_before(pe, layer)
+                layer.output.replace_all_uses_with(pe.output)
+                layer.detach()
+                for index, value in enumerate(operands):
+                    owner = value.owner
+                    if value is runtime[0]:
+                        layer.operands[index] = body.args[0]
+                    elif len(list(value.uses)) == 1:  # only this layer reads the constant: move it
+                        owner.detach()
+                        body.add_op(owner)
+                    else:
+                        clone = owner.clone()
+                        body.add_op(clone)
+                        layer.operands[index] = clone.output
+                body.add_op(layer)
+                body.add_op(dataflow.YieldOp(layer.output))
+            latency, ii = schedule(function)
+            op.attributes[SCHEDULE_ATTR] = DictionaryAttr(
+                {"ii": IntegerAttr(ii, i64), "latency": IntegerAttr(latency, i64)}
+            )

@@ -1,0 +1,29 @@
+// RUN: nncc-opt %s -p dataflow-tile | filecheck %s
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=3}' | filecheck %s --check-prefix=RF3
+// RUN: nncc-opt %s -p 'dataflow-tile{target_ii=2}' | filecheck %s --check-prefix=II
+
+// A 4-output dense layer of 2 terms: fully parallel by default (8 multipliers, 1 cycle);
+// the weights move into the processing element. Schedule: 1 cycle of PE + 1 output register.
+// CHECK:       builtin.module attributes {dataflow.schedule = {ii = 1 : i64, latency = 2 : i64}}
+// CHECK:       %[[PE:.*]] = dataflow.pe %[[Q:.*]] attributes {latency = 1 : i64, multipliers = 8 : i64, reuse_factor = 1 : i64} : (tensor<1x2x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<17, 5>> {
+// CHECK-NEXT:  ^{{.*}}(%[[A:.*]]: tensor<1x2x!fixed.q<8, 3>>):
+// CHECK-NEXT:    %[[W:.*]] = fixed.constant
+// CHECK-NEXT:    %[[D:.*]] = fixed.dense %[[A]], %[[W]]
+// CHECK-NEXT:    dataflow.yield %[[D]] : tensor<1x4x!fixed.q<17, 5>>
+// CHECK-NEXT:  }
+// CHECK-NEXT:  fixed.cast %[[PE]]
+
+// 3 does not divide 4 outputs: rounded up to 4 (one output per cycle, 2 multipliers).
+// RF3:         dataflow.schedule = {ii = 4 : i64, latency = 5 : i64}
+// RF3:         dataflow.pe {{.*}} attributes {latency = 4 : i64, multipliers = 2 : i64, reuse_factor = 4 : i64}
+
+// II:          dataflow.schedule = {ii = 2 : i64, latency = 3 : i64}
+// II:          dataflow.pe {{.*}} attributes {latency = 2 : i64, multipliers = 4 : i64, reuse_factor = 2 : i64}
+func.func @main(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %q = fixed.quantize %x {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2xf32> -> tensor<1x2x!fixed.q<8, 3>>
+  %w = fixed.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8> -> tensor<4x2x!fixed.q<8, 1>>
+  %d = fixed.dense %q, %w : (tensor<1x2x!fixed.q<8, 3>>, tensor<4x2x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<17, 5>>
+  %c = fixed.cast %d {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4x!fixed.q<17, 5>> -> tensor<1x4x!fixed.q<8, 4>>
+  %y = fixed.dequantize %c : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
