@@ -1,0 +1,104 @@
+"""Frozen views the Verilog templates read (ints, strings, bools and tuples only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ConstView:
+    """A constant tensor as a localparam: `values` are raw integers, element 0 first."""
+
+    name: str
+    width: int
+    values: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CastSpec:
+    """Parameters of one nncc_cast instance."""
+
+    wi: int
+    fi: int
+    wo: int
+    fo: int
+    rnd: int
+    sat: int
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    """One layer as a module: ``kind`` names its template; the rest is its data."""
+
+    kind: str
+    module: str
+    out: str
+    out_width: int
+    count: int
+    inputs: tuple[tuple[str, int, int], ...]  # (signal, element width, elements)
+    valid_in: str = ""
+    registered: bool = False
+    # element-wise index lists: (out element, source element(s) ...)
+    items: tuple[tuple[int, ...], ...] = ()
+    groups: tuple[tuple[int, tuple[int, ...], int], ...] = ()  # (output, inputs, last index)
+    cast: CastSpec | None = None
+    cast2: CastSpec | None = None
+    cast3: CastSpec | None = None
+    shifts: tuple[int, ...] = ()
+    value: int = 0
+    value2: int = 0
+    table: tuple[tuple[int, int], ...] = ()
+    index_width: int = 0
+    shift: int = 0
+    scale: int = 1
+    offset: int = 0
+    last: int = 0
+    operator: str = ""
+    is_max: bool = False
+    # piecewise-linear / polynomial data
+    breakpoints: tuple[int, ...] = ()
+    slopes: tuple[int, ...] = ()
+    intercepts: tuple[int, ...] = ()
+    slope_width: int = 0
+    intercept_width: int = 0
+    product_width: int = 0
+    sum_width: int = 0
+    # processing element
+    reuse: int = 1
+    last_phase: int = 0
+    phase_width: int = 1
+    slots: tuple[PeSlotView, ...] = ()
+    acc_width: int = 0
+    x_width: int = 0
+    w_width: int = 0
+
+
+@dataclass(frozen=True)
+class PeSlotView:
+    """One output slot of a processing element: per phase, the output element it
+    computes, its bias (raw, already aligned) and its terms (input element or -1, raw weight)."""
+
+    index: int
+    phases: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]
+    terms: int
+
+
+@dataclass(frozen=True)
+class DesignView:
+    """The top module and everything it instantiates."""
+
+    top: str
+    in_name: str
+    in_width: int
+    out_name: str
+    out_width: int
+    ii: int
+    gap_width: int
+    latency: int
+    constants: tuple[ConstView, ...]
+    modules: tuple[ModuleView, ...]
+    in_elements: int
+    in_element_width: int
+    out_elements: int
+    out_element_width: int
+    out_valid_signal: str
