@@ -28,7 +28,7 @@ from nncc.dialects.fixed import semantics as fm
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
 from nncc.runtime.interpreter import InterpreterError, io_names, main_function
 
-ENGINES = ("float", "fixed", "csim")
+ENGINES = ("float", "fixed", "csim", "rtl")
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,7 @@ class Design:
         self.input_names = model_inputs(self.model)
         self.output_names = io_names(main_function(self.model))[1]
         self._csim = None
+        self.rtl_stats: dict = {}
 
     # -- inputs -------------------------------------------------------------------
     def _inputs(self, x) -> dict[str, np.ndarray]:
@@ -97,9 +98,30 @@ class Design:
                 block = main_function(self.model).body.blocks[0]
                 shapes = [tuple(v.type.get_shape()) for v in list(block.ops)[-1].operands]
                 return {n: y.reshape((len(y),) + s[1:]) for n, y, s in zip(self.output_names, outs, shapes)}
+            if engine == "rtl":
+                return self.run_rtl(inputs)
         except InterpreterError as err:
             raise NnccError(str(err)) from None
         raise NnccError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
+
+    @property
+    def has_verilog(self) -> bool:
+        """True if the folder holds a Verilog project."""
+        return (self.folder / "verilog" / f"{self.top}.v").is_file()
+
+    def run_rtl(self, inputs, *, simulator: str = "verilator", stall: int = 0) -> dict[str, np.ndarray]:
+        """Simulate the Verilog (built once, cached); ``rtl_stats`` gets the measured
+        latency and initiation interval in cycles."""
+        from nncc.compiler.rtl import run_rtl
+
+        if not self.has_verilog:
+            raise NnccError(f"{self.folder}: no Verilog project (compile with --target all or verilog)")
+        inputs = self._inputs(inputs) if not isinstance(inputs, dict) or set(inputs) != set(self.input_names) else inputs
+        x = inputs[self.input_names[0]]
+        y, self.rtl_stats = run_rtl(self.design, self.folder / "verilog", x, simulator=simulator, stall=stall)
+        block = main_function(self.model).body.blocks[0]
+        shape = tuple(list(block.ops)[-1].operands[0].type.get_shape())
+        return {self.output_names[0]: y.reshape((len(y),) + shape[1:])}
 
     def predict(self, x, engine: str = "fixed"):
         """Like ``run``; a single-output model returns the array itself."""
@@ -160,7 +182,7 @@ def compile(  # noqa: A001 - the public name users expect
     calibration: str | os.PathLike | None = None,
     config: str | os.PathLike | None = None,
     pipeline: str | None = None,
-    target: str = "hls-cpp",
+    target: str = "all",
     input_shapes=None,
     **options,
 ) -> Design:

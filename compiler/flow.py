@@ -37,7 +37,7 @@ from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.runtime.interpreter import InterpreterError
 
-TARGETS = ("hls-cpp",)
+TARGETS = ("hls-cpp", "verilog", "all")
 TB_SAMPLES = 64
 
 
@@ -117,7 +117,7 @@ def compile_model(
     *,
     calibration: str | os.PathLike | None = None,
     pipeline: str | None = None,
-    target: str = "hls-cpp",
+    target: str = "all",
     input_shapes: Mapping | None = None,
     config_problems: list[str] = (),
 ) -> tuple[dict[str, bytes], str]:
@@ -144,20 +144,51 @@ def compile_model(
     except Exception as err:  # PassFailedException and option errors carry the message
         message = str(err).strip().splitlines()
         raise NnccError(message[0] if message else type(err).__name__) from None
-    try:
-        project = emit_project(design)
-    except Exception as err:
-        raise NnccError(f"cannot emit HLS C++: {err}") from None
+    files: dict[str, bytes] = {}
+    notes: dict[str, str] = {}
+    if target in ("hls-cpp", "all"):
+        try:
+            project = emit_project(design)
+        except Exception as err:
+            raise NnccError(f"cannot emit HLS C++: {err}") from None
+        for name, text in project.items():
+            files[f"hls_cpp/{name}"] = text.encode()
+        files.update(testbench_data(design, inputs))
+    if target in ("verilog", "all"):
+        from nncc.backends.verilog.emitter import VerilogEmissionError
+        from nncc.backends.verilog.emitter import emit_project as emit_verilog
+
+        try:
+            for name, text in emit_verilog(design).items():
+                files[f"verilog/{name}"] = text.encode()
+            files.update(verilog_testbench_data(design, inputs))
+        except VerilogEmissionError as err:
+            if target == "verilog":
+                raise NnccError(f"cannot emit Verilog: {err}") from None
+            print(f"warning: no Verilog for this model: {err}", file=sys.stderr)
+            notes["verilog"] = f"not emitted: {err}"
     report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes))
-    files: dict[str, bytes] = {
-        "model.mlir": module_text(float_module).encode(),
-        "design.mlir": module_text(design).encode(),
-        "report.json": (json.dumps(report, indent=2, sort_keys=True) + "\n").encode(),
-    }
-    for name, text in project.items():
-        files[f"hls_cpp/{name}"] = text.encode()
-    files.update(testbench_data(design, inputs))
+    report.update(notes)
+    files["model.mlir"] = module_text(float_module).encode()
+    files["design.mlir"] = module_text(design).encode()
+    files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
     return files, pipeline_spec(passes)
+
+
+def verilog_testbench_data(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, bytes]:
+    """verilog/tb_data/stimuli.hex and expected.hex: the first calibration samples in the
+    testbench's format and the bit-exact outputs, for running tb.v by hand."""
+    from nncc.compiler.rtl import quantize_inputs, raw_outputs
+    from nncc.runtime.rtlsim import pack_hex
+
+    name = next(iter(inputs))
+    count = min(TB_SAMPLES, len(inputs[name]))
+    raw_in, width_in = quantize_inputs(design, inputs[name][:count])
+    raw_out, width_out = raw_outputs(design, {name: inputs[name][:count]})
+    return {
+        "verilog/tb_data/stimuli.hex": ("\n".join(pack_hex(raw_in, width_in)) + "\n").encode(),
+        "verilog/tb_data/expected.hex": ("\n".join(pack_hex(raw_out, width_out)) + "\n").encode(),
+    }
 
 
 def testbench_data(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, bytes]:

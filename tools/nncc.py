@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("compile", help="compile an ONNX model into a hardware project")
     p.add_argument("model", help="ONNX model file")
     p.add_argument("-o", "--output", required=True, help="output folder (replaced atomically)")
-    p.add_argument("--target", default="hls-cpp", help="back end: hls-cpp (default)")
+    p.add_argument("--target", default="all", help="back end: all (default: HLS C++ and Verilog), hls-cpp or verilog")
     p.add_argument("--calibration", help=".npy/.npz inputs for range calibration (default: N(0,1) samples)")
     p.add_argument("--config", help="TOML or YAML config file (per-layer precision, activations, HLS options)")
     p.add_argument("--pipeline", help="replace the fixed-point pipeline with this -p string")
@@ -82,13 +82,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("design", help="folder written by nncc compile")
     p.add_argument("--input", required=True, help=".npy (single input, batch first) or .npz keyed by input name")
     p.add_argument("-o", "--output", help="write outputs to .npy (single output) or .npz")
-    p.add_argument("--engine", default="fixed", choices=["float", "fixed", "csim"], help="default: fixed")
+    p.add_argument("--engine", default="fixed", choices=["float", "fixed", "csim", "rtl"], help="default: fixed")
+    p.add_argument("--simulator", default="verilator", choices=["verilator", "icarus"], help="for --engine rtl")
 
     p = sub.add_parser("verify", help="check that C-simulation equals the fixed-point interpreter bit for bit")
     p.add_argument("design", help="folder written by nncc compile")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--input", help=".npy/.npz inputs to verify on")
     group.add_argument("--samples", type=int, default=1000, help="number of N(0,1) samples (default 1000)")
+    p.add_argument("--no-rtl", action="store_true", help="skip the RTL simulation")
+
+    p = sub.add_parser("report", help="show (and with --synth, extend) a design's report")
+    p.add_argument("design", help="folder written by nncc compile")
+    p.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the Verilog and record resources")
+    p.add_argument("--family", default="xc7", choices=["xc7", "xcup", "xcu"], help="Xilinx family for --synth")
     return parser
 
 
@@ -168,7 +175,12 @@ def _cmd_simulate(args) -> int:
 
     design = load(args.design)
     inputs = api.read_inputs(args.input, design.model)
-    outputs = design.run(inputs, args.engine)
+    if args.engine == "rtl":
+        outputs = design.run_rtl(inputs, simulator=args.simulator)
+        stats = design.rtl_stats
+        print(f"rtl: latency {stats.get('latency')} cycles, initiation interval {stats.get('ii')} cycles", file=sys.stderr)
+    else:
+        outputs = design.run(inputs, args.engine)
     if args.output:
         api.save_outputs(args.output, outputs)
     else:
@@ -203,8 +215,25 @@ def _cmd_verify(args) -> int:
     count = len(next(iter(inputs.values())))
     total = sum(v.size for v in fixed.values())
     differing = sum(int(np.count_nonzero(fixed[n] != csim[n])) for n in fixed)
+    rtl_differing = 0
+    if design.has_verilog and not args.no_rtl:
+        rtl = design.run_rtl(inputs)
+        rtl_differing = sum(int(np.count_nonzero(fixed[n] != rtl[n])) for n in fixed)
+        schedule = design.report.get("schedule", {})
+        stats = design.rtl_stats
+        timing_ok = stats.get("latency") == schedule.get("latency_cycles") and (count < 2 or stats.get("ii") == schedule.get("ii_cycles"))
+        print(
+            f"rtl: latency {stats.get('latency')} cycles (predicted {schedule.get('latency_cycles')}), "
+            f"ii {stats.get('ii')} (predicted {schedule.get('ii_cycles')})"
+        )
+        if rtl_differing or not timing_ok:
+            print(f"fixed != rtl: {rtl_differing} of {total} outputs differ" if rtl_differing else
+                  "rtl timing differs from the predicted schedule", file=sys.stderr)
+            if differing == 0:
+                return 1
     if differing == 0:
-        print(f"fixed == csim: {count} samples, {total} outputs, 0 differing")
+        engines = "fixed == csim == rtl" if design.has_verilog and not args.no_rtl else "fixed == csim"
+        print(f"{engines}: {count} samples, {total} outputs, 0 differing")
         return 0
     print(f"fixed != csim: {differing} of {total} outputs differ on {count} samples", file=sys.stderr)
     mismatch = design.first_mismatch(inputs)
@@ -217,7 +246,18 @@ def _cmd_verify(args) -> int:
     return 1
 
 
-COMMANDS = {"import": _cmd_import, "run": _cmd_run, "compile": _cmd_compile, "simulate": _cmd_simulate, "verify": _cmd_verify}
+def _cmd_report(args) -> int:
+    from nncc.compiler.design import load
+    from nncc.compiler.synthesis import report_table, synthesize_design
+
+    design = load(args.design)
+    if args.synth:
+        synthesize_design(design, family=args.family)
+    print(report_table(design.report))
+    return 0
+
+
+COMMANDS = {"report": _cmd_report, "import": _cmd_import, "run": _cmd_run, "compile": _cmd_compile, "simulate": _cmd_simulate, "verify": _cmd_verify}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
