@@ -19,8 +19,14 @@ def _hls_cpp_target():
     return HlsCppTarget
 
 
+def _verilog_target():
+    from nncc.backends.verilog.target import VerilogTarget
+
+    return VerilogTarget
+
+
 NNCC_UNIVERSE = Universe(
     all_dialects=nncc_dialect_factories(),
     all_passes=get_all_passes(),
-    all_targets={"hls-cpp": _hls_cpp_target},
+    all_targets={"hls-cpp": _hls_cpp_target, "verilog": _verilog_target},
 )
