@@ -117,7 +117,8 @@ def test_compile_twice_gives_byte_identical_folders(tmp_path, model):
     expected = {
         "model.mlir", "design.mlir", "report.json", "hls_cpp/nncc_top.cpp", "hls_cpp/nncc_top.h", "hls_cpp/tb.cpp",
         "hls_cpp/build.tcl", "hls_cpp/nncc_ap_fixed.h", "hls_cpp/nncc_support.h", "hls_cpp/tb_data/inputs.txt",
-        "hls_cpp/tb_data/expected.txt",
+        "hls_cpp/tb_data/expected.txt", "verilog/nncc_top.v", "verilog/tb.v", "verilog/nncc_lib.v",
+        "verilog/tb_data/stimuli.hex", "verilog/tb_data/expected.hex",
     }
     assert expected <= set(a)
     assert all(name in expected or name.startswith("hls_cpp/nncc_") for name in a), sorted(a)
@@ -360,7 +361,7 @@ def test_default_calibration_warns(tmp_path):
 
 def test_report_has_types_errors_and_saturation(configured):
     rep = report(configured / "plain")
-    assert rep["model"] == "mlp.onnx" and rep["target"] == "hls-cpp"
+    assert rep["model"] == "mlp.onnx" and rep["target"] == "all"
     entries = rep["layers"]
     names = [e["name"] for e in entries]
     assert names[0] == "input" and {"/fc1/Gemm", "/fc2/Gemm", "/fc3/Gemm", "/fc4/Gemm", "/Softmax"} <= set(names)
@@ -447,7 +448,7 @@ def corrupt_first_weight(text: str, layer: str) -> str:
 def test_verify_passes_then_names_the_corrupted_layer(tmp_path):
     out = tmp_path / "out"
     assert nncc_cli("compile", MLP, "-o", out).returncode == 0
-    proc = nncc_cli("verify", out, "--samples", "300")
+    proc = nncc_cli("verify", out, "--samples", "300", "--no-rtl")
     assert proc.returncode == 0, proc.stderr
     assert "0 differing" in proc.stdout
 
@@ -457,7 +458,7 @@ def test_verify_passes_then_names_the_corrupted_layer(tmp_path):
     assert corrupted != text
     cpp.write_text(corrupted)
 
-    proc = nncc_cli("verify", out, "--samples", "300")
+    proc = nncc_cli("verify", out, "--samples", "300", "--no-rtl")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr
     assert "fixed != csim" in proc.stderr
@@ -511,7 +512,7 @@ def test_hostile_names_csim_equals_fixed(hostile, tmp_path):
     assert fixed.shape == (500, 3)
     assert np.array_equal(fixed, csim)
     assert design.first_mismatch(x[:50]) is None
-    proc = nncc_cli("verify", out, "--samples", "200")
+    proc = nncc_cli("verify", out, "--samples", "200", "--no-rtl")
     assert proc.returncode == 0, proc.stderr
 
 

@@ -1,0 +1,44 @@
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission' -t verilog | filecheck %s
+// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission{top=net}' -t verilog | filecheck %s --check-prefix=RF1
+
+// A 4-output dense layer at reuse factor 2: two slots, each muxing its operands by phase;
+// the top accepts a sample every 2 cycles and the schedule says latency 3.
+// CHECK:       a new sample every 2 cycle(s), latency 3 cycles.
+// CHECK:       // processing element: 4 outputs, 2 per cycle over 2 cycle(s)
+// CHECK-NEXT:  module nncc_top__l1_pe (
+// CHECK:       wire [1-1:0] ph = in_valid ? 1'd0 : phase;
+// CHECK:       0: begin
+// CHECK-NEXT:      c0 = 17'h0;
+// CHECK-NEXT:      a0_0 = xs[0*8 +: 8];
+// CHECK-NEXT:      b0_0 = 8'h1;
+// CHECK:       1: begin
+// CHECK-NEXT:      c0 = 17'h0;
+// CHECK-NEXT:      a0_0 = xs[0*8 +: 8];
+// CHECK-NEXT:      b0_0 = 8'h5;
+// CHECK:       wire signed [17-1:0] r0 = c0 + a0_0 * b0_0 + a0_1 * b0_1;
+// CHECK:       if (in_valid || busy) begin
+// CHECK-NEXT:      case (ph)
+// CHECK-NEXT:      0: begin
+// CHECK-NEXT:      y[0*17 +: 17] <= r0;
+// CHECK-NEXT:      y[1*17 +: 17] <= r1;
+// CHECK:       1: begin
+// CHECK-NEXT:      y[2*17 +: 17] <= r0;
+// CHECK-NEXT:      y[3*17 +: 17] <= r1;
+// CHECK:       module nncc_top__l3_cast (
+// CHECK:       nncc_cast #(.WI(17), .FI(12), .WO(8), .FO(4), .RND(1), .SAT(1))
+// CHECK:       module nncc_top (
+// CHECK:       assign in_ready = en && (gap == 0);
+// CHECK:       if (fire) gap <= 2 - 1;
+// CHECK:       nncc_top__l1_pe u_l1_pe (.clk(clk), .rst(rst), .en(en), .in_valid(fire), .x0(l0_quantize), .out_valid(l1_pe_v), .y(l1_pe));
+// CHECK:       if (l1_pe_v) begin
+
+// RF1:         // processing element: 4 outputs, 4 per cycle over 1 cycle(s)
+// RF1:         module net (
+func.func @main(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
+  %q = fixed.quantize %x {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2xf32> -> tensor<1x2x!fixed.q<8, 3>>
+  %w = fixed.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8> -> tensor<4x2x!fixed.q<8, 1>>
+  %d = fixed.dense %q, %w : (tensor<1x2x!fixed.q<8, 3>>, tensor<4x2x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<17, 5>> loc("pe")
+  %c = fixed.cast %d {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4x!fixed.q<17, 5>> -> tensor<1x4x!fixed.q<8, 4>>
+  %y = fixed.dequantize %c : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
