@@ -27,7 +27,7 @@ from nncc.backends.hls_cpp.views import (
 from nncc.dialects import dataflow, fixed, nn
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.nn.windows import ceil_extra
+from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR, UNROLL_ATTR
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
@@ -52,31 +52,6 @@ def _shape(value: SSAValue) -> tuple[int, ...]:
 
 def _size(value: SSAValue) -> int:
     return int(np.prod(_shape(value), dtype=np.int64))
-
-
-def _window_table(in_spatial, kernel, strides, pads, dilations, out_spatial) -> np.ndarray:
-    """[positions, kernel cells] -> flat input spatial index, or -1 in the padding."""
-    rank = len(kernel)
-    grids = np.meshgrid(*[np.arange(o) for o in out_spatial], indexing="ij")
-    kgrids = np.meshgrid(*[np.arange(k) for k in kernel], indexing="ij")
-    flat = np.zeros((int(np.prod(out_spatial)), int(np.prod(kernel))), np.int64)
-    valid = np.ones_like(flat, dtype=bool)
-    stride_in = 1
-    for d in reversed(range(rank)):
-        pos = grids[d].reshape(-1, 1) * strides[d] - pads[d] + kgrids[d].reshape(1, -1) * dilations[d]
-        valid &= (pos >= 0) & (pos < in_spatial[d])
-        flat += pos * stride_in
-        stride_in *= in_spatial[d]
-    return np.where(valid, flat, -1)
-
-
-def _broadcast_table(in_shape, out_shape) -> np.ndarray | None:
-    """Flat source index of every output element under broadcasting (None: identity)."""
-    if tuple(in_shape) == tuple(out_shape):
-        return None
-    full = (1,) * (len(out_shape) - len(in_shape)) + tuple(in_shape)
-    src = np.arange(int(np.prod(full))).reshape(full)
-    return np.broadcast_to(src, out_shape).reshape(-1)
 
 
 class _Emitter:
@@ -274,8 +249,8 @@ def _binary(operator: str):
     def handle(em: _Emitter, op: Operation) -> None:
         name, type_name = em.result(op)
         out_shape = _shape(op.output)
-        lt = _broadcast_table(_shape(op.lhs), out_shape)
-        rt = _broadcast_table(_shape(op.rhs), out_shape)
+        lt = broadcast_index_table(_shape(op.lhs), out_shape)
+        rt = broadcast_index_table(_shape(op.rhs), out_shape)
         em.steps.append(
             StepView(
                 "binary", name, type_name, _size(op.output), em.unroll(op),
@@ -326,7 +301,7 @@ def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
     name, type_name = em.result(op)
     x, w, y = _shape(op.input), _shape(op.weight), _shape(op.output)
     group = op.group.value.data
-    table = _window_table(
+    table = window_index_table(
         x[2:], w[2:], op.strides.get_values(), op.pads.get_values(), op.dilations.get_values(), y[2:]
     )
     em.steps.append(
@@ -372,7 +347,7 @@ def _window_pool(em: _Emitter, op: Operation, is_max: bool) -> None:
     for i in range(rank):
         pads[rank + i] += extra[i]
     dil = tuple(op.dilations.get_values()) if hasattr(op, "dilations") else (1,) * rank
-    table = _window_table(x[2:], kernel, op.strides.get_values(), pads, dil, y[2:])
+    table = window_index_table(x[2:], kernel, op.strides.get_values(), pads, dil, y[2:])
     em.steps.append(
         StepView(
             "window_reduce", name, type_name, _size(op.results[0]), em.unroll(op),

@@ -1,29 +1,11 @@
-"""The Jinja environment of the HLS C++ back end (one factory, strict, no autoescape)."""
+"""Rendering for the hls_cpp back end (the shared environment with its filters)."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import jinja2
-
 from nncc.backends.hls_cpp.filters import FILTERS
-
-
-@lru_cache(maxsize=1)
-def environment() -> jinja2.Environment:
-    """Strict environment loading templates/ from the installed package."""
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("nncc.backends.hls_cpp", "templates"),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
-    env.filters.update(FILTERS)
-    return env
+from nncc.backends.render import render_with
 
 
 def render(template: str, **views) -> str:
     """Render one template with frozen views."""
-    return environment().get_template(template).render(**views)
+    return render_with("nncc.backends.hls_cpp", FILTERS, template, **views)

@@ -24,7 +24,7 @@ from nncc.dialects import dataflow, fixed, nn
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.nn.windows import ceil_extra
+from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
 
 LIBRARY = "nncc_lib.v"
@@ -44,28 +44,6 @@ def _size(v: SSAValue) -> int:
 
 def _t(v: SSAValue) -> FixedType:
     return fixed.fixed_of(v)
-
-
-def _window_lists(in_spatial, kernel, strides, pads, dilations, out_spatial) -> list[list[int]]:
-    rank = len(kernel)
-    lists = []
-    for pos in np.ndindex(*out_spatial):
-        cells = []
-        for k in np.ndindex(*kernel):
-            flat, ok = 0, True
-            for d in range(rank):
-                c = pos[d] * strides[d] - pads[d] + k[d] * dilations[d]
-                if not 0 <= c < in_spatial[d]:
-                    ok = False
-                flat = flat * in_spatial[d] + c
-            cells.append(flat if ok else -1)
-        lists.append(cells)
-    return lists
-
-
-def _broadcast_index(in_shape, out_shape) -> np.ndarray:
-    full = (1,) * (len(out_shape) - len(in_shape)) + tuple(in_shape)
-    return np.broadcast_to(np.arange(int(np.prod(full))).reshape(full), out_shape).reshape(-1)
 
 
 class _Emitter:
@@ -253,8 +231,11 @@ def _binary(operator: str):
     def handle(em: _Emitter, op: Operation) -> None:
         out_t = _t(op.output)
         a, b = _t(op.lhs), _t(op.rhs)
-        la = _broadcast_index(_shape(op.lhs), _shape(op.output))
-        rb = _broadcast_index(_shape(op.rhs), _shape(op.output))
+        identity = np.arange(_size(op.output))
+        la = broadcast_index_table(_shape(op.lhs), _shape(op.output))
+        rb = broadcast_index_table(_shape(op.rhs), _shape(op.output))
+        la = identity if la is None else la
+        rb = identity if rb is None else rb
         shifts = (0, 0) if operator == "*" else (out_t.frac - a.frac, out_t.frac - b.frac)
         em.add(op, "binary", operator=operator, shifts=shifts,
                items=tuple((i, int(la[i]), int(rb[i])) for i in range(_size(op.output))))
@@ -280,7 +261,7 @@ def _window_pool(is_max: bool):
         for i in range(rank):
             pads[rank + i] += extra[i]
         dil = tuple(op.dilations.get_values()) if hasattr(op, "dilations") else (1,) * rank
-        windows = _window_lists(x[2:], kernel, tuple(op.strides.get_values()), pads, dil, y[2:])
+        windows = window_index_table(x[2:], kernel, tuple(op.strides.get_values()), pads, dil, y[2:]).tolist()
         spatial = int(np.prod(x[2:]))
         lists = [[c * spatial + w if w >= 0 else -1 for w in win] for c in range(x[1]) for win in windows]
         _groups(em, op, lists, is_max)
@@ -361,9 +342,7 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     slots = outputs // rf
     # per output element: bias and terms (input element or -1, raw weight)
     if isinstance(layer, fixed.DenseOp):
-        xs, ws = _shape(layer.input), weights.shape
-        m, k = ws
-        rows = outputs // m
+        m, k = weights.shape
 
         def terms_of(o):
             r, j = divmod(o, m)
@@ -371,8 +350,8 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     else:
         xs, ys = _shape(layer.input), _shape(layer.output)
         group = layer.group.value.data
-        windows = _window_lists(xs[2:], weights.shape[2:], tuple(layer.strides.get_values()),
-                                tuple(layer.pads.get_values()), tuple(layer.dilations.get_values()), ys[2:])
+        windows = window_index_table(xs[2:], weights.shape[2:], tuple(layer.strides.get_values()),
+                                     tuple(layer.pads.get_values()), tuple(layer.dilations.get_values()), ys[2:]).tolist()
         spatial_in = int(np.prod(xs[2:]))
         cg, mg = xs[1] // group, weights.shape[0] // group
         flat_w = weights.reshape(weights.shape[0], cg, -1)

@@ -64,3 +64,28 @@ def avg_pool_divisor(op, spatial: tuple[int, ...]) -> np.ndarray:
     else:
         mask = pad_spatial(mask, tuple(full), 0.0)
     return windows(mask, kernel, strides, (1,) * rank, out_spatial).sum(axis=axes)
+
+
+def window_index_table(in_spatial, kernel, strides, pads, dilations, out_spatial) -> np.ndarray:
+    """[positions, kernel cells] -> flat input spatial index, or -1 in the padding."""
+    rank = len(kernel)
+    grids = np.meshgrid(*[np.arange(o) for o in out_spatial], indexing="ij")
+    kgrids = np.meshgrid(*[np.arange(k) for k in kernel], indexing="ij")
+    flat = np.zeros((int(np.prod(out_spatial)), int(np.prod(kernel))), np.int64)
+    valid = np.ones_like(flat, dtype=bool)
+    stride_in = 1
+    for d in reversed(range(rank)):
+        pos = grids[d].reshape(-1, 1) * strides[d] - pads[d] + kgrids[d].reshape(1, -1) * dilations[d]
+        valid &= (pos >= 0) & (pos < in_spatial[d])
+        flat += pos * stride_in
+        stride_in *= in_spatial[d]
+    return np.where(valid, flat, -1)
+
+
+def broadcast_index_table(in_shape, out_shape) -> np.ndarray | None:
+    """Flat source index of every output element under broadcasting (None: identity)."""
+    if tuple(in_shape) == tuple(out_shape):
+        return None
+    full = (1,) * (len(out_shape) - len(in_shape)) + tuple(in_shape)
+    src = np.arange(int(np.prod(full))).reshape(full)
+    return np.broadcast_to(src, out_shape).reshape(-1)
