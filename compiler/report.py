@@ -106,6 +106,8 @@ def build_report(
         if isinstance(producer, dataflow.PeOp):
             entry["reuse_factor"] = producer.reuse_factor.value.data
             entry["multipliers"] = producer.multipliers.value.data
+            entry["latency_cycles"] = producer.latency.value.data
+            entry["ii_cycles"] = producer.reuse_factor.value.data
             producer = producer.layer()
         if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
             entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))
