@@ -189,7 +189,7 @@ def test_icarus(results):
     if why is not None:
         pytest.skip(why)
     r = results(ICARUS)
-    x = r.x[:1000]
+    x = r.x[:300]  # Icarus is ~100x slower than Verilator here (18 s for 1,000 samples)
     start = time.perf_counter()
     y = r.design.run_rtl(x, simulator="icarus")["output"]
     stats = r.design.rtl_stats
