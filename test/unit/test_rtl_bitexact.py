@@ -202,7 +202,7 @@ def test_icarus(results):
 def test_nncc_verify(results):
     r = results(VERIFY)
     schedule = r.design.report["schedule"]
-    proc = subprocess.run([str(BIN / "nncc"), "verify", str(r.design.folder)], capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run([str(BIN / "nncc"), "verify", str(r.design.folder)], check=False, capture_output=True, text=True, timeout=1800)
     print(f"\n$ nncc verify {VERIFY}\n{proc.stdout}{proc.stderr}")
     assert proc.returncode == 0, proc.stderr
     assert "fixed == csim == rtl: 1000 samples" in proc.stdout

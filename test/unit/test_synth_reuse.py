@@ -122,8 +122,8 @@ def synthesized(yosys, model, tmp_path_factory):
             out = tmp_path_factory.mktemp(f"rf{rf}") / "design"
             nncc.compile(model, out, reuse_factor=rf)
             start = time.perf_counter()
-            proc = subprocess.run([str(BIN / "nncc"), "report", str(out), "--synth"], capture_output=True, text=True,
-                                  timeout=1800)
+            proc = subprocess.run([str(BIN / "nncc"), "report", str(out), "--synth"], check=False, capture_output=True,
+                                  text=True, timeout=1800)
             assert proc.returncode == 0, proc.stderr
             design = nncc.load(out)
             result = design.report["synthesis"]
