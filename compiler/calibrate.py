@@ -14,6 +14,7 @@ from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, Mod
 from xdsl.ir import Operation
 
 from nncc.dialects import nn
+from nncc.dialects.pot_quant import WeightsOp
 from nncc.dialects.fixed.quantization import RANGE_ATTR
 from nncc.runtime.interpreter import io_names, main_function, run_float
 
@@ -30,7 +31,7 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operat
     ranges: dict[Operation, tuple[float, float]] = {}
 
     def observe(op: Operation, value: np.ndarray) -> None:
-        if not isinstance(op, nn.ConstantOp) and value.size:
+        if not isinstance(op, (nn.ConstantOp, WeightsOp)) and value.size:
             ranges[op] = (float(value.min()), float(value.max()))
 
     run_float(module, inputs, observe=observe)

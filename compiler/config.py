@@ -20,6 +20,15 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     reuse_factor = 1              # cycles per sample of each multiply-accumulate layer
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
 
+    [pot_quant]                   # power-of-two / signed-digit weights (off by default)
+    pot_bits = 4                  # digit code width; 0 = off
+    pot_terms = 1                 # signed digits per weight: 1 = power of two, 2 = two-digit
+    pot_per_channel = false       # one power-of-two scale per output channel
+    pot_rounding = "nearest"      # nearest | log
+    pot_prune = 0.0               # log-aware pruning: fraction of weights zeroed (smallest first)
+    shift_share = false           # share digit patterns per input (common sub-expressions)
+    shift_all = false             # also recode uniform weights in canonical signed digits (no multipliers)
+
     [hls]
     top = "nncc_top"
     part = "xcu250-figd2104-2L-e"
@@ -31,6 +40,8 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     weight_width = 8
     mode = "pwl"                  # activation keys apply to that layer's approximation
     reuse_factor = 4              # this layer's reuse factor
+    pot_bits = 0                  # 0: keep this layer's weights uniform when [pot_quant] is on
+    pot_terms = 2                 # or another code for this layer
 
     [op_types.dense]              # every layer of an nn op type (dense, conv, softmax, ...)
     weight_width = 10
@@ -69,6 +80,13 @@ class CompileOptions:
     part: str = "xcu250-figd2104-2L-e"
     clock_ns: float = 5.0
     calibration_samples: int = 1000
+    pot_bits: int = 0
+    pot_terms: int = 1
+    pot_per_channel: bool = False
+    pot_rounding: str = "nearest"
+    pot_prune: float = 0.0
+    shift_share: bool = False
+    shift_all: bool = False
     layers: dict = field(default_factory=dict)
     op_types: dict = field(default_factory=dict)
 
@@ -78,16 +96,19 @@ SECTIONS = {
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
     "dataflow": ("reuse_factor", "target_ii"),
     "hls": ("top", "part", "clock_ns"),
+    "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_prune", "shift_share", "shift_all"),
 }
-LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor"}
+LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms"}
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
-CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor")}
+CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
+           "pot_rounding": ("nearest", "log")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
     "reuse_factor": (1, 1 << 20), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
+    "pot_bits": (0, 8), "pot_terms": (1, 4),
 }
 
 
@@ -98,7 +119,9 @@ PART_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 def _check_value(where: str, key: str, value, problems: list[str]) -> None:
     expected = {f.name: f.type for f in fields(CompileOptions)}.get(key, "int")
-    if key in CHOICES:
+    if key == "pot_bits" and value == 1:
+        problems.append(f"{where}: pot_bits must be 0 (off) or in [2, 8], got 1")
+    elif key in CHOICES:
         if value not in CHOICES[key]:
             problems.append(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
     elif key in RANGES:
@@ -107,6 +130,8 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
             problems.append(f"{where}: {key} must be an integer in [{lo}, {hi}], got {value!r}")
     elif expected == "bool" and not isinstance(value, bool):
         problems.append(f"{where}: {key} must be true or false, got {value!r}")
+    elif key == "pot_prune" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1):
+        problems.append(f"{where}: pot_prune must be a fraction in [0, 1), got {value!r}")
     elif key == "clock_ns" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.5 <= value <= 100):
         problems.append(f"{where}: clock_ns must be a number in [0.5, 100], got {value!r}")
     elif key == "top" and (not isinstance(value, str) or not C_IDENTIFIER.fullmatch(value) or value in CPP_RESERVED
@@ -189,7 +214,7 @@ def read_config(path: str | Path | None, base: CompileOptions | None = None) -> 
                 entries[str(name)] = dict(table)
             updates[section] = {**getattr(options, section), **entries}
         else:
-            problems.append(f"{path}: unknown section [{section}] (known: model, activations, dataflow, hls, layers, op_types)")
+            problems.append(f"{path}: unknown section [{section}] (known: model, activations, dataflow, pot_quant, hls, layers, op_types)")
     valid = {k: v for k, v in updates.items() if not any(f": {k} must" in p for p in problems)}
     return replace(options, **valid), problems
 

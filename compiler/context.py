@@ -25,7 +25,12 @@ def nncc_dialect_factories() -> dict:
 
         return DATAFLOW
 
-    return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow}
+    def _pot_quant():
+        from nncc.dialects.pot_quant import POT_QUANT
+
+        return POT_QUANT
+
+    return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant}
 
 
 def make_context() -> Context:

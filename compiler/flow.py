@@ -35,6 +35,7 @@ from nncc.compiler.pipelines import pipeline_spec, run_passes
 from nncc.dialects import nn
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
+from nncc.passes.pot_quant_quantize import OPTIONS_ATTR as POT_OPTIONS_ATTR
 from nncc.runtime.interpreter import InterpreterError
 
 TARGETS = ("hls-cpp", "verilog", "all")
@@ -47,11 +48,29 @@ def layer_name(op: Operation) -> str | None:
     return desc.data if isinstance(desc, StringAttr) else None
 
 
+def build_pot_pipeline(options: CompileOptions) -> str:
+    """The `-p` string of the nn-level weight techniques (empty when none is on): power-of-two /
+    signed-digit quantization and log-aware pruning. It runs before calibration, so the
+    calibrated ranges are those of the quantized model."""
+    if not options.pot_bits and not any("pot_bits" in t for t in (*options.layers.values(), *options.op_types.values())):
+        return ""
+    spec = (f"pot-quant-quantize{{bits={options.pot_bits or 4} terms={options.pot_terms} "
+            f"per_channel={'true' if options.pot_per_channel else 'false'} rounding={options.pot_rounding}}}")
+    if options.pot_prune:
+        spec += f",pot-quant-prune{{fraction={float(options.pot_prune)}}}"
+    return spec
+
+
 def build_fixed_pipeline(options: CompileOptions) -> str:
     """The `-p` string that lowers a calibrated `nn` module to an emittable one."""
+    shift = ""
+    if build_pot_pipeline(options) or options.shift_all:
+        shift = (f"pot-quant-replace-mul-with-shift{{share={'true' if options.shift_share else 'false'} "
+                 f"all_layers={'true' if options.shift_all else 'false'}}},")
     return (
         f"convert-nn-to-fixed{{width={options.width} weight_width={options.weight_width} "
         f"margin_bits={options.margin_bits} rounding={options.rounding} overflow={options.overflow}}},"
+        f"{shift}"
         f"fixed-lower-activations{{mode={options.mode} table_bits={options.table_bits} segments={options.segments} "
         f"pot_slopes={'true' if options.pot_slopes else 'false'} order={options.order}}},"
         f"dataflow-tile{{reuse_factor={options.reuse_factor} target_ii={options.target_ii}}},"
@@ -85,6 +104,17 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
         approx = {k: v for k, v in settings.items() if k in APPROX_KEYS}
         if "reuse_factor" in settings:
             op.attributes[REUSE_ATTR] = IntegerAttr(int(settings["reuse_factor"]), i64)
+        pot = {}
+        if "pot_bits" in settings:
+            pot["enabled"] = int(settings["pot_bits"] != 0)
+            if settings["pot_bits"]:
+                pot["bits"] = int(settings["pot_bits"])
+        elif options.pot_bits == 0 and isinstance(op, (nn.DenseOp, nn.ConvOp)):
+            pot["enabled"] = 0  # only the layers the config names are coded
+        if "pot_terms" in settings:
+            pot["terms"] = int(settings["pot_terms"])
+        if pot:
+            op.attributes[POT_OPTIONS_ATTR] = DictionaryAttr({k: IntegerAttr(v, i64) for k, v in sorted(pot.items())})
         for attr, entries in ((PRECISION_ATTR, precision), (APPROX_ATTR, approx)):
             if entries:
                 op.attributes[attr] = DictionaryAttr(
@@ -129,21 +159,17 @@ def compile_model(
 
     float_module = import_model(model, input_shapes=input_shapes)
     annotate_config(float_module, options, config_problems)
+    pot_spec = build_pot_pipeline(options)
+    if pot_spec and pipeline is None:
+        _run_spec(pot_spec, float_module)
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
     try:
         calibrate(float_module, inputs)
     except InterpreterError as err:
         raise NnccError(f"--calibration: {err}") from None
     spec = pipeline or build_fixed_pipeline(options)
-    passes = resolve_pipeline(spec)
     design = float_module.clone()
-    try:
-        run_passes(passes, design, make_context())
-    except NnccError:
-        raise
-    except Exception as err:  # PassFailedException and option errors carry the message
-        message = str(err).strip().splitlines()
-        raise NnccError(message[0] if message else type(err).__name__) from None
+    passes = _run_spec(spec, design)
     files: dict[str, bytes] = {}
     notes: dict[str, str] = {}
     if target in ("hls-cpp", "all"):
@@ -173,6 +199,19 @@ def compile_model(
     files["design.mlir"] = module_text(design).encode()
     files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
     return files, pipeline_spec(passes)
+
+
+def _run_spec(spec: str, module: ModuleOp) -> list:
+    """Run a `-p` pipeline in place; pass failures become one-line user errors."""
+    passes = resolve_pipeline(spec)
+    try:
+        run_passes(passes, module, make_context())
+    except NnccError:
+        raise
+    except Exception as err:  # PassFailedException and option errors carry the message
+        message = str(err).strip().splitlines()
+        raise NnccError(message[0] if message else type(err).__name__) from None
+    return passes
 
 
 def verilog_testbench_data(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, bytes]:

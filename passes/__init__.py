@@ -14,6 +14,9 @@ _PASSES: dict[str, tuple[str, str]] = {
     "hls-prepare-for-emission": ("hls_prepare_for_emission", "HlsPrepareForEmissionPass"),
     "nn-fold-batchnorm": ("nn_fold_batchnorm", "NnFoldBatchnormPass"),
     "nn-fuse-bias": ("nn_fuse_bias", "NnFuseBiasPass"),
+    "pot-quant-prune": ("pot_quant_prune", "PotQuantPrunePass"),
+    "pot-quant-quantize": ("pot_quant_quantize", "PotQuantQuantizePass"),
+    "pot-quant-replace-mul-with-shift": ("pot_quant_replace_mul_with_shift", "PotQuantReplaceMulWithShiftPass"),
 }
 
 

@@ -36,6 +36,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     f32,
     f64,
+    i64,
 )
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -44,6 +45,7 @@ from xdsl.utils.exceptions import PassFailedException
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.nn.windows import avg_pool_divisor
+from nncc.dialects.pot_quant import CODE_ATTR, WeightsOp
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import (
@@ -186,6 +188,8 @@ class _Converter:
 
     def const_value(self, value: SSAValue) -> np.ndarray | None:
         owner = value.owner
+        if isinstance(owner, WeightsOp):
+            return owner.values()
         return np.asarray(from_dense(owner.value), np.float64) if isinstance(owner, nn.ConstantOp) else None
 
     def constant(self, values: np.ndarray, width: int, int_bits: int | None = None) -> SSAValue:
@@ -211,6 +215,8 @@ class _Converter:
         array = self.const_value(value)
         if array is None:
             self.fail(f"operand {value} has no fixed-point value")
+        if isinstance(value.owner, WeightsOp):
+            return self.coded_weight(value.owner)
         typ = self.grid_of(value, prec)
         if typ is None:
             return self.constant(array, prec.weight_width, prec.weight_int_bits)
@@ -219,6 +225,22 @@ class _Converter:
         if raw.size and (np.any(raw != np.floor(raw)) or raw.min() < lo or raw.max() > hi):
             self.fail(f"constant values are not on their {GRID_ATTR} (type {typ})")
         return self.exact_constant(raw.astype(np.int64), typ)
+
+    def coded_weight(self, coded: WeightsOp) -> SSAValue:
+        """Power-of-two / signed-digit weights: exactly, as raw integers on the finest digit's
+        grid, marked with their code for `pot-quant-replace-mul-with-shift`."""
+        signs, exps = coded.digits()
+        live = exps[signs != 0]
+        frac = max(0, -int(live.min())) if live.size else 0
+        raw = np.sum(signs * np.left_shift(np.int64(1), np.where(signs != 0, exps + frac, 0)), axis=-1)
+        lo, hi = int(raw.min(initial=0)), int(raw.max(initial=0))
+        width = max(2, signed_width(lo, hi))
+        if width > 64:
+            self.fail(f"power-of-two weights span more than 64 bits ({width})")
+        const = self.exact_constant(raw, FixedType(width, width - frac))
+        const.owner.attributes[CODE_ATTR] = DictionaryAttr(
+            {"bits": IntegerAttr(coded.bits.value.data, i64), "terms": IntegerAttr(coded.terms, i64)})
+        return const
 
     def operand(self, value: SSAValue, prec: _Precision) -> SSAValue:
         """The fixed value of an operand: converted run-time value or a constant."""
@@ -595,6 +617,7 @@ def _sign(cv: _Converter, op: nn.SignOp) -> None:
 _HANDLERS = {
     func.ReturnOp: _return,
     nn.ConstantOp: _constant,
+    WeightsOp: _constant,
     nn.DenseOp: _mac,
     nn.ConvOp: _mac,
     nn.MatMulOp: _matmul,

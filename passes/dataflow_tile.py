@@ -1,6 +1,10 @@
 """`dataflow-tile`: choose every multiply-accumulate layer's reuse factor, wrap it in a
 `dataflow.pe`, and record the design's schedule.
 
+Multiply-accumulate layers are `fixed.dense`, `fixed.conv` and their shift-and-add forms
+`pot_quant.shift_dense` / `pot_quant.shift_conv` (whose PE "multipliers" are shift-add
+units: a digit-controlled shifter per term, no multiplier).
+
 A layer with N outputs of K terms each gets reuse factor R (N / R outputs per cycle on
 N * K / R multipliers, R cycles per sample). R comes from, in order: the layer's
 `dataflow.reuse_factor` attribute (config file), the pass's `target_ii` (the largest R
@@ -25,17 +29,17 @@ from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from nncc.dialects import dataflow, fixed
+from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
 
-MAC_OPS = (fixed.DenseOp, fixed.ConvOp)
+MAC_OPS = (fixed.DenseOp, fixed.ConvOp, *pot_quant.SHIFT_LAYERS)
 
 
 def mac_shape(op: Operation) -> tuple[int, int]:
     """(outputs N, terms per output K) of a multiply-accumulate op."""
     outputs = int(np.prod(op.output.type.get_shape()))
-    weight = tuple(op.weight.type.get_shape())
-    terms = weight[1] if isinstance(op, fixed.DenseOp) else int(np.prod(weight[1:]))
+    weight = op.weight_shape() if isinstance(op, pot_quant.SHIFT_LAYERS) else tuple(op.weight.type.get_shape())
+    terms = int(np.prod(weight[1:]))
     return outputs, terms
 
 

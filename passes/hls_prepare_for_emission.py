@@ -19,7 +19,7 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from nncc.dialects import dataflow, fixed, nn
+from nncc.dialects import dataflow, fixed, nn, pot_quant
 
 NAME_ATTR = "hls.name"
 OPTIONS_ATTR = "hls.options"
@@ -30,7 +30,7 @@ EMITTABLE = (
     fixed.MatMulOp, fixed.AddOp, fixed.SubOp, fixed.MulOp, fixed.SumPoolOp, fixed.ReduceSumOp,
     fixed.ReduceMaxOp, fixed.ClampOp, fixed.LeakyReluOp, fixed.LutOp, fixed.PwlOp, fixed.PolyOp,
     nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp,
-    nn.GlobalMaxPoolOp, nn.PadOp, func.ReturnOp, dataflow.PeOp,
+    nn.GlobalMaxPoolOp, nn.PadOp, func.ReturnOp, dataflow.PeOp, *pot_quant.SHIFT_LAYERS,
 )
 """Ops the HLS C++ emitter understands (on fixed-point tensors)."""
 

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from nncc.dialects import nn
+from nncc.dialects.pot_quant import WeightsOp
 from nncc.dialects.dense import from_dense
 from nncc.dialects.nn.windows import avg_pool_divisor, ceil_extra, pad_spatial, windows
 
@@ -46,6 +47,10 @@ def _batched(op: Operation, batch: int) -> tuple[int, ...]:
 
 def _constant(op: nn.ConstantOp, args, batch):
     return np.asarray(from_dense(op.value), np.float64)
+
+
+def _pot_weights(op: WeightsOp, args, batch):
+    return op.values()
 
 
 def _dense(op: nn.DenseOp, args, batch):
@@ -209,6 +214,7 @@ def _sign(op: nn.SignOp, args, batch):
 
 FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.ConstantOp: _constant,
+    WeightsOp: _pot_weights,
     nn.DenseOp: _dense,
     nn.ConvOp: _conv,
     nn.MatMulOp: _matmul,

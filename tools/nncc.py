@@ -76,6 +76,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--table-bits", type=int, help="log2 of activation table size (default 10)")
     p.add_argument("--reuse-factor", type=int, help="cycles per sample of each multiply-accumulate layer (default 1)")
     p.add_argument("--target-ii", type=int, help="fewest multipliers that keep this initiation interval")
+    p.add_argument("--pot", dest="pot_bits", type=int, metavar="BITS",
+                   help="power-of-two weights with BITS-bit digit codes (e.g. 4), realized with shifts and adds")
+    p.add_argument("--pot-terms", type=int, help="signed digits per weight with --pot: 1 (default, power of two), 2, ...")
+    p.add_argument("--pot-per-channel", action="store_const", const=True, help="one power-of-two scale per output channel")
+    p.add_argument("--pot-rounding", help="nearest (default) or log")
+    p.add_argument("--pot-prune", type=float, metavar="FRACTION", help="log-aware pruning: zero this fraction of each layer's weights, smallest first")
+    p.add_argument("--shift-share", action="store_const", const=True, help="share digit patterns per input (common sub-expressions)")
+    p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
 
     p = sub.add_parser("simulate", help="run a compiled design on a batch")
@@ -147,7 +155,9 @@ def _cmd_compile(args) -> int:
     options = with_overrides(
         options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
-        reuse_factor=args.reuse_factor, target_ii=args.target_ii,
+        reuse_factor=args.reuse_factor, target_ii=args.target_ii, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
+        pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding, pot_prune=args.pot_prune,
+        shift_share=args.shift_share, shift_all=args.shift_all,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,

@@ -24,7 +24,7 @@ from nncc.backends.hls_cpp.views import (
     StepView,
     TypeView,
 )
-from nncc.dialects import dataflow, fixed, nn
+from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
@@ -318,6 +318,49 @@ def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
     )
 
 
+def _shift(em: _Emitter, op) -> None:
+    """A shift-and-add layer (`pot_quant.shift_dense` / `shift_conv`) from its term plan."""
+    name, type_name = em.result(op)
+    plan = pot_quant.term_plan(op)
+    ends, src, shift, neg = [], [], [], []
+    for terms in plan.terms:
+        for index, sign, amount in terms:
+            src.append(index)
+            shift.append(amount)
+            neg.append(int(sign < 0))
+        ends.append(len(src))
+    s_src, s_end, s_shift, s_neg = [], [], [], []
+    for element, digits in plan.shared:
+        s_src.append(element)
+        for sign, amount in digits:
+            s_shift.append(amount)
+            s_neg.append(int(sign < 0))
+        s_end.append(len(s_shift))
+    shared = {}
+    if plan.shared:
+        shared = dict(
+            shared_src=em.table(f"{name}_shared_src", np.asarray(s_src)),
+            shared_shift=em.table(f"{name}_shared_shift", np.asarray(s_shift)),
+            shared_neg=em.table(f"{name}_shared_neg", np.asarray(s_neg)),
+            shared_end=em.table(f"{name}_shared_end", np.asarray(s_end)),
+            shared_count=len(plan.shared),
+        )
+    cols = len(plan.terms)
+    em.steps.append(
+        StepView(
+            "shift", name, type_name, _size(op.output), em.unroll(op),
+            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
+            rows=_size(op.output) // cols, cols=cols, inner=plan.inputs,
+            bias=em.table(f"{name}_init", np.asarray(plan.bias, np.int64)),
+            terms_src=em.table(f"{name}_src", np.asarray(src or [0])),  # (a C array needs an element)
+            terms_shift=em.table(f"{name}_shift", np.asarray(shift or [0])),
+            terms_neg=em.table(f"{name}_neg", np.asarray(neg or [0])),
+            terms_end=em.table(f"{name}_end", np.asarray(ends)),
+            **shared,
+        )
+    )
+
+
 def _matmul(em: _Emitter, op: fixed.MatMulOp) -> None:
     name, type_name = em.result(op)
     a, b, y = _shape(op.lhs), _shape(op.rhs), _shape(op.output)
@@ -434,6 +477,8 @@ _HANDLERS = {
     fixed.CastOp: _elementwise("copy"),
     fixed.DenseOp: _dense,
     dataflow.PeOp: _pe,
+    pot_quant.ShiftDenseOp: _shift,
+    pot_quant.ShiftConvOp: _shift,
     fixed.ConvOp: _conv,
     fixed.MatMulOp: _matmul,
     fixed.AddOp: _binary("+"),

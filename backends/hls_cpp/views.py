@@ -98,6 +98,17 @@ class StepView:
     last: int = 0
     start: int = 0
     multiplier_limit: int = 0
+    # shift-and-add layers: names of the term tables (pool index, shift, negate, end per
+    # output) and of the shared sub-expression tables (input, shift, negate, end per entry)
+    terms_src: str = ""
+    terms_shift: str = ""
+    terms_neg: str = ""
+    terms_end: str = ""
+    shared_src: str = ""
+    shared_shift: str = ""
+    shared_neg: str = ""
+    shared_end: str = ""
+    shared_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from xdsl.ir import Operation, SSAValue
 
 from nncc.backends.verilog.render import render
 from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView, PeSlotView
-from nncc.dialects import dataflow, fixed, nn
+from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
@@ -321,8 +321,65 @@ def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
     em.add(op, "concat", items=tuple(items))
 
 
+def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
+    """A PE around a shift-and-add layer: the pool of input elements (and shared
+    sub-expressions) feeds shifted, added terms; RF > 1 muxes operands and shift amounts."""
+    x, acc = _t(layer.input), _t(layer.output)
+    plan = pot_quant.term_plan(layer)
+    rows = _size(layer.output) // len(plan.terms)
+    cols = len(plan.terms)
+    rf = op.reuse_factor.value.data
+    slots = _size(layer.output) // rf
+    shared_per_row = len(plan.shared)
+
+    def operand(r: int, index: int) -> str:
+        if index < plan.inputs:
+            return f"p{r * plan.inputs + index}"
+        return f"q{r * shared_per_row + index - plan.inputs}"
+
+    used: set[int] = set()
+    negated: dict[str, str] = {}
+    shared = []
+    for r in range(rows):
+        for s, (e, digits) in enumerate(plan.shared):
+            used.add(r * plan.inputs + e)
+            shared.append((r * shared_per_row + s, r * plan.inputs + e, digits))
+    out_terms = []
+    for o in range(_size(layer.output)):
+        r, j = divmod(o, cols)
+        terms = []
+        for index, sign, shift in plan.terms[j]:
+            name = operand(r, index)
+            if index < plan.inputs:
+                used.add(r * plan.inputs + index)
+            if rf > 1 and sign < 0:  # muxed operands carry their sign: use the negated wire
+                negated[f"n{name}"] = name
+                name, sign = f"n{name}", 1
+            terms.append((name, sign, shift))
+        out_terms.append((o, plan.bias[j], terms))
+    slot_views = []
+    max_shift = 0
+    for s in range(slots):
+        phases = [out_terms[ph * slots + s] for ph in range(rf)]
+        width = max(len(t) for _, _, t in phases)
+        padded = []
+        for o, bias, terms in phases:
+            max_shift = max([max_shift] + [t[2] for t in terms])
+            padded.append((o, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
+        slot_views.append(PeSlotView(s, tuple(padded), width))
+    em.add(
+        op, "pe_shift", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
+        slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data,
+        pool_inputs=tuple(sorted(used)), pool_shared=tuple(shared), pool_negated=tuple(sorted(negated.items())),
+        shift_width=max(1, int(max_shift).bit_length()),
+    )
+
+
 def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     layer = op.layer()
+    if isinstance(layer, pot_quant.SHIFT_LAYERS):
+        _shift_pe(em, op, layer)
+        return
     if not isinstance(layer, (fixed.DenseOp, fixed.ConvOp)):
         raise VerilogEmissionError(f"the Verilog back end cannot emit a PE around {layer.name}")
     x, w = _t(layer.input), _t(layer.weight)

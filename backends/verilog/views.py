@@ -71,6 +71,12 @@ class ModuleView:
     acc_width: int = 0
     x_width: int = 0
     w_width: int = 0
+    # shift-and-add processing element: pool wires (input elements, shared patterns
+    # (index, input element, digits), negated copies (name, source)) and shifter width
+    pool_inputs: tuple[int, ...] = ()
+    pool_shared: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...] = ()
+    pool_negated: tuple[tuple[str, str], ...] = ()
+    shift_width: int = 1
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,435 @@
+"""The `pot_quant` dialect: power-of-two and signed-digit weights, shift-and-add layers.
+
+Two levels use it:
+
+* nn level: `pot_quant.weights` is a float weight tensor given by its codes. Every weight is
+  a sum of at most T signed power-of-two digits, ``w = sum_t sign_t * 2^exponent_t``, with
+  ``sign_t`` in {-1, 0, +1} (0 is the zero code of that digit). T = 1 is power-of-two (PoT)
+  quantization, T = 2 the two-digit format. The exponents are absolute (they include the
+  per-tensor or per-output-channel power-of-two scale ``2^scale_exponent``); relative to the
+  scale they lie in [min_exponent, 0], which a ``bits``-bit code (sign + exponent field,
+  one code reserved for zero) can hold.
+* fixed-point level: `pot_quant.shift_dense` / `pot_quant.shift_conv` are `fixed.dense` /
+  `fixed.conv` whose constant multiplications are realized as shifts and adds: the raw
+  integer weights are given as signed digits ``raw = sum_t sign_t << shift_t`` (canonical
+  signed digits, the fewest non-zero digits), so ``x * w = sum_t +-(x << shift_t)``. The
+  result is exactly the accumulator `fixed.dense`/`fixed.conv` would produce. With
+  ``share``, every distinct digit pattern applied to one input value is built once per layer
+  and reused by all the weights that have it (common sub-expressions, see `patterns`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    IntegerAttr,
+    IntegerType,
+    TensorType,
+    UnitAttr,
+    i8,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
+from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
+
+from nncc.dialects.dense import from_dense, to_dense
+from nncc.dialects.fixed.common import expect_equal, fixed_of, int_array, shape_of, sorted_props
+from nncc.dialects.fixed.types import FixedType, accumulator_type
+from nncc.dialects.nn import shapes
+
+CODE_ATTR = "pot_quant.code"
+"""On a `fixed.constant` made from `pot_quant.weights`: `{bits, terms}` of its code, the
+mark `pot-quant-replace-mul-with-shift` looks for."""
+ERROR_ATTR = "pot_quant.error"
+"""On `pot_quant.weights`: the quantization error against the float weights it replaced
+(`rms`, `max`, `relative_rms`)."""
+SPARSITY_ATTR = "pot_quant.sparsity"
+"""On `pot_quant.weights` after log-aware pruning: the fraction of zero weights."""
+
+
+# ---------------------------------------------------------------------------------------
+# signed digits
+
+
+def csd(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical signed-digit recoding of integers (non-adjacent form).
+
+    Returns ``(signs, shifts)`` of shape ``raw.shape + (T,)`` with T the largest number of
+    non-zero digits of any element (at least 1); digits are listed from the least
+    significant, unused slots have sign 0 and shift 0, and ``sum(signs << shifts) == raw``.
+    CSD has the fewest non-zero digits of any signed-digit form and no two adjacent ones.
+    """
+    n = np.asarray(raw, np.int64).copy()
+    digits: list[tuple[np.ndarray, np.ndarray]] = []
+    count = np.zeros(n.shape, np.int64)
+    position = 0
+    while np.any(n != 0):
+        odd = (n & 1) == 1
+        d = np.where(odd, 2 - (n & 3), 0)  # +1 if n % 4 == 1, -1 if n % 4 == 3
+        n = (n - d) >> 1
+        digits.append((d, np.full(n.shape, position)))
+        count += d != 0
+        position += 1
+    width = max(1, int(count.max(initial=0)))
+    signs = np.zeros(n.shape + (width,), np.int8)
+    shifts = np.zeros(n.shape + (width,), np.int8)
+    slot = np.zeros(n.shape, np.int64)
+    for d, pos in digits:
+        nz = d != 0
+        if not np.any(nz):
+            continue
+        idx = np.nonzero(nz)
+        signs[idx + (slot[idx],)] = d[idx]
+        shifts[idx + (slot[idx],)] = pos[idx]
+        slot[idx] += 1
+    return signs, shifts
+
+
+def digit_value(signs: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """The integers ``sum_t signs[..., t] << shifts[..., t]``."""
+    s = np.asarray(signs, np.int64)
+    return np.sum(s * np.left_shift(np.int64(1), np.asarray(shifts, np.int64)), axis=-1)
+
+
+def pattern(signs: np.ndarray, shifts: np.ndarray) -> tuple[int, int, tuple[tuple[int, int], ...]]:
+    """Split one weight's digits into ``(sign, shift, P)``: weight = sign * (P << shift).
+
+    P is the normalized digit pattern ``((sign, position), ...)`` (lowest position 0,
+    most significant digit +1); P = () for a zero weight.
+    """
+    digits = sorted((int(p), int(s)) for s, p in zip(signs, shifts) if s)
+    if not digits:
+        return 0, 0, ()
+    base = digits[0][0]
+    lead = digits[-1][1]
+    return lead, base, tuple((s * lead, p - base) for p, s in digits)
+
+
+@dataclass(frozen=True)
+class TermPlan:
+    """How a shift-and-add layer is built, shared by both back ends and the reports.
+
+    Values live in a pool: entries ``0 .. inputs-1`` are the layer's input elements (one
+    row), entry ``inputs + s`` is shared sub-expression s, ``sum(sign << shift)`` over
+    ``shared[s][1]`` applied to input element ``shared[s][0]``. Output element o (one row)
+    is ``bias[o] + sum(sign * (pool[i] << shift) for i, sign, shift in terms[o])``, with
+    shifts already aligned to the accumulator's fraction.
+    """
+
+    inputs: int
+    shared: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
+    terms: tuple[tuple[tuple[int, int, int], ...], ...]
+    bias: tuple[int, ...]
+
+
+def _taps(op: "_ShiftLayer") -> tuple[int, list[list[tuple[int, int]]]]:
+    """(input elements per row, per output element the (input element, weight index) taps)."""
+    x = tuple(op.input.type.get_shape())
+    w = op.weight_shape()
+    if isinstance(op, ShiftDenseOp):
+        m, k = w
+        return k, [[(i, j * k + i) for i in range(k)] for j in range(m)]
+    from nncc.dialects.nn.windows import window_index_table
+
+    y = tuple(op.output.type.get_shape())
+    group = op.group.value.data
+    windows = window_index_table(x[2:], w[2:], tuple(op.strides.get_values()), tuple(op.pads.get_values()),
+                                 tuple(op.dilations.get_values()), y[2:]).tolist()
+    spatial = int(np.prod(x[2:]))
+    cg, mg, kk = x[1] // group, w[0] // group, int(np.prod(w[2:]))
+    taps = []
+    for m in range(w[0]):
+        g = m // mg
+        for win in windows:
+            taps.append([((g * cg + c) * spatial + cell, (m * cg + c) * kk + t)
+                         for c in range(cg) for t, cell in enumerate(win) if cell >= 0])
+    return int(np.prod(x[1:])), taps
+
+
+def term_plan(op: "_ShiftLayer") -> TermPlan:
+    """The pool, shared sub-expressions and per-output terms of a shift-and-add layer.
+
+    With ``share``, a digit pattern (see `pattern`) of two or more digits that is applied to
+    the same input element by at least two weights is built once; weights whose pattern is
+    used once keep their digits.
+    """
+    from nncc.dialects.fixed.common import fixed_of as _fixed_of
+
+    signs, shifts = op.digits()
+    t = signs.shape[-1]
+    signs, shifts = signs.reshape(-1, t), shifts.reshape(-1, t)
+    acc = _fixed_of(op.output)
+    align = acc.frac - (_fixed_of(op.input).frac + op.weight_type.frac)
+    inputs, taps = _taps(op)
+    split = [pattern(signs[i], shifts[i]) for i in range(signs.shape[0])]
+    share = op.share is not None
+    uses: dict[tuple, int] = {}
+    if share:
+        for out in taps:
+            for e, wi in out:
+                p = split[wi][2]
+                if len(p) >= 2:
+                    uses[(e, p)] = uses.get((e, p), 0) + 1
+    pool: dict[tuple, int] = {}
+    terms = []
+    for out in taps:
+        row = []
+        for e, wi in out:
+            sign, base, p = split[wi]
+            if not p:
+                continue
+            if share and len(p) >= 2 and uses[(e, p)] >= 2:
+                slot = pool.setdefault((e, p), inputs + len(pool))
+                row.append((slot, sign, base + align))
+            else:
+                row.extend((e, sign * s, base + q + align) for s, q in p)
+        terms.append(tuple(row))
+    channels = op.weight_shape()[0]
+    per_channel = len(taps) // channels
+    bias = [0] * len(taps)
+    if op.bias is not None:
+        owner = op.bias.owner
+        raw = np.asarray(from_dense(owner.value), np.int64).reshape(-1)
+        shift_b = acc.frac - _fixed_of(op.bias).frac
+        for o in range(len(taps)):
+            bias[o] = int(raw[o // per_channel if not isinstance(op, ShiftDenseOp) else o]) << shift_b
+    shared = tuple((e, p) for (e, p), _ in sorted(pool.items(), key=lambda kv: kv[1]))
+    return TermPlan(inputs, shared, tuple(terms), tuple(bias))
+
+
+# ---------------------------------------------------------------------------------------
+# nn level: coded weights
+
+
+@irdl_op_definition
+class WeightsOp(IRDLOperation):
+    """A float weight tensor given by power-of-two / signed-digit codes.
+
+    ``signs`` and ``exponents`` have the weight shape plus a digit axis (T terms);
+    ``scale_exponents`` holds one power-of-two scale per output channel (axis 0) or one for
+    the tensor; relative to its scale every non-zero digit's exponent is in
+    [``min_exponent``, 0]. ``zero_code`` says a weight may be zero.
+
+    Example: `%w = pot_quant.weights {bits = 4 : i64, exponents = dense<[[[-1]], [[-3]]]> : tensor<2x1x1xi8>,
+    min_exponent = -6 : i64, scale_exponents = dense<-1> : tensor<1xi32>, signs = dense<[[[1]], [[-1]]]> :
+    tensor<2x1x1xi8>, zero_code} : tensor<2x1xf32>`
+    """
+
+    name = "pot_quant.weights"
+    signs = prop_def(DenseIntOrFPElementsAttr)
+    exponents = prop_def(DenseIntOrFPElementsAttr)
+    scale_exponents = prop_def(DenseIntOrFPElementsAttr)
+    bits = prop_def(IntegerAttr[I64])
+    min_exponent = prop_def(IntegerAttr[I64])
+    zero_code = opt_prop_def(UnitAttr)
+    output = result_def(TensorType)
+    traits = traits_def(Pure(), ConstantLike())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict `:` type($output)"
+
+    def __init__(self, signs: np.ndarray, exponents: np.ndarray, scale_exponents: np.ndarray, bits: int,
+                 min_exponent: int, zero_code: bool, element: Attribute):
+        super().__init__(
+            result_types=[TensorType(element, signs.shape[:-1])],
+            properties=sorted_props({
+                "signs": to_dense(signs, i8),
+                "exponents": to_dense(exponents, i8),
+                "scale_exponents": to_dense(np.asarray(scale_exponents).reshape(-1), i32),
+                "bits": IntegerAttr(bits, i64),
+                "min_exponent": IntegerAttr(min_exponent, i64),
+                "zero_code": UnitAttr() if zero_code else None,
+            }),
+        )
+
+    @property
+    def terms(self) -> int:
+        """Signed digits per weight (1 = power of two)."""
+        return int(self.signs.get_shape()[-1])
+
+    def digits(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(signs, exponents)`` as int64 arrays of the weight shape plus the digit axis."""
+        return np.asarray(from_dense(self.signs), np.int64), np.asarray(from_dense(self.exponents), np.int64)
+
+    def values(self) -> np.ndarray:
+        """The weights as float64 (exact)."""
+        signs, exps = self.digits()
+        return np.sum(signs * np.ldexp(1.0, exps), axis=-1)
+
+    def verify_(self) -> None:
+        shape = shape_of(self.output)
+        for what, attr in (("signs", self.signs), ("exponents", self.exponents)):
+            if not isinstance(attr.get_element_type(), IntegerType):
+                raise VerifyException(f"pot_quant.weights: {what} must be integers")
+            got = tuple(attr.get_shape())
+            if got[:-1] != shape or len(got) != len(shape) + 1:
+                raise VerifyException(f"pot_quant.weights: {what} shape {got} must be the weight shape {shape} plus a digit axis")
+        signs, exps = self.digits()
+        if np.any(np.abs(signs) > 1):
+            raise VerifyException("pot_quant.weights: signs must be -1, 0 or +1")
+        scales = np.asarray(from_dense(self.scale_exponents), np.int64).reshape(-1)
+        if scales.size not in (1, shape[0]):
+            raise VerifyException(
+                f"pot_quant.weights: {scales.size} scale exponents, expected 1 or one per output channel ({shape[0]})")
+        bits, low = self.bits.value.data, self.min_exponent.value.data
+        if bits < 2 or low > 0:
+            raise VerifyException(f"pot_quant.weights: bits {bits} must be >= 2 and min_exponent {low} <= 0")
+        scale = scales.reshape((-1,) + (1,) * (len(shape)))
+        rel = np.where(signs != 0, exps - scale, 0)
+        if rel.size and (rel.min() < low or rel.max() > 0):
+            raise VerifyException(
+                f"pot_quant.weights: digit exponents relative to the scale span [{rel.min()}, {rel.max()}], "
+                f"outside [{low}, 0]")
+        if self.zero_code is None and np.any(np.all(signs == 0, axis=-1)):
+            raise VerifyException("pot_quant.weights: a weight is zero but the code has no zero")
+
+
+# ---------------------------------------------------------------------------------------
+# fixed-point level: shift-and-add layers
+
+
+class _ShiftLayer(IRDLOperation):
+    """Common part of the shift-and-add layers (digits, weight type, sharing)."""
+
+    input = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    output = result_def(TensorType)
+    signs = prop_def(DenseIntOrFPElementsAttr)
+    shifts = prop_def(DenseIntOrFPElementsAttr)
+    weight_type = prop_def(FixedType)
+    share = opt_prop_def(UnitAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
+
+    def digits(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(signs, shifts)`` as int64 arrays: weight shape plus the digit axis."""
+        return np.asarray(from_dense(self.signs), np.int64), np.asarray(from_dense(self.shifts), np.int64)
+
+    def raw_weights(self) -> np.ndarray:
+        """The raw integer weights the digits encode."""
+        return digit_value(*self.digits())
+
+    def weight_shape(self) -> tuple[int, ...]:
+        return tuple(self.signs.get_shape())[:-1]
+
+    def _check_digits(self) -> None:
+        signs, shifts = self.digits()
+        if np.any(np.abs(signs) > 1) or np.any(shifts < 0):
+            raise VerifyException(f"{self.name}: signs must be -1, 0 or +1 and shifts >= 0")
+        if tuple(self.signs.get_shape()) != tuple(self.shifts.get_shape()):
+            raise VerifyException(f"{self.name}: signs and shifts must have the same shape")
+        raw = digit_value(signs, shifts)
+        w = self.weight_type
+        lo, hi = -(1 << (w.width.data - 1)), (1 << (w.width.data - 1)) - 1
+        if raw.size and (raw.min() < lo or raw.max() > hi):
+            raise VerifyException(f"{self.name}: weights [{raw.min()}, {raw.max()}] do not fit {w}")
+
+
+def _digit_props(signs: np.ndarray, shifts: np.ndarray, weight_type: FixedType, share: bool) -> dict:
+    return {
+        "signs": to_dense(signs, i8),
+        "shifts": to_dense(shifts, i8),
+        "weight_type": weight_type,
+        "share": UnitAttr() if share else None,
+    }
+
+
+@irdl_op_definition
+class ShiftDenseOp(_ShiftLayer):
+    """`fixed.dense` with signed-digit constant weights, computed with shifts and adds only.
+
+    Example: `%acc = pot_quant.shift_dense %x, %b {shifts = dense<...> : tensor<64x16x1xi8>,
+    signs = dense<...> : tensor<64x16x1xi8>, weight_type = !fixed.q<8, 1>} : (tensor<1x16x!fixed.q<16, 3>>,
+    tensor<64x!fixed.q<30, 4>>) -> tensor<1x64x!fixed.q<28, 8>>`
+    """
+
+    name = "pot_quant.shift_dense"
+
+    def __init__(self, input: SSAValue, signs: np.ndarray, shifts: np.ndarray, weight_type: FixedType,
+                 bias: SSAValue | None = None, share: bool = False):
+        m, k = signs.shape[:2]
+        acc = accumulator_type(fixed_of(input), weight_type, k, fixed_of(bias) if bias else None)
+        super().__init__(
+            operands=[input, bias], result_types=[TensorType(acc, shape_of(input)[:-1] + (m,))],
+            properties=sorted_props(_digit_props(signs, shifts, weight_type, share)),
+        )
+
+    def verify_(self) -> None:
+        w = self.weight_shape()
+        x = shape_of(self.input)
+        if len(w) != 2 or len(x) < 2 or x[-1] != w[1]:
+            raise VerifyException(f"pot_quant.shift_dense: input {x} does not match weights {w} (M x K)")
+        self._check_digits()
+        bias = None
+        if self.bias is not None:
+            expect_equal(self, "bias shape", shape_of(self.bias), (w[0],))
+            bias = fixed_of(self.bias)
+        expect_equal(self, "result shape", shape_of(self.output), x[:-1] + (w[0],))
+        expect_equal(self, "accumulator type", fixed_of(self.output),
+                     accumulator_type(fixed_of(self.input), self.weight_type, w[1], bias))
+
+
+@irdl_op_definition
+class ShiftConvOp(_ShiftLayer):
+    """`fixed.conv` with signed-digit constant weights, computed with shifts and adds only.
+
+    Example: `%acc = pot_quant.shift_conv %x, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
+    pads = array<i64: 1, 1, 1, 1>, shifts = dense<...> : tensor<8x1x3x3x2xi8>, signs = dense<...> :
+    tensor<8x1x3x3x2xi8>, strides = array<i64: 1, 1>, weight_type = !fixed.q<8, 1>} : (...) -> (...)`
+    """
+
+    name = "pot_quant.shift_conv"
+    strides = prop_def(DenseArrayBase[I64])
+    pads = prop_def(DenseArrayBase[I64])
+    dilations = prop_def(DenseArrayBase[I64])
+    group = prop_def(IntegerAttr[I64])
+
+    def __init__(self, input: SSAValue, signs: np.ndarray, shifts: np.ndarray, weight_type: FixedType,
+                 bias: SSAValue | None, strides, pads, dilations, group: int, share: bool = False):
+        w = signs.shape[:-1]
+        out = shapes.conv_shape(shape_of(input), w, strides, pads, dilations, group)
+        acc = accumulator_type(fixed_of(input), weight_type, int(np.prod(w[1:])), fixed_of(bias) if bias else None)
+        props = _digit_props(signs, shifts, weight_type, share)
+        props.update(strides=int_array(strides), pads=int_array(pads), dilations=int_array(dilations),
+                     group=IntegerAttr(group, i64))
+        super().__init__(operands=[input, bias], result_types=[TensorType(acc, out)], properties=sorted_props(props))
+
+    def verify_(self) -> None:
+        w = self.weight_shape()
+        self._check_digits()
+        try:
+            expected_shape = shapes.conv_shape(shape_of(self.input), w, self.strides.get_values(), self.pads.get_values(),
+                                               self.dilations.get_values(), self.group.value.data)
+        except ValueError as err:
+            raise VerifyException(f"pot_quant.shift_conv: {err}") from None
+        bias = None
+        if self.bias is not None:
+            expect_equal(self, "bias shape", shape_of(self.bias), (w[0],))
+            bias = fixed_of(self.bias)
+        expect_equal(self, "result shape", shape_of(self.output), expected_shape)
+        expect_equal(self, "accumulator type", fixed_of(self.output),
+                     accumulator_type(fixed_of(self.input), self.weight_type, int(np.prod(w[1:])), bias))
+
+
+SHIFT_LAYERS = (ShiftDenseOp, ShiftConvOp)
+"""The multiplierless layers (the dataflow level wraps them in processing elements)."""
+
+POT_QUANT = Dialect("pot_quant", [WeightsOp, ShiftDenseOp, ShiftConvOp], [])
