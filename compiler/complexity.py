@@ -34,9 +34,11 @@ NABS (number of additions and bit shifts; integer weights only, else ``None``)
       channel ``c`` and kernel tap ``t``, i.e. ``weights[g*n_f/groups:(g+1)*n_f/groups,
       c, t]``). Each weight's CSD is normalised to a pattern (digits shifted so the
       lowest position is 0, signs flipped so the highest digit is +1). In a group
-      every distinct pattern with ``k >= 2`` digits is computed once (``k`` shifts,
-      ``k - 1`` adds); every non-zero weight of the group then costs 1 alignment
-      shift and no add (a one-digit pattern is just that shift).
+      every distinct pattern with ``k >= 2`` digits that at least two weights use is
+      computed once (``k`` shifts, ``k - 1`` adds) and each of its weights then costs 1
+      alignment shift and no add; the other weights keep their unshared cost (the
+      rule `pot_quant.term_plan` builds in hardware, where a conv input element
+      shares across taps and positions as well, so hardware sharing is at least this).
 
     Accumulation, per output neuron (and per position for conv): ``nonzero fan-in
     - 1`` adds, plus 1 if the layer has a bias; a neuron without non-zero weights
@@ -239,10 +241,19 @@ def _constant_costs(spec: LayerSpec) -> tuple[int, int]:
     counts = by_input(digits_of)
     rows = np.broadcast_to(np.arange(ids.shape[0])[:, None], ids.shape)
     multi = counts >= 2
-    _, first = np.unique(rows[multi] * (len(patterns) + 1) + ids[multi], return_index=True)
+    keys = rows[multi] * (len(patterns) + 1) + ids[multi]
+    unique, first, uses = np.unique(keys, return_index=True, return_counts=True)
     pattern_digits = counts[multi][first]
-    shifts = int(nonzero.sum()) + int(pattern_digits.sum())
-    adds = int((pattern_digits - 1).sum())
+    shared = uses >= 2  # a pattern applied once to an input is not worth a shared node
+    single = by_input(nonzero) & ~multi  # one-digit weights: one shift each
+    shifts = int(single.sum())
+    adds = 0
+    # patterns used once: their weights keep their own digits
+    shifts += int((pattern_digits[~shared] * uses[~shared]).sum())
+    adds += int(((pattern_digits[~shared] - 1) * uses[~shared]).sum())
+    # shared patterns: built once, then one alignment shift per weight
+    shifts += int(pattern_digits[shared].sum()) + int(uses[shared].sum())
+    adds += int((pattern_digits[shared] - 1).sum())
     return shifts, adds
 
 
