@@ -418,3 +418,83 @@ def write_chart(stages: Mapping[str, Mapping], path: str | PathLike) -> None:
         fig.savefig(path, format="png", dpi=110)
     except OSError as exc:
         raise ComplexityError(f"complexity: cannot write the chart to {path}: {exc}") from None
+
+
+# ---------------------------------------------------------------------------------------
+# from the IR: one LayerSpec per dense / conv layer of a module at any level
+
+
+def _layer_label(op) -> str:
+    desc = getattr(op.location, "desc", None)
+    if desc is not None and hasattr(desc, "data"):
+        return desc.data
+    layer = op.attributes.get("nncc.layer")
+    return layer.data if layer is not None and hasattr(layer, "data") else op.name
+
+
+def module_layers(module, activation_bits: int = 32) -> list[LayerSpec]:
+    """The dense and conv layers of ``module`` as `LayerSpec` records.
+
+    Float `nn` layers count 32-bit weights and ``activation_bits``-bit inputs; `nn` layers
+    with `pot_quant.weights` count integer weights on their finest digit's grid at the
+    code width (bits x terms); fixed-point layers count their raw weights and types;
+    `pot_quant.shift_*` layers are multiplierless (and shared when marked so).
+    """
+    from nncc.dialects import fixed, nn, pot_quant
+    from nncc.dialects.dense import from_dense
+
+    specs = []
+    for op in module.walk():
+        if isinstance(op, (nn.DenseOp, nn.ConvOp)):
+            owner = op.weight.owner
+            if isinstance(owner, pot_quant.WeightsOp):
+                signs, exps = owner.digits()
+                live = exps[signs != 0]
+                frac = max(0, -int(live.min())) if live.size else 0
+                weights = np.sum(signs * np.left_shift(np.int64(1), np.where(signs != 0, exps + frac, 0)), axis=-1)
+                integer, w_bits = True, owner.bits.value.data * owner.terms
+            elif isinstance(owner, nn.ConstantOp):
+                weights, integer, w_bits = np.asarray(from_dense(owner.value), np.float64), False, 32
+            else:
+                continue
+            x_bits, acc_bits, multiplierless, shared = activation_bits, None, False, False
+            groups = op.group.value.data if isinstance(op, nn.ConvOp) else 1
+        elif isinstance(op, (fixed.DenseOp, fixed.ConvOp)):
+            owner = op.weight.owner
+            if not isinstance(owner, fixed.ConstantOp):
+                continue
+            weights, integer = np.asarray(from_dense(owner.value), np.int64), True
+            w_bits = fixed.fixed_of(op.weight).width.data
+            x_bits, acc_bits = fixed.fixed_of(op.input).width.data, fixed.fixed_of(op.output).width.data
+            multiplierless, shared = False, False
+            groups = op.group.value.data if isinstance(op, fixed.ConvOp) else 1
+        elif isinstance(op, pot_quant.SHIFT_LAYERS):
+            weights, integer = op.raw_weights(), True
+            w_bits = op.weight_type.width.data
+            x_bits, acc_bits = fixed.fixed_of(op.input).width.data, fixed.fixed_of(op.output).width.data
+            multiplierless, shared = True, op.share is not None
+            groups = op.group.value.data if isinstance(op, pot_quant.ShiftConvOp) else 1
+        else:
+            continue
+        out_shape = tuple(op.results[0].type.get_shape())
+        if weights.ndim == 2:
+            kind, positions = "dense", int(np.prod(out_shape[:-1])) if len(out_shape) > 2 else 1
+        else:
+            kind = "conv1d" if weights.ndim == 3 else "conv2d"
+            positions = int(np.prod(out_shape[2:]))
+        specs.append(LayerSpec(
+            name=_layer_label(op), kind=kind, weights=weights, positions=positions, groups=groups,
+            x_bits=x_bits, w_bits=w_bits, acc_bits=acc_bits, bias=op.bias is not None, integer=integer,
+            multiplierless=multiplierless, shared=shared,
+        ))
+    return specs
+
+
+def stage_metrics(module, activation_bits: int = 32) -> dict:
+    """``{"layers": [{name, kind, metrics...}], "total": {...}}`` of one compilation stage."""
+    layers = []
+    for spec in module_layers(module, activation_bits):
+        metrics = layer_metrics(spec)
+        layers.append({"name": spec.name, "kind": spec.kind, "w_bits": spec.w_bits, "x_bits": spec.x_bits,
+                       "multiplierless": spec.multiplierless, "shared": spec.shared, **metrics})
+    return {"layers": layers, "total": totals(layers)}

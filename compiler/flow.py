@@ -159,9 +159,12 @@ def compile_model(
 
     float_module = import_model(model, input_shapes=input_shapes)
     annotate_config(float_module, options, config_problems)
+    from nncc.compiler.complexity import stage_metrics
+
+    stages = {"float": stage_metrics(float_module, 32)}
     pot_spec = build_pot_pipeline(options)
     if pot_spec and pipeline is None:
-        _run_spec(pot_spec, float_module)
+        _run_spec(pot_spec, float_module, lambda name, m: _snapshot(stages, name, m, options.width))
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
     try:
         calibrate(float_module, inputs)
@@ -169,7 +172,7 @@ def compile_model(
         raise NnccError(f"--calibration: {err}") from None
     spec = pipeline or build_fixed_pipeline(options)
     design = float_module.clone()
-    passes = _run_spec(spec, design)
+    passes = _run_spec(spec, design, lambda name, m: _snapshot(stages, name, m, options.width))
     files: dict[str, bytes] = {}
     notes: dict[str, str] = {}
     if target in ("hls-cpp", "all"):
@@ -195,17 +198,38 @@ def compile_model(
             notes["verilog"] = f"not emitted: {err}"
     report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes))
     report.update(notes)
+    report["complexity"] = {"stages": [{"stage": name, **data} for name, data in stages.items()]}
     files["model.mlir"] = module_text(float_module).encode()
     files["design.mlir"] = module_text(design).encode()
     files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
     return files, pipeline_spec(passes)
 
 
-def _run_spec(spec: str, module: ModuleOp) -> list:
-    """Run a `-p` pipeline in place; pass failures become one-line user errors."""
+STAGE_AFTER = {
+    "pot-quant-quantize": "pot_quantized",
+    "pot-quant-prune": "pruned",
+    "convert-nn-to-fixed": "fixed_point",
+    "pot-quant-replace-mul-with-shift": "shift_add",
+}
+"""The complexity report's stages: the metrics are taken after these passes."""
+
+
+def _snapshot(stages: dict, pass_name: str, module: ModuleOp, activation_bits: int) -> None:
+    from nncc.compiler.complexity import stage_metrics
+
+    if pass_name in STAGE_AFTER:
+        stages[STAGE_AFTER[pass_name]] = stage_metrics(module, activation_bits)
+
+
+def _run_spec(spec: str, module: ModuleOp, after=None) -> list:
+    """Run a `-p` pipeline in place; pass failures become one-line user errors.
+    ``after(pass name, module)`` is called after each pass."""
     passes = resolve_pipeline(spec)
     try:
-        run_passes(passes, module, make_context())
+        for p in passes:
+            run_passes([p], module, make_context())
+            if after is not None:
+                after(p.name, module)
     except NnccError:
         raise
     except Exception as err:  # PassFailedException and option errors carry the message

@@ -104,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("design", help="folder written by nncc compile")
     p.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the Verilog and record resources")
     p.add_argument("--family", default="xc7", choices=["xc7", "xcup", "xcu"], help="Xilinx family for --synth")
+    p.add_argument("--chart", metavar="PNG", help="write a bar chart of the complexity metrics per stage (needs matplotlib)")
     return parser
 
 
@@ -260,10 +261,21 @@ def _cmd_report(args) -> int:
     from nncc.compiler.design import load
     from nncc.compiler.synthesis import report_table, synthesize_design
 
+    from nncc.compiler.complexity import stage_table, write_chart
+
     design = load(args.design)
     if args.synth:
         synthesize_design(design, family=args.family)
     print(report_table(design.report))
+    stages = {entry["stage"]: entry for entry in design.report.get("complexity", {}).get("stages", [])}
+    if stages:
+        print("complexity per forward pass (RMpS, BoP, NABS, NLG; ALGORITHMS.md section 2):")
+        print(stage_table({stage: [(layer["name"], layer) for layer in data["layers"]] for stage, data in stages.items()}))
+    if args.chart:
+        if not stages:
+            raise NnccError(f"{args.design}: report.json has no complexity section (recompile with this nncc)")
+        write_chart({stage: data["total"] for stage, data in stages.items()}, args.chart)
+        print(f"wrote {args.chart}")
     return 0
 
 
