@@ -107,7 +107,9 @@ def build_report(
             entry["reuse_factor"] = producer.reuse_factor.value.data
             entry["multipliers"] = producer.multipliers.value.data
             entry["latency_cycles"] = producer.latency.value.data
-            entry["ii_cycles"] = producer.reuse_factor.value.data
+            entry["ii_cycles"] = producer.latency.value.data
+            if producer.window is not None:
+                entry["engine"] = "sliding window (line buffer)"
             producer = producer.layer()
         if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
             entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))

@@ -5,7 +5,14 @@ fixed-point level (`fixed.dense`, `fixed.conv`) and says how it is built in hard
 The layer has N outputs, each a dot product of K terms; with reuse factor R the PE
 computes N / R outputs per clock cycle on N * K / R multipliers, so one sample takes R
 cycles (its latency) and the PE accepts a new sample every R cycles. Everything between
-PEs is combinational. The module carries the design's schedule (`dataflow.schedule`:
+PEs is combinational.
+
+A convolution PE may instead be a sliding-window engine (``window``): it streams its input
+tensor pixel by pixel (C channels per cycle, in raster order over the zero-padded input)
+through a line buffer of (KH_eff - 1) rows plus KW_eff pixels, and at every window anchor
+computes the M output channels of one output pixel, M / R per cycle on M * K / R
+multipliers (R divides M; K = C/group * KH * KW). See `WindowGeometry` for its exact
+latency. The module carries the design's schedule (`dataflow.schedule`:
 latency and initiation interval, in cycles), which `dataflow-tile` computes and the
 RTL simulation measures.
 
@@ -20,13 +27,16 @@ Example:
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import I64, IntegerAttr, i64
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import I64, IntegerAttr, UnitAttr, i64
 from xdsl.ir import Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_op_definition,
     lazy_traits_def,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
@@ -43,6 +53,69 @@ REUSE_ATTR = "dataflow.reuse_factor"
 """Per-layer reuse-factor request on a fixed-level op (from the config file)."""
 
 
+@dataclass(frozen=True)
+class WindowGeometry:
+    """Geometry and timing of a sliding-window convolution engine (1-D convs have H = KH = 1).
+
+    The engine feeds the Q first positions of the padded input (Hp x Wp, raster order; Q
+    ends at the last anchor), one per cycle; after feeding an anchor (the bottom-right
+    corner of an output's window) it computes R phases with the window held, the last of
+    which overlaps the next feed. Latency from the input handshake to the output valid:
+    ``1 (load) + Q + A * (R - 1) + 1 (last phase) = Q + A * (R - 1) + 2`` cycles, with A
+    anchors (output pixels); a new sample is accepted after that (II = latency).
+    """
+
+    channels: int
+    height: int
+    width: int
+    out_channels: int
+    group: int
+    kernel: tuple[int, int]
+    dilation: tuple[int, int]
+    stride: tuple[int, int]
+    pad: tuple[int, int]  # top, left
+    padded: tuple[int, int]  # Hp, Wp (top/left and bottom/right padding included)
+    out_size: tuple[int, int]
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """Effective (dilated) kernel extent."""
+        return tuple(d * (k - 1) + 1 for d, k in zip(self.dilation, self.kernel))
+
+    @property
+    def anchors(self) -> int:
+        return self.out_size[0] * self.out_size[1]
+
+    @property
+    def fed(self) -> int:
+        """Q: padded positions fed, up to and including the last anchor."""
+        row = self.span[0] - 1 + self.stride[0] * (self.out_size[0] - 1)
+        col = self.span[1] - 1 + self.stride[1] * (self.out_size[1] - 1)
+        return row * self.padded[1] + col + 1
+
+    @property
+    def line_buffer(self) -> int:
+        """Pixels the line buffer holds: (KH_eff - 1) rows plus KW_eff pixels."""
+        return (self.span[0] - 1) * self.padded[1] + self.span[1]
+
+    def latency(self, reuse: int) -> int:
+        return self.fed + self.anchors * (reuse - 1) + 2
+
+
+def window_geometry(conv: Operation) -> WindowGeometry:
+    """The sliding-window geometry of a 1-D/2-D convolution op (fixed.conv, pot_quant.shift_conv)."""
+    x = tuple(conv.input.type.get_shape())
+    y = tuple(conv.output.type.get_shape())
+    kernel = tuple(conv.weight_shape()[2:]) if hasattr(conv, "weight_shape") else tuple(conv.weight.type.get_shape()[2:])
+    strides, dil = tuple(conv.strides.get_values()), tuple(conv.dilations.get_values())
+    pads = tuple(conv.pads.get_values())
+    if len(kernel) == 1:
+        return WindowGeometry(x[1], 1, x[2], y[1], conv.group.value.data, (1, kernel[0]), (1, dil[0]), (1, strides[0]),
+                              (0, pads[0]), (1, x[2] + pads[0] + pads[1]), (1, y[2]))
+    return WindowGeometry(x[1], x[2], x[3], y[1], conv.group.value.data, kernel, dil, strides, (pads[0], pads[1]),
+                          (x[2] + pads[0] + pads[2], x[3] + pads[1] + pads[3]), (y[2], y[3]))
+
+
 @irdl_op_definition
 class PeOp(IRDLOperation):
     """A processing element around one multiply-accumulate layer (see the module docstring).
@@ -57,21 +130,21 @@ class PeOp(IRDLOperation):
     reuse_factor = prop_def(IntegerAttr[I64])
     multipliers = prop_def(IntegerAttr[I64])
     latency = prop_def(IntegerAttr[I64])
+    window = opt_prop_def(UnitAttr)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$inputs attr-dict-with-keyword `:` functional-type($inputs, $output) $body"
 
-    def __init__(self, inputs: list[SSAValue], result_type, body: Region, reuse_factor: int, multipliers: int):
-        super().__init__(
-            operands=[inputs],
-            result_types=[result_type],
-            regions=[body],
-            properties={
-                "latency": IntegerAttr(reuse_factor, i64),
-                "multipliers": IntegerAttr(multipliers, i64),
-                "reuse_factor": IntegerAttr(reuse_factor, i64),
-            },
-        )
+    def __init__(self, inputs: list[SSAValue], result_type, body: Region, reuse_factor: int, multipliers: int,
+                 latency: int | None = None, window: bool = False):
+        props = {
+            "latency": IntegerAttr(reuse_factor if latency is None else latency, i64),
+            "multipliers": IntegerAttr(multipliers, i64),
+            "reuse_factor": IntegerAttr(reuse_factor, i64),
+        }
+        if window:
+            props["window"] = UnitAttr()
+        super().__init__(operands=[inputs], result_types=[result_type], regions=[body], properties=props)
 
     def layer(self) -> Operation:
         """The wrapped multiply-accumulate op."""
@@ -86,8 +159,20 @@ class PeOp(IRDLOperation):
         if not isinstance(last, YieldOp) or len(last.operands) != 1 or last.operands[0].type != self.output.type:
             raise VerifyException("dataflow.pe: the body must end in dataflow.yield of the result")
         rf = self.reuse_factor.value.data
-        if rf < 1 or self.latency.value.data != rf:
-            raise VerifyException(f"dataflow.pe: reuse factor {rf} must be >= 1 and equal the latency")
+        if rf < 1:
+            raise VerifyException(f"dataflow.pe: reuse factor {rf} must be >= 1")
+        if self.window is not None:
+            layer = self.layer()
+            if not hasattr(layer, "strides"):
+                raise VerifyException(f"dataflow.pe: a window engine needs a convolution, not {layer.name}")
+            geo = window_geometry(layer)
+            if geo.out_channels % rf:
+                raise VerifyException(f"dataflow.pe: reuse factor {rf} does not divide the {geo.out_channels} output channels")
+            if self.latency.value.data != geo.latency(rf):
+                raise VerifyException(f"dataflow.pe: window latency is {self.latency.value.data}, expected {geo.latency(rf)}")
+            return
+        if self.latency.value.data != rf:
+            raise VerifyException(f"dataflow.pe: reuse factor {rf} must equal the latency")
         outputs = 1
         for d in self.output.type.get_shape():
             outputs *= d

@@ -13,8 +13,9 @@ rounded up to the next divisor of N (the IR records what was chosen).
 
 Schedule (`dataflow.schedule` on the module): a value is valid `t` cycles after its
 input was accepted, t = 0 for graph inputs, t = max(operands) for combinational ops and
-max(operands) + R for a PE; the output register adds one cycle. latency = t(output) + 1,
-ii = the largest R (1 without PEs).
+max(operands) + the PE's latency (R, or a window engine's latency, see
+`dataflow.WindowGeometry`); the output register adds one cycle. latency = t(output) + 1,
+ii = the largest PE latency (1 without PEs).
 """
 
 from __future__ import annotations
@@ -72,9 +73,9 @@ def schedule(function: func.FuncOp) -> tuple[int, int]:
             out = max((ready.get(v, 0) for v in op.operands), default=0)
             continue
         start = max((ready.get(v, 0) for v in op.operands), default=0)
-        delay = op.reuse_factor.value.data if isinstance(op, dataflow.PeOp) else 0
+        delay = op.latency.value.data if isinstance(op, dataflow.PeOp) else 0
         if isinstance(op, dataflow.PeOp):
-            ii = max(ii, delay)
+            ii = max(ii, delay)  # a PE takes a new sample once it is done with the last
         for r in op.results:
             ready[r] = start + delay
     return out + 1, ii
@@ -86,13 +87,17 @@ class DataflowTilePass(ModulePass):
 
     Options: `reuse_factor` (global request, default 1 = fully parallel), `target_ii`
     (if > 0: every layer gets the largest reuse factor that keeps its cycles per sample
-    at or below it, i.e. the fewest multipliers for that initiation interval).
+    at or below it, i.e. the fewest multipliers for that initiation interval),
+    `conv_window` (default true: convolutions become sliding-window engines with a line
+    buffer, one output pixel at a time, their reuse factor dividing the output channels;
+    false: a convolution is a plain PE over its whole output tensor).
     """
 
     name = "dataflow-tile"
 
     reuse_factor: int = 1
     target_ii: int = 0
+    conv_window: bool = True
 
     def __post_init__(self):
         if self.reuse_factor < 1:
@@ -109,18 +114,39 @@ class DataflowTilePass(ModulePass):
             return largest_reuse_within(outputs, self.target_ii)
         return legal_reuse(outputs, self.reuse_factor)
 
+    def choose_window(self, op: Operation, geo: dataflow.WindowGeometry) -> int:
+        """The reuse factor of a sliding-window convolution (a divisor of its output channels)."""
+        channels = geo.out_channels
+        override = op.attributes.get(REUSE_ATTR)
+        if isinstance(override, IntegerAttr):
+            return legal_reuse(channels, override.value.data)
+        if self.target_ii:
+            best = 1
+            for r in range(1, channels + 1):
+                if channels % r == 0 and geo.latency(r) <= self.target_ii:
+                    best = r
+            return best
+        return legal_reuse(channels, self.reuse_factor)
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for function in [f for f in op.ops if isinstance(f, func.FuncOp)]:
             block = function.body.blocks[0]
             for layer in [o for o in block.ops if isinstance(o, MAC_OPS)]:
                 outputs, terms = mac_shape(layer)
-                rf = self.choose(layer, outputs)
+                window = self.conv_window and isinstance(layer, (fixed.ConvOp, pot_quant.ShiftConvOp))
+                if window:
+                    geo = dataflow.window_geometry(layer)
+                    rf = self.choose_window(layer, geo)
+                    units, latency = geo.out_channels * terms // rf, geo.latency(rf)
+                else:
+                    rf = self.choose(layer, outputs)
+                    units, latency = outputs * terms // rf, rf
                 operands = list(layer.operands)
                 runtime = [v for v in operands if not isinstance(v.owner, fixed.ConstantOp)]
                 if len(runtime) != 1:
                     raise PassFailedException(f"dataflow-tile: {layer.name} must have exactly one run-time operand")
                 body = Block(arg_types=[runtime[0].type])
-                pe = dataflow.PeOp(runtime, layer.output.type, Region(body), rf, outputs * terms // rf)
+                pe = dataflow.PeOp(runtime, layer.output.type, Region(body), rf, units, latency, window)
                 pe.location = layer.location
                 for key, value in layer.attributes.items():
                     pe.attributes[key] = value

@@ -321,6 +321,83 @@ def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
     em.add(op, "concat", items=tuple(items))
 
 
+def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
+    """A sliding-window convolution engine (`dataflow.pe` with `window`): line buffer,
+    raster-order feed of the zero-padded input, one output pixel per anchor."""
+    geo = dataflow.window_geometry(layer)
+    x, acc = _t(layer.input), _t(layer.output)
+    rf = op.reuse_factor.value.data
+    slots = geo.out_channels // rf
+    kh, kw = geo.kernel
+    taps = []
+    for c in range(geo.channels):
+        for i in range(kh):
+            for j in range(kw):
+                back = (geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1] + (geo.span[1] - 1 - j * geo.dilation[1])
+                taps.append(((c * kh + i) * kw + j, back * geo.channels + c))
+    shift = isinstance(layer, pot_quant.ShiftConvOp)
+    fields: dict = {}
+    if shift:
+        plan = pot_quant.term_plan(layer, window=True)
+        negated: dict[str, str] = {}
+        used: set[int] = set()
+        per_channel = []
+        for m in range(geo.out_channels):
+            terms = []
+            for index, sign, amount in plan.terms[m]:
+                name = f"p{index}" if index < plan.inputs else f"q{index - plan.inputs}"
+                if index < plan.inputs:
+                    used.add(index)
+                if rf > 1 and sign < 0:
+                    negated[f"n{name}"] = name
+                    name, sign = f"n{name}", 1
+                terms.append((name, sign, amount))
+            per_channel.append((m, plan.bias[m], terms))
+        for e, _ in plan.shared:
+            used.add(e)
+        slot_views, max_shift = [], 0
+        for s in range(slots):
+            phases = [per_channel[p * slots + s] for p in range(rf)]
+            width = max(len(t) for _, _, t in phases)
+            padded = []
+            for m, bias, terms in phases:
+                max_shift = max([max_shift] + [t[2] for t in terms])
+                padded.append((m, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
+            slot_views.append(PeSlotView(s, tuple(padded), width))
+        fields = dict(pool_inputs=tuple(sorted(used)), pool_shared=tuple((i, e, d) for i, (e, d) in enumerate(plan.shared)),
+                      pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
+        w_width = 1
+    else:
+        weights = np.asarray(from_dense(layer.weight.owner.value), np.int64)
+        w_width = _t(layer.weight).width.data
+        if acc.frac != x.frac + _t(layer.weight).frac:
+            raise VerilogEmissionError("accumulator fraction differs from the product fraction")
+        bias = np.zeros(geo.out_channels, np.int64)
+        if layer.bias is not None:
+            bias = np.asarray(from_dense(layer.bias.owner.value), np.int64).reshape(-1) << (acc.frac - _t(layer.bias).frac)
+        cg, mg = geo.channels // geo.group, geo.out_channels // geo.group
+        flat = weights.reshape(geo.out_channels, cg, kh * kw)
+
+        def channel_terms(m: int):
+            g = m // mg
+            return tuple(((g * cg + c) * kh * kw + t, int(flat[m, c, t])) for c in range(cg) for t in range(kh * kw))
+
+        slot_views = [PeSlotView(s, tuple((p * slots + s, int(bias[p * slots + s]), channel_terms(p * slots + s))
+                                          for p in range(rf)), cg * kh * kw) for s in range(slots)]
+    limit = (geo.span[0] - 1 + geo.stride[0] * (geo.out_size[0] - 1), geo.span[1] - 1 + geo.stride[1] * (geo.out_size[1] - 1))
+    em.add(
+        op, "pe_window", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
+        slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data, w_width=w_width, shift=shift,
+        channels=geo.channels, height=geo.height, width=geo.width, plane=geo.height * geo.width,
+        line_buffer=geo.line_buffer, taps=tuple(taps), out_channels=geo.out_channels, anchors=geo.anchors,
+        pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride, anchor_limit=limit,
+        last_position=limit, padded_cols=geo.padded[1],
+        row_width=max(1, int(geo.padded[0]).bit_length()), col_width=max(1, int(geo.padded[1]).bit_length()),
+        phase_outputs=tuple(tuple((s, p * slots + s) for s in range(slots)) for p in range(rf)),
+        **fields,
+    )
+
+
 def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     """A PE around a shift-and-add layer: the pool of input elements (and shared
     sub-expressions) feeds shifted, added terms; RF > 1 muxes operands and shift amounts."""
@@ -377,6 +454,9 @@ def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
 
 def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     layer = op.layer()
+    if op.window is not None:
+        _window_pe(em, op, layer)
+        return
     if isinstance(layer, pot_quant.SHIFT_LAYERS):
         _shift_pe(em, op, layer)
         return

@@ -77,6 +77,26 @@ class ModuleView:
     pool_shared: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...] = ()
     pool_negated: tuple[tuple[str, str], ...] = ()
     shift_width: int = 1
+    # sliding-window convolution engine (see dataflow.WindowGeometry)
+    shift: bool = False
+    channels: int = 0
+    height: int = 0
+    width: int = 0
+    plane: int = 0
+    line_buffer: int = 0
+    taps: tuple[tuple[int, int], ...] = ()  # (window element, line-buffer element)
+    out_channels: int = 0
+    anchors: int = 0
+    pad_top: int = 0
+    pad_left: int = 0
+    span: tuple[int, int] = (1, 1)
+    stride: tuple[int, int] = (1, 1)
+    anchor_limit: tuple[int, int] = (0, 0)
+    last_position: tuple[int, int] = (0, 0)
+    padded_cols: int = 0
+    row_width: int = 1
+    col_width: int = 1
+    phase_outputs: tuple[tuple[tuple[int, int], ...], ...] = ()  # per phase: (slot, output channel)
 
 
 @dataclass(frozen=True)
