@@ -1,6 +1,6 @@
-// RUN: nncc-opt %s -p dataflow-tile | filecheck %s
-// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=3}' | filecheck %s --check-prefix=RF3
-// RUN: nncc-opt %s -p 'dataflow-tile{target_ii=2}' | filecheck %s --check-prefix=II
+// RUN: nncc-opt %s -p dataflow-tile --split-input-file | filecheck %s
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=3}' --split-input-file | filecheck %s --check-prefix=RF3
+// RUN: nncc-opt %s -p 'dataflow-tile{target_ii=2}' --split-input-file | filecheck %s --check-prefix=II
 
 // A 4-output dense layer of 2 terms: fully parallel by default (8 multipliers, 1 cycle);
 // the weights move into the processing element. Schedule: 1 cycle of PE + 1 output register.
@@ -26,4 +26,28 @@ func.func @main(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
   %c = fixed.cast %d {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4x!fixed.q<17, 5>> -> tensor<1x4x!fixed.q<8, 4>>
   %y = fixed.dequantize %c : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4xf32>
   func.return %y : tensor<1x4xf32>
+}
+
+// -----
+// A convolution becomes a sliding-window engine: 2 input channels of 4x4 padded to 6x6, a 3x3
+// kernel, 3 output channels. Q = 5 * 6 + 5 + 1 = 36 padded positions fed, A = 16 output
+// pixels: latency = Q + A * (R - 1) + 2 = 38 at R = 1 (3 * 18 = 54 multipliers: one output
+// pixel per cycle); R must divide the 3 channels, so RF 3 gives one channel per cycle,
+// 18 multipliers, latency 36 + 16 * 2 + 2 = 70. conv_window=false keeps a plain PE over the
+// 48 outputs.
+// RUN: nncc-opt %s -p dataflow-tile --split-input-file | filecheck %s --check-prefix=WIN
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=3}' --split-input-file | filecheck %s --check-prefix=WIN3
+// RUN: nncc-opt %s -p 'dataflow-tile{conv_window=false}' --split-input-file | filecheck %s --check-prefix=FLAT
+// WIN:  dataflow.schedule = {ii = 38 : i64, latency = 39 : i64}
+// WIN:  dataflow.pe {{.*}} attributes {latency = 38 : i64, multipliers = 54 : i64, reuse_factor = 1 : i64, window}
+// WIN3: dataflow.schedule = {ii = 70 : i64, latency = 71 : i64}
+// WIN3: dataflow.pe {{.*}} attributes {latency = 70 : i64, multipliers = 18 : i64, reuse_factor = 3 : i64, window}
+// FLAT: dataflow.schedule = {ii = 1 : i64, latency = 2 : i64}
+// FLAT: dataflow.pe {{.*}} attributes {latency = 1 : i64, multipliers = 864 : i64, reuse_factor = 1 : i64} :
+func.func @conv(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x4x4xf32> {
+  %q = fixed.quantize %x {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4x!fixed.q<8, 3>>
+  %w = fixed.constant dense<1> : tensor<3x2x3x3xi8> -> tensor<3x2x3x3x!fixed.q<8, 1>>
+  %c = fixed.conv %q, %w {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x2x4x4x!fixed.q<8, 3>>, tensor<3x2x3x3x!fixed.q<8, 1>>) -> tensor<1x3x4x4x!fixed.q<21, 9>>
+  %d = fixed.dequantize %c : tensor<1x3x4x4x!fixed.q<21, 9>> -> tensor<1x3x4x4xf32>
+  func.return %d : tensor<1x3x4x4xf32>
 }

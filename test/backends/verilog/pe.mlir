@@ -9,11 +9,11 @@
 // CHECK:       wire [1-1:0] ph = in_valid ? 1'd0 : phase;
 // CHECK:       0: begin
 // CHECK-NEXT:      c0 = 17'h0;
-// CHECK-NEXT:      a0_0 = xs[0*8 +: 8];
+// CHECK-NEXT:      a0_0 = xs[0 +: 8];
 // CHECK-NEXT:      b0_0 = 8'h1;
 // CHECK:       1: begin
 // CHECK-NEXT:      c0 = 17'h0;
-// CHECK-NEXT:      a0_0 = xs[0*8 +: 8];
+// CHECK-NEXT:      a0_0 = xs[0 +: 8];
 // CHECK-NEXT:      b0_0 = 8'h5;
 // CHECK:       wire signed [17-1:0] r0 = c0 + a0_0 * b0_0 + a0_1 * b0_1;
 // CHECK:       if (in_valid || busy) begin
