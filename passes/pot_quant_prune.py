@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 from xdsl.context import Context
@@ -62,7 +63,8 @@ class PotQuantPrunePass(ModulePass):
                 rel = lead - np.broadcast_to(scales.reshape(scales.shape[:1] + (1,) * (len(shape) - 1)), shape)
                 keep &= rel >= self.below
             if self.fraction > 0:
-                target = math.ceil(self.fraction * keep.size)
+                # exact: 0.14 * 50 is 7.000000000000001 in floats, which must not round up to 8
+                target = math.ceil(Fraction(repr(self.fraction)) * keep.size)
                 zeros = int(keep.size - keep.sum())
                 if target > zeros:
                     magnitude = np.abs(weights.values()).reshape(-1)
@@ -74,4 +76,4 @@ class PotQuantPrunePass(ModulePass):
             exps = np.where(signs != 0, exps, 0)
             weights.properties["signs"] = to_dense(signs, weights.signs.get_element_type())
             weights.properties["exponents"] = to_dense(exps, weights.exponents.get_element_type())
-            weights.attributes[SPARSITY_ATTR] = FloatAttr(float(1.0 - keep.mean()) if keep.size else 0.0, f64)
+            weights.attributes[SPARSITY_ATTR] = FloatAttr(float(np.mean(~keep)) if keep.size else 0.0, f64)

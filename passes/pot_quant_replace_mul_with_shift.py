@@ -68,7 +68,7 @@ class PotQuantReplaceMulWithShiftPass(ModulePass):
                     bad = int(np.argmax(flat > allowed))
                     value = raw.reshape(-1)[bad] * 2.0 ** -fixed.fixed_of(const.output).frac
                     raise PassFailedException(
-                        f"pot-quant-replace-mul-with-shift: weight {value} of {_name(layer)} needs {needed} "
+                        f"pot-quant-replace-mul-with-shift: weight {value} of {_name(layer)} needs {int(flat[bad])} "
                         f"signed digits, its code has {allowed}")
             elif self.max_terms and needed > self.max_terms:
                 continue
