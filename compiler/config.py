@@ -223,8 +223,9 @@ def with_overrides(options: CompileOptions, **overrides) -> CompileOptions:
     """Apply command-line overrides (None means: not given)."""
     problems: list[str] = []
     given = {k: v for k, v in overrides.items() if v is not None}
+    flags = {"pot_bits": "pot", "mode": "activation"}  # options whose flag has another name
     for key, value in given.items():
-        _check_value(f"--{key.replace('_', '-')}", key, value, problems)
+        _check_value(f"--{flags.get(key, key).replace('_', '-')}", key, value, problems)
     if problems:
         raise NnccError(problems)
     return replace(options, **given)

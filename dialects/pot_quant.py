@@ -60,7 +60,7 @@ CODE_ATTR = "pot_quant.code"
 mark `pot-quant-replace-mul-with-shift` looks for."""
 ERROR_ATTR = "pot_quant.error"
 """On `pot_quant.weights`: the quantization error against the float weights it replaced
-(`rms`, `max`, `relative_rms`)."""
+(`rms`, `max`, `relative_rms`), as `pot-quant-quantize` measured it (before any pruning)."""
 SPARSITY_ATTR = "pot_quant.sparsity"
 """On `pot_quant.weights` after log-aware pruning: the fraction of zero weights."""
 
@@ -140,10 +140,19 @@ class TermPlan:
     bias: tuple[int, ...]
 
 
-def _taps(op: "_ShiftLayer") -> tuple[int, list[list[tuple[int, int]]]]:
-    """(input elements per row, per output element the (input element, weight index) taps)."""
+def _taps(op: "_ShiftLayer", window: bool = False) -> tuple[int, list[list[tuple[int, int]]]]:
+    """(input elements per row, per output element the (input element, weight index) taps).
+
+    With ``window`` (a convolution computed one output pixel at a time from a window of
+    C x KH x KW elements, see `dataflow.WindowGeometry`): the inputs are the window's
+    elements and the outputs the output channels of one pixel."""
     x = tuple(op.input.type.get_shape())
     w = op.weight_shape()
+    if window:
+        group = op.group.value.data
+        cg, mg, kk = x[1] // group, w[0] // group, int(np.prod(w[2:]))
+        return x[1] * kk, [[((m // mg * cg + c) * kk + t, (m * cg + c) * kk + t) for c in range(cg) for t in range(kk)]
+                           for m in range(w[0])]
     if isinstance(op, ShiftDenseOp):
         m, k = w
         return k, [[(i, j * k + i) for i in range(k)] for j in range(m)]
@@ -164,7 +173,7 @@ def _taps(op: "_ShiftLayer") -> tuple[int, list[list[tuple[int, int]]]]:
     return int(np.prod(x[1:])), taps
 
 
-def term_plan(op: "_ShiftLayer") -> TermPlan:
+def term_plan(op: "_ShiftLayer", window: bool = False) -> TermPlan:
     """The pool, shared sub-expressions and per-output terms of a shift-and-add layer.
 
     With ``share``, a digit pattern (see `pattern`) of two or more digits that is applied to
@@ -178,7 +187,7 @@ def term_plan(op: "_ShiftLayer") -> TermPlan:
     signs, shifts = signs.reshape(-1, t), shifts.reshape(-1, t)
     acc = _fixed_of(op.output)
     align = acc.frac - (_fixed_of(op.input).frac + op.weight_type.frac)
-    inputs, taps = _taps(op)
+    inputs, taps = _taps(op, window)
     split = [pattern(signs[i], shifts[i]) for i in range(signs.shape[0])]
     share = op.share is not None
     uses: dict[tuple, int] = {}
@@ -210,7 +219,7 @@ def term_plan(op: "_ShiftLayer") -> TermPlan:
         raw = np.asarray(from_dense(owner.value), np.int64).reshape(-1)
         shift_b = acc.frac - _fixed_of(op.bias).frac
         for o in range(len(taps)):
-            bias[o] = int(raw[o // per_channel if not isinstance(op, ShiftDenseOp) else o]) << shift_b
+            bias[o] = int(raw[o // per_channel if not isinstance(op, ShiftDenseOp) and not window else o]) << shift_b
     shared = tuple((e, p) for (e, p), _ in sorted(pool.items(), key=lambda kv: kv[1]))
     return TermPlan(inputs, shared, tuple(terms), tuple(bias))
 
@@ -289,8 +298,11 @@ class WeightsOp(IRDLOperation):
             raise VerifyException(
                 f"pot_quant.weights: {scales.size} scale exponents, expected 1 or one per output channel ({shape[0]})")
         bits, low = self.bits.value.data, self.min_exponent.value.data
-        if bits < 2 or low > 0:
-            raise VerifyException(f"pot_quant.weights: bits {bits} must be >= 2 and min_exponent {low} <= 0")
+        lowest = -((1 << (bits - 1)) - (2 if self.zero_code is not None else 1)) if 2 <= bits <= 8 else 0
+        if bits < 2 or bits > 8 or low > 0 or low < lowest:
+            raise VerifyException(
+                f"pot_quant.weights: min_exponent {low} does not fit a {bits}-bit digit code (bits in [2, 8], "
+                f"min_exponent in [{lowest}, 0])")
         scale = scales.reshape((-1,) + (1,) * (len(shape)))
         rel = np.where(signs != 0, exps - scale, 0)
         if rel.size and (rel.min() < low or rel.max() > 0):

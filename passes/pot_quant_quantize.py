@@ -15,6 +15,9 @@ values are sums of at most ``terms`` signed powers of two (terms = 1: power of t
   ``log`` rounds in the log domain, digit by digit on the residual (ALGORITHMS.md §4.1:
   e = round(log2|r|), the decision boundary between 2^k and 2^(k+1) at 2^(k+1/2)); a
   residual below ``2^(min_exponent - 1)`` (``zero_threshold`` when given) ends the weight.
+  Without a zero code every digit is used (there is no code for an absent digit): a power of
+  two takes the exponent nearest in the log domain, and several digits take the nearest
+  codebook value (digit-by-digit rounding could flip the sign of a small weight).
 
 The error against the float weights (rms, max, relative rms) is recorded on every
 `pot_quant.weights` (`pot_quant.error`). A layer whose op carries a `pot_quant.options`
@@ -88,7 +91,7 @@ def _nearest(values: np.ndarray, book: np.ndarray) -> np.ndarray:
 
 def quantize_relative(w: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:
     """Digits ``(signs, relative exponents)`` [..., terms] of weights already divided by the scale."""
-    if scheme.rounding == "nearest":
+    if scheme.rounding == "nearest" or (not scheme.zero_code and scheme.terms > 1):
         book, signs, exps = scheme.codebook()
         idx = _nearest(w.reshape(-1), book)
         return signs[idx].reshape(w.shape + (scheme.terms,)), exps[idx].reshape(w.shape + (scheme.terms,))
@@ -96,17 +99,23 @@ def quantize_relative(w: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.nda
     exps = np.zeros(w.shape + (scheme.terms,), np.int64)
     residual = w.astype(np.float64).copy()
     used = np.zeros(w.shape + (scheme.terms,), bool)
+    candidates = np.arange(scheme.min_exponent, 1)
     for t in range(scheme.terms):
         mag = np.abs(residual)
-        alive = mag >= scheme.zero_threshold
-        if t == 0 and not scheme.zero_code:
-            alive = np.ones_like(alive)
-        with np.errstate(divide="ignore"):
-            e = np.clip(np.rint(np.log2(np.where(mag > 0, mag, 2.0**scheme.min_exponent))), scheme.min_exponent, 0)
-        # an exponent already used by this weight cannot repeat: take it out of play
-        for prev in range(t):
-            clash = used[..., prev] & (exps[..., prev] == e)
-            alive &= ~clash
+        log_mag = np.log2(np.where(mag > 0, mag, 2.0 ** (scheme.min_exponent - 1)))
+        if scheme.zero_code:
+            alive = mag >= scheme.zero_threshold
+            e = np.clip(np.rint(log_mag), scheme.min_exponent, 0)
+            # an exponent already used by this weight cannot repeat: that digit stays empty
+            for prev in range(t):
+                alive &= ~(used[..., prev] & (exps[..., prev] == e))
+        else:
+            # no zero code: every digit is used, at the unused exponent nearest in the log domain
+            alive = np.ones(mag.shape, bool)
+            dist = np.abs(log_mag[..., None] - candidates)
+            for prev in range(t):
+                dist = np.where(exps[..., prev, None] == candidates, np.inf, dist)
+            e = candidates[np.argmin(dist, axis=-1)]
         s = np.where(residual < 0, -1, 1)
         signs[..., t] = np.where(alive, s, 0)
         exps[..., t] = np.where(alive, e, 0)

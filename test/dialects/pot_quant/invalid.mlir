@@ -62,7 +62,7 @@ func.func @scale_count() -> tensor<3x1xf32> {
 // -----
 
 func.func @one_bit() -> tensor<1x1xf32> {
-  // CHECK: Operation does not verify: pot_quant.weights: bits 1 must be >= 2 and min_exponent 0 <= 0
+  // CHECK: Operation does not verify: pot_quant.weights: min_exponent 0 does not fit a 1-bit digit code (bits in [2, 8], min_exponent in [0, 0])
   %w = pot_quant.weights {bits = 1 : i64, exponents = dense<0> : tensor<1x1x1xi8>, min_exponent = 0 : i64, scale_exponents = dense<0> : tensor<1xi32>, signs = dense<1> : tensor<1x1x1xi8>} : tensor<1x1xf32>
   func.return %w : tensor<1x1xf32>
 }
@@ -148,4 +148,12 @@ func.func @conv_weight_type(%x: tensor<1x1x4x4x!fixed.q<8, 3>>) -> tensor<1x1x2x
   // CHECK: Operation does not verify: pot_quant.shift_conv: weights [1, 32] do not fit !fixed.q<6, 2>
   %y = pot_quant.shift_conv %x {dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 0, 0, 0, 0>, shifts = dense<[[[[[5], [0], [0]], [[0], [0], [0]], [[0], [0], [0]]]]]> : tensor<1x1x3x3x1xi8>, signs = dense<1> : tensor<1x1x3x3x1xi8>, strides = array<i64: 1, 1>, weight_type = !fixed.q<6, 2>} : (tensor<1x1x4x4x!fixed.q<8, 3>>) -> tensor<1x1x2x2x!fixed.q<18, 9>>
   func.return %y : tensor<1x1x2x2x!fixed.q<18, 9>>
+}
+
+// -----
+
+func.func @exponent_range_beyond_code() -> tensor<1x1xf32> {
+  // CHECK: Operation does not verify: pot_quant.weights: min_exponent -10 does not fit a 2-bit digit code (bits in [2, 8], min_exponent in [0, 0])
+  %w = pot_quant.weights {bits = 2 : i64, exponents = dense<0> : tensor<1x1x1xi8>, min_exponent = -10 : i64, scale_exponents = dense<0> : tensor<1xi32>, signs = dense<1> : tensor<1x1x1xi8>, zero_code} : tensor<1x1xf32>
+  func.return %w : tensor<1x1xf32>
 }
