@@ -10,7 +10,7 @@ from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from nncc import __version__
-from nncc.dialects import dataflow, fixed, nn
+from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
@@ -141,6 +141,24 @@ def build_report(
         if want.ndim == 2 and want.shape[1] > 1:
             item["argmax_agreement"] = _num(np.mean(np.argmax(got, 1) == np.argmax(want, 1)))
         outputs[name] = item
+    coded = []
+    for op in float_module.walk():
+        if not isinstance(op, pot_quant.WeightsOp):
+            continue
+        users = [u.operation for u in op.output.uses]
+        desc = getattr(users[0].location, "desc", None) if users else None
+        entry = {"layer": desc.data if isinstance(desc, StringAttr) else None, "bits": op.bits.value.data, "terms": op.terms,
+                 "min_exponent": op.min_exponent.value.data, "zero_code": op.zero_code is not None,
+                 "scales": "per channel" if op.scale_exponents.get_shape()[0] > 1 else "per tensor"}
+        error = op.attributes.get(pot_quant.ERROR_ATTR)
+        if error is not None:
+            entry["error"] = {k: _num(v.value.data) for k, v in error.data.items()}
+        sparsity = op.attributes.get(pot_quant.SPARSITY_ATTR)
+        signs, _ = op.digits()
+        entry["zero_weights"] = _num(float(np.mean(~np.any(signs != 0, axis=-1))))
+        if sparsity is not None:
+            entry["pruned"] = True
+        coded.append(entry)
     schedule = design.attributes.get(SCHEDULE_ATTR)
     timing = {k: v.value.data for k, v in schedule.data.items()} if schedule is not None else {}
     return {
@@ -152,4 +170,5 @@ def build_report(
         "calibration": {"source": source, "samples": int(len(next(iter(inputs.values()))))},
         "layers": layers,
         "outputs": outputs,
+        **({"pot_quant": coded} if coded else {}),
     }
