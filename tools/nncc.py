@@ -262,11 +262,16 @@ def _cmd_report(args) -> int:
     from nncc.compiler.synthesis import report_table, synthesize_design
 
     from nncc.compiler.complexity import stage_table, write_chart
+    from nncc.compiler.diagnostics import one_line
 
     design = load(args.design)
     if args.synth:
         synthesize_design(design, family=args.family)
     print(report_table(design.report))
+    for entry in design.report.get("pot_quant", []):
+        error = entry.get("error", {})
+        print(f"{one_line(str(entry['layer']))}: {entry['terms']} x {entry['bits']}-bit signed digits, scale {entry['scales']}, "
+              f"rms error {error.get('rms')} ({error.get('relative_rms')} relative), zero weights {entry['zero_weights']}")
     stages = {entry["stage"]: entry for entry in design.report.get("complexity", {}).get("stages", [])}
     if stages:
         print("complexity per forward pass (RMpS, BoP, NABS, NLG; ALGORITHMS.md section 2):")
