@@ -105,7 +105,11 @@ def build_report(
         producer = op.operands[0].owner if op.operands else None
         if isinstance(producer, dataflow.PeOp):
             entry["reuse_factor"] = producer.reuse_factor.value.data
-            entry["multipliers"] = producer.multipliers.value.data
+            if isinstance(producer.layer(), pot_quant.SHIFT_LAYERS):  # digit-controlled shift-add units
+                entry["multipliers"] = 0
+                entry["shift_add_units"] = producer.multipliers.value.data
+            else:
+                entry["multipliers"] = producer.multipliers.value.data
             entry["latency_cycles"] = producer.latency.value.data
             entry["ii_cycles"] = producer.latency.value.data
             if producer.window is not None:
@@ -114,6 +118,10 @@ def build_report(
         if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
             entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))
             entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
+        elif isinstance(producer, pot_quant.SHIFT_LAYERS):
+            entry["weight_type"] = type_text(producer.weight_type)
+            entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
+            entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if producer.share is not None else "")
         if isinstance(op, (fixed.CastOp, fixed.QuantizeOp)):
             entry["rounding"] = op.rounding.data.value
             entry["overflow"] = op.overflow.data.value
