@@ -130,98 +130,136 @@ class TermPlan:
     Values live in a pool: entries ``0 .. inputs-1`` are the layer's input elements (one
     row), entry ``inputs + s`` is shared sub-expression s, ``sum(sign << shift)`` over
     ``shared[s][1]`` applied to input element ``shared[s][0]``. Output element o (one row)
-    is ``bias[o] + sum(sign * (pool[i] << shift) for i, sign, shift in terms[o])``, with
-    shifts already aligned to the accumulator's fraction.
+    is ``bias[o] + sum(sign * (pool[source] << shift))`` over its terms
+    ``ends[o-1] .. ends[o]-1`` (arrays ``sources``, ``signs``, ``shifts``), with shifts
+    already aligned to the accumulator's fraction.
     """
 
     inputs: int
     shared: tuple[tuple[int, tuple[tuple[int, int], ...]], ...]
-    terms: tuple[tuple[tuple[int, int, int], ...], ...]
-    bias: tuple[int, ...]
+    sources: np.ndarray
+    signs: np.ndarray
+    shifts: np.ndarray
+    ends: np.ndarray
+    bias: np.ndarray
+
+    @property
+    def outputs(self) -> int:
+        return len(self.ends)
+
+    def terms_of(self, o: int) -> tuple[tuple[int, int, int], ...]:
+        """Output o's terms as (pool index, sign, shift)."""
+        start = int(self.ends[o - 1]) if o else 0
+        end = int(self.ends[o])
+        return tuple(zip(self.sources[start:end].tolist(), self.signs[start:end].tolist(), self.shifts[start:end].tolist()))
+
+    @property
+    def terms(self) -> tuple[tuple[tuple[int, int, int], ...], ...]:
+        """Every output's terms (see `terms_of`)."""
+        return tuple(self.terms_of(o) for o in range(self.outputs))
 
 
-def _taps(op: "_ShiftLayer", window: bool = False) -> tuple[int, list[list[tuple[int, int]]]]:
-    """(input elements per row, per output element the (input element, weight index) taps).
+def _taps(op: "_ShiftLayer", window: bool = False) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, int]:
+    """(input elements per row, per tap: output element, input element, weight index; outputs).
 
-    With ``window`` (a convolution computed one output pixel at a time from a window of
-    C x KH x KW elements, see `dataflow.WindowGeometry`): the inputs are the window's
-    elements and the outputs the output channels of one pixel."""
+    Taps are listed output by output, each in the weights' order. With ``window`` (a
+    convolution computed one output pixel at a time from a window of C x KH x KW elements,
+    see `dataflow.WindowGeometry`): the inputs are the window's elements and the outputs
+    the output channels of one pixel."""
     x = tuple(op.input.type.get_shape())
     w = op.weight_shape()
-    if window:
-        group = op.group.value.data
-        cg, mg, kk = x[1] // group, w[0] // group, int(np.prod(w[2:]))
-        return x[1] * kk, [[((m // mg * cg + c) * kk + t, (m * cg + c) * kk + t) for c in range(cg) for t in range(kk)]
-                           for m in range(w[0])]
     if isinstance(op, ShiftDenseOp):
         m, k = w
-        return k, [[(i, j * k + i) for i in range(k)] for j in range(m)]
+        out = np.repeat(np.arange(m), k)
+        elem = np.tile(np.arange(k), m)
+        return k, out, elem, out * k + elem, m
+    group = op.group.value.data
+    cg, mg, kk = x[1] // group, w[0] // group, int(np.prod(w[2:]))
+    ch = np.arange(w[0])[:, None, None]
+    c = np.arange(cg)[None, :, None]
+    t = np.arange(kk)[None, None, :]
+    weight = ((ch * cg + c) * kk + t)
+    if window:
+        elem = (ch // mg * cg + c) * kk + t
+        out = np.broadcast_to(ch, weight.shape)
+        return x[1] * kk, out.reshape(-1), elem.reshape(-1), weight.reshape(-1), w[0]
     from nncc.dialects.nn.windows import window_index_table
 
     y = tuple(op.output.type.get_shape())
-    group = op.group.value.data
     windows = window_index_table(x[2:], w[2:], tuple(op.strides.get_values()), tuple(op.pads.get_values()),
-                                 tuple(op.dilations.get_values()), y[2:]).tolist()
+                                 tuple(op.dilations.get_values()), y[2:])  # [positions, kk], -1 = padding
+    positions = windows.shape[0]
     spatial = int(np.prod(x[2:]))
-    cg, mg, kk = x[1] // group, w[0] // group, int(np.prod(w[2:]))
-    taps = []
-    for m in range(w[0]):
-        g = m // mg
-        for win in windows:
-            taps.append([((g * cg + c) * spatial + cell, (m * cg + c) * kk + t)
-                         for c in range(cg) for t, cell in enumerate(win) if cell >= 0])
-    return int(np.prod(x[1:])), taps
+    cell = windows[None, :, None, :]  # [1, P, 1, kk]
+    chan = (ch // mg * cg + c)[:, None, :, :]  # [M, 1, cg, 1]
+    elem = chan * spatial + cell
+    weight4 = np.broadcast_to(weight[:, None, :, :], (w[0], positions, cg, kk))
+    out = np.broadcast_to((ch[:, :, :, None] * positions + np.arange(positions)[None, None, None, :]).transpose(0, 3, 1, 2),
+                          (w[0], positions, cg, kk))
+    valid = np.broadcast_to(cell >= 0, weight4.shape)
+    return int(np.prod(x[1:])), out[valid], np.broadcast_to(elem, weight4.shape)[valid], weight4[valid], w[0] * positions
 
 
 def term_plan(op: "_ShiftLayer", window: bool = False) -> TermPlan:
     """The pool, shared sub-expressions and per-output terms of a shift-and-add layer.
 
-    With ``share``, a digit pattern (see `pattern`) of two or more digits that is applied to
-    the same input element by at least two weights is built once; weights whose pattern is
-    used once keep their digits.
+    With ``share``, a digit pattern (see `pattern`: the odd part of the weight, in canonical
+    signed digits) of two or more digits that is applied to the same input element by at
+    least two weights is built once; weights whose pattern is used once keep their digits.
     """
     from nncc.dialects.fixed.common import fixed_of as _fixed_of
 
     signs, shifts = op.digits()
     t = signs.shape[-1]
     signs, shifts = signs.reshape(-1, t), shifts.reshape(-1, t)
+    raw = digit_value(signs, shifts)
+    nnz = np.count_nonzero(signs, axis=1)
+    mag = np.abs(raw)
+    low = mag & -mag
+    base = np.where(mag > 0, np.log2(np.where(low > 0, low, 1)).astype(np.int64), 0)
+    odd = mag >> base
     acc = _fixed_of(op.output)
     align = acc.frac - (_fixed_of(op.input).frac + op.weight_type.frac)
-    inputs, taps = _taps(op, window)
-    split = [pattern(signs[i], shifts[i]) for i in range(signs.shape[0])]
-    share = op.share is not None
-    uses: dict[tuple, int] = {}
-    if share:
-        for out in taps:
-            for e, wi in out:
-                p = split[wi][2]
-                if len(p) >= 2:
-                    uses[(e, p)] = uses.get((e, p), 0) + 1
-    pool: dict[tuple, int] = {}
-    terms = []
-    for out in taps:
-        row = []
-        for e, wi in out:
-            sign, base, p = split[wi]
-            if not p:
-                continue
-            if share and len(p) >= 2 and uses[(e, p)] >= 2:
-                slot = pool.setdefault((e, p), inputs + len(pool))
-                row.append((slot, sign, base + align))
-            else:
-                row.extend((e, sign * s, base + q + align) for s, q in p)
-        terms.append(tuple(row))
-    channels = op.weight_shape()[0]
-    per_channel = len(taps) // channels
-    bias = [0] * len(taps)
+    inputs, out, elem, widx, outputs = _taps(op, window)
+    keep = odd[widx] != 0
+    out, elem, widx = out[keep], elem[keep], widx[keep]
+    shared_tap = np.zeros(len(widx), bool)
+    slot = np.zeros(len(widx), np.int64)
+    shared: list = []
+    if op.share is not None and len(widx):
+        multi = nnz[widx] >= 2
+        key = elem.astype(np.int64) * (int(odd.max()) + 1) + odd[widx]
+        uniq, first, inverse, counts = np.unique(np.where(multi, key, -1), return_index=True, return_inverse=True,
+                                                  return_counts=True)
+        usable = (uniq >= 0) & (counts >= 2)
+        shared_tap = usable[inverse.reshape(-1)]
+        order = np.argsort(np.where(usable, first, len(widx) + 1), kind="stable")[: int(usable.sum())]
+        rank = np.full(len(uniq), -1, np.int64)
+        rank[order] = np.arange(len(order))
+        slot = rank[inverse.reshape(-1)]
+        patterns = {}
+        for u in order:
+            p = int(odd[widx[first[u]]])
+            if p not in patterns:
+                s_p, h_p = csd(np.asarray([p]))
+                patterns[p] = tuple((int(s), int(h)) for s, h in zip(s_p[0], h_p[0]) if s)
+            shared.append((int(elem[first[u]]), patterns[p]))
+    count = np.where(shared_tap, 1, nnz[widx])
+    tap_of = np.repeat(np.arange(len(widx)), count)
+    digit = np.arange(len(tap_of)) - np.repeat(np.cumsum(count) - count, count)
+    w_of = widx[tap_of]
+    is_shared = shared_tap[tap_of]
+    sources = np.where(is_shared, inputs + slot[tap_of], elem[tap_of])
+    term_signs = np.where(is_shared, np.sign(raw[w_of]), signs[w_of, np.where(is_shared, 0, digit)])
+    term_shifts = np.where(is_shared, base[w_of], shifts[w_of, np.where(is_shared, 0, digit)]) + align
+    ends = np.cumsum(np.bincount(out[tap_of], minlength=outputs))
+    bias = np.zeros(outputs, np.int64)
     if op.bias is not None:
-        owner = op.bias.owner
-        raw = np.asarray(from_dense(owner.value), np.int64).reshape(-1)
-        shift_b = acc.frac - _fixed_of(op.bias).frac
-        for o in range(len(taps)):
-            bias[o] = int(raw[o // per_channel if not isinstance(op, ShiftDenseOp) and not window else o]) << shift_b
-    shared = tuple((e, p) for (e, p), _ in sorted(pool.items(), key=lambda kv: kv[1]))
-    return TermPlan(inputs, shared, tuple(terms), tuple(bias))
+        b = np.asarray(from_dense(op.bias.owner.value), np.int64).reshape(-1) << (acc.frac - _fixed_of(op.bias).frac)
+        per_channel = outputs // op.weight_shape()[0]
+        bias = b if isinstance(op, ShiftDenseOp) or window else np.repeat(b, per_channel)
+    return TermPlan(inputs, tuple(shared), sources.astype(np.int64), term_signs.astype(np.int64),
+                    term_shifts.astype(np.int64), ends.astype(np.int64), bias.astype(np.int64))
 
 
 # ---------------------------------------------------------------------------------------

@@ -322,13 +322,7 @@ def _shift(em: _Emitter, op) -> None:
     """A shift-and-add layer (`pot_quant.shift_dense` / `shift_conv`) from its term plan."""
     name, type_name = em.result(op)
     plan = pot_quant.term_plan(op)
-    ends, src, shift, neg = [], [], [], []
-    for terms in plan.terms:
-        for index, sign, amount in terms:
-            src.append(index)
-            shift.append(amount)
-            neg.append(int(sign < 0))
-        ends.append(len(src))
+    ends, src, shift, neg = plan.ends, plan.sources, plan.shifts, (plan.signs < 0).astype(np.int64)
     s_src, s_end, s_shift, s_neg = [], [], [], []
     for element, digits in plan.shared:
         s_src.append(element)
@@ -345,16 +339,16 @@ def _shift(em: _Emitter, op) -> None:
             shared_end=em.table(f"{name}_shared_end", np.asarray(s_end)),
             shared_count=len(plan.shared),
         )
-    cols = len(plan.terms)
+    cols = plan.outputs
     em.steps.append(
         StepView(
             "shift", name, type_name, _size(op.output), em.unroll(op),
             src=(em.src(op.input),), src_types=(em.type_names[op.input],),
             rows=_size(op.output) // cols, cols=cols, inner=plan.inputs,
             bias=em.table(f"{name}_init", np.asarray(plan.bias, np.int64)),
-            terms_src=em.table(f"{name}_src", np.asarray(src or [0])),  # (a C array needs an element)
-            terms_shift=em.table(f"{name}_shift", np.asarray(shift or [0])),
-            terms_neg=em.table(f"{name}_neg", np.asarray(neg or [0])),
+            terms_src=em.table(f"{name}_src", src if len(src) else np.zeros(1)),  # (a C array needs an element)
+            terms_shift=em.table(f"{name}_shift", shift if len(shift) else np.zeros(1)),
+            terms_neg=em.table(f"{name}_neg", neg if len(neg) else np.zeros(1)),
             terms_end=em.table(f"{name}_end", np.asarray(ends)),
             **shared,
         )

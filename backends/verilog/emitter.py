@@ -344,7 +344,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
         per_channel = []
         for m in range(geo.out_channels):
             terms = []
-            for index, sign, amount in plan.terms[m]:
+            for index, sign, amount in plan.terms_of(m):
                 name = f"p{index}" if index < plan.inputs else f"q{index - plan.inputs}"
                 if index < plan.inputs:
                     used.add(index)
@@ -352,7 +352,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
                     negated[f"n{name}"] = name
                     name, sign = f"n{name}", 1
                 terms.append((name, sign, amount))
-            per_channel.append((m, plan.bias[m], terms))
+            per_channel.append((m, int(plan.bias[m]), terms))
         for e, _ in plan.shared:
             used.add(e)
         slot_views, max_shift = [], 0
@@ -403,8 +403,8 @@ def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     sub-expressions) feeds shifted, added terms; RF > 1 muxes operands and shift amounts."""
     x, acc = _t(layer.input), _t(layer.output)
     plan = pot_quant.term_plan(layer)
-    rows = _size(layer.output) // len(plan.terms)
-    cols = len(plan.terms)
+    rows = _size(layer.output) // plan.outputs
+    cols = plan.outputs
     rf = op.reuse_factor.value.data
     slots = _size(layer.output) // rf
     shared_per_row = len(plan.shared)
@@ -425,7 +425,7 @@ def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     for o in range(_size(layer.output)):
         r, j = divmod(o, cols)
         terms = []
-        for index, sign, shift in plan.terms[j]:
+        for index, sign, shift in plan.terms_of(j):
             name = operand(r, index)
             if index < plan.inputs:
                 used.add(r * plan.inputs + index)
@@ -433,7 +433,7 @@ def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
                 negated[f"n{name}"] = name
                 name, sign = f"n{name}", 1
             terms.append((name, sign, shift))
-        out_terms.append((o, plan.bias[j], terms))
+        out_terms.append((o, int(plan.bias[j]), terms))
     slot_views = []
     max_shift = 0
     for s in range(slots):
