@@ -1,16 +1,22 @@
 """Read-only Verilog emitter: a prepared, tiled fixed-point module -> synthesizable Verilog.
 
 Microarchitecture (exactly what `dataflow-tile`'s schedule describes): every
-`dataflow.pe` is a registered stage that takes `reuse_factor` cycles per sample; every
-other op is combinational logic in its own module; one output register holds the result
-until `out_ready`. The top module has ready/valid (AXI-Stream style) ports carrying whole
-tensors (element 0 in the least significant bits); it accepts a sample every `ii` cycles
-and stalls everything while an output waits. Values meeting at an op must become valid
-in the same cycle (no skip connections across stages of different latency yet).
+`dataflow.pe` is a registered stage that takes its latency in cycles per sample (R, or a
+window engine's latency); every other op is combinational logic in its own module; one
+output register holds the result until `out_ready`. Stages talk with ready/valid
+handshakes: a PE holds its result (`out_valid`) until its consumers take it, and accepts
+a new sample (`in_ready`) only when it is idle and its result is taken or being taken.
+Producers and consumers connected through combinational logic form a handshake group
+that fires when every producer is valid and every consumer ready. The top module has
+ready/valid (AXI-Stream style) ports carrying whole tensors (element 0 in the least
+significant bits) and accepts a sample at most every `ii` cycles, so that without
+back-pressure every sample follows the predicted schedule. Values meeting at an op must
+become valid in the same cycle (no skip connections across stages of different latency yet).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from importlib import resources
 
 import numpy as np
@@ -60,7 +66,8 @@ class _Emitter:
             raise VerilogEmissionError("module needs exactly one func.func @main")
         self.block = mains[0].body.blocks[0]
         self.names: dict[SSAValue, str] = {}
-        self.valid: dict[SSAValue, str] = {}
+        self.sources: dict[SSAValue, frozenset[str]] = {}
+        self.consumers: list[tuple[str, frozenset[str]]] = []
         self.time: dict[SSAValue, int] = {}
         self.consts: dict[SSAValue, ConstView] = {}
         self.constants: list[ConstView] = []
@@ -93,16 +100,43 @@ class _Emitter:
         vals = self.runtime(op)
         start = max((self.time[v] for v in vals), default=0)
         registered = isinstance(op, dataflow.PeOp)
-        self.time[out] = start + (op.reuse_factor.value.data if registered else 0)
+        self.time[out] = start + (op.latency.value.data if registered else 0)
         self.names[out] = name
-        self.valid[out] = f"{name}_v" if registered else (self.valid[vals[0]] if vals else "1'b1")
+        feeding = frozenset().union(*(self.sources[v] for v in vals)) if vals else frozenset()
+        if registered:
+            self.consumers.append((name, feeding))
+            self.sources[out] = frozenset([name])
+        else:
+            self.sources[out] = feeding
         self.modules.append(
             ModuleView(
                 kind=kind, module=f"{self.top}__{name}", out=name, out_width=_t(out).width.data, count=_size(out),
-                inputs=tuple(self.port(v) for v in op.operands), valid_in=self.valid[vals[0]] if vals else "1'b1",
-                registered=registered, **fields,
+                inputs=tuple(self.port(v) for v in op.operands), registered=registered, **fields,
             )
         )
+
+    def handshakes(self) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
+        """Handshake groups: (fire signal, producers, consumers). Producers are PEs or `in`
+        (the input port); consumers PEs or `out` (the output register); a group holds the
+        producers and consumers linked through combinational logic."""
+        parent: dict[str, str] = {}
+
+        def find(x: str) -> str:
+            while parent.setdefault(x, x) != x:
+                x = parent[x]
+            return x
+
+        for consumer, producers in self.consumers:
+            for p in producers:
+                parent[find("c:" + consumer)] = find("p:" + p)
+        groups: dict[str, tuple[list[str], list[str]]] = {}
+        for consumer, producers in self.consumers:
+            root = find("c:" + consumer)
+            groups.setdefault(root, ([], []))[1].append(consumer)
+            for p in producers:
+                if p not in groups[root][0]:
+                    groups[root][0].append(p)
+        return tuple((f"fire{i}", tuple(prods), tuple(cons)) for i, (prods, cons) in enumerate(groups.values()))
 
     def run(self) -> DesignView:
         for op in self.block.ops:
@@ -113,14 +147,35 @@ class _Emitter:
         if self.input is None or self.output is None:
             raise VerilogEmissionError("the Verilog back end needs exactly one graph input and one output")
         it, ot = _t(self.input), _t(self.output)
+        self.consumers.append(("out", self.sources[self.output]))
+        groups = self.handshakes()
+
+        def valid(p: str) -> str:
+            return "in_valid && in_ok" if p == "in" else f"{p}_v"
+
+        def ready(c: str) -> str:
+            return "out_free" if c == "out" else f"{c}_rdy"
+
+        wires = tuple((fire, " && ".join([valid(p) for p in prods] + [ready(c) for c in cons]))
+                      for fire, prods, cons in groups)
+        in_ready = "1'b0"
+        for fire, prods, cons in groups:
+            if "in" in prods:
+                in_ready = " && ".join(["in_ok"] + [valid(p) for p in prods if p != "in"] + [ready(c) for c in cons])
+        fire_of_consumer = {c: fire for fire, _, cons in groups for c in cons}
+        fire_of_producer = {p: fire for fire, prods, _ in groups for p in prods}
+        modules = tuple(
+            replace(m, fire=fire_of_consumer.get(m.out, "1'b0"), taken=fire_of_producer.get(m.out, "1'b0"))
+            if m.registered else m for m in self.modules
+        )
         return DesignView(
             top=self.top, in_name=self.names[self.input], in_width=it.width.data * _size(self.input),
             out_name=self.names[self.output], out_width=ot.width.data * _size(self.output),
             ii=self.ii, gap_width=max(1, int(self.ii).bit_length()), latency=self.latency,
-            constants=tuple(self.constants), modules=tuple(self.modules),
+            constants=tuple(self.constants), modules=modules, handshakes=wires, in_ready=in_ready,
+            in_fire=fire_of_producer.get("in", "1'b0"), out_fire=fire_of_consumer["out"],
             in_elements=_size(self.input), in_element_width=it.width.data,
             out_elements=_size(self.output), out_element_width=ot.width.data,
-            out_valid_signal=self.valid[self.output],
         )
 
 
@@ -137,13 +192,13 @@ def _quantize(em: _Emitter, op: fixed.QuantizeOp) -> None:
         raise VerilogEmissionError("the Verilog back end needs exactly one graph input")
     em.input = op.output
     em.names[op.output] = em.name(op)
-    em.valid[op.output] = "fire"
+    em.sources[op.output] = frozenset(["in"])
     em.time[op.output] = 0
 
 
 def _dequantize(em: _Emitter, op: fixed.DequantizeOp) -> None:
     em.names[op.output] = em.names[op.input]
-    em.valid[op.output] = em.valid[op.input]
+    em.sources[op.output] = em.sources[op.input]
     em.time[op.output] = em.time[op.input]
 
 

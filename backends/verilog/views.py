@@ -36,8 +36,9 @@ class ModuleView:
     out_width: int
     count: int
     inputs: tuple[tuple[str, int, int], ...]  # (signal, element width, elements)
-    valid_in: str = ""
     registered: bool = False
+    fire: str = ""  # registered modules: the handshake group that hands them a sample
+    taken: str = ""  # registered modules: the handshake group that takes their result
     # element-wise index lists: (out element, source element(s) ...)
     items: tuple[tuple[int, ...], ...] = ()
     groups: tuple[tuple[int, tuple[int, ...], int], ...] = ()  # (output, inputs, last index)
@@ -127,4 +128,7 @@ class DesignView:
     in_element_width: int
     out_elements: int
     out_element_width: int
-    out_valid_signal: str
+    handshakes: tuple[tuple[str, str], ...] = ()  # (fire signal, its expression)
+    in_ready: str = ""
+    in_fire: str = ""
+    out_fire: str = ""

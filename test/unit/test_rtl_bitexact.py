@@ -179,7 +179,12 @@ def test_back_pressure(results, name):
     stats = r.design.rtl_stats
     print(f"\n{name}: out_ready low one cycle in 3: {stats['cycles']} cycles for {len(x)} samples")
     assert np.array_equal(y, r.fixed[: len(x)])
-    assert stats["cycles"] > 1 + (len(x) - 1) * stats["ii"] + stats["latency"]  # it did stall
+    unstalled = 1 + (len(x) - 1) * stats["ii"] + stats["latency"]
+    if stats["ii"] == 1:
+        assert stats["cycles"] > unstalled  # back-pressure reached the input through the stages
+    else:
+        # a one-cycle hold of the output register is absorbed before the next result arrives
+        assert unstalled <= stats["cycles"] <= unstalled + 3
 
 
 def test_icarus(results):

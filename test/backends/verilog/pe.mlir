@@ -27,10 +27,12 @@
 // CHECK:       module nncc_top__l3_cast (
 // CHECK:       nncc_cast #(.WI(17), .FI(12), .WO(8), .FO(4), .RND(1), .SAT(1))
 // CHECK:       module nncc_top (
-// CHECK:       assign in_ready = en && (gap == 0);
-// CHECK:       if (fire) gap <= 2 - 1;
-// CHECK:       nncc_top__l1_pe u_l1_pe (.clk(clk), .rst(rst), .en(en), .in_valid(fire), .x0(l0_quantize), .out_valid(l1_pe_v), .y(l1_pe));
-// CHECK:       if (l1_pe_v) begin
+// CHECK:       wire fire0 = in_valid && in_ok && l1_pe_rdy;
+// CHECK-NEXT:  wire fire1 = l1_pe_v && out_free;
+// CHECK-NEXT:  assign in_ready = in_ok && l1_pe_rdy;
+// CHECK:       else if (fire0) gap <= 2 - 1;
+// CHECK:       nncc_top__l1_pe u_l1_pe (.clk(clk), .rst(rst), .in_valid(fire0), .in_ready(l1_pe_rdy), .x0(l0_quantize), .out_valid(l1_pe_v), .out_ready(fire1), .y(l1_pe));
+// CHECK:       else if (fire1) begin
 
 // RF1:         // processing element: 4 outputs, 4 per cycle over 1 cycle(s)
 // RF1:         module net (
