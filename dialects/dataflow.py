@@ -5,7 +5,8 @@ fixed-point level (`fixed.dense`, `fixed.conv`) and says how it is built in hard
 The layer has N outputs, each a dot product of K terms; with reuse factor R the PE
 computes N / R outputs per clock cycle on N * K / R multipliers, so one sample takes R
 cycles (its latency) and the PE accepts a new sample every R cycles. Everything between
-PEs is combinational.
+PEs is combinational; every SSA edge out of a PE is a ready/valid stream carrying one
+tensor per handshake (the PE holds its result until all its consumers take it).
 
 A convolution PE may instead be a sliding-window engine (``window``): it streams its input
 tensor pixel by pixel (C channels per cycle, in raster order over the zero-padded input)
