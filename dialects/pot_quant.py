@@ -15,7 +15,7 @@ Two levels use it:
   signed digits, the fewest non-zero digits), so ``x * w = sum_t +-(x << shift_t)``. The
   result is exactly the accumulator `fixed.dense`/`fixed.conv` would produce. With
   ``share``, every distinct digit pattern applied to one input value is built once per layer
-  and reused by all the weights that have it (common sub-expressions, see `patterns`).
+  and reused by all the weights that have it (common sub-expressions, see `term_plan`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ weight that needs more digits than its code has is an error. With ``all_layers``
 uniform (unmarked) constant-weight layers are recoded too (classic CSD multiplierless
 arithmetic), except those needing more than ``max_terms`` digits (0 = no limit), which keep
 their multipliers. ``share`` marks the new ops to build every distinct digit pattern applied
-to one input value once per layer (common sub-expressions, `pot_quant.patterns`).
+to one input value once per layer (common sub-expressions, `pot_quant.term_plan`).
 
 The accumulator type, and so the result, is exactly the replaced layer's.
 """
