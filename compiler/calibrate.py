@@ -1,8 +1,11 @@
 """Calibration: record the value range of every layer on sample inputs, in the IR.
 
 The ranges become `fixed.range = array<f64: min, max>` attributes on the ops (and on
-`@main`'s arguments), which `convert-nn-to-fixed` reads to choose integer bits. Running
-this is the only step of quantization that needs data; passes stay pure.
+`@main`'s arguments), which `convert-nn-to-fixed` reads to choose integer bits. For
+power-of-two / signed-digit weights, `record_input_moments` writes the second moment of every
+dense/conv layer's inputs (`pot_quant.input_moment`), which `pot-quant-quantize` uses to
+compensate rounding errors. Running these is the only step of quantization that needs data;
+passes stay pure.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, Mod
 from xdsl.ir import Operation
 
 from nncc.dialects import nn
-from nncc.dialects.pot_quant import WeightsOp
+from nncc.dialects.dense import to_dense
+from nncc.dialects.nn.windows import pad_spatial, windows
+from nncc.dialects.pot_quant import MOMENT_ATTR, WeightsOp
 from nncc.dialects.fixed.quantization import RANGE_ATTR
 from nncc.runtime.interpreter import io_names, main_function, run_float
 
@@ -48,3 +53,61 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operat
         new.append(DictionaryAttr(entries))
     function.arg_attrs = ArrayAttr(new)
     return ranges
+
+
+def _ints(attr) -> tuple[int, ...]:
+    return tuple(int(v) for v in attr.get_values())
+
+
+def _patches(layer: nn.ConvOp, x: np.ndarray) -> np.ndarray:
+    """[groups, positions, C/group x kernel cells] input vectors of a convolution, in the order
+    of its flattened weight rows (channel, then kernel cells)."""
+    w_shape = tuple(layer.weight.type.get_shape())
+    kernel, group = w_shape[2:], layer.group.value.data
+    out_spatial = tuple(layer.output.type.get_shape())[2:]
+    view = windows(pad_spatial(x, _ints(layer.pads), 0.0), kernel, _ints(layer.strides), _ints(layer.dilations),
+                   out_spatial)  # N, C, o..., k...
+    n, c, rank = view.shape[0], view.shape[1], len(kernel)
+    view = view.reshape((n, group, c // group) + view.shape[2:])
+    # -> group, N, o..., C/group, k...
+    order = (1, 0) + tuple(range(3, 3 + rank)) + (2,) + tuple(range(3 + rank, 3 + 2 * rank))
+    cells = (c // group) * int(np.prod(kernel))
+    return view.transpose(order).reshape(group, -1, cells)
+
+
+def record_input_moments(module: ModuleOp, inputs: Mapping[str, np.ndarray], chunk: int = 64) -> int:
+    """Annotate every `nn.dense` / `nn.conv` with a constant weight with the second moment
+    E[x x^T] of its input vectors on ``inputs`` (`pot_quant.input_moment`, f64 [groups, K, K]).
+    The moments are of the float model (before any weight is coded). Returns the number of
+    layers annotated."""
+    layers = [op for op in module.walk()
+              if isinstance(op, (nn.DenseOp, nn.ConvOp)) and isinstance(op.weight.owner, nn.ConstantOp)]
+    if not layers:
+        return 0
+    wanted = {layer.input for layer in layers}
+    values: dict = {}
+
+    def observe(op: Operation, value: np.ndarray) -> None:
+        if op.results and op.results[0] in wanted:
+            values[op.results[0]] = value
+
+    run_float(module, inputs, observe=observe)  # checks the inputs' names and shapes
+    function = main_function(module)
+    names, _ = io_names(function)
+    for name, arg in zip(names, function.body.blocks[0].args):
+        if arg in wanted:
+            values[arg] = np.asarray(inputs[name], np.float64)
+    for layer in layers:
+        x = values[layer.input]
+        sums, count = None, 0
+        for start in range(0, x.shape[0], chunk):
+            part = x[start:start + chunk]
+            if isinstance(layer, nn.DenseOp):
+                vectors = part.reshape(1, -1, part.shape[-1])
+            else:
+                vectors = _patches(layer, part)
+            block = np.einsum("gnk,gnl->gkl", vectors, vectors, optimize=True)
+            sums = block if sums is None else sums + block
+            count += vectors.shape[1]
+        layer.attributes[MOMENT_ATTR] = to_dense(sums / max(count, 1), f64)
+    return len(layers)

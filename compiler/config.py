@@ -25,6 +25,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     pot_terms = 1                 # signed digits per weight: 1 = power of two, 2 = two-digit
     pot_per_channel = false       # one power-of-two scale per output channel
     pot_rounding = "nearest"      # nearest | log
+    pot_compensation = "gptq"     # gptq: round to keep layer outputs on the calibration data | none
     pot_prune = 0.0               # log-aware pruning: fraction of weights zeroed (smallest first)
     shift_share = false           # share digit patterns per input (common sub-expressions)
     shift_all = false             # also recode uniform weights in canonical signed digits (no multipliers)
@@ -84,6 +85,7 @@ class CompileOptions:
     pot_terms: int = 1
     pot_per_channel: bool = False
     pot_rounding: str = "nearest"
+    pot_compensation: str = "gptq"
     pot_prune: float = 0.0
     shift_share: bool = False
     shift_all: bool = False
@@ -96,13 +98,14 @@ SECTIONS = {
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
     "dataflow": ("reuse_factor", "target_ii"),
     "hls": ("top", "part", "clock_ns"),
-    "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_prune", "shift_share", "shift_all"),
+    "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
+                  "shift_all"),
 }
 LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms"}
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log")}
+           "pot_rounding": ("nearest", "log"), "pot_compensation": ("gptq", "none")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),

@@ -189,8 +189,10 @@ def compile(  # noqa: A001 - the public name users expect
     """Compile an ONNX model into a design folder (a temporary one if not given).
 
     Keyword options are those of `CompileOptions` (width, weight_width, rounding,
-    overflow, margin_bits, mode, table_bits, segments, pot_slopes, order, top, part,
-    clock_ns, calibration_samples); they override the config file.
+    overflow, margin_bits, mode, table_bits, segments, pot_slopes, order, reuse_factor,
+    target_ii, top, part, clock_ns, calibration_samples, pot_bits, pot_terms,
+    pot_per_channel, pot_rounding, pot_compensation, pot_prune, shift_share, shift_all);
+    they override the config file.
     """
     unknown = sorted(set(options) - set(CompileOptions.__dataclass_fields__) - {"layers", "op_types"})
     if unknown:

@@ -27,7 +27,7 @@ from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringA
 from xdsl.ir import Operation
 
 from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
-from nncc.compiler.calibrate import calibrate
+from nncc.compiler.calibrate import calibrate, record_input_moments
 from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
@@ -51,11 +51,13 @@ def layer_name(op: Operation) -> str | None:
 def build_pot_pipeline(options: CompileOptions) -> str:
     """The `-p` string of the nn-level weight techniques (empty when none is on): power-of-two /
     signed-digit quantization and log-aware pruning. It runs before calibration, so the
-    calibrated ranges are those of the quantized model."""
+    calibrated ranges are those of the quantized model; before it, the layers' input moments
+    are recorded on the calibration data (used unless ``pot_compensation`` is "none")."""
     if not options.pot_bits and not any("pot_bits" in t for t in (*options.layers.values(), *options.op_types.values())):
         return ""
     spec = (f"pot-quant-quantize{{bits={options.pot_bits or 4} terms={options.pot_terms} "
-            f"per_channel={'true' if options.pot_per_channel else 'false'} rounding={options.pot_rounding}}}")
+            f"per_channel={'true' if options.pot_per_channel else 'false'} rounding={options.pot_rounding} "
+            f"compensate={'false' if options.pot_compensation == 'none' else 'true'}}}")
     if options.pot_prune:
         spec += f",pot-quant-prune{{fraction={float(options.pot_prune)}}}"
     return spec
@@ -163,10 +165,11 @@ def compile_model(
 
     stages = {"float": stage_metrics(float_module, 32)}
     pot_spec = build_pot_pipeline(options)
-    if pot_spec and pipeline is None:
-        _run_spec(pot_spec, float_module, lambda name, m: _snapshot(stages, name, m, options.width))
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
     try:
+        if pot_spec and pipeline is None:
+            record_input_moments(float_module, inputs)  # for compensation and the output errors
+            _run_spec(pot_spec, float_module, lambda name, m: _snapshot(stages, name, m, options.width))
         calibrate(float_module, inputs)
     except InterpreterError as err:
         raise NnccError(f"--calibration: {err}") from None

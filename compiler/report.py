@@ -161,6 +161,9 @@ def build_report(
         error = op.attributes.get(pot_quant.ERROR_ATTR)
         if error is not None:
             entry["error"] = {k: _num(v.value.data) for k, v in error.data.items()}
+        compensation = op.attributes.get(pot_quant.COMPENSATION_ATTR)
+        if isinstance(compensation, StringAttr):
+            entry["compensation"] = compensation.data
         sparsity = op.attributes.get(pot_quant.SPARSITY_ATTR)
         signs, _ = op.digits()
         entry["zero_weights"] = _num(float(np.mean(~np.any(signs != 0, axis=-1))))

@@ -60,7 +60,19 @@ CODE_ATTR = "pot_quant.code"
 mark `pot-quant-replace-mul-with-shift` looks for."""
 ERROR_ATTR = "pot_quant.error"
 """On `pot_quant.weights`: the quantization error against the float weights it replaced
-(`rms`, `max`, `relative_rms`), as `pot-quant-quantize` measured it (before any pruning)."""
+(`rms`, `max`, `relative_rms`), as `pot-quant-quantize` measured it (before any pruning);
+with an input moment also `output_relative_rms`, the rms of the layer's output error on the
+calibration inputs relative to the rms of its float output (bias excluded)."""
+MOMENT_ATTR = "pot_quant.input_moment"
+"""On an `nn.dense` / `nn.conv` before `pot-quant-quantize`: the second moment E[x x^T] of the
+layer's input vectors on the calibration data (dense f64 [groups, K, K]; K = input features,
+or input channels per group x kernel cells for a convolution, in weight order). Written by
+`nncc.compiler.calibrate.record_input_moments`; the pass uses it to compensate rounding
+errors and removes it."""
+COMPENSATION_ATTR = "pot_quant.compensation"
+"""On `pot_quant.weights`: how rounding errors were compensated: "gptq" (each weight column
+rounded in turn, the error carried into the columns not yet rounded through the inverse
+input moment) or "none" (every weight rounded on its own)."""
 SPARSITY_ATTR = "pot_quant.sparsity"
 """On `pot_quant.weights` after log-aware pruning: the fraction of zero weights."""
 

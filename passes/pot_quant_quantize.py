@@ -18,29 +18,38 @@ values are sums of at most ``terms`` signed powers of two (terms = 1: power of t
   Without a zero code every digit is used (there is no code for an absent digit): a power of
   two takes the exponent nearest in the log domain, and several digits take the nearest
   codebook value (digit-by-digit rounding could flip the sign of a small weight).
+* compensation: a layer carrying `pot_quant.input_moment` (the second moment H = E[x x^T] of
+  its inputs on the calibration data, recorded by `nncc.compiler.calibrate`) has its weight
+  columns rounded in order, each column's error carried into the columns not rounded yet
+  through the inverse of H (GPTQ, Frantar et al. 2023), so that the layer's output on
+  the calibration data moves as little as possible; the rounding rule above picks each code.
+  The attribute is consumed (removed) by the pass; `compensate=false` ignores it.
 
 The error against the float weights (rms, max, relative rms) is recorded on every
-`pot_quant.weights` (`pot_quant.error`). A layer whose op carries a `pot_quant.options`
-dictionary uses those values instead of the pass options (keys: bits, terms, min_exponent,
-per_channel, zero_code, enabled = 0 to leave the layer alone).
+`pot_quant.weights` (`pot_quant.error`, with the relative output error when the moment is
+known) with the compensation used (`pot_quant.compensation`). A layer whose op carries a
+`pot_quant.options` dictionary uses those values instead of the pass options (keys: bits,
+terms, min_exponent, per_channel, zero_code, compensate, enabled = 0 to leave the layer
+alone).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp, f64
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, DictionaryAttr, FloatAttr, IntegerAttr, ModuleOp, StringAttr, f64
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import nn
 from nncc.dialects.dense import from_dense
-from nncc.dialects.pot_quant import ERROR_ATTR, WeightsOp
+from nncc.dialects.pot_quant import COMPENSATION_ATTR, ERROR_ATTR, MOMENT_ATTR, WeightsOp
 
 OPTIONS_ATTR = "pot_quant.options"
 """Per-layer override of the `pot-quant-quantize` options (a dictionary, from the config)."""
@@ -60,9 +69,10 @@ class Scheme:
     rounding: str
     zero_threshold: float
 
+    @functools.lru_cache(maxsize=64)
     def codebook(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sorted relative values and, per value, its digits ``(signs, exponents)`` [n, terms]
-        (the representation with the fewest digits)."""
+        (the representation with the fewest digits). Cached: callers must not modify them."""
         exps = range(self.min_exponent, 1)
         best: dict[float, tuple[int, tuple, tuple]] = {}
         if self.zero_code:
@@ -124,11 +134,9 @@ def quantize_relative(w: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.nda
     return signs, exps
 
 
-def quantize_weights(w: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(signs, absolute exponents, scale exponents)`` of a weight tensor (axis 0 = output channels)."""
-    groups = w.reshape(w.shape[0], -1) if scheme.per_channel else w.reshape(1, -1)
-    signs = np.zeros(groups.shape + (scheme.terms,), np.int64)
-    exps = np.zeros(groups.shape + (scheme.terms,), np.int64)
+def _choose_scales(groups: np.ndarray, scheme: Scheme) -> np.ndarray:
+    """Scale exponent of every row of ``groups``: ``ceil(log2 max|w|)`` or one below it,
+    whichever rounds the row with the smaller squared error."""
     scales = np.zeros(groups.shape[0], np.int64)
     for g, row in enumerate(groups):
         peak = float(np.max(np.abs(row))) if row.size else 0.0
@@ -136,14 +144,80 @@ def quantize_weights(w: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.ndar
         best = None
         for s in (top - 1, top):
             sg, ex = quantize_relative(row / 2.0**s, scheme)
-            q = np.sum(sg * np.ldexp(1.0, ex + s), axis=-1)
-            err = float(np.sum((q - row) ** 2))
+            err = float(np.sum((np.sum(sg * np.ldexp(1.0, ex + s), axis=-1) - row) ** 2))
             if best is None or err < best[0]:
-                best = (err, s, sg, ex)
-        _, s, sg, ex = best
-        signs[g], exps[g], scales[g] = sg, np.where(sg != 0, ex + s, 0), s
+                best = (err, s)
+        scales[g] = best[1]
+    return scales
+
+
+def _compensated(rows: np.ndarray, row_scale: np.ndarray, moment: np.ndarray, scheme: Scheme,
+                 damping: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """GPTQ-style rounding of ``rows`` [M, K] whose inputs have the second moment ``moment``
+    [K, K]: columns are rounded in order and each column's rounding error is carried into the
+    columns not rounded yet, weighted by the upper Cholesky factor U of the inverse moment
+    (``w[:, j+1:] -= (err_j / U_jj) * U[j, j+1:]``), which minimizes the error of the layer's
+    output rather than of its weights. Inputs that are always zero keep plain rounding.
+    Returns ``(signs, relative exponents)`` or None when the moment is not usable."""
+    h = np.array(moment, np.float64)
+    diag = np.diag(h).copy()
+    dead = diag <= 0
+    if np.all(dead) or not np.all(np.isfinite(h)):
+        return None
+    h[dead, :] = 0.0
+    h[:, dead] = 0.0
+    h[dead, dead] = 1.0
+    h += damping * float(np.mean(diag[~dead])) * np.eye(len(h))
+    try:
+        upper = np.linalg.cholesky(np.linalg.inv(h)).T
+    except np.linalg.LinAlgError:
+        return None
+    w = np.array(rows, np.float64)
+    unit = np.ldexp(1.0, row_scale)
+    signs = np.zeros(rows.shape + (scheme.terms,), np.int64)
+    exps = np.zeros(rows.shape + (scheme.terms,), np.int64)
+    for j in range(w.shape[1]):
+        sg, ex = quantize_relative(w[:, j] / unit, scheme)
+        signs[:, j], exps[:, j] = sg, ex
+        q = np.sum(sg * np.ldexp(1.0, ex), axis=-1) * unit
+        err = (w[:, j] - q) / upper[j, j]
+        w[:, j + 1:] -= np.outer(err, upper[j, j + 1:])
+    return signs, exps
+
+
+def quantize_weights(w: np.ndarray, scheme: Scheme) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(signs, absolute exponents, scale exponents)`` of a weight tensor (axis 0 = output
+    channels), every weight rounded on its own."""
+    return quantize_layer(w, scheme)[:3]
+
+
+def quantize_layer(w: np.ndarray, scheme: Scheme, moment: np.ndarray | None = None,
+                   damping: float = 0.01) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """``(signs, absolute exponents, scale exponents, compensated)`` of a weight tensor (axis 0 =
+    output channels). With ``moment`` ([groups, K, K], see MOMENT_ATTR; rows of group g are the
+    g-th block of output channels) rounding errors are compensated (`_compensated`);
+    ``damping`` is added to the moment's diagonal as a fraction of its mean."""
+    rows = w.reshape(w.shape[0], -1)
+    per_row = rows if scheme.per_channel else rows.reshape(1, -1)
+    scales = _choose_scales(per_row, scheme)
+    row_scale = scales if scheme.per_channel else np.full(rows.shape[0], scales[0])
+    compensated = None
+    if moment is not None and rows.size:
+        groups = moment.shape[0]
+        if moment.shape[1:] != (rows.shape[1], rows.shape[1]) or rows.shape[0] % groups:
+            raise ValueError(f"input moment {list(moment.shape)} does not match weights {list(w.shape)}")
+        per_group = rows.shape[0] // groups
+        parts = [_compensated(rows[g * per_group:(g + 1) * per_group], row_scale[g * per_group:(g + 1) * per_group],
+                              moment[g], scheme, damping) for g in range(groups)]
+        if all(p is not None for p in parts):
+            compensated = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+    if compensated is None:
+        sg, ex = quantize_relative(rows / np.ldexp(1.0, row_scale)[:, None], scheme)
+    else:
+        sg, ex = compensated
+    exps = np.where(sg != 0, ex + row_scale[:, None, None], 0)
     shape = w.shape + (scheme.terms,)
-    return signs.reshape(shape), exps.reshape(shape), scales
+    return sg.reshape(shape), exps.reshape(shape), scales, compensated is not None
 
 
 @dataclass(frozen=True)
@@ -154,7 +228,10 @@ class PotQuantQuantizePass(ModulePass):
     `min_exponent` (lowest exponent relative to the scale; default from `bits`),
     `per_channel` (one power-of-two scale per output channel), `zero_code` (keep a code for
     0), `rounding` (`nearest` or `log`), `zero_threshold` (log rounding: residuals below it,
-    relative to the scale, become 0; default 2^(min_exponent - 1)).
+    relative to the scale, become 0; default 2^(min_exponent - 1)), `compensate` (use a
+    layer's `pot_quant.input_moment` to compensate rounding errors, GPTQ-style; layers without
+    one are rounded weight by weight), `damping` (added to the moment's diagonal, as a fraction
+    of its mean).
     """
 
     name = "pot-quant-quantize"
@@ -166,6 +243,8 @@ class PotQuantQuantizePass(ModulePass):
     zero_code: bool = True
     rounding: str = "nearest"
     zero_threshold: float | None = None
+    compensate: bool = True
+    damping: float = 0.01
 
     def __post_init__(self):
         self.scheme({})
@@ -203,6 +282,7 @@ class PotQuantQuantizePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for layer in [o for o in op.walk() if isinstance(o, (nn.DenseOp, nn.ConvOp))]:
+            moment = layer.attributes.pop(MOMENT_ATTR, None)
             override = _override(layer)
             if not override.get("enabled", 1):
                 continue
@@ -214,7 +294,12 @@ class PotQuantQuantizePass(ModulePass):
             if not isinstance(const, nn.ConstantOp):
                 continue  # already coded, or a run-time weight
             w = np.asarray(from_dense(const.value), np.float64)
-            signs, exps, scales = quantize_weights(w, scheme)
+            h = np.asarray(from_dense(moment), np.float64) if isinstance(moment, DenseIntOrFPElementsAttr) else None
+            try:
+                signs, exps, scales, compensated = quantize_layer(
+                    w, scheme, h if self.compensate and bool(override.get("compensate", 1)) else None, self.damping)
+            except ValueError as err:
+                raise PassFailedException(f"pot-quant-quantize: {err} (layer {_layer_name(layer)})") from None
             if np.any(np.abs(exps) > 127):
                 raise PassFailedException(
                     f"pot-quant-quantize: weights of {_layer_name(layer)} need exponents beyond +-127")
@@ -224,11 +309,15 @@ class PotQuantQuantizePass(ModulePass):
             diff = q - w
             norm = float(np.sqrt(np.mean(w**2))) if w.size else 0.0
             rms = float(np.sqrt(np.mean(diff**2))) if w.size else 0.0
-            coded.attributes[ERROR_ATTR] = DictionaryAttr({
+            error = {
                 "max": FloatAttr(float(np.max(np.abs(diff))) if w.size else 0.0, f64),
                 "relative_rms": FloatAttr(rms / norm if norm else 0.0, f64),
                 "rms": FloatAttr(rms, f64),
-            })
+            }
+            if h is not None:
+                error["output_relative_rms"] = FloatAttr(_output_error(w, q, h), f64)
+            coded.attributes[ERROR_ATTR] = DictionaryAttr(error)
+            coded.attributes[COMPENSATION_ATTR] = StringAttr("gptq" if compensated else "none")
             coded.location = const.location
             const.parent_block().insert_op_before(coded, const)
             # the constant may be shared: only this layer reads the coded copy
@@ -236,6 +325,20 @@ class PotQuantQuantizePass(ModulePass):
             if not const.output.uses:
                 const.detach()
                 const.erase()
+
+
+def _output_error(w: np.ndarray, q: np.ndarray, h: np.ndarray) -> float:
+    """rms of the output error (q - w) x over rms of the output w x, for inputs x with the
+    second moment ``h`` [groups, K, K]: sqrt(tr(D H D^T) / tr(W H W^T)) summed over groups."""
+    rows_w = w.reshape(w.shape[0], -1)
+    rows_d = (q - w).reshape(w.shape[0], -1)
+    per_group = rows_w.shape[0] // h.shape[0]
+    num = den = 0.0
+    for g in range(h.shape[0]):
+        part = slice(g * per_group, (g + 1) * per_group)
+        num += float(np.sum((rows_d[part] @ h[g]) * rows_d[part]))
+        den += float(np.sum((rows_w[part] @ h[g]) * rows_w[part]))
+    return math.sqrt(max(num, 0.0) / den) if den > 0 else 0.0
 
 
 def _override(layer: Operation) -> dict:

@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pot-terms", type=int, help="signed digits per weight with --pot: 1 (default, power of two), 2, ...")
     p.add_argument("--pot-per-channel", action="store_const", const=True, help="one power-of-two scale per output channel")
     p.add_argument("--pot-rounding", help="nearest (default) or log")
+    p.add_argument("--pot-compensation", help="gptq (default: round each layer's weights so that its outputs on the "
+                                              "calibration data change least) or none (every weight on its own)")
     p.add_argument("--pot-prune", type=float, metavar="FRACTION", help="log-aware pruning: zero this fraction of each layer's weights, smallest first")
     p.add_argument("--shift-share", action="store_const", const=True, help="share digit patterns per input (common sub-expressions)")
     p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
@@ -157,7 +159,8 @@ def _cmd_compile(args) -> int:
         options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
         reuse_factor=args.reuse_factor, target_ii=args.target_ii, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
-        pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding, pot_prune=args.pot_prune,
+        pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding,
+        pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
         shift_share=args.shift_share, shift_all=args.shift_all,
     )
     files, spec = compile_model(

@@ -8,6 +8,7 @@
 // RUN: nncc-opt %s --split-input-file -p 'pot-quant-quantize{bits=3}' | filecheck %s --check-prefix=B3
 // RUN: nncc-opt %s --split-input-file -p 'pot-quant-quantize{bits=3 rounding=log zero_threshold=0.2}' | filecheck %s --check-prefix=B3THR
 // RUN: nncc-opt %s --split-input-file -p 'pot-quant-quantize{min_exponent=-1}' | filecheck %s --check-prefix=EMIN
+// RUN: nncc-opt %s --split-input-file -p 'pot-quant-quantize{compensate=false}' | filecheck %s --check-prefix=NOCOMP
 
 // ALGORITHMS.md §4.1 worked example, already divided by its scale (the pass only uses
 // power-of-two scales, so w~ = w / 0.8 is given directly): w~ = [1, -0.36, 0.0625, 0.005],
@@ -138,8 +139,8 @@ func.func @code_range(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
 // Without a zero code every digit is used: c's 2 digits of 3 bits (exponents 0 ... -3) give
 // 1 -> 2^0 - 2^-3 (a tie of 0.875 and 1.125), 0.5 -> 2^0 - 2^-1, 0.25 -> 2^-1 - 2^-2.
 // CHECK-LABEL: func.func @error_and_overrides
-// CHECK-NEXT:  %[[A:.*]] = pot_quant.weights {pot_quant.error = {max = 1.250000e-01 : f64, relative_rms = 0.10369516947304253 : f64, rms = 6.250000e-02 : f64}, bits = 4 : i64, exponents = dense<{{\[\[\[}}0], [-2]], {{\[\[}}-1], [-2]]]> : tensor<2x2x1xi8>, min_exponent = -6 : i64, scale_exponents = dense<0> : tensor<1xi32>, signs = dense<{{\[\[\[}}1], [-1]], {{\[\[}}1], [1]]]> : tensor<2x2x1xi8>, zero_code} : tensor<2x2xf32>
-// CHECK-NEXT:  %[[C:.*]] = pot_quant.weights {pot_quant.error = {max = 1.250000e-01 : f64, relative_rms = 0.10369516947304253 : f64, rms = 6.250000e-02 : f64}, bits = 3 : i64, exponents = dense<{{\[\[\[}}0, 0], [-2, 0]], {{\[\[}}-1, 0], [-2, 0]]]> : tensor<2x2x2xi8>, min_exponent = -2 : i64, scale_exponents = dense<0> : tensor<1xi32>, signs = dense<{{\[\[\[}}1, 0], [-1, 0]], {{\[\[}}1, 0], [1, 0]]]> : tensor<2x2x2xi8>, zero_code} : tensor<2x2xf32>
+// CHECK-NEXT:  %[[A:.*]] = pot_quant.weights {pot_quant.error = {max = 1.250000e-01 : f64, relative_rms = 0.10369516947304253 : f64, rms = 6.250000e-02 : f64}, pot_quant.compensation = "none", bits = 4 : i64, exponents = dense<{{\[\[\[}}0], [-2]], {{\[\[}}-1], [-2]]]> : tensor<2x2x1xi8>, min_exponent = -6 : i64, scale_exponents = dense<0> : tensor<1xi32>, signs = dense<{{\[\[\[}}1], [-1]], {{\[\[}}1], [1]]]> : tensor<2x2x1xi8>, zero_code} : tensor<2x2xf32>
+// CHECK-NEXT:  %[[C:.*]] = pot_quant.weights {pot_quant.error = {max = 1.250000e-01 : f64, relative_rms = 0.10369516947304253 : f64, rms = 6.250000e-02 : f64}, pot_quant.compensation = "none", bits = 3 : i64, exponents = dense<{{\[\[\[}}0, 0], [-2, 0]], {{\[\[}}-1, 0], [-2, 0]]]> : tensor<2x2x2xi8>, min_exponent = -2 : i64, scale_exponents = dense<0> : tensor<1xi32>, signs = dense<{{\[\[\[}}1, 0], [-1, 0]], {{\[\[}}1, 0], [1, 0]]]> : tensor<2x2x2xi8>, zero_code} : tensor<2x2xf32>
 // CHECK-NEXT:  %[[W:.*]] = nn.constant dense<{{\[\[}}1.000000e+00, -3.750000e-01], [5.000000e-01, 2.500000e-01]]> : tensor<2x2xf32>
 // CHECK-NEXT:  nn.dense %x, %[[A]] :
 // CHECK-NEXT:  nn.dense %x, %[[W]] {pot_quant.options = {enabled = 0 : i64}} :
@@ -155,4 +156,24 @@ func.func @error_and_overrides(%x: tensor<1x2xf32>, %r: tensor<2x2xf32>) -> (ten
   %c = nn.dense %x, %w {pot_quant.options = {bits = 3 : i64, terms = 2 : i64}} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("c")
   %d = nn.dense %x, %r : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("d")
   func.return %a, %b, %c, %d : tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>, tensor<1x2xf32>
+}
+
+// -----
+
+// Error compensation with the input moment H = [[1, 0.9], [0.9, 1]] (strongly correlated
+// inputs; the pass adds 1 % of the mean diagonal). Scale 2^0. Row 0 = [0.37, 0.37]: column 0
+// rounds 0.37 -> 0.25 (nearest), its error 0.12 is carried into column 1 through the inverse
+// moment's Cholesky factor (x 0.9 / 1.01): 0.37 + 0.107 = 0.477 -> 0.5, so the row becomes
+// [2^-2, 2^-1] instead of [2^-2, 2^-2], and the output error on inputs with moment H falls
+// from 0.19 to 0.046 of the output rms. Row 1 = [1, 0] is exact. The moment is consumed.
+// CHECK-LABEL: func.func @compensated
+// CHECK-NEXT:  pot_quant.weights {pot_quant.error = {{.*}}output_relative_rms = 0.0460{{[0-9]*}} : f64}, pot_quant.compensation = "gptq", bits = 4 : i64, exponents = dense<{{\[\[\[}}-2], [-1]], {{\[\[}}0], [0]]]> : tensor<2x2x1xi8>, min_exponent = -6 : i64, scale_exponents = dense<0> : tensor<1xi32>, signs = dense<{{\[\[\[}}1], [1]], {{\[\[}}1], [0]]]> : tensor<2x2x1xi8>, zero_code} : tensor<2x2xf32>
+// CHECK-NOT:   pot_quant.input_moment
+// NOCOMP-LABEL: func.func @compensated
+// NOCOMP-NEXT:  pot_quant.weights {pot_quant.error = {{.*}}output_relative_rms = 0.1897{{[0-9]*}} : f64}, pot_quant.compensation = "none", bits = 4 : i64, exponents = dense<{{\[\[\[}}-2], [-2]], {{\[\[}}0], [0]]]> : tensor<2x2x1xi8>
+// NOCOMP-NOT:   pot_quant.input_moment
+func.func @compensated(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = nn.constant dense<[[0.37, 0.37], [1.0, 0.0]]> : tensor<2x2xf32>
+  %y = nn.dense %x, %w {pot_quant.input_moment = dense<[[[1.0, 0.9], [0.9, 1.0]]]> : tensor<1x2x2xf64>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
 }
