@@ -376,6 +376,64 @@ def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
     em.add(op, "concat", items=tuple(items))
 
 
+def _signed_width(lo: int, hi: int) -> int:
+    """Bits of the narrowest two's-complement signal holding every value in [lo, hi]."""
+    return max(1, int(-lo - 1).bit_length() + 1 if lo < 0 else 1, int(hi).bit_length() + 1)
+
+
+def _term_range(rng: tuple[int, int], sign: int, shift: int) -> tuple[int, int]:
+    lo, hi = rng[0] << shift, rng[1] << shift
+    return (-hi, -lo) if sign < 0 else (lo, hi)
+
+
+def _shared_pool(shared, x_width: int, acc_width: int):
+    """The shared sub-expressions with the width of each one's exact value range
+    (at most the accumulator's): (index, input element, digits, width), and their ranges."""
+    x_range = (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
+    full = (-(1 << (acc_width - 1)), (1 << (acc_width - 1)) - 1)
+    pool, ranges = [], {}
+    for q, e, digits in shared:
+        parts = [_term_range(x_range, sign, sh) for sign, sh in digits]
+        lo, hi = sum(p[0] for p in parts), sum(p[1] for p in parts)
+        width = _signed_width(lo, hi)
+        if width >= acc_width:
+            width, (lo, hi) = acc_width, full
+        pool.append((q, e, digits, width))
+        ranges[f"q{q}"] = (lo, hi)
+    return tuple(pool), ranges
+
+
+def _adder_tree(slot: int, terms, ranges: dict[str, tuple[int, int]], x_width: int, acc_width: int):
+    """A balanced adder tree over one slot's shifted terms (operand, sign, shift): the
+    nodes (wire, width, parts), each as wide as its exact value range needs (at most the
+    accumulator, where two's-complement wrap-around keeps the sum exact modulo its width),
+    and the root wire ("" for no terms). Narrow nodes keep the adders small; the tree keeps
+    the depth logarithmic (a flat sum of hundreds of terms also overflows Yosys' stack)."""
+    x_range = (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
+    full = (-(1 << (acc_width - 1)), (1 << (acc_width - 1)) - 1)
+    level = [((operand, sign, sh), _term_range(ranges.get(operand, x_range), sign, sh)) for operand, sign, sh in terms]
+    nodes: list = []
+    depth = 0
+
+    def node(parts, lo: int, hi: int):
+        width = _signed_width(lo, hi)
+        if width >= acc_width:
+            width, (lo, hi) = acc_width, full
+        name = f"t{slot}_{depth}_{len(nodes)}"
+        nodes.append((name, width, tuple(parts)))
+        return (name, 1, 0), (lo, hi)
+
+    while len(level) > 1:
+        following = [node((a[0], b[0]), a[1][0] + b[1][0], a[1][1] + b[1][1]) for a, b in zip(level[0::2], level[1::2])]
+        if len(level) % 2:
+            following.append(level[-1])
+        level = following
+        depth += 1
+    if level and (level[0][0][1] < 0 or level[0][0][2] != 0):  # a lone shifted or negated term
+        level = [node((level[0][0],), *level[0][1])]
+    return tuple(nodes), (level[0][0][0] if level else "")
+
+
 def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     """A sliding-window convolution engine (`dataflow.pe` with `window`): line buffer,
     raster-order feed of the zero-padded input, one output pixel per anchor."""
@@ -419,7 +477,11 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
                 max_shift = max([max_shift] + [t[2] for t in terms])
                 padded.append((m, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
             slot_views.append(PeSlotView(s, tuple(padded), width))
-        fields = dict(pool_inputs=tuple(sorted(used)), pool_shared=tuple((i, e, d) for i, (e, d) in enumerate(plan.shared)),
+        pool_shared, ranges = _shared_pool(tuple((i, e, d) for i, (e, d) in enumerate(plan.shared)), x.width.data, acc.width.data)
+        if rf == 1:
+            slot_views = [replace(v, **dict(zip(("tree", "root"), _adder_tree(v.index, v.phases[0][2], ranges, x.width.data, acc.width.data))))
+                          for v in slot_views]
+        fields = dict(pool_inputs=tuple(sorted(used)), pool_shared=pool_shared,
                       pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
         w_width = 1
     else:
@@ -499,10 +561,14 @@ def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
             max_shift = max([max_shift] + [t[2] for t in terms])
             padded.append((o, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
         slot_views.append(PeSlotView(s, tuple(padded), width))
+    pool_shared, ranges = _shared_pool(shared, x.width.data, acc.width.data)
+    if rf == 1:
+        slot_views = [replace(v, **dict(zip(("tree", "root"), _adder_tree(v.index, v.phases[0][2], ranges, x.width.data, acc.width.data))))
+                      for v in slot_views]
     em.add(
         op, "pe_shift", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
         slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data,
-        pool_inputs=tuple(sorted(used)), pool_shared=tuple(shared), pool_negated=tuple(sorted(negated.items())),
+        pool_inputs=tuple(sorted(used)), pool_shared=pool_shared, pool_negated=tuple(sorted(negated.items())),
         shift_width=max(1, int(max_shift).bit_length()),
     )
 

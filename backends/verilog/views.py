@@ -108,6 +108,11 @@ class PeSlotView:
     index: int
     phases: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]
     terms: int
+    # shift-and-add slots at reuse factor 1: a balanced adder tree over the terms, each
+    # node (wire, width, parts) as narrow as its exact value range; parts are
+    # (operand, sign, shift); r = bias + root ("" when there are no terms)
+    tree: tuple[tuple[str, int, tuple[tuple[str, int, int], ...]], ...] = ()
+    root: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ be multiplierless: design.mlir has `pot_quant.shift_dense` / `pot_quant.shift_co
 module (`pe_shift`, or a `pe_window` "shifts and adds only") without a `*` in its body.
 
 Cases: mlp (16-64-32-32-5, softmax) PoT 4-bit at RF 1 (10,000 inputs) and RF 4, two-digit at
-RF 1 and two-digit with shared digit patterns at RF 2 (the 5-output last layer is rounded up
-to RF 5, so ii = 5); cnn (conv-bn-relu-pool-conv-bn-relu-gap-dense, input 1x16x16) PoT 4-bit
+RF 1 and two-digit with shared digit patterns at RF 1 and RF 2 (at RF 2 the 5-output last
+layer is rounded up to RF 5, so ii = 5); cnn (conv-bn-relu-pool-conv-bn-relu-gap-dense, input 1x16x16) PoT 4-bit
 at RF 1 and two-digit at RF 2 (1,000 inputs each). The convolutions are sliding-window
 engines (one output pixel per R cycles, reuse factor dividing the output channels): at RF 1
 conv1 is 8 channels x 9 taps and conv2 16 x 72 shift-add terms per cycle, latency
@@ -66,6 +66,7 @@ CASES = {
     "mlp-pot4-rf1": Case("mlp", 1, 10_000),
     "mlp-pot4-rf4": Case("mlp", 4, 1_000),
     "mlp-sd2-rf1": Case("mlp", 1, 1_000, terms=2),
+    "mlp-sd2-shared-rf1": Case("mlp", 1, 1_000, terms=2, share=True),
     "mlp-sd2-shared-rf2": Case("mlp", 2, 1_000, terms=2, share=True),
     "cnn-pot4-rf1": Case("cnn", 1, 1_000),
     "cnn-sd2-rf2": Case("cnn", 2, 1_000, terms=2),
@@ -73,7 +74,7 @@ CASES = {
 # per-PE reuse factors (rounded up to divisors of the outputs; a conv's divides its channels)
 EXPECTED_RF = {
     "mlp-pot4-rf1": [1, 1, 1, 1], "mlp-pot4-rf4": [4, 4, 4, 5], "mlp-sd2-rf1": [1, 1, 1, 1],
-    "mlp-sd2-shared-rf2": [2, 2, 2, 5], "cnn-pot4-rf1": [1, 1, 1], "cnn-sd2-rf2": [2, 2, 2],
+    "mlp-sd2-shared-rf1": [1, 1, 1, 1], "mlp-sd2-shared-rf2": [2, 2, 2, 5], "cnn-pot4-rf1": [1, 1, 1], "cnn-sd2-rf2": [2, 2, 2],
 }
 # PE latencies where they differ from the reuse factor (window engines, see the docstring)
 EXPECTED_LATENCY = {"cnn-pot4-rf1": [326, 66, 1], "cnn-sd2-rf2": [324 + 256 + 2, 64 + 36 + 2, 2]}

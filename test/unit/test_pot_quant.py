@@ -783,6 +783,42 @@ def test_emitted_shift_layers_have_no_multiplications(shift_designs, model):
         assert all("shift-and-add" in _verilog_module(v, top, n)[0] for n in names)
 
 
+def _wrap(value: int, width: int) -> int:
+    """Two's-complement truncation to `width` bits, as a Verilog assignment does."""
+    value &= (1 << width) - 1
+    return value - (1 << width) if value >> (width - 1) else value
+
+
+@pytest.mark.parametrize("terms,acc_width", [(1, 20), (2, 20), (5, 20), (33, 29), (300, 24), (64, 12)])
+def test_adder_tree_equals_the_flat_sum(terms, acc_width):
+    """The Verilog back end's balanced adder tree (RF 1 shift-and-add slots), evaluated with
+    each node truncated to its declared width, equals the flat sum modulo the accumulator
+    at the extremes of the inputs' range and on random inputs, including sums that wrap
+    (acc_width 12); nodes are no wider than the accumulator and the depth is logarithmic."""
+    from nncc.backends.verilog.emitter import _adder_tree, _shared_pool
+
+    rng = np.random.default_rng(terms)
+    x_width = 8
+    pool, ranges = _shared_pool(((0, 3, ((1, 4), (-1, 1))),), x_width, acc_width)
+    assert pool[0][3] == min(13, acc_width)  # 16 x - 2 x over 8-bit x: [-2302, 2288] needs 13 bits
+    parts = [(f"p{rng.integers(6)}" if k % 7 else "q0", int(rng.choice([-1, 1])), int(rng.integers(0, 9))) for k in range(terms)]
+    nodes, root = _adder_tree(0, parts, ranges, x_width, acc_width)
+    assert all(width <= acc_width for _, width, _ in nodes)
+    depth = {}
+    for name, _, node_parts in nodes:
+        depth[name] = 1 + max(depth.get(operand, 0) for operand, _, _ in node_parts)
+    assert depth[root] <= max(1, math.ceil(math.log2(terms)))
+    lo, hi = -(1 << (x_width - 1)), (1 << (x_width - 1)) - 1
+    for trial in range(50):
+        p = {f"p{i}": int(v) for i, v in enumerate(rng.integers(lo, hi + 1, 6) if trial > 1 else [(lo, hi)[trial]] * 6)}
+        values = dict(p, q0=_wrap((p["p3"] << 4) - (p["p3"] << 1), pool[0][3]))
+        flat = sum(sign * (values[operand] << sh) for operand, sign, sh in parts)
+        for name, width, node_parts in nodes:
+            values[name] = _wrap(sum(sign * (values[operand] << sh) for operand, sign, sh in node_parts), width)
+        assert _wrap(values[root], acc_width) == _wrap(flat, acc_width)
+    assert _adder_tree(0, [], ranges, x_width, acc_width) == ((), "")
+
+
 def test_the_multiplication_checks_can_fail(tmp_path, csim_cache):
     """The same checks find the multipliers of the uniform design."""
     design = nncc.compile(MLP, tmp_path / "uniform", calibration_samples=256)
