@@ -434,6 +434,51 @@ def _adder_tree(slot: int, terms, ranges: dict[str, tuple[int, int]], x_width: i
     return tuple(nodes), (level[0][0][0] if level else "")
 
 
+def _product_trees(slot_views, x_width: int, w_width: int, acc_width: int):
+    """Multiplier slots: the products m<slot>_<k> (x_width + w_width bits, exact) summed by
+    a balanced adder tree (see `_adder_tree`), the same for every phase."""
+    corners = [a * b for a in (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
+               for b in (-(1 << (w_width - 1)), (1 << (w_width - 1)) - 1)]
+    views = []
+    for v in slot_views:
+        names = [f"m{v.index}_{k}" for k in range(v.terms)]
+        ranges = {name: (min(corners), max(corners)) for name in names}
+        tree, root = _adder_tree(v.index, [(name, 1, 0) for name in names], ranges, x_width, acc_width)
+        views.append(replace(v, tree=tree, root=root))
+    return views
+
+
+def _shift_trees(slot_views, rf: int, ranges: dict[str, tuple[int, int]], x_width: int, acc_width: int):
+    """Shift-and-add slots: at RF 1 the balanced adder tree over each slot's shifted terms;
+    above, over the phase-selected shifted operands v<slot>_<k>, each ranging over the union
+    of its terms in every phase (negated operands n<name> range over -<name>)."""
+    x_range = (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
+
+    def operand_range(name: str) -> tuple[int, int]:
+        if name.startswith("n"):
+            lo, hi = operand_range(name[1:])
+            return -hi, -lo
+        if "'" in name:  # the zero padding of a slot with fewer terms in this phase
+            return 0, 0
+        return ranges.get(name, x_range)
+
+    views = []
+    for v in slot_views:
+        if rf == 1:
+            known = {operand: operand_range(operand) for operand, _, _ in v.phases[0][2]}
+            tree, root = _adder_tree(v.index, v.phases[0][2], known, x_width, acc_width)
+        else:
+            leaves, known = [], {}
+            for k in range(v.terms):
+                spans = [_term_range(operand_range(terms[k][0]), terms[k][1], terms[k][2]) for _, _, terms in v.phases]
+                name = f"v{v.index}_{k}"
+                known[name] = (min(lo for lo, _ in spans), max(hi for _, hi in spans))
+                leaves.append((name, 1, 0))
+            tree, root = _adder_tree(v.index, leaves, known, x_width, acc_width)
+        views.append(replace(v, tree=tree, root=root))
+    return views
+
+
 def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     """A sliding-window convolution engine (`dataflow.pe` with `window`): line buffer,
     raster-order feed of the zero-padded input, one output pixel per anchor."""
@@ -478,9 +523,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
                 padded.append((m, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
             slot_views.append(PeSlotView(s, tuple(padded), width))
         pool_shared, ranges = _shared_pool(tuple((i, e, d) for i, (e, d) in enumerate(plan.shared)), x.width.data, acc.width.data)
-        if rf == 1:
-            slot_views = [replace(v, **dict(zip(("tree", "root"), _adder_tree(v.index, v.phases[0][2], ranges, x.width.data, acc.width.data))))
-                          for v in slot_views]
+        slot_views = _shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
         fields = dict(pool_inputs=tuple(sorted(used)), pool_shared=pool_shared,
                       pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
         w_width = 1
@@ -501,6 +544,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
 
         slot_views = [PeSlotView(s, tuple((p * slots + s, int(bias[p * slots + s]), channel_terms(p * slots + s))
                                           for p in range(rf)), cg * kh * kw) for s in range(slots)]
+        slot_views = _product_trees(slot_views, x.width.data, w_width, acc.width.data)
     limit = (geo.span[0] - 1 + geo.stride[0] * (geo.out_size[0] - 1), geo.span[1] - 1 + geo.stride[1] * (geo.out_size[1] - 1))
     em.add(
         op, "pe_window", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
@@ -562,9 +606,7 @@ def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
             padded.append((o, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
         slot_views.append(PeSlotView(s, tuple(padded), width))
     pool_shared, ranges = _shared_pool(shared, x.width.data, acc.width.data)
-    if rf == 1:
-        slot_views = [replace(v, **dict(zip(("tree", "root"), _adder_tree(v.index, v.phases[0][2], ranges, x.width.data, acc.width.data))))
-                      for v in slot_views]
+    slot_views = _shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
     em.add(
         op, "pe_shift", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
         slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data,
@@ -633,6 +675,7 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
             b = int(bias[channel]) << shift_b if bias is not None else 0
             phases.append((o, b, tuple(terms)))
         slot_views.append(PeSlotView(s, tuple(phases), len(phases[0][2])))
+    slot_views = _product_trees(slot_views, x.width.data, w.width.data, acc.width.data)
     em.add(
         op, "pe", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()), slots=tuple(slot_views),
         acc_width=acc.width.data, x_width=x.width.data, w_width=w.width.data,

@@ -12,7 +12,8 @@
 // CHECK:       wire last = row == 5 && col == 5;
 // CHECK:       assign xs[0 +: 8] = lb[112 +: 8];
 // CHECK:       assign xs[64 +: 8] = lb[0 +: 8];
-// CHECK:       wire signed [{{.*}}] r0 = c0 + a0_0 * b0_0
+// CHECK:       wire signed [16-1:0] m0_0 = a0_0 * b0_0;
+// CHECK:       wire signed [{{.*}}] r0 = c0 + t0_{{[0-9_]+}};
 // CHECK:       y[0 +: {{[0-9]+}}] <= {r0, y[{{[0-9]+}} +: {{[0-9]+}}]};
 // CHECK:       lb <= {lb[112-1:0], pixel};
 
@@ -20,21 +21,23 @@
 // at RF 2 one channel per cycle, its operands and shift amounts muxed by phase.
 // SHIFT:       // sliding-window convolution engine: 1 x 4 x 4 input streamed one pixel per cycle
 // SHIFT-NEXT:  // through a line buffer of 15 pixels; per output pixel 2 channels, 1 per cycle over 2 cycle(s), shifts and adds only
-// SHIFT-NOT:   *
-// SHIFT:       wire signed [{{.*}}] r0 = c0 + (a0_0 <<< h0_0)
-// SHIFT-NOT:   *
+// SHIFT-NOT:   {{[^(]\*[^)]}}
+// SHIFT:       wire signed [20-1:0] v0_0 = a0_0 <<< h0_0;
+// SHIFT:       wire signed [10-1:0] t0_0_0 = v0_0 + v0_1;
+// SHIFT:       wire signed [20-1:0] r0 = c0 + t0_3_12;
+// SHIFT-NOT:   {{[^(]\*[^)]}}
 // SHIFT:       endmodule
 
 // At RF 1 each channel's terms meet in a balanced adder tree, every node as wide as its exact
 // value range (8-bit inputs: p0 + 2 p1 needs 10 bits), only the result at the accumulator's 20.
-// TREE-NOT:    *
+// TREE-NOT:    {{[^(]\*[^)]}}
 // TREE:        // slot 0
-// TREE:        wire signed [10-1:0] t0_0_0 = p0 + (p1 <<< 1);
+// TREE:        (* keep *) wire signed [10-1:0] t0_0_0 = p0 + (p1 <<< 1);
 // TREE-NEXT:   wire signed [11-1:0] t0_0_1 = - p2 + (p2 <<< 2);
 // TREE:        wire signed [11-1:0] t0_1_7 = t0_0_0 + t0_0_1;
 // TREE:        wire signed [14-1:0] t0_3_12 = t0_2_10 + t0_2_11;
 // TREE-NEXT:   wire signed [20-1:0] r0 = $signed(20'h0) + t0_3_12;
-// TREE-NOT:    *
+// TREE-NOT:    {{[^(]\*[^)]}}
 // TREE:        endmodule
 func.func @main(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %q = fixed.quantize %x {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x1x4x4xf32> -> tensor<1x1x4x4x!fixed.q<8, 3>>
