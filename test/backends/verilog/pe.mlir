@@ -15,10 +15,8 @@
 // CHECK-NEXT:      c0 = 17'h0;
 // CHECK-NEXT:      a0_0 = xs[0 +: 8];
 // CHECK-NEXT:      b0_0 = 8'h5;
-// CHECK:       wire signed [16-1:0] m0_0 = a0_0 * b0_0;
-// CHECK-NEXT:  wire signed [16-1:0] m0_1 = a0_1 * b0_1;
-// CHECK-NEXT:  wire signed [17-1:0] t0_0_0 = m0_0 + m0_1;
-// CHECK:       wire signed [17-1:0] r0 = c0 + t0_0_0;
+// CHECK:       wire signed [17-1:0] u0_0 = c0 + a0_0 * b0_0 + a0_1 * b0_1;
+// CHECK-NEXT:  wire signed [17-1:0] r0 = u0_0;
 // CHECK:       if (in_valid || busy) begin
 // CHECK-NEXT:      case (ph)
 // CHECK-NEXT:      0: begin

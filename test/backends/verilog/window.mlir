@@ -12,8 +12,8 @@
 // CHECK:       wire last = row == 5 && col == 5;
 // CHECK:       assign xs[0 +: 8] = lb[112 +: 8];
 // CHECK:       assign xs[64 +: 8] = lb[0 +: 8];
-// CHECK:       wire signed [16-1:0] m0_0 = a0_0 * b0_0;
-// CHECK:       wire signed [{{.*}}] r0 = c0 + t0_{{[0-9_]+}};
+// CHECK:       wire signed [20-1:0] u0_0 = c0 + a0_0 * b0_0 + a0_1 * b0_1
+// CHECK-NEXT:  wire signed [20-1:0] r0 = u0_0;
 // CHECK:       y[0 +: {{[0-9]+}}] <= {r0, y[{{[0-9]+}} +: {{[0-9]+}}]};
 // CHECK:       lb <= {lb[112-1:0], pixel};
 
