@@ -3,7 +3,7 @@
 
 Usage::
 
-    python bench/bench_hls4ml.py [--hls4ml-python /work/hls4ml-venv/bin/python] [--models jet_mlp,cnn_small]
+    python bench/bench_hls4ml.py [--hls4ml-python .hls4ml-venv/bin/python] [--models jet_mlp,cnn_small]
 
 Prints ONE JSON document on stdout; progress goes to stderr. The models are built with
 PyTorch (He-uniform weights, fixed seeds) and exported once with
@@ -63,7 +63,7 @@ import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER_HLS4ML = os.path.join(HERE, "hls4ml_worker.py")
-DEFAULT_HLS4ML_PYTHON = "/work/hls4ml-venv/bin/python"
+DEFAULT_HLS4ML_PYTHON = os.path.join(os.path.dirname(HERE), ".hls4ml-venv", "bin", "python")  # in the checkout
 OPSET = 13
 
 MODELS = ("jet_mlp", "cnn_small", "mlp_784", "mlp_1m")
