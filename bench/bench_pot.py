@@ -81,7 +81,8 @@ COLUMNS = ("DSP", "LUT", "FF", "CARRY")
 SKIP_SYNTH = {
     "digits_cnn": "over 15 min: uniform 8-bit took 236 s (dense 47 s, conv2 111 s, conv1 78 s) but PoT 4-bit "
                   "1,783 s (dense 337 s, conv2 1,225 s, conv1 221 s) and two-digit is ~5x slower than PoT on "
-                  "dense layers; run with --synth-models digits_mlp,digits_cnn to include it",
+                  "dense layers (measured with flat shift-add sums, before the adder trees that made a 16x16 "
+                  "PoT layer's Yosys run 5x faster); run with --synth-models digits_mlp,digits_cnn to include it",
 }
 
 

