@@ -38,9 +38,11 @@ cache ($NNCC_CACHE_DIR/synth as set when the script starts, else ~/.cache/nncc/s
 a full table takes hours; every synthesis entry says whether it came from the cache (its
 ``yosys_s`` is then the time of the run that filled it). ``--fresh-synth-cache`` re-runs Yosys.
 
-Run time on 2 shared cores: accuracy ~15 s, Verilator builds ~11 min (8 designs), Yosys of
-digits_mlp's 12 layer modules ~2.9 h cold (uniform 8 min, PoT 24 min, two-digit 86 min,
-two-digit shared 53 min; the first-layer modules dominate), seconds when cached.
+Run time on 2 cores shared with other jobs (load 3-4): accuracy ~15 s, Verilator builds
+~8 min (8 designs), Yosys of digits_mlp's 12 layer modules with the shift-and-add adder trees:
+uniform 4 min, PoT 7 min, two-digit's two smaller layers 8 min and its 64-input first layer
+over 30 min (it was ~2.9 h for all 12 with flat sums); seconds when cached. Use
+--synth-timeout to bound each module.
 """
 
 from __future__ import annotations
