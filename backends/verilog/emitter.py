@@ -30,6 +30,7 @@ from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
+from nncc.dialects.fixed.semantics import limits
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
 
@@ -381,6 +382,13 @@ def _signed_width(lo: int, hi: int) -> int:
     return max(1, int(-lo - 1).bit_length() + 1 if lo < 0 else 1, int(hi).bit_length() + 1)
 
 
+def _fit(lo: int, hi: int, acc_width: int) -> tuple[int, tuple[int, int]]:
+    """Width and range of a node holding [lo, hi]: exact when narrower than the accumulator,
+    else the accumulator itself (two's-complement wrap keeps sums exact modulo its width)."""
+    width = _signed_width(lo, hi)
+    return (width, (lo, hi)) if width < acc_width else (acc_width, limits(acc_width))
+
+
 def _term_range(rng: tuple[int, int], sign: int, shift: int) -> tuple[int, int]:
     lo, hi = rng[0] << shift, rng[1] << shift
     return (-hi, -lo) if sign < 0 else (lo, hi)
@@ -389,17 +397,11 @@ def _term_range(rng: tuple[int, int], sign: int, shift: int) -> tuple[int, int]:
 def _shared_pool(shared, x_width: int, acc_width: int):
     """The shared sub-expressions with the width of each one's exact value range
     (at most the accumulator's): (index, input element, digits, width), and their ranges."""
-    x_range = (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
-    full = (-(1 << (acc_width - 1)), (1 << (acc_width - 1)) - 1)
     pool, ranges = [], {}
     for q, e, digits in shared:
-        parts = [_term_range(x_range, sign, sh) for sign, sh in digits]
-        lo, hi = sum(p[0] for p in parts), sum(p[1] for p in parts)
-        width = _signed_width(lo, hi)
-        if width >= acc_width:
-            width, (lo, hi) = acc_width, full
+        parts = [_term_range(limits(x_width), sign, sh) for sign, sh in digits]
+        width, ranges[f"q{q}"] = _fit(sum(p[0] for p in parts), sum(p[1] for p in parts), acc_width)
         pool.append((q, e, digits, width))
-        ranges[f"q{q}"] = (lo, hi)
     return tuple(pool), ranges
 
 
@@ -409,19 +411,15 @@ def _adder_tree(slot: int, terms, ranges: dict[str, tuple[int, int]], x_width: i
     accumulator, where two's-complement wrap-around keeps the sum exact modulo its width),
     and the root wire ("" for no terms). Narrow nodes keep the adders small; the tree keeps
     the depth logarithmic (a flat sum of hundreds of terms also overflows Yosys' stack)."""
-    x_range = (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
-    full = (-(1 << (acc_width - 1)), (1 << (acc_width - 1)) - 1)
-    level = [((operand, sign, sh), _term_range(ranges.get(operand, x_range), sign, sh)) for operand, sign, sh in terms]
+    level = [((operand, sign, sh), _term_range(ranges.get(operand, limits(x_width)), sign, sh)) for operand, sign, sh in terms]
     nodes: list = []
     depth = 0
 
     def node(parts, lo: int, hi: int):
-        width = _signed_width(lo, hi)
-        if width >= acc_width:
-            width, (lo, hi) = acc_width, full
+        width, fitted = _fit(lo, hi, acc_width)
         name = f"t{slot}_{depth}_{len(nodes)}"
         nodes.append((name, width, tuple(parts)))
-        return (name, 1, 0), (lo, hi)
+        return (name, 1, 0), fitted
 
     while len(level) > 1:
         following = [node((a[0], b[0]), a[1][0] + b[1][0], a[1][1] + b[1][1]) for a, b in zip(level[0::2], level[1::2])]
@@ -453,15 +451,13 @@ def _shift_trees(slot_views, rf: int, ranges: dict[str, tuple[int, int]], x_widt
     """Shift-and-add slots: at RF 1 the balanced adder tree over each slot's shifted terms;
     above, over the phase-selected shifted operands v<slot>_<k>, each ranging over the union
     of its terms in every phase (negated operands n<name> range over -<name>)."""
-    x_range = (-(1 << (x_width - 1)), (1 << (x_width - 1)) - 1)
-
     def operand_range(name: str) -> tuple[int, int]:
         if name.startswith("n"):
             lo, hi = operand_range(name[1:])
             return -hi, -lo
         if "'" in name:  # the zero padding of a slot with fewer terms in this phase
             return 0, 0
-        return ranges.get(name, x_range)
+        return ranges.get(name, limits(x_width))
 
     views = []
     for v in slot_views:
