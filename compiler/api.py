@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -51,13 +52,24 @@ def resolve_pipeline(spec: str):
     return parse_pipeline(spec)
 
 
+def parse_error_line(err: Exception) -> str:
+    """One line for an xDSL parse error: 'LINE:COL: message' (xDSL prints the position, the
+    source line with a caret, then the message, on separate lines)."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    message = lines[-1]
+    position = re.search(r":(\d+:\d+)$", lines[0])
+    return f"{position.group(1)}: {message}" if position and len(lines) > 1 else message
+
+
 def parse_mlir(text: str, name: str = "<input>") -> ModuleOp:
     """Parse and verify nncc IR text."""
     try:
         module = Parser(make_context(), text, name).parse_module()
         module.verify()
     except ParseError as err:
-        raise NnccError(f"{name}: cannot parse IR: {err}") from None
+        raise NnccError(f"{name}: cannot parse IR: {parse_error_line(err)}") from None
     except VerifyException as err:
         first = str(err).strip().splitlines()
         raise NnccError(f"{name}: IR does not verify: {first[0] if first else err}") from None

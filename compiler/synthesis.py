@@ -7,6 +7,7 @@ import json
 
 from nncc.compiler.diagnostics import NnccError, one_line
 from nncc.compiler.flow import write_folder
+from nncc.runtime import progress
 
 COLUMNS = ("LUT", "FF", "DSP", "BRAM", "CARRY")
 
@@ -20,7 +21,8 @@ def synthesize_design(design, *, family: str = "xc7") -> dict:
     folder = design.folder / "verilog"
     files = [folder / f"{design.top}.v", folder / "nncc_lib.v"]
     try:
-        result = synth.synthesize(files, design.top, family=family)
+        with progress.status(f"synthesizing the Verilog with Yosys (synth_xilinx -family {family}; minutes on large designs)"):
+            result = synth.synthesize(files, design.top, family=family)
     except synth.SynthError as err:
         raise NnccError(f"synthesis failed: {err}") from None
     prefix = f"{design.top}__"

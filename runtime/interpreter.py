@@ -19,6 +19,7 @@ from nncc.dialects import nn
 from nncc.dialects.pot_quant import WeightsOp
 from nncc.dialects.dense import from_dense
 from nncc.dialects.nn.windows import avg_pool_divisor, ceil_extra, pad_spatial, windows
+from nncc.runtime.inputs import InputError, check_inputs
 
 
 class InterpreterError(Exception):
@@ -288,25 +289,13 @@ def execute(
     """
     function = main_function(module)
     in_names, out_names = io_names(function)
-    missing = [n for n in in_names if n not in inputs]
-    extra = [n for n in inputs if n not in in_names]
-    if missing or extra:
-        raise InterpreterError(f"inputs {sorted(inputs)} do not match the model's inputs {in_names}")
     block = function.body.blocks[0]
-    env: dict = {}
-    batch = None
-    for name, arg in zip(in_names, block.args):
-        x = np.asarray(inputs[name])
-        expected = tuple(arg.type.get_shape())
-        if x.ndim != len(expected) or tuple(x.shape[1:]) != expected[1:]:
-            raise InterpreterError(
-                f"input '{name}' has shape {list(x.shape)}; expected [batch, {', '.join(map(str, expected[1:]))}]"
-            )
-        if batch is None:
-            batch = x.shape[0]
-        elif x.shape[0] != batch:
-            raise InterpreterError(f"inputs have different batch sizes ({batch} and {x.shape[0]})")
-        env[arg] = x.astype(np.float64)
+    try:
+        checked = check_inputs(inputs, in_names, [arg.type.get_shape() for arg in block.args])
+    except InputError as err:
+        raise InterpreterError(str(err)) from None
+    env: dict = {arg: checked[name].astype(np.float64) for name, arg in zip(in_names, block.args)}
+    batch = len(next(iter(checked.values())))
     for op in block.ops:
         if isinstance(op, func.ReturnOp):
             return {n: env[v] for n, v in zip(out_names, op.operands)}
