@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="show (and with --synth, extend) a design's report")
     p.add_argument("design", help="folder written by nncc compile")
-    p.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the Verilog and record resources")
+    p.add_argument("--synth", action="store_true",
+                   help="run Yosys synth_xilinx on the Verilog and record resources next to the estimate")
     p.add_argument("--family", default="xc7", choices=["xc7", "xcup", "xcu"], help="Xilinx family for --synth")
     p.add_argument("--chart", metavar="PNG", help="write a bar chart of the complexity metrics per stage (needs matplotlib)")
     return parser
@@ -262,7 +263,7 @@ def _cmd_verify(args) -> int:
 
 def _cmd_report(args) -> int:
     from nncc.compiler.design import load
-    from nncc.compiler.synthesis import report_table, synthesize_design
+    from nncc.compiler.synthesis import design_estimate, report_table, synthesize_design
 
     from nncc.compiler.complexity import stage_table, write_chart
     from nncc.compiler.diagnostics import one_line
@@ -270,7 +271,13 @@ def _cmd_report(args) -> int:
     design = load(args.design)
     if args.synth:
         synthesize_design(design, family=args.family)
-    print(report_table(design.report))
+    estimate = design.report.get("estimate") if args.synth else None
+    if estimate is None and design.has_verilog:
+        try:
+            estimate = design_estimate(design)
+        except NnccError as err:
+            print(f"note: {err}", file=sys.stderr)
+    print(report_table(design.report, estimate))
     for entry in design.report.get("pot_quant", []):
         error = entry.get("error", {})
         print(f"{one_line(str(entry['layer']))}: {entry['terms']} x {entry['bits']}-bit signed digits, scale {entry['scales']}, "

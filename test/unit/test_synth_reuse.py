@@ -149,12 +149,12 @@ def test_dsps_equal_predicted_multipliers(synthesized, rf):
         assert pe["reuse_factor"] == rf  # every RF tested divides 16 and 8
         assert pe["multipliers"] == MACS[layer] // rf
         assert pe["live"] == pe["multipliers"]  # no zero weight: nothing for Yosys to drop
-        counts = result["layers"][name]
+        counts = result["modules"][name]
         print(f"  {name} ({layer}): RF {rf}, {pe['multipliers']} multipliers -> {counts}")
         assert counts["DSP"] == pe["multipliers"], (name, counts)
     # the design's DSPs are exactly the PEs' (element-wise modules and the top use none)
-    assert result["total"]["DSP"] == sum(result["layers"][n]["DSP"] for n in pes) == sum(MACS.values()) // rf
-    assert all(counts["DSP"] == 0 for n, counts in result["layers"].items() if n not in pes)
+    assert result["total"]["DSP"] == sum(result["modules"][n]["DSP"] for n in pes) == sum(MACS.values()) // rf
+    assert all(counts["DSP"] == 0 for n, counts in result["modules"].items() if n not in pes)
     assert result["total"]["BRAM"] == 0
     assert result["family"] == "xc7" and result["tool"].startswith("yosys ")
     # the CLI table shows the per-module rows and the total
