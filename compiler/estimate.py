@@ -21,10 +21,12 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 
 from nncc.backends.verilog.views import CastSpec, DesignView, ModuleView
+from nncc.dialects import fixed
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
 
 RESOURCES = ("LUT", "FF", "DSP", "BRAM")
+_NOT_MODULES = (fixed.QuantizeOp, fixed.DequantizeOp, fixed.ConstantOp)
 TOP_GROUP = "(top: handshakes, output register)"
 
 # Per-unit cost of every quantity the construct functions count, for Yosys 0.70
@@ -43,7 +45,6 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "phase_function": {"LUT": 1.0},      # a distinct bit pattern over the phases (weights, shifts, biases)
     "adder_bit": {"LUT": 1.0},           # one bit of a shift-and-add tree node
     "negate_bit": {"LUT": 1.0},          # one bit of a negated operand
-    "shifter_bit": {"LUT": 1.0},         # one bit of a barrel-shifter stage pair (a LUT6 is a 4:1 mux)
     "cast_round_bit": {"LUT": 0.3},      # round-half-up increment of a requantization
     "cast_saturate_bit": {"LUT": 0.45},  # one dropped integer bit checked for overflow
     "cast_output_bit": {"LUT": 0.85},    # saturating output multiplexer bit
@@ -172,25 +173,31 @@ def shift_pool(m: ModuleView) -> Counter:
 
 
 def shift_operands(m: ModuleView) -> Counter:
-    """RF > 1: per slot and term the phase-selected operand (a multiplexer over the distinct
-    operands), its shift amount and bias (bit patterns over the phases) and the barrel
-    shifter that applies the amount."""
+    """RF > 1: per slot and term the phase-selected, shifted operand v = a <<< h. Both a and
+    h are functions of the phase, so every bit of v is a multiplexer over the distinct
+    (operand, shift) pairs of the phases (ABC folds the shifter into it): a mux as wide as
+    the widest shifted operand. The bias is a bit pattern over the phases added at the root."""
+    widths = {f"q{q}": width for q, _, _, width in m.pool_shared}
+
+    def width_of(name: str) -> int:
+        if "'" in name:
+            return 0
+        if name.startswith("n"):
+            return width_of(name[1:]) + 1
+        return widths.get(name, m.x_width)
+
     tally = Counter()
     columns: list[tuple[tuple[int, ...], int]] = []
-    muxes: set[tuple[str, ...]] = set()
+    seen: set[tuple[tuple[str, int], ...]] = set()
     for s in m.slots:
         columns.append((tuple(bias for _, bias, _ in s.phases), m.acc_width))
         for k in range(s.terms):
-            names = tuple(terms[k][0] for _, _, terms in s.phases)
-            shifts = tuple(terms[k][2] for _, _, terms in s.phases)
-            distinct = {n for n in names if "'" not in n} | ({"0"} if any("'" in n for n in names) else set())
-            if names not in muxes:
-                muxes.add(names)
-                tally["mux_lut"] += (m.x_width + 1) * mux_luts(len(distinct))
-            columns.append((shifts, m.shift_width))
-            if len(set(shifts)) > 1:
-                width = min(m.x_width + max(shifts), m.acc_width)
-                tally["shifter_bit"] += width * math.ceil(m.shift_width / 2)
+            pairs = tuple((terms[k][0], terms[k][2]) for _, _, terms in s.phases)
+            if pairs in seen:
+                continue
+            seen.add(pairs)
+            leaf = min(max(width_of(n) + sh for n, sh in pairs), m.acc_width)
+            tally["mux_lut"] += leaf * mux_luts(len(set(pairs)))
         if s.root:
             tally["adder_bit"] += m.acc_width
     tally["phase_function"] += phase_functions(columns)
@@ -198,8 +205,8 @@ def shift_operands(m: ModuleView) -> Counter:
 
 
 def pe_shift(m: ModuleView) -> Counter:
-    """A shift-and-add PE: operand pool, adder trees (and at RF > 1 operand multiplexers and
-    barrel shifters), registers."""
+    """A shift-and-add PE: operand pool, adder trees (and at RF > 1 the multiplexers of the
+    shifted operands), registers."""
     tally = shift_pool(m) + pe_registers(m, absorbed=False)
     for s in m.slots:
         tree = adder_tree(s, m.acc_width)
@@ -301,11 +308,18 @@ def leaky(m: ModuleView) -> Counter:
     return _times(per, m.count)
 
 
+def varying_bits(values: Iterable[int], width: int) -> int:
+    """Bits of a `width`-bit table that are not the same in every entry (the others are
+    constants, no logic)."""
+    return sum(1 for bits in _bit_pattern(values, width) if len(set(bits)) > 1)
+
+
 def lut_rom(m: ModuleView) -> Counter:
     """An activation table per element: index arithmetic (shift, scale, offset, clamp) and a
-    ROM of (last + 1) entries x out_width bits in LUTs."""
+    ROM of (last + 1) entries x its non-constant output bits in LUTs."""
     entries = m.last + 1
-    per = Counter(index_bit=m.index_width, rom_lut=math.ceil(entries * m.out_width / 64))
+    bits = varying_bits((v for _, v in m.table), m.out_width)
+    per = Counter(index_bit=m.index_width, rom_lut=math.ceil(entries * bits / 64))
     return _times(per, m.count)
 
 
@@ -376,14 +390,16 @@ CONSTRUCTS = {
 
 def module_layers(module: ModuleOp) -> dict[str, str]:
     """Verilog module suffix (hls.name) -> the layer it belongs to (the ONNX node name of its
-    op's location, else its nncc.layer, else the name itself), in the design's op order."""
+    op's location, else its nncc.layer, else the name itself), in the design's op order: the
+    ops of @main that the Verilog back end builds a module for (not the input quantize, the
+    output dequantize or constants)."""
     out: dict[str, str] = {}
     for f in module.ops:
-        if not isinstance(f, func.FuncOp):
+        if not isinstance(f, func.FuncOp) or not f.body.blocks:
             continue
-        for op in f.body.walk():
+        for op in f.body.blocks[0].ops:
             name = op.attributes.get(NAME_ATTR)
-            if not isinstance(name, StringAttr) or name.data in out:
+            if isinstance(op, _NOT_MODULES) or not isinstance(name, StringAttr) or name.data in out:
                 continue
             desc = getattr(op.location, "desc", None)
             layer = op.attributes.get(LAYER_ATTR)

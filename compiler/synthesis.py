@@ -64,17 +64,21 @@ def synthesize_design(design, *, family: str = "xc7") -> dict:
     except synth.SynthError as err:
         raise NnccError(f"synthesis failed: {err}") from None
     modules, layers = group_by_layer(result, design.top, module_layers(design.design))
+    measured = {"total": {k: result["total"].get(k, 0) for k in COLUMNS}, "layers": layers}
+    # report.json is written with sorted keys: layers are lists (in layer order), not objects
     design.report["synthesis"] = {
         "tool": f"yosys {result.get('yosys', '')} synth_xilinx -family {family}".strip(),
         "family": family,
-        "total": {k: result["total"].get(k, 0) for k in COLUMNS},
-        "layers": layers,
+        "total": measured["total"],
+        "layers": as_rows(layers),
         "modules": modules,
         "seconds": round(float(result.get("seconds", 0.0)), 2),
     }
     if family == "xc7":  # the estimate is calibrated for 7-series
-        design.report["estimate"] = design_estimate(design)
-        design.report["estimate_vs_synthesis"] = compare(design.report["estimate"], design.report["synthesis"])
+        estimate = design_estimate(design)
+        design.report["estimate"] = {**estimate, "layers": as_rows(estimate["layers"])}
+        compared = compare(estimate, measured)
+        design.report["estimate_vs_synthesis"] = {"layers": as_rows(compared["layers"]), "total": compared["total"]}
     files_out = {
         str(p.relative_to(design.folder)): p.read_bytes()
         for p in sorted(design.folder.rglob("*")) if p.is_file()
@@ -82,6 +86,18 @@ def synthesize_design(design, *, family: str = "xc7") -> dict:
     files_out["report.json"] = (json.dumps(design.report, indent=2, sort_keys=True) + "\n").encode()
     write_folder(design.folder, files_out)
     return design.report["synthesis"]
+
+
+def as_rows(layers: dict[str, dict]) -> list[dict]:
+    """{layer: cells} (in layer order) -> [{"layer": name, **cells}] for report.json."""
+    return [{"layer": name, **cells} for name, cells in layers.items()]
+
+
+def from_rows(layers) -> dict[str, dict]:
+    """The inverse of as_rows (a dict, as older reports have, is returned as it is)."""
+    if isinstance(layers, dict):
+        return layers
+    return {row["layer"]: {k: v for k, v in row.items() if k != "layer"} for row in layers}
 
 
 def ratio(estimated: float, measured: float) -> float | None:
@@ -117,6 +133,10 @@ def _ratio_text(value) -> str:
 def resource_lines(report: dict, estimate: dict | None) -> list[str]:
     """Per-layer resource rows: the estimate alone, Yosys alone, or both with their ratio."""
     synth = report.get("synthesis")
+    if synth:
+        synth = {**synth, "layers": from_rows(synth["layers"])}
+    if estimate is not None:
+        estimate = {**estimate, "layers": from_rows(estimate["layers"])}
     if estimate is not None and synth and "modules" in synth:
         compared = compare(estimate, synth)
         rows = [("layer", *(f"{k} est / yosys (ratio)" for k in COMPARED))]
