@@ -30,6 +30,7 @@ DESIGNS = {
     "mlp8_pot4_rf4": ("mlp8", {"pot_bits": 4, "reuse_factor": 4}),
     "mlp8_sd2_shared": ("mlp8", {"pot_bits": 4, "pot_terms": 2, "shift_share": True}),
     "sigmoid_lut": ("mlp8_sigmoid", {"weight_width": 8, "mode": "lut", "table_bits": 8}),
+    "sigmoid_lut10": ("mlp8_sigmoid", {"weight_width": 8, "mode": "lut", "table_bits": 10}),
     "sigmoid_pwl": ("mlp8_sigmoid", {"weight_width": 8, "mode": "pwl"}),
     "sigmoid_poly": ("mlp8_sigmoid", {"weight_width": 8, "mode": "taylor"}),
 }

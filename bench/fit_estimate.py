@@ -29,10 +29,12 @@ from nncc.compiler import estimate  # noqa: E402
 from nncc.runtime import synth  # noqa: E402
 
 FIT_FILE = HERE / "estimate_fit.json"
-# LUT costs kept at 1 per unit, not fitted: one LUT per bit of a select or multiplexer and
-# per bit of an adder outside the DSP cascades (the fit would otherwise trade them against
-# the quantities that always occur with them in these few designs)
-FIXED_LUT = ("select_bit", "input_select_bit", "cast_output_bit", "mux_lut", "fabric_adder_bit", "phase_function")
+# LUT costs set by the structure, not fitted: one LUT per bit of a select or multiplexer and
+# per bit of an adder outside the DSP cascades, two per bit of a table's index arithmetic (the
+# fit would otherwise trade them against the quantities that always occur with them in these
+# few designs)
+FIXED_LUT = {"select_bit": 1.0, "input_select_bit": 1.0, "cast_output_bit": 1.0, "mux_lut": 1.0,
+             "fabric_adder_bit": 1.0, "phase_function": 1.0, "index_bit": 2.0}
 
 
 def collect(names, work: Path) -> list[dict]:
@@ -58,17 +60,17 @@ def collect(names, work: Path) -> list[dict]:
 
 
 def fit_luts(rows: list[dict]) -> dict[str, float]:
-    """Non-negative least squares of measured LUTs (less the FIXED_LUT quantities at 1 each) on
+    """Non-negative least squares of measured LUTs (less the FIXED_LUT quantities' share) on
     the other LUT-carrying quantities, each module weighted by 1 / max(measured, 20) (relative
     error)."""
     from scipy.optimize import nnls
 
     names = sorted({q for r in rows for q in r["tally"] if "LUT" in estimate.COEFFICIENTS[q]} - set(FIXED_LUT))
     a = np.array([[r["tally"].get(q, 0) for q in names] for r in rows], float)
-    b = np.array([r["measured"]["LUT"] - sum(r["tally"].get(q, 0) for q in FIXED_LUT) for r in rows], float)
+    b = np.array([r["measured"]["LUT"] - sum(r["tally"].get(q, 0) * c for q, c in FIXED_LUT.items()) for r in rows], float)
     w = 1.0 / np.maximum([r["measured"]["LUT"] for r in rows], 20.0)
     solution, _ = nnls(a * w[:, None], b * w)
-    return {**{q: round(float(v), 3) for q, v in zip(names, solution)}, **dict.fromkeys(FIXED_LUT, 1.0)}
+    return {**{q: round(float(v), 3) for q, v in zip(names, solution)}, **FIXED_LUT}
 
 
 def main() -> None:

@@ -31,31 +31,36 @@ TOP_GROUP = "(top: handshakes, output register)"
 
 # Per-unit cost of every quantity the construct functions count, for Yosys 0.70
 # `synth_xilinx -family xc7` with the hierarchy kept (what `nncc report --synth` runs).
-# "dsp" and the register bits are structural (1 per unit, DSP exact, see pe_products);
-# the LUT costs were fitted by non-negative least squares of the measured per-module LUTs on
-# the tallies of the bench/estimate_designs.py designs (bench/fit_estimate.py wrote
-# bench/estimate_fit.json and printed these numbers; rounded to two digits).
+# Structural, not fitted: 1 DSP per distinct live product (DSP is exact, see pe_products),
+# 1 FF per register bit that Yosys keeps (flip-flops are within a few %), 1 LUT per bit of a
+# select / multiplexer / adder outside the DSP cascades, 2 LUTs per bit of a table index, and
+# the bookkeeping flip-flops. Fitted: the other LUT costs, by non-negative least squares of
+# the measured LUTs of every Verilog module of the bench/estimate_designs.py designs on their
+# tallies, weighted by 1 / measured (relative error); bench/fit_estimate.py ran Yosys, wrote
+# the data to bench/estimate_fit.json and printed these values (rounded to two digits). A
+# fitted 0 means the logic sits in carry chains (CARRY4, not counted as LUTs) or is absorbed.
 COEFFICIENTS: dict[str, dict[str, float]] = {
-    "dsp": {"DSP": 1.0},                 # one DSP48E1 per distinct live product (25 x 18 signed)
-    "register_bit": {"FF": 1.0},         # a flip-flop that Yosys keeps
-    "stage_control": {"LUT": 3.0, "FF": 2.0},  # busy / full / phase bookkeeping of a PE
-    "input_select_bit": {"LUT": 1.0},    # xs = in_valid ? x0 : xr (LUT3 per bit)
-    "fabric_adder_bit": {"LUT": 1.0},    # carry-chain adder bit outside the DSP cascades
-    "mux_lut": {"LUT": 1.0},             # one LUT6 of an operand multiplexer (4:1 with 2 selects)
-    "phase_function": {"LUT": 1.0},      # a distinct bit pattern over the phases (weights, shifts, biases)
-    "adder_bit": {"LUT": 1.0},           # one bit of a shift-and-add tree node
-    "negate_bit": {"LUT": 1.0},          # one bit of a negated operand
-    "cast_round_bit": {"LUT": 0.3},      # round-half-up increment of a requantization
-    "cast_saturate_bit": {"LUT": 0.45},  # one dropped integer bit checked for overflow
-    "cast_output_bit": {"LUT": 0.85},    # saturating output multiplexer bit
-    "select_bit": {"LUT": 1.0},          # 2:1 select of one bit (relu, clamp, max)
-    "compare_bit": {"LUT": 0.5},         # one bit of a magnitude comparison
-    "rom_lut": {"LUT": 1.0},             # one LUT6 worth of table (entries * width / 64)
-    "index_bit": {"LUT": 2.0},           # index arithmetic of a table lookup, per index bit
-    "shift_load_bit": {"LUT": 1.0},      # window engine: load or shift one bit of the input register
-    "window_control": {"LUT": 40.0, "FF": 6.0},  # window engine: row / column counters, anchor tests
-    "handshake": {"LUT": 6.0},           # top module: fire / ready logic
-    "counter_bit": {"LUT": 2.0},         # top module: one bit of the gap counter (II > 1)
+    "dsp": {"DSP": 1.0},                        # one DSP48E1 per distinct live product (25 x 18)
+    "register_bit": {"FF": 1.0},                # a flip-flop that Yosys keeps
+    "stage_control": {"LUT": 5.08, "FF": 2.0},  # fitted LUTs: busy / full / phase logic of a PE
+    "input_select_bit": {"LUT": 1.0},           # xs = in_valid ? x0 : xr (a LUT3 per bit)
+    "fabric_adder_bit": {"LUT": 1.0},           # adder bit outside the DSP cascades
+    "mux_lut": {"LUT": 1.0},                    # a LUT6 of an operand multiplexer (4:1)
+    "phase_function": {"LUT": 1.0},             # a distinct bit pattern over the phases
+    "select_bit": {"LUT": 1.0},                 # 2:1 select of one bit (relu, clamp, max)
+    "cast_output_bit": {"LUT": 1.0},            # saturating output select, per output bit
+    "index_bit": {"LUT": 2.0},                  # table index arithmetic, per index bit
+    "adder_bit": {"LUT": 0.79},                 # fitted: a shift-and-add tree node bit
+    "negate_bit": {"LUT": 1.2},                 # fitted: a negated operand bit
+    "cast_round_bit": {"LUT": 0.0},             # fitted: the rounding increment (carry chain)
+    "cast_saturate_bit": {"LUT": 0.92},         # fitted: a dropped integer bit checked for overflow
+    "compare_bit": {"LUT": 0.0},                # fitted: a comparison bit (carry chain)
+    "poly_step_bit": {"LUT": 0.98},             # fitted: a Horner step's sum and cast, per bit
+    "rom_lut": {"LUT": 2.55},                   # fitted: a non-constant 64-entry block of a table bit
+    "shift_load_bit": {"LUT": 1.04},            # fitted: window engine input register, load or shift
+    "window_control": {"LUT": 0.0, "FF": 6.0},  # window engine: feeding / pending flags, anchor tests
+    "handshake": {"LUT": 6.14},                 # fitted: top module fire / ready logic
+    "counter_bit": {"LUT": 1.55},               # fitted: a bit of the top's gap counter (II > 1)
 }
 
 
@@ -102,13 +107,27 @@ def phase_functions(columns: Iterable[tuple[tuple[int, ...], int]]) -> int:
 # processing elements
 
 
+def result_bits(m: ModuleView) -> int:
+    """Distinct result flip-flops of a PE: acc_width per output, except that a shift-and-add
+    slot's result is only as wide as its adder tree's root (+ 1 with a bias): the bits above
+    are copies of its sign, and Yosys keeps one flip-flop for equal ones."""
+    if m.kind != "pe_shift":
+        return m.acc_width * m.count
+    bits = 0
+    for s in m.slots:
+        root = {name: width for name, width, _ in s.tree}.get(s.root)
+        width = m.acc_width if root is None else min(m.acc_width, root + 1 + any(bias for _, bias, _ in s.phases))
+        bits += width * len(s.phases)
+    return bits
+
+
 def pe_registers(m: ModuleView, absorbed: bool) -> Counter:
     """A PE's registers: the input copy xr and its select, the result y (unless the DSPs'
     output registers hold it), and the busy / full / phase bookkeeping."""
     n_in = m.x_width * m.inputs[0][2]
     tally = Counter(register_bit=n_in, input_select_bit=n_in, stage_control=1)
     if not absorbed:
-        tally["register_bit"] += m.acc_width * m.count
+        tally["register_bit"] += result_bits(m)
     if m.reuse > 1:
         tally["register_bit"] += m.phase_width
     return tally
@@ -234,14 +253,14 @@ def shift_register_bits(taps: Iterable[int], x_bits: int) -> int:
 def line_buffer(m: ModuleView) -> Counter:
     """A window engine's storage: the input planes shifted out pixel by pixel (load or shift
     per bit), the line buffer (its untapped runs in SRLs, not flip-flops), the padding
-    select, the output shift registers (at RF 1 the first stage of each multiplier slot sits
-    in the DSPs' output registers) and the row / column counters."""
+    select, the output shift registers (less one result per multiplier slot, which sits in
+    its DSP's output register) and the row / column counters."""
     plane_bits = m.x_width * m.channels * m.plane
     pixel_bits = m.x_width * m.channels
     taps = [j // m.channels for _, j in m.taps]
     registers = (plane_bits + pixel_bits * m.line_buffer - shift_register_bits(taps, pixel_bits)
                  + m.acc_width * m.count + m.phase_width + m.row_width + m.col_width)
-    if not m.shift and m.reuse == 1:
+    if not m.shift:  # each multiplier slot's result r sits in its DSP's output register
         registers -= m.acc_width * len(m.slots)
     return Counter(register_bit=registers, shift_load_bit=plane_bits, select_bit=pixel_bits, window_control=1,
                    stage_control=1)
@@ -308,39 +327,46 @@ def leaky(m: ModuleView) -> Counter:
     return _times(per, m.count)
 
 
-def varying_bits(values: Iterable[int], width: int) -> int:
-    """Bits of a `width`-bit table that are not the same in every entry (the others are
-    constants, no logic)."""
-    return sum(1 for bits in _bit_pattern(values, width) if len(set(bits)) > 1)
+def rom_blocks(values: Iterable[int], width: int) -> int:
+    """LUT6-sized pieces of a table that hold logic: per output bit, the 64-entry blocks in
+    which the bit is not constant (a constant block, and a constant bit, costs nothing)."""
+    values = list(values)
+    blocks = 0
+    for bits in _bit_pattern(values, width):
+        blocks += sum(1 for start in range(0, len(bits), 64) if len(set(bits[start:start + 64])) > 1)
+    return blocks
+
+
+def rom_tally(values: Iterable[int], width: int) -> Counter:
+    """A table in LUTs, priced by its non-constant 64-entry blocks per output bit (with the
+    logic that joins them; the fit found no separate per-bit cost)."""
+    return Counter(rom_lut=rom_blocks(list(values), width))
 
 
 def lut_rom(m: ModuleView) -> Counter:
     """An activation table per element: index arithmetic (shift, scale, offset, clamp) and a
-    ROM of (last + 1) entries x its non-constant output bits in LUTs."""
-    entries = m.last + 1
-    bits = varying_bits((v for _, v in m.table), m.out_width)
-    per = Counter(index_bit=m.index_width, rom_lut=math.ceil(entries * bits / 64))
+    ROM in LUTs (rom_tally)."""
+    per = Counter(index_bit=m.index_width) + rom_tally((v for _, v in m.table), m.out_width)
     return _times(per, m.count)
 
 
 def pwl_unit(m: ModuleView) -> Counter:
     """A piecewise-linear unit per element: breakpoint comparisons, slope / intercept tables,
     one product (a DSP), the sum and the output cast."""
-    segments = len(m.slopes)
     per = Counter(
         compare_bit=len(m.breakpoints) * m.inputs[0][1],
-        rom_lut=math.ceil(segments * (m.slope_width + m.intercept_width) / 64),
         dsp=dsp_per_product(m.slope_width, m.inputs[0][1]), adder_bit=m.sum_width,
-    ) + cast_unit(m.cast)
+    ) + cast_unit(m.cast) + rom_tally(m.slopes, m.slope_width) + rom_tally(m.intercepts, m.intercept_width)
     return _times(per, m.count)
 
 
 def poly_unit(m: ModuleView) -> Counter:
-    """A Horner polynomial per element: input clamp, per step one product (DSPs), a sum and a
-    cast; then the output cast."""
+    """A Horner polynomial per element: input clamp, per step one product (DSPs) and the
+    sum with the next coefficient requantized to the accumulator (priced per sum bit); then
+    the output cast."""
     x_width = m.inputs[0][1]
     per = Counter(compare_bit=2 * x_width, select_bit=x_width) + cast_unit(m.cast3)
-    step = Counter(dsp=dsp_per_product(m.acc_width, x_width), adder_bit=m.sum_width) + cast_unit(m.cast2)
+    step = Counter(dsp=dsp_per_product(m.acc_width, x_width), poly_step_bit=m.sum_width)
     per += _times(step, m.last)
     return _times(per, m.count)
 

@@ -137,7 +137,7 @@ def resource_lines(report: dict, estimate: dict | None) -> list[str]:
         synth = {**synth, "layers": from_rows(synth["layers"])}
     if estimate is not None:
         estimate = {**estimate, "layers": from_rows(estimate["layers"])}
-    if estimate is not None and synth and "modules" in synth:
+    if estimate is not None and synth and "modules" in synth and synth.get("family") == "xc7":
         compared = compare(estimate, synth)
         rows = [("layer", *(f"{k} est / yosys (ratio)" for k in COMPARED))]
         for name, cells in [*compared["layers"].items(), ("total", compared["total"])]:
