@@ -108,16 +108,22 @@ def phase_functions(columns: Iterable[tuple[tuple[int, ...], int]]) -> int:
 
 
 def result_bits(m: ModuleView) -> int:
-    """Distinct result flip-flops of a PE: acc_width per output, except that a shift-and-add
-    slot's result is only as wide as its adder tree's root (+ 1 with a bias): the bits above
-    are copies of its sign, and Yosys keeps one flip-flop for equal ones."""
-    if m.kind != "pe_shift":
+    """Distinct result flip-flops of a PE: acc_width per output, except that at RF 1 a
+    shift-and-add slot's result is only as wide as its adder tree's root (plus the bias): the
+    bits above are copies of its sign, and Yosys keeps one flip-flop for equal ones."""
+    if m.kind == "pe" or (m.kind == "pe_window" and not m.shift) or m.reuse > 1:
         return m.acc_width * m.count
     bits = 0
     for s in m.slots:
         root = {name: width for name, width, _ in s.tree}.get(s.root)
-        width = m.acc_width if root is None else min(m.acc_width, root + 1 + any(bias for _, bias, _ in s.phases))
-        bits += width * len(s.phases)
+        biases = [bias for _, bias, _ in s.phases]
+        if root is None:
+            width = m.acc_width
+        elif any(biases):
+            width = max(root, _range_width(min(biases), max(biases))) + 1
+        else:
+            width = root
+        bits += min(width, m.acc_width) * (m.count // len(m.slots))
     return bits
 
 
@@ -259,7 +265,7 @@ def line_buffer(m: ModuleView) -> Counter:
     pixel_bits = m.x_width * m.channels
     taps = [j // m.channels for _, j in m.taps]
     registers = (plane_bits + pixel_bits * m.line_buffer - shift_register_bits(taps, pixel_bits)
-                 + m.acc_width * m.count + m.phase_width + m.row_width + m.col_width)
+                 + result_bits(m) + m.phase_width + m.row_width + m.col_width)
     if not m.shift:  # each multiplier slot's result r sits in its DSP's output register
         registers -= m.acc_width * len(m.slots)
     return Counter(register_bit=registers, shift_load_bit=plane_bits, select_bit=pixel_bits, window_control=1,
