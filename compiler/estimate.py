@@ -229,18 +229,20 @@ def shift_operands(m: ModuleView) -> Counter:
     return tally
 
 
-def pe_shift(m: ModuleView) -> Counter:
-    """A shift-and-add PE: operand pool, adder trees (and at RF > 1 the multiplexers of the
-    shifted operands), registers."""
-    tally = shift_pool(m) + pe_registers(m, absorbed=False)
+def shift_slots(m: ModuleView) -> Counter:
+    """The shift-and-add slots of a PE or window engine: operand pool, adder trees (at RF > 1
+    the bias is added in shift_operands, with the multiplexers of the shifted operands)."""
+    tally = shift_pool(m)
     for s in m.slots:
-        tree = adder_tree(s, m.acc_width)
-        if m.reuse > 1:
-            tree["adder_bit"] = sum(width for _, width, _ in s.tree)  # bias: in shift_operands
-        tally += tree
+        tally += adder_tree(s, m.acc_width) if m.reuse == 1 else Counter(adder_bit=sum(w for _, w, _ in s.tree))
     if m.reuse > 1:
         tally += shift_operands(m)
     return tally
+
+
+def pe_shift(m: ModuleView) -> Counter:
+    """A shift-and-add PE: its slots and registers."""
+    return shift_slots(m) + pe_registers(m, absorbed=False)
 
 
 def shift_register_bits(taps: Iterable[int], x_bits: int) -> int:
@@ -275,19 +277,7 @@ def line_buffer(m: ModuleView) -> Counter:
 def pe_window(m: ModuleView) -> Counter:
     """A sliding-window convolution engine: line buffer, counters and the slots (multipliers
     or shift-and-add trees)."""
-    tally = line_buffer(m)
-    if m.shift:
-        tally += shift_pool(m)
-        for s in m.slots:
-            tree = adder_tree(s, m.acc_width)
-            if m.reuse > 1:
-                tree["adder_bit"] = sum(width for _, width, _ in s.tree)
-            tally += tree
-        if m.reuse > 1:
-            tally += shift_operands(m)
-    else:
-        tally += pe_products(m)
-    return tally
+    return line_buffer(m) + (shift_slots(m) if m.shift else pe_products(m))
 
 
 # ---------------------------------------------------------------------------------------
