@@ -34,7 +34,7 @@ FIT_FILE = HERE / "estimate_fit.json"
 # fit would otherwise trade them against the quantities that always occur with them in these
 # few designs)
 FIXED_LUT = {"select_bit": 1.0, "input_select_bit": 1.0, "cast_output_bit": 1.0, "mux_lut": 1.0,
-             "fabric_adder_bit": 1.0, "phase_function": 1.0, "index_bit": 2.0}
+             "fabric_adder_bit": 1.0, "phase_function": 1.0, "index_bit": 2.0, "rom_small_bit": 1.0}
 
 
 def collect(names, work: Path) -> list[dict]:

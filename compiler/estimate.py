@@ -32,17 +32,18 @@ TOP_GROUP = "(top: handshakes, output register)"
 # Per-unit cost of every quantity the construct functions count, for Yosys 0.70
 # `synth_xilinx -family xc7` with the hierarchy kept (what `nncc report --synth` runs).
 # Structural, not fitted: 1 DSP per distinct live product (DSP is exact, see pe_products),
-# 1 FF per register bit that Yosys keeps (flip-flops are within a few %), 1 LUT per bit of a
-# select / multiplexer / adder outside the DSP cascades, 2 LUTs per bit of a table index, and
-# the bookkeeping flip-flops. Fitted: the other LUT costs, by non-negative least squares of
-# the measured LUTs of every Verilog module of the bench/estimate_designs.py designs on their
-# tallies, weighted by 1 / measured (relative error); bench/fit_estimate.py ran Yosys, wrote
-# the data to bench/estimate_fit.json and printed these values (rounded to two digits). A
-# fitted 0 means the logic sits in carry chains (CARRY4, not counted as LUTs) or is absorbed.
+# 1 FF per register bit that Yosys keeps (flip-flops are within 1 %), 1 LUT per bit of a
+# select / multiplexer / adder outside the DSP cascades and per bit of a table of at most 64
+# entries (one LUT6), 2 LUTs per bit of a table index, and the bookkeeping flip-flops.
+# Fitted: the other LUT costs, by non-negative least squares of the measured LUTs of every
+# Verilog module of the bench/estimate_designs.py designs on their tallies, weighted by
+# 1 / measured (relative error); bench/fit_estimate.py ran Yosys, wrote the data to
+# bench/estimate_fit.json and printed these values (rounded to two digits). A fitted 0 means
+# the logic sits in carry chains (CARRY4, not counted as LUTs) or is absorbed.
 COEFFICIENTS: dict[str, dict[str, float]] = {
     "dsp": {"DSP": 1.0},                        # one DSP48E1 per distinct live product (25 x 18)
     "register_bit": {"FF": 1.0},                # a flip-flop that Yosys keeps
-    "stage_control": {"LUT": 5.08, "FF": 2.0},  # fitted LUTs: busy / full / phase logic of a PE
+    "stage_control": {"LUT": 4.98, "FF": 2.0},  # fitted LUTs: busy / full / phase logic of a PE
     "input_select_bit": {"LUT": 1.0},           # xs = in_valid ? x0 : xr (a LUT3 per bit)
     "fabric_adder_bit": {"LUT": 1.0},           # adder bit outside the DSP cascades
     "mux_lut": {"LUT": 1.0},                    # a LUT6 of an operand multiplexer (4:1)
@@ -50,13 +51,15 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "select_bit": {"LUT": 1.0},                 # 2:1 select of one bit (relu, clamp, max)
     "cast_output_bit": {"LUT": 1.0},            # saturating output select, per output bit
     "index_bit": {"LUT": 2.0},                  # table index arithmetic, per index bit
-    "adder_bit": {"LUT": 0.79},                 # fitted: a shift-and-add tree node bit
-    "negate_bit": {"LUT": 1.2},                 # fitted: a negated operand bit
+    "adder_bit": {"LUT": 0.8},                  # fitted: a shift-and-add tree node bit
+    "negate_bit": {"LUT": 1.18},                # fitted: a negated operand bit
     "cast_round_bit": {"LUT": 0.0},             # fitted: the rounding increment (carry chain)
-    "cast_saturate_bit": {"LUT": 0.92},         # fitted: a dropped integer bit checked for overflow
-    "compare_bit": {"LUT": 0.0},                # fitted: a comparison bit (carry chain)
-    "poly_step_bit": {"LUT": 0.98},             # fitted: a Horner step's sum and cast, per bit
-    "rom_lut": {"LUT": 2.55},                   # fitted: a non-constant 64-entry block of a table bit
+    "cast_saturate_bit": {"LUT": 0.93},         # fitted: a dropped integer bit checked for overflow
+    "compare_bit": {"LUT": 0.1},                # fitted: a comparison bit (carry chain)
+    "poly_step_bit": {"LUT": 0.97},             # fitted: a Horner step's sum and cast, per bit
+    "rom_small_bit": {"LUT": 1.0},              # a non-constant bit of a table of <= 64 entries
+    "rom_bit": {"LUT": 4.08},                   # fitted: a non-constant bit of a larger table
+    "rom_lut": {"LUT": 2.19},                   # fitted: a non-constant 64-entry block of a table bit
     "shift_load_bit": {"LUT": 1.04},            # fitted: window engine input register, load or shift
     "window_control": {"LUT": 0.0, "FF": 6.0},  # window engine: feeding / pending flags, anchor tests
     "handshake": {"LUT": 6.14},                 # fitted: top module fire / ready logic
@@ -334,9 +337,14 @@ def rom_blocks(values: Iterable[int], width: int) -> int:
 
 
 def rom_tally(values: Iterable[int], width: int) -> Counter:
-    """A table in LUTs, priced by its non-constant 64-entry blocks per output bit (with the
-    logic that joins them; the fit found no separate per-bit cost)."""
-    return Counter(rom_lut=rom_blocks(list(values), width))
+    """A table in LUTs. Up to 64 entries: one LUT6 per non-constant bit. Larger: its
+    non-constant 64-entry blocks per output bit, and per non-constant bit the logic that
+    joins its blocks."""
+    values = list(values)
+    varying = sum(1 for bits in _bit_pattern(values, width) if len(set(bits)) > 1)
+    if len(values) <= 64:
+        return Counter(rom_small_bit=varying)
+    return Counter(rom_lut=rom_blocks(values, width), rom_bit=varying)
 
 
 def lut_rom(m: ModuleView) -> Counter:
