@@ -65,6 +65,8 @@ def within(cells: dict, tolerance: float) -> bool:
 
 
 def run_design(name: str, work: Path, models: dict, args) -> dict:
+    """Compile one design, estimate it (timed, from the reloaded folder) and synthesize it;
+    per layer and in total: estimate, measured, ratio and whether it is within tolerance."""
     kind, options = DESIGNS[name]
     if kind not in models:
         models[kind] = build_model(kind, work)
@@ -93,6 +95,7 @@ def run_design(name: str, work: Path, models: dict, args) -> dict:
 
 
 def main() -> None:
+    """Run every design named in --designs and print the JSON document."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--designs", default=",".join(DESIGNS))
     parser.add_argument("--tolerance", type=float, default=0.2, help="LUT / FF relative tolerance (default 0.2)")

@@ -74,6 +74,7 @@ def fit_luts(rows: list[dict]) -> dict[str, float]:
 
 
 def main() -> None:
+    """Collect (or reload) the fit data and print the fitted LUT costs."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--designs", default=",".join(DESIGNS))
     parser.add_argument("--no-synth", action="store_true", help="refit from bench/estimate_fit.json")
