@@ -35,11 +35,11 @@ def group_by_layer(result: dict, top: str, layer_of: dict[str, str]) -> tuple[di
     prefix = f"{top}__"
     modules = {}
     for name, info in result["modules"].items():
-        if name.startswith(prefix) and name[len(prefix):] in layer_of:
-            modules[name[len(prefix):]] = {"layer": layer_of[name[len(prefix):]],
-                                           **{k: info["total"].get(k, 0) for k in COLUMNS}}
+        if name.startswith(prefix):  # a layer module (library modules are inside them)
+            short = name[len(prefix):]
+            modules[short] = {"layer": layer_of.get(short, short), **{k: info["total"].get(k, 0) for k in COLUMNS}}
     order = {name: i for i, name in enumerate(layer_of)}
-    modules = dict(sorted(modules.items(), key=lambda item: order[item[0]]))
+    modules = dict(sorted(modules.items(), key=lambda item: (order.get(item[0], len(order)), item[0])))
     modules[TOP_GROUP] = {"layer": TOP_GROUP, **{k: result["modules"][top]["self"].get(k, 0) for k in COLUMNS}}
     layers: dict[str, dict] = {}
     for counts in modules.values():
