@@ -9,10 +9,11 @@
 Prints ONE JSON document on stdout (progress on stderr). The designs (bench/estimate_designs.py)
 are small models made with onnx.helper: the 8-8-4 MLP of test_pot_synth.py with uniform 8-bit
 weights, PoT (`--pot 4`), two digits (`--pot 4 --pot-terms 2`, also with shared patterns) and
-PoT at RF 4; the 16-16-8 MLP of test_synth_reuse.py (16-bit weights) at RF 1 and RF 4; a 2x6x6
-conv 3x3 -> 4 channels + Relu (sliding-window engine) with multipliers at RF 1 and 2 and with PoT
-weights; the 8-8-4 MLP with a Sigmoid head as a table (`--activation lut --table-bits 8`), PWL
-and Taylor polynomial.
+PoT at RF 4; a 32-32-10 MLP with uniform 8-bit weights (many products shared between outputs);
+the 16-16-8 MLP of test_synth_reuse.py (16-bit weights) at RF 1 and RF 4; a 2x6x6 conv 3x3 -> 4
+channels + Relu (sliding-window engine) with multipliers at RF 1 and 2 and with PoT weights; the
+8-8-4 MLP with a Sigmoid head as a 256- and a 1024-entry table (`--activation lut`), PWL and
+Taylor polynomial.
 
 Per design and layer: estimate, measured and estimate / measured of LUT / FF / DSP / BRAM,
 whether DSP (and BRAM) are exact and LUT / FF within --tolerance (measured 0: estimate 0), the

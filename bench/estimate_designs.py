@@ -15,12 +15,14 @@ from onnx import TensorProto, helper, numpy_helper
 
 MLP8 = (("fc1", 8, 8), ("fc2", 8, 4))  # name, inputs, outputs (as test_pot_synth.py)
 MLP16 = (("fc1", 16, 16), ("fc2", 16, 8))  # as test_synth_reuse.py
+MLP32 = (("fc1", 32, 32), ("fc2", 32, 10))  # 8-bit weights: many equal (input, weight) products
 CONV = (2, 6, 6, 4, 3)  # channels, height, width, output channels, kernel (no padding)
 
 # design -> (model, compile options)
 DESIGNS = {
     "mlp8_uniform8": ("mlp8", {"weight_width": 8}),
     "mlp8_pot4": ("mlp8", {"pot_bits": 4}),
+    "mlp32_uniform8": ("mlp32", {"weight_width": 8}),
     "mlp8_sd2": ("mlp8", {"pot_bits": 4, "pot_terms": 2}),
     "mlp16_rf1": ("mlp16", {"reuse_factor": 1}),
     "mlp16_rf4": ("mlp16", {"reuse_factor": 4}),
@@ -94,6 +96,8 @@ def build_model(kind: str, folder: Path) -> Path:
         return dense_model(path, MLP8, 20250404)
     if kind == "mlp8_sigmoid":
         return dense_model(path, MLP8, 20250404, head="Sigmoid")
+    if kind == "mlp32":
+        return dense_model(path, MLP32, 20251207)
     if kind == "mlp16":
         return dense_model(path, MLP16, 20250202)
     if kind == "conv":

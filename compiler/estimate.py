@@ -43,7 +43,7 @@ TOP_GROUP = "(top: handshakes, output register)"
 COEFFICIENTS: dict[str, dict[str, float]] = {
     "dsp": {"DSP": 1.0},                        # one DSP48E1 per distinct live product (25 x 18)
     "register_bit": {"FF": 1.0},                # a flip-flop that Yosys keeps
-    "stage_control": {"LUT": 4.98, "FF": 2.0},  # fitted LUTs: busy / full / phase logic of a PE
+    "stage_control": {"LUT": 4.55, "FF": 2.0},  # fitted LUTs: busy / full / phase logic of a PE
     "input_select_bit": {"LUT": 1.0},           # xs = in_valid ? x0 : xr (a LUT3 per bit)
     "fabric_adder_bit": {"LUT": 1.0},           # adder bit outside the DSP cascades
     "mux_lut": {"LUT": 1.0},                    # a LUT6 of an operand multiplexer (4:1)
@@ -51,10 +51,12 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "select_bit": {"LUT": 1.0},                 # 2:1 select of one bit (relu, clamp, max)
     "cast_output_bit": {"LUT": 1.0},            # saturating output select, per output bit
     "index_bit": {"LUT": 2.0},                  # table index arithmetic, per index bit
+    "shared_product_bit": {"LUT": 0.51},         # fitted: a product shared with another slot, per bit
+    "shared_tree_bit": {"LUT": 0.84},           # fitted: the third and later shared products of a slot
     "adder_bit": {"LUT": 0.8},                  # fitted: a shift-and-add tree node bit
-    "negate_bit": {"LUT": 1.18},                # fitted: a negated operand bit
+    "negate_bit": {"LUT": 1.19},                # fitted: a negated operand bit
     "cast_round_bit": {"LUT": 0.0},             # fitted: the rounding increment (carry chain)
-    "cast_saturate_bit": {"LUT": 0.93},         # fitted: a dropped integer bit checked for overflow
+    "cast_saturate_bit": {"LUT": 0.95},         # fitted: a dropped integer bit checked for overflow
     "compare_bit": {"LUT": 0.1},                # fitted: a comparison bit (carry chain)
     "poly_step_bit": {"LUT": 0.97},             # fitted: a Horner step's sum and cast, per bit
     "rom_small_bit": {"LUT": 1.0},              # a non-constant bit of a table of <= 64 entries
@@ -62,7 +64,7 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "rom_lut": {"LUT": 2.19},                   # fitted: a non-constant 64-entry block of a table bit
     "shift_load_bit": {"LUT": 1.04},            # fitted: window engine input register, load or shift
     "window_control": {"LUT": 0.0, "FF": 6.0},  # window engine: feeding / pending flags, anchor tests
-    "handshake": {"LUT": 6.14},                 # fitted: top module fire / ready logic
+    "handshake": {"LUT": 6.12},                 # fitted: top module fire / ready logic
     "counter_bit": {"LUT": 1.55},               # fitted: a bit of the top's gap counter (II > 1)
 }
 
@@ -144,25 +146,33 @@ def pe_registers(m: ModuleView, absorbed: bool) -> Counter:
 
 def pe_products(m: ModuleView) -> Counter:
     """Multiplier slots: one DSP per distinct live product (a term whose weight is nonzero in
-    some phase; Yosys merges products with the same operands in every phase), the chains'
-    sums (and products shared by two chains) added in fabric, operand multiplexers and the
-    weights' bit patterns over the phases when RF > 1."""
+    some phase; Yosys merges products with the same operands in every phase), operand
+    multiplexers and the weights' bit patterns over the phases when RF > 1, and the sums
+    outside the DSP cascades: the chains' sums of a long slot, and per slot the products it
+    shares with other slots (a shared product cannot sit in two cascades: the first two of a
+    slot go in through DSP C ports, more build a fabric adder tree)."""
     products: Counter = Counter()
     inputs_by_position: set[tuple[int, ...]] = set()
     weights: list[tuple[tuple[int, ...], int]] = []
+    slot_keys = []
     for s in m.slots:
+        keys = []
         for k in range(s.terms):
             pairs = tuple((e, w) if e >= 0 and w != 0 else (-1, 0) for _, _, terms in s.phases for e, w in [terms[k]])
             if all(w == 0 for _, w in pairs):
                 continue
+            keys.append(pairs)
             products[pairs] += 1
             if products[pairs] == 1 and m.reuse > 1:
                 inputs_by_position.add(tuple(e for e, _ in pairs))
                 weights.append((tuple(w for _, w in pairs), m.w_width))
+        slot_keys.append(keys)
     tally = Counter(dsp=len(products) * dsp_per_product(m.x_width, m.w_width))
-    shared = sum(n - 1 for n in products.values())
-    chained = sum(len(s.chunks) - 1 for s in m.slots)
-    tally["fabric_adder_bit"] = (shared + chained) * m.acc_width
+    tally["fabric_adder_bit"] = sum(len(s.chunks) - 1 for s in m.slots) * m.acc_width
+    for keys in slot_keys:
+        shared = sum(1 for key in keys if products[key] > 1)
+        tally["shared_product_bit"] += shared * m.acc_width
+        tally["shared_tree_bit"] += max(shared - 2, 0) * m.acc_width
     for sources in inputs_by_position:
         tally["mux_lut"] += m.x_width * mux_luts(len(set(sources)))
     tally["phase_function"] = phase_functions(weights)
