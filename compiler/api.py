@@ -22,7 +22,6 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
 from nncc.compiler.pipelines import all_pipelines, parse_pipeline, run_passes
 from nncc.runtime.interpreter import InterpreterError, io_names, main_function, run_float
 
@@ -38,6 +37,8 @@ def import_model(
     ``pipeline`` is "nn-cleanup" (the default canonical form), None (the raw import)
     or any `-p` pass-pipeline string.
     """
+    from nncc.compiler.importer import import_onnx  # onnx takes a second to import: only when needed
+
     module = import_onnx(source, input_shapes=input_shapes)
     if pipeline:
         run_passes(resolve_pipeline(pipeline), module, make_context())

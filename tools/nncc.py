@@ -111,7 +111,8 @@ def _parser() -> argparse.ArgumentParser:
 
     p = add("report", help="show (and with --synth, extend) a design's report")
     p.add_argument("design", help="folder written by nncc compile")
-    p.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the Verilog and record resources")
+    p.add_argument("--synth", action="store_true",
+                   help="run Yosys synth_xilinx on the Verilog and record resources next to the estimate")
     p.add_argument("--family", default="xc7", choices=["xc7", "xcup", "xcu"], help="Xilinx family for --synth")
     p.add_argument("--chart", metavar="PNG", help="write a bar chart of the complexity metrics per stage (needs matplotlib)")
     return parser
@@ -269,7 +270,7 @@ def _cmd_verify(args) -> int:
 
 def _cmd_report(args) -> int:
     from nncc.compiler.design import load
-    from nncc.compiler.synthesis import report_table, synthesize_design
+    from nncc.compiler.synthesis import design_estimate, report_table, synthesize_design
 
     from nncc.compiler.complexity import stage_table, write_chart
     from nncc.compiler.diagnostics import one_line
@@ -277,7 +278,12 @@ def _cmd_report(args) -> int:
     design = load(args.design)
     if args.synth:
         synthesize_design(design, family=args.family)
-    print(report_table(design.report))
+    try:  # from design.mlir, a fraction of a second
+        estimate = design_estimate(design)
+    except NnccError as err:
+        estimate = None
+        print(f"note: {err}", file=sys.stderr)
+    print(report_table(design.report, estimate))
     for entry in design.report.get("pot_quant", []):
         error = entry.get("error", {})
         print(f"{one_line(str(entry['layer']))}: {entry['terms']} x {entry['bits']}-bit signed digits, scale {entry['scales']}, "
