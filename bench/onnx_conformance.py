@@ -168,14 +168,25 @@ def _graph_inputs(model: onnx.ModelProto) -> list[onnx.ValueInfoProto]:
     return [v for v in model.graph.input if v.name not in initializers]
 
 
+def as_array(value) -> np.ndarray | None:
+    """A test value as a numpy array (TensorProto and numpy scalars included), or None
+    for a sequence, map or optional."""
+    if isinstance(value, onnx.TensorProto):
+        return numpy_helper.to_array(value)
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.asarray(value)
+    return None
+
+
 def bind_inputs(model: onnx.ModelProto, inputs: list) -> tuple[onnx.ModelProto, dict]:
     """The model with every graph input after the first turned into an initializer holding
     its test value, and the feed {first input name: value}."""
     graph_inputs = _graph_inputs(model)
     if len(inputs) != len(graph_inputs):
         raise NnccError(f"test data has {len(inputs)} inputs for {len(graph_inputs)} graph inputs")
-    if not all(isinstance(v, np.ndarray) for v in inputs):
-        raise NnccError("a test input is a sequence or optional, not a tensor")
+    inputs = [as_array(v) for v in inputs]
+    if any(v is None for v in inputs):
+        raise NnccError("a test input is a sequence, map or optional, not a tensor")
     bound = onnx.ModelProto.FromString(model.SerializeToString())
     if len(graph_inputs) > 1:
         keep = graph_inputs[0].name
@@ -190,7 +201,9 @@ def bind_inputs(model: onnx.ModelProto, inputs: list) -> tuple[onnx.ModelProto, 
 
 def _compare(name: str, actual, expected, rtol: float, atol: float) -> str:
     """"" if ``actual`` matches ``expected``, else what differs."""
-    expected = np.asarray(expected)
+    expected = as_array(expected)
+    if expected is None:
+        return f"output '{name}': the expected value is not a tensor"
     actual = np.asarray(actual)
     if actual.shape != expected.shape:
         return f"output '{name}': shape {list(actual.shape)}, expected {list(expected.shape)}"
