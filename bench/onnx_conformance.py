@@ -191,8 +191,9 @@ def bind_inputs(model: onnx.ModelProto, inputs: list) -> tuple[onnx.ModelProto, 
     if len(graph_inputs) > 1:
         keep = graph_inputs[0].name
         constant = {v.name: value for v, value in zip(graph_inputs[1:], inputs[1:])}
-        del bound.graph.input[:]
-        bound.graph.input.extend([v for v in model.graph.input if v.name not in constant])
+        if model.ir_version >= 4:  # before IR 4 every initializer is also a graph input
+            del bound.graph.input[:]
+            bound.graph.input.extend([v for v in model.graph.input if v.name not in constant])
         for name, value in constant.items():
             bound.graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
         return bound, {keep: inputs[0]}

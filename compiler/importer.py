@@ -5,7 +5,10 @@ Order of work, so that bad input fails fast and completely:
 1. decode the file safely (``onnx_load``), check the opset range;
 2. list *every* node whose operator nncc cannot import (name and op type) and stop;
 3. run the ONNX checker and shape inference;
-4. resolve input shapes (a symbolic leading dimension is the batch, fixed to 1);
+4. resolve input shapes: the leading dimension is the batch (symbolic or any fixed size);
+   the IR is built per sample, with batch 1 (the interpreter and engines run any batch).
+   A `Shape` of a run-time tensor folds to its per-sample shape, and a Reshape to a
+   constant shape whose leading entry is the model's fixed batch size is rewritten to 1;
 5. walk the nodes in topological order: nodes whose inputs are all compile-time
    constants (shape sub-graphs, weight transposes, ...) are evaluated with numpy and
    never reach the IR; every other node is built by its importer function in
@@ -130,6 +133,12 @@ class NodeContext:
         """The nodes that read output ``i``."""
         return self.builder.consumers.get(self.node.output[i], [])
 
+    @property
+    def batch(self) -> int:
+        """The model's fixed batch size (1 when the batch axis is symbolic). The IR is built
+        per sample (batch 1); importers rewrite shapes that bake this size in."""
+        return self.builder.batch
+
     def is_graph_output(self, i: int) -> bool:
         """True if output ``i`` is a graph output."""
         return self.node.output[i] in self.builder.graph_outputs
@@ -185,6 +194,7 @@ class _GraphBuilder:
         self.quantized: dict[str, dict] = {}  # QuantizeLinear outputs inside Q -> DQ pairs
         self.consumers: dict[str, list[onnx.NodeProto]] = {}
         self.graph_outputs: set[str] = set()
+        self.batch = 1  # the graph inputs' fixed batch size; the IR itself is per sample
         if graph is not None:
             for node in graph.node:
                 for name in node.input:
@@ -342,11 +352,10 @@ def _parse_input_shapes(graph: onnx.GraphProto, initializers: set[str], override
                 f"graph input '{name}' has shape {list(shape)}; a leading batch axis plus at least "
                 "one feature axis is required"
             )
-        elif shape[0] != 1:
-            problems.add(
-                f"graph input '{name}' has batch dimension {shape[0]}; the IR is built for batch 1 "
-                "(the interpreter runs any batch size)"
-            )
+    batches = {shape[0] for shape in shapes.values() if len(shape) >= 2}
+    if len(batches) > 1:
+        sizes = ", ".join(f"'{name}': {shape[0]}" for name, shape in shapes.items())
+        problems.add(f"graph inputs have different batch sizes ({sizes}); they must share one")
     problems.raise_if_any()
     return [(v.name, shapes[v.name]) for v in inputs]
 
@@ -371,10 +380,13 @@ def import_onnx(
     model = check_and_infer(_declare_qonnx_domains(model))
     graph = model.graph
     inputs = _parse_input_shapes(graph, initializers, input_shapes or {})
+    batch = inputs[0][1][0] if inputs else 1
+    inputs = [(name, (1,) + tuple(shape[1:])) for name, shape in inputs]  # the IR is per sample
 
     arg_types = [TensorType(f32, shape) for _, shape in inputs]
     block = Block(arg_types=arg_types)
     builder = _GraphBuilder(block, graph)
+    builder.batch = batch
     for (name, _), arg in zip(inputs, block.args):
         builder.values[name] = arg
         if (hint := ssa_name_hint(name)) is not None:

@@ -331,9 +331,15 @@ def import_flatten(ctx):
 
 
 def import_reshape(ctx):
-    """Reshape to a compile-time shape (0 copies a dimension unless allowzero, -1 infers)."""
+    """Reshape to a compile-time shape (0 copies a dimension unless allowzero, -1 infers).
+
+    The IR is per sample: in a model with a fixed batch size N > 1, a leading N in the
+    target shape (``Reshape(x, [N, -1])`` from a fixed-batch torch export) is the batch
+    axis and becomes 1."""
     xs = ctx.shape(0)
     target = [int(d) for d in ctx.require_const(1, "shape").reshape(-1)]
+    if ctx.batch > 1 and target and target[0] == ctx.batch:
+        target[0] = 1
     if not ctx.attr("allowzero", 0):
         target = [xs[i] if d == 0 and i < len(xs) else d for i, d in enumerate(target)]
     size = int(np.prod(xs))
