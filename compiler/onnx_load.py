@@ -13,8 +13,8 @@ from onnx import external_data_helper, version_converter
 
 from nncc.compiler.diagnostics import NnccError
 
-MIN_OPSET = 7
-"""Oldest default-domain opset accepted (7 to 10 are upgraded to UPGRADE_TARGET)."""
+MIN_OPSET = 1
+"""Oldest default-domain opset accepted (1 to 10 are upgraded to UPGRADE_TARGET)."""
 MAX_OPSET = onnx.defs.onnx_opset_version()
 """Newest default-domain opset accepted: the newest the installed onnx defines."""
 NATIVE_MIN_OPSET = 11
@@ -99,6 +99,15 @@ def upgrade_opset(model: onnx.ModelProto, version: int) -> tuple[onnx.ModelProto
             f"cannot upgrade the model from opset {version} to opset {UPGRADE_TARGET} with the ONNX "
             f"version converter: {first}"
         ) from None
+    if upgraded.ir_version < 4:
+        # before IR version 4 every initializer must also be a graph input; the converter
+        # adds initializers (Pad's pads, ...) without declaring them
+        declared = {v.name for v in upgraded.graph.input}
+        for tensor in upgraded.graph.initializer:
+            if tensor.name not in declared:
+                upgraded.graph.input.append(
+                    onnx.helper.make_tensor_value_info(tensor.name, tensor.data_type, list(tensor.dims))
+                )
     return upgraded, UPGRADE_TARGET
 
 

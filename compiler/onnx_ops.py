@@ -437,9 +437,12 @@ def import_identity(ctx):
 
 
 def import_dropout(ctx):
-    """Dropout at inference is the identity (the mask output is not supported)."""
+    """Dropout at inference is the identity (the mask output is not supported; from
+    opset 12 the training_mode input must be a constant false)."""
     if len([o for o in ctx.node.output if o]) > 1:
         ctx.fail("the mask output is training-only and not supported")
+    if ctx.has_input(2) and np.any(ctx.require_const(2, "training_mode")):
+        ctx.fail("training_mode=true is not supported (inference only)")
     return import_identity(ctx)
 
 
