@@ -126,7 +126,7 @@ def import_matmul(ctx):
             ctx.fail(f"A {list(x.type.get_shape())} does not match B {list(b.shape)}")
         return [ctx.emit(DenseOp(x, ctx.constant(b.T, ctx.grid(1)))).output]
     shape = _shape_rule(ctx, shapes.matmul_shape, ctx.shape(0), ctx.shape(1))
-    if len(shape) != len(ctx.shape(0)):
+    if len(shape) != len(ctx.shape(0)) or shape[0] != 1:
         ctx.fail(f"matmul of {list(ctx.shape(0))} and {list(ctx.shape(1))} changes the batch axis")
     return [ctx.emit(MatMulOp(x, ctx.value(1))).output]
 

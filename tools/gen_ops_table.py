@@ -32,7 +32,10 @@ def main(argv: list[str] | None = None) -> int:
     if current == table:
         return 0
     if args.check:
-        print(f"error: {path}: the supported-operators table is out of date; run python -m nncc.tools.gen_ops_table", file=sys.stderr)
+        print(
+            f"error: {path}: the supported-operators table is out of date; run python -m nncc.tools.gen_ops_table",
+            file=sys.stderr,
+        )
         return 1
     path.write_text(splice_readme(text, table), encoding="utf-8")
     return 0
