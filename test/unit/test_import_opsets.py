@@ -1,0 +1,109 @@
+"""Opsets 7 to the newest onnx defines: one small CNN written in each opset's own operator
+forms (Pad/Clip attributes before 11, Unsqueeze/Squeeze axes inputs from 13, ...), imported
+and run on the float interpreter against onnxruntime. Models older than opset 11 go through
+the ONNX version converter (to opset 13)."""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from nncc.compiler.api import import_model
+from nncc.compiler.onnx_load import MAX_OPSET, UPGRADE_TARGET, load_model
+from nncc.runtime.interpreter import run_float
+
+OPSETS = [7, 8, 9, 10, 11, 13, 18, 21, MAX_OPSET]
+
+
+def _weights(rng):
+    return {
+        "w": rng.standard_normal((4, 2, 3, 3)).astype(np.float32) * 0.5,
+        "b": rng.standard_normal(4).astype(np.float32),
+        "scale": rng.uniform(0.5, 1.5, 4).astype(np.float32),
+        "bias": rng.standard_normal(4).astype(np.float32),
+        "mean": rng.standard_normal(4).astype(np.float32) * 0.1,
+        "var": rng.uniform(0.5, 1.5, 4).astype(np.float32),
+        "fc_w": rng.standard_normal((5, 4 * 3 * 3)).astype(np.float32) * 0.3,
+        "fc_b": rng.standard_normal(5).astype(np.float32),
+    }
+
+
+def _versioned_nodes(opset: int):
+    """The nodes whose form depends on the opset, and the extra initializers they need."""
+    extra = {}
+    if opset < 11:
+        pad = helper.make_node("Pad", ["x"], ["xp"], name="pad", pads=[0, 0, 1, 1, 0, 0, 1, 1], mode="reflect")
+        clip = helper.make_node("Clip", ["r"], ["rc"], name="clip", min=0.0, max=2.5)
+    else:
+        extra["pads"] = np.array([0, 0, 1, 1, 0, 0, 1, 1], np.int64)
+        extra["lo"], extra["hi"] = np.array(0.0, np.float32), np.array(2.5, np.float32)
+        pad = helper.make_node("Pad", ["x", "pads"], ["xp"], name="pad", mode="reflect")
+        clip = helper.make_node("Clip", ["r", "lo", "hi"], ["rc"], name="clip")
+    if opset < 13:
+        unsq = helper.make_node("Unsqueeze", ["f"], ["fu"], name="unsqueeze", axes=[2])
+        sq = helper.make_node("Squeeze", ["fu"], ["fs"], name="squeeze", axes=[2])
+    else:
+        extra["axes"] = np.array([2], np.int64)
+        unsq = helper.make_node("Unsqueeze", ["f", "axes"], ["fu"], name="unsqueeze")
+        sq = helper.make_node("Squeeze", ["fu", "axes"], ["fs"], name="squeeze")
+    return pad, clip, unsq, sq, extra
+
+
+def _model(opset: int) -> onnx.ModelProto:
+    """Pad -> Conv -> BatchNorm -> Relu -> Clip -> MaxPool -> Flatten -> Unsqueeze ->
+    Squeeze -> Gemm -> Softmax in the forms of ``opset``."""
+    weights = _weights(np.random.default_rng(opset))
+    pad, clip, unsq, sq, extra = _versioned_nodes(opset)
+    weights.update(extra)
+    nodes = [
+        pad,
+        helper.make_node("Conv", ["xp", "w", "b"], ["c"], name="conv"),
+        helper.make_node("BatchNormalization", ["c", "scale", "bias", "mean", "var"], ["n"], name="bn"),
+        helper.make_node("Relu", ["n"], ["r"], name="relu"),
+        clip,
+        helper.make_node("MaxPool", ["rc"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Flatten", ["p"], ["f"], name="flatten", axis=1),
+        unsq,
+        sq,
+        helper.make_node("Gemm", ["fs", "fc_w", "fc_b"], ["g"], name="fc", transB=1),
+        helper.make_node("Softmax", ["g"], ["y"], name="softmax", axis=1),
+    ]
+    inits = [numpy_helper.from_array(v, k) for k, v in weights.items()]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 2, 6, 6])]
+    ir_version = 3 if opset == 7 else None  # IR 3: every initializer is also a graph input
+    if ir_version == 3:
+        inputs += [helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)) for t in inits]
+    graph = helper.make_graph(
+        nodes, f"opset{opset}", inputs, [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 5])], inits
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    if ir_version is not None:
+        model.ir_version = ir_version
+    onnx.checker.check_model(model)
+    return model
+
+
+@pytest.mark.parametrize("opset", OPSETS)
+def test_opset_matches_onnxruntime(opset):
+    model = _model(opset)
+    x = np.random.default_rng(100 + opset).standard_normal((4, 2, 6, 6)).astype(np.float32)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (want,) = session.run(None, {"x": x})
+    got = run_float(import_model(model), {"x": x})["y"]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+    assert np.abs(want).max() > 0.05  # a real, non-degenerate output
+
+
+@pytest.mark.parametrize("opset", [7, 8, 9, 10])
+def test_old_opsets_are_upgraded(opset):
+    model, version = load_model(_model(opset))
+    assert version == UPGRADE_TARGET
+    assert [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")] == [UPGRADE_TARGET]
+
+
+def test_newest_opset_is_read_natively():
+    model, version = load_model(_model(MAX_OPSET))
+    assert version == MAX_OPSET == onnx.defs.onnx_opset_version()
