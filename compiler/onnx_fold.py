@@ -130,7 +130,13 @@ def _constant_of_shape(ctx, shape):
 
 
 def _range(ctx, start, limit, delta):
-    return [np.arange(start.item(), limit.item(), delta.item(), dtype=start.dtype)]
+    """Range; float16 operands are computed in float32 (opset 27 `stash_type`, default 1),
+    as numpy's arange computes start + i * delta."""
+    dtype = start.dtype
+    if dtype == np.float16 and int(ctx.attr("stash_type", 1)) == 1:
+        values = np.arange(np.float32(start.item()), np.float32(limit.item()), np.float32(delta.item()), np.float32)
+        return [values.astype(dtype)]
+    return [np.arange(start.item(), limit.item(), delta.item(), dtype=dtype)]
 
 
 def _cast(ctx, x):
@@ -257,8 +263,12 @@ def _quantize_linear(ctx, x, scale, zero_point=None):
     lo, hi, _, _ = _integer_limits(dtype)
     s = _per_axis(ctx, scale, x.ndim, "scale")
     zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
+    precision = int(ctx.attr("precision", 0))  # opset 23: the division's float type
+    if precision:
+        work = np.dtype(helper.tensor_dtype_to_np_dtype(precision))
+        x, s = x.astype(work), s.astype(work)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        v = np.rint(x / s)  # in the float type of x and scale, as ONNX computes it
+        v = np.rint(x / s)  # in the float type of x and scale (or `precision`), as ONNX computes it
     if not np.all(np.isfinite(v)):
         raise FoldError("quantizing a constant gives non-finite values")
     return [np.clip(v.astype(np.float64) + zp, lo, hi).astype(dtype)]
@@ -271,7 +281,9 @@ def _dequantize_linear(ctx, x, scale, zero_point=None):
     zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
     y = (x.astype(np.int64) - zp).astype(s.dtype) * s
     ctx.record_grid(0, pot_grid(scale, zero_point, bits, signed))
-    return [y.astype(s.dtype)]
+    output_dtype = int(ctx.attr("output_dtype", 0))  # opset 23: explicit output type
+    out = np.dtype(helper.tensor_dtype_to_np_dtype(output_dtype)) if output_dtype else s.dtype
+    return [y.astype(out)]
 
 
 def _sign_round(fn):

@@ -107,3 +107,31 @@ def test_old_opsets_are_upgraded(opset):
 def test_newest_opset_is_read_natively():
     model, version = load_model(_model(MAX_OPSET))
     assert version == MAX_OPSET == onnx.defs.onnx_opset_version()
+
+
+def test_opset_23_quantization_attributes_on_weights():
+    # QuantizeLinear `precision` and DequantizeLinear `output_dtype` (both new in opset 23)
+    # on a constant weight that is folded at import.
+    rng = np.random.default_rng(23)
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((1, 6)).astype(np.float32), "w"),
+        numpy_helper.from_array(np.array(0.05, np.float32), "s"),
+        numpy_helper.from_array(np.array(3, np.int8), "zp"),
+    ]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["w", "s", "zp"], ["wq"], name="q", precision=TensorProto.FLOAT),
+        helper.make_node("DequantizeLinear", ["wq", "s", "zp"], ["wd"], name="dq", output_dtype=TensorProto.FLOAT),
+        helper.make_node("Add", ["x", "wd"], ["y"], name="add"),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "q23",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 6])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 6])],
+        inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 23)])  # onnxruntime 1.32: up to 23
+    onnx.checker.check_model(model)
+    x = rng.standard_normal((3, 6)).astype(np.float32)
+    (want,) = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})
+    np.testing.assert_allclose(run_float(import_model(model), {"x": x})["y"], want, rtol=1e-6, atol=1e-6)
