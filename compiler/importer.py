@@ -360,6 +360,65 @@ def _parse_input_shapes(graph: onnx.GraphProto, initializers: set[str], override
     return [(v.name, shapes[v.name]) for v in inputs]
 
 
+def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, problems: ProblemList) -> None:
+    """Fold or import every node in topological order; record a problem per failed node
+    (and skip the nodes that depend on it)."""
+    failed: set[str] = set()
+    for i in _topological(graph):
+        node = graph.node[i]
+        if any(x in failed for x in node.input if x):
+            failed.update(x for x in node.output if x)
+            continue
+        try:
+            ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
+            folded = onnx_fold.try_fold(ctx)
+            if folded is not None:
+                if op_key(node) in onnx_fold.GRID_PRESERVING:
+                    ctx.record_grid(0, ctx.grid(0))
+                for j, (name, value) in enumerate(zip(node.output, folded)):
+                    if name:
+                        builder.consts[name] = value
+                        if j in ctx.out_grids:
+                            builder.grids[name] = ctx.out_grids[j]
+                continue
+            results = onnx_ops.importer_for(op_key(node))(ctx)
+        except ImportProblem as err:
+            problems.add(f"{_describe(node, i)}: {err}")
+            failed.update(x for x in node.output if x)
+            continue
+        except onnx_fold.FoldError as err:
+            problems.add(f"{_describe(node, i)}: {err}")
+            failed.update(x for x in node.output if x)
+            continue
+        for name, value in zip(node.output, results):
+            if name and value is not None:
+                builder.values[name] = value
+                owner = value.owner
+                if isinstance(owner, Operation) and (hint := ssa_name_hint(name)) is not None:
+                    value.name_hint = hint
+
+
+def _graph_outputs(graph: onnx.GraphProto, builder: "_GraphBuilder") -> tuple[list[SSAValue], list[str]]:
+    """The IR values and names of the graph outputs; NnccError if one is missing, constant
+    or has lost its (per-sample) batch axis."""
+    problems = ProblemList()
+    outputs, out_names = [], []
+    for out in graph.output:
+        if out.name in builder.values:
+            outputs.append(builder.values[out.name])
+            out_names.append(out.name)
+        elif out.name in builder.consts:
+            problems.add(f"graph output '{out.name}' is a constant; it does not depend on any input")
+        else:
+            problems.add(f"graph output '{out.name}' is not produced by any node")
+    problems.raise_if_any()
+    for v, out in zip(outputs, out_names):
+        if v.type.get_shape()[0] != 1:
+            problems.add(f"graph output '{out}' has shape {list(v.type.get_shape())}; its batch axis was lost")
+    problems.raise_if_any()
+    return outputs, out_names
+
+
 def import_onnx(
     source: str | os.PathLike | bytes | onnx.ModelProto,
     *,
@@ -399,55 +458,9 @@ def import_onnx(
             problems.add(f"initializer '{init.name}': cannot decode tensor: {err}")
     problems.raise_if_any()
 
-    failed: set[str] = set()
-    for i in _topological(graph):
-        node = graph.node[i]
-        if any(x in failed for x in node.input if x):
-            failed.update(x for x in node.output if x)
-            continue
-        try:
-            ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
-            folded = onnx_fold.try_fold(ctx)
-            if folded is not None:
-                if op_key(node) in onnx_fold.GRID_PRESERVING:
-                    ctx.record_grid(0, ctx.grid(0))
-                for j, (name, value) in enumerate(zip(node.output, folded)):
-                    if name:
-                        builder.consts[name] = value
-                        if j in ctx.out_grids:
-                            builder.grids[name] = ctx.out_grids[j]
-                continue
-            results = onnx_ops.importer_for(op_key(node))(ctx)
-        except ImportProblem as err:
-            problems.add(f"{_describe(node, i)}: {err}")
-            failed.update(x for x in node.output if x)
-            continue
-        except onnx_fold.FoldError as err:
-            problems.add(f"{_describe(node, i)}: {err}")
-            failed.update(x for x in node.output if x)
-            continue
-        for name, value in zip(node.output, results):
-            if name and value is not None:
-                builder.values[name] = value
-                owner = value.owner
-                if isinstance(owner, Operation) and (hint := ssa_name_hint(name)) is not None:
-                    value.name_hint = hint
+    _build_nodes(graph, builder, opset, problems)
     problems.raise_if_any()
-
-    outputs, out_names = [], []
-    for out in graph.output:
-        if out.name in builder.values:
-            outputs.append(builder.values[out.name])
-            out_names.append(out.name)
-        elif out.name in builder.consts:
-            problems.add(f"graph output '{out.name}' is a constant; it does not depend on any input")
-        else:
-            problems.add(f"graph output '{out.name}' is not produced by any node")
-    problems.raise_if_any()
-    for v, out in zip(outputs, out_names):
-        if v.type.get_shape()[0] != 1:
-            problems.add(f"graph output '{out}' has shape {list(v.type.get_shape())}; its batch axis was lost")
-    problems.raise_if_any()
+    outputs, out_names = _graph_outputs(graph, builder)
 
     block.add_op(func.ReturnOp(*outputs))
     function = func.FuncOp(
