@@ -17,11 +17,13 @@ totals and per operator, each case classified as
 - ``mismatched``: imported, but an output differs (shape or values);
 - ``crashed``: any other exception, or the case ran over its time limit.
 
-nncc imports networks whose first graph input is a batch of samples and whose weights are
+nncc imports networks whose graph inputs are batches of samples and whose weights are
 compile-time constants; ONNX's operator tests feed weights, indices, shapes, ... as graph
 inputs. So every graph input after the first is bound to its test value as an initializer
 (a model whose first input is not a float tensor is refused by the importer as usual).
-The leading axis of the first input is the batch axis (any fixed size is accepted).
+If nncc refuses that, the case is tried once more with every float input that has the
+first input's leading size (rank >= 2) left a run-time batch; the second outcome counts.
+The leading axis of the run-time inputs is the batch axis (any fixed size is accepted).
 """
 
 from __future__ import annotations
@@ -178,26 +180,43 @@ def as_array(value) -> np.ndarray | None:
     return None
 
 
-def bind_inputs(model: onnx.ModelProto, inputs: list) -> tuple[onnx.ModelProto, dict]:
-    """The model with every graph input after the first turned into an initializer holding
-    its test value, and the feed {first input name: value}."""
+def batch_inputs(inputs: list[np.ndarray]) -> set[int]:
+    """Indices of the inputs that can be run-time batches together with the first one:
+    float tensors of rank >= 2 with the first input's leading size."""
+    first = inputs[0]
+    return {
+        i
+        for i, v in enumerate(inputs)
+        if v.dtype.kind == "f" and v.ndim >= 2 and first.ndim >= 1 and v.shape[0] == first.shape[0]
+    } | {0}
+
+
+def bind_inputs(
+    model: onnx.ModelProto, inputs: list, runtime: set[int] = frozenset({0})
+) -> tuple[onnx.ModelProto, dict]:
+    """The model with every graph input whose index is not in ``runtime`` turned into an
+    initializer holding its test value, and the feeds {name: value} of the others."""
     graph_inputs = _graph_inputs(model)
     if len(inputs) != len(graph_inputs):
         raise NnccError(f"test data has {len(inputs)} inputs for {len(graph_inputs)} graph inputs")
-    inputs = [as_array(v) for v in inputs]
-    if any(v is None for v in inputs):
-        raise NnccError("a test input is a sequence, map or optional, not a tensor")
+    inputs = tensors(inputs)
     bound = onnx.ModelProto.FromString(model.SerializeToString())
-    if len(graph_inputs) > 1:
-        keep = graph_inputs[0].name
-        constant = {v.name: value for v, value in zip(graph_inputs[1:], inputs[1:])}
-        if model.ir_version >= 4:  # before IR 4 every initializer is also a graph input
-            del bound.graph.input[:]
-            bound.graph.input.extend([v for v in model.graph.input if v.name not in constant])
-        for name, value in constant.items():
-            bound.graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
-        return bound, {keep: inputs[0]}
-    return bound, ({graph_inputs[0].name: inputs[0]} if graph_inputs else {})
+    constant = {v.name: value for i, (v, value) in enumerate(zip(graph_inputs, inputs)) if i not in runtime}
+    if constant and model.ir_version >= 4:  # before IR 4 every initializer is also a graph input
+        del bound.graph.input[:]
+        bound.graph.input.extend([v for v in model.graph.input if v.name not in constant])
+    for name, value in constant.items():
+        bound.graph.initializer.append(numpy_helper.from_array(np.asarray(value), name))
+    feeds = {v.name: value for i, (v, value) in enumerate(zip(graph_inputs, inputs)) if i in runtime}
+    return bound, feeds
+
+
+def tensors(values: list) -> list[np.ndarray]:
+    """The test values as arrays; NnccError (a refusal) for a sequence, map or optional."""
+    arrays = [as_array(v) for v in values]
+    if any(v is None for v in arrays):
+        raise NnccError("a test input is a sequence, map or optional, not a tensor")
+    return arrays
 
 
 def _compare(name: str, actual, expected, rtol: float, atol: float) -> str:
@@ -226,11 +245,9 @@ def _first_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {text.splitlines()[0] if text else ''}"
 
 
-def _check(case: Case) -> tuple[str, str]:
-    if not case.data_sets:
-        return "refused", "the test case has no data set"
+def _check_bound(case: Case, runtime: set[int]) -> tuple[str, str]:
     for inputs, expected in case.data_sets:
-        model, feeds = bind_inputs(case.model, list(inputs))  # bound values differ per data set
+        model, feeds = bind_inputs(case.model, list(inputs), runtime)  # bound values differ per data set
         outputs = run_float(import_model(model), feeds)
         names = [o.name for o in case.model.graph.output]
         if len(expected) != len(names):
@@ -242,6 +259,24 @@ def _check(case: Case) -> tuple[str, str]:
             if problem:
                 return "mismatched", problem
     return "passed", ""
+
+
+def _check(case: Case) -> tuple[str, str]:
+    """Run the case with only the first input at run time; if nncc refuses that, once more
+    with every input that is a batch like the first at run time (``Add(x, y)`` with x and
+    y of shape [3, 4, 5] is per sample only if y is a run-time batch too)."""
+    if not case.data_sets:
+        return "refused", "the test case has no data set"
+    first_inputs = tensors(list(case.data_sets[0][0]))
+    if not first_inputs:
+        return "refused", "the model has no graph input"
+    try:
+        return _check_bound(case, {0})
+    except NnccError:
+        batches = batch_inputs(first_inputs)
+        if batches == {0}:
+            raise
+        return _check_bound(case, batches)
 
 
 def run_case(case: Case, seconds: int = CASE_SECONDS) -> Result:
