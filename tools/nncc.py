@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"nncc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
 
-    shape_help = "fix a graph input's shape, batch axis first as 1 (repeatable): NAME=1x3x32x32"
+    shape_help = "fix a graph input's shape, batch axis first (any size; the IR is per sample) (repeatable): NAME=1x3x32x32"
 
     p = sub.add_parser("import", help="import an ONNX model and print its nn-dialect IR")
     p.add_argument("model", help="ONNX model file")
