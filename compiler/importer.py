@@ -2,7 +2,8 @@
 
 Order of work, so that bad input fails fast and completely:
 
-1. decode the file safely (``onnx_load``), check the opset range;
+1. decode the file safely (``onnx_load``), check the opset range, upgrade a model older
+   than opset 11 with the ONNX version converter;
 2. list *every* node whose operator nncc cannot import (name and op type) and stop;
 3. run the ONNX checker and shape inference;
 4. resolve input shapes: the leading dimension is the batch (symbolic or any fixed size);
@@ -51,7 +52,7 @@ from xdsl.utils.exceptions import VerifyException
 from nncc.compiler import onnx_fold, onnx_ops
 from nncc.compiler.diagnostics import NnccError, ProblemList
 from nncc.compiler.onnx_fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
-from nncc.compiler.onnx_load import check_and_infer, load_model
+from nncc.compiler.onnx_load import check_and_infer, load_model, upgrade_opset
 from nncc.dialects.dense import to_dense
 from nncc.dialects.nn import ConstantOp
 from nncc.dialects.fixed.quantization import GRID_ATTR, grid_attr
@@ -430,7 +431,16 @@ def import_onnx(
     model leaves non-batch dimensions symbolic. Raises NnccError listing every
     problem found.
     """
-    model, opset = load_model(source)
+    model, opset = load_model(source, upgrade=False)
+    try:
+        model, opset = upgrade_opset(model, opset)
+    except NnccError:
+        # an old model the version converter cannot upgrade: its unsupported nodes, if it
+        # has any, say more than the converter's failure
+        unsupported = find_unsupported(model.graph, {t.name for t in model.graph.initializer})
+        if unsupported:
+            raise NnccError(unsupported) from None
+        raise
     graph = model.graph
     initializers = {t.name for t in graph.initializer}
     unsupported = find_unsupported(graph, initializers)

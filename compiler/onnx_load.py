@@ -111,10 +111,13 @@ def upgrade_opset(model: onnx.ModelProto, version: int) -> tuple[onnx.ModelProto
     return upgraded, UPGRADE_TARGET
 
 
-def load_model(source: str | os.PathLike | bytes | onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
+def load_model(
+    source: str | os.PathLike | bytes | onnx.ModelProto, *, upgrade: bool = True
+) -> tuple[onnx.ModelProto, int]:
     """Decode ``source`` without touching external data; return (model, default opset).
 
-    A model older than opset NATIVE_MIN_OPSET comes back upgraded to UPGRADE_TARGET.
+    A model older than opset NATIVE_MIN_OPSET comes back upgraded to UPGRADE_TARGET
+    (unless ``upgrade`` is False: then call `upgrade_opset` yourself).
     Raises NnccError for unreadable, empty, truncated or non-ONNX input, for external
     data that would be read from outside the model's folder, and when the upgrade fails.
     """
@@ -146,7 +149,7 @@ def load_model(source: str | os.PathLike | bytes | onnx.ModelProto) -> tuple[onn
     opset = _check_opsets(model)
     if _check_external_data(model, base_dir):
         external_data_helper.load_external_data_for_model(model, str(base_dir))
-    return upgrade_opset(model, opset)
+    return upgrade_opset(model, opset) if upgrade else (model, opset)
 
 
 def check_and_infer(model: onnx.ModelProto) -> onnx.ModelProto:

@@ -506,8 +506,17 @@ def test_failed_opset_upgrade_is_one_clear_error():
     # be converted, and the converter's failure becomes one NnccError line.
     nodes = [helper.make_node("Upsample", ["x"], ["y"], mode="nearest")]
     model = make(nodes, [("x", ["N", 1, 2, 2])], [("y", ["N", 1, 4, 4])], opset=7, ir_version=10)
-    message = one_problem(model)
+    message = str(pytest.raises(NnccError, onnx_load.load_model, model).value)
     assert message.startswith("cannot upgrade the model from opset 7 to opset 13 with the ONNX version converter: ")
+
+
+def test_failed_opset_upgrade_lists_unsupported_nodes_instead():
+    nodes = [
+        helper.make_node("Upsample", ["x"], ["u"], name="up", mode="nearest"),
+        helper.make_node("Relu", ["u"], ["y"], name="relu"),
+    ]
+    model = make(nodes, [("x", ["N", 1, 2, 2])], [("y", ["N", 1, 4, 4])], opset=7, ir_version=10)
+    assert one_problem(model) == "node 'up' (Upsample): unsupported operator"
 
 
 @pytest.mark.parametrize("opset", [7, 11, 21, MAX_OPSET])
