@@ -67,6 +67,7 @@ class Case:
     rtol: float
     atol: float
     operator: str = ""
+    load_error: str = ""  # the test's files could not be read (the case counts as crashed)
 
 
 @dataclass
@@ -130,11 +131,17 @@ def folder_cases(kinds: Iterable[str] = FOLDERS) -> list[Case]:
     for kind in kinds:
         for test in load_model_tests(kind=kind):
             folder = Path(test.model_dir)
-            model = onnx.load(folder / "model.onnx")
-            data = [
-                (_read_tensors(d, "input"), _read_tensors(d, "output"))
-                for d in sorted(folder.glob("test_data_set_*"))
-            ]
+            try:
+                model = onnx.load(folder / "model.onnx")
+                data = [
+                    (_read_tensors(d, "input"), _read_tensors(d, "output"))
+                    for d in sorted(folder.glob("test_data_set_*"))
+                ]
+            except Exception as err:  # noqa: BLE001 - a broken test folder is one crashed case
+                broken = Case(test.name, kind, onnx.ModelProto(), [], test.rtol, test.atol)
+                broken.load_error = _first_line(err)
+                out.append(broken)
+                continue
             out.append(Case(test.name, kind, model, data, test.rtol, test.atol))
     return out
 
@@ -282,6 +289,9 @@ def _check(case: Case) -> tuple[str, str]:
 def run_case(case: Case, seconds: int = CASE_SECONDS) -> Result:
     """Import and run one case; every exception is caught and classified."""
     result = Result(case.name, case.kind, case.operator, "crashed")
+    if case.load_error:
+        result.reason = f"cannot read the test: {case.load_error}"
+        return result
     try:
         with _time_limit(seconds), np.errstate(all="ignore"):
             result.status, result.reason = _check(case)

@@ -103,3 +103,25 @@ def test_a_bad_case_is_classified_not_raised():
     )
     assert runner.run_case(broken).status == "crashed"
     assert runner.run_case(refused).status == "refused"
+    unreadable = runner.Case("relu_files", "simple", onnx.ModelProto(), [], 1e-3, 1e-7, "Relu", "DecodeError: bad")
+    assert (runner.run_case(unreadable).status, runner.run_case(unreadable).reason) == (
+        "crashed",
+        "cannot read the test: DecodeError: bad",
+    )
+
+
+def test_a_broken_test_folder_is_one_crashed_case(tmp_path, monkeypatch):
+    runner = _load_runner()
+    folder = tmp_path / "test_broken"
+    (folder / "test_data_set_0").mkdir(parents=True)
+    (folder / "model.onnx").write_bytes(b"not a model")
+
+    class Test:
+        name, model_dir, rtol, atol = "test_broken", str(folder), 1e-3, 1e-7
+
+    import onnx.backend.test.loader as loader
+
+    monkeypatch.setattr(loader, "load_model_tests", lambda kind: [Test()])
+    (case,) = runner.folder_cases(["simple"])
+    result = runner.run_case(case)
+    assert result.status == "crashed" and result.reason.startswith("cannot read the test: ")
