@@ -196,6 +196,7 @@ class _GraphBuilder:
         self.consumers: dict[str, list[onnx.NodeProto]] = {}
         self.graph_outputs: set[str] = set()
         self.batch = 1  # the graph inputs' fixed batch size; the IR itself is per sample
+        self.batch_derived: set[str] = set()  # constants computed from the batch size (Shape)
         if graph is not None:
             for node in graph.node:
                 for name in node.input:
@@ -222,6 +223,22 @@ class _GraphBuilder:
             self.materialized[name] = const.output
             return const.output
         raise KeyError(name)
+
+
+BATCH_SHAPE_INPUTS = {("Reshape", 1)}
+"""(op type, input) where a constant computed from the batch size is a shape whose
+per-sample form (batch 1) is right; anywhere else such a value is refused."""
+
+
+def _check_batch_derived(ctx: NodeContext) -> None:
+    """Refuse a node that reads a batch-dependent constant as data or as a parameter: the
+    IR is per sample, so the batch size is not known to it."""
+    for i, name in enumerate(ctx.node.input):
+        if name in ctx.builder.batch_derived and (ctx.node.op_type, i) not in BATCH_SHAPE_INPUTS:
+            ctx.fail(
+                f"input {i} ('{name}') is computed from the batch size (a Shape of a run-time "
+                "tensor); the IR is per sample, so only a Reshape target may depend on it"
+            )
 
 
 def _node_label(node: onnx.NodeProto, index: int) -> str:
@@ -374,6 +391,8 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
             ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
             folded = onnx_fold.try_fold(ctx)
             if folded is not None:
+                if onnx_fold.batch_dependent(ctx, builder.batch_derived):
+                    builder.batch_derived.update(x for x in node.output if x)
                 if op_key(node) in onnx_fold.GRID_PRESERVING:
                     ctx.record_grid(0, ctx.grid(0))
                 for j, (name, value) in enumerate(zip(node.output, folded)):
@@ -382,6 +401,7 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
                         if j in ctx.out_grids:
                             builder.grids[name] = ctx.out_grids[j]
                 continue
+            _check_batch_derived(ctx)
             results = onnx_ops.importer_for(op_key(node))(ctx)
         except ImportProblem as err:
             problems.add(f"{_describe(node, i)}: {err}")

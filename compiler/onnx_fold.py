@@ -425,6 +425,52 @@ SHAPE_ONLY = {"Shape", "Constant"}
 """Folders that need no constant inputs (Shape reads only the static shape)."""
 
 
+VALUE_SOURCES = {
+    "Expand": (0,), "Reshape": (0,), "ConstantOfShape": (), "Constant": (), "Squeeze": (0,), "Unsqueeze": (0,),
+}
+"""Folders whose output values come only from these inputs (the others give shapes/axes)."""
+
+
+def _selects_first(ctx, derived: set[str]) -> bool | None:
+    """For Gather/Slice of a 1-D batch-derived vector: whether element 0 is selected (None
+    when that cannot be told, e.g. the indices themselves are batch-derived)."""
+    data = ctx.const(0)
+    if data is None or data.ndim != 1 or any(x in derived for x in ctx.node.input[1:] if x):
+        return None
+    positions = np.arange(data.shape[0])
+    try:
+        if ctx.node.op_type == "Gather":
+            return bool(np.any(np.take(positions, np.asarray(ctx.const(1)).astype(np.int64)) == 0))
+        args = [None if not ctx.has_input(i) else ctx.const(i) for i in range(1, len(ctx.node.input))]
+        return bool(np.any(_slice(ctx, positions, *args)[0] == 0))
+    except (IndexError, ValueError, TypeError):
+        return None
+
+
+def batch_dependent(ctx, derived: set[str]) -> bool:
+    """True if the folded outputs of ``ctx.node`` depend on the batch size: a Shape of a
+    run-time tensor that includes axis 0 (the per-sample IR folds it to 1), or anything
+    computed from such a value (``derived``: the names of the batch-dependent constants)."""
+    node = ctx.node
+    if node.op_type == "Shape" and op_key(node) == "Shape":
+        if not ctx.is_runtime(0):
+            return False
+        rank = len(ctx.shape(0))
+        start, end = int(ctx.attr("start", 0)), ctx.attr("end")
+        start = max(start + rank if start < 0 else start, 0)
+        end = rank if end is None else (int(end) + rank if int(end) < 0 else int(end))
+        return start == 0 and end > 0
+    inputs = [x for x in node.input if x]
+    if not any(x in derived for x in inputs):
+        return False
+    if node.op_type in ("Gather", "Slice") and node.input[0] in derived:
+        first = _selects_first(ctx, derived)
+        return True if first is None else first
+    if node.op_type in VALUE_SOURCES:
+        return any(node.input[i] in derived for i in VALUE_SOURCES[node.op_type] if i < len(node.input))
+    return True
+
+
 def try_fold(ctx) -> list[np.ndarray] | None:
     """Evaluate ``ctx.node`` if it is foldable now; None if it must be imported as IR."""
     node = ctx.node

@@ -132,3 +132,38 @@ def test_inputs_with_different_batch_sizes_are_refused():
     with pytest.raises(NnccError) as info:
         import_model(model)
     assert "graph inputs have different batch sizes ('a': 2, 'b': 1); they must share one" in info.value.problems
+
+
+def _scale_by_dim(batch, index: int):
+    """y = x / x.shape[index] (Shape -> Gather -> Cast -> Div), x of shape [batch, 4, 3]."""
+    nodes = [
+        helper.make_node("Shape", ["x"], ["s"], name="shape"),
+        helper.make_node("Gather", ["s", "i"], ["d"], name="pick", axis=0),
+        helper.make_node("Cast", ["d"], ["df"], name="cast", to=TensorProto.FLOAT),
+        helper.make_node("Div", ["x", "df"], ["y"], name="divide"),
+    ]
+    return _model(
+        nodes,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [batch, 4, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [batch, 4, 3])],
+        [numpy_helper.from_array(np.array(index, np.int64), "i")],
+    )
+
+
+@pytest.mark.parametrize("batch", [2, "N"])
+def test_a_value_computed_from_the_batch_size_is_refused(batch):
+    # x / x.shape[0]: the per-sample IR would divide by 1; refused, fixed or symbolic batch
+    with pytest.raises(NnccError) as info:
+        import_model(_scale_by_dim(batch, 0))
+    assert info.value.problems == [
+        "node 'divide' (Div): input 1 ('df') is computed from the batch size (a Shape of a run-time "
+        "tensor); the IR is per sample, so only a Reshape target may depend on it"
+    ]
+
+
+def test_a_value_computed_from_a_feature_dimension_is_imported():
+    model = _scale_by_dim(2, 1)  # x / x.shape[1] = x / 4
+    x = np.random.default_rng(1).standard_normal((2, 4, 3)).astype(np.float32)
+    (want,) = _ort(model, {"x": x})
+    np.testing.assert_allclose(run_float(import_model(model), {"x": x})["y"], want, rtol=1e-6)
+    np.testing.assert_allclose(want, x / 4, rtol=1e-6)
