@@ -225,8 +225,8 @@ class _GraphBuilder:
         raise KeyError(name)
 
 
-BATCH_SHAPE_INPUTS = {("Reshape", 1)}
-"""(op type, input) where a constant computed from the batch size is a shape whose
+BATCH_SHAPE_INPUTS = {("Reshape", 1), ("Expand", 1)}
+"""(op type, input) where a constant computed from the batch size is a target shape whose
 per-sample form (batch 1) is right; anywhere else such a value is refused."""
 
 
@@ -237,7 +237,7 @@ def _check_batch_derived(ctx: NodeContext) -> None:
         if name in ctx.builder.batch_derived and (ctx.node.op_type, i) not in BATCH_SHAPE_INPUTS:
             ctx.fail(
                 f"input {i} ('{name}') is computed from the batch size (a Shape of a run-time "
-                "tensor); the IR is per sample, so only a Reshape target may depend on it"
+                "tensor); the IR is per sample, so only a Reshape or Expand target may depend on it"
             )
 
 

@@ -157,7 +157,7 @@ def test_a_value_computed_from_the_batch_size_is_refused(batch):
         import_model(_scale_by_dim(batch, 0))
     assert info.value.problems == [
         "node 'divide' (Div): input 1 ('df') is computed from the batch size (a Shape of a run-time "
-        "tensor); the IR is per sample, so only a Reshape target may depend on it"
+        "tensor); the IR is per sample, so only a Reshape or Expand target may depend on it"
     ]
 
 
