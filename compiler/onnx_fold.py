@@ -130,7 +130,13 @@ def _constant_of_shape(ctx, shape):
 
 
 def _range(ctx, start, limit, delta):
-    return [np.arange(start.item(), limit.item(), delta.item(), dtype=start.dtype)]
+    """Range; float16 operands are computed in float32 (opset 27 `stash_type`, default 1),
+    as numpy's arange computes start + i * delta."""
+    dtype = start.dtype
+    if dtype == np.float16 and int(ctx.attr("stash_type", 1)) == 1:
+        values = np.arange(np.float32(start.item()), np.float32(limit.item()), np.float32(delta.item()), np.float32)
+        return [values.astype(dtype)]
+    return [np.arange(start.item(), limit.item(), delta.item(), dtype=dtype)]
 
 
 def _cast(ctx, x):
@@ -257,8 +263,12 @@ def _quantize_linear(ctx, x, scale, zero_point=None):
     lo, hi, _, _ = _integer_limits(dtype)
     s = _per_axis(ctx, scale, x.ndim, "scale")
     zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
+    precision = int(ctx.attr("precision", 0))  # opset 23: the division's float type
+    if precision:
+        work = np.dtype(helper.tensor_dtype_to_np_dtype(precision))
+        x, s = x.astype(work), s.astype(work)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        v = np.rint(x / s)  # in the float type of x and scale, as ONNX computes it
+        v = np.rint(x / s)  # in the float type of x and scale (or `precision`), as ONNX computes it
     if not np.all(np.isfinite(v)):
         raise FoldError("quantizing a constant gives non-finite values")
     return [np.clip(v.astype(np.float64) + zp, lo, hi).astype(dtype)]
@@ -271,7 +281,9 @@ def _dequantize_linear(ctx, x, scale, zero_point=None):
     zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
     y = (x.astype(np.int64) - zp).astype(s.dtype) * s
     ctx.record_grid(0, pot_grid(scale, zero_point, bits, signed))
-    return [y.astype(s.dtype)]
+    output_dtype = int(ctx.attr("output_dtype", 0))  # opset 23: explicit output type
+    out = np.dtype(helper.tensor_dtype_to_np_dtype(output_dtype)) if output_dtype else s.dtype
+    return [y.astype(out)]
 
 
 def _sign_round(fn):
@@ -411,6 +423,52 @@ GRID_PRESERVING = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "
 
 SHAPE_ONLY = {"Shape", "Constant"}
 """Folders that need no constant inputs (Shape reads only the static shape)."""
+
+
+VALUE_SOURCES = {
+    "Expand": (0,), "Reshape": (0,), "ConstantOfShape": (), "Constant": (), "Squeeze": (0,), "Unsqueeze": (0,),
+}
+"""Folders whose output values come only from these inputs (the others give shapes/axes)."""
+
+
+def _selects_first(ctx, derived: set[str]) -> bool | None:
+    """For Gather/Slice of a 1-D batch-derived vector: whether element 0 is selected (None
+    when that cannot be told, e.g. the indices themselves are batch-derived)."""
+    data = ctx.const(0)
+    if data is None or data.ndim != 1 or any(x in derived for x in ctx.node.input[1:] if x):
+        return None
+    positions = np.arange(data.shape[0])
+    try:
+        if ctx.node.op_type == "Gather":
+            return bool(np.any(np.take(positions, np.asarray(ctx.const(1)).astype(np.int64)) == 0))
+        args = [None if not ctx.has_input(i) else ctx.const(i) for i in range(1, len(ctx.node.input))]
+        return bool(np.any(_slice(ctx, positions, *args)[0] == 0))
+    except (IndexError, ValueError, TypeError):
+        return None
+
+
+def batch_dependent(ctx, derived: set[str]) -> bool:
+    """True if the folded outputs of ``ctx.node`` depend on the batch size: a Shape of a
+    run-time tensor that includes axis 0 (the per-sample IR folds it to 1), or anything
+    computed from such a value (``derived``: the names of the batch-dependent constants)."""
+    node = ctx.node
+    if node.op_type == "Shape" and op_key(node) == "Shape":
+        if not ctx.is_runtime(0):
+            return False
+        rank = len(ctx.shape(0))
+        start, end = int(ctx.attr("start", 0)), ctx.attr("end")
+        start = max(start + rank if start < 0 else start, 0)
+        end = rank if end is None else (int(end) + rank if int(end) < 0 else int(end))
+        return start == 0 and end > 0
+    inputs = [x for x in node.input if x]
+    if not any(x in derived for x in inputs):
+        return False
+    if node.op_type in ("Gather", "Slice") and node.input[0] in derived:
+        first = _selects_first(ctx, derived)
+        return True if first is None else first
+    if node.op_type in VALUE_SOURCES:
+        return any(node.input[i] in derived for i in VALUE_SOURCES[node.op_type] if i < len(node.input))
+    return True
 
 
 def try_fold(ctx) -> list[np.ndarray] | None:

@@ -11,6 +11,7 @@ import numpy as np
 
 from nncc.compiler import onnx_fold
 from nncc.compiler.onnx_fold import FoldError, op_key
+from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import FakeQuantOp, MulOp, SignOp
 
 def _per_tensor(ctx, i: int, what: str):
@@ -45,6 +46,15 @@ def _describe_node(node) -> str:
     return f"'{node.name or node.output[0]}' ({node.op_type})"
 
 
+@support(
+    "nn.fake_quant (with its DequantizeLinear)",
+    hardware=True,
+    notes=(
+        "on run-time tensors: per-tensor QuantizeLinear -> DequantizeLinear pairs (int4-int32), as made "
+        "by `onnxruntime.quantization` (QDQ) and PyTorch; on weights folded (per-axis too), power-of-two "
+        "grids kept exactly"
+    ),
+)
 def import_quantize_linear(ctx):
     """QuantizeLinear on a run-time tensor, read together with the DequantizeLinear
     nodes that consume it: one `nn.fake_quant` (per tensor, round half to even)."""
@@ -74,6 +84,7 @@ def import_quantize_linear(ctx):
     return [ctx.emit(FakeQuantOp(ctx.value(0), scale, zero_point, bits, signed, False, "half_even")).output]
 
 
+@support("nn.fake_quant (with its QuantizeLinear)", hardware=True, notes="see QuantizeLinear")
 def import_dequantize_linear(ctx):
     """DequantizeLinear of a run-time QuantizeLinear output: the pair's `nn.fake_quant`."""
     name = ctx.node.input[0]
@@ -115,6 +126,14 @@ def _integer_zero_point(ctx, i: int) -> int:
     return int(zp)
 
 
+@support(
+    "nn.fake_quant",
+    hardware=True,
+    notes=(
+        "domains `qonnx.custom_op.general`, `finn.custom_op.general`; ROUND/FLOOR/CEIL on run-time "
+        "tensors, all QONNX rounding modes on weights (folded)"
+    ),
+)
 def import_qonnx_quant(ctx):
     """QONNX Quant on a run-time tensor: `nn.fake_quant` (a signed 1-bit Quant, which the
     QONNX reference treats as bipolar, becomes `nn.sign`)."""
@@ -130,6 +149,7 @@ def import_qonnx_quant(ctx):
     return [ctx.emit(FakeQuantOp(ctx.value(0), scale, zero_point, bits, signed, narrow, rounding)).output]
 
 
+@support("nn.sign", hardware=True, notes="folded on weights")
 def import_qonnx_bipolar_quant(ctx):
     """QONNX BipolarQuant on a run-time tensor: `nn.sign` (y = scale if x >= 0 else -scale)."""
     scale = float(_per_tensor(ctx, 1, "scale"))
@@ -138,6 +158,7 @@ def import_qonnx_bipolar_quant(ctx):
     return [ctx.emit(SignOp(ctx.value(0), scale)).output]
 
 
+@support("nn.fake_quant", hardware=True, notes="folded on weights")
 def import_qonnx_trunc(ctx):
     """QONNX Trunc on a run-time tensor, zero point 0: r = round(x / scale) (half to even;
     the input is assumed to fit in_bitwidth bits, signed or unsigned, as the op declares),

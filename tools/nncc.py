@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     def add(name: str, **kw) -> argparse.ArgumentParser:
         return sub.add_parser(name, parents=[common], **kw)
 
-    shape_help = "fix a graph input's shape, batch axis first as 1 (repeatable): NAME=1x3x32x32"
+    shape_help = "fix a graph input's shape, batch axis first (any size; the IR is per sample) (repeatable): NAME=1x3x32x32"
 
     p = add("import", help="import an ONNX model and print its nn-dialect IR")
     p.add_argument("model", help="ONNX model file")
