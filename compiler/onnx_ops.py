@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
+from nncc.compiler import onnx_ops_structure
 from nncc.compiler.onnx_fold import Grid, pot_exponents
 from nncc.dialects.nn import (
     AddOp,
@@ -468,6 +469,7 @@ IMPORTERS: dict[str, Callable] = {
     "Dropout": import_dropout,
 }
 """ONNX op type -> importer function. `Constant` is handled by the folder."""
+IMPORTERS.update(onnx_ops_structure.STRUCTURE_IMPORTERS)
 
 def importer_for(key: str | None) -> Callable | None:
     """The importer function of an `onnx_fold.op_key`, or None."""
