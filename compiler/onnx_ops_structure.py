@@ -17,6 +17,7 @@ from xdsl.ir import SSAValue
 
 from nncc.dialects.nn import (
     ConvOp,
+    DenseOp,
     GatherOp,
     MulOp,
     ReduceL2Op,
@@ -25,6 +26,7 @@ from nncc.dialects.nn import (
     ReduceMinOp,
     ReduceSumOp,
     ReshapeOp,
+    TransposeOp,
 )
 
 
@@ -335,6 +337,45 @@ def import_conv_transpose(ctx):
     z = _index_op(ctx, ctx.value(0), table)
     conv = ConvOp(z, ctx.constant(np.ascontiguousarray(flipped), ctx.grid(1)), bias, [1] * rank, [0] * (2 * rank), dilations, group)
     return [ctx.emit(conv).output]
+
+
+# ---------------------------------------------------------------------------------------
+# matrix products with leading dimensions
+
+
+def batched_matmul(ctx):
+    """MatMul of a run-time A [1, L..., R, K] by a constant B [L'..., K, N] whose leading
+    dimensions broadcast to A's: a grouped 1-D convolution with kernel 1 (group per leading
+    index; channels = K, positions = R) between two transposes, so it runs on the conv engine."""
+    xs, w = ctx.shape(0), ctx.require_const(1, "B")
+    lead = tuple(xs[:-2])
+    try:
+        full = np.broadcast_to(w, lead + tuple(w.shape[-2:]))
+    except ValueError:
+        full = None
+    if full is None or np.broadcast_shapes(lead, w.shape[:-2]) != lead or xs[-1] != w.shape[-2]:
+        ctx.fail(f"A {list(xs)} and constant B {list(w.shape)} must have B's leading dimensions broadcast to A's")
+    k, n, r = w.shape[-2], w.shape[-1], xs[-2]
+    groups = int(np.prod(lead[1:]))
+    swap = list(range(len(xs) - 2)) + [len(xs) - 1, len(xs) - 2]
+    x = ctx.emit(TransposeOp(ctx.value(0), swap)).output
+    x = ctx.emit(ReshapeOp(x, (1, groups * k, r))).output
+    weight = full.reshape(groups, k, n).transpose(0, 2, 1).reshape(groups * n, k, 1)
+    y = ctx.emit(ConvOp(x, ctx.constant(np.ascontiguousarray(weight)), None, [1], [0, 0], [1], groups)).output
+    y = ctx.emit(ReshapeOp(y, lead + (n, r))).output
+    return [ctx.emit(TransposeOp(y, swap)).output]
+
+
+def constant_left_matmul(ctx):
+    """MatMul of a constant matrix A [M, K] by a run-time B [1, L..., K, N]: (B^T A^T)^T,
+    an `nn.dense` between two transposes of the last two axes."""
+    a, xs = ctx.const(0), ctx.shape(1)
+    if a.ndim != 2 or len(xs) < 3 or xs[-2] != a.shape[1]:
+        ctx.fail(f"constant A {list(a.shape)} must be a matrix matching B {list(xs)} (with B's batch axis first)")
+    swap = list(range(len(xs) - 2)) + [len(xs) - 1, len(xs) - 2]
+    x = ctx.emit(TransposeOp(ctx.value(1), swap)).output
+    y = ctx.emit(DenseOp(x, ctx.constant(a, ctx.grid(0)))).output
+    return [ctx.emit(TransposeOp(y, swap)).output]
 
 
 # ---------------------------------------------------------------------------------------

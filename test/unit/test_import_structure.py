@@ -151,7 +151,17 @@ def test_matmul_leading_dims_constant():
     module = compare(one("MatMul", (2, 4, 6), [_const("w", w)], ["w"]), (2, 4, 6))
     assert "nn.dense" in ops_of(module)
     w3 = np.random.default_rng(2).standard_normal((2, 6, 3)).astype(np.float32)
-    compare(one("MatMul", (2, 4, 6), [_const("w", w3)], ["w"]), (2, 4, 6))
+    module = compare(one("MatMul", (2, 4, 6), [_const("w", w3)], ["w"]), (2, 4, 6))
+    assert "nn.conv" in ops_of(module) and "nn.matmul" not in ops_of(module)
+    w4 = np.random.default_rng(3).standard_normal((3, 1, 6, 2)).astype(np.float32)  # broadcast over axis 2
+    compare(one("MatMul", (3, 2, 4, 6), [_const("w", w4)], ["w"]), (3, 2, 4, 6))
+
+
+def test_matmul_constant_left():
+    a = np.random.default_rng(4).standard_normal((5, 4)).astype(np.float32)
+    m = model([helper.make_node("MatMul", ["a", "x"], ["y"])], (2, 4, 3), ["y"], [_const("a", a)])
+    module = compare(m, (2, 4, 3))
+    assert "nn.dense" in ops_of(module)
 
 
 def test_matmul_runtime_both():
