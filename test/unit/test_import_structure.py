@@ -19,7 +19,6 @@ from onnx import TensorProto, helper, numpy_helper
 import nncc
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.importer import import_onnx
-from nncc.dialects import nn
 from nncc.runtime import rtlsim
 from nncc.runtime.interpreter import run_float
 
@@ -255,3 +254,112 @@ def test_depth_to_space(mode):
 
 def test_space_to_depth():
     compare(one("SpaceToDepth", (2, 4, 6), blocksize=2), (2, 4, 6))
+
+
+# ---------------------------------------------------------------------------------------
+# fixed point, C-simulation and RTL: two designs (one Verilator build each). The Verilog back
+# end takes one graph output whose inputs are valid in the same cycle, so the combinational
+# operators are joined by one Concat and the multiply-accumulate ones form a chain.
+
+n = helper.make_node
+
+
+def selection_model():
+    """Every combinational operator on one input, flattened and concatenated."""
+    nodes = [
+        n("Resize", ["x", "", "s2"], ["nearest"], mode="nearest", coordinate_transformation_mode="asymmetric",
+          nearest_mode="floor"),
+        n("Resize", ["x", "", "s2"], ["linear"], mode="linear"),
+        n("ReduceSum", ["x", "ax1"], ["rsum"], keepdims=0),
+        n("ReduceMean", ["x", "ax23"], ["rmean"], keepdims=1),
+        n("ReduceMax", ["x", "ax3"], ["rmax"], keepdims=0),
+        n("ReduceMin", ["x", "ax2"], ["rmin"], keepdims=1),
+        n("Split", ["x", "sp"], ["split_a", "split_b"], axis=2),
+        n("Slice", ["x", "st", "en", "axs", "stp"], ["slice"]),
+        n("Gather", ["x", "gi"], ["gather"], axis=1),
+        n("SpaceToDepth", ["x"], ["s2d"], blocksize=2),
+        n("DepthToSpace", ["s2d"], ["d2s_crd"], blocksize=2, mode="CRD"),
+        n("DepthToSpace", ["s2d"], ["d2s_dcr"], blocksize=2, mode="DCR"),
+    ]
+    inits = [
+        _const("s2", [1, 1, 2, 2], np.float32), _const("ax1", [1], np.int64), _const("ax23", [2, 3], np.int64),
+        _const("ax3", [3], np.int64), _const("ax2", [2], np.int64), _const("sp", [1, 3], np.int64),
+        _const("st", [3], np.int64), _const("en", [0], np.int64), _const("axs", [3], np.int64),
+        _const("stp", [-2], np.int64), _const("gi", [1, 0, 1], np.int64),
+    ]
+    outs = [o for node in nodes for o in node.output]
+    nodes += [n("Flatten", [o], [o + "_flat"]) for o in outs]
+    nodes.append(n("Concat", [o + "_flat" for o in outs], ["y"], axis=1))
+    return model(nodes, (2, 4, 4), ["y"], inits, opset=18)
+
+
+def mac_model():
+    """A chain: grouped 2-D ConvTranspose, MatMul by a 3-D constant, MatMul by a matrix,
+    1-D ConvTranspose."""
+    rng = np.random.default_rng(7)
+    nodes = [
+        n("ConvTranspose", ["x", "wt", "bt"], ["convt"], strides=[2, 2], pads=[1, 1, 1, 1], output_padding=[1, 1],
+          group=2),
+        n("MatMul", ["convt", "wm3"], ["mm_const"]),
+        n("MatMul", ["mm_const", "wm"], ["mm_dense"]),
+        n("Reshape", ["mm_dense", "shape"], ["flat"]),
+        n("ConvTranspose", ["flat", "w1"], ["y"], strides=[2], pads=[1, 0]),
+    ]
+    inits = [
+        _const("wt", rng.standard_normal((2, 1, 3, 3)) * 0.5, np.float32), _const("bt", [0.1, -0.2], np.float32),
+        _const("wm3", rng.standard_normal((2, 8, 3)) * 0.5, np.float32),
+        _const("wm", rng.standard_normal((3, 4)) * 0.5, np.float32),
+        _const("shape", [-1, 16, 4], np.int64), _const("w1", rng.standard_normal((16, 2, 3)) * 0.3, np.float32),
+    ]
+    return model(nodes, (2, 4, 4), ["y"], inits, opset=18)
+
+
+HW_MODELS = {"selection": selection_model, "mac": mac_model}
+
+
+@pytest.mark.parametrize("name", sorted(HW_MODELS))
+def test_float_matches_onnxruntime_before_compiling(name):
+    compare(HW_MODELS[name](), (2, 4, 4))
+
+
+@pytest.mark.skipif(rtlsim.available("verilator") is not None, reason="needs Verilator")
+@pytest.mark.parametrize("name", sorted(HW_MODELS))
+def test_fixed_csim_rtl_bit_exact(name, tmp_path):
+    path = tmp_path / f"{name}.onnx"
+    onnx.save(HW_MODELS[name](), path)
+    design = nncc.compile(path, tmp_path / "design", calibration=None)
+    x = np.random.default_rng(11).standard_normal((64, 2, 4, 4)).astype(np.float32)
+    fixed = design.predict(x, engine="fixed")
+    csim = design.predict(x, engine="csim")
+    rtl = design.run_rtl(x)["y"]
+    assert np.array_equal(fixed, csim)
+    assert np.array_equal(fixed, rtl)
+    schedule = design.report["schedule"]
+    assert (design.rtl_stats["latency"], design.rtl_stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
+    float_y = design.predict(x, engine="float")
+    assert np.abs(fixed - float_y).max() < 0.01 * max(1.0, np.abs(float_y).max())  # 16-bit fixed point
+    kinds = {op.name for op in design.design.walk()}
+    assert "nn.gather" in kinds
+    if name == "selection":
+        assert {"fixed.reduce_sum", "fixed.reduce_max", "fixed.mul"} <= kinds
+    else:
+        assert "dataflow.pe" in kinds and "fixed.matmul" not in kinds
+
+
+def test_runtime_matmul_fixed_equals_csim(tmp_path):
+    """A run-time x run-time MatMul with leading dimensions (fixed.matmul) has no Verilog yet:
+    fixed interpreter == C-simulation."""
+    nodes = [n("Transpose", ["x"], ["t"], perm=[0, 1, 3, 2]), n("MatMul", ["x", "t"], ["y"])]
+    path = tmp_path / "mm.onnx"
+    onnx.save(model(nodes, (2, 4, 4), ["y"]), path)
+    design = nncc.compile(path, tmp_path / "design", target="hls-cpp")
+    x = np.random.default_rng(12).standard_normal((64, 2, 4, 4)).astype(np.float32)
+    assert np.array_equal(design.predict(x, engine="fixed"), design.predict(x, engine="csim"))
+    assert np.abs(design.predict(x, engine="fixed") - design.predict(x, engine="float")).max() < 0.05
+
+
+def test_reduce_l2_has_no_fixed_point_lowering(tmp_path):
+    path = tmp_path / "l2.onnx"
+    onnx.save(one("ReduceL2", (3, 4), opset=17, axes=[2]), path)
+    with pytest.raises(NnccError, match="reduce_l2 has no fixed-point lowering"):
+        nncc.compile(path, tmp_path / "design", target="hls-cpp")
