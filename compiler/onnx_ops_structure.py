@@ -101,9 +101,9 @@ def import_slice(ctx):
 
 def import_gather(ctx):
     """Gather on a run-time tensor with compile-time indices (not along the batch axis)."""
+    picks = np.asarray(ctx.require_const(1, "indices"), np.int64)
     idx = _indices(ctx)
     axis = _axis(ctx, int(ctx.attr("axis", 0)), idx.ndim)
-    picks = np.asarray(ctx.require_const(1, "indices"), np.int64)
     dim = idx.shape[axis]
     if picks.size and (picks.min() < -dim or picks.max() >= dim):
         ctx.fail(f"indices must be in [{-dim}, {dim}) for axis {axis}")

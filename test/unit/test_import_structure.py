@@ -217,7 +217,7 @@ def test_gather_runtime_data(indices, axis):
     assert "nn.gather" in ops_of(module) or "nn.reshape" in ops_of(module)
 
 
-def test_gather_batch_axis_refused():
+def test_gather_refusals():
     m = one("Gather", (3,), [_const("i", [0], np.int64)], ["i"], axis=0)
     with pytest.raises(NnccError, match=r"\(Gather\): operating on the batch axis"):
         import_onnx(m)
