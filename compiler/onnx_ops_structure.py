@@ -1,7 +1,7 @@
 """Importers of the structural ONNX operators on run-time tensors (one function per op).
 
 Every operator that only moves elements (Slice, Gather with constant indices, Split,
-DepthToSpace, SpaceToDepth, nearest Resize/Upsample, the zero insertion of ConvTranspose)
+DepthToSpace, SpaceToDepth, nearest Resize, the zero insertion of ConvTranspose)
 becomes one `nn.gather`: the ONNX semantics are applied with numpy to a tensor of flat
 element indices, and the result is the op's index table. Linear Resize is a gather of
 the 2^k neighbours, a product with constant weights and a sum; the reductions become
@@ -290,12 +290,6 @@ def import_resize(ctx):
     return _resize(ctx, scales, sizes, coord_mode, ctx.attr("mode", "nearest"), ctx.attr("nearest_mode", "round_prefer_floor"))
 
 
-def import_upsample(ctx):
-    """Upsample (deprecated Resize): asymmetric coordinates, nearest picks floor."""
-    scales = ctx.require_const(1, "scales") if ctx.has_input(1) else np.asarray(ctx.attr("scales"))
-    return _resize(ctx, [float(v) for v in scales.reshape(-1)], None, "asymmetric", ctx.attr("mode", "nearest"), "floor")
-
-
 def import_conv_transpose(ctx):
     """ConvTranspose 1-D/2-D (strides, pads, output_padding, dilations, group): the input
     with (stride - 1) zeros inserted and (dilation (k - 1) - pad) border zeros, as one
@@ -414,7 +408,6 @@ STRUCTURE_IMPORTERS: dict[str, Callable] = {
     "DepthToSpace": import_depth_to_space,
     "SpaceToDepth": import_space_to_depth,
     "Resize": import_resize,
-    "Upsample": import_upsample,
     "ConvTranspose": import_conv_transpose,
     "ReduceSum": _reduce(ReduceSumOp),
     "ReduceMean": _reduce(ReduceMeanOp),

@@ -1,4 +1,4 @@
-"""Structural ONNX operators on run-time tensors: Resize/Upsample, the reductions, MatMul with
+"""Structural ONNX operators on run-time tensors: Resize, the reductions, MatMul with
 leading dimensions, Split/Slice/Gather, ConvTranspose, DepthToSpace/SpaceToDepth.
 
 Every variant is a tiny `onnx.helper` model run by the float interpreter and by
@@ -63,7 +63,8 @@ def one(op_type, in_shape, inits=(), inputs=(), opset=17, outputs=("y",), **attr
 
 
 # ---------------------------------------------------------------------------------------
-# Resize / Upsample
+# Resize (Upsample is deprecated from opset 10: the ONNX checker refuses it in the opsets
+# nncc imports, 11 to 21)
 
 NEAREST = [
     ("asymmetric", "floor"), ("half_pixel", "round_prefer_floor"), ("half_pixel", "round_prefer_ceil"),
@@ -100,6 +101,11 @@ def test_resize_linear_scales_opset11_and_1d():
 def test_resize_opset18_axes():
     m = one("Resize", (2, 4, 6), [_const("s", [2, 3], np.float32)], ["", "s"], opset=18, axes=[2, 3], mode="nearest")
     compare(m, (2, 4, 6))
+
+
+def test_upsample_is_refused_by_the_checker_in_supported_opsets():
+    with pytest.raises(onnx.checker.ValidationError, match="deprecated"):
+        one("Upsample", (2, 3, 4), [_const("s", [1, 1, 2, 2], np.float32)], ["s"], opset=11)
 
 
 def test_resize_refusals():
