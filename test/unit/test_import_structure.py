@@ -98,6 +98,13 @@ def test_resize_linear_scales_opset11_and_1d():
     compare(m, (3, 7))
 
 
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_resize_half_pixel_symmetric_opset19(mode):
+    m = one("Resize", (2, 5, 6), [_const("s", [1, 1, 1.6, 0.5], np.float32)], ["", "s"], opset=19, mode=mode,
+            coordinate_transformation_mode="half_pixel_symmetric")
+    compare(m, (2, 5, 6))
+
+
 def test_resize_opset18_axes():
     m = one("Resize", (2, 4, 6), [_const("s", [2, 3], np.float32)], ["", "s"], opset=18, axes=[2, 3], mode="nearest")
     compare(m, (2, 4, 6))
@@ -136,6 +143,11 @@ def test_reduce_axes_input(op_type, axes, keepdims):
     m = one(op_type, (3, 4, 5), [_const("axes", axes, np.int64)], ["axes"], opset=opset, keepdims=keepdims)
     module = compare(m, (3, 4, 5))
     assert f"nn.{op_type[6:].lower()}" in " ".join(ops_of(module)).replace("reduce_", "")
+
+
+def test_reduce_to_rank_one():
+    module = compare(one("ReduceMean", (3, 4, 5), opset=17, axes=[1, 2, 3], keepdims=0), (3, 4, 5))
+    assert ops_of(module)[-2:] == ["nn.reshape", "func.return"]
 
 
 def test_reduce_noop_and_batch_refusal():
