@@ -256,7 +256,7 @@ def _resize(ctx, scales, sizes, coord_mode: str, mode: str, nearest_mode: str):
     w = np.stack([np.broadcast_to(w, tables[0].shape) for w in weights], axis=-1)
     w = w.max(axis=1, keepdims=True) if np.all(w == w.max(axis=1, keepdims=True)) else w  # shared by channels
     product = ctx.emit(MulOp(stacked, ctx.constant(w))).output
-    total = ctx.emit(ReduceSumOp(product, [product.type.get_shape().__len__() - 1])).output
+    total = ctx.emit(ReduceSumOp(product, [len(product.type.get_shape()) - 1])).output
     return [ctx.emit(ReshapeOp(total, tables[0].shape)).output]
 
 
