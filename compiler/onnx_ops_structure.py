@@ -290,8 +290,34 @@ def import_resize(ctx):
     return _resize(ctx, scales, sizes, coord_mode, ctx.attr("mode", "nearest"), ctx.attr("nearest_mode", "round_prefer_floor"))
 
 
+def _transpose_pads(ctx, in_spatial, kernel, strides, dilations, extra) -> list[int]:
+    """Explicit pads of a ConvTranspose: `pads`, or from `auto_pad` SAME_* / `output_shape`
+    (total = natural output - wanted output, split as onnxruntime does: SAME_UPPER puts the
+    odd one at the end, SAME_LOWER and NOTSET at the begin)."""
+    rank, auto_pad, wanted = len(in_spatial), ctx.attr("auto_pad", "NOTSET"), ctx.attr("output_shape")
+    if auto_pad == "VALID":
+        return [0] * (2 * rank)
+    if auto_pad not in ("NOTSET", "", "SAME_UPPER", "SAME_LOWER"):
+        ctx.fail(f"auto_pad '{auto_pad}' is not supported")
+    if wanted is None and auto_pad in ("NOTSET", ""):
+        pads = [int(p) for p in ctx.attr("pads", [0] * (2 * rank))]
+        if len(pads) != 2 * rank:
+            ctx.fail(f"pads {pads} need {2 * rank} values")
+        return pads
+    wanted = list(wanted)[-rank:] if wanted is not None else [n * s for n, s in zip(in_spatial, strides)]
+    begins, ends = [], []
+    for n, k, s, d, e, out in zip(in_spatial, kernel, strides, dilations, extra, wanted):
+        total = (n - 1) * s + e + (k - 1) * d + 1 - out
+        if total < 0:  # the ONNX spec and onnxruntime disagree on the output shape here
+            ctx.fail(f"output size {out} is larger than the transposed convolution's ({out + total}); give pads")
+        begins.append(total // 2 if auto_pad == "SAME_UPPER" else total - total // 2)
+        ends.append(total - begins[-1])
+    return begins + ends
+
+
 def import_conv_transpose(ctx):
-    """ConvTranspose 1-D/2-D (strides, pads, output_padding, dilations, group): the input
+    """ConvTranspose 1-D/2-D (strides, pads / auto_pad / output_shape, output_padding,
+    dilations, group): the input
     with (stride - 1) zeros inserted and (dilation (k - 1) - pad) border zeros, as one
     `nn.gather`, convolved with the flipped, transposed kernel (stride 1)."""
     idx = _indices(ctx)
@@ -299,14 +325,12 @@ def import_conv_transpose(ctx):
     rank = idx.ndim - 2
     if rank not in (1, 2) or w.ndim != rank + 2:
         ctx.fail(f"only 1-D and 2-D transposed convolutions are supported, input {list(idx.shape)}")
-    if ctx.attr("output_shape") is not None or ctx.attr("auto_pad", "NOTSET") not in ("NOTSET", "VALID", ""):
-        ctx.fail("output_shape and auto_pad SAME_* are not supported (give pads)")
     group = int(ctx.attr("group", 1))
     kernel = list(w.shape[2:])
     strides = ctx.attr("strides", [1] * rank)
     dilations = ctx.attr("dilations", [1] * rank)
-    pads = ctx.attr("pads", [0] * (2 * rank)) if ctx.attr("auto_pad", "NOTSET") != "VALID" else [0] * (2 * rank)
     extra = ctx.attr("output_padding", [0] * rank)
+    pads = _transpose_pads(ctx, idx.shape[2:], kernel, strides, dilations, extra)
     c = idx.shape[1]
     if c != w.shape[0] or c % group:
         ctx.fail(f"input channels {c} do not match weight {list(w.shape)} with group {group}")

@@ -251,6 +251,10 @@ CONV_T = [
     dict(shape=(2, 7), w=(2, 3, 4), strides=[3], pads=[2, 1], output_padding=[2]),
     dict(shape=(4, 6), w=(4, 2, 3), strides=[2], dilations=[2], group=4),
     dict(shape=(2, 4, 4), w=(2, 2, 3, 3), strides=[1, 1], pads=[3, 0, 2, 0]),
+    dict(shape=(2, 5, 4), w=(2, 3, 3, 3), strides=[2, 2], auto_pad="SAME_UPPER"),
+    dict(shape=(2, 5, 4), w=(2, 3, 3, 4), strides=[2, 3], auto_pad="SAME_LOWER"),
+    dict(shape=(2, 5, 4), w=(2, 3, 3, 3), strides=[2, 2], output_shape=[8, 9]),
+    dict(shape=(3, 6), w=(3, 2, 4), strides=[2], auto_pad="SAME_UPPER", output_padding=[1]),
 ]
 
 
@@ -263,6 +267,13 @@ def test_conv_transpose(case):
     b = rng.standard_normal(wshape[1] * spec.get("group", 1)).astype(np.float32)
     module = compare(one("ConvTranspose", shape, [_const("w", w), _const("b", b)], ["w", "b"], **spec), shape)
     assert {"nn.gather", "nn.conv"} <= set(ops_of(module))
+
+
+def test_conv_transpose_output_larger_than_natural_refused():
+    w = np.ones((2, 3, 3, 2), np.float32)
+    m = one("ConvTranspose", (2, 5, 4), [_const("w", w)], ["w"], strides=[2, 3], auto_pad="SAME_LOWER")
+    with pytest.raises(NnccError, match=r"\(ConvTranspose\): output size 12 is larger than the transposed"):
+        import_onnx(m)
 
 
 @pytest.mark.parametrize("mode", ["DCR", "CRD"])
