@@ -1,9 +1,9 @@
 """The `nn` dialect: float layers at ONNX-layer granularity (the first IR level).
 
 See `ops.py` for weights, layers and element-wise ops, `structure.py` for pooling and
-data movement, `selection.py` for the index-table gather and the reductions, `quant.py` for the quantization operations,
-`shapes.py` for their shape rules and `canonicalize.py` for the canonicalization patterns
-attached to them here.
+data movement, `selection.py` for the index-table gather and the reductions, `quant.py`
+for the quantization operations, `shapes.py` for their shape rules and `canonicalize.py`
+for the canonicalization patterns attached to them here.
 """
 
 from __future__ import annotations
