@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
+from nncc.compiler import onnx_ops_structure
 from nncc.compiler.onnx_fold import Grid, pot_exponents
 from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import (
@@ -116,11 +117,15 @@ def import_gemm(ctx):
     notes="dense when B is a constant matrix; a following constant Add becomes the bias",
 )
 def import_matmul(ctx):
-    """MatMul: nn.dense when B is a constant matrix, nn.matmul otherwise."""
+    """MatMul: nn.dense when B is a constant matrix, a grouped convolution when B is a
+    constant with leading dimensions, nn.dense on transposes when A is a constant matrix,
+    nn.matmul otherwise."""
     if not ctx.is_runtime(0):
-        ctx.fail("the left operand must be computed at run time")
+        return onnx_ops_structure.constant_left_matmul(ctx)
     x = ctx.value(0)
     b = ctx.const(1)
+    if b is not None and b.ndim > 2:
+        return onnx_ops_structure.batched_matmul(ctx)
     if b is not None and b.ndim == 2 and len(x.type.get_shape()) >= 2:
         if x.type.get_shape()[-1] != b.shape[0]:
             ctx.fail(f"A {list(x.type.get_shape())} does not match B {list(b.shape)}")
@@ -544,6 +549,7 @@ IMPORTERS: dict[str, Callable] = {
     "Dropout": import_dropout,
 }
 """ONNX op type -> importer function. `Constant` is handled by the folder."""
+IMPORTERS.update(onnx_ops_structure.STRUCTURE_IMPORTERS)
 
 def importer_for(key: str | None) -> Callable | None:
     """The importer function of an `onnx_fold.op_key`, or None."""

@@ -387,6 +387,8 @@ def _same_type(nn_class):
             if raw != math.floor(raw):
                 cv.fail(f"pad value {op.value.value.data} is not representable in {typ}")
             new = nn.PadOp(x, op.pads.get_values(), op.mode, op.value.value.data)
+        elif nn_class is nn.GatherOp:
+            new = nn.GatherOp(x, op.indices.get_values(), op.output.type.get_shape())
         else:
             new = nn_class(x)
         cv.values[op.results[0]] = cv.emit(new).results[0]
@@ -494,6 +496,28 @@ def _global_avg_pool(cv: _Converter, op: nn.GlobalAvgPoolOp) -> None:
     cv.finish(op, cv.emit(fixed.MulOp(total, scale)).output, prec)
 
 
+def _reduce(cv: _Converter, op: nn.ReduceOp) -> None:
+    """max: `fixed.reduce_max` (same type); min: -max(-x); sum: exact `fixed.reduce_sum`;
+    mean: that sum times 1/n rounded to `reciprocal_width` bits; then the calibrated type."""
+    x, axes = cv.values[op.input], list(op.axis_tuple())
+    if isinstance(op, nn.ReduceMaxOp):
+        cv.values[op.output] = cv.emit(fixed.ReduceMaxOp(x, axes)).output
+        return
+    if isinstance(op, nn.ReduceL2Op):
+        cv.fail("the square root of reduce_l2 has no fixed-point lowering yet")
+    if isinstance(op, nn.ReduceMinOp):
+        zero = cv.exact_constant(np.asarray(0), FixedType(2, 2))
+        peak = cv.emit(fixed.ReduceMaxOp(cv.emit(fixed.SubOp(zero, x)).output, axes)).output
+        value = cv.emit(fixed.SubOp(zero, peak)).output
+    else:
+        value = cv.emit(fixed.ReduceSumOp(x, axes)).output
+        if isinstance(op, nn.ReduceMeanOp):
+            count = int(np.prod([op.input.type.get_shape()[a] for a in axes]))
+            value = cv.emit(fixed.MulOp(value, cv.constant(np.asarray(1.0 / count), cv.opts.reciprocal_width))).output
+    cv.check_width(fixed.fixed_of(value))
+    cv.finish(op, value, cv.precision(op))
+
+
 def _batchnorm(cv: _Converter, op: nn.BatchNormOp) -> None:
     prec = cv.precision(op)
     params = [cv.const_value(v) for v in (op.scale, op.bias, op.mean, op.var)]
@@ -525,7 +549,7 @@ def _concat(cv: _Converter, op: nn.ConcatOp) -> None:
 # quantizers carried by the model (nn.fake_quant, nn.sign)
 
 
-_REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp)
+_REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.GatherOp)
 
 
 def _feeds_exact_quantizer(value: SSAValue) -> bool:
@@ -628,6 +652,8 @@ _HANDLERS = {
     nn.MaxPoolOp: _same_type(nn.MaxPoolOp),
     nn.GlobalMaxPoolOp: _same_type(nn.GlobalMaxPoolOp),
     nn.PadOp: _same_type(nn.PadOp),
+    nn.GatherOp: _same_type(nn.GatherOp),
+    **{cls: _reduce for cls in (nn.ReduceSumOp, nn.ReduceMeanOp, nn.ReduceMaxOp, nn.ReduceMinOp, nn.ReduceL2Op)},
     nn.LeakyReluOp: _leaky_relu,
     nn.SigmoidOp: _activation("sigmoid", 1),
     nn.TanhOp: _activation("tanh", 1),

@@ -182,6 +182,20 @@ def _pad(op: nn.PadOp, args, batch):
     return np.pad(x, widths, mode="reflect" if mode == "reflect" else "edge")
 
 
+def _gather(op: nn.GatherOp, args, batch):
+    """Per-sample flat selection; index -1 selects a zero."""
+    x = args[0]
+    flat = np.concatenate([x.reshape(x.shape[0], -1), np.zeros((x.shape[0], 1), x.dtype)], axis=1)
+    return flat[:, op.table()].reshape((x.shape[0],) + tuple(op.output.type.get_shape())[1:])
+
+
+def _reduction(fn):
+    def run(op: nn.ReduceOp, args, batch):
+        return fn(args[0], axis=op.axis_tuple(), keepdims=True)
+
+    return run
+
+
 def _hard_sigmoid(op, args, batch):
     return np.clip(op.alpha.value.data * args[0] + op.beta.value.data, 0.0, 1.0)
 
@@ -240,6 +254,12 @@ FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.TransposeOp: _transpose,
     nn.ConcatOp: _concat,
     nn.PadOp: _pad,
+    nn.GatherOp: _gather,
+    nn.ReduceSumOp: _reduction(np.sum),
+    nn.ReduceMeanOp: _reduction(np.mean),
+    nn.ReduceMaxOp: _reduction(np.max),
+    nn.ReduceMinOp: _reduction(np.min),
+    nn.ReduceL2Op: _reduction(lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))),
     nn.FakeQuantOp: _fake_quant,
     nn.SignOp: _sign,
 }

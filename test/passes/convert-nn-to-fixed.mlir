@@ -107,3 +107,28 @@ func.func @grid(%x: tensor<1x2xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> te
   %z = nn.fake_quant %r {bits = 8 : i64, narrow = 0 : i64, rounding = "ceil", scale = 0.5 : f64, signed = 0 : i64, zero_point = 0 : i64} : tensor<1x2xf32> loc("qy")
   func.return %z : tensor<1x2xf32>
 }
+
+// -----
+
+// Index tables keep their input's type; reduce_min is -max(-x) (exact), reduce_mean an exact
+// sum times 1/n, reduce_max keeps the input type.
+// CHECK-LABEL: func.func @selection
+// CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x2x3x!fixed.q<16, 2>>
+// CHECK-NEXT:  %[[G:.*]] = nn.gather %[[X]] {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3x!fixed.q<16, 2>> -> tensor<1x3x2x!fixed.q<16, 2>>
+// CHECK-NEXT:  %[[Z:.*]] = fixed.constant dense<0> : tensor<i8> -> tensor<!fixed.q<2, 2>>
+// CHECK-NEXT:  %[[N:.*]] = fixed.sub %[[Z]], %[[X]] : {{.*}} -> tensor<1x2x3x!fixed.q<17, 3>>
+// CHECK-NEXT:  %[[NM:.*]] = fixed.reduce_max %[[N]] {axes = array<i64: 2>} : tensor<1x2x3x!fixed.q<17, 3>> -> tensor<1x2x1x!fixed.q<17, 3>>
+// CHECK-NEXT:  %[[MN:.*]] = fixed.sub %[[Z]], %[[NM]] : {{.*}} -> tensor<1x2x1x!fixed.q<18, 4>>
+// CHECK-NEXT:  fixed.cast %[[MN]] {{.*}} -> tensor<1x2x1x!fixed.q<16, 2>>
+// CHECK-NEXT:  %[[S:.*]] = fixed.reduce_sum %[[X]] {axes = array<i64: 1>} : tensor<1x2x3x!fixed.q<16, 2>> -> tensor<1x1x3x!fixed.q<17, 3>>
+// CHECK-NEXT:  %[[H:.*]] = fixed.constant dense<65536> : tensor<i32> -> tensor<!fixed.q<18, 1>>
+// CHECK-NEXT:  %[[P:.*]] = fixed.mul %[[S]], %[[H]] : {{.*}} -> tensor<1x1x3x!fixed.q<35, 4>>
+// CHECK-NEXT:  fixed.cast %[[P]] {{.*}} -> tensor<1x1x3x!fixed.q<16, 1>>
+// CHECK-NEXT:  fixed.reduce_max %[[X]] {axes = array<i64: 2>} : tensor<1x2x3x!fixed.q<16, 2>> -> tensor<1x2x1x!fixed.q<16, 2>>
+func.func @selection(%x: tensor<1x2x3xf32> {fixed.range = array<f64: -1.0, 0.5>}) -> (tensor<1x3x2xf32>, tensor<1x2x1xf32>, tensor<1x1x3xf32>, tensor<1x2x1xf32>) {
+  %g = nn.gather %x {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
+  %mn = nn.reduce_min %x {axes = array<i64: 2>, fixed.range = array<f64: -1.0, 0.25>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  %m = nn.reduce_mean %x {axes = array<i64: 1>, fixed.range = array<f64: -0.5, 0.25>} : tensor<1x2x3xf32> -> tensor<1x1x3xf32>
+  %mx = nn.reduce_max %x {axes = array<i64: 2>, fixed.range = array<f64: -0.5, 0.5>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  func.return %g, %mn, %m, %mx : tensor<1x3x2xf32>, tensor<1x2x1xf32>, tensor<1x1x3xf32>, tensor<1x2x1xf32>
+}

@@ -101,3 +101,24 @@ func.func @quant(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   // CHECK-NEXT: func.return %[[D]] : tensor<1x4xf32>
   func.return %d : tensor<1x4xf32>
 }
+
+// -----
+
+// Index-table selection (-1 selects a zero) and reductions (reduced axes kept as size 1).
+// CHECK-LABEL: func.func @selection
+func.func @selection(%x: tensor<1x2x3xf32>) -> (tensor<1x3x2xf32>, tensor<1x2x1xf32>) {
+  // CHECK-NEXT: %[[G:.*]] = nn.gather %x {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
+  %g = nn.gather %x {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
+  // CHECK-NEXT: %[[S:.*]] = nn.reduce_sum %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  %s = nn.reduce_sum %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  // CHECK-NEXT: %[[M:.*]] = nn.reduce_mean %[[S]] {axes = array<i64: 1>} : tensor<1x2x1xf32> -> tensor<1x1x1xf32>
+  %m = nn.reduce_mean %s {axes = array<i64: 1>} : tensor<1x2x1xf32> -> tensor<1x1x1xf32>
+  // CHECK-NEXT: %[[MX:.*]] = nn.reduce_max %x {axes = array<i64: 1, 2>} : tensor<1x2x3xf32> -> tensor<1x1x1xf32>
+  %mx = nn.reduce_max %x {axes = array<i64: 1, 2>} : tensor<1x2x3xf32> -> tensor<1x1x1xf32>
+  // CHECK-NEXT: %[[MN:.*]] = nn.reduce_min %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  %mn = nn.reduce_min %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  // CHECK-NEXT: %[[L2:.*]] = nn.reduce_l2 %[[MN]] {axes = array<i64: 2>} : tensor<1x2x1xf32> -> tensor<1x2x1xf32>
+  %l2 = nn.reduce_l2 %mn {axes = array<i64: 2>} : tensor<1x2x1xf32> -> tensor<1x2x1xf32>
+  // CHECK-NEXT: func.return %[[G]], %[[L2]] : tensor<1x3x2xf32>, tensor<1x2x1xf32>
+  func.return %g, %l2 : tensor<1x3x2xf32>, tensor<1x2x1xf32>
+}
