@@ -66,10 +66,11 @@ class Design:
         self.rtl_stats: dict = {}
 
     # -- inputs -------------------------------------------------------------------
-    def check_inputs(self, x) -> dict[str, np.ndarray]:
-        """The batch checked by the one input check every engine shares."""
+    def check_inputs(self, x, engine: str = "fixed") -> dict[str, np.ndarray]:
+        """The batch checked by the one input check every engine shares (NaN/Inf allowed
+        only on the float engine)."""
         try:
-            return check_inputs(x, self.input_names, self.input_shapes)
+            return check_inputs(x, self.input_names, self.input_shapes, finite=engine != "float")
         except InputError as err:
             raise NnccError(str(err)) from None
 
@@ -113,7 +114,7 @@ class Design:
         design; "csim" and "rtl" the generated C++ and Verilog, which equal "fixed" bit for bit."""
         if engine not in ENGINES:
             raise NnccError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
-        inputs = self.check_inputs(x)
+        inputs = self.check_inputs(x, engine)
         try:
             if engine == "float":
                 from nncc.runtime.interpreter import run_float

@@ -3,9 +3,11 @@ the Python API and calibration), so a bad batch gets the same one-line message e
 
 A batch is a mapping from graph input name to a batch-first array (or one array for a
 single-input model). It must name exactly the model's inputs, every array must be numeric
-with the model's per-sample shape, all inputs must share one non-zero batch size, and every
-value must be finite: fixed-point hardware has no NaN or infinity, so a non-finite value is
-refused rather than silently turned into a saturated number.
+with the model's per-sample shape, all inputs must share one non-zero batch size, and, for
+every fixed-point engine and for calibration, every value must be finite: fixed-point
+hardware has no NaN or infinity, so a non-finite value is refused rather than silently
+turned into a saturated number. The float engine keeps IEEE semantics (NaN propagates, as in
+onnxruntime).
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ def check_inputs(
     shapes: Sequence[Sequence[int]],
     *,
     what: str = "",
+    finite: bool = True,
 ) -> dict[str, np.ndarray]:
     """Validate a batch against the inputs ``names`` with per-sample ``shapes`` (batch axis
     first, its size ignored) and return it as float32 arrays keyed by input name.
 
-    ``what`` prefixes the messages (e.g. "--calibration"). Raises `InputError`.
+    ``what`` prefixes the messages (e.g. "--calibration"). ``finite`` refuses NaN and
+    infinity (every fixed-point engine and calibration); the float engine passes False and
+    follows IEEE arithmetic as onnxruntime does. Raises `InputError`.
     """
     prefix = f"{what}: " if what else ""
     if isinstance(inputs, np.ndarray) or not isinstance(inputs, Mapping):
@@ -58,8 +63,8 @@ def check_inputs(
         elif x.shape[0] != batch:
             raise InputError(f"{prefix}inputs have different batch sizes ({batch} and {x.shape[0]})")
         x = x.astype(np.float32)
-        bad = ~np.isfinite(x)
-        if bad.any():
+        bad = ~np.isfinite(x) if finite else None
+        if bad is not None and bad.any():
             first = int(np.argmax(bad.reshape(len(x), -1).any(axis=1)))
             raise InputError(
                 f"{prefix}input '{name}' has {int(bad.sum())} NaN/Inf value(s) (first in sample {first}); "

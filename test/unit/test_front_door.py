@@ -174,10 +174,16 @@ def test_non_finite_calibration_is_refused_and_writes_nothing(work, name, count,
     assert not [p for p in work.iterdir() if p.name.startswith(f".out-{name}")]
 
 
-def test_non_finite_inputs_are_refused_by_every_engine(work, both):
-    for engine in ("float", "fixed", "csim", "rtl"):
+def test_non_finite_inputs_are_refused_by_every_fixed_point_engine(work, both):
+    for engine in ("fixed", "csim", "rtl"):
         (error,) = user_error(cli("simulate", "both", "--input", "nan.npy", "--engine", engine, cwd=work))
         assert "input 'x' has 1 NaN/Inf value(s) (first in sample 3)" in error
+    # the float engine keeps IEEE semantics, like onnxruntime: NaN propagates to that sample only
+    x = np.load(work / "nan.npy")
+    y = nncc.load(both).predict(x, engine="float")
+    truth = onnxruntime_outputs(work, x)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(truth))
+    assert np.isnan(y[3]).all() and not np.isnan(np.delete(y, 3, axis=0)).any()
 
 
 def test_ir_parse_errors_are_one_clean_line(work, both):
