@@ -27,8 +27,9 @@ from onnx import helper, numpy_helper
 from nncc.compiler.onnx_load import DEFAULT_DOMAINS
 from nncc.dialects.nn import quant_limits
 
-QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general")
-"""Domains whose Quant, BipolarQuant and Trunc nodes nncc imports (QONNX, and FINN's older name)."""
+QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas")
+"""Domains whose Quant, BipolarQuant and Trunc nodes nncc imports: QONNX, FINN's older name
+and Brevitas's export domain (Brevitas writes QONNX there)."""
 QONNX_OPS = ("Quant", "BipolarQuant", "Trunc")
 
 
@@ -285,10 +286,12 @@ QONNX_ROUNDING = {
     "FLOOR": np.floor,
     "UP": _sign_round(np.ceil),
     "DOWN": np.fix,
+    "ROUND_TO_ZERO": np.fix,
     "HALF_UP": _sign_round(lambda v: np.floor(v + 0.5)),
     "HALF_DOWN": _sign_round(lambda v: np.ceil(v - 0.5)),
 }
-"""QONNX rounding_mode -> numpy rounding (the QONNX Quant documentation's table)."""
+"""QONNX rounding_mode -> numpy rounding (the QONNX Quant documentation's table, plus
+Brevitas's ROUND_TO_ZERO, which is QONNX's DOWN: sign(v) * floor(|v|))."""
 
 
 def qonnx_rounding(ctx, default: str) -> str:

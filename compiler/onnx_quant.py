@@ -11,7 +11,8 @@ import numpy as np
 
 from nncc.compiler import onnx_fold
 from nncc.compiler.onnx_fold import FoldError, op_key
-from nncc.dialects.nn import FakeQuantOp, MulOp, SignOp
+from nncc.dialects.nn import FakeQuantAxisOp, FakeQuantOp, MulOp, SignOp
+
 
 def _per_tensor(ctx, i: int, what: str):
     """The single value of a compile-time scale or zero point (a per-axis one whose values
@@ -95,7 +96,15 @@ def import_dequantize_linear(ctx):
     return [ctx.value(0)]
 
 
-_RUNTIME_ROUNDING = {"ROUND": "half_even", "HALF_EVEN": "half_even", "FLOOR": "floor", "CEIL": "ceil"}
+_RUNTIME_ROUNDING = {
+    "ROUND": "half_even",
+    "HALF_EVEN": "half_even",
+    "FLOOR": "floor",
+    "CEIL": "ceil",
+    "DOWN": "to_zero",
+    "ROUND_TO_ZERO": "to_zero",
+}
+"""QONNX / Brevitas rounding_mode -> `nn.fake_quant` rounding on run-time tensors."""
 
 
 def _runtime_rounding(ctx, default: str) -> str:
@@ -115,19 +124,48 @@ def _integer_zero_point(ctx, i: int) -> int:
     return int(zp)
 
 
+def _channel_axis(ctx, i: int, what: str) -> tuple[int, np.ndarray] | None:
+    """(axis, values) of a compile-time scale that broadcasts one value per channel along
+    a single non-batch axis of input 0 (numpy broadcasting, as QONNX applies it); None if
+    it holds one value (or only equal values)."""
+    values = np.asarray(ctx.require_const(i, what), np.float64)
+    flat = values.reshape(-1)
+    if flat.size == 0:
+        ctx.fail(f"{what} is empty")
+    if np.all(flat == flat[0]):
+        return None
+    rank = len(ctx.shape(0))
+    shape = (1,) * (rank - values.ndim) + values.shape
+    wide = [d for d, n in enumerate(shape) if n != 1]
+    if values.ndim > rank or len(wide) != 1 or wide[0] == 0 or shape[wide[0]] != ctx.shape(0)[wide[0]]:
+        ctx.fail(
+            f"{what} of shape {list(values.shape)} does not give one value per channel along one "
+            f"non-batch axis of the input of shape {list(ctx.shape(0))}"
+        )
+    return wide[0], flat
+
+
 def import_qonnx_quant(ctx):
-    """QONNX Quant on a run-time tensor: `nn.fake_quant` (a signed 1-bit Quant, which the
-    QONNX reference treats as bipolar, becomes `nn.sign`)."""
-    scale = _positive_scale(ctx, 1)
+    """QONNX Quant on a run-time tensor: `nn.fake_quant`, or `nn.fake_quant_axis` for a
+    per-channel scale (a signed 1-bit Quant, which the QONNX reference treats as bipolar,
+    becomes `nn.sign`)."""
+    per_channel = _channel_axis(ctx, 1, "scale")
+    scale = _positive_scale(ctx, 1) if per_channel is None else None
     zero_point = _integer_zero_point(ctx, 2)
     bits = _fold(ctx, onnx_fold.qonnx_bits, ctx.require_const(3, "bitwidth"))
-    signed, narrow = bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0))
-    rounding = _runtime_rounding(ctx, "ROUND")
-    if bits == 1 and signed:
+    grid = (zero_point, bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)), _runtime_rounding(ctx, "ROUND"))
+    if bits == 1 and grid[2]:
         if zero_point != 0:
             ctx.fail(f"a bipolar (signed 1-bit) Quant needs zero point 0 on run-time tensors, got {zero_point}")
+        if per_channel is not None:
+            ctx.fail("a bipolar (signed 1-bit) Quant needs one scale on run-time tensors")
         return [ctx.emit(SignOp(ctx.value(0), scale)).output]
-    return [ctx.emit(FakeQuantOp(ctx.value(0), scale, zero_point, bits, signed, narrow, rounding)).output]
+    if per_channel is None:
+        return [ctx.emit(FakeQuantOp(ctx.value(0), scale, *grid)).output]
+    axis, scales = per_channel
+    if not np.all(np.isfinite(scales) & (scales > 0)):
+        ctx.fail(f"scales must be positive and finite, got {scales.tolist()}")
+    return [ctx.emit(FakeQuantAxisOp(ctx.value(0), scales.tolist(), axis, *grid)).output]
 
 
 def import_qonnx_bipolar_quant(ctx):

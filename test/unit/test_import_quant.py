@@ -701,7 +701,7 @@ def test_qonnx_op_on_unsupported_domain_is_refused():
     model = make(nodes, inits, [4], [4], opsets=((QONNX, 1), ("com.example", 1)))
     assert problems_of(model) == [
         "node 'quant_q' (Quant): unsupported operator domain 'com.example' "
-        "(QONNX Quant is imported from the domains qonnx.custom_op.general and finn.custom_op.general)",
+        "(QONNX Quant is imported from the domains qonnx.custom_op.general, finn.custom_op.general, onnx.brevitas)",
         "node 'mt' (MultiThreshold): unsupported operator domain 'qonnx.custom_op.general' "
         "(only Quant, BipolarQuant, Trunc are imported from it)",
     ]
@@ -725,7 +725,7 @@ def test_other_quantization_refusals():
     ]
     assert problems_of(make(bad_rounding, inits, [4], [4])) == [
         "node 'quant_y' (Quant): rounding_mode 'UP' is supported only on constants "
-        "(run-time tensors take ROUND, HALF_EVEN, FLOOR, CEIL)"
+        "(run-time tensors take ROUND, HALF_EVEN, FLOOR, CEIL, DOWN, ROUND_TO_ZERO)"
     ]
     default_domain = onnx.helper.make_node("Quant", ["x", "s1", "zf", "b"], ["y"], name="plain")
     graph = helper.make_graph(

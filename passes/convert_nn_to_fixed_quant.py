@@ -1,0 +1,177 @@
+"""The quantizers a model carries (`nn.fake_quant`, `nn.fake_quant_axis`, `nn.sign`) in
+`convert-nn-to-fixed` (this module holds that pass's handlers for them; it is not a pass).
+
+- Power-of-two scale 2^-F (per tensor): one `fixed.cast` onto the integer grid
+  q<B, B - F> (B the smallest width that holds the clamp range) and a `fixed.clamp` where
+  the range is narrower than B bits. Exact but for ties of half-to-even rounding
+  (`fixed.cast` rounds them up).
+- Any other scale, and every per-channel scale: integer requantization with fixed-point
+  multipliers. n = R(x * c) on the integer grid q<B, B>, c = 1/s (one value, or one per
+  channel broadcast along the axis) rounded to `reciprocal_width` bits; the clamp; then
+  y = n * s with s rounded likewise (the product keeps its exact type, so the next layer
+  sees every bit). Power-of-two per-channel scales have exact multipliers, so they are
+  exact like the per-tensor case.
+- Rounding R: half_even -> `rnd` (ties up), floor -> `trn`, ceil -> `trn` after adding
+  one step minus one LSB, to_zero -> `trn` after adding one step minus one LSB to the
+  negative values only (a two-entry `fixed.lut` on the sign bit picks the addend).
+- `nn.sign`: a two-entry `fixed.lut` on the sign bit.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from xdsl.dialects.builtin import FloatAttr, StringAttr, f64
+from xdsl.ir import Operation, SSAValue
+
+from nncc.dialects import fixed, nn
+from nncc.dialects.dense import to_dense
+from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
+from nncc.dialects.fixed.quantization import (
+    APPROX_ATTR,
+    LAYER_ATTR,
+    container,
+    pot_exponent,
+    quantize_array,
+    signed_width,
+)
+
+if TYPE_CHECKING:
+    from nncc.passes.convert_nn_to_fixed import _Converter
+
+
+def layer_name(op: Operation) -> str:
+    """The op's ONNX node name (its location), else its IR name."""
+    desc = getattr(op.location, "desc", None)
+    return desc.data if isinstance(desc, StringAttr) else op.name
+
+
+_REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp)
+
+
+def _is_exact_quantizer(op: Operation) -> bool:
+    if isinstance(op, nn.SignOp):
+        return True
+    if isinstance(op, nn.FakeQuantOp):
+        return pot_exponent(op.scale.value.data) is not None
+    if isinstance(op, nn.FakeQuantAxisOp):
+        return all(pot_exponent(s) is not None for s in op.scale_values())
+    return False
+
+
+def feeds_exact_quantizer(value: SSAValue) -> bool:
+    """True if ``value``'s only use is a quantizer with power-of-two scales or an
+    `nn.sign`, directly or through single-use ops that only move or select values."""
+    while True:
+        uses = list(value.uses)
+        if len(uses) != 1:
+            return False
+        user = uses[0].operation
+        if isinstance(user, (nn.SignOp, nn.FakeQuantOp, nn.FakeQuantAxisOp)):
+            return _is_exact_quantizer(user)
+        if not isinstance(user, _REQUANT_PASSTHROUGH):
+            return False
+        value = user.results[0]
+
+
+def _round_up_addend(cv: _Converter, value: SSAValue, typ: FixedType, negative_only: bool) -> SSAValue:
+    """``value`` plus one step of ``typ`` minus one LSB of ``value`` (for x < 0 only when
+    ``negative_only``), so that a following `trn` cast rounds up (toward zero)."""
+    src = fixed.fixed_of(value)
+    raw = (1 << (src.frac - typ.frac)) - 1
+    width = raw.bit_length() + 1
+    step_type = FixedType(width, width - src.frac)
+    if negative_only:
+        src_width = src.width.data
+        table = to_dense(np.asarray([raw, 0], np.int64), container(width))
+        step = cv.emit(fixed.LutOp(value, step_type, table, src_width - 1, 1, "round_to_zero")).output
+    else:
+        step = cv.exact_constant(np.asarray(raw), step_type)
+    value = cv.emit(fixed.AddOp(value, step)).output
+    cv.check_width(fixed.fixed_of(value))
+    return value
+
+
+def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
+    """``value`` rounded to ``typ``'s grid with the `nn.fake_quant` rounding, saturated."""
+    src = fixed.fixed_of(value)
+    if rounding in ("ceil", "to_zero") and src.frac > typ.frac:
+        value = _round_up_addend(cv, value, typ, rounding == "to_zero")
+    if fixed.fixed_of(value) == typ:
+        return value
+    mode = Rounding.RND if rounding == "half_even" else Rounding.TRN
+    return cv.emit(fixed.CastOp(value, typ, RoundingAttr(mode), OverflowAttr(Overflow.SAT))).output
+
+
+def _requantize(cv: _Converter, op, x: SSAValue, scale: np.ndarray) -> SSAValue:
+    """n = clamp(R(x * c)) on the integer grid, then n * s: c = 1/s and s as constants of
+    `reciprocal_width` bits (``scale`` a scalar or shaped to broadcast per channel)."""
+    qmin, qmax = op.limits()
+    zp = op.zero_point.value.data
+    lo, hi = qmin - zp, qmax - zp
+    width = signed_width(lo, hi)
+    reciprocal = cv.constant(1.0 / scale, cv.opts.reciprocal_width)
+    product = cv.emit(fixed.MulOp(x, reciprocal)).output
+    cv.check_width(fixed.fixed_of(product))
+    n = _round_to(cv, product, FixedType(width, width), op.rounding.data)
+    n = _clamp(cv, n, lo, hi, width)
+    y = cv.emit(fixed.MulOp(n, cv.constant(scale, cv.opts.reciprocal_width))).output
+    cv.check_width(fixed.fixed_of(y))
+    return y
+
+
+def _clamp(cv: _Converter, n: SSAValue, lo: int, hi: int, width: int) -> SSAValue:
+    if (lo, hi) == (-(1 << (width - 1)), (1 << (width - 1)) - 1):
+        return n
+    return cv.emit(fixed.ClampOp(n, lo, hi)).output
+
+
+def convert_fake_quant(cv: _Converter, op: nn.FakeQuantOp) -> None:
+    """y = clip(R(x / s), qmin - zp, qmax - zp) * s (the zero point only moves the clamp):
+    a cast onto the integer grid for s = 2^-F, else `_requantize`."""
+    x = cv.operand(op.input, cv.precision(op))
+    scale = op.scale.value.data
+    frac = pot_exponent(scale)
+    if frac is None:
+        n = _requantize(cv, op, x, np.asarray(scale))
+    else:
+        qmin, qmax = op.limits()
+        zp = op.zero_point.value.data
+        width = signed_width(qmin - zp, qmax - zp)
+        n = _round_to(cv, x, FixedType(width, width - frac), op.rounding.data)
+        n = _clamp(cv, n, qmin - zp, qmax - zp, width)
+    if n is not x:
+        n.owner.attributes[LAYER_ATTR] = StringAttr(layer_name(op))
+    cv.values[op.output] = n
+
+
+def convert_fake_quant_axis(cv: _Converter, op: nn.FakeQuantAxisOp) -> None:
+    """Per-channel scales: `_requantize` with one multiplier pair per channel (constants
+    shaped [C, 1, ...] that broadcast along the op's axis)."""
+    x = cv.operand(op.input, cv.precision(op))
+    scale = np.asarray(op.scale_values(), np.float64).reshape(op.broadcast_shape()[1:])
+    y = _requantize(cv, op, x, scale)
+    y.owner.attributes[LAYER_ATTR] = StringAttr(layer_name(op))
+    cv.values[op.output] = y
+
+
+def convert_sign(cv: _Converter, op: nn.SignOp) -> None:
+    """A two-entry `fixed.lut`: index (raw >> (W - 1)) + 1 is 0 for x < 0 and 1 for x >= 0;
+    the table holds -scale and scale (exactly for a power-of-two scale, else rounded to
+    the weight precision)."""
+    prec = cv.precision(op)
+    x = cv.operand(op.input, prec)
+    scale = op.scale.value.data
+    frac = pot_exponent(abs(scale))
+    if frac is not None:
+        typ = FixedType(2, 2 - frac)
+        table = np.asarray([-1, 1] if scale > 0 else [1, -1], np.int64)
+    else:
+        table, typ = quantize_array(np.asarray([-scale, scale]), prec.weight_width)
+    width = fixed.fixed_of(x).width.data
+    lut = cv.emit(fixed.LutOp(x, typ, to_dense(table, container(typ.width.data)), width - 1, 1, "sign"))
+    lut.attributes[LAYER_ATTR] = StringAttr(layer_name(op))
+    lut.attributes[APPROX_ATTR] = StringAttr("exact")
+    lut.attributes["fixed.approx_error"] = FloatAttr(0.0, f64)  # fixed-lower-activations' ERROR_ATTR
+    cv.values[op.output] = lut.output
