@@ -75,6 +75,12 @@ def feeds_exact_quantizer(value: SSAValue) -> bool:
         value = user.results[0]
 
 
+def _mark_exact(lut: Operation) -> None:
+    """Mark a table that is exact by construction (no approximation error to report)."""
+    lut.attributes[APPROX_ATTR] = StringAttr("exact")
+    lut.attributes["fixed.approx_error"] = FloatAttr(0.0, f64)  # fixed-lower-activations' ERROR_ATTR
+
+
 def _round_up_addend(cv: _Converter, value: SSAValue, typ: FixedType, negative_only: bool) -> SSAValue:
     """``value`` plus one step of ``typ`` minus one LSB of ``value`` (for x < 0 only when
     ``negative_only``), so that a following `trn` cast rounds up (toward zero)."""
@@ -85,7 +91,9 @@ def _round_up_addend(cv: _Converter, value: SSAValue, typ: FixedType, negative_o
     if negative_only:
         src_width = src.width.data
         table = to_dense(np.asarray([raw, 0], np.int64), container(width))
-        step = cv.emit(fixed.LutOp(value, step_type, table, src_width - 1, 1, "round_to_zero")).output
+        lut = cv.emit(fixed.LutOp(value, step_type, table, src_width - 1, 1, "round_to_zero"))
+        _mark_exact(lut)
+        step = lut.output
     else:
         step = cv.exact_constant(np.asarray(raw), step_type)
     value = cv.emit(fixed.AddOp(value, step)).output
@@ -172,6 +180,5 @@ def convert_sign(cv: _Converter, op: nn.SignOp) -> None:
     width = fixed.fixed_of(x).width.data
     lut = cv.emit(fixed.LutOp(x, typ, to_dense(table, container(typ.width.data)), width - 1, 1, "sign"))
     lut.attributes[LAYER_ATTR] = StringAttr(layer_name(op))
-    lut.attributes[APPROX_ATTR] = StringAttr("exact")
-    lut.attributes["fixed.approx_error"] = FloatAttr(0.0, f64)  # fixed-lower-activations' ERROR_ATTR
+    _mark_exact(lut)
     cv.values[op.output] = lut.output

@@ -107,3 +107,27 @@ func.func @grid(%x: tensor<1x2xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> te
   %z = nn.fake_quant %r {bits = 8 : i64, narrow = 0 : i64, rounding = "ceil", scale = 0.5 : f64, signed = 0 : i64, zero_point = 0 : i64} : tensor<1x2xf32> loc("qy")
   func.return %z : tensor<1x2xf32>
 }
+
+// -----
+
+// Per-channel scales [0.5, 0.0173], signed narrow 4 bits: one reciprocal per channel
+// (2 and 1/0.0173 in q<18, 7>, shaped [2, 1] to broadcast along axis 1), round to the
+// integers q<4, 4>, clamp to [-7, 7], one scale per channel (q<18, 1>). Toward zero
+// (scale 2^-2): a sign-bit table adds one step minus one LSB to the negative values only,
+// then trn.
+// CHECK-LABEL: func.func @fake_quant_axis
+// CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x2x3x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[R:.*]] = fixed.constant dense<{{\[\[}}4096], [118382]]> : tensor<2x1xi32> -> tensor<2x1x!fixed.q<18, 7>>
+// CHECK-NEXT:  %[[M:.*]] = fixed.mul %[[X]], %[[R]] : (tensor<1x2x3x!fixed.q<16, 4>>, tensor<2x1x!fixed.q<18, 7>>) -> tensor<1x2x3x!fixed.q<34, 11>>
+// CHECK-NEXT:  %[[N:.*]] = fixed.cast %[[M]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2x3x!fixed.q<34, 11>> -> tensor<1x2x3x!fixed.q<4, 4>>
+// CHECK-NEXT:  %[[NC:.*]] = fixed.clamp %[[N]] {max = 7 : i64, min = -7 : i64} : tensor<1x2x3x!fixed.q<4, 4>>
+// CHECK-NEXT:  %[[S:.*]] = fixed.constant dense<{{\[\[}}65536], [2268]]> : tensor<2x1xi32> -> tensor<2x1x!fixed.q<18, 1>>
+// CHECK-NEXT:  %[[A:.*]] = fixed.mul %[[NC]], %[[S]] {nncc.layer = "axis"} : (tensor<1x2x3x!fixed.q<4, 4>>, tensor<2x1x!fixed.q<18, 1>>) -> tensor<1x2x3x!fixed.q<22, 5>>
+// CHECK-NEXT:  %[[T:.*]] = fixed.lut %[[X]] {fixed.approx = "exact", fixed.approx_error = 0.000000e+00 : f64, function = "round_to_zero", offset = 1 : i64, shift = 15 : i64, table = dense<[1023, 0]> : tensor<2xi16>} : tensor<1x2x3x!fixed.q<16, 4>> -> tensor<1x2x3x!fixed.q<11, -1>>
+// CHECK-NEXT:  %[[XT:.*]] = fixed.add %[[X]], %[[T]] : (tensor<1x2x3x!fixed.q<16, 4>>, tensor<1x2x3x!fixed.q<11, -1>>) -> tensor<1x2x3x!fixed.q<17, 5>>
+// CHECK-NEXT:  %[[Z:.*]] = fixed.cast %[[XT]] {nncc.layer = "to_zero", overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x2x3x!fixed.q<17, 5>> -> tensor<1x2x3x!fixed.q<4, 2>>
+func.func @fake_quant_axis(%x: tensor<1x2x3xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> (tensor<1x2x3xf32>, tensor<1x2x3xf32>) {
+  %a = nn.fake_quant_axis %x {axis = 1 : i64, bits = 4 : i64, narrow = 1 : i64, rounding = "half_even", scales = array<f64: 0.5, 0.0173>, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x2x3xf32> loc("axis")
+  %z = nn.fake_quant %x {bits = 4 : i64, narrow = 0 : i64, rounding = "to_zero", scale = 0.25 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x2x3xf32> loc("to_zero")
+  func.return %a, %z : tensor<1x2x3xf32>, tensor<1x2x3xf32>
+}
