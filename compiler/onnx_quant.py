@@ -154,6 +154,8 @@ def import_qonnx_quant(ctx):
     zero_point = _integer_zero_point(ctx, 2)
     bits = _fold(ctx, onnx_fold.qonnx_bits, ctx.require_const(3, "bitwidth"))
     grid = (zero_point, bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)), _runtime_rounding(ctx, "ROUND"))
+    if grid[4] == "to_zero" and zero_point != 0:
+        ctx.fail(f"rounding toward zero with zero point {zero_point} is supported only on constants")
     if bits == 1 and grid[2]:
         if zero_point != 0:
             ctx.fail(f"a bipolar (signed 1-bit) Quant needs zero point 0 on run-time tensors, got {zero_point}")

@@ -89,6 +89,11 @@ class _QuantizerOp(UnaryElementwiseOp):
             raise VerifyException(
                 f"{self.name}: rounding '{self.rounding.data}' is not one of {', '.join(ROUNDING_MODES)}"
             )
+        if self.rounding.data == "to_zero" and self.zero_point.value.data != 0:
+            # toward zero depends on the sign of x / scale + zero_point, not of x / scale
+            raise VerifyException(
+                f"{self.name}: rounding 'to_zero' needs zero point 0, got {self.zero_point.value.data}"
+            )
 
 
 @irdl_op_definition

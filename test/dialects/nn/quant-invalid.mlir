@@ -63,3 +63,11 @@ func.func @axis_positive(%x: tensor<1x2x4xf32>) -> tensor<1x2x4xf32> {
   %y = nn.fake_quant_axis %x {axis = 1 : i64, bits = 8 : i64, narrow = 0 : i64, rounding = "to_zero", scales = array<f64: 0.5, -0.25>, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x2x4xf32>
   func.return %y : tensor<1x2x4xf32>
 }
+
+// -----
+
+func.func @to_zero_zero_point(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // CHECK: nn.fake_quant: rounding 'to_zero' needs zero point 0, got 3
+  %y = nn.fake_quant %x {bits = 8 : i64, narrow = 0 : i64, rounding = "to_zero", scale = 0.5 : f64, signed = 0 : i64, zero_point = 3 : i64} : tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
