@@ -321,15 +321,13 @@ def compile_model(model, tmp_path, x):
     return nncc.compile(tmp_path / "model.onnx", tmp_path / "out", calibration=tmp_path / "calibration.npy")
 
 
-def check_bit_exact(design, x, out_scale: float, want: np.ndarray, max_steps: float) -> np.ndarray:
-    """fixed == csim == RTL bit for bit; fixed within ``max_steps`` output steps of the
-    float reference on all but 2% of the values."""
+def check_bit_exact(design, x, out_scale: float, want: np.ndarray) -> np.ndarray:
+    """fixed == csim == RTL bit for bit; returns the fixed-point output's distance to the
+    float reference in output quantization steps."""
     fixed_y = design.run(x, "fixed")["y"]
     assert np.array_equal(fixed_y, design.run(x, "csim")["y"])
     assert np.array_equal(fixed_y, design.run_rtl(x)["y"])
-    steps = np.abs(fixed_y - want) / out_scale
-    assert np.mean(steps > max_steps) <= 0.02, np.sort(steps.reshape(-1))[-10:]
-    return fixed_y
+    return np.abs(fixed_y - want) / out_scale
 
 
 @needs_gxx
@@ -340,7 +338,11 @@ def test_brevitas_cnn_compiles_bit_exact(tmp_path):
     design = compile_model(model, tmp_path, x)
     tables = sorted(op.function.data for op in design.design.walk() if op.name == "fixed.lut")
     assert tables == ["round_to_zero", "sign"]  # a2's toward-zero addend, BipolarQuant(a2)
-    check_bit_exact(design, x, 0.0371, ref_brevitas_cnn(model, x), max_steps=2)
+    steps = check_bit_exact(design, x, 0.0371, ref_brevitas_cnn(model, x))
+    # every quantizer lands on the float reference's integer; only the output scale 0.0371,
+    # an 18-bit constant in hardware, moves the values, by far less than a step (measured
+    # 0.00035 steps)
+    assert steps.max() < 0.01
 
 
 @needs_gxx
@@ -348,5 +350,7 @@ def test_brevitas_cnn_compiles_bit_exact(tmp_path):
 def test_add_concat_compiles_bit_exact(tmp_path):
     x = np.random.default_rng(9).standard_normal((256, 4)).astype(np.float32)
     design = compile_model(add_concat_model(), tmp_path, x)
-    fixed_y = check_bit_exact(design, x, 2**-4, ref_add_concat(x), max_steps=1)
-    assert len(np.unique(fixed_y)) > 50
+    steps = check_bit_exact(design, x, 2**-4, ref_add_concat(x))
+    # the 18-bit reciprocals of 0.0173 and 0.029 move a few values across a rounding edge:
+    # at most one step, on under 1% of the outputs (measured: 0.15%)
+    assert steps.max() <= 1 and np.mean(steps > 0) < 0.01
