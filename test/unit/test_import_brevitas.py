@@ -354,3 +354,41 @@ def test_add_concat_compiles_bit_exact(tmp_path):
     # the 18-bit reciprocals of 0.0173 and 0.029 move a few values across a rounding edge:
     # at most one step, on under 1% of the outputs (measured: 0.15%)
     assert steps.max() <= 1 and np.mean(steps > 0) < 0.01
+
+
+def pot_channel_model() -> onnx.ModelProto:
+    """x [N, 4] (Quant 2^-4) -> Gemm (Quant weights 2^-3) -> Quant(per-channel powers of two,
+    FLOOR) -> y [N, 3]."""
+    w = np.random.default_rng(11).integers(-7, 8, (3, 4)).astype(np.float32) * 2**-3
+    inits = {
+        "s_x": np.float32(2**-4), "w_float": w, "s_w": np.float32(2**-3),
+        "s_y": np.asarray([[0.5, 2**-3, 2**-6]], np.float32), "z": np.float32(0), "b8": np.float32(8),
+    }  # fmt: skip
+    nodes = [
+        helper.make_node("Quant", ["x", "s_x", "z", "b8"], ["xq"], domain=BREVITAS, name="qx", signed=1),
+        helper.make_node("Quant", ["w_float", "s_w", "z", "b8"], ["w"], domain=BREVITAS, name="qw", signed=1),
+        helper.make_node("Gemm", ["xq", "w"], ["g"], name="fc", transB=1),
+        helper.make_node("Quant", ["g", "s_y", "z", "b8"], ["y"], domain=BREVITAS, name="qy", signed=1, rounding_mode="FLOOR"),
+    ]  # fmt: skip
+    graph = helper.make_graph(
+        nodes, "pot_channel", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
+        [numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()],
+    )  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid(BREVITAS, 1)], ir_version=9)
+
+
+@needs_gxx
+def test_power_of_two_channel_scales_are_exact(tmp_path):
+    # inputs on the input quantizer's grid, weights on theirs: the layer keeps its exact
+    # accumulator, the per-channel multipliers 2, 8, 64 and scales are exact constants, so
+    # fixed point equals the float reference exactly (FLOOR has no ties to break)
+    x = (np.random.default_rng(12).integers(-128, 128, (128, 4)) * 2**-4).astype(np.float32)
+    design = compile_model(pot_channel_model(), tmp_path, x)
+    fixed_y = design.run(x, "fixed")["y"]
+    assert np.array_equal(fixed_y, design.run(x, "csim")["y"])
+    float_y = design.run(x, "float")["y"]
+    assert np.array_equal(fixed_y.astype(np.float32), float_y)
+    steps = float_y / np.asarray([[0.5, 2**-3, 2**-6]])
+    assert np.all(steps == np.round(steps)) and len(np.unique(float_y)) > 40
+    assert ops_of(design.design, "fixed.dense")[0].results[0].uses  # the dense layer is there
