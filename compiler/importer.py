@@ -16,7 +16,8 @@ DequantizeLinear and the QONNX Quant/BipolarQuant/Trunc ops (domains
 ``qonnx.custom_op.general``, ``finn.custom_op.general``, ``onnx.brevitas``) fold like any other node, and a
 power-of-two grid of the result becomes the `fixed.grid` attribute of its `nn.constant`.
 On run-time tensors a QuantizeLinear -> DequantizeLinear pair (per tensor) or a QONNX
-Quant becomes `nn.fake_quant`, a BipolarQuant `nn.sign`; integer tensors never reach the IR.
+Quant becomes `nn.fake_quant` (`nn.fake_quant_axis` with one scale per channel), a
+BipolarQuant `nn.sign`; integer tensors never reach the IR.
 
 ONNX node names become the IR ops' locations (``loc("name")``).
 """

@@ -1,6 +1,9 @@
 """Importers of the quantization operators on run-time tensors: ONNX QuantizeLinear /
-DequantizeLinear pairs and the QONNX Quant, BipolarQuant and Trunc ops (on constants,
-`onnx_fold` evaluates them). Same contract as `onnx_ops`: ``fn(ctx) -> [SSAValue, ...]``.
+DequantizeLinear pairs and the QONNX Quant, BipolarQuant and Trunc ops, from any of
+`onnx_fold.QONNX_DOMAINS` (Brevitas exports them in `onnx.brevitas`); on constants,
+`onnx_fold` evaluates them. A Quant's scale may be per tensor or, broadcast as numpy
+(and QONNX) broadcasts it, one value per channel along a single non-batch axis
+(`nn.fake_quant_axis`). Same contract as `onnx_ops`: ``fn(ctx) -> [SSAValue, ...]``.
 """
 
 from __future__ import annotations
