@@ -186,10 +186,11 @@ def import_qonnx_trunc(ctx):
     the input is assumed to fit in_bitwidth bits, signed or unsigned, as the op declares),
     then the truncation R(r / 2^shift) as a second `nn.fake_quant` on the coarser grid,
     then the output scale (version 1: scale, so a multiplication by 2^-shift; version 2:
-    out_scale)."""
+    out_scale). Version 2 has 6 inputs (x, scale, zeropt, in_bitwidth, out_scale,
+    out_bitwidth: qonnx 1.0, Brevitas 0.13) or 7 (an out_zeropt before out_bitwidth)."""
     inputs = len(ctx.node.input)
-    if inputs not in (5, 7):
-        ctx.fail(f"Trunc takes 5 or 7 inputs, got {inputs}")
+    if inputs not in (5, 6, 7):
+        ctx.fail(f"Trunc takes 5, 6 or 7 inputs, got {inputs}")
     scale = _positive_scale(ctx, 1)
     if _integer_zero_point(ctx, 2) != 0:
         ctx.fail("a zero point other than 0 is supported only on constants")
@@ -202,7 +203,7 @@ def import_qonnx_trunc(ctx):
         out = (out_bits + 2, True, False)  # v1 does not clamp: room for every r / 2^shift
     else:
         out_scale = _positive_scale(ctx, 4)
-        out_bits = _fold(ctx, onnx_fold.qonnx_bits, ctx.require_const(6, "out_bitwidth"), "out_bitwidth")
+        out_bits = _fold(ctx, onnx_fold.qonnx_bits, ctx.require_const(inputs - 1, "out_bitwidth"), "out_bitwidth")
         trunc = float(2.0 ** np.round(np.log2(np.float32(out_scale) / np.float32(scale))))
         out = (out_bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)))
     if in_bits + 1 > 32 or out[0] > 32:

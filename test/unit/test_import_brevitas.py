@@ -232,6 +232,59 @@ def test_fixture_float_matches_reference():
 
 
 # ---------------------------------------------------------------------------------------
+# a model exported by Brevitas itself (test/fixtures/make_brevitas_export.py)
+
+
+def brevitas_export() -> tuple[onnx.ModelProto, np.ndarray, np.ndarray]:
+    io = np.load(FIXTURES / "brevitas_export_io.npz")
+    return onnx.load(FIXTURES / "brevitas_export.onnx"), io["x"], io["y"]
+
+
+def test_real_brevitas_export_matches_brevitas():
+    # Brevitas 0.13 writes the qonnx.custom_op.general domain (version 2), a 6-input Trunc
+    # with rounding_mode "round", and a per-channel output quantizer [1, 5]
+    model, x, y_brevitas = brevitas_export()
+    trunc = next(n for n in model.graph.node if n.op_type == "Trunc")
+    assert len(trunc.input) == 6
+    module = import_onnx(model)
+    (axis_op,) = ops_of(module, "nn.fake_quant_axis")
+    assert axis_op.axis.value.data == 1 and len(set(axis_op.scale_values())) == 5
+    got = run_float(module, {model.graph.input[0].name: x})[model.graph.output[0].name]
+    assert np.array_equal(got, y_brevitas)  # bit for bit what Brevitas computes
+    assert len(np.unique(y_brevitas)) > 100
+
+
+def test_trunc_six_inputs_on_constants_and_activations():
+    # x -> Quant(2^-4) -> Trunc(scale 2^-4, in 8 bits, out_scale 2^-2, out 4 bits, signed
+    # narrow, FLOOR) + the same Trunc on a constant
+    c = (np.random.default_rng(17).standard_normal(16) * 3).astype(np.float32)
+    inits = {"s": np.float32(2**-4), "z": np.float32(0), "b8": np.float32(8), "os": np.float32(2**-2),
+             "b4": np.float32(4), "c": c}  # fmt: skip
+    trunc = dict(domain=BREVITAS, rounding_mode="floor", signed=1, narrow=1)
+    nodes = [
+        helper.make_node("Quant", ["x", "s", "z", "b8"], ["xq"], domain=BREVITAS, name="q", signed=1),
+        helper.make_node("Trunc", ["xq", "s", "z", "b8", "os", "b4"], ["t"], name="trunc", **trunc),
+        helper.make_node("Trunc", ["c", "s", "z", "b8", "os", "b4"], ["tc"], name="trunc_c", **trunc),
+        helper.make_node("Add", ["t", "tc"], ["y"], name="add"),
+    ]
+    graph = helper.make_graph(
+        nodes, "trunc6", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 16])],
+        [numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()],
+    )  # fmt: skip
+    module = import_onnx(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9))
+    x = (np.random.default_rng(18).standard_normal((8, 16)) * 3).astype(np.float64)
+
+    def ref_trunc_v2(v):  # trunc scale 2^round(log2(2^-2 / 2^-4)) = 4, clamp to [-7, 7]
+        return np.floor(np.clip(np.round(v / 2**-4) / 4, -7, 7)) * 2**-2
+
+    want = ref_trunc_v2(ref_quant(x, 2**-4, 0, 8, 1, 0, "ROUND")) + ref_trunc_v2(c.astype(np.float64))
+    got = run_float(module, {"x": x.astype(np.float32)})["y"]
+    assert np.array_equal(got, want.astype(np.float32))
+    assert len(np.unique(want)) > 10
+
+
+# ---------------------------------------------------------------------------------------
 # quantizers feeding Add, Concat, Resize
 
 
@@ -343,6 +396,22 @@ def test_brevitas_cnn_compiles_bit_exact(tmp_path):
     # an 18-bit constant in hardware, moves the values, by far less than a step (measured
     # 0.00035 steps)
     assert steps.max() < 0.01
+
+
+@needs_gxx
+@needs_verilator
+def test_real_brevitas_export_compiles_bit_exact(tmp_path):
+    model, x, y_brevitas = brevitas_export()
+    design = compile_model(model, tmp_path, x)
+    name = model.graph.output[0].name
+    fixed_y = design.run(x, "fixed")[name]
+    assert np.array_equal(fixed_y, design.run(x, "csim")[name])
+    assert np.array_equal(fixed_y, design.run_rtl(x)[name])
+    # in output steps of each channel's scale: the 18-bit multipliers of the per-channel
+    # requantization move a few values by one step
+    scales = np.asarray(ops_of(design.model, "nn.fake_quant_axis")[0].scale_values())
+    steps = np.abs(fixed_y - y_brevitas) / scales
+    assert steps.max() <= 1 and np.mean(steps > 1e-3) < 0.05
 
 
 @needs_gxx
