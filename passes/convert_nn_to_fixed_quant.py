@@ -11,9 +11,11 @@
   y = n * s with s rounded likewise (the product keeps its exact type, so the next layer
   sees every bit). Power-of-two per-channel scales have exact multipliers, so they are
   exact like the per-tensor case.
-- Rounding R: half_even -> `rnd` (ties up), floor -> `trn`, ceil -> `trn` after adding
-  one step minus one LSB, to_zero -> `trn` after adding one step minus one LSB to the
-  negative values only (a two-entry `fixed.lut` on the sign bit picks the addend).
+- Rounding R, exact (ties included), always as an addend and then a `trn` cast:
+  half_even adds half a step minus one LSB, plus one LSB when the truncated value is odd
+  (a four-entry `fixed.lut` on its two low bits, taken by a `wrap` cast, picks the
+  addend); floor adds nothing; ceil adds one step minus one LSB; to_zero adds one step
+  minus one LSB to the negative values only (a two-entry `fixed.lut` on the sign bit).
 - `nn.sign`: a two-entry `fixed.lut` on the sign bit.
 """
 
@@ -101,15 +103,37 @@ def _round_up_addend(cv: _Converter, value: SSAValue, typ: FixedType, negative_o
     return value
 
 
-def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
-    """``value`` rounded to ``typ``'s grid with the `nn.fake_quant` rounding, saturated."""
+def _half_even_addend(cv: _Converter, value: SSAValue, typ: FixedType) -> SSAValue:
+    """``value`` plus half a step of ``typ`` minus one LSB of ``value``, plus one more LSB
+    when floor(value / step) is odd, so that a following `trn` cast rounds half to even:
+    ties go up from an odd and down from an even integer, everything else to nearest.
+    The parity is the low bit of floor(value / step): a `trn`, `wrap` cast onto two bits
+    of the step grid (raw in [-2, 1]) indexes a four-entry table of the two addends."""
     src = fixed.fixed_of(value)
-    if rounding in ("ceil", "to_zero") and src.frac > typ.frac:
-        value = _round_up_addend(cv, value, typ, rounding == "to_zero")
+    dropped = src.frac - typ.frac
+    low = cv.emit(fixed.CastOp(value, FixedType(2, 2 - typ.frac), RoundingAttr(Rounding.TRN), OverflowAttr(Overflow.WRAP)))
+    half = 1 << (dropped - 1)
+    width = half.bit_length() + 1
+    table = to_dense(np.asarray([half - 1, half, half - 1, half], np.int64), container(width))
+    lut = cv.emit(fixed.LutOp(low.output, FixedType(width, width - src.frac), table, 0, 2, "round_half_even"))
+    _mark_exact(lut)
+    value = cv.emit(fixed.AddOp(value, lut.output)).output
+    cv.check_width(fixed.fixed_of(value))
+    return value
+
+
+def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
+    """``value`` rounded to ``typ``'s grid with the `nn.fake_quant` rounding (exactly, ties
+    included), saturated: an addend, then a `trn` cast."""
+    src = fixed.fixed_of(value)
+    if src.frac > typ.frac:
+        if rounding == "half_even":
+            value = _half_even_addend(cv, value, typ)
+        elif rounding in ("ceil", "to_zero"):
+            value = _round_up_addend(cv, value, typ, rounding == "to_zero")
     if fixed.fixed_of(value) == typ:
         return value
-    mode = Rounding.RND if rounding == "half_even" else Rounding.TRN
-    return cv.emit(fixed.CastOp(value, typ, RoundingAttr(mode), OverflowAttr(Overflow.SAT))).output
+    return cv.emit(fixed.CastOp(value, typ, RoundingAttr(Rounding.TRN), OverflowAttr(Overflow.SAT))).output
 
 
 def _requantize(cv: _Converter, op, x: SSAValue, scale: np.ndarray) -> SSAValue:

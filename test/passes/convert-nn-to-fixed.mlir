@@ -57,13 +57,18 @@ func.func @gap(%x: tensor<1x2x3x3xf32> {fixed.range = array<f64: -1.0, 0.5>}) ->
 
 // -----
 
-// Quantizers carried by the model. Scale 2^-3, signed narrow 8 bits: one cast onto the
-// integer grid q<8, 5> (rnd, sat) and a clamp to [-127, 127]. Scale 0.03, unsigned, zero
-// point 100: multiply by 1/0.03 (18 bits), cast to the integers q<9, 9> (floor = trn),
-// clamp to [0 - 100, 255 - 100], multiply by 0.03 (18 bits). Sign: a two-entry table.
+// Quantizers carried by the model. Scale 2^-3, signed narrow 8 bits, half to even: the
+// two low bits of floor(x / 2^-3) (a trn, wrap cast) pick the addend 2^-4 - 2^-12 (even)
+// or 2^-4 (odd) from a table, then one trn cast onto the integer grid q<8, 5> and a clamp
+// to [-127, 127]. Scale 0.03, unsigned, zero point 100: multiply by 1/0.03 (18 bits),
+// cast to the integers q<9, 9> (floor = trn), clamp to [0 - 100, 255 - 100], multiply by
+// 0.03 (18 bits). Sign: a two-entry table.
 // CHECK-LABEL: func.func @fake_quant
 // CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x4x!fixed.q<16, 4>>
-// CHECK-NEXT:  %[[P:.*]] = fixed.cast %[[X]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4x!fixed.q<16, 4>> -> tensor<1x4x!fixed.q<8, 5>>
+// CHECK-NEXT:  %[[LO:.*]] = fixed.cast %[[X]] {overflow = #fixed<overflow wrap>, rounding = #fixed<rounding trn>} : tensor<1x4x!fixed.q<16, 4>> -> tensor<1x4x!fixed.q<2, -1>>
+// CHECK-NEXT:  %[[HE:.*]] = fixed.lut %[[LO]] {fixed.approx = "exact", fixed.approx_error = 0.000000e+00 : f64, function = "round_half_even", offset = 2 : i64, shift = 0 : i64, table = dense<[255, 256, 255, 256]> : tensor<4xi16>} : tensor<1x4x!fixed.q<2, -1>> -> tensor<1x4x!fixed.q<10, -2>>
+// CHECK-NEXT:  %[[XH:.*]] = fixed.add %[[X]], %[[HE]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<1x4x!fixed.q<10, -2>>) -> tensor<1x4x!fixed.q<17, 5>>
+// CHECK-NEXT:  %[[P:.*]] = fixed.cast %[[XH]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x4x!fixed.q<17, 5>> -> tensor<1x4x!fixed.q<8, 5>>
 // CHECK-NEXT:  %[[PC:.*]] = fixed.clamp %[[P]] {nncc.layer = "pot", max = 127 : i64, min = -127 : i64} : tensor<1x4x!fixed.q<8, 5>>
 // CHECK-NEXT:  %[[R:.*]] = fixed.constant dense<68267> : tensor<i32> -> tensor<!fixed.q<18, 7>>
 // CHECK-NEXT:  %[[M:.*]] = fixed.mul %[[X]], %[[R]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<!fixed.q<18, 7>>) -> tensor<1x4x!fixed.q<34, 11>>
@@ -111,15 +116,19 @@ func.func @grid(%x: tensor<1x2xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> te
 // -----
 
 // Per-channel scales [0.5, 0.0173], signed narrow 4 bits: one reciprocal per channel
-// (2 and 1/0.0173 in q<18, 7>, shaped [2, 1] to broadcast along axis 1), round to the
-// integers q<4, 4>, clamp to [-7, 7], one scale per channel (q<18, 1>). Toward zero
+// (2 and 1/0.0173 in q<18, 7>, shaped [2, 1] to broadcast along axis 1), round half to
+// even onto the integers q<4, 4> (parity table, add, trn), clamp to [-7, 7], one scale per
+// channel (q<18, 1>). Toward zero
 // (scale 2^-2): a sign-bit table adds one step minus one LSB to the negative values only,
 // then trn.
 // CHECK-LABEL: func.func @fake_quant_axis
 // CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x2x3x!fixed.q<16, 4>>
 // CHECK-NEXT:  %[[R:.*]] = fixed.constant dense<{{\[\[}}4096], [118382]]> : tensor<2x1xi32> -> tensor<2x1x!fixed.q<18, 7>>
 // CHECK-NEXT:  %[[M:.*]] = fixed.mul %[[X]], %[[R]] : (tensor<1x2x3x!fixed.q<16, 4>>, tensor<2x1x!fixed.q<18, 7>>) -> tensor<1x2x3x!fixed.q<34, 11>>
-// CHECK-NEXT:  %[[N:.*]] = fixed.cast %[[M]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2x3x!fixed.q<34, 11>> -> tensor<1x2x3x!fixed.q<4, 4>>
+// CHECK-NEXT:  %[[LO:.*]] = fixed.cast %[[M]] {overflow = #fixed<overflow wrap>, rounding = #fixed<rounding trn>} : tensor<1x2x3x!fixed.q<34, 11>> -> tensor<1x2x3x!fixed.q<2, 2>>
+// CHECK-NEXT:  %[[HE:.*]] = fixed.lut %[[LO]] {{.*}}function = "round_half_even", offset = 2 : i64, shift = 0 : i64, table = dense<[4194303, 4194304, 4194303, 4194304]> : tensor<4xi32>} : tensor<1x2x3x!fixed.q<2, 2>> -> tensor<1x2x3x!fixed.q<24, 1>>
+// CHECK-NEXT:  %[[MH:.*]] = fixed.add %[[M]], %[[HE]] : (tensor<1x2x3x!fixed.q<34, 11>>, tensor<1x2x3x!fixed.q<24, 1>>) -> tensor<1x2x3x!fixed.q<35, 12>>
+// CHECK-NEXT:  %[[N:.*]] = fixed.cast %[[MH]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x2x3x!fixed.q<35, 12>> -> tensor<1x2x3x!fixed.q<4, 4>>
 // CHECK-NEXT:  %[[NC:.*]] = fixed.clamp %[[N]] {max = 7 : i64, min = -7 : i64} : tensor<1x2x3x!fixed.q<4, 4>>
 // CHECK-NEXT:  %[[S:.*]] = fixed.constant dense<{{\[\[}}65536], [2268]]> : tensor<2x1xi32> -> tensor<2x1x!fixed.q<18, 1>>
 // CHECK-NEXT:  %[[A:.*]] = fixed.mul %[[NC]], %[[S]] {nncc.layer = "axis"} : (tensor<1x2x3x!fixed.q<4, 4>>, tensor<2x1x!fixed.q<18, 1>>) -> tensor<1x2x3x!fixed.q<22, 5>>

@@ -28,9 +28,13 @@ from onnx import TensorProto, helper, numpy_helper
 
 import nncc
 from nncc.compiler import onnx_ops
+from nncc.compiler.api import parse_mlir
+from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.importer import import_onnx
 from nncc.runtime import rtlsim
+from nncc.passes.convert_nn_to_fixed import ConvertNnToFixedPass
+from nncc.runtime.fixed_interpreter import run_fixed
 from nncc.runtime.interpreter import run_float
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -229,6 +233,26 @@ def test_fixture_float_matches_reference():
     steps = np.round(want / constants(model)["s_out"])
     # the last layer sums six ±1 x ±0.5 products: at most 7 values, 6 of them are met here
     assert len(np.unique(steps)) >= 6 and np.any(steps < 0) and np.any(steps > 0)
+
+
+@pytest.mark.parametrize("rounding", ["half_even", "floor", "ceil", "to_zero"])
+def test_fixed_point_rounding_is_exact_ties_included(rounding):
+    # inputs on a 2^-5 grid meet every kind of tie; power-of-two scales per tensor and per
+    # channel: the fixed-point interpreter equals the float reference exactly
+    module = parse_mlir(f"""
+        func.func @main(%x: tensor<1x8xf32> {{fixed.range = array<f64: -3.0, 3.0>}}) -> (tensor<1x8xf32>, tensor<1x8xf32>) {{
+          %p = nn.fake_quant %x {{bits = 4 : i64, narrow = 0 : i64, rounding = "{rounding}", scale = 0.25 : f64, signed = 1 : i64, zero_point = 0 : i64}} : tensor<1x8xf32>
+          %u = nn.fake_quant_axis %x {{axis = 1 : i64, bits = 6 : i64, narrow = 0 : i64, rounding = "{rounding}", scales = array<f64: 0.5, 0.125, 0.25, 0.0625, 1.0, 0.5, 0.125, 0.25>, signed = 1 : i64, zero_point = 0 : i64}} : tensor<1x8xf32>
+          func.return %p, %u : tensor<1x8xf32>, tensor<1x8xf32>
+        }}""")  # fmt: skip
+    x = np.repeat(np.arange(-96, 96, dtype=np.float32)[:, None] * 2**-5, 8, axis=1)
+    want = run_float(module, {"arg0": x})
+    ConvertNnToFixedPass().apply(make_context(), module)
+    got = run_fixed(module, {"arg0": x})
+    for name in ("out0", "out1"):
+        assert np.array_equal(got[name], want[name]), name
+    ties = np.abs(x[:, 0] / 0.25 - np.round(x[:, 0] / 0.25)) == 0.5
+    assert ties.sum() == 24  # the grid holds ties of the per-tensor scale
 
 
 # ---------------------------------------------------------------------------------------
