@@ -16,6 +16,9 @@
   (a four-entry `fixed.lut` on its two low bits, taken by a `wrap` cast, picks the
   addend); floor adds nothing; ceil adds one step minus one LSB; to_zero adds one step
   minus one LSB to the negative values only (a two-entry `fixed.lut` on the sign bit).
+- A quantizer whose scale is a power of two times that of the requantizing quantizer
+  feeding it (the two steps of a QONNX Trunc) rounds that quantizer's integers on the
+  power-of-two grid and reuses its scale constant: exact, as in the float reference.
 - `nn.sign`: a two-entry `fixed.lut` on the sign bit.
 """
 
@@ -159,18 +162,47 @@ def _clamp(cv: _Converter, n: SSAValue, lo: int, hi: int, width: int) -> SSAValu
     return cv.emit(fixed.ClampOp(n, lo, hi)).output
 
 
+def _requantized_source(cv: _Converter, op: nn.FakeQuantOp) -> tuple[SSAValue, int, SSAValue] | None:
+    """(n, k, s) when ``op`` quantizes the output of a requantizing `nn.fake_quant`
+    (n on the integer grid times the scale constant s) and its own scale is that scale
+    times 2^k; else None."""
+    source = op.input.owner
+    if not isinstance(source, nn.FakeQuantOp) or pot_exponent(source.scale.value.data) is not None:
+        return None
+    ratio = pot_exponent(op.scale.value.data / source.scale.value.data)
+    product = cv.values.get(source.output)
+    if ratio is None or product is None or not isinstance(product.owner, fixed.MulOp):
+        return None
+    n, scale = product.owner.lhs, product.owner.rhs
+    if fixed.fixed_of(n).frac != 0 or not isinstance(scale.owner, fixed.ConstantOp):
+        return None
+    return n, -ratio, scale
+
+
 def convert_fake_quant(cv: _Converter, op: nn.FakeQuantOp) -> None:
     """y = clip(R(x / s), qmin - zp, qmax - zp) * s (the zero point only moves the clamp):
-    a cast onto the integer grid for s = 2^-F, else `_requantize`."""
+    a cast onto the integer grid for s = 2^-F; for s = s' * 2^k where x = n * s' comes
+    from another requantization (a QONNX Trunc's two steps), the rounding of n on the grid
+    2^k (exact, ties included) times the same constant s'; else `_requantize`."""
     x = cv.operand(op.input, cv.precision(op))
     scale = op.scale.value.data
     frac = pot_exponent(scale)
-    if frac is None:
+    qmin, qmax = op.limits()
+    zp = op.zero_point.value.data
+    width = signed_width(qmin - zp, qmax - zp)
+    carried = _requantized_source(cv, op) if frac is None else None
+    if carried is not None:
+        integers, k, source_scale = carried
+        n = _round_to(cv, integers, FixedType(width, width + k), op.rounding.data)
+        n = _clamp(cv, n, qmin - zp, qmax - zp, width)
+        n = cv.emit(fixed.MulOp(n, source_scale)).output
+        product = cv.values[op.input]
+        if len(list(op.input.uses)) == 1 and not list(product.uses):  # only this op read the source
+            product.owner.detach()
+            product.owner.erase()
+    elif frac is None:
         n = _requantize(cv, op, x, np.asarray(scale))
     else:
-        qmin, qmax = op.limits()
-        zp = op.zero_point.value.data
-        width = signed_width(qmin - zp, qmax - zp)
         n = _round_to(cv, x, FixedType(width, width - frac), op.rounding.data)
         n = _clamp(cv, n, qmin - zp, qmax - zp, width)
     if n is not x:

@@ -140,3 +140,23 @@ func.func @fake_quant_axis(%x: tensor<1x2x3xf32> {fixed.range = array<f64: -3.0,
   %z = nn.fake_quant %x {bits = 4 : i64, narrow = 0 : i64, rounding = "to_zero", scale = 0.25 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x2x3xf32> loc("to_zero")
   func.return %a, %z : tensor<1x2x3xf32>, tensor<1x2x3xf32>
 }
+
+// -----
+
+// A QONNX Trunc's two steps: 0.03 (requantized to the integers n) then 0.12 = 0.03 x 4.
+// The second rounds n itself on the grid 4 (half to even: parity of floor(n / 4), addend
+// 1 or 2, trn onto q<4, 6>) and reuses the 0.03 constant; the first product is dropped.
+// CHECK-LABEL: func.func @trunc_chain
+// CHECK:       %[[N:.*]] = fixed.cast %{{.*}} {overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x4x!fixed.q<35, 12>> -> tensor<1x4x!fixed.q<9, 9>>
+// CHECK-NEXT:  %[[S:.*]] = fixed.constant dense<125829> : tensor<i32> -> tensor<!fixed.q<18, -4>>
+// CHECK-NEXT:  %[[LO:.*]] = fixed.cast %[[N]] {overflow = #fixed<overflow wrap>, rounding = #fixed<rounding trn>} : tensor<1x4x!fixed.q<9, 9>> -> tensor<1x4x!fixed.q<2, 4>>
+// CHECK-NEXT:  %[[HE:.*]] = fixed.lut %[[LO]] {{.*}}table = dense<[1, 2, 1, 2]> : tensor<4xi8>} : tensor<1x4x!fixed.q<2, 4>> -> tensor<1x4x!fixed.q<3, 3>>
+// CHECK-NEXT:  %[[NH:.*]] = fixed.add %[[N]], %[[HE]] : (tensor<1x4x!fixed.q<9, 9>>, tensor<1x4x!fixed.q<3, 3>>) -> tensor<1x4x!fixed.q<10, 10>>
+// CHECK-NEXT:  %[[T:.*]] = fixed.cast %[[NH]] {overflow = #fixed<overflow sat>, rounding = #fixed<rounding trn>} : tensor<1x4x!fixed.q<10, 10>> -> tensor<1x4x!fixed.q<4, 6>>
+// CHECK-NEXT:  %[[Y:.*]] = fixed.mul %[[T]], %[[S]] {nncc.layer = "trunc_out"} : (tensor<1x4x!fixed.q<4, 6>>, tensor<!fixed.q<18, -4>>) -> tensor<1x4x!fixed.q<22, 2>>
+// CHECK-NEXT:  %[[O:.*]] = fixed.dequantize %[[Y]]
+func.func @trunc_chain(%x: tensor<1x4xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> tensor<1x4xf32> {
+  %r = nn.fake_quant %x {bits = 9 : i64, narrow = 0 : i64, rounding = "half_even", scale = 0.03 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32> loc("trunc_in")
+  %t = nn.fake_quant %r {bits = 4 : i64, narrow = 0 : i64, rounding = "half_even", scale = 0.12 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32> loc("trunc_out")
+  func.return %t : tensor<1x4xf32>
+}
