@@ -414,7 +414,10 @@ def test_brevitas_cnn_compiles_bit_exact(tmp_path):
     x = fixture_inputs(200, seed=8)
     design = compile_model(model, tmp_path, x)
     tables = sorted(op.function.data for op in design.design.walk() if op.name == "fixed.lut")
-    assert tables == ["round_to_zero", "sign"]  # a2's toward-zero addend, BipolarQuant(a2)
+    # half-to-even addends of the input, activation and Trunc quantizers (xq, a1, and the
+    # Trunc's first step; its second rounds with floor), a2's toward-zero addend,
+    # BipolarQuant(a2)
+    assert tables == ["round_half_even"] * 3 + ["round_to_zero", "sign"]
     steps = check_bit_exact(design, x, 0.0371, ref_brevitas_cnn(model, x))
     # every quantizer lands on the float reference's integer; only the output scale 0.0371,
     # an 18-bit constant in hardware, moves the values, by far less than a step (measured
