@@ -10,12 +10,12 @@ softmax become `fixed.activation` ops, which `fixed-lower-activations` turns int
 tables, piecewise-linear segments or polynomials.
 
 Quantization carried by the model: a constant with a `fixed.grid` (a power-of-two weight
-grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scale is a cast
-onto its integer grid plus a clamp (exact, except that `fixed.cast` rounds ties up where the
-float reference rounds them to even: quantization-level error, reported per layer), with
-another scale, and `nn.fake_quant_axis` (per-channel scales), an integer requantization by
-constant multipliers; `nn.sign` is a two-entry table (see `convert_nn_to_fixed_quant`). A layer feeding a power-of-two quantizer keeps its exact accumulator, so the
-quantizer rounds once, as the float reference does.
+grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scale is an
+exact rounding onto its integer grid (every rounding mode, ties to even included) plus a
+clamp, with another scale, and `nn.fake_quant_axis` (per-channel scales), an integer
+requantization by constant multipliers; `nn.sign` is a two-entry table (see
+`convert_nn_to_fixed_quant`). A layer feeding a power-of-two quantizer keeps its exact
+accumulator, so the quantizer rounds once, as the float reference does.
 """
 
 from __future__ import annotations
