@@ -188,6 +188,47 @@ def test_round_to_zero_with_zero_point_is_refused():
     ]
 
 
+def test_other_brevitas_ops_and_channel_forms_are_refused():
+    # Brevitas's FloatQuant is not imported; a per-channel BipolarQuant on an activation and
+    # a scale that spans two axes have no nncc form: one message per node
+    inits = [
+        numpy_helper.from_array(np.float32(0.5), "s"),
+        numpy_helper.from_array(np.asarray([0.5, 0.25, 0.5, 0.25], np.float32), "s4"),
+        numpy_helper.from_array(np.full((2, 2), 0.5, np.float32) + np.eye(2, dtype=np.float32), "s22"),
+        numpy_helper.from_array(np.float32(0), "z"), numpy_helper.from_array(np.float32(4), "b"),
+    ]  # fmt: skip
+    nodes = [
+        helper.make_node("FloatQuant", ["x", "s", "b", "b", "b", "s"], ["f"], domain=BREVITAS, name="fq"),
+        helper.make_node("BipolarQuant", ["x", "s4"], ["bq"], domain=BREVITAS, name="bq"),
+        helper.make_node("Quant", ["x2", "s22", "z", "b"], ["q2"], domain=BREVITAS, name="q2"),
+    ]
+    graph = helper.make_graph(
+        nodes, "refused",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 4]),
+         helper.make_tensor_value_info("x2", TensorProto.FLOAT, ["N", 2, 2])],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+         for n, shape in (("f", ["N", 4]), ("bq", ["N", 4]), ("q2", ["N", 2, 2]))], inits,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
+    with pytest.raises(NnccError) as info:
+        import_onnx(model)
+    assert info.value.problems == [
+        "node 'fq' (FloatQuant): unsupported operator domain 'onnx.brevitas' "
+        "(only Quant, BipolarQuant, Trunc are imported from it)"
+    ]
+    del model.graph.node[0], model.graph.output[0]
+    with pytest.raises(NnccError) as info:
+        import_onnx(model)
+    assert info.value.problems[0].startswith("node 'bq' (BipolarQuant): per-axis scale (4 values)")
+    del model.graph.node[0], model.graph.output[0]
+    with pytest.raises(NnccError) as info:
+        import_onnx(model)
+    assert info.value.problems == [
+        "node 'q2' (Quant): scale of shape [2, 2] does not give one value per channel along one "
+        "non-batch axis of the input of shape [1, 2, 2]"
+    ]
+
+
 def test_rounding_modes_differ_where_they_should():
     # the four modes on the same inputs: exactly the expected integers
     x = np.asarray([[-1.5, -1.2, -0.5, 0.5, 1.2, 1.5, 2.5, -2.5]], np.float32)
