@@ -1,6 +1,6 @@
 """QONNX as Brevitas writes it: Quant / BipolarQuant / Trunc in the `onnx.brevitas` domain,
 per-channel and non-power-of-two scales on run-time activations, quantizers feeding Add,
-Concat (and Resize, once it is imported).
+Concat and Resize.
 
 The float interpreter is compared with a numpy transcription of the QONNX reference
 written here (float64; values asserted), and compiled designs must give identical outputs
@@ -27,7 +27,6 @@ from numpy.lib.stride_tricks import sliding_window_view
 from onnx import TensorProto, helper, numpy_helper
 
 import nncc
-from nncc.compiler import onnx_ops
 from nncc.compiler.api import parse_mlir
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
@@ -418,11 +417,11 @@ def resize_model() -> onnx.ModelProto:
 
 
 @needs_gxx
-@pytest.mark.skipif("Resize" not in onnx_ops.IMPORTERS, reason="Resize is not imported yet (compiler.onnx_ops.IMPORTERS)")
 def test_quant_feeding_resize(tmp_path):
     x = np.random.default_rng(6).standard_normal((32, 2, 3, 3)).astype(np.float32)
-    q = ref_quant(x.astype(np.float64), np.asarray([0.05, 0.0173]).reshape(1, 2, 1, 1), 0, 6, 1, 0, "ROUND")
-    want = ref_quant(q.repeat(2, axis=2).repeat(2, axis=3), np.float32(0.0173), 0, 6, 1, 0, "FLOOR")
+    scales = np.asarray([0.05, 0.0173], np.float32).astype(np.float64).reshape(1, 2, 1, 1)  # the model's float32 scales
+    q = ref_quant(x.astype(np.float64), scales, 0, 6, 1, 0, "ROUND")
+    want = ref_quant(q.repeat(2, axis=2).repeat(2, axis=3), np.float64(np.float32(0.0173)), 0, 6, 1, 0, "FLOOR")
     got = run_float(import_onnx(resize_model()), {"x": x})["y"]
     assert np.abs(got - want).max() <= 1e-6
     design = compile_model(resize_model(), tmp_path, x)
