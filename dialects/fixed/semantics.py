@@ -1,5 +1,5 @@
 """Exact fixed-point arithmetic on integer numpy arrays: the one definition of nncc's
-fixed-point semantics (ARCHITECTURE.md), owned by the `fixed` dialect and shared by the
+fixed-point semantics (docs: README "Fixed point"), owned by the `fixed` dialect and shared by the
 interpreter, the passes that measure approximation errors, and the tests that check the
 generated C++ and Verilog against it.
 
