@@ -65,6 +65,27 @@ def _axis(ctx, axis: int, rank: int) -> int:
 # selection
 
 
+_WHOLE_AXIS = 2**31 - 1
+"""Slice bounds at or beyond this magnitude (INT32/INT64 max and min, as exporters write
+for ``x[:, ...]``) clamp to the ends of an axis of any length."""
+
+
+def _check_batch_slice(ctx, start: int, end: int, step: int) -> None:
+    """Refuse a Slice on the batch axis unless it keeps every sample in order for every
+    batch size: step 1, start 0 (or below -INT32_MAX), end at least INT32_MAX (or the
+    model's fixed batch size, when it has one)."""
+    keeps_all = (
+        step == 1
+        and (start == 0 or start <= -_WHOLE_AXIS)
+        and (end >= _WHOLE_AXIS or (ctx.batch > 1 and end >= ctx.batch))
+    )
+    if not keeps_all:
+        ctx.fail(
+            f"slicing the batch axis (starts {start}, ends {end}, steps {step}) would drop or reorder samples; "
+            "only the whole batch axis can be sliced"
+        )
+
+
 def import_slice(ctx):
     """Slice with compile-time starts, ends, axes and steps (ONNX clamping rules)."""
     idx = _indices(ctx)
@@ -85,15 +106,15 @@ def import_slice(ctx):
         dim = idx.shape[axis]
         if step == 0:
             ctx.fail("a step of 0 is not allowed")
+        if axis == 0:
+            _check_batch_slice(ctx, start, end, step)
+            continue
         start, end = start + dim if start < 0 else start, end + dim if end < 0 else end
         if step > 0:
             start, end = min(max(start, 0), dim), min(max(end, 0), dim)
         else:
             start, end = min(max(start, 0), dim - 1), min(max(end, -1), dim - 1)
-        picks = np.arange(start, end, step)
-        if axis == 0 and not np.array_equal(picks, [0]):
-            ctx.fail("slicing the batch axis is not supported")
-        idx = np.take(idx, picks, axis=axis)
+        idx = np.take(idx, np.arange(start, end, step), axis=axis)
     if idx.size == 0:
         ctx.fail("the slice is empty")
     return [_index_op(ctx, ctx.value(0), idx)]
@@ -149,7 +170,7 @@ def import_depth_to_space(ctx):
 
 
 def import_space_to_depth(ctx):
-    """SpaceToDepth."""
+    """SpaceToDepth in DCR (default) or CRD mode (the `mode` attribute of opset 25)."""
     idx = _indices(ctx)
     if idx.ndim != 4:
         ctx.fail(f"input must be 4-D, got {list(idx.shape)}")
@@ -157,7 +178,11 @@ def import_space_to_depth(ctx):
     n, c, h, w = idx.shape
     if b < 1 or h % b or w % b:
         ctx.fail(f"spatial size {h}x{w} is not divisible by blocksize {b}")
-    t = idx.reshape(n, c, h // b, b, w // b, b).transpose(0, 3, 5, 1, 2, 4)
+    mode = ctx.attr("mode", "DCR")
+    if mode not in ("DCR", "CRD"):
+        ctx.fail(f"mode '{mode}' is not DCR or CRD")
+    order = (0, 3, 5, 1, 2, 4) if mode == "DCR" else (0, 1, 3, 5, 2, 4)
+    t = idx.reshape(n, c, h // b, b, w // b, b).transpose(order)
     return [_index_op(ctx, ctx.value(0), t.reshape(n, c * b * b, h // b, w // b))]
 
 
@@ -214,6 +239,20 @@ def _linear_taps(coords: np.ndarray, size: int) -> list[tuple[np.ndarray, np.nda
     return [(lo, w_lo), (hi, w_hi)]
 
 
+def _check_fractional_length(ctx, coord_mode: str, axis: int, size: int, out: int, scale) -> None:
+    """Refuse scales for which onnxruntime and the ONNX reference disagree: both modes below
+    use the output length, which onnxruntime takes as floor(size * scale) and the ONNX
+    reference as the unrounded size * scale."""
+    length = float(_F(size) * _F(scale))
+    differs = abs(length - out) > 1e-5 * max(out, 1)
+    if differs and (coord_mode == "align_corners" and out > 1 or coord_mode == "pytorch_half_pixel" and out == 1):
+        ctx.fail(
+            f"coordinate_transformation_mode '{coord_mode}' with scale {float(scale):g} on axis {axis} "
+            f"({size} -> {length:g} elements, not a whole number): onnxruntime and the ONNX reference disagree "
+            "on the coordinates; give sizes instead of scales"
+        )
+
+
 def _resize_plan(ctx, shape, scales, sizes, coord_mode):
     """Per axis: output length and input coordinates."""
     plan = []
@@ -228,6 +267,8 @@ def _resize_plan(ctx, shape, scales, sizes, coord_mode):
             ctx.fail(f"axis {axis} would be resized to {out} elements")
         if axis == 0 and out != size:
             ctx.fail("resizing the batch axis is not supported")
+        if sizes is None:
+            _check_fractional_length(ctx, coord_mode, axis, size, out, scale)
         same = out == size and scale == 1
         plan.append((out, np.arange(out, dtype=_F) if same else _source_coordinates(ctx, coord_mode, size, out, scale)))
     return plan
