@@ -170,7 +170,7 @@ def import_depth_to_space(ctx):
 
 
 def import_space_to_depth(ctx):
-    """SpaceToDepth in DCR (default) or CRD mode (the `mode` attribute of opset 25)."""
+    """SpaceToDepth in DCR (default) or CRD mode (the `mode` attribute of opset 28)."""
     idx = _indices(ctx)
     if idx.ndim != 4:
         ctx.fail(f"input must be 4-D, got {list(idx.shape)}")
@@ -259,7 +259,7 @@ def _resize_plan(ctx, shape, scales, sizes, coord_mode):
     for axis, size in enumerate(shape):
         if sizes is not None:
             out = size if axis == 0 else int(sizes[axis])  # sizes[0] is the run-time batch
-            scale = _F(out) / _F(size)
+            scale = _F(out) / _F(size) if scales is None else _F(scales[axis])
         else:
             scale = _F(scales[axis])
             out = int(np.floor(_F(size) * scale))
@@ -267,7 +267,7 @@ def _resize_plan(ctx, shape, scales, sizes, coord_mode):
             ctx.fail(f"axis {axis} would be resized to {out} elements")
         if axis == 0 and out != size:
             ctx.fail("resizing the batch axis is not supported")
-        if sizes is None:
+        if sizes is None or scales is not None:
             _check_fractional_length(ctx, coord_mode, axis, size, out, scale)
         same = out == size and scale == 1
         plan.append((out, np.arange(out, dtype=_F) if same else _source_coordinates(ctx, coord_mode, size, out, scale)))
@@ -301,14 +301,29 @@ def _resize(ctx, scales, sizes, coord_mode: str, mode: str, nearest_mode: str):
     return [ctx.emit(ReshapeOp(total, tables[0].shape)).output]
 
 
+def _keep_aspect_ratio(ctx, policy: str, sizes: list[int], axes) -> tuple[list[float], list[int]]:
+    """Scales and sizes of keep_aspect_ratio_policy not_larger / not_smaller: one scale, the
+    smallest / largest of sizes / input over ``axes``, and sizes rounded half up from it."""
+    if policy not in ("not_larger", "not_smaller"):
+        ctx.fail(f"keep_aspect_ratio_policy '{policy}' is not supported")
+    shape = ctx.shape(0)
+    if axes is None:
+        ctx.fail(f"keep_aspect_ratio_policy '{policy}' needs the axes attribute (else the batch axis takes part)")
+    axes = sorted({int(a) % len(shape) for a in axes})
+    if 0 in axes:
+        ctx.fail("resizing the batch axis is not supported")
+    ratios = [float(sizes[a]) / float(shape[a]) for a in axes]
+    scale = min(ratios) if policy == "not_larger" else max(ratios)
+    scales = [scale if a in axes else 1.0 for a in range(len(shape))]
+    return scales, [int(scale * d + 0.5) if a in axes else d for a, d in enumerate(shape)]
+
+
 def import_resize(ctx):
     """Resize, nearest (every nearest_mode) or linear (n-linear over the resized axes), with
     constant scales or sizes; the usual coordinate transformation modes."""
     rank = len(ctx.shape(0))
     if ctx.attr("antialias", 0):
         ctx.fail("antialias is not supported")
-    if ctx.attr("keep_aspect_ratio_policy", "stretch") != "stretch":
-        ctx.fail("keep_aspect_ratio_policy other than 'stretch' is not supported")
     scales = ctx.const(2) if ctx.has_input(2) else None
     sizes = ctx.const(3) if ctx.has_input(3) else None
     if (ctx.has_input(2) and scales is None) or (ctx.has_input(3) and sizes is None):
@@ -324,6 +339,9 @@ def import_resize(ctx):
             if sizes is not None:
                 full_sizes[int(a) % rank] = sizes[j]
         scales, sizes = (full_scales if scales is not None else None), (full_sizes if sizes is not None else None)
+    policy = ctx.attr("keep_aspect_ratio_policy", "stretch")
+    if policy != "stretch" and sizes is not None and len(sizes) == rank:
+        scales, sizes = _keep_aspect_ratio(ctx, policy, sizes, axes)
     given = sizes if sizes is not None else scales
     if given is None or len(given) != rank:
         ctx.fail(f"needs scales or sizes for all {rank} axes")
