@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
+from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import (
     ConvOp,
     DenseOp,
@@ -86,6 +87,12 @@ def _check_batch_slice(ctx, start: int, end: int, step: int) -> None:
         )
 
 
+@support(
+    "nn.gather",
+    hardware=True,
+    notes="compile-time starts, ends, axes, steps (negative steps too); the batch axis only as a whole "
+    "(start 0, end INT_MAX); not empty",
+)
 def import_slice(ctx):
     """Slice with compile-time starts, ends, axes and steps (ONNX clamping rules)."""
     idx = _indices(ctx)
@@ -120,6 +127,11 @@ def import_slice(ctx):
     return [_index_op(ctx, ctx.value(0), idx)]
 
 
+@support(
+    "nn.gather",
+    hardware=True,
+    notes="run-time data, compile-time indices (negative too); not along the batch axis",
+)
 def import_gather(ctx):
     """Gather on a run-time tensor with compile-time indices (not along the batch axis)."""
     picks = np.asarray(ctx.require_const(1, "indices"), np.int64)
@@ -131,6 +143,11 @@ def import_gather(ctx):
     return [_index_op(ctx, ctx.value(0), np.take(idx, np.where(picks < 0, picks + dim, picks), axis=axis))]
 
 
+@support(
+    "nn.gather (one per output)",
+    hardware=True,
+    notes="split sizes as attribute, compile-time input or opset 18 num_outputs; not along the batch axis",
+)
 def import_split(ctx):
     """Split into equal parts or compile-time sizes (attribute before opset 13, input from 13;
     opset 18 `num_outputs`)."""
@@ -150,6 +167,7 @@ def import_split(ctx):
     return [_index_op(ctx, ctx.value(0), p) for p in parts]
 
 
+@support("nn.gather", hardware=True, notes="4-D; DCR and CRD modes")
 def import_depth_to_space(ctx):
     """DepthToSpace in DCR (default) or CRD mode."""
     idx = _indices(ctx)
@@ -169,6 +187,7 @@ def import_depth_to_space(ctx):
     return [_index_op(ctx, ctx.value(0), t.reshape(n, c // (b * b), h * b, w * b))]
 
 
+@support("nn.gather", hardware=True, notes="4-D; DCR and CRD modes (opset 28 mode)")
 def import_space_to_depth(ctx):
     """SpaceToDepth in DCR (default) or CRD mode (the `mode` attribute of opset 28)."""
     idx = _indices(ctx)
@@ -318,6 +337,13 @@ def _keep_aspect_ratio(ctx, policy: str, sizes: list[int], axes) -> tuple[list[f
     return scales, [int(scale * d + 0.5) if a in axes else d for a, d in enumerate(shape)]
 
 
+@support(
+    "nn.gather (nearest); nn.gather, nn.mul, nn.reduce_sum (linear)",
+    hardware=True,
+    notes="nearest (every nearest_mode) and n-linear; compile-time scales or sizes, axes, keep_aspect_ratio_policy; "
+    "coordinate modes half_pixel, half_pixel_symmetric, pytorch_half_pixel, asymmetric, align_corners, "
+    "tf_half_pixel_for_nn; no cubic, antialias or tf_crop_and_resize; not the batch axis",
+)
 def import_resize(ctx):
     """Resize, nearest (every nearest_mode) or linear (n-linear over the resized axes), with
     constant scales or sizes; the usual coordinate transformation modes."""
@@ -374,6 +400,11 @@ def _transpose_pads(ctx, in_spatial, kernel, strides, dilations, extra) -> list[
     return begins + ends
 
 
+@support(
+    "nn.gather (zero insertion), nn.conv",
+    hardware=True,
+    notes="1-D and 2-D, constant weights; strides, pads, auto_pad, output_shape, output_padding, dilations, group",
+)
 def import_conv_transpose(ctx):
     """ConvTranspose 1-D/2-D (strides, pads / auto_pad / output_shape, output_padding,
     dilations, group): the input
@@ -459,7 +490,13 @@ def constant_left_matmul(ctx):
 # reductions
 
 
-def _reduce(op_class):
+_REDUCE_NOTES = "compile-time axes (attribute, or input from opset 13/18), keepdims, noop_with_empty_axes; not the batch axis"
+
+
+def _reduce(op_class, hardware: bool = True, notes: str = _REDUCE_NOTES):
+    """The importer of one ONNX reduction, becoming ``op_class``."""
+
+    @support(op_class.name, hardware=hardware, notes=notes)
     def importer(ctx):
         if not ctx.is_runtime(0):
             ctx.fail("input 0 must be computed at run time")
@@ -496,6 +533,6 @@ STRUCTURE_IMPORTERS: dict[str, Callable] = {
     "ReduceMean": _reduce(ReduceMeanOp),
     "ReduceMax": _reduce(ReduceMaxOp),
     "ReduceMin": _reduce(ReduceMinOp),
-    "ReduceL2": _reduce(ReduceL2Op),
+    "ReduceL2": _reduce(ReduceL2Op, False, _REDUCE_NOTES + "; float only (the square root has no fixed-point lowering)"),
 }
 """ONNX op type -> importer of the structural operators (merged into `IMPORTERS`)."""
