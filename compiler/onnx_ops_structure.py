@@ -452,21 +452,26 @@ def import_conv_transpose(ctx):
 
 
 def batched_matmul(ctx):
-    """MatMul of a run-time A [1, L..., R, K] by a constant B [L'..., K, N] whose leading
-    dimensions broadcast to A's: a grouped 1-D convolution with kernel 1 (group per leading
-    index; channels = K, positions = R) between two transposes, so it runs on the conv engine."""
-    xs, w = ctx.shape(0), ctx.require_const(1, "B")
-    lead = tuple(xs[:-2])
+    """MatMul of a run-time A [1, L..., R, K] by a constant B [L'..., K, N] (leading dimensions
+    broadcast; A is first expanded by an `nn.gather` where B's are larger): a grouped 1-D
+    convolution with kernel 1 (group per leading index; channels = K, positions = R) between
+    two transposes, so it runs on the conv engine."""
+    xs, w = tuple(ctx.shape(0)), ctx.require_const(1, "B")
     try:
-        full = np.broadcast_to(w, lead + tuple(w.shape[-2:]))
+        lead = tuple(int(d) for d in np.broadcast_shapes(xs[:-2], w.shape[:-2]))
     except ValueError:
-        full = None
-    if full is None or np.broadcast_shapes(lead, w.shape[:-2]) != lead or xs[-1] != w.shape[-2]:
-        ctx.fail(f"A {list(xs)} and constant B {list(w.shape)} must have B's leading dimensions broadcast to A's")
+        lead = None
+    if lead is None or len(xs) < 3 or len(lead) != len(xs) - 2 or lead[0] != 1 or xs[-1] != w.shape[-2]:
+        ctx.fail(f"A {list(xs)} and constant B {list(w.shape)} must broadcast without touching A's batch axis")
+    full = np.broadcast_to(w, lead + tuple(w.shape[-2:]))
+    x = ctx.value(0)
+    if lead != xs[:-2]:  # B broadcasts A along leading axes
+        table = np.broadcast_to(np.arange(int(np.prod(xs))).reshape(xs), lead + xs[-2:])
+        x = _index_op(ctx, x, np.ascontiguousarray(table))
     k, n, r = w.shape[-2], w.shape[-1], xs[-2]
     groups = int(np.prod(lead[1:]))
     swap = list(range(len(xs) - 2)) + [len(xs) - 1, len(xs) - 2]
-    x = ctx.emit(TransposeOp(ctx.value(0), swap)).output
+    x = ctx.emit(TransposeOp(x, swap)).output
     x = ctx.emit(ReshapeOp(x, (1, groups * k, r))).output
     weight = full.reshape(groups, k, n).transpose(0, 2, 1).reshape(groups * n, k, 1)
     y = ctx.emit(ConvOp(x, ctx.constant(np.ascontiguousarray(weight)), None, [1], [0, 0], [1], groups)).output

@@ -197,6 +197,23 @@ def test_matmul_leading_dims_constant():
     compare(one("MatMul", (3, 2, 4, 6), [_const("w", w4)], ["w"]), (3, 2, 4, 6))
 
 
+def test_matmul_constant_b_broadcasts_a():
+    # B [1, 3, 6, 2] against A [N, 1, 4, 6]: A is repeated along axis 1 (an nn.gather)
+    w = np.random.default_rng(5).standard_normal((1, 3, 6, 2)).astype(np.float32)
+    module = compare(one("MatMul", (1, 4, 6), [_const("w", w)], ["w"]), (1, 4, 6))
+    assert "nn.gather" in ops_of(module) and "nn.matmul" not in ops_of(module)
+    # B with more leading axes than A would put a new axis before the batch axis
+    w5 = np.random.default_rng(6).standard_normal((2, 1, 1, 6, 2)).astype(np.float32)
+    with pytest.raises(NnccError, match=r"\(MatMul\): A \[1, 1, 4, 6\] and constant B \[2, 1, 1, 6, 2\] must broadcast"):
+        import_onnx(one("MatMul", (1, 4, 6), [_const("w", w5)], ["w"]))
+
+
+def test_matmul_constant_vector():
+    v = np.random.default_rng(7).standard_normal(6).astype(np.float32)
+    module = compare(one("MatMul", (2, 4, 6), [_const("v", v)], ["v"]), (2, 4, 6))
+    assert "nn.dense" in ops_of(module)
+
+
 def test_matmul_constant_left():
     a = np.random.default_rng(4).standard_normal((5, 4)).astype(np.float32)
     m = model([helper.make_node("MatMul", ["a", "x"], ["y"])], (2, 4, 3), ["y"], [_const("a", a)])
