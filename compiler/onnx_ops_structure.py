@@ -411,19 +411,20 @@ def import_conv_transpose(ctx):
     with (stride - 1) zeros inserted and (dilation (k - 1) - pad) border zeros, as one
     `nn.gather`, convolved with the flipped, transposed kernel (stride 1)."""
     idx = _indices(ctx)
-    w = ctx.require_const(1, "weight W")
+    ws = tuple(ctx.shape(1))  # the shape checks come first: they hold whatever W's origin
     rank = idx.ndim - 2
-    if rank not in (1, 2) or w.ndim != rank + 2:
+    if rank not in (1, 2) or len(ws) != rank + 2:
         ctx.fail(f"only 1-D and 2-D transposed convolutions are supported, input {list(idx.shape)}")
     group = int(ctx.attr("group", 1))
-    kernel = list(w.shape[2:])
+    kernel = list(ws[2:])
     strides = ctx.attr("strides", [1] * rank)
     dilations = ctx.attr("dilations", [1] * rank)
     extra = ctx.attr("output_padding", [0] * rank)
     pads = _transpose_pads(ctx, idx.shape[2:], kernel, strides, dilations, extra)
     c = idx.shape[1]
-    if c != w.shape[0] or c % group:
-        ctx.fail(f"input channels {c} do not match weight {list(w.shape)} with group {group}")
+    if c != ws[0] or c % group:
+        ctx.fail(f"input channels {c} do not match weight {list(ws)} with group {group}")
+    w = ctx.require_const(1, "weight W")
     picks = []
     for a in range(rank):
         size, k, s, d = idx.shape[2 + a], kernel[a], strides[a], dilations[a]
