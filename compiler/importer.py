@@ -17,10 +17,11 @@ Order of work, so that bad input fails fast and completely:
 
 Quantization carried by the model: on constants (weights), QuantizeLinear,
 DequantizeLinear and the QONNX Quant/BipolarQuant/Trunc ops (domains
-``qonnx.custom_op.general`` and ``finn.custom_op.general``) fold like any other node, and a
+``qonnx.custom_op.general``, ``finn.custom_op.general``, ``onnx.brevitas``) fold like any other node, and a
 power-of-two grid of the result becomes the `fixed.grid` attribute of its `nn.constant`.
 On run-time tensors a QuantizeLinear -> DequantizeLinear pair (per tensor) or a QONNX
-Quant becomes `nn.fake_quant`, a BipolarQuant `nn.sign`; integer tensors never reach the IR.
+Quant becomes `nn.fake_quant` (`nn.fake_quant_axis` with one scale per channel), a
+BipolarQuant `nn.sign`; integer tensors never reach the IR.
 
 ONNX node names become the IR ops' locations (``loc("name")``).
 """
@@ -280,7 +281,7 @@ def _topological(graph: onnx.GraphProto) -> list[int]:
 def _domain_problem(node: onnx.NodeProto) -> str:
     message = f"unsupported operator domain '{node.domain}'"
     if node.op_type in QONNX_OPS and node.domain not in QONNX_DOMAINS:
-        message += f" (QONNX {node.op_type} is imported from the domains {' and '.join(QONNX_DOMAINS)})"
+        message += f" (QONNX {node.op_type} is imported from the domains {', '.join(QONNX_DOMAINS)})"
     elif node.domain in QONNX_DOMAINS:
         message += f" (only {', '.join(QONNX_OPS)} are imported from it)"
     return message

@@ -27,8 +27,9 @@ from onnx import helper, numpy_helper
 from nncc.compiler.onnx_load import DEFAULT_DOMAINS
 from nncc.dialects.nn import quant_limits
 
-QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general")
-"""Domains whose Quant, BipolarQuant and Trunc nodes nncc imports (QONNX, and FINN's older name)."""
+QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas")
+"""Domains whose Quant, BipolarQuant and Trunc nodes nncc imports: QONNX, FINN's older name
+and Brevitas's export domain (Brevitas writes QONNX there)."""
 QONNX_OPS = ("Quant", "BipolarQuant", "Trunc")
 
 
@@ -297,10 +298,12 @@ QONNX_ROUNDING = {
     "FLOOR": np.floor,
     "UP": _sign_round(np.ceil),
     "DOWN": np.fix,
+    "ROUND_TO_ZERO": np.fix,
     "HALF_UP": _sign_round(lambda v: np.floor(v + 0.5)),
     "HALF_DOWN": _sign_round(lambda v: np.ceil(v - 0.5)),
 }
-"""QONNX rounding_mode -> numpy rounding (the QONNX Quant documentation's table)."""
+"""QONNX rounding_mode -> numpy rounding (the QONNX Quant documentation's table, plus
+Brevitas's ROUND_TO_ZERO, which is QONNX's DOWN: sign(v) * floor(|v|))."""
 
 
 def qonnx_rounding(ctx, default: str) -> str:
@@ -355,10 +358,11 @@ def _qonnx_bipolar_quant(ctx, x, scale):
 
 def _qonnx_trunc(ctx, x, scale, zeropt, in_bits, *rest):
     """QONNX Trunc. Version 1 (5 inputs: x, scale, zeropt, in_bitwidth, out_bitwidth):
-    y = (R(round(x / scale + zeropt) / 2^(in - out)) - zeropt) * scale. Version 2 (7 inputs:
-    ..., in_bitwidth, out_scale, out_zeropt, out_bitwidth; attributes signed, narrow):
-    t = 2^round(log2(out_scale / scale)), y = (R(clip(round(x / scale + zeropt) / t)) -
-    zeropt / t) * out_scale."""
+    y = (R(round(x / scale + zeropt) / 2^(in - out)) - zeropt) * scale. Version 2 (6 inputs:
+    ..., in_bitwidth, out_scale, out_bitwidth, as qonnx 1.0 and Brevitas 0.13 write it; or 7
+    with an out_zeropt before out_bitwidth, which does not enter the result; attributes
+    signed, narrow): t = 2^round(log2(out_scale / scale)),
+    y = (R(clip(round(x / scale + zeropt) / t)) - zeropt / t) * out_scale."""
     rounding = QONNX_ROUNDING[qonnx_rounding(ctx, "FLOOR")]
     x, scale, zeropt = _f32(x, scale, zeropt)
     y = np.round(x / scale + zeropt)
@@ -366,10 +370,10 @@ def _qonnx_trunc(ctx, x, scale, zeropt, in_bits, *rest):
         shift = qonnx_bits(in_bits, "in_bitwidth") - qonnx_bits(rest[0], "out_bitwidth")
         y = rounding(y / np.float32(2.0**shift))
         return [((y - zeropt) * scale).astype(np.float32)]
-    if len(rest) != 3:
-        raise FoldError(f"Trunc takes 5 or 7 inputs, got {4 + len(rest)}")
+    if len(rest) not in (2, 3):
+        raise FoldError(f"Trunc takes 5, 6 or 7 inputs, got {4 + len(rest)}")
     out_scale = np.asarray(rest[0], np.float32)
-    out_bits = qonnx_bits(rest[2], "out_bitwidth")
+    out_bits = qonnx_bits(rest[-1], "out_bitwidth")
     qonnx_bits(in_bits, "in_bitwidth")
     trunc_scale = (2.0 ** np.round(np.log2(out_scale / scale))).astype(np.float32)
     lo, hi = quant_limits(out_bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)))

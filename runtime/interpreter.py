@@ -205,7 +205,7 @@ def _leaky_relu(op, args, batch):
     return np.where(x >= 0, x, op.alpha.value.data * x)
 
 
-_ROUND = {"half_even": np.rint, "floor": np.floor, "ceil": np.ceil}
+_ROUND = {"half_even": np.rint, "floor": np.floor, "ceil": np.ceil, "to_zero": np.fix}
 
 
 def _fake_quant(op: nn.FakeQuantOp, args, batch):
@@ -216,6 +216,15 @@ def _fake_quant(op: nn.FakeQuantOp, args, batch):
     step is exact.
     """
     scale = op.scale.value.data
+    zp = op.zero_point.value.data
+    lo, hi = op.limits()
+    q = np.clip(_ROUND[op.rounding.data](args[0] / scale) + zp, lo, hi)
+    return (q - zp) * scale
+
+
+def _fake_quant_axis(op: nn.FakeQuantAxisOp, args, batch):
+    """`_fake_quant` with one scale per channel along the op's axis."""
+    scale = np.asarray(op.scale_values(), np.float64).reshape(op.broadcast_shape())
     zp = op.zero_point.value.data
     lo, hi = op.limits()
     q = np.clip(_ROUND[op.rounding.data](args[0] / scale) + zp, lo, hi)
@@ -261,6 +270,7 @@ FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.ReduceMinOp: _reduction(np.min),
     nn.ReduceL2Op: _reduction(lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))),
     nn.FakeQuantOp: _fake_quant,
+    nn.FakeQuantAxisOp: _fake_quant_axis,
     nn.SignOp: _sign,
 }
 """Float implementation of every `nn` op."""

@@ -15,7 +15,7 @@ from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 from nncc.dialects.nn.canonicalize import canonicalization_patterns
 from nncc.dialects.nn.ops import *  # noqa: F401,F403
 from nncc.dialects.nn.ops import LAYER_OPS as _LAYER_OPS
-from nncc.dialects.nn.quant import QUANT_OPS, FakeQuantOp, SignOp, quant_limits  # noqa: F401
+from nncc.dialects.nn.quant import QUANT_OPS, FakeQuantAxisOp, FakeQuantOp, SignOp, quant_limits  # noqa: F401
 from nncc.dialects.nn.structure import *  # noqa: F401,F403
 from nncc.dialects.nn.structure import STRUCTURE_OPS
 from nncc.dialects.nn.selection import *  # noqa: F401,F403

@@ -94,10 +94,12 @@ func.func @quant(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %u = nn.fake_quant %q {bits = 4 : i64, narrow = 1 : i64, rounding = "floor", scale = 0.3 : f64, signed = 0 : i64, zero_point = 3 : i64} : tensor<1x4xf32>
   // CHECK-NEXT: %[[S:.*]] = nn.sign %[[U]] {scale = 5.000000e-01 : f64} : tensor<1x4xf32>
   %s = nn.sign %u {scale = 0.5 : f64} : tensor<1x4xf32>
+  // CHECK-NEXT: %[[A:.*]] = nn.fake_quant_axis %[[S]] {axis = 1 : i64, bits = 6 : i64, narrow = 0 : i64, rounding = "to_zero", scales = array<f64: 5.000000e-01, 0.017300000414252281, 2.500000e-01, 1.250000e-01>, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32>
+  %a = nn.fake_quant_axis %s {axis = 1 : i64, bits = 6 : i64, narrow = 0 : i64, rounding = "to_zero", scales = array<f64: 0.5, 0.017300000414252281, 0.25, 0.125>, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32>
   // CHECK-NEXT: %[[W:.*]] = nn.constant dense<2.500000e-01> : tensor<4x4xf32> {fixed.grid = {bits = 8 : i64, frac = 5 : i64, signed = 1 : i64}}
   %w = nn.constant dense<0.25> : tensor<4x4xf32> {fixed.grid = {bits = 8 : i64, frac = 5 : i64, signed = 1 : i64}}
-  // CHECK-NEXT: %[[D:.*]] = nn.dense %[[S]], %[[W]] : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
-  %d = nn.dense %s, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  // CHECK-NEXT: %[[D:.*]] = nn.dense %[[A]], %[[W]] : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  %d = nn.dense %a, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
   // CHECK-NEXT: func.return %[[D]] : tensor<1x4xf32>
   func.return %d : tensor<1x4xf32>
 }
