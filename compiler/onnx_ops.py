@@ -112,9 +112,11 @@ def import_gemm(ctx):
 
 
 @support(
-    "`nn.dense`, or `nn.matmul`",
+    "`nn.dense`, or `nn.conv` (grouped, kernel 1), or `nn.matmul`",
     hardware=True,
-    notes="dense when B is a constant matrix; a following constant Add becomes the bias",
+    notes="dense when B is a constant matrix or vector (a following constant Add becomes the bias) or A a constant "
+    "matrix; a grouped convolution when constant B has leading dimensions (broadcast both ways, not over the batch "
+    "axis); `nn.matmul` (no Verilog yet) when both are computed at run time",
 )
 def import_matmul(ctx):
     """MatMul: nn.dense when B is a constant matrix, a grouped convolution when B is a
@@ -126,6 +128,11 @@ def import_matmul(ctx):
     b = ctx.const(1)
     if b is not None and b.ndim > 2:
         return onnx_ops_structure.batched_matmul(ctx)
+    if b is not None and b.ndim == 1 and len(x.type.get_shape()) >= 3:  # A [..., K] @ b [K]: dense to [..., 1]
+        if x.type.get_shape()[-1] != b.shape[0]:
+            ctx.fail(f"A {list(x.type.get_shape())} does not match B {list(b.shape)}")
+        y = ctx.emit(DenseOp(x, ctx.constant(b.reshape(1, -1), ctx.grid(1)))).output
+        return [ctx.emit(ReshapeOp(y, x.type.get_shape()[:-1])).output]
     if b is not None and b.ndim == 2 and len(x.type.get_shape()) >= 2:
         if x.type.get_shape()[-1] != b.shape[0]:
             ctx.fail(f"A {list(x.type.get_shape())} does not match B {list(b.shape)}")

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
+from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import (
     ConvOp,
     DenseOp,
@@ -65,6 +66,33 @@ def _axis(ctx, axis: int, rank: int) -> int:
 # selection
 
 
+_WHOLE_AXIS = 2**31 - 1
+"""Slice bounds at or beyond this magnitude (INT32/INT64 max and min, as exporters write
+for ``x[:, ...]``) clamp to the ends of an axis of any length."""
+
+
+def _check_batch_slice(ctx, start: int, end: int, step: int) -> None:
+    """Refuse a Slice on the batch axis unless it keeps every sample in order for every
+    batch size: step 1, start 0 (or below -INT32_MAX), end at least INT32_MAX (or the
+    model's fixed batch size, when it has one)."""
+    keeps_all = (
+        step == 1
+        and (start == 0 or start <= -_WHOLE_AXIS)
+        and (end >= _WHOLE_AXIS or (ctx.batch > 1 and end >= ctx.batch))
+    )
+    if not keeps_all:
+        ctx.fail(
+            f"slicing the batch axis (starts {start}, ends {end}, steps {step}) would drop or reorder samples; "
+            "only the whole batch axis can be sliced"
+        )
+
+
+@support(
+    "nn.gather",
+    hardware=True,
+    notes="compile-time starts, ends, axes, steps (negative steps too); the batch axis only as a whole "
+    "(start 0, end INT_MAX); not empty",
+)
 def import_slice(ctx):
     """Slice with compile-time starts, ends, axes and steps (ONNX clamping rules)."""
     idx = _indices(ctx)
@@ -85,20 +113,25 @@ def import_slice(ctx):
         dim = idx.shape[axis]
         if step == 0:
             ctx.fail("a step of 0 is not allowed")
+        if axis == 0:
+            _check_batch_slice(ctx, start, end, step)
+            continue
         start, end = start + dim if start < 0 else start, end + dim if end < 0 else end
         if step > 0:
             start, end = min(max(start, 0), dim), min(max(end, 0), dim)
         else:
             start, end = min(max(start, 0), dim - 1), min(max(end, -1), dim - 1)
-        picks = np.arange(start, end, step)
-        if axis == 0 and not np.array_equal(picks, [0]):
-            ctx.fail("slicing the batch axis is not supported")
-        idx = np.take(idx, picks, axis=axis)
+        idx = np.take(idx, np.arange(start, end, step), axis=axis)
     if idx.size == 0:
         ctx.fail("the slice is empty")
     return [_index_op(ctx, ctx.value(0), idx)]
 
 
+@support(
+    "nn.gather",
+    hardware=True,
+    notes="run-time data, compile-time indices (negative too); not along the batch axis",
+)
 def import_gather(ctx):
     """Gather on a run-time tensor with compile-time indices (not along the batch axis)."""
     picks = np.asarray(ctx.require_const(1, "indices"), np.int64)
@@ -110,6 +143,11 @@ def import_gather(ctx):
     return [_index_op(ctx, ctx.value(0), np.take(idx, np.where(picks < 0, picks + dim, picks), axis=axis))]
 
 
+@support(
+    "nn.gather (one per output)",
+    hardware=True,
+    notes="split sizes as attribute, compile-time input or opset 18 num_outputs; not along the batch axis",
+)
 def import_split(ctx):
     """Split into equal parts or compile-time sizes (attribute before opset 13, input from 13;
     opset 18 `num_outputs`)."""
@@ -129,6 +167,7 @@ def import_split(ctx):
     return [_index_op(ctx, ctx.value(0), p) for p in parts]
 
 
+@support("nn.gather", hardware=True, notes="4-D; DCR and CRD modes")
 def import_depth_to_space(ctx):
     """DepthToSpace in DCR (default) or CRD mode."""
     idx = _indices(ctx)
@@ -148,8 +187,9 @@ def import_depth_to_space(ctx):
     return [_index_op(ctx, ctx.value(0), t.reshape(n, c // (b * b), h * b, w * b))]
 
 
+@support("nn.gather", hardware=True, notes="4-D; DCR and CRD modes (opset 28 mode)")
 def import_space_to_depth(ctx):
-    """SpaceToDepth."""
+    """SpaceToDepth in DCR (default) or CRD mode (the `mode` attribute of opset 28)."""
     idx = _indices(ctx)
     if idx.ndim != 4:
         ctx.fail(f"input must be 4-D, got {list(idx.shape)}")
@@ -157,7 +197,11 @@ def import_space_to_depth(ctx):
     n, c, h, w = idx.shape
     if b < 1 or h % b or w % b:
         ctx.fail(f"spatial size {h}x{w} is not divisible by blocksize {b}")
-    t = idx.reshape(n, c, h // b, b, w // b, b).transpose(0, 3, 5, 1, 2, 4)
+    mode = ctx.attr("mode", "DCR")
+    if mode not in ("DCR", "CRD"):
+        ctx.fail(f"mode '{mode}' is not DCR or CRD")
+    order = (0, 3, 5, 1, 2, 4) if mode == "DCR" else (0, 1, 3, 5, 2, 4)
+    t = idx.reshape(n, c, h // b, b, w // b, b).transpose(order)
     return [_index_op(ctx, ctx.value(0), t.reshape(n, c * b * b, h // b, w // b))]
 
 
@@ -214,13 +258,27 @@ def _linear_taps(coords: np.ndarray, size: int) -> list[tuple[np.ndarray, np.nda
     return [(lo, w_lo), (hi, w_hi)]
 
 
+def _check_fractional_length(ctx, coord_mode: str, axis: int, size: int, out: int, scale) -> None:
+    """Refuse scales for which onnxruntime and the ONNX reference disagree: both modes below
+    use the output length, which onnxruntime takes as floor(size * scale) and the ONNX
+    reference as the unrounded size * scale."""
+    length = float(_F(size) * _F(scale))
+    differs = abs(length - out) > 1e-5 * max(out, 1)
+    if differs and (coord_mode == "align_corners" and out > 1 or coord_mode == "pytorch_half_pixel" and out == 1):
+        ctx.fail(
+            f"coordinate_transformation_mode '{coord_mode}' with scale {float(scale):g} on axis {axis} "
+            f"({size} -> {length:g} elements, not a whole number): onnxruntime and the ONNX reference disagree "
+            "on the coordinates; give sizes instead of scales"
+        )
+
+
 def _resize_plan(ctx, shape, scales, sizes, coord_mode):
     """Per axis: output length and input coordinates."""
     plan = []
     for axis, size in enumerate(shape):
         if sizes is not None:
             out = size if axis == 0 else int(sizes[axis])  # sizes[0] is the run-time batch
-            scale = _F(out) / _F(size)
+            scale = _F(out) / _F(size) if scales is None else _F(scales[axis])
         else:
             scale = _F(scales[axis])
             out = int(np.floor(_F(size) * scale))
@@ -228,6 +286,8 @@ def _resize_plan(ctx, shape, scales, sizes, coord_mode):
             ctx.fail(f"axis {axis} would be resized to {out} elements")
         if axis == 0 and out != size:
             ctx.fail("resizing the batch axis is not supported")
+        if sizes is None or scales is not None:
+            _check_fractional_length(ctx, coord_mode, axis, size, out, scale)
         same = out == size and scale == 1
         plan.append((out, np.arange(out, dtype=_F) if same else _source_coordinates(ctx, coord_mode, size, out, scale)))
     return plan
@@ -260,14 +320,36 @@ def _resize(ctx, scales, sizes, coord_mode: str, mode: str, nearest_mode: str):
     return [ctx.emit(ReshapeOp(total, tables[0].shape)).output]
 
 
+def _keep_aspect_ratio(ctx, policy: str, sizes: list[int], axes) -> tuple[list[float], list[int]]:
+    """Scales and sizes of keep_aspect_ratio_policy not_larger / not_smaller: one scale, the
+    smallest / largest of sizes / input over ``axes``, and sizes rounded half up from it."""
+    if policy not in ("not_larger", "not_smaller"):
+        ctx.fail(f"keep_aspect_ratio_policy '{policy}' is not supported")
+    shape = ctx.shape(0)
+    if axes is None:
+        ctx.fail(f"keep_aspect_ratio_policy '{policy}' needs the axes attribute (else the batch axis takes part)")
+    axes = sorted({int(a) % len(shape) for a in axes})
+    if 0 in axes:
+        ctx.fail("resizing the batch axis is not supported")
+    ratios = [float(sizes[a]) / float(shape[a]) for a in axes]
+    scale = min(ratios) if policy == "not_larger" else max(ratios)
+    scales = [scale if a in axes else 1.0 for a in range(len(shape))]
+    return scales, [int(scale * d + 0.5) if a in axes else d for a, d in enumerate(shape)]
+
+
+@support(
+    "nn.gather (nearest); nn.gather, nn.mul, nn.reduce_sum (linear)",
+    hardware=True,
+    notes="nearest (every nearest_mode) and n-linear; compile-time scales or sizes, axes, keep_aspect_ratio_policy; "
+    "coordinate modes half_pixel, half_pixel_symmetric, pytorch_half_pixel, asymmetric, align_corners, "
+    "tf_half_pixel_for_nn; no cubic, antialias or tf_crop_and_resize; not the batch axis",
+)
 def import_resize(ctx):
     """Resize, nearest (every nearest_mode) or linear (n-linear over the resized axes), with
     constant scales or sizes; the usual coordinate transformation modes."""
     rank = len(ctx.shape(0))
     if ctx.attr("antialias", 0):
         ctx.fail("antialias is not supported")
-    if ctx.attr("keep_aspect_ratio_policy", "stretch") != "stretch":
-        ctx.fail("keep_aspect_ratio_policy other than 'stretch' is not supported")
     scales = ctx.const(2) if ctx.has_input(2) else None
     sizes = ctx.const(3) if ctx.has_input(3) else None
     if (ctx.has_input(2) and scales is None) or (ctx.has_input(3) and sizes is None):
@@ -283,6 +365,9 @@ def import_resize(ctx):
             if sizes is not None:
                 full_sizes[int(a) % rank] = sizes[j]
         scales, sizes = (full_scales if scales is not None else None), (full_sizes if sizes is not None else None)
+    policy = ctx.attr("keep_aspect_ratio_policy", "stretch")
+    if policy != "stretch" and sizes is not None and len(sizes) == rank:
+        scales, sizes = _keep_aspect_ratio(ctx, policy, sizes, axes)
     given = sizes if sizes is not None else scales
     if given is None or len(given) != rank:
         ctx.fail(f"needs scales or sizes for all {rank} axes")
@@ -315,25 +400,31 @@ def _transpose_pads(ctx, in_spatial, kernel, strides, dilations, extra) -> list[
     return begins + ends
 
 
+@support(
+    "nn.gather (zero insertion), nn.conv",
+    hardware=True,
+    notes="1-D and 2-D, constant weights; strides, pads, auto_pad, output_shape, output_padding, dilations, group",
+)
 def import_conv_transpose(ctx):
     """ConvTranspose 1-D/2-D (strides, pads / auto_pad / output_shape, output_padding,
     dilations, group): the input
     with (stride - 1) zeros inserted and (dilation (k - 1) - pad) border zeros, as one
     `nn.gather`, convolved with the flipped, transposed kernel (stride 1)."""
     idx = _indices(ctx)
-    w = ctx.require_const(1, "weight W")
+    ws = tuple(ctx.shape(1))  # the shape checks come first: they hold whatever W's origin
     rank = idx.ndim - 2
-    if rank not in (1, 2) or w.ndim != rank + 2:
+    if rank not in (1, 2) or len(ws) != rank + 2:
         ctx.fail(f"only 1-D and 2-D transposed convolutions are supported, input {list(idx.shape)}")
     group = int(ctx.attr("group", 1))
-    kernel = list(w.shape[2:])
+    kernel = list(ws[2:])
     strides = ctx.attr("strides", [1] * rank)
     dilations = ctx.attr("dilations", [1] * rank)
     extra = ctx.attr("output_padding", [0] * rank)
     pads = _transpose_pads(ctx, idx.shape[2:], kernel, strides, dilations, extra)
     c = idx.shape[1]
-    if c != w.shape[0] or c % group:
-        ctx.fail(f"input channels {c} do not match weight {list(w.shape)} with group {group}")
+    if c != ws[0] or c % group:
+        ctx.fail(f"input channels {c} do not match weight {list(ws)} with group {group}")
+    w = ctx.require_const(1, "weight W")
     picks = []
     for a in range(rank):
         size, k, s, d = idx.shape[2 + a], kernel[a], strides[a], dilations[a]
@@ -362,21 +453,26 @@ def import_conv_transpose(ctx):
 
 
 def batched_matmul(ctx):
-    """MatMul of a run-time A [1, L..., R, K] by a constant B [L'..., K, N] whose leading
-    dimensions broadcast to A's: a grouped 1-D convolution with kernel 1 (group per leading
-    index; channels = K, positions = R) between two transposes, so it runs on the conv engine."""
-    xs, w = ctx.shape(0), ctx.require_const(1, "B")
-    lead = tuple(xs[:-2])
+    """MatMul of a run-time A [1, L..., R, K] by a constant B [L'..., K, N] (leading dimensions
+    broadcast; A is first expanded by an `nn.gather` where B's are larger): a grouped 1-D
+    convolution with kernel 1 (group per leading index; channels = K, positions = R) between
+    two transposes, so it runs on the conv engine."""
+    xs, w = tuple(ctx.shape(0)), ctx.require_const(1, "B")
     try:
-        full = np.broadcast_to(w, lead + tuple(w.shape[-2:]))
+        lead = tuple(int(d) for d in np.broadcast_shapes(xs[:-2], w.shape[:-2]))
     except ValueError:
-        full = None
-    if full is None or np.broadcast_shapes(lead, w.shape[:-2]) != lead or xs[-1] != w.shape[-2]:
-        ctx.fail(f"A {list(xs)} and constant B {list(w.shape)} must have B's leading dimensions broadcast to A's")
+        lead = None
+    if lead is None or len(xs) < 3 or len(lead) != len(xs) - 2 or lead[0] != 1 or xs[-1] != w.shape[-2]:
+        ctx.fail(f"A {list(xs)} and constant B {list(w.shape)} must broadcast without touching A's batch axis")
+    full = np.broadcast_to(w, lead + tuple(w.shape[-2:]))
+    x = ctx.value(0)
+    if lead != xs[:-2]:  # B broadcasts A along leading axes
+        table = np.broadcast_to(np.arange(int(np.prod(xs))).reshape(xs), lead + xs[-2:])
+        x = _index_op(ctx, x, np.ascontiguousarray(table))
     k, n, r = w.shape[-2], w.shape[-1], xs[-2]
     groups = int(np.prod(lead[1:]))
     swap = list(range(len(xs) - 2)) + [len(xs) - 1, len(xs) - 2]
-    x = ctx.emit(TransposeOp(ctx.value(0), swap)).output
+    x = ctx.emit(TransposeOp(x, swap)).output
     x = ctx.emit(ReshapeOp(x, (1, groups * k, r))).output
     weight = full.reshape(groups, k, n).transpose(0, 2, 1).reshape(groups * n, k, 1)
     y = ctx.emit(ConvOp(x, ctx.constant(np.ascontiguousarray(weight)), None, [1], [0, 0], [1], groups)).output
@@ -400,7 +496,13 @@ def constant_left_matmul(ctx):
 # reductions
 
 
-def _reduce(op_class):
+_REDUCE_NOTES = "compile-time axes (attribute, or input from opset 13/18), keepdims, noop_with_empty_axes; not the batch axis"
+
+
+def _reduce(op_class, hardware: bool = True, notes: str = _REDUCE_NOTES):
+    """The importer of one ONNX reduction, becoming ``op_class``."""
+
+    @support(op_class.name, hardware=hardware, notes=notes)
     def importer(ctx):
         if not ctx.is_runtime(0):
             ctx.fail("input 0 must be computed at run time")
@@ -437,6 +539,6 @@ STRUCTURE_IMPORTERS: dict[str, Callable] = {
     "ReduceMean": _reduce(ReduceMeanOp),
     "ReduceMax": _reduce(ReduceMaxOp),
     "ReduceMin": _reduce(ReduceMinOp),
-    "ReduceL2": _reduce(ReduceL2Op),
+    "ReduceL2": _reduce(ReduceL2Op, False, _REDUCE_NOTES + "; float only (the square root has no fixed-point lowering)"),
 }
 """ONNX op type -> importer of the structural operators (merged into `IMPORTERS`)."""

@@ -124,6 +124,29 @@ def test_resize_refusals():
         import_onnx(m)
 
 
+@pytest.mark.parametrize("policy", ["not_larger", "not_smaller"])
+@pytest.mark.parametrize("mode, coord", [("nearest", "half_pixel"), ("linear", "asymmetric"),
+                                         ("linear", "pytorch_half_pixel")])
+@pytest.mark.parametrize("sizes", [[7, 8], [3, 9]])
+def test_resize_keep_aspect_ratio_policy(policy, mode, coord, sizes):
+    m = one("Resize", (2, 4, 5), [_const("s", sizes, np.int64)], ["", "", "s"], opset=18, axes=[2, 3], mode=mode,
+            coordinate_transformation_mode=coord, keep_aspect_ratio_policy=policy)
+    compare(m, (2, 4, 5))
+
+
+def test_resize_fractional_scaled_length_refused_where_onnxruntime_and_onnx_disagree():
+    # 4 * 0.6 = 2.4: onnxruntime's align_corners divides by 2 - 1, the ONNX reference by 2.4 - 1
+    m = one("Resize", (1, 2, 4), [_const("s", [1, 1, 0.6, 0.6], np.float32)], ["", "s"], opset=13, mode="linear",
+            coordinate_transformation_mode="align_corners")
+    with pytest.raises(NnccError, match=r"\(Resize\): coordinate_transformation_mode 'align_corners' with scale 0.6 "
+                                        r"on axis 3 \(4 -> 2.4 elements"):
+        import_onnx(m)
+    # a whole scaled length is accepted (2 * 1.5 = 3)
+    m = one("Resize", (1, 2, 2), [_const("s", [1, 1, 1.5, 1.5], np.float32)], ["", "s"], opset=13, mode="linear",
+            coordinate_transformation_mode="align_corners")
+    compare(m, (1, 2, 2))
+
+
 # ---------------------------------------------------------------------------------------
 # reductions
 
@@ -172,6 +195,23 @@ def test_matmul_leading_dims_constant():
     assert "nn.conv" in ops_of(module) and "nn.matmul" not in ops_of(module)
     w4 = np.random.default_rng(3).standard_normal((3, 1, 6, 2)).astype(np.float32)  # broadcast over axis 2
     compare(one("MatMul", (3, 2, 4, 6), [_const("w", w4)], ["w"]), (3, 2, 4, 6))
+
+
+def test_matmul_constant_b_broadcasts_a():
+    # B [1, 3, 6, 2] against A [N, 1, 4, 6]: A is repeated along axis 1 (an nn.gather)
+    w = np.random.default_rng(5).standard_normal((1, 3, 6, 2)).astype(np.float32)
+    module = compare(one("MatMul", (1, 4, 6), [_const("w", w)], ["w"]), (1, 4, 6))
+    assert "nn.gather" in ops_of(module) and "nn.matmul" not in ops_of(module)
+    # B with more leading axes than A would put a new axis before the batch axis
+    w5 = np.random.default_rng(6).standard_normal((2, 1, 1, 6, 2)).astype(np.float32)
+    with pytest.raises(NnccError, match=r"\(MatMul\): A \[1, 1, 4, 6\] and constant B \[2, 1, 1, 6, 2\] must broadcast"):
+        import_onnx(one("MatMul", (1, 4, 6), [_const("w", w5)], ["w"]))
+
+
+def test_matmul_constant_vector():
+    v = np.random.default_rng(7).standard_normal(6).astype(np.float32)
+    module = compare(one("MatMul", (2, 4, 6), [_const("v", v)], ["v"]), (2, 4, 6))
+    assert "nn.dense" in ops_of(module)
 
 
 def test_matmul_constant_left():
@@ -226,6 +266,22 @@ def test_slice(starts, ends, axes, steps):
         names.append("sp")
     module = compare(one("Slice", (3, 5, 6), inits, names), (3, 5, 6))
     assert "nn.gather" in ops_of(module)
+
+
+@pytest.mark.parametrize("starts, ends", [([0], [9223372036854775807]), ([-9223372036854775808], [2147483647])])
+def test_slice_of_the_whole_batch_axis(starts, ends):
+    inits = [_const("st", starts + [1], np.int64), _const("en", ends + [4], np.int64), _const("ax", [0, 2], np.int64)]
+    module = compare(one("Slice", (3, 5), inits, ["st", "en", "ax"]), (3, 5))
+    assert "nn.gather" in ops_of(module)
+
+
+@pytest.mark.parametrize("starts, ends, steps", [([0], [3], [1]), ([1], [9223372036854775807], [1]),
+                                                 ([-1], [-9223372036854775808], [-1])])
+def test_slice_of_part_of_the_batch_axis_refused(starts, ends, steps):
+    inits = [_const("st", starts, np.int64), _const("en", ends, np.int64), _const("ax", [0], np.int64),
+             _const("sp", steps, np.int64)]
+    with pytest.raises(NnccError, match=r"\(Slice\): slicing the batch axis .* would drop or reorder samples"):
+        import_onnx(one("Slice", (3, 5), inits, ["st", "en", "ax", "sp"]))
 
 
 @pytest.mark.parametrize("indices, axis", [([2, 0, -1], 1), ([[1, 1], [0, 3]], 2), (2, 1), ([[0], [-2]], -1)])
@@ -283,6 +339,27 @@ def test_depth_to_space(mode):
 
 def test_space_to_depth():
     compare(one("SpaceToDepth", (2, 4, 6), blocksize=2), (2, 4, 6))
+
+
+@pytest.mark.parametrize("mode", ["DCR", "CRD"])
+def test_space_to_depth_mode_opset28(mode):
+    """opset 28's SpaceToDepth `mode`, against the ONNX reference implementation; and
+    SpaceToDepth(DepthToSpace(x)) in the same mode is x."""
+    from onnx.reference import ReferenceEvaluator
+
+    def graph_model(nodes, channels, space):
+        graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", channels, *space])],
+                                  [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 8, 2, 3])])
+        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 28)], ir_version=14)
+
+    x = np.random.default_rng(3).standard_normal((BATCH, 2, 4, 6)).astype(np.float32)
+    m = graph_model([helper.make_node("SpaceToDepth", ["x"], ["y"], blocksize=2, mode=mode)], 2, (4, 6))
+    ours = run_float(import_onnx(m), {"x": x})["y"]
+    assert np.array_equal(ours, ReferenceEvaluator(m).run(None, {"x": x})[0])
+    nodes = [helper.make_node("DepthToSpace", ["x"], ["d"], blocksize=2, mode=mode),
+             helper.make_node("SpaceToDepth", ["d"], ["y"], blocksize=2, mode=mode)]
+    z = np.random.default_rng(4).standard_normal((BATCH, 8, 2, 3)).astype(np.float32)
+    assert np.array_equal(run_float(import_onnx(graph_model(nodes, 8, (2, 3))), {"x": z})["y"], z)
 
 
 # ---------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ def test_every_row_states_its_hardware_support():
         assert row.becomes and row.hardware in (True, False), key
     table = render_table()
     assert "| Gemm | `nn.dense` | yes | constant B (transB 0/1)" in table
-    assert "| QONNX Quant | `nn.fake_quant` | yes |" in table
+    assert "| QONNX Quant | `nn.fake_quant`, `nn.fake_quant_axis`, `nn.sign` (1 bit) | yes |" in table
 
 
 def test_row_of_an_unannotated_importer_falls_back_to_its_docstring():
