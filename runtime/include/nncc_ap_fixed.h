@@ -5,7 +5,7 @@
 // instead: same names, same results bit for bit (checked against the Xilinx headers and against
 // nncc.runtime.fixed_math by test/unit/test_ap_fixed_header.py), a fraction of the compile time.
 //
-// Semantics (ARCHITECTURE.md, "Fixed-point semantics"): a value of `ap_fixed<W, I>` is a signed
+// Semantics (the README's "Fixed point" section): a value of `ap_fixed<W, I>` is a signed
 // two's-complement integer q of W bits standing for q * 2^-F, F = W - I (I may exceed W, or be
 // zero or negative). Storage is one int64_t, always kept in [-2^(W-1), 2^(W-1) - 1].
 //
