@@ -36,8 +36,11 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operat
     ranges: dict[Operation, tuple[float, float]] = {}
 
     def observe(op: Operation, value: np.ndarray) -> None:
-        if not isinstance(op, (nn.ConstantOp, WeightsOp)) and value.size:
-            ranges[op] = (float(value.min()), float(value.max()))
+        # only finite values count: Log/Sqrt of negative inputs (NaN in float) and Log(0) or
+        # 1/0 (infinite) take the defined fixed-point values of `unary_functions` instead
+        finite = value[np.isfinite(value)] if value.size else value
+        if not isinstance(op, (nn.ConstantOp, WeightsOp)) and finite.size:
+            ranges[op] = (float(finite.min()), float(finite.max()))
 
     run_float(module, inputs, observe=observe)
     for op, (lo, hi) in ranges.items():

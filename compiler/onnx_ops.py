@@ -13,6 +13,7 @@ import numpy as np
 from xdsl.ir import SSAValue
 
 from nncc.compiler.onnx_fold import Grid, pot_exponents
+from nncc.compiler.onnx_ops_elementwise import ELEMENTWISE_IMPORTERS
 from nncc.dialects.nn import (
     AddOp,
     AvgPoolOp,
@@ -431,9 +432,10 @@ def import_identity(ctx):
 
 
 def import_dropout(ctx):
-    """Dropout at inference is the identity (the mask output is not supported)."""
-    if len([o for o in ctx.node.output if o]) > 1:
-        ctx.fail("the mask output is training-only and not supported")
+    """Dropout at inference is the identity; a mask output may be declared (old exporters
+    emit one) but nothing may read it."""
+    if len(ctx.node.output) > 1 and ctx.node.output[1] and (ctx.consumers(1) or ctx.is_graph_output(1)):
+        ctx.fail("the mask output is training-only and not supported (it is read by another node or is a graph output)")
     return import_identity(ctx)
 
 
@@ -468,6 +470,7 @@ IMPORTERS: dict[str, Callable] = {
     "Dropout": import_dropout,
 }
 """ONNX op type -> importer function. `Constant` is handled by the folder."""
+IMPORTERS.update(ELEMENTWISE_IMPORTERS)
 
 def importer_for(key: str | None) -> Callable | None:
     """The importer function of an `onnx_fold.op_key`, or None."""

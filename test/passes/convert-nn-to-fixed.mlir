@@ -32,9 +32,9 @@ func.func @dense(%x: tensor<1x2xf32> {fixed.range = array<f64: -3.0, 3.5>}) -> t
 // CHECK-LABEL: func.func @softmax
 // CHECK:       %[[M:.*]] = fixed.reduce_max %[[X:.*]] {axes = array<i64: 1>} : tensor<1x4x!fixed.q<16, 3>> -> tensor<1x1x!fixed.q<16, 3>>
 // CHECK-NEXT:  %[[D:.*]] = fixed.sub %[[X]], %[[M]] : (tensor<1x4x!fixed.q<16, 3>>, tensor<1x1x!fixed.q<16, 3>>) -> tensor<1x4x!fixed.q<17, 4>>
-// CHECK-NEXT:  %[[E:.*]] = fixed.activation %[[D]] {function = "exp"} : tensor<1x4x!fixed.q<17, 4>> -> tensor<1x4x!fixed.q<16, 2>>
+// CHECK-NEXT:  %[[E:.*]] = fixed.activation %[[D]] {function = "softmax_exp"} : tensor<1x4x!fixed.q<17, 4>> -> tensor<1x4x!fixed.q<16, 2>>
 // CHECK-NEXT:  %[[S:.*]] = fixed.reduce_sum %[[E]] {axes = array<i64: 1>} : tensor<1x4x!fixed.q<16, 2>> -> tensor<1x1x!fixed.q<18, 4>>
-// CHECK-NEXT:  %[[R:.*]] = fixed.activation %[[S]] {function = "reciprocal"} : tensor<1x1x!fixed.q<18, 4>> -> tensor<1x1x!fixed.q<16, 2>>
+// CHECK-NEXT:  %[[R:.*]] = fixed.activation %[[S]] {function = "softmax_reciprocal"} : tensor<1x1x!fixed.q<18, 4>> -> tensor<1x1x!fixed.q<16, 2>>
 // CHECK-NEXT:  %[[P:.*]] = fixed.mul %[[E]], %[[R]] : (tensor<1x4x!fixed.q<16, 2>>, tensor<1x1x!fixed.q<16, 2>>) -> tensor<1x4x!fixed.q<32, 4>>
 // CHECK-NEXT:  fixed.cast %[[P]] {{.*}} : tensor<1x4x!fixed.q<32, 4>> -> tensor<1x4x!fixed.q<16, 2>>
 func.func @softmax(%x: tensor<1x4xf32> {fixed.range = array<f64: -2.0, 1.5>}) -> tensor<1x4xf32> {

