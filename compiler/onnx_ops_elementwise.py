@@ -19,8 +19,7 @@ from xdsl.ir import SSAValue
 from nncc.dialects.nn import (
     ActivationOp,
     AddOp,
-    ConvOp,
-    DenseOp,
+    AvgPoolOp,
     DivOp,
     GlobalAvgPoolOp,
     HardSigmoidOp,
@@ -30,6 +29,7 @@ from nncc.dialects.nn import (
     ReluOp,
     ReshapeOp,
     SubOp,
+    TransposeOp,
 )
 from nncc.dialects.nn import shapes
 
@@ -222,8 +222,9 @@ def _affine(ctx, value: SSAValue, scale: np.ndarray | None, bias: np.ndarray | N
 
 
 def import_layer_normalization(ctx):
-    """LayerNormalization (opset 17) over the axes from `axis` on: means as nn.dense with
-    1/K weights, (var + eps)^-1/2 as nn.activation 'pow', then the constant scale and bias."""
+    """LayerNormalization (opset 17) over the axes from `axis` on: the input viewed as
+    N x P x K, means as nn.global_avg_pool over K, (var + eps)^-1/2 as nn.activation 'pow',
+    then the constant scale and bias."""
     _refuse_extra_outputs(ctx, "Mean / InvStdDev")
     xs = tuple(ctx.shape(0))
     try:
@@ -234,17 +235,13 @@ def import_layer_normalization(ctx):
         ctx.fail("normalizing over the batch axis is not supported")
     scale = ctx.require_const(1, "Scale")
     bias = ctx.require_const(2, "B") if ctx.has_input(2) else None
-    k = int(np.prod(xs[axis:]))
-    flat_shape = xs[:axis] + (k,)
-    x = ctx.value(0)
-    flat = x if flat_shape == xs else ctx.emit(ReshapeOp(x, flat_shape)).output
-    averager = ctx.constant(np.full((1, k), 1.0 / k, np.float32))
-    mean = ctx.emit(DenseOp(flat, averager)).output
+    view = (xs[0], int(np.prod(xs[1:axis])), int(np.prod(xs[axis:])))
+    flat = ctx.emit(ReshapeOp(ctx.value(0), view)).output
+    mean = ctx.emit(GlobalAvgPoolOp(flat)).output
     centered = ctx.emit(SubOp(flat, mean)).output
-    variance = ctx.emit(DenseOp(ctx.emit(MulOp(centered, centered)).output, averager)).output
+    variance = ctx.emit(GlobalAvgPoolOp(ctx.emit(MulOp(centered, centered)).output)).output
     normed = ctx.emit(MulOp(centered, _inverse_sqrt(ctx, variance, float(ctx.attr("epsilon", 1e-5))))).output
-    if flat_shape != xs:
-        normed = ctx.emit(ReshapeOp(normed, xs)).output
+    normed = ctx.emit(ReshapeOp(normed, xs)).output
     return [_affine(ctx, normed, scale, bias)] + [None] * (len(ctx.node.output) - 1)
 
 
@@ -269,30 +266,38 @@ def import_instance_normalization(ctx):
     return [_affine(ctx, normed, *params)]
 
 
+def _channels_last(ctx, value: SSAValue, xs: tuple[int, ...], back: bool) -> SSAValue:
+    """N x C x S... <-> N x prod(S) x C (``back``: the reverse), by transpose and reshape."""
+    rank = len(xs)
+    spatial = int(np.prod(xs[2:]))
+    moved = (xs[0],) + tuple(xs[2:]) + (xs[1],)
+    if back:
+        value = ctx.emit(ReshapeOp(value, moved)).output
+        return ctx.emit(TransposeOp(value, [0, rank - 1] + list(range(1, rank - 1)))).output
+    value = ctx.emit(TransposeOp(value, [0] + list(range(2, rank)) + [1])).output
+    return ctx.emit(ReshapeOp(value, (xs[0], spatial, xs[1]))).output
+
+
 def import_lrn(ctx):
-    """LRN across channels: x * (bias + alpha/size * window sum of x^2)^-beta, the window
-    sum as a 1x1 nn.conv (nn.dense for N x C inputs) with a banded constant weight."""
+    """LRN across channels: x * (bias + alpha * window mean of x^2)^-beta; the window mean
+    is a 1-D nn.avg_pool over the channels (moved last; zero padding counted), so the
+    layer needs no multiply-accumulate engine."""
     xs = tuple(ctx.shape(0))
-    if len(xs) not in (2, 3, 4):
-        ctx.fail(f"only N x C, N x C x W and N x C x H x W inputs are supported, got {list(xs)}")
+    if len(xs) < 2:
+        ctx.fail(f"input {list(xs)} has no channel axis")
     size = ctx.attr("size")
     if size is None or int(size) < 1:
         ctx.fail(f"size must be a positive integer, got {size}")
-    size, channels = int(size), xs[1]
+    size = int(size)
     alpha, beta, bias = (float(ctx.attr(n, d)) for n, d in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))
-    band = np.zeros((channels, channels), np.float32)
-    for c in range(channels):
-        band[c, max(0, c - (size - 1) // 2): min(channels, c + (size - 1) - (size - 1) // 2 + 1)] = alpha / size
     x = ctx.value(0)
-    squares = ctx.emit(MulOp(x, x)).output
-    offset = ctx.constant(np.full((channels,), bias, np.float32))
-    if len(xs) == 2:
-        total = ctx.emit(DenseOp(squares, ctx.constant(band), offset)).output
-    else:
-        rank = len(xs) - 2
-        weight = ctx.constant(band.reshape((channels, channels) + (1,) * rank))
-        total = ctx.emit(ConvOp(squares, weight, offset, [1] * rank, [0] * (2 * rank), [1] * rank, 1)).output
-    factor = ctx.emit(ActivationOp(total, "pow", [-beta])).output
+    squares = _channels_last(ctx, ctx.emit(MulOp(x, x)).output, xs, back=False)
+    low = (size - 1) // 2
+    window = ctx.emit(AvgPoolOp(squares, [size], [1], [low, size - 1 - low], False, True)).output
+    window = _channels_last(ctx, window, xs, back=True)
+    scaled = ctx.emit(MulOp(window, _scalar_const(ctx, alpha))).output
+    shifted = ctx.emit(AddOp(scaled, _scalar_const(ctx, bias))).output
+    factor = ctx.emit(ActivationOp(shifted, "pow", [-beta])).output
     return [ctx.emit(MulOp(x, factor)).output]
 
 

@@ -6,7 +6,8 @@ definition (the float reference, which follows ONNX, NaN and infinities included
 named constant parameters, and how the fixed-point level approximates it:
 
 - ``table_range``: the input interval [a, b) a table or PWL spans (``None``: the edge of
-  the input type); inputs outside it clamp to the first/last entry;
+  the input type, or 0 at the low end for a function with a floor of 0); inputs outside
+  it clamp to the first/last entry;
 - ``domain``: the inputs the op can receive at all (softmax's exponential sees only
   x <= 0 after the max subtraction, its reciprocal only sums >= 1); errors are measured there;
 - ``floor``: fixed point only, inputs below it are taken as it (Log and Sqrt of negative
@@ -84,8 +85,8 @@ FUNCTIONS: dict[str, UnaryFunction] = {
         lambda x: 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))),
     "erf": UnaryFunction(erf),
     "exp": UnaryFunction(np.exp),
-    "log": UnaryFunction(np.log, table_range=(0.0, None), floor=lambda: 0.0),
-    "sqrt": UnaryFunction(np.sqrt, table_range=(0.0, None), floor=lambda: 0.0),
+    "log": UnaryFunction(np.log, floor=lambda: 0.0),
+    "sqrt": UnaryFunction(np.sqrt, floor=lambda: 0.0),
     "reciprocal": UnaryFunction(_reciprocal),
     "pow": UnaryFunction(_pow, ("exponent",), floor=lambda p: None if _integer(p) else 0.0),
 }

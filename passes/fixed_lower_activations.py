@@ -65,11 +65,15 @@ def _raw_limits(t: FixedType) -> tuple[int, int]:
     return -(1 << (t.width.data - 1)), (1 << (t.width.data - 1)) - 1
 
 
-def input_range(function: str, t_in: FixedType) -> tuple[float, float]:
+def input_range(function: str, t_in: FixedType, params=()) -> tuple[float, float]:
     """Table range [a, b) for ``function`` on inputs of type ``t_in``: the function's
-    `table_range` within the type's [-2^(I-1), 2^(I-1)) (a power-of-two width)."""
+    `table_range` within the type's [-2^(I-1), 2^(I-1)) (a power-of-two width); a function
+    with a `floor` of 0 (Log, Sqrt, Pow by a fraction) spans [0, 2^(I-1))."""
     half = 2.0 ** (t_in.int_bits.data - 1)
-    a, b = FUNCTIONS[function].table_range
+    entry = FUNCTIONS[function]
+    a, b = entry.table_range
+    if a is None and entry.floor(*params) == 0.0:
+        a = 0.0
     return (-half if a is None else max(a, -half)), (half if b is None else min(b, half))
 
 
@@ -119,7 +123,7 @@ def _max_error(function: str, t_in: FixedType, t_out: FixedType, evaluate, param
 
 def build_lut(function: str, t_in: FixedType, t_out: FixedType, table_bits: int, params=()):
     """(table raw values, shift, offset) of a bit-sliced table over the function's range."""
-    a, b = input_range(function, t_in)
+    a, b = input_range(function, t_in, params)
     r = round(math.log2(b - a))
     frac = t_in.frac
     shift = frac + r - table_bits
@@ -145,7 +149,7 @@ def build_lut(function: str, t_in: FixedType, t_out: FixedType, table_bits: int,
 def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, pot_slopes: bool, coeff_width: int,
               params=()):
     """Breakpoints (raw), slopes, intercepts (raw) and their types."""
-    a, b = input_range(function, t_in)
+    a, b = input_range(function, t_in, params)
     frac = t_in.frac
     lo_raw, hi_raw = _raw_limits(t_in)
     bps = np.unique(np.clip(np.round(np.linspace(a, b, segments + 1) * 2.0**frac), lo_raw, hi_raw).astype(np.int64))

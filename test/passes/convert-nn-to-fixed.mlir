@@ -107,3 +107,26 @@ func.func @grid(%x: tensor<1x2xf32> {fixed.range = array<f64: -3.0, 3.0>}) -> te
   %z = nn.fake_quant %r {bits = 8 : i64, narrow = 0 : i64, rounding = "ceil", scale = 0.5 : f64, signed = 0 : i64, zero_point = 0 : i64} : tensor<1x2xf32> loc("qy")
   func.return %z : tensor<1x2xf32>
 }
+
+// -----
+
+// nn.activation keeps its function and parameters and takes its calibrated output type;
+// max(a, b) = a + relu(b - a) and min(a, b) = a - relu(a - b) are exact, then cast.
+// CHECK-LABEL: func.func @unary_and_extrema
+// CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x4x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[Z:.*]] = fixed.quantize %z {{.*}} -> tensor<1x4x!fixed.q<16, 3>>
+// CHECK-NEXT:  %[[E:.*]] = fixed.activation %[[X]] {nncc.layer = "elu", function = "elu", params = array<f64: 5.000000e-01>} : tensor<1x4x!fixed.q<16, 4>> -> tensor<1x4x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[D:.*]] = fixed.sub %[[Z]], %[[X]] : (tensor<1x4x!fixed.q<16, 3>>, tensor<1x4x!fixed.q<16, 4>>) -> tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[R:.*]] = nn.relu %[[D]] : tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[M:.*]] = fixed.add %[[X]], %[[R]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<1x4x!fixed.q<18, 5>>) -> tensor<1x4x!fixed.q<19, 6>>
+// CHECK-NEXT:  %{{.*}} = fixed.cast %[[M]] {nncc.layer = "max", {{.*}}} : tensor<1x4x!fixed.q<19, 6>> -> tensor<1x4x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[D2:.*]] = fixed.sub %[[X]], %[[Z]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<1x4x!fixed.q<16, 3>>) -> tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[R2:.*]] = nn.relu %[[D2]] : tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[N:.*]] = fixed.sub %[[X]], %[[R2]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<1x4x!fixed.q<18, 5>>) -> tensor<1x4x!fixed.q<19, 6>>
+// CHECK-NEXT:  %{{.*}} = fixed.cast %[[N]] {nncc.layer = "min", {{.*}}} : tensor<1x4x!fixed.q<19, 6>> -> tensor<1x4x!fixed.q<16, 4>>
+func.func @unary_and_extrema(%x: tensor<1x4xf32> {fixed.range = array<f64: -3.0, 3.0>}, %z: tensor<1x4xf32> {fixed.range = array<f64: -1.0, 1.0>}) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
+  %e = nn.activation %x {function = "elu", params = array<f64: 0.5>, fixed.range = array<f64: -0.5, 3.0>} : tensor<1x4xf32> loc("elu")
+  %m = nn.max %x, %z {fixed.range = array<f64: -1.0, 3.0>} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32> loc("max")
+  %n = nn.min %x, %z {fixed.range = array<f64: -3.0, 1.0>} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32> loc("min")
+  func.return %e, %m, %n : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
+}
