@@ -12,7 +12,11 @@ named constant parameters, and how the fixed-point level approximates it:
   x <= 0 after the max subtraction, its reciprocal only sums >= 1); errors are measured there;
 - ``floor``: fixed point only, inputs below it are taken as it (Log and Sqrt of negative
   numbers are evaluated at 0: Log gives the most negative output value, Sqrt gives 0);
-- ``taylor``: Maclaurin coefficients for the `taylor` mode (others fall back to tables).
+- ``taylor``: Maclaurin coefficients for the `taylor` mode (others fall back to tables);
+- ``fixed_range``: the output type is nncc's choice (sigmoid, tanh: q<W, 1>; softmax's
+  parts: q<W, 2>), so the approximation error counts its saturation too; for the others
+  the output type comes from calibration, and the error is measured against f saturated
+  to that type (saturation beyond the calibrated range is reported per layer instead).
 
 In fixed point, results that are infinite (Log(0), 1/0, 0^-p) saturate to the output
 type's limits, and NaN never occurs (the floor removes it).
@@ -64,16 +68,17 @@ class UnaryFunction:
     domain: tuple[float | None, float | None] = (None, None)
     floor: Callable[..., float | None] = field(default=lambda *p: None)
     taylor: tuple[float, ...] | None = None
+    fixed_range: bool = False
 
 
 FUNCTIONS: dict[str, UnaryFunction] = {
     "sigmoid": UnaryFunction(
-        lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)), table_range=(-8.0, 8.0),
+        lambda x: 0.5 * (1.0 + np.tanh(0.5 * x)), table_range=(-8.0, 8.0), fixed_range=True,
         taylor=(1 / 2, 1 / 4, 0.0, -1 / 48, 0.0, 1 / 480, 0.0, -17 / 80640)),
     "tanh": UnaryFunction(
-        np.tanh, table_range=(-4.0, 4.0), taylor=(0.0, 1.0, 0.0, -1 / 3, 0.0, 2 / 15, 0.0, -17 / 315)),
-    "softmax_exp": UnaryFunction(np.exp, table_range=(-16.0, 0.0), domain=(None, 0.0)),
-    "softmax_reciprocal": UnaryFunction(_reciprocal, table_range=(0.0, None), domain=(1.0, None)),
+        np.tanh, table_range=(-4.0, 4.0), fixed_range=True, taylor=(0.0, 1.0, 0.0, -1 / 3, 0.0, 2 / 15, 0.0, -17 / 315)),
+    "softmax_exp": UnaryFunction(np.exp, table_range=(-16.0, 0.0), domain=(None, 0.0), fixed_range=True),
+    "softmax_reciprocal": UnaryFunction(_reciprocal, table_range=(0.0, None), domain=(1.0, None), fixed_range=True),
     "elu": UnaryFunction(lambda x, a: np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))), ("alpha",)),
     "selu": UnaryFunction(
         lambda x, a, g: g * np.where(x > 0, x, a * np.expm1(np.minimum(x, 0))), ("alpha", "gamma")),

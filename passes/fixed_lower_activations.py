@@ -17,8 +17,8 @@ are computed here and carried in the IR (the table range of each function is its
 
 Every lowered op gets `fixed.approx_error`: the maximum absolute error against the real
 function, measured exactly over every input the op can receive (all raw values of its
-input type up to 2^20 of them, an even sample beyond; an infinite f, as Log(0), counts as
-the saturated output value), and `fixed.approx`, the method.
+input type up to 2^20 of them, an even sample beyond; against f saturated to the output
+type unless the function's output type is fixed, as sigmoid's), and `fixed.approx`, the method.
 """
 
 from __future__ import annotations
@@ -107,13 +107,17 @@ def _quantize_out(values: np.ndarray, t_out: FixedType) -> np.ndarray:
 
 
 def _max_error(function: str, t_in: FixedType, t_out: FixedType, evaluate, params=()) -> float:
-    """Largest |approximation - f| over the domain; where f is infinite (Log(0), 1/0) the
-    reference is the saturated output value."""
+    """Largest |approximation - f| over the domain. The reference f is saturated to the
+    output type where the function's output type is calibrated (not `fixed_range`) and
+    where f is infinite (Log(0), 1/0)."""
     raw = domain(function, t_in)
     got = fm.to_float(evaluate(raw), t_out.frac)
     want = _ideal(function, raw, t_in.frac, params)
-    lo, hi = _raw_limits(t_out)
-    want = np.where(np.isposinf(want), hi * 2.0**-t_out.frac, np.where(np.isneginf(want), lo * 2.0**-t_out.frac, want))
+    lo, hi = (v * 2.0**-t_out.frac for v in _raw_limits(t_out))
+    if FUNCTIONS[function].fixed_range:
+        want = np.where(np.isposinf(want), hi, np.where(np.isneginf(want), lo, want))
+    else:
+        want = np.clip(want, lo, hi)
     return float(np.max(np.abs(got - want)))
 
 

@@ -31,7 +31,8 @@ func.func @sigmoid(%x: tensor<1x4x!fixed.q<8, 4>>) -> tensor<1x4x!fixed.q<8, 1>>
 
 // Log on q<6, 3>: a function with a floor of 0 spans [0, 4) only (shift = 3 + 2 - 4 = 1,
 // offset 0); inputs <= 0 fall in the first bin, whose log(0) = -inf saturates to the most
-// negative output (-128 = -8 in q<8, 4>). The error is measured there against that value.
+// negative output (-128 = -8 in q<8, 4>); that bin is [0, 0.25), so log(0.125) = -2.08
+// reads -8 too: the largest error, 5.92.
 // CHECK-LABEL: func.func @log
 // CHECK-NEXT:  fixed.lut %x {fixed.approx = "lut{entries=1025}"{{.*}}function = "log", offset = 0 : i64, shift = -5 : i64
 // SMALL:       fixed.lut %x {fixed.approx = "lut{entries=17}", fixed.approx_error = 5.9205584583201638 : f64, function = "log", offset = 0 : i64, shift = 1 : i64, table = dense<[-128, -19, -9, -3, 1, 4, 7, 10, 12, 13, 15, 17, 18, 19, 20, 21, 22]> : tensor<17xi8>}

@@ -178,3 +178,112 @@ def test_unsupported_forms_name_the_node():
     only_constants.graph.initializer.append(numpy_helper.from_array(np.ones(4, bool), "c"))
     with pytest.raises(NnccError, match=r"node 'w' \(Where\): the condition selects only compile-time constants"):
         import_onnx(only_constants)
+
+
+# ---------------------------------------------------------------------------------------
+# fixed point, C-simulation and Verilog: every hardware op in one model
+
+
+HW_UNARY = [("Elu", {"alpha": 0.7}), ("Selu", {}), ("Softplus", {}), ("Softsign", {}), ("HardSwish", {}), ("Mish", {}),
+            ("Gelu", {}), ("Gelu", {"approximate": "tanh"}), ("Erf", {}), ("Exp", {}), ("Log", {}), ("Sqrt", {}),
+            ("Reciprocal", {}), ("Neg", {}), ("Abs", {}), ("Pow", {})]
+HW_TENSOR = [("Sum", ["a", "b", "c"], {}), ("Mean", ["a", "b", "c"], {}), ("Max", ["a", "b", "c"], {}),
+             ("Min", ["a", "c", "b"], {}), ("PRelu", ["a", "slope"], {}), ("Where", ["cond", "a", "b"], {}),
+             ("Where", ["cond", "k", "b"], {}), ("InstanceNormalization", ["a", "s", "bias"], {"epsilon": 1e-2}),
+             ("LRN", ["a"], {"size": 3, "alpha": 0.3, "beta": 0.75, "bias": 1.0}),
+             ("LayerNormalization", ["a", "ls", "lb"], {"axis": 1, "epsilon": 1e-2})]
+BRANCHES = [op for op, _ in HW_UNARY] + [op for op, _, _ in HW_TENSOR]
+EXACT_ARITHMETIC = {"HardSwish", "Neg", "Abs", "Sum", "Mean", "Max", "Min", "PRelu", "Where"}
+
+
+def hardware_model() -> onnx.ModelProto:
+    """x (4) -> Gemm 4->12 -> every unary op; a second Gemm and reshapes to 3x2x2 -> the
+    variadic ops, PRelu, Where and the normalizations; one Concat of every branch (12 each)."""
+    H = helper.make_node
+    nodes = [H("Gemm", ["x", "w1", "b1"], ["h"], name="fc1"), H("Gemm", ["x", "w2", "b2"], ["g"], name="fc2"),
+             H("Reshape", ["h", "cube"], ["a"], name="ra"), H("Reshape", ["g", "cube"], ["b"], name="rb")]
+    outs = []
+    for i, (op, attrs) in enumerate(HW_UNARY):
+        nodes.append(H(op, ["h", "p"] if op == "Pow" else ["h"], [f"u{i}"], name=f"{op}_{i}", **attrs))
+        outs.append(f"u{i}")
+    for i, (op, ins, attrs) in enumerate(HW_TENSOR):
+        nodes.append(H(op, ins, [f"t{i}"], name=f"{op}_{i}", **attrs))
+        nodes.append(H("Reshape", [f"t{i}", "flat"], [f"f{i}"], name=f"flat_{i}"))
+        outs.append(f"f{i}")
+    nodes.append(H("Concat", outs, ["y"], axis=1, name="cat"))
+    inits = {"w1": normal(4, 12, scale=0.7, seed=1), "b1": normal(12, scale=0.3, seed=2),
+             "w2": normal(4, 12, scale=0.7, seed=3), "b2": normal(12, scale=0.3, seed=4), "p": np.float32(3.0),
+             "c": normal(1, 2, scale=0.5, seed=5), "slope": normal(3, 1, 1, scale=0.3, seed=6), "k": normal(2, 2, seed=7),
+             "s": normal(3, scale=0.3, seed=8) + 1, "bias": normal(3, scale=0.3, seed=9),
+             "ls": normal(3, 2, 2, scale=0.3, seed=10) + 1, "lb": normal(3, 2, 2, scale=0.3, seed=11)}
+    model = make_model(nodes, {"x": [1, 4]}, {"y": [1, 12 * len(outs)]}, inits, opset=20)
+    for name, value in (("cube", np.array([-1, 3, 2, 2])), ("flat", np.array([-1, 12])),
+                        ("cond", np.array([[True, False], [False, True]]))):
+        model.graph.initializer.append(numpy_helper.from_array(value, name))
+    return model
+
+
+@pytest.fixture(scope="module")
+def hardware(tmp_path_factory):
+    """The hardware model compiled (64-entry tables, to keep the Verilog small) and run."""
+    folder = tmp_path_factory.mktemp("elementwise")
+    path = folder / "model.onnx"
+    onnx.save(hardware_model(), path)
+    x = normal(400, 4, scale=1.0, seed=12)
+    np.save(folder / "x.npy", x)
+    design = nncc.compile(path, folder / "design", calibration=folder / "x.npy", table_bits=6)
+    return path, design, normal(300, 4, scale=1.0, seed=13)
+
+
+def test_hardware_model_float_matches_onnxruntime(hardware):
+    path, _, x = hardware
+    model = onnx.load(path)
+    ours = run_float_model(import_onnx(model), {"x": x})["y"].reshape(len(x), len(BRANCHES), 12)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    theirs = session.run(None, {"x": x})[0].reshape(ours.shape)
+    # 1/h near h = 0 amplifies the Gemm's float32-vs-float64 rounding beyond 1e-5: those
+    # elements (|1/h| > 100) are compared to 1e-3
+    recip = BRANCHES.index("Reciprocal")
+    steep = np.zeros(ours.shape, bool)
+    steep[:, recip] = np.abs(theirs[:, recip]) > 100
+    np.testing.assert_allclose(ours[~steep], theirs[~steep], rtol=1e-5, atol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(ours[steep], theirs[steep], rtol=1e-3)
+    assert 0 < steep.sum() < 0.01 * steep[:, recip].size
+
+
+def test_hardware_model_fixed_equals_csim_and_is_close_to_float(hardware):
+    _, design, x = hardware
+    fixed = design.predict(x, engine="fixed")
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.unique(fixed).size > 1000
+    # per branch, against the float model where it is finite (Log/Sqrt of negatives are NaN
+    # in float; fixed point gives the most negative value / 0): the ops built from exact
+    # arithmetic are within a few output LSBs; the table-based ones have a median error
+    # below a tenth of the branch's spread even with 64-entry tables (their worst cases are
+    # the steep first bins of Log, 1/x and x^-1/2 near 0, which uniform tables cannot follow)
+    want = design.predict(x, engine="float").reshape(len(x), len(BRANCHES), 12)
+    got = fixed.reshape(want.shape)
+    for j, name in enumerate(BRANCHES):
+        finite = np.isfinite(want[:, j]) & (np.abs(want[:, j]) < 50)
+        err = np.abs(got[:, j] - want[:, j])[finite]
+        if name in EXACT_ARITHMETIC:
+            assert err.max() < 2e-3, (name, err.max())
+        else:
+            assert np.median(err) < 0.1 * want[:, j][finite].std(), (name, np.median(err), want[:, j][finite].std())
+    log, sqrt = BRANCHES.index("Log"), BRANCHES.index("Sqrt")
+    negative = np.isnan(want[:, log])
+    # x <= 0 reads the table's first entry: the most negative value for Log (log(0) = -inf
+    # saturates), the first bin's value for Sqrt (between sqrt(0) and the bin's top)
+    assert negative.any()
+    assert np.all(got[:, log][negative] == got[:, log].min())
+    assert np.unique(got[:, sqrt][negative]).size == 1 and got[:, sqrt][negative][0] == got[:, sqrt].min()
+
+
+@pytest.mark.skipif(rtlsim.available("verilator") is not None, reason="needs Verilator")
+def test_hardware_model_rtl_equals_fixed(hardware):
+    _, design, x = hardware
+    fixed = design.predict(x, engine="fixed")
+    rtl = design.run_rtl(x)["y"]
+    assert rtl.shape == fixed.shape and np.array_equal(rtl, fixed)
+    schedule = design.report["schedule"]
+    assert design.rtl_stats["latency"] == schedule["latency_cycles"]
