@@ -5,9 +5,10 @@ Every layer output gets a `!fixed.q<W, I>` type: W from the options (or the op's
 `fixed.range` attribute (graph inputs: the `fixed.range` argument attribute). Weights
 and constants are rounded to their own types (I from their largest magnitude).
 Multiply-accumulate layers produce an exact accumulator, then one `fixed.cast` applies
-the rounding and overflow modes. Sigmoid, tanh and the exponential and reciprocal of
-softmax become `fixed.activation` ops, which `fixed-lower-activations` turns into
-tables, piecewise-linear segments or polynomials.
+the rounding and overflow modes. Sigmoid, tanh, the exponential and reciprocal of
+softmax and `nn.activation` (with its calibrated output type) become `fixed.activation`
+ops, which `fixed-lower-activations` turns into tables, piecewise-linear segments or
+polynomials. `nn.max` / `nn.min` become exact a + relu(b - a) / a - relu(a - b).
 
 Quantization carried by the model: a constant with a `fixed.grid` (a power-of-two weight
 grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scale is a cast
