@@ -178,6 +178,24 @@ def test_unsupported_forms_name_the_node():
     only_constants.graph.initializer.append(numpy_helper.from_array(np.ones(4, bool), "c"))
     with pytest.raises(NnccError, match=r"node 'w' \(Where\): the condition selects only compile-time constants"):
         import_onnx(only_constants)
+    bad_slope = make_model([helper.make_node("PRelu", ["x", "s"], ["y"], name="pr")], {"x": [1, 4]}, {"y": [1, 4]},
+                           {"s": np.ones((2, 4))})
+    with pytest.raises(NnccError, match=r"node 'pr' \(PRelu\): .*broadcast"):
+        import_onnx(bad_slope)
+    vector_exponent = make_model([helper.make_node("Pow", ["x", "p"], ["y"], name="pv")], {"x": [1, 4]}, {"y": [1, 4]},
+                                 {"p": np.ones(4)})
+    with pytest.raises(NnccError, match=r"node 'pv' \(Pow\): exponent Y must be a scalar, got shape \[4\]"):
+        import_onnx(vector_exponent)
+
+
+def test_calibration_without_finite_values_is_a_user_error(tmp_path):
+    """Log of inputs that are all negative on the calibration data: no range to choose a
+    fixed-point type from, so compile stops with a message naming the layer."""
+    nodes = [helper.make_node("Neg", ["x"], ["n"], name="neg"), helper.make_node("Log", ["n"], ["y"], name="log of neg")]
+    onnx.save(make_model(nodes, {"x": [1, 2]}, {"y": [1, 2]}), tmp_path / "m.onnx")
+    np.save(tmp_path / "x.npy", np.abs(normal(20, 2)) + 0.5)
+    with pytest.raises(NnccError, match=r"layer 'log of neg' \(nn.activation\) has no finite value on the calibration data"):
+        nncc.compile(tmp_path / "m.onnx", tmp_path / "out", calibration=tmp_path / "x.npy", target="hls-cpp")
 
 
 # ---------------------------------------------------------------------------------------
@@ -277,6 +295,16 @@ def test_hardware_model_fixed_equals_csim_and_is_close_to_float(hardware):
     assert negative.any()
     assert np.all(got[:, log][negative] == got[:, log].min())
     assert np.unique(got[:, sqrt][negative]).size == 1 and got[:, sqrt][negative][0] == got[:, sqrt].min()
+
+
+def test_hardware_model_pwl_fixed_equals_csim(hardware, tmp_path):
+    """The same model with piecewise-linear activations (C-simulation only)."""
+    path, _, x = hardware
+    design = nncc.compile(path, tmp_path / "pwl", calibration=path.parent / "x.npy", mode="pwl", segments=8,
+                          target="hls-cpp")
+    assert sum(op.name == "fixed.pwl" for op in design.design.walk()) == 14
+    fixed = design.predict(x, engine="fixed")
+    assert np.unique(fixed).size > 1000 and np.array_equal(fixed, design.predict(x, engine="csim"))
 
 
 @pytest.mark.skipif(rtlsim.available("verilator") is not None, reason="needs Verilator")
