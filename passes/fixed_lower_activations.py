@@ -48,6 +48,7 @@ from nncc.dialects.unary_functions import FUNCTIONS, evaluate as evaluate_float,
 ERROR_ATTR = "fixed.approx_error"
 MODES = ("lut", "pwl", "taylor")
 
+
 def _sorted(props: dict) -> dict:
     return dict(sorted(props.items()))
 

@@ -256,7 +256,9 @@ def hardware(tmp_path_factory):
 def test_hardware_model_float_matches_onnxruntime(hardware):
     path, _, x = hardware
     model = onnx.load(path)
-    ours = run_float_model(import_onnx(model), {"x": x})["y"].reshape(len(x), len(BRANCHES), 12)
+    module = import_onnx(model)
+    assert sum(isinstance(op, nn.ActivationOp) for op in module.walk()) == 16  # as in the PWL test below
+    ours = run_float_model(module, {"x": x})["y"].reshape(len(x), len(BRANCHES), 12)
     session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     theirs = session.run(None, {"x": x})[0].reshape(ours.shape)
     # 1/h near h = 0 amplifies the Gemm's float32-vs-float64 rounding beyond 1e-5: those
