@@ -1,12 +1,11 @@
 """Element-wise ONNX operators (compiler/onnx_ops_elementwise.py): the float import matches
-onnxruntime on random inputs, and the fixed-point designs of the ops that go to hardware
-(variadic Sum/Mean/Max/Min, PRelu, the unary functions, Where, the normalizations) are bit-exact
+onnxruntime on random inputs, and the fixed-point design of every op that goes to hardware
+(variadic Sum/Mean/Max/Min, PRelu, the unary functions, Where, the normalizations) is bit-exact
 between the fixed-point interpreter, the g++ C-simulation and a Verilator simulation.
 
-The hardware ops are grouped into two models (one Verilator build each, ~1-3 min cold on
-2 cores, cached by content under $NNCC_CACHE_DIR afterwards): a Gemm 4->6 whose output feeds
-every unary function in parallel branches joined by a Concat, and a small multi-input model
-for the variadic ops, PRelu, Where and the normalizations.
+The hardware ops share one model, so one Verilator build covers them (95 s cold on a loaded
+2-core machine; cached by content under $NNCC_CACHE_DIR afterwards): two Gemm 4->12 layers
+whose outputs feed every op in parallel branches, joined by one Concat.
 """
 
 from __future__ import annotations
