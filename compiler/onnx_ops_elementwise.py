@@ -62,6 +62,14 @@ def _chain(ctx, op_class) -> SSAValue:
     return value
 
 
+def _input(ctx) -> SSAValue:
+    """Input 0, which must be computed at run time (constant sub-graphs of these ops are
+    not folded)."""
+    if not ctx.is_runtime(0):
+        ctx.fail("the input must be computed at run time (this operator is not evaluated on constants)")
+    return ctx.value(0)
+
+
 def _scalar_const(ctx, value: float) -> SSAValue:
     return ctx.constant(np.asarray([value], np.float32))
 
@@ -71,7 +79,7 @@ def _unary(function: str, **defaults: float) -> Callable:
 
     def importer(ctx):
         params = [float(ctx.attr(name, default)) for name, default in defaults.items()]
-        return [ctx.emit(ActivationOp(ctx.value(0), function, params)).output]
+        return [ctx.emit(ActivationOp(_input(ctx), function, params)).output]
 
     importer.__doc__ = f"ONNX unary op as nn.activation '{function}' (parameters: {', '.join(defaults) or 'none'})."
     return importer
@@ -111,8 +119,7 @@ def import_min(ctx):
 
 def import_prelu(ctx):
     """PRelu with a constant slope (scalar or per channel): relu(x) + slope * min(x, 0)."""
-    if not ctx.is_runtime(0):
-        ctx.fail("the input must be computed at run time")
+    x = _input(ctx)
     slope = ctx.require_const(1, "slope")
     xs = ctx.shape(0)
     try:
@@ -120,7 +127,6 @@ def import_prelu(ctx):
             raise ValueError(f"slope of shape {list(slope.shape)} does not broadcast to the input {list(xs)}")
     except ValueError as err:
         ctx.fail(str(err))
-    x = ctx.value(0)
     positive = ctx.emit(ReluOp(x)).output
     negative = ctx.emit(MinOp(x, _scalar_const(ctx, 0.0))).output
     scaled = ctx.emit(MulOp(negative, ctx.constant(slope))).output
@@ -129,19 +135,19 @@ def import_prelu(ctx):
 
 def import_hard_swish(ctx):
     """HardSwish: x * hard_sigmoid(x) with alpha 1/6, beta 1/2."""
-    x = ctx.value(0)
+    x = _input(ctx)
     gate = ctx.emit(HardSigmoidOp(x, 1.0 / 6.0, 0.5)).output
     return [ctx.emit(MulOp(x, gate)).output]
 
 
 def import_neg(ctx):
     """Neg: x * -1 (exact)."""
-    return [ctx.emit(MulOp(ctx.value(0), _scalar_const(ctx, -1.0))).output]
+    return [ctx.emit(MulOp(_input(ctx), _scalar_const(ctx, -1.0))).output]
 
 
 def import_abs(ctx):
     """Abs: max(x, x * -1) (exact)."""
-    x = ctx.value(0)
+    x = _input(ctx)
     negated = ctx.emit(MulOp(x, _scalar_const(ctx, -1.0))).output
     return [ctx.emit(MaxOp(x, negated)).output]
 
@@ -152,20 +158,18 @@ def import_gelu(ctx):
     if approximate not in ("none", "tanh"):
         ctx.fail(f"approximate '{approximate}' is not supported (none or tanh)")
     function = "gelu" if approximate == "none" else "gelu_tanh"
-    return [ctx.emit(ActivationOp(ctx.value(0), function)).output]
+    return [ctx.emit(ActivationOp(_input(ctx), function)).output]
 
 
 def import_pow(ctx):
     """Pow by a constant scalar exponent: 1 is the identity, 2 is x * x, others nn.activation 'pow'."""
-    if not ctx.is_runtime(0):
-        ctx.fail("the base must be computed at run time")
+    x = _input(ctx)
     exponent = ctx.require_const(1, "exponent Y")
     if exponent.size != 1:
         ctx.fail(f"exponent Y must be a scalar, got shape {list(exponent.shape)}")
     p = float(exponent.reshape(-1)[0])
     if not np.isfinite(p):
         ctx.fail(f"exponent {p} is not finite")
-    x = ctx.value(0)
     if p == 1.0:
         return [x]
     if p == 2.0:
@@ -236,7 +240,7 @@ def import_layer_normalization(ctx):
     scale = ctx.require_const(1, "Scale")
     bias = ctx.require_const(2, "B") if ctx.has_input(2) else None
     view = (xs[0], int(np.prod(xs[1:axis])), int(np.prod(xs[axis:])))
-    flat = ctx.emit(ReshapeOp(ctx.value(0), view)).output
+    flat = ctx.emit(ReshapeOp(_input(ctx), view)).output
     mean = ctx.emit(GlobalAvgPoolOp(flat)).output
     centered = ctx.emit(SubOp(flat, mean)).output
     variance = ctx.emit(GlobalAvgPoolOp(ctx.emit(MulOp(centered, centered)).output)).output
@@ -258,7 +262,7 @@ def import_instance_normalization(ctx):
         if value.shape != (channels,):
             ctx.fail(f"{label} has {value.size} values for {channels} channels")
         params.append(value.reshape((channels,) + (1,) * (len(xs) - 2)))
-    x = ctx.value(0)
+    x = _input(ctx)
     mean = ctx.emit(GlobalAvgPoolOp(x)).output
     centered = ctx.emit(SubOp(x, mean)).output
     variance = ctx.emit(GlobalAvgPoolOp(ctx.emit(MulOp(centered, centered)).output)).output
@@ -290,7 +294,7 @@ def import_lrn(ctx):
         ctx.fail(f"size must be a positive integer, got {size}")
     size = int(size)
     alpha, beta, bias = (float(ctx.attr(n, d)) for n, d in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))
-    x = ctx.value(0)
+    x = _input(ctx)
     squares = _channels_last(ctx, ctx.emit(MulOp(x, x)).output, xs, back=False)
     low = (size - 1) // 2
     window = ctx.emit(AvgPoolOp(squares, [size], [1], [low, size - 1 - low], False, True)).output

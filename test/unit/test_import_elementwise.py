@@ -317,3 +317,10 @@ def test_hardware_model_rtl_equals_fixed(hardware):
     assert rtl.shape == fixed.shape and np.array_equal(rtl, fixed)
     schedule = design.report["schedule"]
     assert design.rtl_stats["latency"] == schedule["latency_cycles"]
+
+
+def test_unary_op_on_a_constant_is_refused_clearly():
+    nodes = [helper.make_node("Elu", ["k"], ["e"], name="elu_k"), helper.make_node("Add", ["x", "e"], ["y"])]
+    model = make_model(nodes, {"x": [1, 4]}, {"y": [1, 4]}, {"k": normal(4)})
+    with pytest.raises(NnccError, match=r"node 'elu_k' \(Elu\): the input must be computed at run time"):
+        import_onnx(model)
