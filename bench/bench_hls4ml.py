@@ -10,7 +10,7 @@ PyTorch (He-uniform weights, fixed seeds) and exported once with
 ``torch.onnx.export(..., dynamo=False, opset_version=13)`` into a temporary directory; both
 tools read the same file.
 
-Models (as in shared/design/PEERS.md):
+Models:
   jet_mlp    16->64->32->32->5 + Softmax                              4,389 params
   cnn_small  1x16x16: conv3x3(8)+relu+maxpool2+conv3x3(16)+relu+flatten+dense10 (valid pads)
   mlp_784    784->512->512->10, ReLU                                   669,706 params

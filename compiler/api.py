@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -21,7 +22,6 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
 from nncc.compiler.pipelines import all_pipelines, parse_pipeline, run_passes
 from nncc.runtime.interpreter import InterpreterError, io_names, main_function, run_float
 
@@ -37,6 +37,8 @@ def import_model(
     ``pipeline`` is "nn-cleanup" (the default canonical form), None (the raw import)
     or any `-p` pass-pipeline string.
     """
+    from nncc.compiler.importer import import_onnx  # onnx takes a second to import: only when needed
+
     module = import_onnx(source, input_shapes=input_shapes)
     if pipeline:
         run_passes(resolve_pipeline(pipeline), module, make_context())
@@ -51,13 +53,24 @@ def resolve_pipeline(spec: str):
     return parse_pipeline(spec)
 
 
+def parse_error_line(err: Exception) -> str:
+    """One line for an xDSL parse error: 'LINE:COL: message' (xDSL prints the position, the
+    source line with a caret, then the message, on separate lines)."""
+    lines = [line.strip() for line in str(err).strip().splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    message = lines[-1]
+    position = re.search(r":(\d+:\d+)$", lines[0])
+    return f"{position.group(1)}: {message}" if position and len(lines) > 1 else message
+
+
 def parse_mlir(text: str, name: str = "<input>") -> ModuleOp:
     """Parse and verify nncc IR text."""
     try:
         module = Parser(make_context(), text, name).parse_module()
         module.verify()
     except ParseError as err:
-        raise NnccError(f"{name}: cannot parse IR: {err}") from None
+        raise NnccError(f"{name}: cannot parse IR: {parse_error_line(err)}") from None
     except VerifyException as err:
         first = str(err).strip().splitlines()
         raise NnccError(f"{name}: IR does not verify: {first[0] if first else err}") from None

@@ -1,6 +1,6 @@
 """Complexity metrics of dense and convolution layers: RMpS, BoP, NABS and NLG.
 
-The four metrics of Freire et al. (ALGORITHMS.md section 2) go from software-oriented
+The four metrics of Freire et al. (defined for users in docs/complexity.md) go from software-oriented
 (RMpS) to hardware-oriented (NLG). They are computed here from the layer's actual
 weights (so pruned zeros and the digit structure of the quantised constants count),
 its bit widths and the number of output positions. Every metric is per forward pass

@@ -35,6 +35,9 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     part = "xcu250-figd2104-2L-e"
     clock_ns = 5.0
 
+    [report]
+    min_agreement = 0.98          # warn when argmax agreement with the original model drops below
+
     [layers."/fc1/Gemm"]          # one layer, by ONNX node name
     width = 12
     int_bits = 4
@@ -89,6 +92,7 @@ class CompileOptions:
     pot_prune: float = 0.0
     shift_share: bool = False
     shift_all: bool = False
+    min_agreement: float = 0.98
     layers: dict = field(default_factory=dict)
     op_types: dict = field(default_factory=dict)
 
@@ -98,6 +102,7 @@ SECTIONS = {
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
     "dataflow": ("reuse_factor", "target_ii"),
     "hls": ("top", "part", "clock_ns"),
+    "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
                   "shift_all"),
 }
@@ -135,6 +140,8 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
         problems.append(f"{where}: {key} must be true or false, got {value!r}")
     elif key == "pot_prune" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1):
         problems.append(f"{where}: pot_prune must be a fraction in [0, 1), got {value!r}")
+    elif key == "min_agreement" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1):
+        problems.append(f"{where}: min_agreement must be a fraction in [0, 1], got {value!r}")
     elif key == "clock_ns" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.5 <= value <= 100):
         problems.append(f"{where}: clock_ns must be a number in [0.5, 100], got {value!r}")
     elif key == "top" and (not isinstance(value, str) or not C_IDENTIFIER.fullmatch(value) or value in CPP_RESERVED
@@ -217,7 +224,7 @@ def read_config(path: str | Path | None, base: CompileOptions | None = None) -> 
                 entries[str(name)] = dict(table)
             updates[section] = {**getattr(options, section), **entries}
         else:
-            problems.append(f"{path}: unknown section [{section}] (known: model, activations, dataflow, pot_quant, hls, layers, op_types)")
+            problems.append(f"{path}: unknown section [{section}] (known: model, activations, dataflow, pot_quant, hls, report, layers, op_types)")
     valid = {k: v for k, v in updates.items() if not any(f": {k} must" in p for p in problems)}
     return replace(options, **valid), problems
 

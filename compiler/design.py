@@ -22,10 +22,12 @@ from xdsl.dialects.builtin import StringAttr
 from nncc.compiler.api import model_inputs, parse_mlir
 from nncc.compiler.config import CompileOptions, read_config, with_overrides
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.flow import compile_model, write_folder
+from nncc.compiler.flow import FLOAT_FILE, compile_model, write_folder
 from nncc.dialects import fixed
 from nncc.dialects.fixed import semantics as fm
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
+from nncc.runtime import progress
+from nncc.runtime.inputs import InputError, check_inputs
 from nncc.runtime.interpreter import InterpreterError, io_names, main_function
 
 ENGINES = ("float", "fixed", "csim", "rtl")
@@ -52,76 +54,109 @@ class Design:
                 raise NnccError(f"{self.folder}: not an nncc compile output (missing {name})")
         self.model = parse_mlir((self.folder / "model.mlir").read_text(), str(self.folder / "model.mlir"))
         self.design = parse_mlir((self.folder / "design.mlir").read_text(), str(self.folder / "design.mlir"))
+        float_file = self.folder / FLOAT_FILE
+        self.float_model = parse_mlir(float_file.read_text(), str(float_file)) if float_file.is_file() else self.model
         self.report = json.loads((self.folder / "report.json").read_text())
         self.input_names = model_inputs(self.model)
         self.output_names = io_names(main_function(self.model))[1]
+        block = main_function(self.model).body.blocks[0]
+        self.input_shapes = [tuple(arg.type.get_shape()) for arg in block.args]
+        self.output_shapes = [tuple(v.type.get_shape()) for v in block.last_op.operands]
         self._csim = None
         self.rtl_stats: dict = {}
 
     # -- inputs -------------------------------------------------------------------
-    def _inputs(self, x) -> dict[str, np.ndarray]:
-        if isinstance(x, np.ndarray):
-            if len(self.input_names) != 1:
-                raise NnccError(f"the model has inputs {self.input_names}; pass a mapping by name")
-            x = {self.input_names[0]: x}
-        missing = [n for n in self.input_names if n not in x]
-        if missing or len(x) != len(self.input_names):
-            raise NnccError(f"inputs {sorted(x)} do not match the model's inputs {self.input_names}")
-        return {n: np.asarray(x[n], np.float32) for n in self.input_names}
-
-    def csim(self):
-        """The built C-simulation library (compiled on first use, cached)."""
-        if self._csim is None:
-            from nncc.runtime import csim
-
-            try:
-                self._csim = csim.load(self.folder / "hls_cpp")
-            except csim.CsimError as err:
-                raise NnccError(str(err)) from None
-        return self._csim
-
-    # -- running ------------------------------------------------------------------
-    def run(self, x, engine: str = "fixed") -> dict[str, np.ndarray]:
-        """Outputs by name for a batch on ``engine`` (float, fixed or csim)."""
-        inputs = self._inputs(x)
+    def check_inputs(self, x, engine: str = "fixed") -> dict[str, np.ndarray]:
+        """The batch checked by the one input check every engine shares (NaN/Inf allowed
+        only on the float engine)."""
         try:
-            if engine == "float":
-                from nncc.runtime.interpreter import run_float
-
-                return run_float(self.model, inputs)
-            if engine == "fixed":
-                from nncc.runtime.fixed_interpreter import run_fixed
-
-                return run_fixed(self.design, inputs)
-            if engine == "csim":
-                outs = self.csim().run([inputs[n] for n in self.input_names])
-                block = main_function(self.model).body.blocks[0]
-                shapes = [tuple(v.type.get_shape()) for v in list(block.ops)[-1].operands]
-                return {n: y.reshape((len(y),) + s[1:]) for n, y, s in zip(self.output_names, outs, shapes)}
-            if engine == "rtl":
-                return self.run_rtl(inputs)
-        except InterpreterError as err:
+            return check_inputs(x, self.input_names, self.input_shapes, finite=engine != "float")
+        except InputError as err:
             raise NnccError(str(err)) from None
-        raise NnccError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
+
+    @property
+    def has_hls(self) -> bool:
+        """True if the folder holds an HLS C++ project."""
+        return (self.folder / "hls_cpp" / f"{self.top}.cpp").is_file()
 
     @property
     def has_verilog(self) -> bool:
         """True if the folder holds a Verilog project."""
         return (self.folder / "verilog" / f"{self.top}.v").is_file()
 
-    def run_rtl(self, inputs, *, simulator: str = "verilator", stall: int = 0) -> dict[str, np.ndarray]:
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """The engines this folder can run: float and fixed always, csim and rtl when their
+        project was emitted."""
+        return ("float", "fixed") + (("csim",) if self.has_hls else ()) + (("rtl",) if self.has_verilog else ())
+
+    def csim(self):
+        """The built C-simulation library (compiled on first use, cached)."""
+        if self._csim is None:
+            from nncc.runtime import csim
+
+            if not self.has_hls:
+                raise NnccError(f"{self.folder}: no HLS C++ project for C-simulation (it was compiled with "
+                                f"--target {self.report.get('target', 'verilog')}; recompile with --target all or hls-cpp)")
+            try:
+                with progress.status("building the C-simulation library with g++"):
+                    self._csim = csim.load(self.folder / "hls_cpp")
+            except csim.CsimError as err:
+                raise NnccError(str(err)) from None
+        return self._csim
+
+    # -- running ------------------------------------------------------------------
+    def run(self, x, engine: str = "fixed") -> dict[str, np.ndarray]:
+        """Outputs by name for a batch on ``engine`` (float, fixed, csim or rtl).
+
+        "float" is the user's model as imported (before any weight technique such as
+        power-of-two quantization); "fixed" the bit-exact fixed-point interpreter of the
+        design; "csim" and "rtl" the generated C++ and Verilog, which equal "fixed" bit for bit."""
+        if engine not in ENGINES:
+            raise NnccError(f"unknown engine '{engine}' (available: {', '.join(ENGINES)})")
+        inputs = self.check_inputs(x, engine)
+        try:
+            if engine == "float":
+                from nncc.runtime.interpreter import run_float
+
+                return run_float(self.float_model, inputs)
+            if engine == "fixed":
+                from nncc.runtime.fixed_interpreter import run_fixed
+
+                with progress.status(f"fixed-point interpreter on {len(inputs[self.input_names[0]])} samples"):
+                    return run_fixed(self.design, inputs)
+            if engine == "csim":
+                from nncc.runtime.csim import CsimError
+
+                library = self.csim()
+                batch = len(inputs[self.input_names[0]])
+                step = max(256, -(-batch // 20))  # chunks, so that a long batch shows a bar
+                parts = []
+                try:
+                    with progress.bar(f"C-simulation of {batch} samples", batch) as advance:
+                        for start in range(0, batch, step):
+                            parts.append(library.run([inputs[n][start:start + step] for n in self.input_names]))
+                            advance(len(parts[-1][0]))
+                except CsimError as err:
+                    raise NnccError(f"C-simulation failed: {err}") from None
+                outs = [np.concatenate(chunk) for chunk in zip(*parts)]
+                return {n: y.reshape((len(y),) + s[1:]) for n, y, s in zip(self.output_names, outs, self.output_shapes)}
+            return self.run_rtl(inputs)
+        except InterpreterError as err:
+            raise NnccError(str(err)) from None
+
+    def run_rtl(self, x, *, simulator: str = "verilator", stall: int = 0) -> dict[str, np.ndarray]:
         """Simulate the Verilog (built once, cached); ``rtl_stats`` gets the measured
         latency and initiation interval in cycles."""
         from nncc.compiler.rtl import run_rtl
 
         if not self.has_verilog:
-            raise NnccError(f"{self.folder}: no Verilog project (compile with --target all or verilog)")
-        inputs = self._inputs(inputs) if not isinstance(inputs, dict) or set(inputs) != set(self.input_names) else inputs
-        x = inputs[self.input_names[0]]
-        y, self.rtl_stats = run_rtl(self.design, self.folder / "verilog", x, simulator=simulator, stall=stall)
-        block = main_function(self.model).body.blocks[0]
-        shape = tuple(list(block.ops)[-1].operands[0].type.get_shape())
-        return {self.output_names[0]: y.reshape((len(y),) + shape[1:])}
+            raise NnccError(f"{self.folder}: no Verilog project (it was compiled with --target "
+                            f"{self.report.get('target', 'hls-cpp')}; recompile with --target all or verilog)")
+        inputs = self.check_inputs(x)
+        y, self.rtl_stats = run_rtl(self.design, self.folder / "verilog", inputs[self.input_names[0]],
+                                    simulator=simulator, stall=stall)
+        return {self.output_names[0]: y.reshape((len(y),) + self.output_shapes[0][1:])}
 
     def predict(self, x, engine: str = "fixed"):
         """Like ``run``; a single-output model returns the array itself."""
@@ -132,7 +167,7 @@ class Design:
         """Per-layer values: {layer name: {"float": ..., "fixed": ...}} (either may be absent)."""
         from nncc.compiler.report import fixed_trace, float_trace
 
-        inputs = self._inputs(x)
+        inputs = self.check_inputs(x)
         floats, _ = float_trace(self.model, inputs)
         named, _, _ = fixed_trace(self.design, inputs)
         layers: dict[str, dict[str, np.ndarray]] = {}
@@ -146,7 +181,7 @@ class Design:
         """Compare C-simulation with the fixed interpreter layer by layer (design order)."""
         from nncc.compiler.report import fixed_trace
 
-        inputs = self._inputs(x)
+        inputs = self.check_inputs(x)
         traced = self.csim().trace([inputs[n] for n in self.input_names])
         _, every, _ = fixed_trace(self.design, inputs)
         for op in main_function(self.design).body.blocks[0].ops:

@@ -31,14 +31,20 @@ from nncc.compiler.calibrate import calibrate, record_input_moments
 from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
+from nncc.compiler.fidelity import StageRecorder, reference_outputs
 from nncc.compiler.pipelines import pipeline_spec, run_passes
 from nncc.dialects import nn
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.passes.pot_quant_quantize import OPTIONS_ATTR as POT_OPTIONS_ATTR
-from nncc.runtime.interpreter import InterpreterError
+from nncc.runtime import progress
+from nncc.runtime.inputs import InputError, check_inputs
+from nncc.runtime.interpreter import InterpreterError, run_float
 
 TARGETS = ("hls-cpp", "verilog", "all")
+FLOAT_FILE = "float.mlir"
+"""The imported model before any weight technique (written when a technique changed it):
+what `Design.run(x, "float")` runs."""
 TB_SAMPLES = 64
 
 
@@ -125,20 +131,25 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
 
 
 def calibration_inputs(module: ModuleOp, path: str | os.PathLike | None, samples: int) -> tuple[dict, str]:
-    """Calibration batch from a file, or N(0,1) samples with a warning."""
+    """Calibration batch from a file (checked like every engine's input: shape, NaN/Inf), or
+    N(0,1) samples with a warning."""
+    from nncc.runtime.interpreter import main_function
+
+    block = main_function(module).body.blocks[0]
+    shapes = [tuple(arg.type.get_shape()) for arg in block.args]
     if path is not None:
-        return read_inputs(path, module), Path(path).name
+        try:
+            return check_inputs(read_inputs(path, module), model_inputs(module), shapes, what="--calibration"), Path(path).name
+        except InputError as err:
+            raise NnccError(str(err)) from None
     print(
         f"warning: no --calibration data; calibrating on {samples} N(0,1) samples (ranges may not match real inputs)",
         file=sys.stderr,
     )
-    from nncc.runtime.interpreter import main_function
-
     rng = np.random.default_rng(0)
-    block = main_function(module).body.blocks[0]
     inputs = {
-        name: rng.standard_normal((samples,) + tuple(arg.type.get_shape())[1:]).astype(np.float32)
-        for name, arg in zip(model_inputs(module), block.args)
+        name: rng.standard_normal((samples,) + shape[1:]).astype(np.float32)
+        for name, shape in zip(model_inputs(module), shapes)
     }
     return inputs, f"N(0,1) x {samples}, seed 0"
 
@@ -159,28 +170,41 @@ def compile_model(
     from nncc.backends.hls_cpp.emitter import emit_project
     from nncc.compiler.report import build_report
 
-    float_module = import_model(model, input_shapes=input_shapes)
+    with progress.status("importing the model"):
+        float_module = import_model(model, input_shapes=input_shapes)
     annotate_config(float_module, options, config_problems)
     from nncc.compiler.complexity import stage_metrics
 
     stages = {"float": stage_metrics(float_module, 32)}
-    pot_spec = build_pot_pipeline(options)
+    pot_spec = build_pot_pipeline(options) if pipeline is None else ""
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
+    with progress.status("measuring the original model on the calibration data"):
+        reference, reference_source = reference_outputs(model, float_module, inputs)
+        fidelity = StageRecorder(reference, reference_source, inputs)
+        fidelity.record("float", run_float(float_module, inputs))
+    original = module_text(float_module).encode() if pot_spec else None
+
+    def after(name: str, module: ModuleOp) -> None:
+        _snapshot(stages, name, module, options.width)
+        fidelity.after_pass(name, module)
+
     try:
-        if pot_spec and pipeline is None:
+        if pot_spec:
             record_input_moments(float_module, inputs)  # for compensation and the output errors
-            _run_spec(pot_spec, float_module, lambda name, m: _snapshot(stages, name, m, options.width))
-        calibrate(float_module, inputs)
+            _run_spec(pot_spec, float_module, after)
+        with progress.status(f"calibrating ranges on {len(next(iter(inputs.values())))} samples"):
+            calibrate(float_module, inputs)
     except InterpreterError as err:
         raise NnccError(f"--calibration: {err}") from None
     spec = pipeline or build_fixed_pipeline(options)
     design = float_module.clone()
-    passes = _run_spec(spec, design, lambda name, m: _snapshot(stages, name, m, options.width))
+    passes = _run_spec(spec, design, after)
     files: dict[str, bytes] = {}
     notes: dict[str, str] = {}
     if target in ("hls-cpp", "all"):
         try:
-            project = emit_project(design)
+            with progress.status("emitting HLS C++"):
+                project = emit_project(design)
         except Exception as err:
             raise NnccError(f"cannot emit HLS C++: {err}") from None
         for name, text in project.items():
@@ -191,18 +215,29 @@ def compile_model(
         from nncc.backends.verilog.emitter import emit_project as emit_verilog
 
         try:
-            for name, text in emit_verilog(design).items():
-                files[f"verilog/{name}"] = text.encode()
+            with progress.status("emitting Verilog"):
+                for name, text in emit_verilog(design).items():
+                    files[f"verilog/{name}"] = text.encode()
             files.update(verilog_testbench_data(design, inputs))
         except VerilogEmissionError as err:
             if target == "verilog":
                 raise NnccError(f"cannot emit Verilog: {err}") from None
             print(f"warning: no Verilog for this model: {err}", file=sys.stderr)
             notes["verilog"] = f"not emitted: {err}"
-    report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes))
+    with progress.status("measuring the design on the calibration data"):
+        report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes),
+                              reference)
+    fidelity.stages.append({"stage": "hardware", "outputs": report["outputs"]})
+    report["fidelity"] = fidelity.section()
+    report["fidelity"]["min_agreement"] = options.min_agreement
+    report["fidelity"]["warnings"] = fidelity.warnings(options.min_agreement)
+    for line in report["fidelity"]["warnings"]:
+        print(line, file=sys.stderr)
     report.update(notes)
     report["complexity"] = {"stages": [{"stage": name, **data} for name, data in stages.items()]}
     files["model.mlir"] = module_text(float_module).encode()
+    if original is not None:
+        files[FLOAT_FILE] = original
     files["design.mlir"] = module_text(design).encode()
     files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
     return files, pipeline_spec(passes)
@@ -230,7 +265,8 @@ def _run_spec(spec: str, module: ModuleOp, after=None) -> list:
     passes = resolve_pipeline(spec)
     try:
         for p in passes:
-            run_passes([p], module, make_context())
+            with progress.status(f"running pass {p.name}"):
+                run_passes([p], module, make_context())
             if after is not None:
                 after(p.name, module)
     except NnccError:

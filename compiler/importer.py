@@ -2,10 +2,14 @@
 
 Order of work, so that bad input fails fast and completely:
 
-1. decode the file safely (``onnx_load``), check the opset range;
+1. decode the file safely (``onnx_load``), check the opset range, upgrade a model older
+   than opset 11 with the ONNX version converter;
 2. list *every* node whose operator nncc cannot import (name and op type) and stop;
 3. run the ONNX checker and shape inference;
-4. resolve input shapes (a symbolic leading dimension is the batch, fixed to 1);
+4. resolve input shapes: the leading dimension is the batch (symbolic or any fixed size);
+   the IR is built per sample, with batch 1 (the interpreter and engines run any batch).
+   A `Shape` of a run-time tensor folds to its per-sample shape, and a Reshape to a
+   constant shape whose leading entry is the model's fixed batch size is rewritten to 1;
 5. walk the nodes in topological order: nodes whose inputs are all compile-time
    constants (shape sub-graphs, weight transposes, ...) are evaluated with numpy and
    never reach the IR; every other node is built by its importer function in
@@ -13,10 +17,11 @@ Order of work, so that bad input fails fast and completely:
 
 Quantization carried by the model: on constants (weights), QuantizeLinear,
 DequantizeLinear and the QONNX Quant/BipolarQuant/Trunc ops (domains
-``qonnx.custom_op.general`` and ``finn.custom_op.general``) fold like any other node, and a
+``qonnx.custom_op.general``, ``finn.custom_op.general``, ``onnx.brevitas``) fold like any other node, and a
 power-of-two grid of the result becomes the `fixed.grid` attribute of its `nn.constant`.
 On run-time tensors a QuantizeLinear -> DequantizeLinear pair (per tensor) or a QONNX
-Quant becomes `nn.fake_quant`, a BipolarQuant `nn.sign`; integer tensors never reach the IR.
+Quant becomes `nn.fake_quant` (`nn.fake_quant_axis` with one scale per channel), a
+BipolarQuant `nn.sign`; integer tensors never reach the IR.
 
 ONNX node names become the IR ops' locations (``loc("name")``).
 """
@@ -48,7 +53,7 @@ from xdsl.utils.exceptions import VerifyException
 from nncc.compiler import onnx_fold, onnx_ops
 from nncc.compiler.diagnostics import NnccError, ProblemList
 from nncc.compiler.onnx_fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
-from nncc.compiler.onnx_load import check_and_infer, load_model
+from nncc.compiler.onnx_load import check_and_infer, load_model, upgrade_opset
 from nncc.dialects.dense import to_dense
 from nncc.dialects.nn import ConstantOp
 from nncc.dialects.fixed.quantization import GRID_ATTR, grid_attr
@@ -130,6 +135,12 @@ class NodeContext:
         """The nodes that read output ``i``."""
         return self.builder.consumers.get(self.node.output[i], [])
 
+    @property
+    def batch(self) -> int:
+        """The model's fixed batch size (1 when the batch axis is symbolic). The IR is built
+        per sample (batch 1); importers rewrite shapes that bake this size in."""
+        return self.builder.batch
+
     def is_graph_output(self, i: int) -> bool:
         """True if output ``i`` is a graph output."""
         return self.node.output[i] in self.builder.graph_outputs
@@ -185,6 +196,8 @@ class _GraphBuilder:
         self.quantized: dict[str, dict] = {}  # QuantizeLinear outputs inside Q -> DQ pairs
         self.consumers: dict[str, list[onnx.NodeProto]] = {}
         self.graph_outputs: set[str] = set()
+        self.batch = 1  # the graph inputs' fixed batch size; the IR itself is per sample
+        self.batch_derived: set[str] = set()  # constants computed from the batch size (Shape)
         if graph is not None:
             for node in graph.node:
                 for name in node.input:
@@ -211,6 +224,22 @@ class _GraphBuilder:
             self.materialized[name] = const.output
             return const.output
         raise KeyError(name)
+
+
+BATCH_SHAPE_INPUTS = {("Reshape", 1), ("Expand", 1)}
+"""(op type, input) where a constant computed from the batch size is a target shape whose
+per-sample form (batch 1) is right; anywhere else such a value is refused."""
+
+
+def _check_batch_derived(ctx: NodeContext) -> None:
+    """Refuse a node that reads a batch-dependent constant as data or as a parameter: the
+    IR is per sample, so the batch size is not known to it."""
+    for i, name in enumerate(ctx.node.input):
+        if name in ctx.builder.batch_derived and (ctx.node.op_type, i) not in BATCH_SHAPE_INPUTS:
+            ctx.fail(
+                f"input {i} ('{name}') is computed from the batch size (a Shape of a run-time "
+                "tensor); the IR is per sample, so only a Reshape or Expand target may depend on it"
+            )
 
 
 def _node_label(node: onnx.NodeProto, index: int) -> str:
@@ -252,7 +281,7 @@ def _topological(graph: onnx.GraphProto) -> list[int]:
 def _domain_problem(node: onnx.NodeProto) -> str:
     message = f"unsupported operator domain '{node.domain}'"
     if node.op_type in QONNX_OPS and node.domain not in QONNX_DOMAINS:
-        message += f" (QONNX {node.op_type} is imported from the domains {' and '.join(QONNX_DOMAINS)})"
+        message += f" (QONNX {node.op_type} is imported from the domains {', '.join(QONNX_DOMAINS)})"
     elif node.domain in QONNX_DOMAINS:
         message += f" (only {', '.join(QONNX_OPS)} are imported from it)"
     return message
@@ -342,51 +371,17 @@ def _parse_input_shapes(graph: onnx.GraphProto, initializers: set[str], override
                 f"graph input '{name}' has shape {list(shape)}; a leading batch axis plus at least "
                 "one feature axis is required"
             )
-        elif shape[0] != 1:
-            problems.add(
-                f"graph input '{name}' has batch dimension {shape[0]}; the IR is built for batch 1 "
-                "(the interpreter runs any batch size)"
-            )
+    batches = {shape[0] for shape in shapes.values() if len(shape) >= 2}
+    if len(batches) > 1:
+        sizes = ", ".join(f"'{name}': {shape[0]}" for name, shape in shapes.items())
+        problems.add(f"graph inputs have different batch sizes ({sizes}); they must share one")
     problems.raise_if_any()
     return [(v.name, shapes[v.name]) for v in inputs]
 
 
-def import_onnx(
-    source: str | os.PathLike | bytes | onnx.ModelProto,
-    *,
-    input_shapes: Mapping[str, Sequence[int]] | None = None,
-) -> ModuleOp:
-    """Import an ONNX model into an `nn`-dialect module with one `func.func @main`.
-
-    ``input_shapes`` fixes graph-input shapes (batch axis included, as 1) where the
-    model leaves non-batch dimensions symbolic. Raises NnccError listing every
-    problem found.
-    """
-    model, opset = load_model(source)
-    graph = model.graph
-    initializers = {t.name for t in graph.initializer}
-    unsupported = find_unsupported(graph, initializers)
-    if unsupported:
-        raise NnccError(unsupported)
-    model = check_and_infer(_declare_qonnx_domains(model))
-    graph = model.graph
-    inputs = _parse_input_shapes(graph, initializers, input_shapes or {})
-
-    arg_types = [TensorType(f32, shape) for _, shape in inputs]
-    block = Block(arg_types=arg_types)
-    builder = _GraphBuilder(block, graph)
-    for (name, _), arg in zip(inputs, block.args):
-        builder.values[name] = arg
-        if (hint := ssa_name_hint(name)) is not None:
-            arg.name_hint = hint
-    problems = ProblemList()
-    for init in graph.initializer:
-        try:
-            builder.consts[init.name] = numpy_helper.to_array(init)
-        except (ValueError, TypeError) as err:
-            problems.add(f"initializer '{init.name}': cannot decode tensor: {err}")
-    problems.raise_if_any()
-
+def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, problems: ProblemList) -> None:
+    """Fold or import every node in topological order; record a problem per failed node
+    (and skip the nodes that depend on it)."""
     failed: set[str] = set()
     for i in _topological(graph):
         node = graph.node[i]
@@ -397,6 +392,8 @@ def import_onnx(
             ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
             folded = onnx_fold.try_fold(ctx)
             if folded is not None:
+                if onnx_fold.batch_dependent(ctx, builder.batch_derived):
+                    builder.batch_derived.update(x for x in node.output if x)
                 if op_key(node) in onnx_fold.GRID_PRESERVING:
                     ctx.record_grid(0, ctx.grid(0))
                 for j, (name, value) in enumerate(zip(node.output, folded)):
@@ -405,6 +402,7 @@ def import_onnx(
                         if j in ctx.out_grids:
                             builder.grids[name] = ctx.out_grids[j]
                 continue
+            _check_batch_derived(ctx)
             results = onnx_ops.importer_for(op_key(node))(ctx)
         except ImportProblem as err:
             problems.add(f"{_describe(node, i)}: {err}")
@@ -420,8 +418,12 @@ def import_onnx(
                 owner = value.owner
                 if isinstance(owner, Operation) and (hint := ssa_name_hint(name)) is not None:
                     value.name_hint = hint
-    problems.raise_if_any()
 
+
+def _graph_outputs(graph: onnx.GraphProto, builder: "_GraphBuilder") -> tuple[list[SSAValue], list[str]]:
+    """The IR values and names of the graph outputs; NnccError if one is missing, constant
+    or has lost its (per-sample) batch axis."""
+    problems = ProblemList()
     outputs, out_names = [], []
     for out in graph.output:
         if out.name in builder.values:
@@ -436,6 +438,60 @@ def import_onnx(
         if v.type.get_shape()[0] != 1:
             problems.add(f"graph output '{out}' has shape {list(v.type.get_shape())}; its batch axis was lost")
     problems.raise_if_any()
+    return outputs, out_names
+
+
+def import_onnx(
+    source: str | os.PathLike | bytes | onnx.ModelProto,
+    *,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> ModuleOp:
+    """Import an ONNX model into an `nn`-dialect module with one `func.func @main`.
+
+    ``input_shapes`` fixes graph-input shapes (batch axis included, as 1) where the
+    model leaves non-batch dimensions symbolic. Raises NnccError listing every
+    problem found.
+    """
+    model, opset = load_model(source, upgrade=False)
+    try:
+        model, opset = upgrade_opset(model, opset)
+    except NnccError:
+        # an old model the version converter cannot upgrade: its unsupported nodes, if it
+        # has any, say more than the converter's failure
+        unsupported = find_unsupported(model.graph, {t.name for t in model.graph.initializer})
+        if unsupported:
+            raise NnccError(unsupported) from None
+        raise
+    graph = model.graph
+    initializers = {t.name for t in graph.initializer}
+    unsupported = find_unsupported(graph, initializers)
+    if unsupported:
+        raise NnccError(unsupported)
+    model = check_and_infer(_declare_qonnx_domains(model))
+    graph = model.graph
+    inputs = _parse_input_shapes(graph, initializers, input_shapes or {})
+    batch = inputs[0][1][0] if inputs else 1
+    inputs = [(name, (1,) + tuple(shape[1:])) for name, shape in inputs]  # the IR is per sample
+
+    arg_types = [TensorType(f32, shape) for _, shape in inputs]
+    block = Block(arg_types=arg_types)
+    builder = _GraphBuilder(block, graph)
+    builder.batch = batch
+    for (name, _), arg in zip(inputs, block.args):
+        builder.values[name] = arg
+        if (hint := ssa_name_hint(name)) is not None:
+            arg.name_hint = hint
+    problems = ProblemList()
+    for init in graph.initializer:
+        try:
+            builder.consts[init.name] = numpy_helper.to_array(init)
+        except (ValueError, TypeError) as err:
+            problems.add(f"initializer '{init.name}': cannot decode tensor: {err}")
+    problems.raise_if_any()
+
+    _build_nodes(graph, builder, opset, problems)
+    problems.raise_if_any()
+    outputs, out_names = _graph_outputs(graph, builder)
 
     block.add_op(func.ReturnOp(*outputs))
     function = func.FuncOp(

@@ -27,8 +27,9 @@ from onnx import helper, numpy_helper
 from nncc.compiler.onnx_load import DEFAULT_DOMAINS
 from nncc.dialects.nn import quant_limits
 
-QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general")
-"""Domains whose Quant, BipolarQuant and Trunc nodes nncc imports (QONNX, and FINN's older name)."""
+QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas")
+"""Domains whose Quant, BipolarQuant and Trunc nodes nncc imports: QONNX, FINN's older name
+and Brevitas's export domain (Brevitas writes QONNX there)."""
 QONNX_OPS = ("Quant", "BipolarQuant", "Trunc")
 
 
@@ -130,7 +131,13 @@ def _constant_of_shape(ctx, shape):
 
 
 def _range(ctx, start, limit, delta):
-    return [np.arange(start.item(), limit.item(), delta.item(), dtype=start.dtype)]
+    """Range; float16 operands are computed in float32 (opset 27 `stash_type`, default 1),
+    as numpy's arange computes start + i * delta."""
+    dtype = start.dtype
+    if dtype == np.float16 and int(ctx.attr("stash_type", 1)) == 1:
+        values = np.arange(np.float32(start.item()), np.float32(limit.item()), np.float32(delta.item()), np.float32)
+        return [values.astype(dtype)]
+    return [np.arange(start.item(), limit.item(), delta.item(), dtype=dtype)]
 
 
 def _cast(ctx, x):
@@ -257,8 +264,12 @@ def _quantize_linear(ctx, x, scale, zero_point=None):
     lo, hi, _, _ = _integer_limits(dtype)
     s = _per_axis(ctx, scale, x.ndim, "scale")
     zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
+    precision = int(ctx.attr("precision", 0))  # opset 23: the division's float type
+    if precision:
+        work = np.dtype(helper.tensor_dtype_to_np_dtype(precision))
+        x, s = x.astype(work), s.astype(work)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        v = np.rint(x / s)  # in the float type of x and scale, as ONNX computes it
+        v = np.rint(x / s)  # in the float type of x and scale (or `precision`), as ONNX computes it
     if not np.all(np.isfinite(v)):
         raise FoldError("quantizing a constant gives non-finite values")
     return [np.clip(v.astype(np.float64) + zp, lo, hi).astype(dtype)]
@@ -271,7 +282,9 @@ def _dequantize_linear(ctx, x, scale, zero_point=None):
     zp = 0 if zero_point is None else _per_axis(ctx, zero_point, x.ndim, "zero point").astype(np.int64)
     y = (x.astype(np.int64) - zp).astype(s.dtype) * s
     ctx.record_grid(0, pot_grid(scale, zero_point, bits, signed))
-    return [y.astype(s.dtype)]
+    output_dtype = int(ctx.attr("output_dtype", 0))  # opset 23: explicit output type
+    out = np.dtype(helper.tensor_dtype_to_np_dtype(output_dtype)) if output_dtype else s.dtype
+    return [y.astype(out)]
 
 
 def _sign_round(fn):
@@ -285,10 +298,12 @@ QONNX_ROUNDING = {
     "FLOOR": np.floor,
     "UP": _sign_round(np.ceil),
     "DOWN": np.fix,
+    "ROUND_TO_ZERO": np.fix,
     "HALF_UP": _sign_round(lambda v: np.floor(v + 0.5)),
     "HALF_DOWN": _sign_round(lambda v: np.ceil(v - 0.5)),
 }
-"""QONNX rounding_mode -> numpy rounding (the QONNX Quant documentation's table)."""
+"""QONNX rounding_mode -> numpy rounding (the QONNX Quant documentation's table, plus
+Brevitas's ROUND_TO_ZERO, which is QONNX's DOWN: sign(v) * floor(|v|))."""
 
 
 def qonnx_rounding(ctx, default: str) -> str:
@@ -343,10 +358,11 @@ def _qonnx_bipolar_quant(ctx, x, scale):
 
 def _qonnx_trunc(ctx, x, scale, zeropt, in_bits, *rest):
     """QONNX Trunc. Version 1 (5 inputs: x, scale, zeropt, in_bitwidth, out_bitwidth):
-    y = (R(round(x / scale + zeropt) / 2^(in - out)) - zeropt) * scale. Version 2 (7 inputs:
-    ..., in_bitwidth, out_scale, out_zeropt, out_bitwidth; attributes signed, narrow):
-    t = 2^round(log2(out_scale / scale)), y = (R(clip(round(x / scale + zeropt) / t)) -
-    zeropt / t) * out_scale."""
+    y = (R(round(x / scale + zeropt) / 2^(in - out)) - zeropt) * scale. Version 2 (6 inputs:
+    ..., in_bitwidth, out_scale, out_bitwidth, as qonnx 1.0 and Brevitas 0.13 write it; or 7
+    with an out_zeropt before out_bitwidth, which does not enter the result; attributes
+    signed, narrow): t = 2^round(log2(out_scale / scale)),
+    y = (R(clip(round(x / scale + zeropt) / t)) - zeropt / t) * out_scale."""
     rounding = QONNX_ROUNDING[qonnx_rounding(ctx, "FLOOR")]
     x, scale, zeropt = _f32(x, scale, zeropt)
     y = np.round(x / scale + zeropt)
@@ -354,10 +370,10 @@ def _qonnx_trunc(ctx, x, scale, zeropt, in_bits, *rest):
         shift = qonnx_bits(in_bits, "in_bitwidth") - qonnx_bits(rest[0], "out_bitwidth")
         y = rounding(y / np.float32(2.0**shift))
         return [((y - zeropt) * scale).astype(np.float32)]
-    if len(rest) != 3:
-        raise FoldError(f"Trunc takes 5 or 7 inputs, got {4 + len(rest)}")
+    if len(rest) not in (2, 3):
+        raise FoldError(f"Trunc takes 5, 6 or 7 inputs, got {4 + len(rest)}")
     out_scale = np.asarray(rest[0], np.float32)
-    out_bits = qonnx_bits(rest[2], "out_bitwidth")
+    out_bits = qonnx_bits(rest[-1], "out_bitwidth")
     qonnx_bits(in_bits, "in_bitwidth")
     trunc_scale = (2.0 ** np.round(np.log2(out_scale / scale))).astype(np.float32)
     lo, hi = quant_limits(out_bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)))
@@ -411,6 +427,52 @@ GRID_PRESERVING = {"Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "
 
 SHAPE_ONLY = {"Shape", "Constant"}
 """Folders that need no constant inputs (Shape reads only the static shape)."""
+
+
+VALUE_SOURCES = {
+    "Expand": (0,), "Reshape": (0,), "ConstantOfShape": (), "Constant": (), "Squeeze": (0,), "Unsqueeze": (0,),
+}
+"""Folders whose output values come only from these inputs (the others give shapes/axes)."""
+
+
+def _selects_first(ctx, derived: set[str]) -> bool | None:
+    """For Gather/Slice of a 1-D batch-derived vector: whether element 0 is selected (None
+    when that cannot be told, e.g. the indices themselves are batch-derived)."""
+    data = ctx.const(0)
+    if data is None or data.ndim != 1 or any(x in derived for x in ctx.node.input[1:] if x):
+        return None
+    positions = np.arange(data.shape[0])
+    try:
+        if ctx.node.op_type == "Gather":
+            return bool(np.any(np.take(positions, np.asarray(ctx.const(1)).astype(np.int64)) == 0))
+        args = [None if not ctx.has_input(i) else ctx.const(i) for i in range(1, len(ctx.node.input))]
+        return bool(np.any(_slice(ctx, positions, *args)[0] == 0))
+    except (IndexError, ValueError, TypeError):
+        return None
+
+
+def batch_dependent(ctx, derived: set[str]) -> bool:
+    """True if the folded outputs of ``ctx.node`` depend on the batch size: a Shape of a
+    run-time tensor that includes axis 0 (the per-sample IR folds it to 1), or anything
+    computed from such a value (``derived``: the names of the batch-dependent constants)."""
+    node = ctx.node
+    if node.op_type == "Shape" and op_key(node) == "Shape":
+        if not ctx.is_runtime(0):
+            return False
+        rank = len(ctx.shape(0))
+        start, end = int(ctx.attr("start", 0)), ctx.attr("end")
+        start = max(start + rank if start < 0 else start, 0)
+        end = rank if end is None else (int(end) + rank if int(end) < 0 else int(end))
+        return start == 0 and end > 0
+    inputs = [x for x in node.input if x]
+    if not any(x in derived for x in inputs):
+        return False
+    if node.op_type in ("Gather", "Slice") and node.input[0] in derived:
+        first = _selects_first(ctx, derived)
+        return True if first is None else first
+    if node.op_type in VALUE_SOURCES:
+        return any(node.input[i] in derived for i in VALUE_SOURCES[node.op_type] if i < len(node.input))
+    return True
 
 
 def try_fold(ctx) -> list[np.ndarray] | None:

@@ -1,5 +1,6 @@
 """Safe loading of ONNX files: decode, external data confined to the model's folder,
-opset range, structural checks and shape inference.
+opset range (older models upgraded with the ONNX version converter), structural checks and
+shape inference.
 """
 
 from __future__ import annotations
@@ -8,12 +9,18 @@ import os
 from pathlib import Path
 
 import onnx
-from onnx import external_data_helper
+from onnx import external_data_helper, version_converter
 
 from nncc.compiler.diagnostics import NnccError
 
-MIN_OPSET = 11
-MAX_OPSET = 21
+MIN_OPSET = 1
+"""Oldest default-domain opset accepted (1 to 10 are upgraded to UPGRADE_TARGET)."""
+MAX_OPSET = onnx.defs.onnx_opset_version()
+"""Newest default-domain opset accepted: the newest the installed onnx defines."""
+NATIVE_MIN_OPSET = 11
+"""Oldest opset the importer functions read directly."""
+UPGRADE_TARGET = 13
+"""Opset that models older than NATIVE_MIN_OPSET are converted to."""
 DEFAULT_DOMAINS = ("", "ai.onnx")
 
 
@@ -78,11 +85,41 @@ def _check_opsets(model: onnx.ModelProto) -> int:
     return version
 
 
-def load_model(source: str | os.PathLike | bytes | onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
+def upgrade_opset(model: onnx.ModelProto, version: int) -> tuple[onnx.ModelProto, int]:
+    """``model`` converted to UPGRADE_TARGET if its opset ``version`` is older than
+    NATIVE_MIN_OPSET (ONNX version converter); unchanged otherwise."""
+    if version >= NATIVE_MIN_OPSET:
+        return model, version
+    try:
+        upgraded = version_converter.convert_version(model, UPGRADE_TARGET)
+    except Exception as err:  # the converter raises RuntimeError, ValueError, IndexError, ...
+        text = str(err).strip()
+        first = text.splitlines()[0] if text else type(err).__name__
+        raise NnccError(
+            f"cannot upgrade the model from opset {version} to opset {UPGRADE_TARGET} with the ONNX "
+            f"version converter: {first}"
+        ) from None
+    if upgraded.ir_version < 4:
+        # before IR version 4 every initializer must also be a graph input; the converter
+        # adds initializers (Pad's pads, ...) without declaring them
+        declared = {v.name for v in upgraded.graph.input}
+        for tensor in upgraded.graph.initializer:
+            if tensor.name not in declared:
+                upgraded.graph.input.append(
+                    onnx.helper.make_tensor_value_info(tensor.name, tensor.data_type, list(tensor.dims))
+                )
+    return upgraded, UPGRADE_TARGET
+
+
+def load_model(
+    source: str | os.PathLike | bytes | onnx.ModelProto, *, upgrade: bool = True
+) -> tuple[onnx.ModelProto, int]:
     """Decode ``source`` without touching external data; return (model, default opset).
 
-    Raises NnccError for unreadable, empty, truncated or non-ONNX input, and for
-    external data that would be read from outside the model's folder.
+    A model older than opset NATIVE_MIN_OPSET comes back upgraded to UPGRADE_TARGET
+    (unless ``upgrade`` is False: then call `upgrade_opset` yourself).
+    Raises NnccError for unreadable, empty, truncated or non-ONNX input, for external
+    data that would be read from outside the model's folder, and when the upgrade fails.
     """
     base_dir: Path | None = None
     if isinstance(source, onnx.ModelProto):
@@ -112,7 +149,7 @@ def load_model(source: str | os.PathLike | bytes | onnx.ModelProto) -> tuple[onn
     opset = _check_opsets(model)
     if _check_external_data(model, base_dir):
         external_data_helper.load_external_data_for_model(model, str(base_dir))
-    return model, opset
+    return upgrade_opset(model, opset) if upgrade else (model, opset)
 
 
 def check_and_infer(model: onnx.ModelProto) -> onnx.ModelProto:

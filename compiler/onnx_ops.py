@@ -1,6 +1,7 @@
 """One importer function per ONNX operator: ``fn(ctx: NodeContext) -> [SSAValue, ...]``.
 
-Adding an operator is adding one function and one entry in ``IMPORTERS``. Functions
+Adding an operator is adding one function (with its `onnx_support.support` row of the
+README's supported-operators table) and one entry in ``IMPORTERS``. Functions
 read attributes with opset-dependent defaults, fold compile-time parameters into op
 properties, and raise ``ctx.fail(...)`` for anything the `nn` dialect cannot express.
 """
@@ -12,8 +13,10 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
+from nncc.compiler import onnx_ops_structure
 from nncc.compiler.onnx_fold import Grid, pot_exponents
 from nncc.compiler.onnx_ops_elementwise import ELEMENTWISE_IMPORTERS
+from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import (
     AddOp,
     AvgPoolOp,
@@ -73,6 +76,11 @@ def _scaled_grid(grid: Grid | None, factor: float) -> Grid | None:
 # dense and convolution
 
 
+@support(
+    "nn.dense",
+    hardware=True,
+    notes="constant B (transB 0/1), alpha/beta folded into the weights; transA unsupported",
+)
 def import_gemm(ctx):
     """Gemm: alpha * A' @ B' + beta * C with constant B (and C) becomes nn.dense."""
     if not ctx.is_runtime(0):
@@ -104,18 +112,27 @@ def import_gemm(ctx):
     return [ctx.emit(DenseOp(x, ctx.constant(weight, _scaled_grid(ctx.grid(1), alpha)), bias)).output]
 
 
+@support(
+    "`nn.dense`, or `nn.matmul`",
+    hardware=True,
+    notes="dense when B is a constant matrix; a following constant Add becomes the bias",
+)
 def import_matmul(ctx):
-    """MatMul: nn.dense when B is a constant matrix, nn.matmul otherwise."""
+    """MatMul: nn.dense when B is a constant matrix, a grouped convolution when B is a
+    constant with leading dimensions, nn.dense on transposes when A is a constant matrix,
+    nn.matmul otherwise."""
     if not ctx.is_runtime(0):
-        ctx.fail("the left operand must be computed at run time")
+        return onnx_ops_structure.constant_left_matmul(ctx)
     x = ctx.value(0)
     b = ctx.const(1)
+    if b is not None and b.ndim > 2:
+        return onnx_ops_structure.batched_matmul(ctx)
     if b is not None and b.ndim == 2 and len(x.type.get_shape()) >= 2:
         if x.type.get_shape()[-1] != b.shape[0]:
             ctx.fail(f"A {list(x.type.get_shape())} does not match B {list(b.shape)}")
         return [ctx.emit(DenseOp(x, ctx.constant(b.T, ctx.grid(1)))).output]
     shape = _shape_rule(ctx, shapes.matmul_shape, ctx.shape(0), ctx.shape(1))
-    if len(shape) != len(ctx.shape(0)):
+    if len(shape) != len(ctx.shape(0)) or shape[0] != 1:
         ctx.fail(f"matmul of {list(ctx.shape(0))} and {list(ctx.shape(1))} changes the batch axis")
     return [ctx.emit(MatMulOp(x, ctx.value(1))).output]
 
@@ -142,6 +159,14 @@ def _explicit_pads(ctx, in_spatial, kernel, strides, dilations) -> list[int]:
     return begins + ends
 
 
+@support(
+    "nn.conv",
+    hardware=True,
+    notes=(
+        "1-D and 2-D; strides, pads, auto_pad (SAME_UPPER/SAME_LOWER/VALID), dilations, groups incl. "
+        "depthwise"
+    ),
+)
 def import_conv(ctx):
     """Conv 1-D/2-D with strides, pads/auto_pad, dilations and groups."""
     if not ctx.is_runtime(0):
@@ -164,6 +189,11 @@ def import_conv(ctx):
     return [ctx.emit(ConvOp(x, ctx.constant(w, ctx.grid(1)), bias, strides, pads, dilations, group)).output]
 
 
+@support(
+    "nn.batchnorm",
+    hardware=True,
+    notes="inference mode; folded into a preceding conv/dense by `nn-fold-batchnorm`",
+)
 def import_batchnorm(ctx):
     """BatchNormalization in inference mode (one output)."""
     if ctx.attr("training_mode", 0):
@@ -184,31 +214,37 @@ def import_batchnorm(ctx):
 # activations
 
 
+@support("nn.relu", hardware=True)
 def import_relu(ctx):
     """Relu."""
     return [ctx.emit(ReluOp(ctx.value(0))).output]
 
 
+@support("nn.leaky_relu", hardware=True)
 def import_leaky_relu(ctx):
     """LeakyRelu (alpha default 0.01)."""
     return [ctx.emit(LeakyReluOp(ctx.value(0), ctx.attr("alpha", 0.01))).output]
 
 
+@support("nn.sigmoid", hardware=True, notes="table, piecewise-linear or Taylor in hardware")
 def import_sigmoid(ctx):
     """Sigmoid."""
     return [ctx.emit(SigmoidOp(ctx.value(0))).output]
 
 
+@support("nn.hard_sigmoid", hardware=True)
 def import_hard_sigmoid(ctx):
     """HardSigmoid (alpha 0.2, beta 0.5 by default)."""
     return [ctx.emit(HardSigmoidOp(ctx.value(0), ctx.attr("alpha", 0.2), ctx.attr("beta", 0.5))).output]
 
 
+@support("nn.tanh", hardware=True, notes="table, piecewise-linear or Taylor in hardware")
 def import_tanh(ctx):
     """Tanh."""
     return [ctx.emit(TanhOp(ctx.value(0))).output]
 
 
+@support("nn.clip", hardware=True, notes="constant min/max (either may be absent)")
 def import_clip(ctx):
     """Clip with constant min/max inputs (opset >= 11)."""
     bounds = []
@@ -226,6 +262,11 @@ def import_clip(ctx):
     return [ctx.emit(ClipOp(ctx.value(0), lo, hi)).output]
 
 
+@support(
+    "nn.softmax",
+    hardware=True,
+    notes="not over the batch axis; opset < 13 flatten-to-2-D semantics become reshapes",
+)
 def import_softmax(ctx):
     """Softmax; opset < 13 semantics (flatten to 2-D at axis) become reshapes."""
     x = ctx.value(0)
@@ -285,6 +326,11 @@ def _pool_common(ctx, with_dilations: bool):
     return x, kernel, strides, pads, dilations, ceil_mode
 
 
+@support(
+    "nn.max_pool",
+    hardware=True,
+    notes="1-D/2-D, pads, auto_pad, ceil_mode, dilations; no Indices output",
+)
 def import_max_pool(ctx):
     """MaxPool (the optional Indices output is not supported)."""
     if len([o for o in ctx.node.output if o]) > 1:
@@ -295,6 +341,11 @@ def import_max_pool(ctx):
     return [ctx.emit(MaxPoolOp(x, kernel, strides, pads, dilations, ceil_mode)).output]
 
 
+@support(
+    "nn.avg_pool",
+    hardware=True,
+    notes="1-D/2-D, pads, auto_pad, ceil_mode, count_include_pad; no dilations",
+)
 def import_average_pool(ctx):
     """AveragePool with count_include_pad and ceil_mode."""
     x, kernel, strides, pads, _, ceil_mode = _pool_common(ctx, False)
@@ -302,6 +353,7 @@ def import_average_pool(ctx):
     return [ctx.emit(AvgPoolOp(x, kernel, strides, pads, ceil_mode, include)).output]
 
 
+@support("nn.global_avg_pool", hardware=True)
 def import_global_average_pool(ctx):
     """GlobalAveragePool."""
     if len(ctx.shape(0)) < 3:
@@ -309,6 +361,7 @@ def import_global_average_pool(ctx):
     return [ctx.emit(GlobalAvgPoolOp(ctx.value(0))).output]
 
 
+@support("nn.global_max_pool", hardware=True)
 def import_global_max_pool(ctx):
     """GlobalMaxPool."""
     if len(ctx.shape(0)) < 3:
@@ -320,6 +373,7 @@ def import_global_max_pool(ctx):
 # shape and data movement
 
 
+@support("nn.reshape (via `nn.flatten`)", hardware=True, notes="axis >= 1 (the batch axis stays first)")
 def import_flatten(ctx):
     """Flatten at axis >= 1."""
     xs = ctx.shape(0)
@@ -331,10 +385,21 @@ def import_flatten(ctx):
     return [ctx.emit(FlattenOp(ctx.value(0), axis)).output]
 
 
+@support(
+    "nn.reshape",
+    hardware=True,
+    notes="compile-time shape; the batch axis must stay first (a leading fixed batch size becomes 1)",
+)
 def import_reshape(ctx):
-    """Reshape to a compile-time shape (0 copies a dimension unless allowzero, -1 infers)."""
+    """Reshape to a compile-time shape (0 copies a dimension unless allowzero, -1 infers).
+
+    The IR is per sample: in a model with a fixed batch size N > 1, a leading N in the
+    target shape (``Reshape(x, [N, -1])`` from a fixed-batch torch export) is the batch
+    axis and becomes 1."""
     xs = ctx.shape(0)
     target = [int(d) for d in ctx.require_const(1, "shape").reshape(-1)]
+    if ctx.batch > 1 and target and target[0] == ctx.batch:
+        target[0] = 1
     if not ctx.attr("allowzero", 0):
         target = [xs[i] if d == 0 and i < len(xs) else d for i, d in enumerate(target)]
     size = int(np.prod(xs))
@@ -350,6 +415,7 @@ def import_reshape(ctx):
     return [_reshape(ctx, ctx.value(0), target)]
 
 
+@support("nn.reshape", hardware=True, notes="not the batch axis")
 def import_squeeze(ctx):
     """Squeeze (axes as attribute before opset 13, as input from 13)."""
     xs = ctx.shape(0)
@@ -366,6 +432,7 @@ def import_squeeze(ctx):
     return [_reshape(ctx, ctx.value(0), [d for i, d in enumerate(xs) if i not in axes])]
 
 
+@support("nn.reshape", hardware=True, notes="not before the batch axis")
 def import_unsqueeze(ctx):
     """Unsqueeze (axes as attribute before opset 13, as input from 13)."""
     xs = list(ctx.shape(0))
@@ -379,6 +446,7 @@ def import_unsqueeze(ctx):
     return [_reshape(ctx, ctx.value(0), xs)]
 
 
+@support("nn.transpose", hardware=True, notes="the batch axis must stay first")
 def import_transpose(ctx):
     """Transpose keeping the batch axis first."""
     rank = len(ctx.shape(0))
@@ -390,6 +458,7 @@ def import_transpose(ctx):
     return [ctx.emit(TransposeOp(ctx.value(0), perm)).output]
 
 
+@support("nn.concat", hardware=True, notes="not along the batch axis")
 def import_concat(ctx):
     """Concat along a non-batch axis (constant inputs are materialized)."""
     rank = len(ctx.shape(0))
@@ -401,6 +470,11 @@ def import_concat(ctx):
     return [ctx.emit(ConcatOp([ctx.value(i) for i in inputs], axis)).output]
 
 
+@support(
+    "nn.pad",
+    hardware=True,
+    notes="constant, reflect, edge; compile-time pads (no cropping); opset 18 `axes`",
+)
 def import_pad(ctx):
     """Pad (constant, reflect, edge) with compile-time pads and value."""
     rank = len(ctx.shape(0))
@@ -426,16 +500,21 @@ def import_pad(ctx):
     return [ctx.emit(PadOp(ctx.value(0), pads, PadModeAttr(PadMode(mode)), value)).output]
 
 
+@support("(removed)", hardware=True)
 def import_identity(ctx):
     """Identity and inference-mode Dropout forward their input."""
     return [ctx.value(0)] + [None] * (len(ctx.node.output) - 1)
 
 
+@support("(removed)", hardware=True, notes="inference only (training_mode false); a mask output may be declared if nothing reads it")
 def import_dropout(ctx):
-    """Dropout at inference is the identity; a mask output may be declared (old exporters
-    emit one) but nothing may read it."""
+    """Dropout at inference is the identity: a mask output may be declared (old exporters
+    emit one) but nothing may read it; from opset 12 the training_mode input must be a
+    constant false."""
     if len(ctx.node.output) > 1 and ctx.node.output[1] and (ctx.consumers(1) or ctx.is_graph_output(1)):
         ctx.fail("the mask output is training-only and not supported (it is read by another node or is a graph output)")
+    if ctx.has_input(2) and np.any(ctx.require_const(2, "training_mode")):
+        ctx.fail("training_mode=true is not supported (inference only)")
     return import_identity(ctx)
 
 
@@ -461,15 +540,18 @@ IMPORTERS: dict[str, Callable] = {
     "Squeeze": import_squeeze,
     "Unsqueeze": import_unsqueeze,
     "Concat": import_concat,
-    "Add": _binary(AddOp),
-    "Sub": _binary(SubOp),
-    "Mul": _binary(MulOp),
-    "Div": _binary(DivOp),
+    "Add": support("nn.add", hardware=True, notes="numpy broadcasting")(_binary(AddOp)),
+    "Sub": support("nn.sub", hardware=True, notes="numpy broadcasting")(_binary(SubOp)),
+    "Mul": support("nn.mul", hardware=True, notes="numpy broadcasting")(_binary(MulOp)),
+    "Div": support("nn.div", hardware=True, notes="numpy broadcasting; in hardware only by a non-zero constant")(
+        _binary(DivOp)
+    ),
     "Pad": import_pad,
     "Identity": import_identity,
     "Dropout": import_dropout,
 }
 """ONNX op type -> importer function. `Constant` is handled by the folder."""
+IMPORTERS.update(onnx_ops_structure.STRUCTURE_IMPORTERS)
 IMPORTERS.update(ELEMENTWISE_IMPORTERS)
 
 def importer_for(key: str | None) -> Callable | None:

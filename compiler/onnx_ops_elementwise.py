@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
+from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import (
     ActivationOp,
     AddOp,
@@ -74,9 +75,13 @@ def _scalar_const(ctx, value: float) -> SSAValue:
     return ctx.constant(np.asarray([value], np.float32))
 
 
-def _unary(function: str, **defaults: float) -> Callable:
+_TABLE_NOTE = "in hardware a table or piecewise-linear segments (see `dialects/unary_functions.py`)"
+
+
+def _unary(function: str, notes: str = "", **defaults: float) -> Callable:
     """Importer of an ONNX unary op computing ``function``, with attributes as parameters."""
 
+    @support("nn.activation", hardware=True, notes=(notes + "; " if notes else "") + _TABLE_NOTE)
     def importer(ctx):
         params = [float(ctx.attr(name, default)) for name, default in defaults.items()]
         return [ctx.emit(ActivationOp(_input(ctx), function, params)).output]
@@ -89,11 +94,13 @@ def _unary(function: str, **defaults: float) -> Callable:
 # variadic
 
 
+@support("nn.add", hardware=True, notes="any number of inputs, numpy broadcasting")
 def import_sum(ctx):
     """Sum of any number of inputs (broadcasting): a chain of nn.add."""
     return [_chain(ctx, AddOp)]
 
 
+@support("nn.add, nn.div", hardware=True, notes="any number of inputs, numpy broadcasting; the sum divided by the count")
 def import_mean(ctx):
     """Mean of any number of inputs: the chain of nn.add divided by the constant count."""
     total = _chain(ctx, AddOp)
@@ -103,11 +110,13 @@ def import_mean(ctx):
     return [ctx.emit(DivOp(total, _scalar_const(ctx, float(count)))).output]
 
 
+@support("nn.max", hardware=True, notes="any number of inputs, numpy broadcasting; in hardware a + relu(b - a), exact")
 def import_max(ctx):
     """Max of any number of inputs (broadcasting): a chain of nn.max."""
     return [_chain(ctx, MaxOp)]
 
 
+@support("nn.min", hardware=True, notes="any number of inputs, numpy broadcasting; in hardware a - relu(a - b), exact")
 def import_min(ctx):
     """Min of any number of inputs (broadcasting): a chain of nn.min."""
     return [_chain(ctx, MinOp)]
@@ -117,6 +126,7 @@ def import_min(ctx):
 # piecewise-linear and exact arithmetic
 
 
+@support("nn.relu, nn.min, nn.mul, nn.add", hardware=True, notes="relu(x) + slope * min(x, 0); constant slope, scalar or per channel")
 def import_prelu(ctx):
     """PRelu with a constant slope (scalar or per channel): relu(x) + slope * min(x, 0)."""
     x = _input(ctx)
@@ -133,6 +143,7 @@ def import_prelu(ctx):
     return [ctx.emit(AddOp(positive, scaled)).output]
 
 
+@support("nn.hard_sigmoid, nn.mul", hardware=True, notes="x * hard_sigmoid(x)")
 def import_hard_swish(ctx):
     """HardSwish: x * hard_sigmoid(x) with alpha 1/6, beta 1/2."""
     x = _input(ctx)
@@ -140,11 +151,13 @@ def import_hard_swish(ctx):
     return [ctx.emit(MulOp(x, gate)).output]
 
 
+@support("nn.mul", hardware=True, notes="x * -1, exact")
 def import_neg(ctx):
     """Neg: x * -1 (exact)."""
     return [ctx.emit(MulOp(_input(ctx), _scalar_const(ctx, -1.0))).output]
 
 
+@support("nn.mul, nn.max", hardware=True, notes="max(x, -x), exact")
 def import_abs(ctx):
     """Abs: max(x, x * -1) (exact)."""
     x = _input(ctx)
@@ -152,6 +165,7 @@ def import_abs(ctx):
     return [ctx.emit(MaxOp(x, negated)).output]
 
 
+@support("nn.activation", hardware=True, notes="approximate none (erf) or tanh; " + _TABLE_NOTE)
 def import_gelu(ctx):
     """Gelu (opset 20): approximate 'none' (erf form) or 'tanh'."""
     approximate = ctx.attr("approximate", "none")
@@ -161,6 +175,7 @@ def import_gelu(ctx):
     return [ctx.emit(ActivationOp(_input(ctx), function)).output]
 
 
+@support("nn.activation", hardware=True, notes="constant scalar exponent (1: removed, 2: x * x); a negative base with a fractional exponent counts as 0 in hardware; " + _TABLE_NOTE)
 def import_pow(ctx):
     """Pow by a constant scalar exponent: 1 is the identity, 2 is x * x, others nn.activation 'pow'."""
     x = _input(ctx)
@@ -177,6 +192,7 @@ def import_pow(ctx):
     return [ctx.emit(ActivationOp(x, "pow", [p])).output]
 
 
+@support("nn.mul, nn.add", hardware=True, notes="constant condition: x * c + y * (1 - c); either branch may be a constant")
 def import_where(ctx):
     """Where with a constant condition: x * c + y * (1 - c), with constant branches folded
     and all-true / all-false masks skipping their product."""
@@ -225,6 +241,7 @@ def _affine(ctx, value: SSAValue, scale: np.ndarray | None, bias: np.ndarray | N
     return value
 
 
+@support("nn.global_avg_pool, nn.activation, ...", hardware=True, notes="means by global average pooling, (var + eps)^-1/2 as `nn.activation` pow (a uniform table in hardware: coarse for variances near 0); Mean/InvStdDev outputs may be declared but not read")
 def import_layer_normalization(ctx):
     """LayerNormalization (opset 17) over the axes from `axis` on: the input viewed as
     N x P x K, means as nn.global_avg_pool over K, (var + eps)^-1/2 as nn.activation 'pow',
@@ -249,6 +266,7 @@ def import_layer_normalization(ctx):
     return [_affine(ctx, normed, scale, bias)] + [None] * (len(ctx.node.output) - 1)
 
 
+@support("nn.global_avg_pool, nn.activation, ...", hardware=True, notes="means by global average pooling, (var + eps)^-1/2 as `nn.activation` pow (a uniform table in hardware: coarse for variances near 0)")
 def import_instance_normalization(ctx):
     """InstanceNormalization: per sample and channel over the spatial axes, with
     nn.global_avg_pool means and nn.activation 'pow' for (var + eps)^-1/2."""
@@ -282,6 +300,7 @@ def _channels_last(ctx, value: SSAValue, xs: tuple[int, ...], back: bool) -> SSA
     return ctx.emit(ReshapeOp(value, (xs[0], spatial, xs[1]))).output
 
 
+@support("nn.avg_pool, nn.activation, ...", hardware=True, notes="across channels: the window mean of x^2 as `nn.avg_pool` over the channels, (bias + alpha * mean)^-beta as `nn.activation` pow")
 def import_lrn(ctx):
     """LRN across channels: x * (bias + alpha * window mean of x^2)^-beta; the window mean
     is a 1-D nn.avg_pool over the channels (moved last; zero padding counted), so the
@@ -320,9 +339,9 @@ ELEMENTWISE_IMPORTERS: dict[str, Callable] = {
     "Gelu": import_gelu,
     "Erf": _unary("erf"),
     "Exp": _unary("exp"),
-    "Log": _unary("log"),
-    "Sqrt": _unary("sqrt"),
-    "Reciprocal": _unary("reciprocal"),
+    "Log": _unary("log", "Log(x <= 0) is the most negative output value in hardware"),
+    "Sqrt": _unary("sqrt", "Sqrt(x < 0) counts as Sqrt(0) in hardware"),
+    "Reciprocal": _unary("reciprocal", "1/0 and values beyond the calibrated range saturate in hardware"),
     "Neg": import_neg,
     "Abs": import_abs,
     "Pow": import_pow,

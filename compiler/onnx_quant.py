@@ -1,6 +1,9 @@
 """Importers of the quantization operators on run-time tensors: ONNX QuantizeLinear /
-DequantizeLinear pairs and the QONNX Quant, BipolarQuant and Trunc ops (on constants,
-`onnx_fold` evaluates them). Same contract as `onnx_ops`: ``fn(ctx) -> [SSAValue, ...]``.
+DequantizeLinear pairs and the QONNX Quant, BipolarQuant and Trunc ops, from any of
+`onnx_fold.QONNX_DOMAINS` (Brevitas exports them in `onnx.brevitas`); on constants,
+`onnx_fold` evaluates them. A Quant's scale may be per tensor or, broadcast as numpy
+(and QONNX) broadcasts it, one value per channel along a single non-batch axis
+(`nn.fake_quant_axis`). Same contract as `onnx_ops`: ``fn(ctx) -> [SSAValue, ...]``.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ import numpy as np
 
 from nncc.compiler import onnx_fold
 from nncc.compiler.onnx_fold import FoldError, op_key
-from nncc.dialects.nn import FakeQuantOp, MulOp, SignOp
+from nncc.compiler.onnx_support import support
+from nncc.dialects.nn import FakeQuantAxisOp, FakeQuantOp, MulOp, SignOp
+
 
 def _per_tensor(ctx, i: int, what: str):
     """The single value of a compile-time scale or zero point (a per-axis one whose values
@@ -45,6 +50,15 @@ def _describe_node(node) -> str:
     return f"'{node.name or node.output[0]}' ({node.op_type})"
 
 
+@support(
+    "nn.fake_quant (with its DequantizeLinear)",
+    hardware=True,
+    notes=(
+        "on run-time tensors: per-tensor QuantizeLinear -> DequantizeLinear pairs (int4-int32), as made "
+        "by `onnxruntime.quantization` (QDQ) and PyTorch; on weights folded (per-axis too), power-of-two "
+        "grids kept exactly"
+    ),
+)
 def import_quantize_linear(ctx):
     """QuantizeLinear on a run-time tensor, read together with the DequantizeLinear
     nodes that consume it: one `nn.fake_quant` (per tensor, round half to even)."""
@@ -74,6 +88,7 @@ def import_quantize_linear(ctx):
     return [ctx.emit(FakeQuantOp(ctx.value(0), scale, zero_point, bits, signed, False, "half_even")).output]
 
 
+@support("nn.fake_quant (with its QuantizeLinear)", hardware=True, notes="see QuantizeLinear")
 def import_dequantize_linear(ctx):
     """DequantizeLinear of a run-time QuantizeLinear output: the pair's `nn.fake_quant`."""
     name = ctx.node.input[0]
@@ -95,7 +110,15 @@ def import_dequantize_linear(ctx):
     return [ctx.value(0)]
 
 
-_RUNTIME_ROUNDING = {"ROUND": "half_even", "HALF_EVEN": "half_even", "FLOOR": "floor", "CEIL": "ceil"}
+_RUNTIME_ROUNDING = {
+    "ROUND": "half_even",
+    "HALF_EVEN": "half_even",
+    "FLOOR": "floor",
+    "CEIL": "ceil",
+    "DOWN": "to_zero",
+    "ROUND_TO_ZERO": "to_zero",
+}
+"""QONNX / Brevitas rounding_mode -> `nn.fake_quant` rounding on run-time tensors."""
 
 
 def _runtime_rounding(ctx, default: str) -> str:
@@ -115,21 +138,62 @@ def _integer_zero_point(ctx, i: int) -> int:
     return int(zp)
 
 
+def _channel_axis(ctx, i: int, what: str) -> tuple[int, np.ndarray] | None:
+    """(axis, values) of a compile-time scale that broadcasts one value per channel along
+    a single non-batch axis of input 0 (numpy broadcasting, as QONNX applies it); None if
+    it holds one value (or only equal values)."""
+    values = np.asarray(ctx.require_const(i, what), np.float64)
+    flat = values.reshape(-1)
+    if flat.size == 0:
+        ctx.fail(f"{what} is empty")
+    if np.all(flat == flat[0]):
+        return None
+    rank = len(ctx.shape(0))
+    shape = (1,) * (rank - values.ndim) + values.shape
+    wide = [d for d, n in enumerate(shape) if n != 1]
+    if values.ndim > rank or len(wide) != 1 or wide[0] == 0 or shape[wide[0]] != ctx.shape(0)[wide[0]]:
+        ctx.fail(
+            f"{what} of shape {list(values.shape)} does not give one value per channel along one "
+            f"non-batch axis of the input of shape {list(ctx.shape(0))}"
+        )
+    return wide[0], flat
+
+
+@support(
+    "nn.fake_quant, nn.fake_quant_axis, nn.sign (1 bit)",
+    hardware=True,
+    notes=(
+        "domains `qonnx.custom_op.general`, `finn.custom_op.general` and `onnx.brevitas` (older Brevitas "
+        "exports); any positive scale, per tensor or one per channel; ROUND, FLOOR, CEIL and ROUND_TO_ZERO "
+        "(zero point 0) on run-time tensors, all QONNX rounding modes on weights (folded)"
+    ),
+)
 def import_qonnx_quant(ctx):
-    """QONNX Quant on a run-time tensor: `nn.fake_quant` (a signed 1-bit Quant, which the
-    QONNX reference treats as bipolar, becomes `nn.sign`)."""
-    scale = _positive_scale(ctx, 1)
+    """QONNX Quant on a run-time tensor: `nn.fake_quant`, or `nn.fake_quant_axis` for a
+    per-channel scale (a signed 1-bit Quant, which the QONNX reference treats as bipolar,
+    becomes `nn.sign`)."""
+    per_channel = _channel_axis(ctx, 1, "scale")
+    scale = _positive_scale(ctx, 1) if per_channel is None else None
     zero_point = _integer_zero_point(ctx, 2)
     bits = _fold(ctx, onnx_fold.qonnx_bits, ctx.require_const(3, "bitwidth"))
-    signed, narrow = bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0))
-    rounding = _runtime_rounding(ctx, "ROUND")
-    if bits == 1 and signed:
+    grid = (zero_point, bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)), _runtime_rounding(ctx, "ROUND"))
+    if grid[4] == "to_zero" and zero_point != 0:
+        ctx.fail(f"rounding toward zero with zero point {zero_point} is supported only on constants")
+    if bits == 1 and grid[2]:
         if zero_point != 0:
             ctx.fail(f"a bipolar (signed 1-bit) Quant needs zero point 0 on run-time tensors, got {zero_point}")
+        if per_channel is not None:
+            ctx.fail("a bipolar (signed 1-bit) Quant needs one scale on run-time tensors")
         return [ctx.emit(SignOp(ctx.value(0), scale)).output]
-    return [ctx.emit(FakeQuantOp(ctx.value(0), scale, zero_point, bits, signed, narrow, rounding)).output]
+    if per_channel is None:
+        return [ctx.emit(FakeQuantOp(ctx.value(0), scale, *grid)).output]
+    axis, scales = per_channel
+    if not np.all(np.isfinite(scales) & (scales > 0)):
+        ctx.fail(f"scales must be positive and finite, got {scales.tolist()}")
+    return [ctx.emit(FakeQuantAxisOp(ctx.value(0), scales.tolist(), axis, *grid)).output]
 
 
+@support("nn.sign", hardware=True, notes="folded on weights")
 def import_qonnx_bipolar_quant(ctx):
     """QONNX BipolarQuant on a run-time tensor: `nn.sign` (y = scale if x >= 0 else -scale)."""
     scale = float(_per_tensor(ctx, 1, "scale"))
@@ -138,15 +202,17 @@ def import_qonnx_bipolar_quant(ctx):
     return [ctx.emit(SignOp(ctx.value(0), scale)).output]
 
 
+@support("nn.fake_quant", hardware=True, notes="per-tensor scale, zero point 0 on run-time tensors; versions 1 and 2 (5, 6 or 7 inputs); folded on weights")
 def import_qonnx_trunc(ctx):
     """QONNX Trunc on a run-time tensor, zero point 0: r = round(x / scale) (half to even;
     the input is assumed to fit in_bitwidth bits, signed or unsigned, as the op declares),
     then the truncation R(r / 2^shift) as a second `nn.fake_quant` on the coarser grid,
     then the output scale (version 1: scale, so a multiplication by 2^-shift; version 2:
-    out_scale)."""
+    out_scale). Version 2 has 6 inputs (x, scale, zeropt, in_bitwidth, out_scale,
+    out_bitwidth: qonnx 1.0, Brevitas 0.13) or 7 (an out_zeropt before out_bitwidth)."""
     inputs = len(ctx.node.input)
-    if inputs not in (5, 7):
-        ctx.fail(f"Trunc takes 5 or 7 inputs, got {inputs}")
+    if inputs not in (5, 6, 7):
+        ctx.fail(f"Trunc takes 5, 6 or 7 inputs, got {inputs}")
     scale = _positive_scale(ctx, 1)
     if _integer_zero_point(ctx, 2) != 0:
         ctx.fail("a zero point other than 0 is supported only on constants")
@@ -159,7 +225,7 @@ def import_qonnx_trunc(ctx):
         out = (out_bits + 2, True, False)  # v1 does not clamp: room for every r / 2^shift
     else:
         out_scale = _positive_scale(ctx, 4)
-        out_bits = _fold(ctx, onnx_fold.qonnx_bits, ctx.require_const(6, "out_bitwidth"), "out_bitwidth")
+        out_bits = _fold(ctx, onnx_fold.qonnx_bits, ctx.require_const(inputs - 1, "out_bitwidth"), "out_bitwidth")
         trunc = float(2.0 ** np.round(np.log2(np.float32(out_scale) / np.float32(scale))))
         out = (out_bits, bool(ctx.attr("signed", 1)), bool(ctx.attr("narrow", 0)))
     if in_bits + 1 > 32 or out[0] > 32:

@@ -10,6 +10,7 @@ from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from nncc import __version__
+from nncc.compiler.fidelity import compare
 from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
@@ -98,8 +99,14 @@ def build_report(
     model_name: str,
     target: str,
     pipeline: str,
+    reference: Mapping[str, np.ndarray] | None = None,
 ) -> dict:
-    """The report dictionary written to report.json."""
+    """The report dictionary written to report.json.
+
+    Per layer, errors compare the fixed-point layer with the same layer of ``float_module``
+    (the model the fixed-point design was converted from, after any weight technique);
+    per output, errors compare the design with ``reference``, the user's original model
+    (``float_module``'s outputs when not given)."""
     floats, float_out = float_trace(float_module, inputs)
     named, every, fixed_out = fixed_trace(design, inputs)
     layers = []
@@ -148,14 +155,7 @@ def build_report(
                 entry["max_abs_error"] = _num(diff.max(initial=0.0))
                 entry["mean_abs_error"] = _num(diff.mean() if diff.size else 0.0)
         layers.append(entry)
-    outputs = {}
-    for name, want in float_out.items():
-        got = fixed_out[name]
-        diff = _abs_errors(got, want)
-        item = {"max_abs_error": _num(diff.max(initial=0.0)), "mean_abs_error": _num(diff.mean() if diff.size else 0.0)}
-        if want.ndim == 2 and want.shape[1] > 1:
-            item["argmax_agreement"] = _num(np.mean(np.argmax(got, 1) == np.argmax(want, 1)))
-        outputs[name] = item
+    outputs = compare(fixed_out, float_out if reference is None else reference)
     coded = []
     for op in float_module.walk():
         if not isinstance(op, pot_quant.WeightsOp):

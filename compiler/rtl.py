@@ -13,6 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 from nncc.compiler.diagnostics import NnccError
 from nncc.dialects import fixed
 from nncc.dialects.fixed import semantics as fm
+from nncc.runtime import progress
 from nncc.runtime.fixed_interpreter import FIXED_IMPLS
 from nncc.runtime.interpreter import execute, main_function
 
@@ -56,8 +57,10 @@ def run_rtl(design: ModuleOp, project: str | os.PathLike, x: np.ndarray, *, simu
     top = design.attributes[OPTIONS_ATTR].data["top"].data
     out_elements = int(np.prod(main_function(design).function_type.outputs.data[0].get_shape()))
     try:
-        exe = rtlsim.build(Path(project), top, simulator=simulator)
-        raw, stats = rtlsim.run(exe, raw_in, width_in, out_elements, t_out.width.data, stall=stall)
+        with progress.status(f"building the RTL simulation with {simulator}"):
+            exe = rtlsim.build(Path(project), top, simulator=simulator)
+        with progress.status(f"simulating {len(raw_in)} samples in RTL"):
+            raw, stats = rtlsim.run(exe, raw_in, width_in, out_elements, t_out.width.data, stall=stall)
     except rtlsim.RtlSimError as err:
         raise NnccError(f"RTL simulation failed: {err}") from None
     return fm.to_float(raw, t_out.frac), stats

@@ -11,12 +11,12 @@ ops, which `fixed-lower-activations` turns into tables, piecewise-linear segment
 polynomials. `nn.max` / `nn.min` become exact a + relu(b - a) / a - relu(a - b).
 
 Quantization carried by the model: a constant with a `fixed.grid` (a power-of-two weight
-grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scale is a cast
-onto its integer grid plus a clamp (exact, except that `fixed.cast` rounds ties up where the
-float reference rounds them to even: quantization-level error, reported per layer), with
-another scale an integer requantization by constant multipliers; `nn.sign` is a two-entry
-table. A layer feeding a power-of-two quantizer keeps its exact accumulator, so the
-quantizer rounds once, as the float reference does.
+grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scale is an
+exact rounding onto its integer grid (every rounding mode, ties to even included) plus a
+clamp, with another scale, and `nn.fake_quant_axis` (per-channel scales), an integer
+requantization by constant multipliers; `nn.sign` is a two-entry table (see
+`convert_nn_to_fixed_quant`). A layer feeding a power-of-two quantizer keeps its exact
+accumulator, so the quantizer rounds once, as the float reference does.
 """
 
 from __future__ import annotations
@@ -31,12 +31,10 @@ from xdsl.dialects.builtin import (
     AnyFloat,
     DenseArrayBase,
     DictionaryAttr,
-    FloatAttr,
     IntegerAttr,
     ModuleOp,
     StringAttr,
     f32,
-    f64,
     i64,
 )
 from xdsl.ir import Block, Operation, SSAValue
@@ -49,6 +47,13 @@ from nncc.dialects.nn.windows import avg_pool_divisor
 from nncc.dialects.pot_quant import CODE_ATTR, WeightsOp
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.dataflow import REUSE_ATTR
+from nncc.passes.convert_nn_to_fixed_quant import (
+    convert_fake_quant,
+    convert_fake_quant_axis,
+    convert_sign,
+    feeds_exact_quantizer,
+    layer_name,
+)
 from nncc.dialects.fixed.quantization import (
     APPROX_ATTR,
     GRID_ATTR,
@@ -58,15 +63,11 @@ from nncc.dialects.fixed.quantization import (
     container,
     grid_type,
     int_bits_for,
-    pot_exponent,
     quantize_array,
     signed_width,
 )
 
-def _name(op: Operation) -> str:
-    loc = op.location
-    desc = getattr(loc, "desc", None)
-    return desc.data if isinstance(desc, StringAttr) else op.name
+_name = layer_name
 
 
 @dataclass
@@ -261,7 +262,7 @@ class _Converter:
         through relu, max pooling or reshapes) stays exact: the quantizer then rounds once,
         like the float reference, instead of after an intermediate rounding.
         """
-        if not prec.output_overridden and _feeds_exact_quantizer(op.results[0]):
+        if not prec.output_overridden and feeds_exact_quantizer(op.results[0]):
             value.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
             self.values[op.results[0]] = value
             return
@@ -388,6 +389,8 @@ def _same_type(nn_class):
             if raw != math.floor(raw):
                 cv.fail(f"pad value {op.value.value.data} is not representable in {typ}")
             new = nn.PadOp(x, op.pads.get_values(), op.mode, op.value.value.data)
+        elif nn_class is nn.GatherOp:
+            new = nn.GatherOp(x, op.indices.get_values(), op.output.type.get_shape())
         else:
             new = nn_class(x)
         cv.values[op.results[0]] = cv.emit(new).results[0]
@@ -518,6 +521,28 @@ def _global_avg_pool(cv: _Converter, op: nn.GlobalAvgPoolOp) -> None:
     cv.finish(op, cv.emit(fixed.MulOp(total, scale)).output, prec)
 
 
+def _reduce(cv: _Converter, op: nn.ReduceOp) -> None:
+    """max: `fixed.reduce_max` (same type); min: -max(-x); sum: exact `fixed.reduce_sum`;
+    mean: that sum times 1/n rounded to `reciprocal_width` bits; then the calibrated type."""
+    x, axes = cv.values[op.input], list(op.axis_tuple())
+    if isinstance(op, nn.ReduceMaxOp):
+        cv.values[op.output] = cv.emit(fixed.ReduceMaxOp(x, axes)).output
+        return
+    if isinstance(op, nn.ReduceL2Op):
+        cv.fail("the square root of reduce_l2 has no fixed-point lowering yet")
+    if isinstance(op, nn.ReduceMinOp):
+        zero = cv.exact_constant(np.asarray(0), FixedType(2, 2))
+        peak = cv.emit(fixed.ReduceMaxOp(cv.emit(fixed.SubOp(zero, x)).output, axes)).output
+        value = cv.emit(fixed.SubOp(zero, peak)).output
+    else:
+        value = cv.emit(fixed.ReduceSumOp(x, axes)).output
+        if isinstance(op, nn.ReduceMeanOp):
+            count = int(np.prod([op.input.type.get_shape()[a] for a in axes]))
+            value = cv.emit(fixed.MulOp(value, cv.constant(np.asarray(1.0 / count), cv.opts.reciprocal_width))).output
+    cv.check_width(fixed.fixed_of(value))
+    cv.finish(op, value, cv.precision(op))
+
+
 def _batchnorm(cv: _Converter, op: nn.BatchNormOp) -> None:
     prec = cv.precision(op)
     params = [cv.const_value(v) for v in (op.scale, op.bias, op.mean, op.var)]
@@ -545,99 +570,6 @@ def _concat(cv: _Converter, op: nn.ConcatOp) -> None:
     cv.values[op.output] = cv.emit(nn.ConcatOp(same, op.axis.value.data)).output
 
 
-# ---------------------------------------------------------------------------------------
-# quantizers carried by the model (nn.fake_quant, nn.sign)
-
-
-_REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp)
-
-
-def _feeds_exact_quantizer(value: SSAValue) -> bool:
-    """True if ``value``'s only use is a power-of-two `nn.fake_quant` or an `nn.sign`,
-    directly or through single-use ops that only move or select values."""
-    while True:
-        uses = list(value.uses)
-        if len(uses) != 1:
-            return False
-        user = uses[0].operation
-        if isinstance(user, nn.SignOp):
-            return True
-        if isinstance(user, nn.FakeQuantOp):
-            return pot_exponent(user.scale.value.data) is not None
-        if not isinstance(user, _REQUANT_PASSTHROUGH):
-            return False
-        value = user.results[0]
-
-
-def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
-    """``value`` rounded to ``typ``'s grid (half_even -> rnd, floor -> trn, ceil -> trn
-    after adding one step of ``typ`` minus one LSB of ``value``) and saturated."""
-    src = fixed.fixed_of(value)
-    if rounding == "ceil" and src.frac > typ.frac:
-        raw = (1 << (src.frac - typ.frac)) - 1
-        width = raw.bit_length() + 1
-        step = cv.exact_constant(np.asarray(raw), FixedType(width, width - src.frac))
-        value = cv.emit(fixed.AddOp(value, step)).output
-        cv.check_width(fixed.fixed_of(value))
-    if fixed.fixed_of(value) == typ:
-        return value
-    mode = Rounding.RND if rounding == "half_even" else Rounding.TRN
-    return cv.emit(fixed.CastOp(value, typ, RoundingAttr(mode), OverflowAttr(Overflow.SAT))).output
-
-
-def _fake_quant(cv: _Converter, op: nn.FakeQuantOp) -> None:
-    """y = clip(R(x / s), qmin - zp, qmax - zp) * s (the zero point only moves the clamp).
-
-    Scale 2^-F: one `fixed.cast` to the integer grid q<B, B - F> (B the smallest width that
-    holds the clamp range) and a `fixed.clamp` where the range is narrower than B bits;
-    exact but for ties (rnd rounds them up, the float reference to even). Other scales:
-    integer requantization n = cast(x * c) to q<B, B> with c = 1/s rounded to
-    `reciprocal_width` bits, clamp, then n * s with s rounded likewise (exact product type).
-    """
-    x = cv.operand(op.input, cv.precision(op))
-    scale, zp = op.scale.value.data, op.zero_point.value.data
-    qmin, qmax = op.limits()
-    lo, hi = qmin - zp, qmax - zp
-    width = signed_width(lo, hi)
-    frac = pot_exponent(scale)
-    if frac is not None:
-        n = _round_to(cv, x, FixedType(width, width - frac), op.rounding.data)
-    else:
-        reciprocal = cv.constant(np.asarray(1.0 / scale), cv.opts.reciprocal_width)
-        product = cv.emit(fixed.MulOp(x, reciprocal)).output
-        cv.check_width(fixed.fixed_of(product))
-        n = _round_to(cv, product, FixedType(width, width), op.rounding.data)
-    if (lo, hi) != (-(1 << (width - 1)), (1 << (width - 1)) - 1):
-        n = cv.emit(fixed.ClampOp(n, lo, hi)).output
-    if frac is None:
-        n = cv.emit(fixed.MulOp(n, cv.constant(np.asarray(scale), cv.opts.reciprocal_width))).output
-        cv.check_width(fixed.fixed_of(n))
-    if n is not x:
-        n.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
-    cv.values[op.output] = n
-
-
-def _sign(cv: _Converter, op: nn.SignOp) -> None:
-    """A two-entry `fixed.lut`: index (raw >> (W - 1)) + 1 is 0 for x < 0 and 1 for x >= 0;
-    the table holds -scale and scale (exactly for a power-of-two scale, else rounded to
-    the weight precision)."""
-    prec = cv.precision(op)
-    x = cv.operand(op.input, prec)
-    scale = op.scale.value.data
-    frac = pot_exponent(abs(scale))
-    if frac is not None:
-        typ = FixedType(2, 2 - frac)
-        table = np.asarray([-1, 1] if scale > 0 else [1, -1], np.int64)
-    else:
-        table, typ = quantize_array(np.asarray([-scale, scale]), prec.weight_width)
-    width = fixed.fixed_of(x).width.data
-    lut = cv.emit(fixed.LutOp(x, typ, to_dense(table, container(typ.width.data)), width - 1, 1, "sign"))
-    lut.attributes[LAYER_ATTR] = StringAttr(_name(op))
-    lut.attributes[APPROX_ATTR] = StringAttr("exact")
-    lut.attributes["fixed.approx_error"] = FloatAttr(0.0, f64)  # fixed-lower-activations' ERROR_ATTR
-    cv.values[op.output] = lut.output
-
-
 _HANDLERS = {
     func.ReturnOp: _return,
     nn.ConstantOp: _constant,
@@ -652,6 +584,8 @@ _HANDLERS = {
     nn.MaxPoolOp: _same_type(nn.MaxPoolOp),
     nn.GlobalMaxPoolOp: _same_type(nn.GlobalMaxPoolOp),
     nn.PadOp: _same_type(nn.PadOp),
+    nn.GatherOp: _same_type(nn.GatherOp),
+    **{cls: _reduce for cls in (nn.ReduceSumOp, nn.ReduceMeanOp, nn.ReduceMaxOp, nn.ReduceMinOp, nn.ReduceL2Op)},
     nn.LeakyReluOp: _leaky_relu,
     nn.SigmoidOp: _activation("sigmoid", 1),
     nn.TanhOp: _activation("tanh", 1),
@@ -666,8 +600,9 @@ _HANDLERS = {
     nn.GlobalAvgPoolOp: _global_avg_pool,
     nn.BatchNormOp: _batchnorm,
     nn.ConcatOp: _concat,
-    nn.FakeQuantOp: _fake_quant,
-    nn.SignOp: _sign,
+    nn.FakeQuantOp: convert_fake_quant,
+    nn.FakeQuantAxisOp: convert_fake_quant_axis,
+    nn.SignOp: convert_sign,
     nn.ActivationOp: _unary_function,
     nn.MaxOp: _extremum,
     nn.MinOp: _extremum,

@@ -30,7 +30,7 @@ EMITTABLE = (
     fixed.MatMulOp, fixed.AddOp, fixed.SubOp, fixed.MulOp, fixed.SumPoolOp, fixed.ReduceSumOp,
     fixed.ReduceMaxOp, fixed.ClampOp, fixed.LeakyReluOp, fixed.LutOp, fixed.PwlOp, fixed.PolyOp,
     nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp,
-    nn.GlobalMaxPoolOp, nn.PadOp, func.ReturnOp, dataflow.PeOp, *pot_quant.SHIFT_LAYERS,
+    nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp, *pot_quant.SHIFT_LAYERS,
 )
 """Ops the HLS C++ emitter understands (on fixed-point tensors)."""
 
@@ -97,7 +97,7 @@ class HlsPrepareForEmissionPass(ModulePass):
             f"{o.name} '{_layer_label(o)}'"
             for o in block.ops
             if not isinstance(o, EMITTABLE)
-            or (isinstance(o, (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.PadOp))
+            or (isinstance(o, (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp))
                 and not isinstance(o.results[0].type.element_type, fixed.FixedType))
         ]
         if bad:

@@ -1,7 +1,7 @@
 """`pot-quant-prune`: log-aware pruning of power-of-two / signed-digit weights.
 
 In the exponent domain the smallest levels hold many weights of negligible magnitude
-(ALGORITHMS.md §4.3). For every `pot_quant.weights` (which must have a zero code):
+(pruning adapted to logarithmic quantization). For every `pot_quant.weights` (which must have a zero code):
 
 * ``below = e``: zero every weight whose leading digit's exponent, relative to its scale,
   is below ``e`` (e.g. -4 drops the levels 2^-5 and 2^-6 of a 4-bit code);

@@ -12,7 +12,7 @@ values are sums of at most ``terms`` signed powers of two (terms = 1: power of t
   ``min_exponent = -(2^(bits-1) - 2)`` (bits = 4: exponents 0 ... -6), one lower without a
   zero code.
 * rounding: ``nearest`` takes the nearest codebook value (ties to the smaller magnitude);
-  ``log`` rounds in the log domain, digit by digit on the residual (ALGORITHMS.md §4.1:
+  ``log`` rounds in the log domain, digit by digit on the residual (
   e = round(log2|r|), the decision boundary between 2^k and 2^(k+1) at 2^(k+1/2)); a
   residual below ``2^(min_exponent - 1)`` (``zero_threshold`` when given) ends the weight.
   Without a zero code every digit is used (there is no code for an absent digit): a power of

@@ -222,6 +222,7 @@ FIXED_IMPLS: dict[type[Operation], Callable] = {
     nn.MaxPoolOp: FLOAT_IMPLS[nn.MaxPoolOp],
     nn.GlobalMaxPoolOp: FLOAT_IMPLS[nn.GlobalMaxPoolOp],
     nn.PadOp: _pad,
+    nn.GatherOp: FLOAT_IMPLS[nn.GatherOp],
     # fixed ops
     fixed.ConstantOp: _constant,
     fixed.QuantizeOp: _quantize,

@@ -19,6 +19,7 @@ from nncc.dialects import nn, unary_functions
 from nncc.dialects.pot_quant import WeightsOp
 from nncc.dialects.dense import from_dense
 from nncc.dialects.nn.windows import avg_pool_divisor, ceil_extra, pad_spatial, windows
+from nncc.runtime.inputs import InputError, check_inputs
 
 
 class InterpreterError(Exception):
@@ -181,6 +182,20 @@ def _pad(op: nn.PadOp, args, batch):
     return np.pad(x, widths, mode="reflect" if mode == "reflect" else "edge")
 
 
+def _gather(op: nn.GatherOp, args, batch):
+    """Per-sample flat selection; index -1 selects a zero."""
+    x = args[0]
+    flat = np.concatenate([x.reshape(x.shape[0], -1), np.zeros((x.shape[0], 1), x.dtype)], axis=1)
+    return flat[:, op.table()].reshape((x.shape[0],) + tuple(op.output.type.get_shape())[1:])
+
+
+def _reduction(fn):
+    def run(op: nn.ReduceOp, args, batch):
+        return fn(args[0], axis=op.axis_tuple(), keepdims=True)
+
+    return run
+
+
 def _hard_sigmoid(op, args, batch):
     return np.clip(op.alpha.value.data * args[0] + op.beta.value.data, 0.0, 1.0)
 
@@ -190,7 +205,7 @@ def _leaky_relu(op, args, batch):
     return np.where(x >= 0, x, op.alpha.value.data * x)
 
 
-_ROUND = {"half_even": np.rint, "floor": np.floor, "ceil": np.ceil}
+_ROUND = {"half_even": np.rint, "floor": np.floor, "ceil": np.ceil, "to_zero": np.fix}
 
 
 def _fake_quant(op: nn.FakeQuantOp, args, batch):
@@ -201,6 +216,15 @@ def _fake_quant(op: nn.FakeQuantOp, args, batch):
     step is exact.
     """
     scale = op.scale.value.data
+    zp = op.zero_point.value.data
+    lo, hi = op.limits()
+    q = np.clip(_ROUND[op.rounding.data](args[0] / scale) + zp, lo, hi)
+    return (q - zp) * scale
+
+
+def _fake_quant_axis(op: nn.FakeQuantAxisOp, args, batch):
+    """`_fake_quant` with one scale per channel along the op's axis."""
+    scale = np.asarray(op.scale_values(), np.float64).reshape(op.broadcast_shape())
     zp = op.zero_point.value.data
     lo, hi = op.limits()
     q = np.clip(_ROUND[op.rounding.data](args[0] / scale) + zp, lo, hi)
@@ -239,7 +263,14 @@ FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.TransposeOp: _transpose,
     nn.ConcatOp: _concat,
     nn.PadOp: _pad,
+    nn.GatherOp: _gather,
+    nn.ReduceSumOp: _reduction(np.sum),
+    nn.ReduceMeanOp: _reduction(np.mean),
+    nn.ReduceMaxOp: _reduction(np.max),
+    nn.ReduceMinOp: _reduction(np.min),
+    nn.ReduceL2Op: _reduction(lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))),
     nn.FakeQuantOp: _fake_quant,
+    nn.FakeQuantAxisOp: _fake_quant_axis,
     nn.SignOp: _sign,
     nn.ActivationOp: lambda op, a, b: unary_functions.evaluate(op.function.data, a[0], op.parameters()),
     nn.MaxOp: lambda op, a, b: np.maximum(a[0], a[1]),
@@ -283,33 +314,24 @@ def execute(
     impls: Mapping[type[Operation], Callable],
     *,
     observe: Callable[[Operation, np.ndarray], None] | None = None,
+    finite: bool = True,
 ) -> dict[str, np.ndarray]:
     """Walk ``@main`` once over a batch with the given op implementations.
+
+    The inputs go through `check_inputs` (``finite``: refuse NaN/Inf).
 
     Inputs are keyed by graph input name and batch first; outputs come back keyed by
     graph output name, as the implementations produced them.
     """
     function = main_function(module)
     in_names, out_names = io_names(function)
-    missing = [n for n in in_names if n not in inputs]
-    extra = [n for n in inputs if n not in in_names]
-    if missing or extra:
-        raise InterpreterError(f"inputs {sorted(inputs)} do not match the model's inputs {in_names}")
     block = function.body.blocks[0]
-    env: dict = {}
-    batch = None
-    for name, arg in zip(in_names, block.args):
-        x = np.asarray(inputs[name])
-        expected = tuple(arg.type.get_shape())
-        if x.ndim != len(expected) or tuple(x.shape[1:]) != expected[1:]:
-            raise InterpreterError(
-                f"input '{name}' has shape {list(x.shape)}; expected [batch, {', '.join(map(str, expected[1:]))}]"
-            )
-        if batch is None:
-            batch = x.shape[0]
-        elif x.shape[0] != batch:
-            raise InterpreterError(f"inputs have different batch sizes ({batch} and {x.shape[0]})")
-        env[arg] = x.astype(np.float64)
+    try:
+        checked = check_inputs(inputs, in_names, [arg.type.get_shape() for arg in block.args], finite=finite)
+    except InputError as err:
+        raise InterpreterError(str(err)) from None
+    env: dict = {arg: checked[name].astype(np.float64) for name, arg in zip(in_names, block.args)}
+    batch = len(next(iter(checked.values())))
     for op in block.ops:
         if isinstance(op, func.ReturnOp):
             return {n: env[v] for n, v in zip(out_names, op.operands)}
@@ -334,5 +356,5 @@ def run_float(
     Returns the outputs keyed by graph output name, as float32. ``observe`` is
     called with every op and its (float64) result, for per-layer traces.
     """
-    outputs = execute(module, inputs, FLOAT_IMPLS, observe=observe)
+    outputs = execute(module, inputs, FLOAT_IMPLS, observe=observe, finite=False)
     return {name: np.asarray(value, np.float32) for name, value in outputs.items()}

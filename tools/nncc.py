@@ -38,11 +38,16 @@ def _parser() -> argparse.ArgumentParser:
     from nncc import __version__
 
     parser.add_argument("--version", action="version", version=f"nncc {__version__}")
+    common = _ArgumentParser(add_help=False)
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress or status lines on stderr")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
 
-    shape_help = "fix a graph input's shape, batch axis first as 1 (repeatable): NAME=1x3x32x32"
+    def add(name: str, **kw) -> argparse.ArgumentParser:
+        return sub.add_parser(name, parents=[common], **kw)
 
-    p = sub.add_parser("import", help="import an ONNX model and print its nn-dialect IR")
+    shape_help = "fix a graph input's shape, batch axis first (any size; the IR is per sample) (repeatable): NAME=1x3x32x32"
+
+    p = add("import", help="import an ONNX model and print its nn-dialect IR")
     p.add_argument("model", help="ONNX model file")
     p.add_argument("-o", "--output", help="write the IR here instead of stdout")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
@@ -54,13 +59,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--print-pipeline", action="store_true", help="print the equivalent nncc-opt -p string")
     p.add_argument("--no-locations", action="store_true", help="omit loc(...) (ONNX node names)")
 
-    p = sub.add_parser("run", help="run the float reference interpreter on a batch")
+    p = add("run", help="run the float reference interpreter on a batch")
     p.add_argument("model", help="ONNX model or .mlir IR")
     p.add_argument("--input", required=True, help=".npy (single input, batch first) or .npz keyed by input name")
     p.add_argument("-o", "--output", help="write outputs to .npy (single output) or .npz")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
 
-    p = sub.add_parser("compile", help="compile an ONNX model into a hardware project")
+    p = add("compile", help="compile an ONNX model into a hardware project")
     p.add_argument("model", help="ONNX model file")
     p.add_argument("-o", "--output", required=True, help="output folder (replaced atomically)")
     p.add_argument("--target", default="all", help="back end: all (default: HLS C++ and Verilog), hls-cpp or verilog")
@@ -86,25 +91,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--pot-prune", type=float, metavar="FRACTION", help="log-aware pruning: zero this fraction of each layer's weights, smallest first")
     p.add_argument("--shift-share", action="store_const", const=True, help="share digit patterns per input (common sub-expressions)")
     p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
+    p.add_argument("--min-agreement", type=float, metavar="FRACTION",
+                   help="warn when argmax agreement with the original model on the calibration data is below (default 0.98)")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
 
-    p = sub.add_parser("simulate", help="run a compiled design on a batch")
+    p = add("simulate", help="run a compiled design on a batch")
     p.add_argument("design", help="folder written by nncc compile")
     p.add_argument("--input", required=True, help=".npy (single input, batch first) or .npz keyed by input name")
     p.add_argument("-o", "--output", help="write outputs to .npy (single output) or .npz")
     p.add_argument("--engine", default="fixed", choices=["float", "fixed", "csim", "rtl"], help="default: fixed")
     p.add_argument("--simulator", default="verilator", choices=["verilator", "icarus"], help="for --engine rtl")
 
-    p = sub.add_parser("verify", help="check that C-simulation equals the fixed-point interpreter bit for bit")
+    p = add("verify", help="check that C-simulation equals the fixed-point interpreter bit for bit")
     p.add_argument("design", help="folder written by nncc compile")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--input", help=".npy/.npz inputs to verify on")
     group.add_argument("--samples", type=int, default=1000, help="number of N(0,1) samples (default 1000)")
     p.add_argument("--no-rtl", action="store_true", help="skip the RTL simulation")
 
-    p = sub.add_parser("report", help="show (and with --synth, extend) a design's report")
+    p = add("report", help="show (and with --synth, extend) a design's report")
     p.add_argument("design", help="folder written by nncc compile")
-    p.add_argument("--synth", action="store_true", help="run Yosys synth_xilinx on the Verilog and record resources")
+    p.add_argument("--synth", action="store_true",
+                   help="run Yosys synth_xilinx on the Verilog and record resources next to the estimate")
     p.add_argument("--family", default="xc7", choices=["xc7", "xcup", "xcu"], help="Xilinx family for --synth")
     p.add_argument("--chart", metavar="PNG", help="write a bar chart of the complexity metrics per stage (needs matplotlib)")
     return parser
@@ -161,7 +169,7 @@ def _cmd_compile(args) -> int:
         reuse_factor=args.reuse_factor, target_ii=args.target_ii, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
         pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding,
         pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
-        shift_share=args.shift_share, shift_all=args.shift_all,
+        shift_share=args.shift_share, shift_all=args.shift_all, min_agreement=args.min_agreement,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,
@@ -172,10 +180,10 @@ def _cmd_compile(args) -> int:
     write_folder(args.output, files)
     import json
 
+    from nncc.compiler.fidelity import fidelity_lines
+
     report = json.loads(files["report.json"])
-    for name, item in report["outputs"].items():
-        extra = f", argmax agreement {item['argmax_agreement']}" if "argmax_agreement" in item else ""
-        print(f"{one_line(name)!r}: max |fixed - float| {item['max_abs_error']}, mean {item['mean_abs_error']}{extra} (calibration data)")
+    print("\n".join(fidelity_lines(report["fidelity"])))
     print(f"wrote {one_line(str(args.output))}")
     return 0
 
@@ -219,50 +227,50 @@ def _cmd_verify(args) -> int:
         if args.samples < 1:
             raise NnccError("--samples must be at least 1")
         rng = np.random.default_rng(1)
-        block = design.model.body.block.first_op.body.blocks[0]
         inputs = {
-            n: rng.standard_normal((args.samples,) + tuple(a.type.get_shape())[1:]).astype(np.float32)
-            for n, a in zip(design.input_names, block.args)
+            n: rng.standard_normal((args.samples,) + shape[1:]).astype(np.float32)
+            for n, shape in zip(design.input_names, design.input_shapes)
         }
+    engines = [e for e in ("csim", "rtl") if e in design.engines and not (e == "rtl" and args.no_rtl)]
+    if not engines:
+        raise NnccError(f"{args.design}: nothing to verify against the fixed-point interpreter: the folder has no HLS C++ "
+                        "project" + (" and --no-rtl skips its Verilog" if design.has_verilog else " and no Verilog"))
     fixed = design.run(inputs, "fixed")
-    csim = design.run(inputs, "csim")
+    inputs = design.check_inputs(inputs)
     count = len(next(iter(inputs.values())))
     total = sum(v.size for v in fixed.values())
-    differing = sum(int(np.count_nonzero(fixed[n] != csim[n])) for n in fixed)
-    rtl_differing = 0
-    if design.has_verilog and not args.no_rtl:
-        rtl = design.run_rtl(inputs)
-        rtl_differing = sum(int(np.count_nonzero(fixed[n] != rtl[n])) for n in fixed)
-        schedule = design.report.get("schedule", {})
-        stats = design.rtl_stats
-        timing_ok = stats.get("latency") == schedule.get("latency_cycles") and (count < 2 or stats.get("ii") == schedule.get("ii_cycles"))
-        print(
-            f"rtl: latency {stats.get('latency')} cycles (predicted {schedule.get('latency_cycles')}), "
-            f"ii {stats.get('ii')} (predicted {schedule.get('ii_cycles')})"
-        )
-        if rtl_differing or not timing_ok:
-            print(f"fixed != rtl: {rtl_differing} of {total} outputs differ" if rtl_differing else
-                  "rtl timing differs from the predicted schedule", file=sys.stderr)
-            if differing == 0:
-                return 1
-    if differing == 0:
-        engines = "fixed == csim == rtl" if design.has_verilog and not args.no_rtl else "fixed == csim"
-        print(f"{engines}: {count} samples, {total} outputs, 0 differing")
-        return 0
-    print(f"fixed != csim: {differing} of {total} outputs differ on {count} samples", file=sys.stderr)
-    mismatch = design.first_mismatch(inputs)
-    if mismatch is not None:
-        print(
-            f"first divergence at layer {one_line(mismatch.layer)!r} ({mismatch.op}): {mismatch.differing} of "
-            f"{mismatch.total} values differ, max |diff| {mismatch.max_abs_diff:g}",
-            file=sys.stderr,
-        )
-    return 1
+    failed = False
+    for engine in engines:
+        got = design.run(inputs, engine)
+        differing = sum(int(np.count_nonzero(fixed[n] != got[n])) for n in fixed)
+        if engine == "rtl":
+            schedule = design.report.get("schedule", {})
+            stats = design.rtl_stats
+            timing_ok = stats.get("latency") == schedule.get("latency_cycles") and (count < 2 or stats.get("ii") == schedule.get("ii_cycles"))
+            print(f"rtl: latency {stats.get('latency')} cycles (predicted {schedule.get('latency_cycles')}), "
+                  f"ii {stats.get('ii')} (predicted {schedule.get('ii_cycles')})")
+            if not timing_ok:
+                print("rtl timing differs from the predicted schedule", file=sys.stderr)
+                failed = True
+        if differing:
+            failed = True
+            print(f"fixed != {engine}: {differing} of {total} outputs differ on {count} samples", file=sys.stderr)
+            mismatch = design.first_mismatch(inputs) if engine == "csim" else None
+            if mismatch is not None:
+                print(
+                    f"first divergence at layer {one_line(mismatch.layer)!r} ({mismatch.op}): {mismatch.differing} of "
+                    f"{mismatch.total} values differ, max |diff| {mismatch.max_abs_diff:g}",
+                    file=sys.stderr,
+                )
+    if failed:
+        return 1
+    print(f"{' == '.join(['fixed', *engines])}: {count} samples, {total} outputs, 0 differing")
+    return 0
 
 
 def _cmd_report(args) -> int:
     from nncc.compiler.design import load
-    from nncc.compiler.synthesis import report_table, synthesize_design
+    from nncc.compiler.synthesis import design_estimate, report_table, synthesize_design
 
     from nncc.compiler.complexity import stage_table, write_chart
     from nncc.compiler.diagnostics import one_line
@@ -270,14 +278,19 @@ def _cmd_report(args) -> int:
     design = load(args.design)
     if args.synth:
         synthesize_design(design, family=args.family)
-    print(report_table(design.report))
+    try:  # from design.mlir, a fraction of a second
+        estimate = design_estimate(design)
+    except NnccError as err:
+        estimate = None
+        print(f"note: {err}", file=sys.stderr)
+    print(report_table(design.report, estimate))
     for entry in design.report.get("pot_quant", []):
         error = entry.get("error", {})
         print(f"{one_line(str(entry['layer']))}: {entry['terms']} x {entry['bits']}-bit signed digits, scale {entry['scales']}, "
               f"rms error {error.get('rms')} ({error.get('relative_rms')} relative), zero weights {entry['zero_weights']}")
     stages = {entry["stage"]: entry for entry in design.report.get("complexity", {}).get("stages", [])}
     if stages:
-        print("complexity per forward pass (RMpS, BoP, NABS, NLG; ALGORITHMS.md section 2):")
+        print("complexity per forward pass (RMpS, BoP, NABS, NLG; definitions in docs/complexity.md):")
         print(stage_table({stage: [(layer["name"], layer) for layer in data["layers"]] for stage, data in stages.items()}))
     if args.chart:
         if not stages:
@@ -294,6 +307,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `nncc` console script."""
     try:
         args = _parser().parse_args(argv)
+        from nncc.runtime import progress
+
+        progress.configure(quiet=args.quiet)
         return COMMANDS[args.command](args)
     except NnccError as err:
         for problem in err.problems:

@@ -447,6 +447,14 @@ def _pad(em: _Emitter, op: nn.PadOp) -> None:
     )
 
 
+def _gather(em: _Emitter, op: nn.GatherOp) -> None:
+    name, type_name = em.result(op)
+    em.steps.append(
+        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
+                 table=em.table(f"{name}_index", op.table()), value=0)
+    )
+
+
 def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
     name, type_name = em.result(op)
     axis = op.axis.value.data
@@ -493,6 +501,7 @@ _HANDLERS = {
     nn.FlattenOp: _copy,
     nn.TransposeOp: _transpose,
     nn.PadOp: _pad,
+    nn.GatherOp: _gather,
     nn.ConcatOp: _concat,
 }
 

@@ -604,6 +604,7 @@ _HANDLERS = {
     nn.FlattenOp: _reshape,
     nn.TransposeOp: _transpose,
     nn.PadOp: _pad,
+    nn.GatherOp: lambda em, op: _gather(em, op, op.table()),
     nn.ConcatOp: _concat,
     dataflow.PeOp: _pe,
 }

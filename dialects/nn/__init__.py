@@ -1,9 +1,9 @@
 """The `nn` dialect: float layers at ONNX-layer granularity (the first IR level).
 
 See `ops.py` for weights, layers and element-wise ops, `structure.py` for pooling and
-data movement, `quant.py` for the quantization operations,
-`shapes.py` for their shape rules and `canonicalize.py` for the canonicalization patterns
-attached to them here.
+data movement, `selection.py` for the index-table gather and the reductions, `quant.py`
+for the quantization operations, `shapes.py` for their shape rules and `canonicalize.py`
+for the canonicalization patterns attached to them here.
 """
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ from nncc.dialects.nn.canonicalize import canonicalization_patterns
 from nncc.dialects.nn.elementwise import ELEMENTWISE_OPS, ActivationOp, MaxOp, MinOp  # noqa: F401
 from nncc.dialects.nn.ops import *  # noqa: F401,F403
 from nncc.dialects.nn.ops import LAYER_OPS as _LAYER_OPS
-from nncc.dialects.nn.quant import QUANT_OPS, FakeQuantOp, SignOp, quant_limits  # noqa: F401
+from nncc.dialects.nn.quant import QUANT_OPS, FakeQuantAxisOp, FakeQuantOp, SignOp, quant_limits  # noqa: F401
 from nncc.dialects.nn.structure import *  # noqa: F401,F403
 from nncc.dialects.nn.structure import STRUCTURE_OPS
+from nncc.dialects.nn.selection import *  # noqa: F401,F403
+from nncc.dialects.nn.selection import SELECTION_OPS
 
-LAYER_OPS = _LAYER_OPS + STRUCTURE_OPS + ELEMENTWISE_OPS
+LAYER_OPS = _LAYER_OPS + STRUCTURE_OPS + SELECTION_OPS + ELEMENTWISE_OPS
 """Every float-level op (quantization ops are in QUANT_OPS)."""
 
 

@@ -2,7 +2,8 @@
 
 Each pattern removes a redundant data-movement op or moves constant work to compile
 time, so that later passes see one canonical form: reshapes instead of flattens,
-no identity reshapes/transposes/pads, constant operands pre-permuted, and products with
+no identity reshapes/transposes/pads/gathers, chains of gathers and the reshapes or
+transposes feeding them as one gather, constant operands pre-permuted, and products with
 constant 2-D matrices as `nn.dense`.
 """
 
@@ -14,7 +15,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
 
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.nn import ops, structure
+from nncc.dialects.nn import ops, selection, structure
 
 
 def constant_value(value: SSAValue) -> np.ndarray | None:
@@ -103,6 +104,39 @@ class MatMulConstantToDense(RewritePattern):
         rewriter.replace(op, [const, dense])
 
 
+def _flat_table(op: Operation) -> np.ndarray | None:
+    """Per-sample flat index table of a data-movement op (-1: zero), or None."""
+    if isinstance(op, selection.GatherOp):
+        return op.table()
+    if isinstance(op, structure.ReshapeOp):
+        return np.arange(int(np.prod(ops.shape_of(op.output))))
+    if isinstance(op, structure.TransposeOp):
+        x = ops.shape_of(op.input)
+        return np.arange(int(np.prod(x))).reshape(x).transpose(op.perm.get_values()).reshape(-1)
+    return None
+
+
+class ComposeGather(RewritePattern):
+    """A gather of a gather, reshape or transpose is one gather of the inner op's input;
+    a gather that selects every element in order is a reshape (or nothing)."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: selection.GatherOp, rewriter: PatternRewriter) -> None:
+        table, source = op.table(), op.input
+        inner = _flat_table(op.input.owner) if isinstance(op.input.owner, Operation) else None
+        if inner is not None:
+            table, source = np.where(table >= 0, inner[np.maximum(table, 0)], -1), op.input.owner.operands[0]
+        shape = ops.shape_of(op.output)
+        size = int(np.prod(ops.shape_of(source)))
+        if table.size == size and np.array_equal(table, np.arange(size)):
+            if source.type == op.output.type:
+                rewriter.replace(op, [], [source])
+            else:
+                rewriter.replace(op, _located(structure.ReshapeOp(source, shape), op))
+        elif inner is not None:
+            rewriter.replace(op, _located(selection.GatherOp(source, table, shape), op))
+
+
 def canonicalization_patterns() -> dict[type[Operation], tuple[RewritePattern, ...]]:
     """Patterns per op class, attached to the ops by the dialect module."""
     return {
@@ -112,4 +146,5 @@ def canonicalization_patterns() -> dict[type[Operation], tuple[RewritePattern, .
         structure.PadOp: (DropZeroPad(),),
         structure.ConcatOp: (DropSingleConcat(),),
         ops.MatMulOp: (MatMulConstantToDense(),),
+        selection.GatherOp: (ComposeGather(),),
     }

@@ -1,7 +1,8 @@
 """Quantization ops of the `nn` dialect: float in, float out, values snapped to a grid.
 
 They carry the quantization a model brings with it (ONNX QuantizeLinear/DequantizeLinear
-pairs, QONNX Quant/BipolarQuant/Trunc on run-time tensors) through the float level, where
+pairs, QONNX Quant/BipolarQuant/Trunc on run-time tensors, per tensor or per channel)
+through the float level, where
 the reference interpreter runs them exactly as written, down to `convert-nn-to-fixed`,
 which maps them onto fixed-point types (integer-exact for power-of-two scales).
 """
@@ -11,7 +12,17 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from xdsl.dialects.builtin import I64, Float64Type, FloatAttr, IntegerAttr, StringAttr, f64, i64
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    Float64Type,
+    FloatAttr,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+    f64,
+    i64,
+)
 from xdsl.ir import SSAValue
 from xdsl.irdl import ParsePropInAttrDict, irdl_op_definition, prop_def
 from xdsl.utils.exceptions import VerifyException
@@ -20,9 +31,10 @@ from nncc.dialects.nn.ops import UnaryElementwiseOp
 
 FLOAT_PROP = FloatAttr.constr(Float64Type())
 
-ROUNDING_MODES = ("half_even", "floor", "ceil")
+ROUNDING_MODES = ("half_even", "floor", "ceil", "to_zero")
 """Rounding of `nn.fake_quant`: to nearest with ties to even (ONNX QDQ, QONNX ROUND),
-toward minus infinity (QONNX FLOOR), toward plus infinity (QONNX CEIL)."""
+toward minus infinity (QONNX FLOOR), toward plus infinity (QONNX CEIL), toward zero
+(QONNX DOWN, Brevitas ROUND_TO_ZERO)."""
 
 MAX_QUANT_BITS = 32
 
@@ -38,13 +50,59 @@ def quant_limits(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
     return 0, (1 << bits) - (2 if narrow else 1)
 
 
+class _QuantizerOp(UnaryElementwiseOp):
+    """Base of `nn.fake_quant` and `nn.fake_quant_axis`: the integer grid (zero point,
+    bits, signed, narrow) and the rounding that both share."""
+
+    zero_point = prop_def(IntegerAttr[I64])
+    bits = prop_def(IntegerAttr[I64])
+    signed = prop_def(IntegerAttr[I64])
+    narrow = prop_def(IntegerAttr[I64])
+    rounding = prop_def(StringAttr)
+    irdl_options = (ParsePropInAttrDict(),)
+    ROUNDINGS: ClassVar = ROUNDING_MODES
+
+    @staticmethod
+    def grid_props(zero_point: int, bits: int, signed: bool, narrow: bool, rounding: str) -> dict:
+        """The shared properties as attributes."""
+        return {
+            "zero_point": IntegerAttr(int(zero_point), i64),
+            "bits": IntegerAttr(int(bits), i64),
+            "signed": IntegerAttr(int(bool(signed)), i64),
+            "narrow": IntegerAttr(int(bool(narrow)), i64),
+            "rounding": StringAttr(rounding),
+        }
+
+    def limits(self) -> tuple[int, int]:
+        """[qmin, qmax] of the integer grid."""
+        return quant_limits(self.bits.value.data, bool(self.signed.value.data), bool(self.narrow.value.data))
+
+    def verify_grid(self) -> None:
+        """Check bits, the flags and the rounding; messages start with the op name."""
+        bits = self.bits.value.data
+        if not 1 <= bits <= MAX_QUANT_BITS:
+            raise VerifyException(f"{self.name}: bits must be in [1, {MAX_QUANT_BITS}], got {bits}")
+        for label, flag in (("signed", self.signed), ("narrow", self.narrow)):
+            if flag.value.data not in (0, 1):
+                raise VerifyException(f"{self.name}: {label} must be 0 or 1, got {flag.value.data}")
+        if self.rounding.data not in ROUNDING_MODES:
+            raise VerifyException(
+                f"{self.name}: rounding '{self.rounding.data}' is not one of {', '.join(ROUNDING_MODES)}"
+            )
+        if self.rounding.data == "to_zero" and self.zero_point.value.data != 0:
+            # toward zero depends on the sign of x / scale + zero_point, not of x / scale
+            raise VerifyException(
+                f"{self.name}: rounding 'to_zero' needs zero point 0, got {self.zero_point.value.data}"
+            )
+
+
 @irdl_op_definition
-class FakeQuantOp(UnaryElementwiseOp):
+class FakeQuantOp(_QuantizerOp):
     """Quantize-dequantize with a per-tensor scale and integer zero point:
     y = (clip(R(x / scale) + zero_point, qmin, qmax) - zero_point) * scale, where R is the
-    `rounding` ("half_even", "floor" or "ceil") and [qmin, qmax] comes from `bits`,
-    `signed` and `narrow` (signed 8 bits: [-128, 127], narrow [-127, 127]; unsigned 8 bits:
-    [0, 255], narrow [0, 254]).
+    `rounding` ("half_even", "floor", "ceil" or "to_zero") and [qmin, qmax] comes from
+    `bits`, `signed` and `narrow` (signed 8 bits: [-128, 127], narrow [-127, 127]; unsigned
+    8 bits: [0, 255], narrow [0, 254]).
 
     Example: `%y = nn.fake_quant %x {bits = 8 : i64, narrow = 0 : i64, rounding = "half_even",
     scale = 1.250000e-01 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x16xf32>`
@@ -52,14 +110,7 @@ class FakeQuantOp(UnaryElementwiseOp):
 
     name = "nn.fake_quant"
     scale = prop_def(FLOAT_PROP)
-    zero_point = prop_def(IntegerAttr[I64])
-    bits = prop_def(IntegerAttr[I64])
-    signed = prop_def(IntegerAttr[I64])
-    narrow = prop_def(IntegerAttr[I64])
-    rounding = prop_def(StringAttr)
-    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input)"
-    ROUNDINGS: ClassVar = ROUNDING_MODES
 
     def __init__(
         self,
@@ -74,31 +125,77 @@ class FakeQuantOp(UnaryElementwiseOp):
         super().__init__(
             input,
             scale=FloatAttr(float(scale), f64),
-            zero_point=IntegerAttr(int(zero_point), i64),
-            bits=IntegerAttr(int(bits), i64),
-            signed=IntegerAttr(int(bool(signed)), i64),
-            narrow=IntegerAttr(int(bool(narrow)), i64),
-            rounding=StringAttr(rounding),
+            **self.grid_props(zero_point, bits, signed, narrow, rounding),
         )
-
-    def limits(self) -> tuple[int, int]:
-        """[qmin, qmax] of the integer grid."""
-        return quant_limits(self.bits.value.data, bool(self.signed.value.data), bool(self.narrow.value.data))
 
     def verify_(self) -> None:
         scale = self.scale.value.data
         if not (math.isfinite(scale) and scale > 0):
             raise VerifyException(f"nn.fake_quant: scale must be positive and finite, got {scale}")
-        bits = self.bits.value.data
-        if not 1 <= bits <= MAX_QUANT_BITS:
-            raise VerifyException(f"nn.fake_quant: bits must be in [1, {MAX_QUANT_BITS}], got {bits}")
-        for label, flag in (("signed", self.signed), ("narrow", self.narrow)):
-            if flag.value.data not in (0, 1):
-                raise VerifyException(f"nn.fake_quant: {label} must be 0 or 1, got {flag.value.data}")
-        if self.rounding.data not in ROUNDING_MODES:
+        self.verify_grid()
+
+
+@irdl_op_definition
+class FakeQuantAxisOp(_QuantizerOp):
+    """Quantize-dequantize with one scale per channel along `axis` (not the batch axis)
+    and a shared integer zero point: element i of channel c becomes
+    (clip(R(x_i / scales[c]) + zero_point, qmin, qmax) - zero_point) * scales[c], with
+    R, qmin and qmax as in `nn.fake_quant`.
+
+    Example: `%y = nn.fake_quant_axis %x {axis = 1 : i64, bits = 8 : i64, narrow = 0 : i64,
+    rounding = "half_even", scales = array<f64: 0.5, 0.0173>, signed = 1 : i64,
+    zero_point = 0 : i64} : tensor<1x2x4x4xf32>`
+    """
+
+    name = "nn.fake_quant_axis"
+    scales = prop_def(DenseArrayBase.constr(Float64Type()))
+    axis = prop_def(IntegerAttr[I64])
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def __init__(
+        self,
+        input: SSAValue,
+        scales,
+        axis: int,
+        zero_point: int,
+        bits: int,
+        signed: bool,
+        narrow: bool = False,
+        rounding: str = "half_even",
+    ):
+        super().__init__(
+            input,
+            scales=DenseArrayBase.from_list(f64, [float(v) for v in scales]),
+            axis=IntegerAttr(int(axis), i64),
+            **self.grid_props(zero_point, bits, signed, narrow, rounding),
+        )
+
+    def scale_values(self) -> tuple[float, ...]:
+        """The per-channel scales."""
+        return tuple(float(v) for v in self.scales.get_values())
+
+    def broadcast_shape(self) -> tuple[int, ...]:
+        """The shape that broadcasts one value per channel against the input."""
+        rank = len(self.input.type.get_shape())
+        shape = [1] * rank
+        shape[self.axis.value.data] = len(self.scale_values())
+        return tuple(shape)
+
+    def verify_(self) -> None:
+        scales = self.scale_values()
+        if not all(math.isfinite(s) and s > 0 for s in scales):
+            raise VerifyException(f"nn.fake_quant_axis: scales must be positive and finite, got {list(scales)}")
+        shape = self.input.type.get_shape() if isinstance(self.input.type, TensorType) else ()
+        axis = self.axis.value.data
+        if not 1 <= axis < len(shape):
             raise VerifyException(
-                f"nn.fake_quant: rounding '{self.rounding.data}' is not one of {', '.join(ROUNDING_MODES)}"
+                f"nn.fake_quant_axis: axis {axis} must be a non-batch axis of the rank-{len(shape)} input"
             )
+        if shape[axis] != len(scales):
+            raise VerifyException(
+                f"nn.fake_quant_axis: {len(scales)} scales for axis {axis} of size {shape[axis]}"
+            )
+        self.verify_grid()
 
 
 @irdl_op_definition
@@ -122,4 +219,4 @@ class SignOp(UnaryElementwiseOp):
             raise VerifyException(f"nn.sign: scale must be finite, got {scale}")
 
 
-QUANT_OPS = [FakeQuantOp, SignOp]
+QUANT_OPS = [FakeQuantOp, FakeQuantAxisOp, SignOp]

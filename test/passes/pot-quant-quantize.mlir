@@ -10,7 +10,7 @@
 // RUN: nncc-opt %s --split-input-file -p 'pot-quant-quantize{min_exponent=-1}' | filecheck %s --check-prefix=EMIN
 // RUN: nncc-opt %s --split-input-file -p 'pot-quant-quantize{compensate=false}' | filecheck %s --check-prefix=NOCOMP
 
-// ALGORITHMS.md §4.1 worked example, already divided by its scale (the pass only uses
+// Worked example of 4-bit log quantization, already divided by its scale (the pass only uses
 // power-of-two scales, so w~ = w / 0.8 is given directly): w~ = [1, -0.36, 0.0625, 0.005],
 // 4 bits -> exponents 0 ... -6, zero threshold 2^-7. The scale is 2^0 (2^-1 clips 1 to 0.5).
 // log: log2 = [0, -1.47, -4, -7.6] -> [0, -1, -4, zero], q = [1, -0.5, 0.0625, 0].

@@ -96,7 +96,7 @@ def test_csd_exhaustive_below_4096():
 
 
 def test_csd_digit_statistics():
-    # ALGORITHMS.md 2.3: positive codes of a signed 4-bit (1..7) average 1.57 non-zeros
+    # positive codes of a signed 4-bit (1..7) average 1.57 non-zeros
     # (binary 1.71), of a signed 8-bit (1..127) 2.80 (binary 3.53).
     four = [len(csd(v)) for v in range(1, 8)]
     assert sum(four) == 11  # 1,1,2,1,2,2,2

@@ -616,9 +616,8 @@ def test_qonnx_pot_end_to_end_is_exact(tmp_path):
     # accumulator, so each quantizer rounds exactly once, from the same value the float64
     # reference sees (sums of a few dozen dyadic rationals, exact in float64); and the
     # quantizers' roundings have exact fixed-point forms (FLOOR = trn, CEIL = trn after adding
-    # one step minus one LSB, BipolarQuant = a sign table, Trunc = a cast with trn). Only
-    # half-to-even ties could differ (`fixed.cast` rounds them up), and this model has no
-    # half-to-even quantizer that sees a value off its grid.
+    # one step minus one LSB, BipolarQuant = a sign table, Trunc = a cast with trn, half to
+    # even = a parity-picked addend and trn).
     float_y = design.run(x, "float")["y"]
     assert np.array_equal(fixed_y.astype(np.float32), float_y)
     assert np.abs(float_y).max() > 0  # a real computation, not all zeros
@@ -627,7 +626,7 @@ def test_qonnx_pot_end_to_end_is_exact(tmp_path):
 
 
 @needs_gxx
-def test_pot_qdq_end_to_end_exact_but_ties(tmp_path):
+def test_pot_qdq_end_to_end_exact_ties_included(tmp_path):
     model = pot_qdq_mlp()
     x = on_grid(np.random.default_rng(15), (256, 8), 4)
     design = compile_model(model, tmp_path, x)
@@ -636,13 +635,13 @@ def test_pot_qdq_end_to_end_exact_but_ties(tmp_path):
     float_y = design.run(x, "float")["y"]
     assert np.array_equal(float_y, ort_run(model, x))
     # Inputs on the grid, weights exact (fixed.grid), accumulators exact: the fixed-point
-    # design rounds exactly the values the float reference rounds. ONNX rounds ties to even
-    # and `fixed.cast` rounds them up, so the design equals the reference evaluated with
-    # round-half-up, and differs from ONNX only where a tie met an even neighbour.
-    half_up = pot_reference(model, x, lambda v: np.floor(v + 0.5))
-    assert np.array_equal(fixed_y, half_up)
+    # design rounds exactly the values the float reference rounds, and rounds ties to even
+    # as ONNX does (a parity table picks the addend before a truncating cast), so it equals
+    # onnxruntime bit for bit.
+    assert np.array_equal(fixed_y, float_y)
     assert np.array_equal(float_y, pot_reference(model, x, np.rint).astype(np.float32))
-    differ = fixed_y != float_y
+    half_up = pot_reference(model, x, lambda v: np.floor(v + 0.5))
+    differ = half_up != float_y
     assert 0 < differ.sum() < 0.05 * differ.size  # this batch does meet ties
 
 
@@ -701,7 +700,7 @@ def test_qonnx_op_on_unsupported_domain_is_refused():
     model = make(nodes, inits, [4], [4], opsets=((QONNX, 1), ("com.example", 1)))
     assert problems_of(model) == [
         "node 'quant_q' (Quant): unsupported operator domain 'com.example' "
-        "(QONNX Quant is imported from the domains qonnx.custom_op.general and finn.custom_op.general)",
+        "(QONNX Quant is imported from the domains qonnx.custom_op.general, finn.custom_op.general, onnx.brevitas)",
         "node 'mt' (MultiThreshold): unsupported operator domain 'qonnx.custom_op.general' "
         "(only Quant, BipolarQuant, Trunc are imported from it)",
     ]
@@ -725,7 +724,7 @@ def test_other_quantization_refusals():
     ]
     assert problems_of(make(bad_rounding, inits, [4], [4])) == [
         "node 'quant_y' (Quant): rounding_mode 'UP' is supported only on constants "
-        "(run-time tensors take ROUND, HALF_EVEN, FLOOR, CEIL)"
+        "(run-time tensors take ROUND, HALF_EVEN, FLOOR, CEIL, DOWN, ROUND_TO_ZERO)"
     ]
     default_domain = onnx.helper.make_node("Quant", ["x", "s1", "zf", "b"], ["y"], name="plain")
     graph = helper.make_graph(

@@ -213,7 +213,7 @@ def test_nearest_rounding_is_optimal(terms, zero_code, per_channel):
 
 
 def test_log_rounding_worked_example():
-    """ALGORITHMS.md §4.1: b = 4, s = 0.8, w~ = [1, -0.36, 0.0625, 0.005]."""
+    """Worked example of 4-bit log quantization: b = 4, s = 0.8, w~ = [1, -0.36, 0.0625, 0.005]."""
     relative = np.array([1.0, -0.36, 0.0625, 0.005])
     signs, exps = quantize_relative(relative, _scheme(rounding="log"))
     assert signs[:, 0].tolist() == [1, -1, 1, 0]

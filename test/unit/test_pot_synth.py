@@ -7,7 +7,7 @@ factor 1 four ways, uniform 8-bit weights (`weight_width=8`), PoT 4-bit (`pot_bi
 two-digit (`pot_bits=4, pot_terms=2`) and two-digit with shared digit patterns
 (`shift_share=True`), and synthesized with `nncc report DIR --synth` (Yosys
 `synth_xilinx -family xc7`, hierarchy kept, so every layer module has its own counts in
-report.json["synthesis"]["layers"]). Every processing-element module (one per Gemm) must have
+report.json["synthesis"]["modules"]). Every processing-element module (one per Gemm) must have
 0 DSP in the three shift-and-add designs, and > 0 DSP in the uniform one (and the shift-and-add
 modules are not empty: their adders are LUTs and carry chains).
 
@@ -130,7 +130,7 @@ def test_shift_layers_use_no_dsp(synthesized, variant):
     modules = layer_modules(design)
     assert sorted(modules) == sorted(name for name, _, _ in LAYERS)
     for layer, module in modules.items():
-        counts = result["layers"][module]
+        counts = result["modules"][module]
         print(f"  {variant} {layer} ({module}): {counts}")
         assert counts["DSP"] == 0, (layer, counts)
         assert counts["LUT"] > 0 and counts["FF"] > 0  # the shifts and adds are there, in fabric
@@ -144,11 +144,11 @@ def test_uniform_layers_use_dsps(synthesized):
     modules = layer_modules(design)
     assert sorted(modules) == sorted(name for name, _, _ in LAYERS)
     for layer, module in modules.items():
-        counts = result["layers"][module]
+        counts = result["modules"][module]
         n_in, n_out = next((i, o) for name, i, o in LAYERS if name == layer)
         print(f"  uniform8 {layer} ({module}): {counts}")
         assert 0 < counts["DSP"] <= n_in * n_out, (layer, counts)
-    assert result["total"]["DSP"] == sum(result["layers"][m]["DSP"] for m in modules.values())
+    assert result["total"]["DSP"] == sum(result["modules"][m]["DSP"] for m in modules.values())
 
 
 def test_dsp_table(synthesized):
@@ -157,7 +157,7 @@ def test_dsp_table(synthesized):
     for variant in VARIANTS:
         design, result = synthesized(variant)
         for layer, module in sorted(layer_modules(design).items()):
-            counts = result["layers"][module]
+            counts = result["modules"][module]
             rows.append((variant, layer, counts["DSP"], counts["LUT"], counts["FF"], counts["CARRY"]))
     print("\nvariant      layer  DSP   LUT    FF  CARRY")
     for row in rows:

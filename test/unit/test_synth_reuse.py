@@ -149,17 +149,18 @@ def test_dsps_equal_predicted_multipliers(synthesized, rf):
         assert pe["reuse_factor"] == rf  # every RF tested divides 16 and 8
         assert pe["multipliers"] == MACS[layer] // rf
         assert pe["live"] == pe["multipliers"]  # no zero weight: nothing for Yosys to drop
-        counts = result["layers"][name]
+        counts = result["modules"][name]
         print(f"  {name} ({layer}): RF {rf}, {pe['multipliers']} multipliers -> {counts}")
         assert counts["DSP"] == pe["multipliers"], (name, counts)
     # the design's DSPs are exactly the PEs' (element-wise modules and the top use none)
-    assert result["total"]["DSP"] == sum(result["layers"][n]["DSP"] for n in pes) == sum(MACS.values()) // rf
-    assert all(counts["DSP"] == 0 for n, counts in result["layers"].items() if n not in pes)
+    assert result["total"]["DSP"] == sum(result["modules"][n]["DSP"] for n in pes) == sum(MACS.values()) // rf
+    assert all(counts["DSP"] == 0 for n, counts in result["modules"].items() if n not in pes)
     assert result["total"]["BRAM"] == 0
     assert result["family"] == "xc7" and result["tool"].startswith("yosys ")
-    # the CLI table shows the per-module rows and the total
+    # the CLI table shows per layer and in total "estimate / measured (ratio)": the DSP cells
+    # of the total row (tokens: total, then LUT, FF, DSP, BRAM as "est / yosys (ratio)")
     total_row = [line.split() for line in stdout.splitlines() if line.startswith("total")]
-    assert total_row and int(total_row[0][3]) == result["total"]["DSP"]
+    assert total_row and total_row[0][9:13] == [str(result["total"]["DSP"]), "/", str(result["total"]["DSP"]), "(1.00)"]
     assert f"initiation interval {rf} cycles" in stdout
 
 

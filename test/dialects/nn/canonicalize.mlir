@@ -81,3 +81,20 @@ func.func @matmul_runtime(%x: tensor<1x3x4xf32>, %z: tensor<1x4x2xf32>) -> tenso
   %y = nn.matmul %x, %z : (tensor<1x3x4xf32>, tensor<1x4x2xf32>) -> tensor<1x3x2xf32>
   func.return %y : tensor<1x3x2xf32>
 }
+
+// -----
+
+// A gather absorbs the transpose and the gather feeding it; selecting every element in order
+// is a reshape, or nothing.
+// CHECK-LABEL: func.func @gather_chain
+func.func @gather_chain(%x: tensor<1x2x3xf32>) -> (tensor<1x2xf32>, tensor<1x6xf32>, tensor<1x2x3xf32>) {
+  // CHECK-NEXT: %[[G:.*]] = nn.gather %x {indices = array<i64: -1, 5>} : tensor<1x2x3xf32> -> tensor<1x2xf32>
+  // CHECK-NEXT: %[[R:.*]] = nn.reshape %x : tensor<1x2x3xf32> -> tensor<1x6xf32>
+  // CHECK-NEXT: func.return %[[G]], %[[R]], %x
+  %t = nn.transpose %x {perm = array<i64: 0, 2, 1>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
+  %a = nn.gather %t {indices = array<i64: 5, -1, 3>} : tensor<1x3x2xf32> -> tensor<1x3xf32>
+  %b = nn.gather %a {indices = array<i64: 1, 0>} : tensor<1x3xf32> -> tensor<1x2xf32>
+  %c = nn.gather %x {indices = array<i64: 0, 1, 2, 3, 4, 5>} : tensor<1x2x3xf32> -> tensor<1x6xf32>
+  %d = nn.gather %x {indices = array<i64: 0, 1, 2, 3, 4, 5>} : tensor<1x2x3xf32> -> tensor<1x2x3xf32>
+  func.return %b, %c, %d : tensor<1x2xf32>, tensor<1x6xf32>, tensor<1x2x3xf32>
+}

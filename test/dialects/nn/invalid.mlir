@@ -127,3 +127,27 @@ func.func @element_types(%x: tensor<1x4xf32>, %z: tensor<1x4xf16>) -> tensor<1x4
   %y = nn.mul %x, %z : (tensor<1x4xf32>, tensor<1x4xf16>) -> tensor<1x4xf32>
   func.return %y : tensor<1x4xf32>
 }
+
+// -----
+
+func.func @gather_count(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  // CHECK: nn.gather: 2 indices for 3 output elements per sample
+  %y = nn.gather %x {indices = array<i64: 0, 1>} : tensor<1x4xf32> -> tensor<1x3xf32>
+  func.return %y : tensor<1x3xf32>
+}
+
+// -----
+
+func.func @gather_range(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  // CHECK: nn.gather: indices must be in [-1, 4), got [-2, 4]
+  %y = nn.gather %x {indices = array<i64: -2, 4>} : tensor<1x4xf32> -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}
+
+// -----
+
+func.func @reduce_batch(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
+  // CHECK: nn.reduce_sum: axes [0] must be distinct non-batch axes of rank 2
+  %y = nn.reduce_sum %x {axes = array<i64: 0>} : tensor<1x4xf32> -> tensor<1x1xf32>
+  func.return %y : tensor<1x1xf32>
+}

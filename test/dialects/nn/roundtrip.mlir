@@ -94,12 +94,35 @@ func.func @quant(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %u = nn.fake_quant %q {bits = 4 : i64, narrow = 1 : i64, rounding = "floor", scale = 0.3 : f64, signed = 0 : i64, zero_point = 3 : i64} : tensor<1x4xf32>
   // CHECK-NEXT: %[[S:.*]] = nn.sign %[[U]] {scale = 5.000000e-01 : f64} : tensor<1x4xf32>
   %s = nn.sign %u {scale = 0.5 : f64} : tensor<1x4xf32>
+  // CHECK-NEXT: %[[A:.*]] = nn.fake_quant_axis %[[S]] {axis = 1 : i64, bits = 6 : i64, narrow = 0 : i64, rounding = "to_zero", scales = array<f64: 5.000000e-01, 0.017300000414252281, 2.500000e-01, 1.250000e-01>, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32>
+  %a = nn.fake_quant_axis %s {axis = 1 : i64, bits = 6 : i64, narrow = 0 : i64, rounding = "to_zero", scales = array<f64: 0.5, 0.017300000414252281, 0.25, 0.125>, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32>
   // CHECK-NEXT: %[[W:.*]] = nn.constant dense<2.500000e-01> : tensor<4x4xf32> {fixed.grid = {bits = 8 : i64, frac = 5 : i64, signed = 1 : i64}}
   %w = nn.constant dense<0.25> : tensor<4x4xf32> {fixed.grid = {bits = 8 : i64, frac = 5 : i64, signed = 1 : i64}}
-  // CHECK-NEXT: %[[D:.*]] = nn.dense %[[S]], %[[W]] : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
-  %d = nn.dense %s, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  // CHECK-NEXT: %[[D:.*]] = nn.dense %[[A]], %[[W]] : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
+  %d = nn.dense %a, %w : (tensor<1x4xf32>, tensor<4x4xf32>) -> tensor<1x4xf32>
   // CHECK-NEXT: func.return %[[D]] : tensor<1x4xf32>
   func.return %d : tensor<1x4xf32>
+}
+
+// -----
+
+// Index-table selection (-1 selects a zero) and reductions (reduced axes kept as size 1).
+// CHECK-LABEL: func.func @selection
+func.func @selection(%x: tensor<1x2x3xf32>) -> (tensor<1x3x2xf32>, tensor<1x2x1xf32>) {
+  // CHECK-NEXT: %[[G:.*]] = nn.gather %x {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
+  %g = nn.gather %x {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
+  // CHECK-NEXT: %[[S:.*]] = nn.reduce_sum %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  %s = nn.reduce_sum %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  // CHECK-NEXT: %[[M:.*]] = nn.reduce_mean %[[S]] {axes = array<i64: 1>} : tensor<1x2x1xf32> -> tensor<1x1x1xf32>
+  %m = nn.reduce_mean %s {axes = array<i64: 1>} : tensor<1x2x1xf32> -> tensor<1x1x1xf32>
+  // CHECK-NEXT: %[[MX:.*]] = nn.reduce_max %x {axes = array<i64: 1, 2>} : tensor<1x2x3xf32> -> tensor<1x1x1xf32>
+  %mx = nn.reduce_max %x {axes = array<i64: 1, 2>} : tensor<1x2x3xf32> -> tensor<1x1x1xf32>
+  // CHECK-NEXT: %[[MN:.*]] = nn.reduce_min %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  %mn = nn.reduce_min %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
+  // CHECK-NEXT: %[[L2:.*]] = nn.reduce_l2 %[[MN]] {axes = array<i64: 2>} : tensor<1x2x1xf32> -> tensor<1x2x1xf32>
+  %l2 = nn.reduce_l2 %mn {axes = array<i64: 2>} : tensor<1x2x1xf32> -> tensor<1x2x1xf32>
+  // CHECK-NEXT: func.return %[[G]], %[[L2]] : tensor<1x3x2xf32>, tensor<1x2x1xf32>
+  func.return %g, %l2 : tensor<1x3x2xf32>, tensor<1x2x1xf32>
 }
 
 // -----
