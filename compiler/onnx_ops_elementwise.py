@@ -221,12 +221,6 @@ def import_where(ctx):
 # normalizations, from existing nn ops
 
 
-def _refuse_extra_outputs(ctx, what: str) -> None:
-    for j in range(1, len(ctx.node.output)):
-        if ctx.node.output[j] and (ctx.consumers(j) or ctx.is_graph_output(j)):
-            ctx.fail(f"the {what} output is not supported")
-
-
 def _inverse_sqrt(ctx, variance: SSAValue, epsilon: float) -> SSAValue:
     """(variance + epsilon)^-1/2."""
     shifted = ctx.emit(AddOp(variance, _scalar_const(ctx, epsilon))).output
@@ -241,12 +235,12 @@ def _affine(ctx, value: SSAValue, scale: np.ndarray | None, bias: np.ndarray | N
     return value
 
 
-@support("nn.global_avg_pool, nn.activation, ...", hardware=True, notes="means by global average pooling, (var + eps)^-1/2 as `nn.activation` pow (a uniform table in hardware: coarse for variances near 0); Mean/InvStdDev outputs may be declared but not read")
+@support("nn.global_avg_pool, nn.activation, ...", hardware=True, notes="means by global average pooling, (var + eps)^-1/2 as `nn.activation` pow (a uniform table in hardware: coarse for variances near 0); optional Mean and InvStdDev outputs")
 def import_layer_normalization(ctx):
     """LayerNormalization (opset 17) over the axes from `axis` on: the input viewed as
     N x P x K, means as nn.global_avg_pool over K, (var + eps)^-1/2 as nn.activation 'pow',
-    then the constant scale and bias."""
-    _refuse_extra_outputs(ctx, "Mean / InvStdDev")
+    then the constant scale and bias; the optional Mean and InvStdDev outputs are reshaped
+    statistics."""
     xs = tuple(ctx.shape(0))
     try:
         axis = shapes.normalize_axis(int(ctx.attr("axis", -1)), len(xs))
@@ -261,9 +255,14 @@ def import_layer_normalization(ctx):
     mean = ctx.emit(GlobalAvgPoolOp(flat)).output
     centered = ctx.emit(SubOp(flat, mean)).output
     variance = ctx.emit(GlobalAvgPoolOp(ctx.emit(MulOp(centered, centered)).output)).output
-    normed = ctx.emit(MulOp(centered, _inverse_sqrt(ctx, variance, float(ctx.attr("epsilon", 1e-5))))).output
-    normed = ctx.emit(ReshapeOp(normed, xs)).output
-    return [_affine(ctx, normed, scale, bias)] + [None] * (len(ctx.node.output) - 1)
+    inverse = _inverse_sqrt(ctx, variance, float(ctx.attr("epsilon", 1e-5)))
+    normed = ctx.emit(ReshapeOp(ctx.emit(MulOp(centered, inverse)).output, xs)).output
+    outputs = [_affine(ctx, normed, scale, bias)]
+    stats_shape = xs[:axis] + (1,) * (len(xs) - axis)
+    for j, value in ((1, mean), (2, inverse)):
+        if j < len(ctx.node.output):
+            outputs.append(ctx.emit(ReshapeOp(value, stats_shape)).output if ctx.node.output[j] else None)
+    return outputs
 
 
 @support("nn.global_avg_pool, nn.activation, ...", hardware=True, notes="means by global average pooling, (var + eps)^-1/2 as `nn.activation` pow (a uniform table in hardware: coarse for variances near 0)")

@@ -166,6 +166,14 @@ def test_normalizations_match_onnxruntime():
             {"x": [1, 4, 3, 3]}, {"y": [1, 4, 3, 3]}, {"s": normal(*shape, seed=5) + 1, "b": normal(*shape, seed=6)},
         )
         compare_with_onnxruntime(ln, {"x": x}, atol=1e-5)
+    stats_shape = [1, 4, 1, 1]
+    with_stats = make_model(
+        [helper.make_node("LayerNormalization", ["x", "s", "b"], ["y", "mean", "inv"], axis=2)],
+        {"x": [1, 4, 3, 3]}, {"y": [1, 4, 3, 3], "mean": stats_shape, "inv": stats_shape},
+        {"s": normal(3, 3, seed=5) + 1, "b": normal(3, 3, seed=6)},
+    )
+    _, ours = compare_with_onnxruntime(with_stats, {"x": x}, atol=1e-5)
+    assert ours["mean"].shape == (8, 4, 1, 1) and ours["inv"].min() > 0
 
 
 def test_unsupported_forms_name_the_node():

@@ -26,7 +26,6 @@ NO_ACCEPTED_CASE = {
     "qonnx.Quant": "not an ONNX operator: no onnx backend test (tested in test_import_quant.py)",
     "qonnx.BipolarQuant": "not an ONNX operator: no onnx backend test (tested in test_import_quant.py)",
     "qonnx.Trunc": "not an ONNX operator: no onnx backend test (tested in test_import_quant.py)",
-    "LayerNormalization": "the onnx cases make Mean and InvStdDev graph outputs (tested in test_import_elementwise.py)",
     "Mean": "the onnx cases have rank-1 inputs (no batch axis; tested in test_import_elementwise.py)",
     "Sum": "the onnx cases have rank-1 inputs (no batch axis; tested in test_import_elementwise.py)",
     "Mish": "the onnx cases have rank-1 inputs (no batch axis; tested in test_import_elementwise.py)",
