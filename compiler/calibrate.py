@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, ModuleOp, f64
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, ModuleOp, StringAttr, f64
 from xdsl.ir import Operation
 
+from nncc.compiler.diagnostics import NnccError
 from nncc.dialects import nn
 from nncc.dialects.dense import to_dense
 from nncc.dialects.nn.windows import pad_spatial, windows
@@ -34,12 +35,25 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operat
     Returns the ranges by op as well (graph inputs are annotated on the arguments).
     """
     ranges: dict[Operation, tuple[float, float]] = {}
+    undefined: list[str] = []
 
     def observe(op: Operation, value: np.ndarray) -> None:
-        if not isinstance(op, (nn.ConstantOp, WeightsOp)) and value.size:
-            ranges[op] = (float(value.min()), float(value.max()))
+        # only finite values count: Log/Sqrt of negative inputs (NaN in float) and Log(0) or
+        # 1/0 (infinite) take the defined fixed-point values of `unary_functions` instead
+        if isinstance(op, (nn.ConstantOp, WeightsOp)) or not value.size:
+            return
+        finite = value[np.isfinite(value)]
+        if finite.size:
+            ranges[op] = (float(finite.min()), float(finite.max()))
+        else:
+            desc = getattr(op.location, "desc", None)
+            undefined.append(f"layer '{desc.data if isinstance(desc, StringAttr) else op.name}' ({op.name}) has no "
+                             "finite value on the calibration data (e.g. Log or Sqrt of negative numbers only); "
+                             "calibrate on inputs inside its domain")
 
     run_float(module, inputs, observe=observe)
+    if undefined:
+        raise NnccError(undefined)
     for op, (lo, hi) in ranges.items():
         op.attributes[RANGE_ATTR] = _range_attr(lo, hi)
     function = main_function(module)

@@ -15,6 +15,7 @@ from xdsl.ir import SSAValue
 
 from nncc.compiler import onnx_ops_structure
 from nncc.compiler.onnx_fold import Grid, pot_exponents
+from nncc.compiler.onnx_ops_elementwise import ELEMENTWISE_IMPORTERS
 from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import (
     AddOp,
@@ -512,12 +513,13 @@ def import_identity(ctx):
     return [ctx.value(0)] + [None] * (len(ctx.node.output) - 1)
 
 
-@support("(removed)", hardware=True, notes="inference only (no mask output, training_mode false)")
+@support("(removed)", hardware=True, notes="inference only (training_mode false); a mask output may be declared if nothing reads it")
 def import_dropout(ctx):
-    """Dropout at inference is the identity (the mask output is not supported; from
-    opset 12 the training_mode input must be a constant false)."""
-    if len([o for o in ctx.node.output if o]) > 1:
-        ctx.fail("the mask output is training-only and not supported")
+    """Dropout at inference is the identity: a mask output may be declared (old exporters
+    emit one) but nothing may read it; from opset 12 the training_mode input must be a
+    constant false."""
+    if len(ctx.node.output) > 1 and ctx.node.output[1] and (ctx.consumers(1) or ctx.is_graph_output(1)):
+        ctx.fail("the mask output is training-only and not supported (it is read by another node or is a graph output)")
     if ctx.has_input(2) and np.any(ctx.require_const(2, "training_mode")):
         ctx.fail("training_mode=true is not supported (inference only)")
     return import_identity(ctx)
@@ -557,6 +559,7 @@ IMPORTERS: dict[str, Callable] = {
 }
 """ONNX op type -> importer function. `Constant` is handled by the folder."""
 IMPORTERS.update(onnx_ops_structure.STRUCTURE_IMPORTERS)
+IMPORTERS.update(ELEMENTWISE_IMPORTERS)
 
 def importer_for(key: str | None) -> Callable | None:
     """The importer function of an `onnx_fold.op_key`, or None."""

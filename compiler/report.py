@@ -20,6 +20,13 @@ from nncc.runtime.fixed_interpreter import run_fixed
 from nncc.runtime.interpreter import run_float
 
 
+def _abs_errors(got: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """|fixed - float| where the float reference is finite (Log/Sqrt of negative numbers are
+    NaN and Log(0) is infinite in float; fixed point defines them, see unary_functions)."""
+    finite = np.isfinite(want)
+    return np.abs(got - want)[finite]
+
+
 def _num(x: float) -> float:
     return float(f"{float(x):.6g}")
 
@@ -144,7 +151,7 @@ def build_report(
             got = fm.to_float(named[name][1], t.frac)
             want = floats[name]
             if got.shape == want.shape:
-                diff = np.abs(got - want)
+                diff = _abs_errors(got, want)
                 entry["max_abs_error"] = _num(diff.max(initial=0.0))
                 entry["mean_abs_error"] = _num(diff.mean() if diff.size else 0.0)
         layers.append(entry)

@@ -5,9 +5,10 @@ Every layer output gets a `!fixed.q<W, I>` type: W from the options (or the op's
 `fixed.range` attribute (graph inputs: the `fixed.range` argument attribute). Weights
 and constants are rounded to their own types (I from their largest magnitude).
 Multiply-accumulate layers produce an exact accumulator, then one `fixed.cast` applies
-the rounding and overflow modes. Sigmoid, tanh and the exponential and reciprocal of
-softmax become `fixed.activation` ops, which `fixed-lower-activations` turns into
-tables, piecewise-linear segments or polynomials.
+the rounding and overflow modes. Sigmoid, tanh, the exponential and reciprocal of
+softmax and `nn.activation` (with its calibrated output type) become `fixed.activation`
+ops, which `fixed-lower-activations` turns into tables, piecewise-linear segments or
+polynomials. `nn.max` / `nn.min` become exact a + relu(b - a) / a - relu(a - b).
 
 Quantization carried by the model: a constant with a `fixed.grid` (a power-of-two weight
 grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scale is an
@@ -415,6 +416,29 @@ def _activation(function: str, int_bits: int):
     return convert
 
 
+def _unary_function(cv: _Converter, op: nn.ActivationOp) -> None:
+    """`nn.activation` -> `fixed.activation` with the calibrated output type (lowered later)."""
+    prec = cv.precision(op)
+    typ = cv.output_type(op, prec)
+    out = cv.emit(fixed.ActivationOp(cv.values[op.input], typ, op.function.data, op.parameters())).output
+    out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
+    cv.copy_approx(op, out.owner)
+    cv.values[op.output] = out
+
+
+def _extremum(cv: _Converter, op: nn.MaxOp | nn.MinOp) -> None:
+    """Exact: max(a, b) = a + relu(b - a), min(a, b) = a - relu(a - b), then the output cast."""
+    prec = cv.precision(op)
+    a, b = cv.operand(op.lhs, prec), cv.operand(op.rhs, prec)
+    is_max = isinstance(op, nn.MaxOp)
+    diff = cv.emit(fixed.SubOp(b, a) if is_max else fixed.SubOp(a, b)).output
+    cv.check_width(fixed.fixed_of(diff))
+    excess = cv.emit(nn.ReluOp(diff)).output
+    value = cv.emit(fixed.AddOp(a, excess) if is_max else fixed.SubOp(a, excess)).output
+    cv.check_width(fixed.fixed_of(value))
+    cv.finish(op, value, prec)
+
+
 def _clip(cv: _Converter, op: nn.ClipOp) -> None:
     x = cv.values[op.input]
     typ = fixed.fixed_of(x)
@@ -446,9 +470,9 @@ def _softmax(cv: _Converter, op: nn.SoftmaxOp) -> None:
     x = cv.values[op.input]
     peak = cv.emit(fixed.ReduceMaxOp(x, [axis])).output
     shifted = cv.emit(fixed.SubOp(x, peak)).output
-    exp = cv.emit(fixed.ActivationOp(shifted, FixedType(prec.width, 2), "exp")).output
+    exp = cv.emit(fixed.ActivationOp(shifted, FixedType(prec.width, 2), "softmax_exp")).output
     total = cv.emit(fixed.ReduceSumOp(exp, [axis])).output
-    recip = cv.emit(fixed.ActivationOp(total, FixedType(prec.width, 2), "reciprocal")).output
+    recip = cv.emit(fixed.ActivationOp(total, FixedType(prec.width, 2), "softmax_reciprocal")).output
     cv.copy_approx(op, exp.owner)
     cv.copy_approx(op, recip.owner)
     product = cv.emit(fixed.MulOp(exp, recip)).output
@@ -579,5 +603,8 @@ _HANDLERS = {
     nn.FakeQuantOp: convert_fake_quant,
     nn.FakeQuantAxisOp: convert_fake_quant_axis,
     nn.SignOp: convert_sign,
+    nn.ActivationOp: _unary_function,
+    nn.MaxOp: _extremum,
+    nn.MinOp: _extremum,
 }
 

@@ -1,6 +1,8 @@
-"""`fixed-lower-activations`: replace ideal `fixed.activation` ops (sigmoid, tanh, and
-softmax's exp and reciprocal) by hardware approximations whose contents are computed
-here and carried in the IR:
+"""`fixed-lower-activations`: replace ideal `fixed.activation` ops (every function of
+`dialects/unary_functions.py`: sigmoid, tanh, softmax's exp and reciprocal, and the ONNX
+unary functions such as Elu, Gelu, Log or Pow) by hardware approximations whose contents
+are computed here and carried in the IR (the table range of each function is its
+`table_range` within the input type):
 
 - `lut`: a table of 2^k (+1) entries over a power-of-two input range [a, b), indexed by
   a bit slice of the input (no multiplier); each entry is the minimax value of its bin,
@@ -10,12 +12,13 @@ here and carried in the IR:
   power-of-two slopes (a shift instead of a multiply) with refitted intercepts.
 - `taylor`: the Taylor polynomial of the given order (around 0 for sigmoid/tanh, around
   evaluated by Horner on a clamped input, with the clamp point chosen to minimise the
-  maximum error. Softmax's exp over [-16, 0] and reciprocal over [1, n] have no useful
-  Taylor form, so in this mode they use tables.
+  maximum error. Only sigmoid and tanh have a Taylor form; every other function (softmax's
+  exp over [-16, 0] and reciprocal over [1, n] included) uses a table in this mode.
 
 Every lowered op gets `fixed.approx_error`: the maximum absolute error against the real
 function, measured exactly over every input the op can receive (all raw values of its
-input type up to 2^20 of them, an even sample beyond), and `fixed.approx`, the method.
+input type up to 2^20 of them, an even sample beyond; against f saturated to the output
+type unless the function's output type is fixed, as sigmoid's), and `fixed.approx`, the method.
 """
 
 from __future__ import annotations
@@ -40,18 +43,10 @@ from nncc.dialects.dense import to_dense
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import APPROX_ATTR
+from nncc.dialects.unary_functions import FUNCTIONS, evaluate as evaluate_float, evaluate_fixed
 
 ERROR_ATTR = "fixed.approx_error"
 MODES = ("lut", "pwl", "taylor")
-
-TABLE_RANGE = {"sigmoid": (-8.0, 8.0), "tanh": (-4.0, 4.0), "exp": (-16.0, 0.0)}
-"""Default approximation ranges [a, b) (power-of-two width); reciprocal: [0, 2^(I-1))."""
-
-TAYLOR = {
-    "sigmoid": [1 / 2, 1 / 4, 0.0, -1 / 48, 0.0, 1 / 480, 0.0, -17 / 80640],
-    "tanh": [0.0, 1.0, 0.0, -1 / 3, 0.0, 2 / 15, 0.0, -17 / 315],
-}
-"""Maclaurin coefficients c_0..c_7."""
 
 
 def _sorted(props: dict) -> dict:
@@ -71,25 +66,27 @@ def _raw_limits(t: FixedType) -> tuple[int, int]:
     return -(1 << (t.width.data - 1)), (1 << (t.width.data - 1)) - 1
 
 
-def input_range(function: str, t_in: FixedType) -> tuple[float, float]:
-    """Table range [a, b) for ``function`` on inputs of type ``t_in`` (power-of-two width)."""
-    half = 2.0 ** (t_in.int_bits.data - 1)  # the type covers [-half, half)
-    if function == "reciprocal":
-        return 0.0, half
-    a, b = TABLE_RANGE[function]
-    if function == "exp":
-        return max(a, -half), 0.0
-    return max(a, -half), min(b, half)
+def input_range(function: str, t_in: FixedType, params=()) -> tuple[float, float]:
+    """Table range [a, b) for ``function`` on inputs of type ``t_in``: the function's
+    `table_range` within the type's [-2^(I-1), 2^(I-1)) (a power-of-two width); a function
+    with a `floor` of 0 (Log, Sqrt, Pow by a fraction) spans [0, 2^(I-1))."""
+    half = 2.0 ** (t_in.int_bits.data - 1)
+    entry = FUNCTIONS[function]
+    a, b = entry.table_range
+    if a is None and entry.floor(*params) == 0.0:
+        a = 0.0
+    return (-half if a is None else max(a, -half)), (half if b is None else min(b, half))
 
 
 def domain_limits(function: str, t_in: FixedType) -> tuple[int, int]:
-    """Raw inputs the op can receive: the whole type, except softmax's exp (x <= 0, after
-    max subtraction) and reciprocal (sums of exponentials, >= 1)."""
+    """Raw inputs the op can receive: the whole type within the function's `domain`
+    (softmax's exponential: x <= 0 after max subtraction; its reciprocal: sums >= 1)."""
     lo, hi = _raw_limits(t_in)
-    if function == "exp":
-        hi = min(hi, 0)
-    if function == "reciprocal":
-        lo = min(hi, max(lo, math.ceil(2.0**t_in.frac)))
+    d_lo, d_hi = FUNCTIONS[function].domain
+    if d_hi is not None:
+        hi = max(lo, min(hi, math.floor(d_hi * 2.0**t_in.frac)))
+    if d_lo is not None:
+        lo = min(hi, max(lo, math.ceil(d_lo * 2.0**t_in.frac)))
     return lo, hi
 
 
@@ -102,19 +99,26 @@ def domain(function: str, t_in: FixedType) -> np.ndarray:
     return np.unique(np.linspace(lo, hi, 1 << 20).round().astype(np.int64))
 
 
-def _ideal(function: str, raw: np.ndarray, frac: int) -> np.ndarray:
-    with np.errstate(over="ignore", divide="ignore"):
-        return fm.IDEAL_FUNCTIONS[function](fm.to_float(raw, frac))
+def _ideal(function: str, raw: np.ndarray, frac: int, params=()) -> np.ndarray:
+    return evaluate_fixed(function, fm.to_float(raw, frac), params)
 
 
 def _quantize_out(values: np.ndarray, t_out: FixedType) -> np.ndarray:
     return fm.quantize(np.nan_to_num(values, posinf=1e300, neginf=-1e300), t_out.width.data, t_out.frac, "rnd", "sat")
 
 
-def _max_error(function: str, t_in: FixedType, t_out: FixedType, evaluate) -> float:
+def _max_error(function: str, t_in: FixedType, t_out: FixedType, evaluate, params=()) -> float:
+    """Largest |approximation - f| over the domain. The reference f is saturated to the
+    output type where the function's output type is calibrated (not `fixed_range`) and
+    where f is infinite (Log(0), 1/0)."""
     raw = domain(function, t_in)
     got = fm.to_float(evaluate(raw), t_out.frac)
-    want = _ideal(function, raw, t_in.frac)
+    want = _ideal(function, raw, t_in.frac, params)
+    lo, hi = (v * 2.0**-t_out.frac for v in _raw_limits(t_out))
+    if FUNCTIONS[function].fixed_range:
+        want = np.where(np.isposinf(want), hi, np.where(np.isneginf(want), lo, want))
+    else:
+        want = np.clip(want, lo, hi)
     return float(np.max(np.abs(got - want)))
 
 
@@ -122,9 +126,9 @@ def _max_error(function: str, t_in: FixedType, t_out: FixedType, evaluate) -> fl
 # builders
 
 
-def build_lut(function: str, t_in: FixedType, t_out: FixedType, table_bits: int):
+def build_lut(function: str, t_in: FixedType, t_out: FixedType, table_bits: int, params=()):
     """(table raw values, shift, offset) of a bit-sliced table over the function's range."""
-    a, b = input_range(function, t_in)
+    a, b = input_range(function, t_in, params)
     r = round(math.log2(b - a))
     frac = t_in.frac
     shift = frac + r - table_bits
@@ -141,21 +145,22 @@ def build_lut(function: str, t_in: FixedType, t_out: FixedType, table_bits: int)
     last = np.clip(last, lo_raw, hi_raw)
     first[0] = lo_raw  # index 0 and the last index also take every clamped input
     last[-1] = hi_raw
-    values = 0.5 * (_ideal(function, first, frac) + _ideal(function, last, frac))
+    with np.errstate(invalid="ignore"):
+        values = 0.5 * (_ideal(function, first, frac, params) + _ideal(function, last, frac, params))
     table = _quantize_out(values, t_out)
     return table, shift, offset
 
 
-def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, pot_slopes: bool, coeff_width: int):
+def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, pot_slopes: bool, coeff_width: int,
+              params=()):
     """Breakpoints (raw), slopes, intercepts (raw) and their types."""
-    a, b = input_range(function, t_in)
+    a, b = input_range(function, t_in, params)
     frac = t_in.frac
     lo_raw, hi_raw = _raw_limits(t_in)
     bps = np.unique(np.clip(np.round(np.linspace(a, b, segments + 1) * 2.0**frac), lo_raw, hi_raw).astype(np.int64))
     xs = fm.to_float(bps, frac)
-    fx = _ideal(function, bps, frac)
-    if function == "reciprocal":
-        fx = np.where(np.isfinite(fx), fx, 2.0 ** (t_out.int_bits.data - 1))
+    fx = _ideal(function, bps, frac, params)
+    fx = np.where(np.isfinite(fx), fx, np.sign(np.nan_to_num(fx)) * 2.0 ** (t_out.int_bits.data - 1))
     slopes = np.zeros(bps.size + 1)
     intercepts = np.zeros(bps.size + 1)
     intercepts[0], intercepts[-1] = fx[0], fx[-1]
@@ -164,7 +169,7 @@ def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, p
         if pot_slopes and m != 0:
             m = math.copysign(2.0 ** round(math.log2(abs(m))), m)
             mid = 0.5 * (xs[j] + xs[j + 1])
-            c = float(_ideal(function, np.asarray([round(mid * 2.0**frac)]), frac)[0]) - m * mid
+            c = float(_ideal(function, np.asarray([round(mid * 2.0**frac)]), frac, params)[0]) - m * mid
         else:
             c = fx[j] - m * xs[j]
         slopes[j + 1], intercepts[j + 1] = m, c
@@ -178,10 +183,10 @@ def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, p
 def _taylor_coefficients(function: str, order: int, t_in: FixedType) -> tuple[np.ndarray, float, float]:
     """Maclaurin coefficients c_0..c_order and the clamp interval minimising the error."""
     a, b = input_range(function, t_in)
-    coeffs = np.asarray(TAYLOR[function][: order + 1], np.float64)
+    coeffs = np.asarray(FUNCTIONS[function].taylor[: order + 1], np.float64)
     # choose the clamp point minimising the maximum error over [a, b]
     xs = np.linspace(a, b, 4001)
-    want = fm.IDEAL_FUNCTIONS[function](xs)
+    want = evaluate_float(function, xs)
     best = None
     for xc in np.linspace(0.05 * b, b, 200):
         got = np.polynomial.polynomial.polyval(np.clip(xs, -xc, xc), coeffs)
@@ -240,11 +245,12 @@ class LowerActivation(RewritePattern):
         function = op.function.data
         t_in, t_out = fixed.fixed_of(op.input), fixed.fixed_of(op.output)
         mode = settings["mode"]
-        if mode == "taylor" and function in ("exp", "reciprocal"):
-            mode = "lut"  # no useful Taylor form over softmax's ranges
+        params = op.parameters()
+        if mode == "taylor" and FUNCTIONS[function].taylor is None:
+            mode = "lut"  # no Taylor form (softmax's exp and reciprocal, the ONNX unary functions)
         rnd, sat = RoundingAttr(Rounding.RND), OverflowAttr(Overflow.SAT)
         if mode == "lut":
-            table, shift, offset = build_lut(function, t_in, t_out, settings["table_bits"])
+            table, shift, offset = build_lut(function, t_in, t_out, settings["table_bits"], params)
             new = fixed.LutOp(op.input, t_out, to_dense(table, _container(t_out.width.data)), shift, offset, function)
 
             def evaluate(raw):
@@ -252,7 +258,8 @@ class LowerActivation(RewritePattern):
 
             label = f"lut{{entries={table.size}}}"
         elif mode == "pwl":
-            bps, m, m_type, c, c_type = build_pwl(function, t_in, t_out, settings["segments"], self.pot_slopes, self.coeff_width)
+            bps, m, m_type, c, c_type = build_pwl(
+                function, t_in, t_out, settings["segments"], self.pot_slopes, self.coeff_width, params)
             new = fixed.PwlOp.create(
                 operands=[op.input],
                 result_types=[op.output.type],
@@ -298,7 +305,7 @@ class LowerActivation(RewritePattern):
             if key != APPROX_ATTR:
                 new.attributes[key] = value
         new.attributes[APPROX_ATTR] = StringAttr(label)
-        new.attributes[ERROR_ATTR] = FloatAttr(_max_error(function, t_in, t_out, evaluate), f64)
+        new.attributes[ERROR_ATTR] = FloatAttr(_max_error(function, t_in, t_out, evaluate, params), f64)
         rewriter.replace(op, new)
 
 

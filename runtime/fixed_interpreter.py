@@ -182,7 +182,7 @@ def _poly(op: fixed.PolyOp, args, batch):
 
 def _activation(op: fixed.ActivationOp, args, batch):
     t_in, t_out = _t(op.input), _t(op.output)
-    return fm.ideal_activation(op.function.data, args[0], t_in.frac, t_out.width.data, t_out.frac)
+    return fm.ideal_activation(op.function.data, args[0], t_in.frac, t_out.width.data, t_out.frac, op.parameters())
 
 
 def _pad(op: nn.PadOp, args, batch):

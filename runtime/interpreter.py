@@ -15,7 +15,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 
-from nncc.dialects import nn
+from nncc.dialects import nn, unary_functions
 from nncc.dialects.pot_quant import WeightsOp
 from nncc.dialects.dense import from_dense
 from nncc.dialects.nn.windows import avg_pool_divisor, ceil_extra, pad_spatial, windows
@@ -272,6 +272,9 @@ FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.FakeQuantOp: _fake_quant,
     nn.FakeQuantAxisOp: _fake_quant_axis,
     nn.SignOp: _sign,
+    nn.ActivationOp: lambda op, a, b: unary_functions.evaluate(op.function.data, a[0], op.parameters()),
+    nn.MaxOp: lambda op, a, b: np.maximum(a[0], a[1]),
+    nn.MinOp: lambda op, a, b: np.minimum(a[0], a[1]),
 }
 """Float implementation of every `nn` op."""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-from xdsl.dialects.builtin import I64, DenseIntOrFPElementsAttr, IntegerAttr, IntegerType, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import I64, DenseArrayBase, DenseIntOrFPElementsAttr, Float64Type, IntegerAttr, IntegerType, StringAttr, TensorType, f64, i64
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -15,6 +15,7 @@ from xdsl.irdl import (
     VarConstraint,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
@@ -22,6 +23,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects import unary_functions
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed.common import FIXED_TENSOR, expect_equal, expect_raw_fits, fixed_of, shape_of, sorted_props
 from nncc.dialects.fixed.types import FixedType, OverflowAttr, RoundingAttr, product_type
@@ -215,33 +217,41 @@ class PolyOp(IRDLOperation):
 
 @irdl_op_definition
 class ActivationOp(IRDLOperation):
-    """Ideal activation y = round_rnd(f(x)) saturated to the result type, for
-    f in sigmoid, tanh, exp, reciprocal. Interpretable exactly, but not emittable:
-    `fixed-lower-activations` replaces it by a LUT, PWL or polynomial.
+    """Ideal activation y = round_rnd(f(x)) saturated to the result type, for f any function
+    of `unary_functions.FUNCTIONS` (with its constant `params`, if it has any).
+    Interpretable exactly, but not emittable: `fixed-lower-activations` replaces it by a
+    LUT, PWL or polynomial.
 
-    Example: `%y = fixed.activation %x {function = "sigmoid"} : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 2>>`
+    Example: `%y = fixed.activation %x {function = "elu", params = array<f64: 1.0>}
+    : tensor<1x8x!fixed.q<16, 6>> -> tensor<1x8x!fixed.q<16, 4>>`
     """
 
     name = "fixed.activation"
-    FUNCTIONS: ClassVar = ("sigmoid", "tanh", "exp", "reciprocal")
     input = operand_def(TensorType)
     output = result_def(TensorType)
     function = prop_def(StringAttr)
+    params = opt_prop_def(DenseArrayBase[Float64Type])
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
-    def __init__(self, input: SSAValue, typ: FixedType, function: str):
-        super().__init__(
-            operands=[input], result_types=[TensorType(typ, shape_of(input))], properties={"function": StringAttr(function)}
-        )
+    def __init__(self, input: SSAValue, typ: FixedType, function: str, params=()):
+        props = {"function": StringAttr(function)}
+        if params:
+            props["params"] = DenseArrayBase.from_list(f64, [float(p) for p in params])
+        super().__init__(operands=[input], result_types=[TensorType(typ, shape_of(input))], properties=sorted_props(props))
+
+    def parameters(self) -> tuple[float, ...]:
+        """The function's constant parameters (empty if it has none)."""
+        return tuple(float(v) for v in self.params.get_values()) if self.params is not None else ()
 
     def verify_(self) -> None:
         fixed_of(self.input)
         fixed_of(self.output)
         expect_equal(self, "result shape", shape_of(self.output), shape_of(self.input))
-        if self.function.data not in self.FUNCTIONS:
-            raise VerifyException(f"fixed.activation: unknown function '{self.function.data}' (known: {', '.join(self.FUNCTIONS)})")
+        problem = unary_functions.check(self.function.data, self.parameters())
+        if problem is not None:
+            raise VerifyException(f"fixed.activation: {problem}")
 
 
 NONLINEAR_OPS = [ClampOp, LeakyReluOp, LutOp, PwlOp, PolyOp, ActivationOp]

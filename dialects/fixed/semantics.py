@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncc.dialects.unary_functions import evaluate_fixed
+
 MAX_WIDTH = 64
 
 
@@ -143,17 +145,8 @@ def poly_eval(x, frac_in, coefficients, coeff_frac, acc_width, acc_frac, lo, hi,
     return cast(t, acc_frac, width_out, frac_out, rounding, overflow_mode)
 
 
-IDEAL_FUNCTIONS = {
-    "sigmoid": lambda v: 0.5 * (1.0 + np.tanh(0.5 * v)),
-    "tanh": np.tanh,
-    "exp": np.exp,
-    "reciprocal": lambda v: np.divide(1.0, v, out=np.full_like(np.asarray(v, np.float64), np.inf), where=v != 0),
-}
-"""The real functions `fixed.activation` stands for (float64)."""
-
-
-def ideal_activation(function: str, x, frac_in: int, width_out: int, frac_out: int) -> np.ndarray:
-    """`fixed.activation`: round_rnd(f(x)) saturated to the result type."""
-    with np.errstate(over="ignore"):
-        y = IDEAL_FUNCTIONS[function](to_float(x, frac_in))
+def ideal_activation(function: str, x, frac_in: int, width_out: int, frac_out: int, params=()) -> np.ndarray:
+    """`fixed.activation`: round_rnd(f(x)) saturated to the result type, f as
+    `unary_functions.evaluate_fixed` defines it (infinite results saturate)."""
+    y = evaluate_fixed(function, to_float(x, frac_in), params)
     return quantize(y, width_out, frac_out, "rnd", "sat")

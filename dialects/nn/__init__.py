@@ -13,6 +13,7 @@ from xdsl.traits import HasCanonicalizationPatternsTrait
 
 from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 from nncc.dialects.nn.canonicalize import canonicalization_patterns
+from nncc.dialects.nn.elementwise import ELEMENTWISE_OPS, ActivationOp, MaxOp, MinOp  # noqa: F401
 from nncc.dialects.nn.ops import *  # noqa: F401,F403
 from nncc.dialects.nn.ops import LAYER_OPS as _LAYER_OPS
 from nncc.dialects.nn.quant import QUANT_OPS, FakeQuantAxisOp, FakeQuantOp, SignOp, quant_limits  # noqa: F401
@@ -21,7 +22,7 @@ from nncc.dialects.nn.structure import STRUCTURE_OPS
 from nncc.dialects.nn.selection import *  # noqa: F401,F403
 from nncc.dialects.nn.selection import SELECTION_OPS
 
-LAYER_OPS = _LAYER_OPS + STRUCTURE_OPS + SELECTION_OPS
+LAYER_OPS = _LAYER_OPS + STRUCTURE_OPS + SELECTION_OPS + ELEMENTWISE_OPS
 """Every float-level op (quantization ops are in QUANT_OPS)."""
 
 

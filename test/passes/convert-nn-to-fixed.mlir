@@ -32,9 +32,9 @@ func.func @dense(%x: tensor<1x2xf32> {fixed.range = array<f64: -3.0, 3.5>}) -> t
 // CHECK-LABEL: func.func @softmax
 // CHECK:       %[[M:.*]] = fixed.reduce_max %[[X:.*]] {axes = array<i64: 1>} : tensor<1x4x!fixed.q<16, 3>> -> tensor<1x1x!fixed.q<16, 3>>
 // CHECK-NEXT:  %[[D:.*]] = fixed.sub %[[X]], %[[M]] : (tensor<1x4x!fixed.q<16, 3>>, tensor<1x1x!fixed.q<16, 3>>) -> tensor<1x4x!fixed.q<17, 4>>
-// CHECK-NEXT:  %[[E:.*]] = fixed.activation %[[D]] {function = "exp"} : tensor<1x4x!fixed.q<17, 4>> -> tensor<1x4x!fixed.q<16, 2>>
+// CHECK-NEXT:  %[[E:.*]] = fixed.activation %[[D]] {function = "softmax_exp"} : tensor<1x4x!fixed.q<17, 4>> -> tensor<1x4x!fixed.q<16, 2>>
 // CHECK-NEXT:  %[[S:.*]] = fixed.reduce_sum %[[E]] {axes = array<i64: 1>} : tensor<1x4x!fixed.q<16, 2>> -> tensor<1x1x!fixed.q<18, 4>>
-// CHECK-NEXT:  %[[R:.*]] = fixed.activation %[[S]] {function = "reciprocal"} : tensor<1x1x!fixed.q<18, 4>> -> tensor<1x1x!fixed.q<16, 2>>
+// CHECK-NEXT:  %[[R:.*]] = fixed.activation %[[S]] {function = "softmax_reciprocal"} : tensor<1x1x!fixed.q<18, 4>> -> tensor<1x1x!fixed.q<16, 2>>
 // CHECK-NEXT:  %[[P:.*]] = fixed.mul %[[E]], %[[R]] : (tensor<1x4x!fixed.q<16, 2>>, tensor<1x1x!fixed.q<16, 2>>) -> tensor<1x4x!fixed.q<32, 4>>
 // CHECK-NEXT:  fixed.cast %[[P]] {{.*}} : tensor<1x4x!fixed.q<32, 4>> -> tensor<1x4x!fixed.q<16, 2>>
 func.func @softmax(%x: tensor<1x4xf32> {fixed.range = array<f64: -2.0, 1.5>}) -> tensor<1x4xf32> {
@@ -184,4 +184,27 @@ func.func @trunc_chain(%x: tensor<1x4xf32> {fixed.range = array<f64: -3.0, 3.0>}
   %r = nn.fake_quant %x {bits = 9 : i64, narrow = 0 : i64, rounding = "half_even", scale = 0.03 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32> loc("trunc_in")
   %t = nn.fake_quant %r {bits = 4 : i64, narrow = 0 : i64, rounding = "half_even", scale = 0.12 : f64, signed = 1 : i64, zero_point = 0 : i64} : tensor<1x4xf32> loc("trunc_out")
   func.return %t : tensor<1x4xf32>
+}
+
+// -----
+
+// nn.activation keeps its function and parameters and takes its calibrated output type;
+// max(a, b) = a + relu(b - a) and min(a, b) = a - relu(a - b) are exact, then cast.
+// CHECK-LABEL: func.func @unary_and_extrema
+// CHECK-NEXT:  %[[X:.*]] = fixed.quantize %x {{.*}} -> tensor<1x4x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[Z:.*]] = fixed.quantize %z {{.*}} -> tensor<1x4x!fixed.q<16, 3>>
+// CHECK-NEXT:  %[[E:.*]] = fixed.activation %[[X]] {nncc.layer = "elu", function = "elu", params = array<f64: 5.000000e-01>} : tensor<1x4x!fixed.q<16, 4>> -> tensor<1x4x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[D:.*]] = fixed.sub %[[Z]], %[[X]] : (tensor<1x4x!fixed.q<16, 3>>, tensor<1x4x!fixed.q<16, 4>>) -> tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[R:.*]] = nn.relu %[[D]] : tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[M:.*]] = fixed.add %[[X]], %[[R]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<1x4x!fixed.q<18, 5>>) -> tensor<1x4x!fixed.q<19, 6>>
+// CHECK-NEXT:  %{{.*}} = fixed.cast %[[M]] {nncc.layer = "max", {{.*}}} : tensor<1x4x!fixed.q<19, 6>> -> tensor<1x4x!fixed.q<16, 4>>
+// CHECK-NEXT:  %[[D2:.*]] = fixed.sub %[[X]], %[[Z]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<1x4x!fixed.q<16, 3>>) -> tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[R2:.*]] = nn.relu %[[D2]] : tensor<1x4x!fixed.q<18, 5>>
+// CHECK-NEXT:  %[[N:.*]] = fixed.sub %[[X]], %[[R2]] : (tensor<1x4x!fixed.q<16, 4>>, tensor<1x4x!fixed.q<18, 5>>) -> tensor<1x4x!fixed.q<19, 6>>
+// CHECK-NEXT:  %{{.*}} = fixed.cast %[[N]] {nncc.layer = "min", {{.*}}} : tensor<1x4x!fixed.q<19, 6>> -> tensor<1x4x!fixed.q<16, 4>>
+func.func @unary_and_extrema(%x: tensor<1x4xf32> {fixed.range = array<f64: -3.0, 3.0>}, %z: tensor<1x4xf32> {fixed.range = array<f64: -1.0, 1.0>}) -> (tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>) {
+  %e = nn.activation %x {function = "elu", params = array<f64: 0.5>, fixed.range = array<f64: -0.5, 3.0>} : tensor<1x4xf32> loc("elu")
+  %m = nn.max %x, %z {fixed.range = array<f64: -1.0, 3.0>} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32> loc("max")
+  %n = nn.min %x, %z {fixed.range = array<f64: -3.0, 1.0>} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x4xf32> loc("min")
+  func.return %e, %m, %n : tensor<1x4xf32>, tensor<1x4xf32>, tensor<1x4xf32>
 }

@@ -28,3 +28,26 @@ func.func @sigmoid(%x: tensor<1x4x!fixed.q<8, 4>>) -> tensor<1x4x!fixed.q<8, 1>>
   %y = fixed.activation %x {function = "sigmoid"} : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4x!fixed.q<8, 1>>
   func.return %y : tensor<1x4x!fixed.q<8, 1>>
 }
+
+// Log on q<6, 3>: a function with a floor of 0 spans [0, 4) only (shift = 3 + 2 - 4 = 1,
+// offset 0); inputs <= 0 fall in the first bin, whose log(0) = -inf saturates to the most
+// negative output (-128 = -8 in q<8, 4>); that bin is [0, 0.25), so log(0.125) = -2.08
+// reads -8 too: the largest error, 5.92.
+// CHECK-LABEL: func.func @log
+// CHECK-NEXT:  fixed.lut %x {fixed.approx = "lut{entries=1025}"{{.*}}function = "log", offset = 0 : i64, shift = -5 : i64
+// SMALL:       fixed.lut %x {fixed.approx = "lut{entries=17}", fixed.approx_error = 5.9205584583201638 : f64, function = "log", offset = 0 : i64, shift = 1 : i64, table = dense<[-128, -19, -9, -3, 1, 4, 7, 10, 12, 13, 15, 17, 18, 19, 20, 21, 22]> : tensor<17xi8>}
+// PWL:         fixed.pwl %x {fixed.approx = "pwl{segments=4}"{{.*}}breakpoints = dense<[0, 8, 16, 24, 31]> : tensor<5xi64>, function = "log"
+func.func @log(%x: tensor<1x4x!fixed.q<6, 3>>) -> tensor<1x4x!fixed.q<8, 4>> {
+  %y = fixed.activation %x {function = "log"} : tensor<1x4x!fixed.q<6, 3>> -> tensor<1x4x!fixed.q<8, 4>>
+  func.return %y : tensor<1x4x!fixed.q<8, 4>>
+}
+
+// Pow by -1/2 (a parameter): floor 0 as well; 0^-0.5 = inf saturates to the largest output
+// (127). Functions without a Taylor form use a table in taylor mode.
+// CHECK-LABEL: func.func @pow
+// SMALL:       fixed.lut %x {fixed.approx = "lut{entries=17}"{{.*}}function = "pow", offset = 0 : i64, shift = 1 : i64, table = dense<[127, 29, 21, 18, 16, 14, 13, 12, 11, 11, 10, 10, 9, 9, 8, 8, 8]> : tensor<17xi8>}
+// TAYLOR:      fixed.lut %x {fixed.approx = "lut{entries=1025}"{{.*}}function = "pow"
+func.func @pow(%x: tensor<1x4x!fixed.q<6, 3>>) -> tensor<1x4x!fixed.q<8, 4>> {
+  %y = fixed.activation %x {function = "pow", params = array<f64: -0.5>} : tensor<1x4x!fixed.q<6, 3>> -> tensor<1x4x!fixed.q<8, 4>>
+  func.return %y : tensor<1x4x!fixed.q<8, 4>>
+}

@@ -970,6 +970,11 @@ def test_every_importer_and_shape_folder_is_covered():
         "GlobalMaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat",
         "Add", "Sub", "Mul", "Div", "Pad", "Identity", "Dropout",
     }  # fmt: skip
+    covered_importers |= {  # in test_import_elementwise.py
+        "Sum", "Mean", "Max", "Min", "PRelu", "Elu", "Selu", "Softplus", "Softsign", "HardSwish", "Mish",
+        "Gelu", "Erf", "Exp", "Log", "Sqrt", "Reciprocal", "Neg", "Abs", "Pow", "Where", "LRN",
+        "LayerNormalization", "InstanceNormalization",
+    }  # fmt: skip
     covered_folders = {
         "Shape", "Constant", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Expand",
         "ConstantOfShape", "Range", "Cast", "Slice", "Transpose", "Flatten", "Identity", "Add",

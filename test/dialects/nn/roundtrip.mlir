@@ -124,3 +124,20 @@ func.func @selection(%x: tensor<1x2x3xf32>) -> (tensor<1x3x2xf32>, tensor<1x2x1x
   // CHECK-NEXT: func.return %[[G]], %[[L2]] : tensor<1x3x2xf32>, tensor<1x2x1xf32>
   func.return %g, %l2 : tensor<1x3x2xf32>, tensor<1x2x1xf32>
 }
+
+// -----
+
+// The generic activation (with and without parameters) and the binary maximum / minimum.
+// CHECK-LABEL: func.func @elementwise
+// CHECK-NEXT:  %[[E:.*]] = nn.activation %x {function = "elu", params = array<f64: 1.000000e+00>} : tensor<1x8xf32>
+// CHECK-NEXT:  %[[G:.*]] = nn.activation %[[E]] {function = "gelu"} : tensor<1x8xf32>
+// CHECK-NEXT:  %[[M:.*]] = nn.max %[[G]], %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>
+// CHECK-NEXT:  %[[N:.*]] = nn.min %[[M]], %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>
+// CHECK-NEXT:  func.return %[[N]]
+func.func @elementwise(%x: tensor<1x8xf32>, %b: tensor<8xf32>) -> tensor<1x8xf32> {
+  %e = nn.activation %x {function = "elu", params = array<f64: 1.0>} : tensor<1x8xf32>
+  %g = nn.activation %e {function = "gelu"} : tensor<1x8xf32>
+  %m = nn.max %g, %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>
+  %n = nn.min %m, %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>
+  func.return %n : tensor<1x8xf32>
+}
