@@ -17,11 +17,11 @@ from xdsl.ir import SSAValue
 
 from nncc.compiler.onnx_support import support
 from nncc.dialects.nn import (
+    ActivationOp,
     ConvOp,
     DenseOp,
     GatherOp,
     MulOp,
-    ReduceL2Op,
     ReduceMaxOp,
     ReduceMeanOp,
     ReduceMinOp,
@@ -499,15 +499,17 @@ def constant_left_matmul(ctx):
 _REDUCE_NOTES = "compile-time axes (attribute, or input from opset 13/18), keepdims, noop_with_empty_axes; not the batch axis"
 
 
-def _reduce(op_class, hardware: bool = True, notes: str = _REDUCE_NOTES):
-    """The importer of one ONNX reduction, becoming ``op_class``."""
+def _reduce(op_class, *, becomes: str = "", notes: str = _REDUCE_NOTES, l2: bool = False):
+    """The importer of one ONNX reduction, becoming ``op_class`` (``l2``: the Euclidean norm,
+    sqrt(reduce_sum(x * x)) with the square root as an `nn.activation`, so calibration sees
+    the sum of squares and the square root is a table in hardware)."""
 
-    @support(op_class.name, hardware=hardware, notes=notes)
+    @support(becomes or op_class.name, hardware=True, notes=notes)
     def importer(ctx):
         if not ctx.is_runtime(0):
             ctx.fail("input 0 must be computed at run time")
         rank = len(ctx.shape(0))
-        axes_from_input = ctx.opset >= 18 or (op_class is ReduceSumOp and ctx.opset >= 13)
+        axes_from_input = ctx.opset >= 18 or (op_class is ReduceSumOp and not l2 and ctx.opset >= 13)
         if axes_from_input:
             axes = ctx.require_const(1, "axes") if ctx.has_input(1) else None
         else:
@@ -518,7 +520,12 @@ def _reduce(op_class, hardware: bool = True, notes: str = _REDUCE_NOTES):
                 return [ctx.value(0)]
             ctx.fail("reducing every axis would include the batch axis")
         axes = sorted({_axis(ctx, a, rank) for a in axes})
-        out = ctx.emit(op_class(ctx.value(0), axes)).output
+        x = ctx.value(0)
+        if l2:
+            x = ctx.emit(MulOp(x, x)).output
+        out = ctx.emit(op_class(x, axes)).output
+        if l2:
+            out = ctx.emit(ActivationOp(out, "sqrt")).output
         if ctx.attr("keepdims", 1):
             return [out]
         return [ctx.emit(ReshapeOp(out, [d for i, d in enumerate(ctx.shape(0)) if i not in axes])).output]
@@ -539,6 +546,7 @@ STRUCTURE_IMPORTERS: dict[str, Callable] = {
     "ReduceMean": _reduce(ReduceMeanOp),
     "ReduceMax": _reduce(ReduceMaxOp),
     "ReduceMin": _reduce(ReduceMinOp),
-    "ReduceL2": _reduce(ReduceL2Op, False, _REDUCE_NOTES + "; float only (the square root has no fixed-point lowering)"),
+    "ReduceL2": _reduce(ReduceSumOp, becomes="`nn.mul`, `nn.reduce_sum`, `nn.activation` (sqrt)", l2=True,
+                        notes=_REDUCE_NOTES + "; the square root is a table or piecewise-linear segments in hardware"),
 }
 """ONNX op type -> importer of the structural operators (merged into `IMPORTERS`)."""

@@ -528,8 +528,6 @@ def _reduce(cv: _Converter, op: nn.ReduceOp) -> None:
     if isinstance(op, nn.ReduceMaxOp):
         cv.values[op.output] = cv.emit(fixed.ReduceMaxOp(x, axes)).output
         return
-    if isinstance(op, nn.ReduceL2Op):
-        cv.fail("the square root of reduce_l2 has no fixed-point lowering yet")
     if isinstance(op, nn.ReduceMinOp):
         zero = cv.exact_constant(np.asarray(0), FixedType(2, 2))
         peak = cv.emit(fixed.ReduceMaxOp(cv.emit(fixed.SubOp(zero, x)).output, axes)).output
@@ -585,7 +583,7 @@ _HANDLERS = {
     nn.GlobalMaxPoolOp: _same_type(nn.GlobalMaxPoolOp),
     nn.PadOp: _same_type(nn.PadOp),
     nn.GatherOp: _same_type(nn.GatherOp),
-    **{cls: _reduce for cls in (nn.ReduceSumOp, nn.ReduceMeanOp, nn.ReduceMaxOp, nn.ReduceMinOp, nn.ReduceL2Op)},
+    **{cls: _reduce for cls in (nn.ReduceSumOp, nn.ReduceMeanOp, nn.ReduceMaxOp, nn.ReduceMinOp)},
     nn.LeakyReluOp: _leaky_relu,
     nn.SigmoidOp: _activation("sigmoid", 1),
     nn.TanhOp: _activation("tanh", 1),

@@ -268,7 +268,6 @@ FLOAT_IMPLS: dict[type[Operation], Callable] = {
     nn.ReduceMeanOp: _reduction(np.mean),
     nn.ReduceMaxOp: _reduction(np.max),
     nn.ReduceMinOp: _reduction(np.min),
-    nn.ReduceL2Op: _reduction(lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims))),
     nn.FakeQuantOp: _fake_quant,
     nn.FakeQuantAxisOp: _fake_quant_axis,
     nn.SignOp: _sign,

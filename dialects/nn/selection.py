@@ -132,12 +132,5 @@ class ReduceMinOp(ReduceOp):
     name = "nn.reduce_min"
 
 
-@irdl_op_definition
-class ReduceL2Op(ReduceOp):
-    """Euclidean norm over axes. Example: `%y = nn.reduce_l2 %x {axes = array<i64: 2>} : tensor<1x4x6xf32> -> tensor<1x4x1xf32>`"""
-
-    name = "nn.reduce_l2"
-
-
-SELECTION_OPS = [GatherOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceL2Op]
+SELECTION_OPS = [GatherOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp]
 """Index-table selection and reductions."""

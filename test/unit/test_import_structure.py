@@ -165,7 +165,8 @@ def test_reduce_axes_input(op_type, axes, keepdims):
     opset = 13 if op_type == "ReduceSum" else 18
     m = one(op_type, (3, 4, 5), [_const("axes", axes, np.int64)], ["axes"], opset=opset, keepdims=keepdims)
     module = compare(m, (3, 4, 5))
-    assert f"nn.{op_type[6:].lower()}" in " ".join(ops_of(module)).replace("reduce_", "")
+    expected = "nn.sum" if op_type == "ReduceL2" else f"nn.{op_type[6:].lower()}"  # L2: sqrt of a sum of squares
+    assert expected in " ".join(ops_of(module)).replace("reduce_", "")
 
 
 def test_reduce_to_rank_one():
@@ -464,8 +465,18 @@ def test_runtime_matmul_fixed_equals_csim(tmp_path):
     assert np.abs(design.predict(x, engine="fixed") - design.predict(x, engine="float")).max() < 0.05
 
 
-def test_reduce_l2_has_no_fixed_point_lowering(tmp_path):
+def test_reduce_l2_reaches_fixed_point(tmp_path):
+    """ReduceL2 imports as sqrt(reduce_sum(x * x)) (the square root a table): the float model
+    matches onnxruntime and the fixed interpreter equals C-simulation."""
     path = tmp_path / "l2.onnx"
     onnx.save(one("ReduceL2", (3, 4), opset=17, axes=[2]), path)
-    with pytest.raises(NnccError, match="reduce_l2 has no fixed-point lowering"):
-        nncc.compile(path, tmp_path / "design", target="hls-cpp")
+    x = np.random.default_rng(13).standard_normal((64, 3, 4)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    design = nncc.compile(path, tmp_path / "design", target="hls-cpp", calibration=tmp_path / "x.npy")
+    ops = [op.name for op in design.model.walk()]
+    assert "nn.reduce_sum" in ops and "nn.activation" in ops
+    truth = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    np.testing.assert_allclose(design.predict(x, engine="float"), truth, rtol=1e-5, atol=1e-6)
+    fixed = design.predict(x, engine="fixed")
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.abs(fixed - truth).max() < 0.05 * np.abs(truth).max()
