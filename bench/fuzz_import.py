@@ -42,6 +42,7 @@ import onnx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fuzz_mutations as fm  # noqa: E402
+import fuzz_seeds  # noqa: E402
 
 from nncc.tools.nncc import main as nncc_main  # noqa: E402
 
@@ -57,13 +58,13 @@ class CaseTimeout(BaseException):
 def seed_models() -> dict[str, bytes]:
     """Name -> serialized valid model: the bundled fixtures and the onnx.helper models."""
     seeds = {p.stem: p.read_bytes() for p in sorted((ROOT / "test" / "fixtures").glob("*.onnx"))}
-    for fn in (fm.tiny_mlp, fm.tiny_cnn, fm.tiny_shapes):
+    for fn in (fuzz_seeds.tiny_mlp, fuzz_seeds.tiny_cnn, fuzz_seeds.tiny_shapes):
         seeds[fn.__name__] = fn().SerializeToString()
     return seeds
 
 
-def _pick_mutation(rng: random.Random) -> str:
-    names = list(fm.MUTATIONS)
+def _pick_mutation(rng: random.Random, exclude=()) -> str:
+    names = [n for n in fm.MUTATIONS if n not in exclude]
     return rng.choices(names, weights=[fm.MUTATIONS[n][1] for n in names])[0]
 
 
@@ -79,9 +80,36 @@ def _calibration(data: bytes, rng: random.Random) -> np.ndarray:
     return gen.standard_normal([CAL_SAMPLES, *shape]).astype(np.float32)
 
 
+COMPILE_OPTIONS = {
+    "--width": ["1", "2", "4", "8", "12", "24", "32", "48", "64", "65", "0", "-3"],
+    "--weight-width": ["1", "2", "3", "8", "32", "64", "70"],
+    "--reuse-factor": ["0", "1", "2", "3", "7", "64", "100000", "-1"],
+    "--target-ii": ["1", "4", "1000", "0"],
+    "--activation": ["lut", "pwl", "taylor", "cordic"],
+    "--table-bits": ["0", "1", "4", "8", "12", "40"],
+    "--rounding": ["rnd", "trn", "x"],
+    "--overflow": ["sat", "wrap", "x"],
+    "--pot": ["1", "2", "4", "8", "0", "-2"],
+    "--pot-terms": ["1", "2", "3", "0"],
+    "--pot-prune": ["0", "0.5", "0.99", "1.0", "1.5", "nan"],
+    "--target": ["all", "hls-cpp", "verilog", "vhdl"],
+}
+"""Option values a compile may get (half of the cases get one to three of them)."""
+
+
+def _compile_options(rng: random.Random) -> list[str]:
+    if rng.random() < 0.5:
+        return []
+    argv = []
+    for option in rng.sample(sorted(COMPILE_OPTIONS), rng.randint(1, 3)):
+        argv += [option, rng.choice(COMPILE_OPTIONS[option])]
+    return argv
+
+
 def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
     """(exit status or None if an exception escaped, stdout, stderr) of nncc main(argv)."""
     out, err = io.StringIO(), io.StringIO()
+    previous = signal.signal(signal.SIGALRM, _handle_alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -92,6 +120,7 @@ def _run(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
         return None, out.getvalue(), err.getvalue() + f"\nescaped main: {type(exc).__name__}: {exc}"
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
     return rc, out.getvalue(), err.getvalue()
 
 
@@ -122,11 +151,12 @@ def _hostile_in_code(out_dir: Path) -> str | None:
     return None
 
 
-def run_case(seed: int, case: int, seeds: dict[str, bytes], work: Path, timeout: float) -> dict:
-    """Mutate, import and compile one case; return its record."""
+def run_case(seed: int, case: int, seeds: dict[str, bytes], work: Path, timeout: float, exclude=()) -> dict:
+    """Mutate, import and compile one case; return its record. ``exclude``: mutations not
+    to pick (the same case with another ``exclude`` is another case)."""
     rng = random.Random(f"{seed}:{case}")
     base = rng.choice(sorted(seeds))
-    mutation = _pick_mutation(rng)
+    mutation = _pick_mutation(rng, exclude)
     folder = work / f"case{case}"
     folder.mkdir()
     try:
@@ -134,11 +164,12 @@ def run_case(seed: int, case: int, seeds: dict[str, bytes], work: Path, timeout:
         data = fm.MUTATIONS[mutation][0](model, rng, folder)
         (folder / "model.onnx").write_bytes(data)
         np.save(folder / "cal.npy", _calibration(data, rng))
+        options = _compile_options(rng)
         keep = {p.name for p in folder.iterdir()}
-        record = {"case": case, "base": base, "mutation": mutation, "outcome": "ok"}
+        record = {"case": case, "base": base, "mutation": mutation, "options": " ".join(options), "outcome": "ok"}
         steps = [("import", ["import", str(folder / "model.onnx"), "-o", str(folder / "out.mlir")], "out.mlir"),
                  ("compile", ["compile", str(folder / "model.onnx"), "-o", str(folder / "out"),
-                              "--calibration", str(folder / "cal.npy")], "out")]
+                              "--calibration", str(folder / "cal.npy"), *options], "out")]
         for step, argv, product in steps:
             rc, _, stderr = _run(argv, timeout)
             problem = _verdict(rc, stderr)
@@ -158,15 +189,16 @@ def run_case(seed: int, case: int, seeds: dict[str, bytes], work: Path, timeout:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def fuzz(cases: int, seed: int, *, first: int = 0, timeout: float = 120.0, progress=None) -> dict:
-    """Run cases ``first .. first+cases-1`` of ``seed``; return the JSON summary."""
+def fuzz(cases: int, seed: int, *, first: int = 0, timeout: float = 120.0, progress=None, exclude=()) -> dict:
+    """Run cases ``first .. first+cases-1`` of ``seed``; return the JSON summary.
+    ``exclude`` names mutations to leave out (the test suite leaves out the slow deep graphs)."""
     seeds = seed_models()
     totals, per_mutation = Counter(), defaultdict(Counter)
     failures, errors = [], Counter()
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="nncc-fuzz-") as tmp:
         for case in range(first, first + cases):
-            record = run_case(seed, case, seeds, Path(tmp), timeout)
+            record = run_case(seed, case, seeds, Path(tmp), timeout, exclude)
             totals[record["outcome"]] += 1
             per_mutation[record["mutation"]][record["outcome"]] += 1
             if record["outcome"] == "failure":
@@ -211,7 +243,6 @@ def main(argv=None) -> int:
     p.add_argument("--memory-gb", type=float, default=4.0, help="address-space limit of this process")
     p.add_argument("--progress", type=int, default=250, help="progress line on stderr every N cases")
     args = p.parse_args(argv)
-    signal.signal(signal.SIGALRM, _handle_alarm)
     limit = int(args.memory_gb * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.getrlimit(resource.RLIMIT_AS)[1]))
     if args.case is not None:
