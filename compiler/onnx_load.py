@@ -90,6 +90,19 @@ def _external_range_problem(info: dict[str, str], file_size: int) -> str | None:
     return None
 
 
+def _check_strings(model: onnx.ModelProto) -> None:
+    """Refuse string fields (names, op types, ...) that are not valid UTF-8: protobuf hands
+    them over as bytes, which nothing downstream expects."""
+    stack = [model]
+    while stack:
+        msg = stack.pop()
+        for fd, value in msg.ListFields():
+            if fd.type == fd.TYPE_MESSAGE:
+                stack.extend(value if fd.is_repeated else [value])
+            elif fd.type == fd.TYPE_STRING and any(isinstance(v, bytes) for v in (value if fd.is_repeated else [value])):
+                raise NnccError(f"not a valid ONNX model: a {msg.DESCRIPTOR.name}.{fd.name} field is not valid UTF-8")
+
+
 def _check_opsets(model: onnx.ModelProto) -> int:
     version = None
     for entry in model.opset_import:
@@ -133,8 +146,9 @@ def load_model(source: str | os.PathLike | bytes | onnx.ModelProto) -> tuple[onn
             raise NnccError(f"{label}: not a valid ONNX model (cannot decode protobuf: {err})") from None
         if not model.HasField("graph") or not model.opset_import:
             raise NnccError(f"{label}: not a valid ONNX model (no graph or opset; truncated or not ONNX)")
-    opset = _check_opsets(model)
     check_graph_size(model.graph)
+    _check_strings(model)
+    opset = _check_opsets(model)
     check_declared_shapes(model.graph)
     if _check_external_data(model, base_dir):
         external_data_helper.load_external_data_for_model(model, str(base_dir))

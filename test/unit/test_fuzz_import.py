@@ -126,3 +126,11 @@ def test_external_data_offsets_are_checked(tmp_path, entries, expected):
     with pytest.raises(NnccError) as err:
         import_onnx(path)
     assert str(err.value) == f"tensor 'w': external data 'w.bin': {expected}"
+
+
+def test_node_name_that_is_not_utf8_is_refused():
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])
+    data = _model([helper.make_node("Relu", ["x"], ["y"], name="QQQQ")], [x], [y]).SerializeToString()
+    with pytest.raises(NnccError, match="not a valid ONNX model: a NodeProto.name field is not valid UTF-8"):
+        import_onnx(data.replace(b"QQQQ", b"\xff\xfe\xfd\xfc"))
