@@ -134,3 +134,47 @@ def test_node_name_that_is_not_utf8_is_refused():
     data = _model([helper.make_node("Relu", ["x"], ["y"], name="QQQQ")], [x], [y]).SerializeToString()
     with pytest.raises(NnccError, match="not a valid ONNX model: a NodeProto.name field is not valid UTF-8"):
         import_onnx(data.replace(b"QQQQ", b"\xff\xfe\xfd\xfc"))
+
+
+def test_verdicts(fuzzer):
+    assert fuzzer._verdict(0, "") is None
+    assert fuzzer._verdict(1, "error: node 'a' (Relu): bad\n") is None
+    internal = "internal error: KeyError: 'a' (please report it; NNCC_DEBUG=1 shows the traceback)"
+    assert fuzzer._verdict(2, internal) == internal
+    assert fuzzer._verdict(1, "Traceback (most recent call last):\nValueError: x") == "ValueError: x"
+    assert fuzzer._verdict(None, "\nescaped main: ValueError: v") == "escaped main: ValueError: v"
+    assert fuzzer._verdict(1, "") == "exit status 1 without an error message"
+    assert fuzzer._verdict(3, "error: x") == "exit status 3"
+
+
+def _fake_main(behaviour):
+    def main(argv):
+        out = Path(argv[argv.index("-o") + 1])
+        if argv[0] == "import":
+            if behaviour == "half-written":
+                out.write_text("half")
+                print("error: boom", file=sys.stderr)
+                return 1
+            if behaviour == "raises":
+                raise ValueError("bug")
+            return 0
+        (out / "hls_cpp").mkdir(parents=True)
+        (out / "hls_cpp" / "top.cpp").write_text('int x; // "; system("x"); //\n')
+        return 0
+    return main
+
+
+@pytest.mark.parametrize(
+    "behaviour, problem",
+    [
+        ("half-written", "left behind after a failed import: ['out.mlir']"),
+        ("raises", "escaped main: ValueError: bug"),
+        ("hostile", """hostile name '"; system("x"); //' verbatim in hls_cpp/top.cpp"""),
+    ],
+)
+def test_failures_are_detected(fuzzer, tmp_path, monkeypatch, behaviour, problem):
+    monkeypatch.setattr(fuzzer, "nncc_main", _fake_main(behaviour))
+    record = fuzzer.run_case(1, 0, {"tiny_mlp": _load("fuzz_seeds").tiny_mlp().SerializeToString()}, tmp_path, 60.0,
+                             exclude=tuple(m for m in _load("fuzz_mutations").MUTATIONS if m != "hostile_names"))
+    assert record["outcome"] == "failure"
+    assert record["problem"] == problem
