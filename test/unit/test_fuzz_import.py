@@ -178,3 +178,15 @@ def test_failures_are_detected(fuzzer, tmp_path, monkeypatch, behaviour, problem
                              exclude=tuple(m for m in _load("fuzz_mutations").MUTATIONS if m != "hostile_names"))
     assert record["outcome"] == "failure"
     assert record["problem"] == problem
+
+
+def test_conv_bias_of_wrong_rank_is_a_node_error():
+    inits = [numpy_helper.from_array(np.ones([2, 1, 3, 3], np.float32), "w"),
+             numpy_helper.from_array(np.ones([2, 1], np.float32), "b")]
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2, 2, 2])
+    model = _model([helper.make_node("Conv", ["x", "w", "b"], ["y"], name="conv")], [x], [y], inits)
+    with pytest.raises(NnccError) as err:
+        import_onnx(model)
+    assert str(err.value) == ("node 'conv' (Conv): bias B of shape [2, 1] must be 1-D with one value per "
+                              "output channel (2)")
