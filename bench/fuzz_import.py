@@ -194,12 +194,13 @@ def fuzz(cases: int, seed: int, *, first: int = 0, timeout: float = 120.0, progr
     ``exclude`` names mutations to leave out (the test suite leaves out the slow deep graphs)."""
     seeds = seed_models()
     totals, per_mutation = Counter(), defaultdict(Counter)
-    failures, errors = [], Counter()
+    failures, errors, steps = [], Counter(), Counter()
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="nncc-fuzz-") as tmp:
         for case in range(first, first + cases):
             record = run_case(seed, case, seeds, Path(tmp), timeout, exclude)
             totals[record["outcome"]] += 1
+            steps[f"{record['outcome']} at {record.get('step', 'compile')}"] += 1
             per_mutation[record["mutation"]][record["outcome"]] += 1
             if record["outcome"] == "failure":
                 failures.append({"seed": seed, **record,
@@ -215,6 +216,7 @@ def fuzz(cases: int, seed: int, *, first: int = 0, timeout: float = 120.0, progr
         "clean_error": totals["clean_error"], "failures": totals["failure"],
         "seconds": round(time.monotonic() - start, 1),
         "per_mutation": {m: dict(c) for m, c in sorted(per_mutation.items())},
+        "per_step": dict(sorted(steps.items())),
         "frequent_errors": dict(errors.most_common(15)),
         "failure_list": failures,
     }

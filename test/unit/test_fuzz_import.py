@@ -190,3 +190,20 @@ def test_conv_bias_of_wrong_rank_is_a_node_error():
         import_onnx(model)
     assert str(err.value) == ("node 'conv' (Conv): bias B of shape [2, 1] must be 1-D with one value per "
                               "output channel (2)")
+
+
+@pytest.mark.parametrize("value", [np.inf, np.nan])
+def test_compile_of_non_finite_weight_names_the_layer(tmp_path, value):
+    from nncc.compiler.config import CompileOptions
+    from nncc.compiler.flow import compile_model
+
+    model = _load("fuzz_seeds").tiny_mlp()
+    w = numpy_helper.to_array(model.graph.initializer[0]).copy()
+    w[0, 0] = value
+    model.graph.initializer[0].CopyFrom(numpy_helper.from_array(w, "w1"))
+    (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
+    np.save(tmp_path / "x.npy", np.ones([4, 4], np.float32))
+    with pytest.raises(NnccError) as err:
+        compile_model(tmp_path / "m.onnx", CompileOptions(), calibration=tmp_path / "x.npy")
+    assert str(err.value).startswith("convert-nn-to-fixed: nn.dense 'fc1': ")
+    assert "NaN or Inf" in str(err.value)
