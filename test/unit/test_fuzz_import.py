@@ -192,8 +192,12 @@ def test_conv_bias_of_wrong_rank_is_a_node_error():
                               "output channel (2)")
 
 
-@pytest.mark.parametrize("value", [np.inf, np.nan])
-def test_compile_of_non_finite_weight_names_the_layer(tmp_path, value):
+@pytest.mark.parametrize("value, pot_bits, prefix", [
+    (np.inf, 0, "convert-nn-to-fixed: nn.dense 'fc1': "),
+    (np.nan, 0, "convert-nn-to-fixed: nn.dense 'fc1': "),
+    (np.inf, 4, 'pot-quant-quantize: weights of loc("fc1") '),
+])
+def test_compile_of_non_finite_weight_names_the_layer(tmp_path, value, pot_bits, prefix):
     from nncc.compiler.config import CompileOptions
     from nncc.compiler.flow import compile_model
 
@@ -204,6 +208,6 @@ def test_compile_of_non_finite_weight_names_the_layer(tmp_path, value):
     (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
     np.save(tmp_path / "x.npy", np.ones([4, 4], np.float32))
     with pytest.raises(NnccError) as err:
-        compile_model(tmp_path / "m.onnx", CompileOptions(), calibration=tmp_path / "x.npy")
-    assert str(err.value).startswith("convert-nn-to-fixed: nn.dense 'fc1': ")
+        compile_model(tmp_path / "m.onnx", CompileOptions(pot_bits=pot_bits), calibration=tmp_path / "x.npy")
+    assert str(err.value).startswith(prefix)
     assert "NaN or Inf" in str(err.value)
