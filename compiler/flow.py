@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.ir import Operation
+from xdsl.utils.exceptions import PassFailedException
 
 from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
 from nncc.compiler.calibrate import calibrate, record_input_moments
@@ -167,7 +168,7 @@ def compile_model(
     """Compile ``model`` in memory: (file path -> contents of the output folder, pipeline)."""
     if target not in TARGETS:
         raise NnccError(f"unknown target '{target}' (available: {', '.join(TARGETS)})")
-    from nncc.backends.hls_cpp.emitter import emit_project
+    from nncc.backends.hls_cpp.emitter import EmissionError, emit_project
     from nncc.compiler.report import build_report
 
     with progress.status("importing the model"):
@@ -205,7 +206,7 @@ def compile_model(
         try:
             with progress.status("emitting HLS C++"):
                 project = emit_project(design)
-        except Exception as err:
+        except EmissionError as err:
             raise NnccError(f"cannot emit HLS C++: {err}") from None
         for name, text in project.items():
             files[f"hls_cpp/{name}"] = text.encode()
@@ -269,9 +270,7 @@ def _run_spec(spec: str, module: ModuleOp, after=None) -> list:
                 run_passes([p], module, make_context())
             if after is not None:
                 after(p.name, module)
-    except NnccError:
-        raise
-    except Exception as err:  # PassFailedException and option errors carry the message
+    except PassFailedException as err:  # a pass that cannot handle this model says why
         message = str(err).strip().splitlines()
         raise NnccError(message[0] if message else type(err).__name__) from None
     return passes

@@ -52,6 +52,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from nncc.compiler import onnx_fold, onnx_ops
 from nncc.compiler.diagnostics import NnccError, ProblemList
+from nncc.compiler.limits import too_many_elements
 from nncc.compiler.onnx_fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
 from nncc.compiler.onnx_load import check_and_infer, load_model, upgrade_opset
 from nncc.dialects.dense import to_dense
@@ -493,6 +494,11 @@ def import_onnx(
     problems.raise_if_any()
     outputs, out_names = _graph_outputs(graph, builder)
 
+    for op in block.ops:
+        for result in op.results:
+            if isinstance(result.type, TensorType) and (reason := too_many_elements(result.type.get_shape())):
+                problems.add(f"tensor '{op.location.desc.data if isinstance(op.location, NameLoc) else op.name}': {reason}")
+    problems.raise_if_any()
     block.add_op(func.ReturnOp(*outputs))
     function = func.FuncOp(
         "main",

@@ -24,6 +24,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from nncc.compiler.limits import too_many_elements
 from nncc.compiler.onnx_load import DEFAULT_DOMAINS
 from nncc.dialects.nn import quant_limits
 
@@ -119,20 +120,34 @@ def _reshape(ctx, x, shape):
         raise FoldError(str(err)) from None
 
 
+def _limited(shape) -> tuple[int, ...]:
+    """``shape`` as ints; a FoldError before allocating a tensor over the size limit."""
+    dims = tuple(int(s) for s in np.asarray(shape).reshape(-1))
+    if reason := too_many_elements(dims):
+        raise FoldError(f"refusing to build a tensor: {reason}")
+    return dims
+
+
 def _expand(ctx, x, shape):
     target = np.broadcast_shapes(x.shape, tuple(int(s) for s in shape))
-    return [np.broadcast_to(x, target).copy()]
+    return [np.broadcast_to(x, _limited(target)).copy()]
 
 
 def _constant_of_shape(ctx, shape):
     value = ctx.attr("value")
     fill = np.zeros(1, np.float32) if value is None else np.asarray(value).reshape(-1)
-    return [np.full(tuple(int(s) for s in shape), fill[0], dtype=fill.dtype)]
+    return [np.full(_limited(shape), fill[0], dtype=fill.dtype)]
 
 
 def _range(ctx, start, limit, delta):
     """Range; float16 operands are computed in float32 (opset 27 `stash_type`, default 1),
     as numpy's arange computes start + i * delta."""
+    if not delta.item():
+        raise FoldError("delta is 0")
+    count = np.ceil((float(limit.item()) - float(start.item())) / float(delta.item()))
+    if not np.isfinite(count):
+        raise FoldError(f"start {start.item()}, limit {limit.item()}, delta {delta.item()} give no finite length")
+    _limited([max(count, 0)])
     dtype = start.dtype
     if dtype == np.float16 and int(ctx.attr("stash_type", 1)) == 1:
         values = np.arange(np.float32(start.item()), np.float32(limit.item()), np.float32(delta.item()), np.float32)

@@ -6,12 +6,14 @@ shape inference.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import onnx
 from onnx import external_data_helper, version_converter
 
 from nncc.compiler.diagnostics import NnccError
+from nncc.compiler.limits import check_declared_shapes, check_graph_size
 
 MIN_OPSET = 1
 """Oldest default-domain opset accepted (1 to 10 are upgraded to UPGRADE_TARGET)."""
@@ -68,9 +70,44 @@ def _check_external_data(model: onnx.ModelProto, base_dir: Path | None) -> bool:
             )
         elif not target.is_file():
             problems.append(f"tensor '{tensor.name}': external data file '{location}' does not exist")
+        else:
+            problem = _external_range_problem(info, target.stat().st_size)
+            if problem:
+                problems.append(f"tensor '{tensor.name}': external data '{location}': {problem}")
     if problems:
         raise NnccError(problems)
     return found
+
+
+def _external_range_problem(info: dict[str, str], file_size: int) -> str | None:
+    """Why the offset/length entries of one external tensor are unusable, or None."""
+    values = {}
+    for key in ("offset", "length"):
+        text = info.get(key)
+        if text is None:
+            continue
+        if not re.fullmatch(r"[0-9]+", text):
+            return f"{key} '{text}' is not a non-negative integer"
+        values[key] = int(text)
+    offset = values.get("offset", 0)
+    if offset > file_size:
+        return f"offset {offset} is past the end of the file ({file_size} bytes)"
+    if offset + values.get("length", 0) > file_size:
+        return f"offset {offset} + length {values['length']} is past the end of the file ({file_size} bytes)"
+    return None
+
+
+def _check_strings(model: onnx.ModelProto) -> None:
+    """Refuse string fields (names, op types, ...) that are not valid UTF-8: protobuf hands
+    them over as bytes, which nothing downstream expects."""
+    stack = [model]
+    while stack:
+        msg = stack.pop()
+        for fd, value in msg.ListFields():
+            if fd.type == fd.TYPE_MESSAGE:
+                stack.extend(value if fd.is_repeated else [value])
+            elif fd.type == fd.TYPE_STRING and any(isinstance(v, bytes) for v in (value if fd.is_repeated else [value])):
+                raise NnccError(f"not a valid ONNX model: a {msg.DESCRIPTOR.name}.{fd.name} field is not valid UTF-8")
 
 
 def _check_opsets(model: onnx.ModelProto) -> int:
@@ -146,7 +183,10 @@ def load_model(
             raise NnccError(f"{label}: not a valid ONNX model (cannot decode protobuf: {err})") from None
         if not model.HasField("graph") or not model.opset_import:
             raise NnccError(f"{label}: not a valid ONNX model (no graph or opset; truncated or not ONNX)")
+    check_graph_size(model.graph)
+    _check_strings(model)
     opset = _check_opsets(model)
+    check_declared_shapes(model.graph)
     if _check_external_data(model, base_dir):
         external_data_helper.load_external_data_for_model(model, str(base_dir))
     return upgrade_opset(model, opset) if upgrade else (model, opset)
@@ -160,7 +200,9 @@ def check_and_infer(model: onnx.ModelProto) -> onnx.ModelProto:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise NnccError(f"model fails the ONNX checker: {first}") from None
     try:
-        return onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
     except Exception as err:
         first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise NnccError(f"ONNX shape inference failed: {first}") from None
+    check_declared_shapes(inferred.graph)
+    return inferred

@@ -192,7 +192,12 @@ def import_conv(ctx):
     pads = _explicit_pads(ctx, xs[2:], kernel, strides, dilations)
     group = int(ctx.attr("group", 1))
     _shape_rule(ctx, shapes.conv_shape, xs, w.shape, strides, pads, dilations, group)
-    bias = ctx.constant(ctx.require_const(2, "bias B"), ctx.grid(2)) if ctx.has_input(2) else None
+    bias = None
+    if ctx.has_input(2):
+        b = ctx.require_const(2, "bias B")
+        if b.shape != (w.shape[0],):
+            ctx.fail(f"bias B of shape {list(b.shape)} must be 1-D with one value per output channel ({w.shape[0]})")
+        bias = ctx.constant(b, ctx.grid(2))
     return [ctx.emit(ConvOp(x, ctx.constant(w, ctx.grid(1)), bias, strides, pads, dilations, group)).output]
 
 

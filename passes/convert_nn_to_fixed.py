@@ -39,7 +39,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import PassFailedException
+from xdsl.utils.exceptions import PassFailedException, VerifyException
 
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense, to_dense
@@ -177,6 +177,8 @@ class _Converter:
         value = attrs.get(RANGE_ATTR)
         if isinstance(value, DenseArrayBase):
             lo, hi = value.get_values()
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                self.fail(f"calibrated range [{lo}, {hi}] is not finite (NaN or Inf in the weights or data)")
             return float(lo), float(hi)
         return None
 
@@ -192,7 +194,12 @@ class _Converter:
         owner = value.owner
         if isinstance(owner, WeightsOp):
             return owner.values()
-        return np.asarray(from_dense(owner.value), np.float64) if isinstance(owner, nn.ConstantOp) else None
+        if not isinstance(owner, nn.ConstantOp):
+            return None
+        array = np.asarray(from_dense(owner.value), np.float64)
+        if not np.isfinite(array).all():
+            self.fail(f"constant {_name(owner)} has NaN or Inf values; fixed point cannot represent them")
+        return array
 
     def constant(self, values: np.ndarray, width: int, int_bits: int | None = None) -> SSAValue:
         raw, typ = quantize_array(values, width, int_bits)
@@ -281,6 +288,13 @@ class _Converter:
 
     # -- driver -------------------------------------------------------------------
     def run(self) -> None:
+        try:
+            self._convert()
+        except VerifyException as err:  # a type out of range: from huge weights or ranges
+            first = str(err).strip().splitlines()
+            self.fail(f"values do not fit a fixed-point type ({first[0] if first else 'verify failed'})")
+
+    def _convert(self) -> None:
         old_block = self.function.body.blocks[0]
         ftype = self.function.function_type
         self.block = Block(arg_types=list(ftype.inputs.data))

@@ -295,6 +295,9 @@ class PotQuantQuantizePass(ModulePass):
                 continue  # already coded, or a run-time weight
             w = np.asarray(from_dense(const.value), np.float64)
             h = np.asarray(from_dense(moment), np.float64) if isinstance(moment, DenseIntOrFPElementsAttr) else None
+            for what, values in (("weights", w), ("input moments", h)):
+                if values is not None and not np.isfinite(values).all():
+                    raise PassFailedException(f"pot-quant-quantize: {what} of {_layer_name(layer)} have NaN or Inf values")
             try:
                 signs, exps, scales, compensated = quantize_layer(
                     w, scheme, h if self.compensate and bool(override.get("compensate", 1)) else None, self.damping)

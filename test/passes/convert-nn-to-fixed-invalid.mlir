@@ -21,3 +21,13 @@ func.func @runtime_div(%x: tensor<1x2xf32> {fixed.range = array<f64: -1.0, 1.0>}
   %y = nn.div %x, %x {fixed.range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32> loc("d")
   func.return %y : tensor<1x2xf32>
 }
+
+// -----
+
+// CHECK: convert-nn-to-fixed: nn.dense 'big': values do not fit a fixed-point type (fixed integer bits must be in [-64, 128], got 129)
+func.func @huge_weight(%x: tensor<1x2xf32> {fixed.range = array<f64: -1.0, 1.0>}) -> tensor<1x2xf32> {
+  %w = nn.constant dense<3.0e38> : tensor<2x2xf32>
+  %y = nn.dense %x, %w {fixed.range = array<f64: -1.0, 1.0>} : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32> loc("big")
+  func.return %y : tensor<1x2xf32>
+}
+
