@@ -18,7 +18,7 @@ from xdsl.ir import Operation
 
 from nncc.compiler.diagnostics import NnccError
 from nncc.dialects import nn
-from nncc.dialects.dense import to_dense
+from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.nn.windows import pad_spatial, windows
 from nncc.dialects.pot_quant import MOMENT_ATTR, WeightsOp
 from nncc.dialects.fixed.quantization import RANGE_ATTR
@@ -27,6 +27,25 @@ from nncc.runtime.interpreter import io_names, main_function, run_float
 
 def _range_attr(lo: float, hi: float) -> DenseArrayBase:
     return DenseArrayBase.from_list(f64, [float(lo), float(hi)])
+
+
+def check_finite_constants(module: ModuleOp) -> None:
+    """Every problem at once: a constant (weights, bias, ...) with NaN or infinite values,
+    named by the layers that use it; fixed point has no NaN or infinity."""
+    problems = []
+    for op in module.walk():
+        if isinstance(op, nn.ConstantOp):
+            values = np.asarray(from_dense(op.value), np.float64)
+            bad = int(np.count_nonzero(~np.isfinite(values)))
+            if bad:
+                for use in op.output.uses:
+                    user = use.operation
+                    desc = getattr(user.location, "desc", None)
+                    label = desc.data if isinstance(desc, StringAttr) else user.name
+                    problems.append(f"layer '{label}' ({user.name}): operand {use.index} has {bad} NaN or Inf value(s); "
+                                    "fixed point has neither: fix the model's constants")
+    if problems:
+        raise NnccError(sorted(set(problems)))
 
 
 def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operation, tuple[float, float]]:

@@ -28,7 +28,7 @@ from xdsl.ir import Operation
 from xdsl.utils.exceptions import PassFailedException
 
 from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
-from nncc.compiler.calibrate import calibrate, record_input_moments
+from nncc.compiler.calibrate import calibrate, check_finite_constants, record_input_moments
 from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
@@ -174,6 +174,7 @@ def compile_model(
     with progress.status("importing the model"):
         float_module = import_model(model, input_shapes=input_shapes)
     annotate_config(float_module, options, config_problems)
+    check_finite_constants(float_module)
     from nncc.compiler.complexity import stage_metrics
 
     stages = {"float": stage_metrics(float_module, 32)}

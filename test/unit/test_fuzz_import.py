@@ -192,12 +192,10 @@ def test_conv_bias_of_wrong_rank_is_a_node_error():
                               "output channel (2)")
 
 
-@pytest.mark.parametrize("value, pot_bits, prefix", [
-    (np.inf, 0, "convert-nn-to-fixed: nn.dense 'fc1': "),
-    (np.nan, 0, "convert-nn-to-fixed: nn.dense 'fc1': "),
-    (np.inf, 4, 'pot-quant-quantize: weights of loc("fc1") '),
-])
-def test_compile_of_non_finite_weight_names_the_layer(tmp_path, value, pot_bits, prefix):
+@pytest.mark.parametrize("value, pot_bits", [(np.inf, 0), (np.nan, 0), (np.inf, 4)])
+def test_compile_of_non_finite_weight_names_the_layer(tmp_path, value, pot_bits):
+    """Checked once, before calibration and any technique (the passes check it too, for IR
+    given to nncc-opt: see the lit tests)."""
     from nncc.compiler.config import CompileOptions
     from nncc.compiler.flow import compile_model
 
@@ -209,5 +207,5 @@ def test_compile_of_non_finite_weight_names_the_layer(tmp_path, value, pot_bits,
     np.save(tmp_path / "x.npy", np.ones([4, 4], np.float32))
     with pytest.raises(NnccError) as err:
         compile_model(tmp_path / "m.onnx", CompileOptions(pot_bits=pot_bits), calibration=tmp_path / "x.npy")
-    assert str(err.value).startswith(prefix)
-    assert "NaN or Inf" in str(err.value)
+    assert err.value.problems == ["layer 'fc1' (nn.dense): operand 1 has 1 NaN or Inf value(s); fixed point has "
+                                  "neither: fix the model's constants"]
