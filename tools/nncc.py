@@ -102,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", default="fixed", choices=["float", "fixed", "csim", "rtl"], help="default: fixed")
     p.add_argument("--simulator", default="verilator", choices=["verilator", "icarus"], help="for --engine rtl")
 
-    p = add("verify", help="check that C-simulation equals the fixed-point interpreter bit for bit")
+    p = add("verify", help="check that C-simulation and RTL simulation (those the folder has) equal the fixed-point interpreter bit for bit")
     p.add_argument("design", help="folder written by nncc compile")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--input", help=".npy/.npz inputs to verify on")
