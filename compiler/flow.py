@@ -168,7 +168,6 @@ def compile_model(
     """Compile ``model`` in memory: (file path -> contents of the output folder, pipeline)."""
     if target not in TARGETS:
         raise NnccError(f"unknown target '{target}' (available: {', '.join(TARGETS)})")
-    from nncc.backends.hls_cpp.emitter import EmissionError, emit_project
     from nncc.compiler.report import build_report
 
     with progress.status("importing the model"):
@@ -201,6 +200,31 @@ def compile_model(
     spec = pipeline or build_fixed_pipeline(options)
     design = float_module.clone()
     passes = _run_spec(spec, design, after)
+    files, notes = emit_targets(design, target, inputs)
+    with progress.status("measuring the design on the calibration data"):
+        report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes),
+                              reference)
+    fidelity.stages.append({"stage": "hardware", "outputs": report["outputs"]})
+    report["fidelity"] = fidelity.section()
+    report["fidelity"]["min_agreement"] = options.min_agreement
+    report["fidelity"]["warnings"] = fidelity.warnings(options.min_agreement)
+    for line in report["fidelity"]["warnings"]:
+        print(line, file=sys.stderr)
+    report.update(notes)
+    report["complexity"] = {"stages": [{"stage": name, **data} for name, data in stages.items()]}
+    files["model.mlir"] = module_text(float_module).encode()
+    if original is not None:
+        files[FLOAT_FILE] = original
+    files["design.mlir"] = module_text(design).encode()
+    files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
+    return files, pipeline_spec(passes)
+
+
+def emit_targets(design: ModuleOp, target: str, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, bytes], dict[str, str]]:
+    """The back ends' files for ``target`` (with their testbench data from ``inputs``) and the
+    report notes (a Verilog back end that cannot handle the model under ``--target all``)."""
+    from nncc.backends.hls_cpp.emitter import EmissionError, emit_project
+
     files: dict[str, bytes] = {}
     notes: dict[str, str] = {}
     if target in ("hls-cpp", "all"):
@@ -226,23 +250,7 @@ def compile_model(
                 raise NnccError(f"cannot emit Verilog: {err}") from None
             print(f"warning: no Verilog for this model: {err}", file=sys.stderr)
             notes["verilog"] = f"not emitted: {err}"
-    with progress.status("measuring the design on the calibration data"):
-        report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes),
-                              reference)
-    fidelity.stages.append({"stage": "hardware", "outputs": report["outputs"]})
-    report["fidelity"] = fidelity.section()
-    report["fidelity"]["min_agreement"] = options.min_agreement
-    report["fidelity"]["warnings"] = fidelity.warnings(options.min_agreement)
-    for line in report["fidelity"]["warnings"]:
-        print(line, file=sys.stderr)
-    report.update(notes)
-    report["complexity"] = {"stages": [{"stage": name, **data} for name, data in stages.items()]}
-    files["model.mlir"] = module_text(float_module).encode()
-    if original is not None:
-        files[FLOAT_FILE] = original
-    files["design.mlir"] = module_text(design).encode()
-    files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
-    return files, pipeline_spec(passes)
+    return files, notes
 
 
 STAGE_AFTER = {
