@@ -24,8 +24,10 @@ from pathlib import Path
 import numpy as np
 
 
-def _num(x: float) -> float:
+def report_number(x: float) -> float:
+    """A float as report.json stores it: 6 significant digits."""
     return float(f"{float(x):.6g}")
+
 
 
 def compare(got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray]) -> dict[str, dict]:
@@ -35,10 +37,10 @@ def compare(got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray]) -> di
         ref = np.asarray(reference, np.float64)
         value = np.asarray(got[name], np.float64).reshape(ref.shape)
         diff = np.abs(value - ref)[np.isfinite(ref)]  # Log/Sqrt of negatives: NaN in float only
-        item = {"max_abs_error": _num(diff.max(initial=0.0)), "mean_abs_error": _num(diff.mean() if diff.size else 0.0)}
+        item = {"max_abs_error": report_number(diff.max(initial=0.0)), "mean_abs_error": report_number(diff.mean() if diff.size else 0.0)}
         flat_ref = ref.reshape(len(ref), -1)
         if flat_ref.shape[1] > 1 and ref.ndim == 2:
-            item["argmax_agreement"] = _num(np.mean(np.argmax(value, 1) == np.argmax(ref, 1)))
+            item["argmax_agreement"] = report_number(np.mean(np.argmax(value, 1) == np.argmax(ref, 1)))
         result[name] = item
     return result
 
@@ -136,7 +138,7 @@ class StageRecorder:
                 previous = value
             lines.append(
                 f"warning: output '{name}': argmax agreement with the original model is {agreement} on the "
-                f"calibration data, below {threshold} (largest drop at stage '{worst}': -{_num(drop)})"
+                f"calibration data, below {threshold} (largest drop at stage '{worst}': -{report_number(drop)})"
             )
         return lines
 

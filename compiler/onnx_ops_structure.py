@@ -167,39 +167,41 @@ def import_split(ctx):
     return [_index_op(ctx, ctx.value(0), p) for p in parts]
 
 
-@support("nn.gather", hardware=True, notes="4-D; DCR and CRD modes")
-def import_depth_to_space(ctx):
-    """DepthToSpace in DCR (default) or CRD mode."""
+def _block_rearrangement(ctx) -> tuple[np.ndarray, int, str]:
+    """(index tensor of the 4-D input, blocksize, mode) of DepthToSpace / SpaceToDepth."""
     idx = _indices(ctx)
     if idx.ndim != 4:
         ctx.fail(f"input must be 4-D, got {list(idx.shape)}")
     b = int(ctx.attr("blocksize"))
-    n, c, h, w = idx.shape
-    if b < 1 or c % (b * b):
-        ctx.fail(f"channels {c} are not divisible by blocksize^2 ({b}^2)")
+    if b < 1:
+        ctx.fail(f"blocksize must be at least 1, got {b}")
     mode = ctx.attr("mode", "DCR")
+    if mode not in ("DCR", "CRD"):
+        ctx.fail(f"mode '{mode}' is not DCR or CRD")
+    return idx, b, mode
+
+
+@support("nn.gather", hardware=True, notes="4-D; DCR and CRD modes")
+def import_depth_to_space(ctx):
+    """DepthToSpace in DCR (default) or CRD mode."""
+    idx, b, mode = _block_rearrangement(ctx)
+    n, c, h, w = idx.shape
+    if c % (b * b):
+        ctx.fail(f"channels {c} are not divisible by blocksize^2 ({b}^2)")
     if mode == "DCR":
         t = idx.reshape(n, b, b, c // (b * b), h, w).transpose(0, 3, 4, 1, 5, 2)
-    elif mode == "CRD":
-        t = idx.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
     else:
-        ctx.fail(f"mode '{mode}' is not DCR or CRD")
+        t = idx.reshape(n, c // (b * b), b, b, h, w).transpose(0, 1, 4, 2, 5, 3)
     return [_index_op(ctx, ctx.value(0), t.reshape(n, c // (b * b), h * b, w * b))]
 
 
 @support("nn.gather", hardware=True, notes="4-D; DCR and CRD modes (opset 28 mode)")
 def import_space_to_depth(ctx):
     """SpaceToDepth in DCR (default) or CRD mode (the `mode` attribute of opset 28)."""
-    idx = _indices(ctx)
-    if idx.ndim != 4:
-        ctx.fail(f"input must be 4-D, got {list(idx.shape)}")
-    b = int(ctx.attr("blocksize"))
+    idx, b, mode = _block_rearrangement(ctx)
     n, c, h, w = idx.shape
-    if b < 1 or h % b or w % b:
+    if h % b or w % b:
         ctx.fail(f"spatial size {h}x{w} is not divisible by blocksize {b}")
-    mode = ctx.attr("mode", "DCR")
-    if mode not in ("DCR", "CRD"):
-        ctx.fail(f"mode '{mode}' is not DCR or CRD")
     order = (0, 3, 5, 1, 2, 4) if mode == "DCR" else (0, 1, 3, 5, 2, 4)
     t = idx.reshape(n, c, h // b, b, w // b, b).transpose(order)
     return [_index_op(ctx, ctx.value(0), t.reshape(n, c * b * b, h // b, w // b))]

@@ -10,7 +10,7 @@ from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from nncc import __version__
-from nncc.compiler.fidelity import compare
+from nncc.compiler.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
@@ -26,9 +26,6 @@ def _abs_errors(got: np.ndarray, want: np.ndarray) -> np.ndarray:
     finite = np.isfinite(want)
     return np.abs(got - want)[finite]
 
-
-def _num(x: float) -> float:
-    return float(f"{float(x):.6g}")
 
 
 def type_text(t) -> str:
@@ -146,14 +143,14 @@ def build_report(
             entry["approximation"] = op.attributes["fixed.approx"].data
             error = op.attributes.get(ERROR_ATTR)
             if isinstance(error, FloatAttr):
-                entry["approximation_max_error"] = _num(error.value.data)
+                entry["approximation_max_error"] = report_number(error.value.data)
         if name in floats:
             got = fm.to_float(named[name][1], t.frac)
             want = floats[name]
             if got.shape == want.shape:
                 diff = _abs_errors(got, want)
-                entry["max_abs_error"] = _num(diff.max(initial=0.0))
-                entry["mean_abs_error"] = _num(diff.mean() if diff.size else 0.0)
+                entry["max_abs_error"] = report_number(diff.max(initial=0.0))
+                entry["mean_abs_error"] = report_number(diff.mean() if diff.size else 0.0)
         layers.append(entry)
     outputs = compare(fixed_out, float_out if reference is None else reference)
     coded = []
@@ -167,13 +164,13 @@ def build_report(
                  "scales": "per channel" if op.scale_exponents.get_shape()[0] > 1 else "per tensor"}
         error = op.attributes.get(pot_quant.ERROR_ATTR)
         if error is not None:
-            entry["error"] = {k: _num(v.value.data) for k, v in error.data.items()}
+            entry["error"] = {k: report_number(v.value.data) for k, v in error.data.items()}
         compensation = op.attributes.get(pot_quant.COMPENSATION_ATTR)
         if isinstance(compensation, StringAttr):
             entry["compensation"] = compensation.data
         sparsity = op.attributes.get(pot_quant.SPARSITY_ATTR)
         signs, _ = op.digits()
-        entry["zero_weights"] = _num(float(np.mean(~np.any(signs != 0, axis=-1))))
+        entry["zero_weights"] = report_number(float(np.mean(~np.any(signs != 0, axis=-1))))
         if sparsity is not None:
             entry["pruned"] = True
         coded.append(entry)

@@ -18,10 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 
 import nncc
 from nncc.compiler import synthesis
@@ -34,27 +31,19 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
 
 
-def dense_model(path: Path, layers, seed: int) -> Path:
-    """Gemm layers with Relu between them; He-normal weights, biases U(-0.1, 0.1)."""
-    rng = np.random.default_rng(seed)
-    inits, nodes, current = [], [], "input"
-    for index, (name, n_in, n_out) in enumerate(layers):
-        w = (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)).astype(np.float32)
-        b = rng.uniform(-0.1, 0.1, n_out).astype(np.float32)
-        inits += [numpy_helper.from_array(w, f"{name}.weight"), numpy_helper.from_array(b, f"{name}.bias")]
-        out = "output" if index == len(layers) - 1 else f"{name}_out"
-        nodes.append(helper.make_node("Gemm", [current, f"{name}.weight", f"{name}.bias"], [out], name=name, transB=1))
-        current = out
-        if index < len(layers) - 1:
-            nodes.append(helper.make_node("Relu", [current], [f"{name}_relu"], name=f"{name}_relu"))
-            current = f"{name}_relu"
-    graph = helper.make_graph(
-        nodes, "dense",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", layers[0][1]])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", layers[-1][2]])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.save(model, path)
-    return path
+def _bench_designs():
+    """bench/estimate_designs.py, whose models the estimate was fitted on (loaded by path:
+    bench/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("estimate_designs", Path(__file__).parents[2] / "bench" / "estimate_designs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+dense_model = _bench_designs().dense_model
+"""Gemm layers with Relu between them; He-normal weights, biases U(-0.1, 0.1)."""
 
 
 @pytest.fixture(scope="module")
