@@ -41,8 +41,8 @@ from estimate_designs import DESIGNS, build_model  # noqa: E402
 
 import nncc  # noqa: E402
 from nncc.compiler.diagnostics import NnccError  # noqa: E402
-from nncc.compiler.estimate import estimate_module, module_layers  # noqa: E402
-from nncc.compiler.synthesis import COMPARED, compare, group_by_layer  # noqa: E402
+from nncc.compiler.analysis.estimate import estimate_module, module_layers  # noqa: E402
+from nncc.compiler.analysis.synthesis import COMPARED, compare, group_by_layer  # noqa: E402
 from nncc.runtime import synth  # noqa: E402
 
 

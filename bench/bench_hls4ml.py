@@ -90,7 +90,7 @@ def nncc_worker(args) -> None:
         from nncc.backends.hls_cpp import emitter
         from nncc.compiler import design as design_mod
         from nncc.compiler import flow
-        from nncc.compiler import report as report_mod
+        from nncc.compiler.analysis import report as report_mod
         from nncc.runtime import csim
 
         times["import_modules"] = time.perf_counter() - t0

@@ -76,8 +76,8 @@ def worker(args) -> None:
     import numpy as np  # noqa: F401
 
     t_numpy = time.perf_counter()
-    from nncc.compiler import importer as imp
-    from nncc.compiler.importer import import_onnx
+    from nncc.compiler.onnx import importer as imp
+    from nncc.compiler.onnx.importer import import_onnx
     from nncc.runtime.interpreter import run_float
 
     t_mods = time.perf_counter()

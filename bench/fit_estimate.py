@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Fit data of the resource estimate (nncc/compiler/estimate.py): compiles every design of
+"""Fit data of the resource estimate (nncc/compiler/analysis/estimate.py): compiles every design of
 bench/estimate_designs.py, synthesizes it with Yosys (`synth_xilinx -family xc7`, hierarchy
 kept; cached by content under $NNCC_CACHE_DIR/synth) and writes, per Verilog module, the
 estimate's tally of quantities and the measured LUT / FF / DSP to bench/estimate_fit.json.

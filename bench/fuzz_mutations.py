@@ -15,7 +15,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from nncc.compiler.limits import MAX_NODES
+from nncc.compiler.onnx.limits import MAX_NODES
 from fuzz_seeds import deep_chain, huge_tensor_model, node_bomb_bytes
 
 HOSTILE_NAMES = [

@@ -37,7 +37,7 @@ def import_model(
     ``pipeline`` is "nn-cleanup" (the default canonical form), None (the raw import)
     or any `-p` pass-pipeline string.
     """
-    from nncc.compiler.importer import import_onnx  # onnx takes a second to import: only when needed
+    from nncc.compiler.onnx.importer import import_onnx  # onnx takes a second to import: only when needed
 
     module = import_onnx(source, input_shapes=input_shapes)
     if pipeline:

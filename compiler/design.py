@@ -165,7 +165,7 @@ class Design:
 
     def trace(self, x) -> dict[str, dict[str, np.ndarray]]:
         """Per-layer values: {layer name: {"float": ..., "fixed": ...}} (either may be absent)."""
-        from nncc.compiler.report import fixed_trace, float_trace
+        from nncc.compiler.analysis.report import fixed_trace, float_trace
 
         inputs = self.check_inputs(x)
         floats, _ = float_trace(self.model, inputs)
@@ -179,7 +179,7 @@ class Design:
 
     def first_mismatch(self, x) -> Mismatch | None:
         """Compare C-simulation with the fixed interpreter layer by layer (design order)."""
-        from nncc.compiler.report import fixed_trace
+        from nncc.compiler.analysis.report import fixed_trace
 
         inputs = self.check_inputs(x)
         traced = self.csim().trace([inputs[n] for n in self.input_names])

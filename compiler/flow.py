@@ -28,11 +28,11 @@ from xdsl.ir import Operation
 from xdsl.utils.exceptions import PassFailedException
 
 from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
-from nncc.compiler.calibrate import calibrate, check_finite_constants, record_input_moments
+from nncc.compiler.analysis.calibrate import calibrate, check_finite_constants, record_input_moments
 from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.fidelity import StageRecorder, reference_outputs
+from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
 from nncc.compiler.pipelines import pipeline_spec, run_passes
 from nncc.dialects import nn
 from nncc.dialects.dataflow import REUSE_ATTR
@@ -168,13 +168,13 @@ def compile_model(
     """Compile ``model`` in memory: (file path -> contents of the output folder, pipeline)."""
     if target not in TARGETS:
         raise NnccError(f"unknown target '{target}' (available: {', '.join(TARGETS)})")
-    from nncc.compiler.report import build_report
+    from nncc.compiler.analysis.report import build_report
 
     with progress.status("importing the model"):
         float_module = import_model(model, input_shapes=input_shapes)
     annotate_config(float_module, options, config_problems)
     check_finite_constants(float_module)
-    from nncc.compiler.complexity import stage_metrics
+    from nncc.compiler.analysis.complexity import stage_metrics
 
     stages = {"float": stage_metrics(float_module, 32)}
     pot_spec = build_pot_pipeline(options) if pipeline is None else ""
@@ -263,7 +263,7 @@ STAGE_AFTER = {
 
 
 def _snapshot(stages: dict, pass_name: str, module: ModuleOp, activation_bits: int) -> None:
-    from nncc.compiler.complexity import stage_metrics
+    from nncc.compiler.analysis.complexity import stage_metrics
 
     if pass_name in STAGE_AFTER:
         stages[STAGE_AFTER[pass_name]] = stage_metrics(module, activation_bits)

@@ -67,7 +67,7 @@ MOMENT_ATTR = "pot_quant.input_moment"
 """On an `nn.dense` / `nn.conv` before `pot-quant-quantize`: the second moment E[x x^T] of the
 layer's input vectors on the calibration data (dense f64 [groups, K, K]; K = input features,
 or input channels per group x kernel cells for a convolution, in weight order). Written by
-`nncc.compiler.calibrate.record_input_moments`; the pass uses it to compensate rounding
+`nncc.compiler.analysis.calibrate.record_input_moments`; the pass uses it to compensate rounding
 errors and removes it."""
 COMPENSATION_ATTR = "pot_quant.compensation"
 """On `pot_quant.weights`: how rounding errors were compensated: "gptq" (each weight column

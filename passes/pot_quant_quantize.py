@@ -19,7 +19,7 @@ values are sums of at most ``terms`` signed powers of two (terms = 1: power of t
   two takes the exponent nearest in the log domain, and several digits take the nearest
   codebook value (digit-by-digit rounding could flip the sign of a small weight).
 * compensation: a layer carrying `pot_quant.input_moment` (the second moment H = E[x x^T] of
-  its inputs on the calibration data, recorded by `nncc.compiler.calibrate`) has its weight
+  its inputs on the calibration data, recorded by `nncc.compiler.analysis.calibrate`) has its weight
   columns rounded in order, each column's error carried into the columns not rounded yet
   through the inverse of H (GPTQ, Frantar et al. 2023), so that the layer's output on
   the calibration data moves as little as possible; the rounding rule above picks each code.

@@ -1,5 +1,5 @@
 """`python -m nncc.tools.gen_ops_table [README.md] [--check]`: write the supported-operators
-table, generated from the importer registry (`nncc.compiler.onnx_support.render_table`),
+table, generated from the importer registry (`nncc.compiler.onnx.support.render_table`),
 into README.md between its marker comments; with ``--check``, only report (exit 1) when
 the README's table differs from the registry.
 """
@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from nncc.compiler.onnx_support import readme_table, render_table, splice_readme
+from nncc.compiler.onnx.support import readme_table, render_table, splice_readme
 
 DEFAULT_README = Path(__file__).resolve().parent.parent / "README.md"
 

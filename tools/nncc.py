@@ -180,7 +180,7 @@ def _cmd_compile(args) -> int:
     write_folder(args.output, files)
     import json
 
-    from nncc.compiler.fidelity import fidelity_lines
+    from nncc.compiler.analysis.fidelity import fidelity_lines
 
     report = json.loads(files["report.json"])
     print("\n".join(fidelity_lines(report["fidelity"])))
@@ -269,9 +269,9 @@ def _cmd_verify(args) -> int:
 
 def _cmd_report(args) -> int:
     from nncc.compiler.design import load
-    from nncc.compiler.synthesis import design_estimate, report_table, synthesize_design
+    from nncc.compiler.analysis.synthesis import design_estimate, report_table, synthesize_design
 
-    from nncc.compiler.complexity import stage_table, write_chart
+    from nncc.compiler.analysis.complexity import stage_table, write_chart
     from nncc.compiler.diagnostics import one_line
 
     design = load(args.design)

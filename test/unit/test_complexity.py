@@ -9,7 +9,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from nncc.compiler.complexity import (
+from nncc.compiler.analysis.complexity import (
     ComplexityError,
     LayerSpec,
     csd,

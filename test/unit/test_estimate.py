@@ -1,4 +1,4 @@
-"""The analytic resource estimate (nncc.compiler.estimate) and `nncc report`'s per-layer tables.
+"""The analytic resource estimate (nncc.compiler.analysis.estimate) and `nncc report`'s per-layer tables.
 
 The estimate reads design.mlir only (no synthesis, well under a second on these designs): per
 layer (the Verilog modules of a layer added up, in layer order, the top module's own logic
@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 import nncc
-from nncc.compiler import synthesis
-from nncc.compiler.estimate import TOP_GROUP, estimate_module, module_layers
+from nncc.compiler.analysis import synthesis
+from nncc.compiler.analysis.estimate import TOP_GROUP, estimate_module, module_layers
 from nncc.dialects import dataflow, pot_quant
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
 from nncc.runtime import synth

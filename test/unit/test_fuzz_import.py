@@ -13,8 +13,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
-from nncc.compiler.limits import MAX_NODES, MAX_TENSOR_ELEMENTS
+from nncc.compiler.onnx.importer import import_onnx
+from nncc.compiler.onnx.limits import MAX_NODES, MAX_TENSOR_ELEMENTS
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 

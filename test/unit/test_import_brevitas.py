@@ -30,7 +30,7 @@ import nncc
 from nncc.compiler.api import parse_mlir
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
+from nncc.compiler.onnx.importer import import_onnx
 from nncc.runtime import rtlsim
 from nncc.passes.convert_nn_to_fixed import ConvertNnToFixedPass
 from nncc.runtime.fixed_interpreter import run_fixed

@@ -1,4 +1,4 @@
-"""Element-wise ONNX operators (compiler/onnx_ops_elementwise.py): the float import matches
+"""Element-wise ONNX operators (compiler/onnx/ops_elementwise.py): the float import matches
 onnxruntime on random inputs, and the fixed-point design of every op that goes to hardware
 (variadic Sum/Mean/Max/Min, PRelu, the unary functions, Where, the normalizations) is bit-exact
 between the fixed-point interpreter, the g++ C-simulation and a Verilator simulation.
@@ -19,7 +19,7 @@ from onnx import TensorProto, helper, numpy_helper
 import nncc
 from nncc.compiler.api import run_float_model
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
+from nncc.compiler.onnx.importer import import_onnx
 from nncc.dialects import nn
 from nncc.runtime import rtlsim
 

@@ -19,11 +19,11 @@ import pytest
 from onnx import TensorProto, external_data_helper, helper, numpy_helper
 from xdsl.printer import Printer
 
-from nncc.compiler import onnx_load
-from nncc.compiler.onnx_load import MAX_OPSET
+from nncc.compiler.onnx import load as onnx_load
+from nncc.compiler.onnx.load import MAX_OPSET
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
+from nncc.compiler.onnx.importer import import_onnx
 from nncc.runtime.interpreter import run_float
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -18,8 +18,10 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from xdsl.printer import Printer
 
-from nncc.compiler import onnx_fold, onnx_ops, onnx_ops_structure
-from nncc.compiler.importer import import_onnx
+from nncc.compiler.onnx import fold as onnx_fold
+from nncc.compiler.onnx import ops as onnx_ops
+from nncc.compiler.onnx import ops_structure as onnx_ops_structure
+from nncc.compiler.onnx.importer import import_onnx
 from nncc.runtime.interpreter import run_float
 
 OPSET = 17

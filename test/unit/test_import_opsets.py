@@ -12,7 +12,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from nncc.compiler.api import import_model
-from nncc.compiler.onnx_load import MAX_OPSET, UPGRADE_TARGET, load_model
+from nncc.compiler.onnx.load import MAX_OPSET, UPGRADE_TARGET, load_model
 from nncc.runtime.interpreter import run_float
 
 OPSETS = [7, 8, 9, 10, 11, 13, 18, 21, MAX_OPSET]

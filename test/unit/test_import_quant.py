@@ -25,10 +25,12 @@ from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
 import nncc
-from nncc.compiler import onnx_fold, onnx_ops, onnx_quant
+from nncc.compiler.onnx import fold as onnx_fold
+from nncc.compiler.onnx import ops as onnx_ops
+from nncc.compiler.onnx import quant as onnx_quant
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
+from nncc.compiler.onnx.importer import import_onnx
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed.quantization import GRID_ATTR
@@ -319,7 +321,7 @@ def test_qdq_folded_weights_are_onnx_exact():
 def test_grid_makes_weights_exact_in_fixed_point():
     module = import_onnx(pot_qdq_mlp())
     x = np.random.default_rng(8).standard_normal((16, 8)).astype(np.float32)
-    from nncc.compiler.calibrate import calibrate
+    from nncc.compiler.analysis.calibrate import calibrate
 
     calibrate(module, {"x": x})
     ConvertNnToFixedPass(weight_width=6).apply(make_context(), module)

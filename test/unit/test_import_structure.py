@@ -18,7 +18,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import nncc
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.importer import import_onnx
+from nncc.compiler.onnx.importer import import_onnx
 from nncc.runtime import rtlsim
 from nncc.runtime.interpreter import run_float
 

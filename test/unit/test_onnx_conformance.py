@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from nncc.compiler.onnx_support import registry
+from nncc.compiler.onnx.support import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 

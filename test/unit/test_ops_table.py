@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from nncc.compiler import onnx_ops, onnx_quant
-from nncc.compiler.onnx_support import (
+from nncc.compiler.onnx import ops as onnx_ops
+from nncc.compiler.onnx import quant as onnx_quant
+from nncc.compiler.onnx.support import (
     BEGIN_MARKER,
     END_MARKER,
     OpSupport,

@@ -29,7 +29,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 import nncc
 from nncc.compiler.api import import_model, parse_mlir, resolve_pipeline
-from nncc.compiler.calibrate import calibrate, record_input_moments
+from nncc.compiler.analysis.calibrate import calibrate, record_input_moments
 from nncc.compiler.config import CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.flow import build_fixed_pipeline, build_pot_pipeline, layer_name

@@ -50,11 +50,12 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.compiler import onnx_fold, onnx_ops
+from nncc.compiler.onnx import fold as onnx_fold
+from nncc.compiler.onnx import ops as onnx_ops
 from nncc.compiler.diagnostics import NnccError, ProblemList
-from nncc.compiler.limits import too_many_elements
-from nncc.compiler.onnx_fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
-from nncc.compiler.onnx_load import check_and_infer, load_model, upgrade_opset
+from nncc.compiler.onnx.limits import too_many_elements
+from nncc.compiler.onnx.fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
+from nncc.compiler.onnx.load import check_and_infer, load_model, upgrade_opset
 from nncc.dialects.dense import to_dense
 from nncc.dialects.nn import ConstantOp
 from nncc.dialects.fixed.quantization import GRID_ATTR, grid_attr

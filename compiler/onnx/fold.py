@@ -24,8 +24,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from nncc.compiler.limits import too_many_elements
-from nncc.compiler.onnx_load import DEFAULT_DOMAINS
+from nncc.compiler.onnx.limits import too_many_elements
+from nncc.compiler.onnx.load import DEFAULT_DOMAINS
 from nncc.dialects.nn import quant_limits
 
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general", "onnx.brevitas")

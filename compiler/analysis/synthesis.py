@@ -1,5 +1,5 @@
 """`nncc report`: the resource and timing tables of a design: the analytic estimate
-(nncc.compiler.estimate, from design.mlir, no synthesis) and, with `--synth`, Yosys synthesis
+(nncc.compiler.analysis.estimate, from design.mlir, no synthesis) and, with `--synth`, Yosys synthesis
 of its Verilog, both per layer (Verilog modules grouped by the layer they belong to, in layer
 order) and in total, side by side with their ratio; recorded in report.json."""
 
@@ -16,10 +16,10 @@ COMPARED = ("LUT", "FF", "DSP", "BRAM")
 
 
 def design_estimate(design) -> dict:
-    """The analytic estimate of a design (see nncc.compiler.estimate); NnccError if the
+    """The analytic estimate of a design (see nncc.compiler.analysis.estimate); NnccError if the
     design has no Verilog view (the estimate prices the Verilog back end's constructs)."""
     from nncc.backends.verilog.emitter import VerilogEmissionError
-    from nncc.compiler.estimate import estimate_module
+    from nncc.compiler.analysis.estimate import estimate_module
 
     try:
         return estimate_module(design.design)
@@ -31,7 +31,7 @@ def group_by_layer(result: dict, top: str, layer_of: dict[str, str]) -> tuple[di
     """Yosys counts (synth.synthesize's result) -> per Verilog module ({name: {layer, counts}},
     by hls.name) and per layer (the modules of a layer added up, in layer order, the top
     module's own logic last)."""
-    from nncc.compiler.estimate import TOP_GROUP
+    from nncc.compiler.analysis.estimate import TOP_GROUP
 
     prefix = f"{top}__"
     modules = {}
@@ -53,7 +53,7 @@ def group_by_layer(result: dict, top: str, layer_of: dict[str, str]) -> tuple[di
 def synthesize_design(design, *, family: str = "xc7") -> dict:
     """Run `synth_xilinx` on the design's Verilog; store the counts per Verilog module and
     per layer in report.json, with the estimate and their ratio."""
-    from nncc.compiler.estimate import module_layers
+    from nncc.compiler.analysis.estimate import module_layers
     from nncc.runtime import synth
 
     if not design.has_verilog:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
-from nncc.compiler.onnx_support import support
+from nncc.compiler.onnx.support import support
 from nncc.dialects.nn import (
     ActivationOp,
     AddOp,

@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nncc.compiler import onnx_fold
-from nncc.compiler.onnx_fold import FoldError, op_key
-from nncc.compiler.onnx_support import support
+from nncc.compiler.onnx import fold as onnx_fold
+from nncc.compiler.onnx.fold import FoldError, op_key
+from nncc.compiler.onnx.support import support
 from nncc.dialects.nn import FakeQuantAxisOp, FakeQuantOp, MulOp, SignOp
 
 

@@ -7,7 +7,7 @@ An importer function states its row with the `support` decorator::
     def import_gemm(ctx): ...
 
 `registry()` collects every importer dictionary of the importer modules (``IMPORTERS`` in
-`onnx_ops` and in any ``onnx_ops_*`` module, ``QUANT_IMPORTERS`` in `onnx_quant`), so a
+`ops` and in any ``ops_*`` module, ``QUANT_IMPORTERS`` in `quant`), so a
 new module or entry shows up in the table without being listed here. `render_table()` is
 the markdown; ``python -m nncc.tools.gen_ops_table`` writes it into README.md between the
 marker comments ``BEGIN_MARKER`` / ``END_MARKER``, and a test keeps the two equal.
@@ -56,10 +56,10 @@ def support_of(fn: Callable) -> OpSupport:
 
 
 def _importer_modules() -> list[str]:
-    import nncc.compiler as package
+    import nncc.compiler.onnx as package
 
     names = [m.name for m in pkgutil.iter_modules(package.__path__)]
-    return ["onnx_ops"] + sorted(n for n in names if n.startswith("onnx_ops_")) + ["onnx_quant"]
+    return ["ops"] + sorted(n for n in names if n.startswith("ops_")) + ["quant"]
 
 
 def registry() -> dict[str, Callable]:
@@ -67,7 +67,7 @@ def registry() -> dict[str, Callable]:
     each importer module's ``*IMPORTERS`` dictionaries (first module wins a duplicate key)."""
     out: dict[str, Callable] = {}
     for name in _importer_modules():
-        module = importlib.import_module(f"nncc.compiler.{name}")
+        module = importlib.import_module(f"nncc.compiler.onnx.{name}")
         for attr, table in sorted(vars(module).items()):
             if attr.endswith("IMPORTERS") and isinstance(table, dict):
                 for key, fn in table.items():
@@ -98,7 +98,7 @@ def _hardware(value: bool | None) -> str:
 def render_table() -> str:
     """The supported-operators table (markdown), one row per importer plus one row for the
     operators that are only evaluated at import time on constants."""
-    from nncc.compiler import onnx_fold
+    from nncc.compiler.onnx import fold as onnx_fold
 
     importers = registry()
     lines = [

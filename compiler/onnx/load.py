@@ -13,7 +13,7 @@ import onnx
 from onnx import external_data_helper, version_converter
 
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.limits import check_declared_shapes, check_graph_size
+from nncc.compiler.onnx.limits import check_declared_shapes, check_graph_size
 
 MIN_OPSET = 1
 """Oldest default-domain opset accepted (1 to 10 are upgraded to UPGRADE_TARGET)."""

@@ -13,10 +13,10 @@ from collections.abc import Callable
 import numpy as np
 from xdsl.ir import SSAValue
 
-from nncc.compiler import onnx_ops_structure
-from nncc.compiler.onnx_fold import Grid, pot_exponents
-from nncc.compiler.onnx_ops_elementwise import ELEMENTWISE_IMPORTERS
-from nncc.compiler.onnx_support import support
+from nncc.compiler.onnx import ops_structure as onnx_ops_structure
+from nncc.compiler.onnx.fold import Grid, pot_exponents
+from nncc.compiler.onnx.ops_elementwise import ELEMENTWISE_IMPORTERS
+from nncc.compiler.onnx.support import support
 from nncc.dialects.nn import (
     AddOp,
     AvgPoolOp,
@@ -568,6 +568,6 @@ IMPORTERS.update(ELEMENTWISE_IMPORTERS)
 
 def importer_for(key: str | None) -> Callable | None:
     """The importer function of an `onnx_fold.op_key`, or None."""
-    from nncc.compiler.onnx_quant import QUANT_IMPORTERS
+    from nncc.compiler.onnx.quant import QUANT_IMPORTERS
 
     return IMPORTERS.get(key) or QUANT_IMPORTERS.get(key)

@@ -483,5 +483,5 @@ def estimate_module(module: ModuleOp) -> dict:
         for k in RESOURCES:
             group[k] += counts[k]
     total = {k: sum(group[k] for group in layers.values()) for k in RESOURCES}
-    return {"model": "analytic (nncc.compiler.estimate, fitted to yosys synth_xilinx -family xc7)",
+    return {"model": "analytic (nncc.compiler.analysis.estimate, fitted to yosys synth_xilinx -family xc7)",
             "modules": modules, "layers": {layer: _rounded(c) for layer, c in layers.items()}, "total": _rounded(total)}

@@ -10,7 +10,7 @@ from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from nncc import __version__
-from nncc.compiler.fidelity import compare, report_number
+from nncc.compiler.analysis.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
