@@ -1,0 +1,239 @@
+"""Layer interfaces: the questions generic code asks an op, answered by the op itself.
+
+The interpreters, `convert-nn-to-fixed`, calibration, the complexity metrics and the report,
+`dataflow-tile`, the hardware plan and both emitters never keep a table keyed by op class:
+they ask an op whether it implements one of these interfaces (``isinstance(op, MacLayer)``
+or ``op.has_trait(MacLayerTrait)``) and call its methods. A new layer kind (in nncc or in a
+plugin) implements the interfaces that apply and works everywhere with no table to edit.
+
+Each interface is an abstract `Operation` mixin that installs a marker trait (xDSL's own
+pattern, `xdsl.interfaces.HasFolderInterface`); an op inherits it next to `IRDLOperation`
+and keeps its own ``traits_def(...)``:
+
+    @irdl_op_definition
+    class DenseOp(IRDLOperation, FixedSemantics, MacLayer):
+        ...
+
+Tensors handed to the semantics methods are numpy arrays with the batch first: float64 at
+the `nn` level, int64 raw fixed-point values at the fixed-point level (see
+`nncc.dialects.fixed.semantics`).
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from xdsl.dialects.builtin import StringAttr
+from xdsl.ir import Attribute, Operation, Region, SSAValue
+from xdsl.irdl import traits_def
+from xdsl.traits import OpTrait
+
+if TYPE_CHECKING:
+    from nncc.dialects.dataflow import WindowGeometry
+
+LAYER_ATTR = "nncc.layer"
+"""The source layer's name (the ONNX node), carried through every level for reports."""
+
+
+def layer_label(op: Operation) -> str:
+    """The one layer-label helper: the ONNX node name the op came from (`nncc.layer`, else
+    its location), or the op's mnemonic."""
+    layer = op.attributes.get(LAYER_ATTR)
+    if isinstance(layer, StringAttr):
+        return layer.data
+    desc = getattr(op.location, "desc", None)
+    if isinstance(desc, StringAttr):
+        return desc.data
+    return op.name.split(".")[-1]
+
+
+# ---------------------------------------------------------------------------------------
+# semantics: what an op computes, at its level
+
+
+@dataclass(frozen=True)
+class FloatSemanticsTrait(OpTrait):
+    """Marker of `FloatSemantics`."""
+
+
+class FloatSemantics(Operation, abc.ABC):
+    """An op the float reference interpreter runs (the `nn` level)."""
+
+    traits = traits_def(FloatSemanticsTrait())
+
+    @abc.abstractmethod
+    def evaluate_float(self, args: Sequence[np.ndarray], batch: int) -> np.ndarray:
+        """The result for float64 operands ``args`` (batch first, ``batch`` samples)."""
+
+
+@dataclass(frozen=True)
+class FixedSemanticsTrait(OpTrait):
+    """Marker of `FixedSemantics`."""
+
+
+class FixedSemantics(Operation, abc.ABC):
+    """An op the bit-exact fixed-point interpreter runs.
+
+    Operands and result are int64 raw values (float64 only for a graph input before
+    `fixed.quantize` and a graph output after `fixed.dequantize`). The result must be
+    exactly what the hardware computes: the emitters are tested bit for bit against it.
+    """
+
+    traits = traits_def(FixedSemanticsTrait())
+
+    @abc.abstractmethod
+    def evaluate_fixed(self, args: Sequence[np.ndarray], batch: int) -> np.ndarray:
+        """The raw result for raw operands ``args`` (batch first, ``batch`` samples)."""
+
+
+# ---------------------------------------------------------------------------------------
+# layer kinds
+
+
+@dataclass(frozen=True)
+class MacTerms:
+    """A multiply-accumulate layer as a gather and a dot product, per sample.
+
+    Output element ``o`` (row-major over the result's shape without the batch) is
+    ``bias[channel[o]] + sum_k weights[channel[o], k] * x[index[o, k]]`` where ``x`` is the
+    activation flattened per sample and ``index == -1`` reads zero (padding). ``weights`` and
+    ``bias`` are raw integers at the fixed-point level (bias already aligned to the
+    accumulator's fraction), floats at the `nn` level.
+    """
+
+    index: np.ndarray  # [N, K] int64
+    channel: np.ndarray  # [N] int64
+    weights: np.ndarray  # [C, K]
+    bias: np.ndarray  # [C]
+
+
+@dataclass(frozen=True)
+class MacLayerTrait(OpTrait):
+    """Marker of `MacLayer`."""
+
+
+class MacLayer(Operation, abc.ABC):
+    """A layer whose outputs are dot products of its activation with constant weights."""
+
+    traits = traits_def(MacLayerTrait())
+
+    @abc.abstractmethod
+    def activation(self) -> SSAValue:
+        """The run-time input."""
+
+    @abc.abstractmethod
+    def weight_encoding(self) -> Attribute:
+        """How the weights are represented (an attribute of `nncc.dialects.encodings`)."""
+
+    @abc.abstractmethod
+    def fan_in(self) -> int:
+        """K: terms per output."""
+
+    def outputs(self) -> int:
+        """N: result elements per sample."""
+        return int(np.prod(self.results[0].type.get_shape()[1:], dtype=np.int64))
+
+    def macs(self) -> int:
+        """Multiply-accumulates per sample (structural zeros included)."""
+        return self.outputs() * self.fan_in()
+
+    def accumulator_type(self) -> Attribute:
+        """The element type of the exact accumulator (the result's)."""
+        return self.results[0].type.element_type
+
+    @abc.abstractmethod
+    def mac_terms(self) -> MacTerms:
+        """The layer as gathered dot products (see `MacTerms`)."""
+
+
+@dataclass(frozen=True)
+class WindowedTrait(OpTrait):
+    """Marker of `Windowed`."""
+
+
+class Windowed(Operation, abc.ABC):
+    """A layer that slides a window over the spatial axes of an NC[H]W input (conv, pools)."""
+
+    traits = traits_def(WindowedTrait())
+
+    @abc.abstractmethod
+    def window_geometry(self) -> "WindowGeometry":
+        """Its geometry (a sliding-window engine's timing follows from it)."""
+
+
+@dataclass(frozen=True)
+class ElementwiseTrait(OpTrait):
+    """Marker of `Elementwise`."""
+
+
+class Elementwise(Operation, abc.ABC):
+    """Output element ``o`` depends only on element ``o`` of each operand (after numpy
+    broadcasting): activations, casts, LUT/PWL/polynomial functions, add/sub/mul."""
+
+    traits = traits_def(ElementwiseTrait())
+
+
+@dataclass(frozen=True)
+class ReductionTrait(OpTrait):
+    """Marker of `Reduction`."""
+
+
+class Reduction(Operation, abc.ABC):
+    """Each output element combines a group of input elements (pools, reduces)."""
+
+    traits = traits_def(ReductionTrait())
+
+    @abc.abstractmethod
+    def reduction_groups(self) -> np.ndarray:
+        """[N, G] int64: per output element (one sample, row-major), the flat input elements
+        it combines; -1 marks a padded cell that is skipped."""
+
+    @abc.abstractmethod
+    def combiner(self) -> str:
+        """"sum" or "max"."""
+
+
+@dataclass(frozen=True)
+class IndexMapTrait(OpTrait):
+    """Marker of `IndexMap`."""
+
+
+class IndexMap(Operation, abc.ABC):
+    """Pure data movement: every output element is a copy of one operand element or a fill
+    value (reshape, flatten, transpose, pad, gather, concat)."""
+
+    traits = traits_def(IndexMapTrait())
+
+    @abc.abstractmethod
+    def index_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """(operand [N], element [N]) int64 per output element of one sample; element -1 is
+        the fill value (`fill_value`)."""
+
+    def fill_value(self) -> float:
+        """The value of a filled element (a raw integer at the fixed-point level)."""
+        return 0
+
+
+@dataclass(frozen=True)
+class StatefulTrait(OpTrait):
+    """Marker of `Stateful`."""
+
+
+class Stateful(Operation, abc.ABC):
+    """A layer with state carried across time steps (recurrent layers): the state's
+    initial values and a region computing one step from (input slice, state) to
+    (output slice, next state)."""
+
+    traits = traits_def(StatefulTrait())
+
+    @abc.abstractmethod
+    def state_values(self) -> Sequence[SSAValue]:
+        """The initial state operands."""
+
+    @abc.abstractmethod
+    def step_region(self) -> Region:
+        """One time step."""
