@@ -30,7 +30,12 @@ def nncc_dialect_factories() -> dict:
 
         return POT_QUANT
 
-    return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant}
+    def _encoding():
+        from nncc.dialects.encodings import ENCODING
+
+        return ENCODING
+
+    return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant, "encoding": _encoding}
 
 
 def make_context() -> Context:

@@ -50,6 +50,23 @@ from nncc.dialects.fixed.types import (
 )
 from nncc.dialects.nn import shapes
 from nncc.dialects.fixed.common import expect_equal, expect_raw_fits, fixed_of, int_array, shape_of, sorted_props
+from nncc.dialects.interfaces import MacLayer, MacTerms, Windowed
+from nncc.dialects.nn.windows import window_index_table
+
+
+def _raw(value: SSAValue) -> np.ndarray:
+    """The raw integers of a `fixed.constant` operand."""
+    owner = value.owner
+    if not isinstance(owner, ConstantOp):
+        raise VerifyException(f"{owner.name}: a multiply-accumulate layer needs constant weights and bias")
+    return np.asarray(from_dense(owner.value), np.int64)
+
+
+def _aligned_bias(op, channels: int) -> np.ndarray:
+    """The bias of a MAC layer at its accumulator's fraction (zeros without a bias)."""
+    if op.bias is None:
+        return np.zeros(channels, np.int64)
+    return _raw(op.bias).reshape(-1) << (fixed_of(op.output).frac - fixed_of(op.bias).frac)
 
 
 # ---------------------------------------------------------------------------------------
@@ -166,7 +183,7 @@ class CastOp(_ConvertOp):
 
 
 @irdl_op_definition
-class DenseOp(IRDLOperation):
+class DenseOp(IRDLOperation, MacLayer):
     """Fully connected layer on fixed point; the result is the exact accumulator.
 
     Example: `%acc = fixed.dense %x, %w, %b : (tensor<1x16x!fixed.q<16, 3>>, tensor<64x16x!fixed.q<16, 1>>,
@@ -199,9 +216,28 @@ class DenseOp(IRDLOperation):
         expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), w[1], bias)
         expect_equal(self, "accumulator type", fixed_of(self.output), expected)
 
+    def activation(self) -> SSAValue:
+        return self.input
+
+    def weight_encoding(self) -> Attribute:
+        from nncc.dialects.encodings import TWOS_COMPLEMENT
+
+        return TWOS_COMPLEMENT
+
+    def fan_in(self) -> int:
+        return shape_of(self.weight)[1]
+
+    def mac_terms(self) -> MacTerms:
+        m, k = shape_of(self.weight)
+        rows = int(np.prod(shape_of(self.input)[1:-1], dtype=np.int64))
+        index = (np.arange(rows)[:, None, None] * k + np.arange(k)[None, None, :]).repeat(m, axis=1).reshape(-1, k)
+        channel = np.tile(np.arange(m), rows)
+        return MacTerms(index.astype(np.int64), channel.astype(np.int64), _raw(self.weight).reshape(m, k),
+                        _aligned_bias(self, m))
+
 
 @irdl_op_definition
-class ConvOp(IRDLOperation):
+class ConvOp(IRDLOperation, MacLayer, Windowed):
     """1-D/2-D grouped convolution on fixed point; the result is the exact accumulator.
 
     Example: `%acc = fixed.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -255,6 +291,44 @@ class ConvOp(IRDLOperation):
         expect_equal(self, "result shape", shape_of(self.output), expected_shape)
         expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), int(np.prod(w[1:])), bias)
         expect_equal(self, "accumulator type", fixed_of(self.output), expected)
+
+    def activation(self) -> SSAValue:
+        return self.input
+
+    def weight_encoding(self) -> Attribute:
+        from nncc.dialects.encodings import TWOS_COMPLEMENT
+
+        return TWOS_COMPLEMENT
+
+    def fan_in(self) -> int:
+        return int(np.prod(shape_of(self.weight)[1:]))
+
+    def mac_terms(self) -> MacTerms:
+        return conv_terms(self, _raw(self.weight), _aligned_bias(self, shape_of(self.weight)[0]))
+
+    def window_geometry(self):
+        from nncc.dialects.dataflow import window_geometry
+
+        return window_geometry(self)
+
+
+def conv_terms(op, weights: np.ndarray, bias: np.ndarray) -> MacTerms:
+    """`MacTerms` of a grouped 1-D/2-D convolution with weights [M, C/group, k...]."""
+    x, y = shape_of(op.input), shape_of(op.output)
+    group = op.group.value.data
+    windows = window_index_table(x[2:], weights.shape[2:], tuple(op.strides.get_values()), tuple(op.pads.get_values()),
+                                 tuple(op.dilations.get_values()), y[2:])  # [P, kk], -1 = padding
+    positions, cells = windows.shape
+    spatial = int(np.prod(x[2:], dtype=np.int64))
+    m, cg = weights.shape[0], weights.shape[1]
+    mg = m // group
+    ch = np.arange(m)[:, None, None, None]
+    c = np.arange(cg)[None, None, :, None]
+    cell = windows[None, :, None, :]
+    index = np.where(cell >= 0, (ch // mg * cg + c) * spatial + cell, -1)
+    index = np.broadcast_to(index, (m, positions, cg, cells)).reshape(m * positions, cg * cells)
+    channel = np.repeat(np.arange(m), positions)
+    return MacTerms(index.astype(np.int64), channel.astype(np.int64), weights.reshape(m, cg * cells), bias)
 
 
 @irdl_op_definition
