@@ -237,3 +237,94 @@ class Stateful(Operation, abc.ABC):
     @abc.abstractmethod
     def step_region(self) -> Region:
         """One time step."""
+
+
+# ---------------------------------------------------------------------------------------
+# lowering between levels
+
+
+class FixedLowering(abc.ABC):
+    """What an `nn` op's lowering to the fixed-point level may ask of `convert-nn-to-fixed`
+    (the pass implements it: precision policy, calibrated ranges, constants, the new block).
+
+    ``values`` maps every converted `nn` value to its fixed-point value; a lowering sets
+    the entries of its op's results.
+    """
+
+    values: dict[SSAValue, SSAValue]
+
+    @property
+    @abc.abstractmethod
+    def reciprocal_width(self) -> int:
+        """Bits of the 1/n and multiplier constants (average pooling, quantizers)."""
+
+    @abc.abstractmethod
+    def fail(self, message: str):
+        """Raise the pass's error about the current op."""
+
+    @abc.abstractmethod
+    def emit(self, new: Operation) -> Operation:
+        """Append ``new`` to the fixed-point block (with the current op's location)."""
+
+    @abc.abstractmethod
+    def precision(self, op: Operation):
+        """The op's precision: widths, rounding and overflow (options or its override)."""
+
+    @abc.abstractmethod
+    def output_type(self, op: Operation, prec) -> Attribute:
+        """The op's calibrated output type."""
+
+    @abc.abstractmethod
+    def const_value(self, value: SSAValue) -> np.ndarray | None:
+        """A constant operand's float values (None for a run-time value)."""
+
+    @abc.abstractmethod
+    def constant(self, values: np.ndarray, width: int, int_bits: int | None = None) -> SSAValue:
+        """A new `fixed.constant` of ``values`` rounded to ``width`` bits."""
+
+    @abc.abstractmethod
+    def exact_constant(self, raw: np.ndarray, typ: Attribute) -> SSAValue:
+        """A new `fixed.constant` of raw integers of type ``typ``."""
+
+    @abc.abstractmethod
+    def grid_of(self, value: SSAValue, prec) -> Attribute | None:
+        """The exact type of a constant on a `fixed.grid` (else None)."""
+
+    @abc.abstractmethod
+    def weight(self, value: SSAValue, prec) -> SSAValue:
+        """A constant operand at the fixed-point level."""
+
+    @abc.abstractmethod
+    def operand(self, value: SSAValue, prec) -> SSAValue:
+        """An operand at the fixed-point level: its converted value, or a constant."""
+
+    @abc.abstractmethod
+    def cast(self, value: SSAValue, typ: Attribute, prec) -> SSAValue:
+        """``value`` cast to ``typ`` with the precision's rounding and overflow."""
+
+    @abc.abstractmethod
+    def finish(self, op: Operation, value: SSAValue, prec) -> None:
+        """Requantize a layer's exact result to its output type and record it."""
+
+    @abc.abstractmethod
+    def copy_approx(self, source: Operation, target: Operation) -> None:
+        """Carry an activation-approximation override from ``source`` to ``target``."""
+
+    @abc.abstractmethod
+    def check_width(self, typ: Attribute) -> None:
+        """Fail if an exact intermediate type is wider than 64 bits."""
+
+
+@dataclass(frozen=True)
+class LowersToFixedTrait(OpTrait):
+    """Marker of `LowersToFixed`."""
+
+
+class LowersToFixed(Operation, abc.ABC):
+    """An `nn` op that `convert-nn-to-fixed` can lower to the fixed-point level."""
+
+    traits = traits_def(LowersToFixedTrait())
+
+    @abc.abstractmethod
+    def lower_to_fixed(self, lowering: FixedLowering) -> None:
+        """Emit the fixed-point form through ``lowering`` and record its results."""

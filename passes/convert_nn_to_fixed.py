@@ -15,7 +15,7 @@ grid) becomes exactly that grid's type; `nn.fake_quant` with a power-of-two scal
 exact rounding onto its integer grid (every rounding mode, ties to even included) plus a
 clamp, with another scale, and `nn.fake_quant_axis` (per-channel scales), an integer
 requantization by constant multipliers; `nn.sign` is a two-entry table (see
-`convert_nn_to_fixed_quant`). A layer feeding a power-of-two quantizer keeps its exact
+`nncc.dialects.nn.to_fixed_quant`). A layer feeding a power-of-two quantizer keeps its exact
 accumulator, so the quantizer rounds once, as the float reference does.
 """
 
@@ -43,17 +43,10 @@ from xdsl.utils.exceptions import PassFailedException, VerifyException
 
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.nn.windows import avg_pool_divisor
 from nncc.dialects.pot_quant import CODE_ATTR, WeightsOp
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
-from nncc.dialects.dataflow import REUSE_ATTR
-from nncc.passes.convert_nn_to_fixed_quant import (
-    convert_fake_quant,
-    convert_fake_quant_axis,
-    convert_sign,
-    feeds_exact_quantizer,
-    layer_name,
-)
+from nncc.dialects.interfaces import FixedLowering, LowersToFixed, layer_label
+from nncc.dialects.nn.to_fixed_quant import feeds_exact_quantizer
 from nncc.dialects.fixed.quantization import (
     APPROX_ATTR,
     GRID_ATTR,
@@ -67,7 +60,7 @@ from nncc.dialects.fixed.quantization import (
     signed_width,
 )
 
-_name = layer_name
+_name = layer_label
 
 
 @dataclass
@@ -129,13 +122,19 @@ class ConvertNnToFixedPass(ModulePass):
             _Converter(self, function).run()
 
 
-class _Converter:
+class _Converter(FixedLowering):
+    """The pass's side of `FixedLowering`: precision policy, ranges, constants, the new block."""
+
     def __init__(self, options: ConvertNnToFixedPass, function: func.FuncOp):
         self.opts = options
         self.function = function
         self.values: dict[SSAValue, SSAValue] = {}
         self.block: Block | None = None
         self.current: Operation | None = None
+
+    @property
+    def reciprocal_width(self) -> int:
+        return self.opts.reciprocal_width
 
     # -- helpers ------------------------------------------------------------------
     def fail(self, message: str):
@@ -320,20 +319,20 @@ class _Converter:
             self.values[old] = q.output
         for op in list(old_block.ops):
             self.current = op
-            handler = _HANDLERS.get(type(op))
-            if handler is None:
+            if isinstance(op, func.ReturnOp):
+                _return(self, op)
+            elif isinstance(op, LowersToFixed):
+                op.lower_to_fixed(self)
+            elif type(op) in _TRANSITIONAL:
+                _TRANSITIONAL[type(op)](self, op)
+            else:
                 self.fail("is not supported at the fixed-point level")
-            handler(self, op)
         self.current = None
         self.function.body.add_block(self.block)
         self.function.body.erase_block(old_block, safe_erase=False)
 
 
-# ---------------------------------------------------------------------------------------
-# per-op conversions
-
-
-def _return(cv: _Converter, op: func.ReturnOp) -> None:
+def _return(cv: "_Converter", op: func.ReturnOp) -> None:
     outs = []
     for value in op.operands:
         v = cv.values[value]
@@ -343,280 +342,45 @@ def _return(cv: _Converter, op: func.ReturnOp) -> None:
     cv.emit(func.ReturnOp(*outs))
 
 
-def _constant(cv: _Converter, op: nn.ConstantOp) -> None:
-    """Constants are rounded where they are used (each consumer picks the type)."""
+def _transitional() -> dict:
+    from nncc.dialects.nn import to_fixed as tf
+    from nncc.dialects.nn import to_fixed_quant as tq
+
+    def dense(cv, op):
+        tf.mac(cv, op, lambda x, w, b: fixed.DenseOp(x, w, b))
+
+    def conv(cv, op):
+        tf.mac(cv, op, lambda x, w, b: fixed.ConvOp(x, w, b, op.strides.get_values(), op.pads.get_values(),
+                                                     op.dilations.get_values(), op.group.value.data))
+
+    def same(build):
+        return lambda cv, op: tf.same_type(cv, op, lambda x: build(op, x))
+
+    return {
+        nn.ConstantOp: lambda cv, op: None, WeightsOp: lambda cv, op: None,
+        nn.DenseOp: dense, nn.ConvOp: conv, nn.MatMulOp: tf.matmul,
+        nn.ReluOp: same(lambda op, x: nn.ReluOp(x)),
+        nn.ReshapeOp: same(lambda op, x: nn.ReshapeOp(x, tuple(op.results[0].type.get_shape()))),
+        nn.FlattenOp: same(lambda op, x: nn.ReshapeOp(x, tuple(op.results[0].type.get_shape()))),
+        nn.TransposeOp: same(lambda op, x: nn.TransposeOp(x, op.perm.get_values())),
+        nn.MaxPoolOp: same(lambda op, x: nn.MaxPoolOp(x, op.kernel.get_values(), op.strides.get_values(), op.pads.get_values(),
+                                                      op.dilations.get_values(), bool(op.ceil_mode.value.data))),
+        nn.GlobalMaxPoolOp: same(lambda op, x: nn.GlobalMaxPoolOp(x)),
+        nn.PadOp: tf.pad,
+        nn.GatherOp: same(lambda op, x: nn.GatherOp(x, op.indices.get_values(), op.output.type.get_shape())),
+        nn.ReduceSumOp: lambda cv, op: tf.reduce(cv, op, "sum"), nn.ReduceMeanOp: lambda cv, op: tf.reduce(cv, op, "mean"),
+        nn.ReduceMaxOp: lambda cv, op: tf.reduce(cv, op, "max"), nn.ReduceMinOp: lambda cv, op: tf.reduce(cv, op, "min"),
+        nn.LeakyReluOp: tf.leaky_relu,
+        nn.SigmoidOp: lambda cv, op: tf.activation(cv, op, "sigmoid", 1),
+        nn.TanhOp: lambda cv, op: tf.activation(cv, op, "tanh", 1),
+        nn.ClipOp: tf.clip, nn.HardSigmoidOp: tf.hard_sigmoid, nn.SoftmaxOp: tf.softmax,
+        nn.AddOp: lambda cv, op: tf.binary(cv, op, fixed.AddOp), nn.SubOp: lambda cv, op: tf.binary(cv, op, fixed.SubOp),
+        nn.MulOp: lambda cv, op: tf.binary(cv, op, fixed.MulOp), nn.DivOp: tf.divide,
+        nn.AvgPoolOp: tf.avg_pool, nn.GlobalAvgPoolOp: tf.global_avg_pool, nn.BatchNormOp: tf.batchnorm,
+        nn.ConcatOp: tf.concat, nn.FakeQuantOp: tq.convert_fake_quant, nn.FakeQuantAxisOp: tq.convert_fake_quant_axis,
+        nn.SignOp: tq.convert_sign, nn.ActivationOp: tf.unary_function,
+        nn.MaxOp: lambda cv, op: tf.extremum(cv, op, True), nn.MinOp: lambda cv, op: tf.extremum(cv, op, False),
+    }
 
 
-def _mac(cv: _Converter, op) -> None:
-    prec = cv.precision(op)
-    x = cv.values.get(op.input)
-    if x is None:
-        cv.fail("input must be computed at run time")
-    if cv.const_value(op.weight) is None:
-        cv.fail("weights must be constants")
-    w = cv.weight(op.weight, prec)
-    bias = None
-    if op.bias is not None:
-        b = cv.const_value(op.bias)
-        if b is None:
-            cv.fail("bias must be a constant")
-        frac = fixed.fixed_of(x).frac + fixed.fixed_of(w).frac
-        if (grid := cv.grid_of(op.bias, prec)) is not None:
-            frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
-        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
-        raw, typ = quantize_array(b, max(2, ints + frac), ints)
-        if typ.width.data > 64:
-            cv.fail(f"bias type {typ} is wider than 64 bits")
-        bias = cv.exact_constant(raw, typ)
-    try:
-        if isinstance(op, nn.DenseOp):
-            acc = cv.emit(fixed.DenseOp(x, w, bias)).output
-        else:
-            acc = cv.emit(
-                fixed.ConvOp(x, w, bias, op.strides.get_values(), op.pads.get_values(), op.dilations.get_values(), op.group.value.data)
-            ).output
-    except Exception as err:  # the accumulator type verifier rejects > 64 bits
-        cv.fail(f"accumulator does not fit 64 bits: {err}")
-    if REUSE_ATTR in op.attributes:
-        acc.owner.attributes[REUSE_ATTR] = op.attributes[REUSE_ATTR]
-    cv.finish(op, acc, prec)
-
-
-def _matmul(cv: _Converter, op: nn.MatMulOp) -> None:
-    prec = cv.precision(op)
-    acc = cv.emit(fixed.MatMulOp(cv.operand(op.lhs, prec), cv.operand(op.rhs, prec))).output
-    cv.finish(op, acc, prec)
-
-
-def _same_type(nn_class):
-    def convert(cv: _Converter, op: Operation) -> None:
-        x = cv.values[op.operands[0]]
-        if nn_class is nn.ReshapeOp or nn_class is nn.FlattenOp:
-            new = nn.ReshapeOp(x, tuple(op.results[0].type.get_shape()))
-        elif nn_class is nn.TransposeOp:
-            new = nn.TransposeOp(x, op.perm.get_values())
-        elif nn_class is nn.MaxPoolOp:
-            new = nn.MaxPoolOp(x, op.kernel.get_values(), op.strides.get_values(), op.pads.get_values(), op.dilations.get_values(), bool(op.ceil_mode.value.data))
-        elif nn_class is nn.PadOp:
-            typ = fixed.fixed_of(x)
-            raw = op.value.value.data * 2.0**typ.frac
-            if raw != math.floor(raw):
-                cv.fail(f"pad value {op.value.value.data} is not representable in {typ}")
-            new = nn.PadOp(x, op.pads.get_values(), op.mode, op.value.value.data)
-        elif nn_class is nn.GatherOp:
-            new = nn.GatherOp(x, op.indices.get_values(), op.output.type.get_shape())
-        else:
-            new = nn_class(x)
-        cv.values[op.results[0]] = cv.emit(new).results[0]
-
-    return convert
-
-
-def _leaky_relu(cv: _Converter, op: nn.LeakyReluOp) -> None:
-    prec = cv.precision(op)
-    alpha = cv.constant(np.asarray(op.alpha.value.data), prec.weight_width)
-    cv.values[op.output] = cv.emit(fixed.LeakyReluOp(cv.values[op.input], alpha, prec.rounding)).output
-
-
-def _activation(function: str, int_bits: int):
-    def convert(cv: _Converter, op: Operation) -> None:
-        prec = cv.precision(op)
-        typ = FixedType(prec.width, int_bits)
-        out = cv.emit(fixed.ActivationOp(cv.values[op.operands[0]], typ, function)).output
-        out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
-        cv.copy_approx(op, out.owner)
-        cv.values[op.results[0]] = out
-
-    return convert
-
-
-def _unary_function(cv: _Converter, op: nn.ActivationOp) -> None:
-    """`nn.activation` -> `fixed.activation` with the calibrated output type (lowered later)."""
-    prec = cv.precision(op)
-    typ = cv.output_type(op, prec)
-    out = cv.emit(fixed.ActivationOp(cv.values[op.input], typ, op.function.data, op.parameters())).output
-    out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
-    cv.copy_approx(op, out.owner)
-    cv.values[op.output] = out
-
-
-def _extremum(cv: _Converter, op: nn.MaxOp | nn.MinOp) -> None:
-    """Exact: max(a, b) = a + relu(b - a), min(a, b) = a - relu(a - b), then the output cast."""
-    prec = cv.precision(op)
-    a, b = cv.operand(op.lhs, prec), cv.operand(op.rhs, prec)
-    is_max = isinstance(op, nn.MaxOp)
-    diff = cv.emit(fixed.SubOp(b, a) if is_max else fixed.SubOp(a, b)).output
-    cv.check_width(fixed.fixed_of(diff))
-    excess = cv.emit(nn.ReluOp(diff)).output
-    value = cv.emit(fixed.AddOp(a, excess) if is_max else fixed.SubOp(a, excess)).output
-    cv.check_width(fixed.fixed_of(value))
-    cv.finish(op, value, prec)
-
-
-def _clip(cv: _Converter, op: nn.ClipOp) -> None:
-    x = cv.values[op.input]
-    typ = fixed.fixed_of(x)
-    lo_raw, hi_raw = -(1 << (typ.width.data - 1)), (1 << (typ.width.data - 1)) - 1
-    if op.min is not None:
-        lo_raw = max(lo_raw, math.ceil(op.min.value.data * 2.0**typ.frac))
-    if op.max is not None:
-        hi_raw = min(hi_raw, math.floor(op.max.value.data * 2.0**typ.frac))
-    if lo_raw > hi_raw:
-        cv.fail(f"clip range is empty in {typ}")
-    cv.values[op.output] = cv.emit(fixed.ClampOp(x, lo_raw, hi_raw)).output
-
-
-def _hard_sigmoid(cv: _Converter, op: nn.HardSigmoidOp) -> None:
-    prec = cv.precision(op)
-    x = cv.values[op.input]
-    scaled = cv.emit(fixed.MulOp(x, cv.constant(np.asarray(op.alpha.value.data), prec.weight_width))).output
-    shifted = cv.emit(fixed.AddOp(scaled, cv.constant(np.asarray(op.beta.value.data), prec.weight_width))).output
-    typ = FixedType(prec.width, 2)
-    out = cv.cast(shifted, typ, prec)
-    out = cv.emit(fixed.ClampOp(out, 0, 1 << typ.frac)).output
-    out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
-    cv.values[op.output] = out
-
-
-def _softmax(cv: _Converter, op: nn.SoftmaxOp) -> None:
-    prec = cv.precision(op)
-    axis = op.axis.value.data
-    x = cv.values[op.input]
-    peak = cv.emit(fixed.ReduceMaxOp(x, [axis])).output
-    shifted = cv.emit(fixed.SubOp(x, peak)).output
-    exp = cv.emit(fixed.ActivationOp(shifted, FixedType(prec.width, 2), "softmax_exp")).output
-    total = cv.emit(fixed.ReduceSumOp(exp, [axis])).output
-    recip = cv.emit(fixed.ActivationOp(total, FixedType(prec.width, 2), "softmax_reciprocal")).output
-    cv.copy_approx(op, exp.owner)
-    cv.copy_approx(op, recip.owner)
-    product = cv.emit(fixed.MulOp(exp, recip)).output
-    out = cv.cast(product, FixedType(prec.width, 2), prec)
-    out.owner.attributes[LAYER_ATTR] = StringAttr(_name(op))
-    cv.values[op.output] = out
-
-
-def _binary(fixed_class):
-    def convert(cv: _Converter, op: Operation) -> None:
-        prec = cv.precision(op)
-        lhs, rhs = op.operands
-        if isinstance(op, nn.DivOp):
-            divisor = cv.const_value(rhs)
-            if divisor is None or np.any(divisor == 0):
-                cv.fail("division is supported only by non-zero constants")
-            value = cv.emit(fixed.MulOp(cv.operand(lhs, prec), cv.constant(1.0 / divisor, prec.weight_width))).output
-        else:
-            a, b = cv.operand(lhs, prec), cv.operand(rhs, prec)
-            value = cv.emit(fixed_class(a, b)).output
-        cv.check_width(fixed.fixed_of(value))
-        cv.finish(op, value, prec)
-
-    return convert
-
-
-def _avg_pool(cv: _Converter, op: nn.AvgPoolOp) -> None:
-    prec = cv.precision(op)
-    x = cv.values[op.input]
-    total = cv.emit(
-        fixed.SumPoolOp(x, op.kernel.get_values(), op.strides.get_values(), op.pads.get_values(), bool(op.ceil_mode.value.data))
-    ).output
-    recip = 1.0 / avg_pool_divisor(op, tuple(op.input.type.get_shape())[2:])  # 1 x 1 x out...
-    if np.all(recip == recip.flat[0]):
-        recip = np.asarray(recip.flat[0])
-    scale = cv.constant(recip, cv.opts.reciprocal_width)
-    cv.finish(op, cv.emit(fixed.MulOp(total, scale)).output, prec)
-
-
-def _global_avg_pool(cv: _Converter, op: nn.GlobalAvgPoolOp) -> None:
-    prec = cv.precision(op)
-    x = cv.values[op.input]
-    shape = tuple(op.input.type.get_shape())
-    total = cv.emit(fixed.ReduceSumOp(x, list(range(2, len(shape))))).output
-    scale = cv.constant(np.asarray(1.0 / int(np.prod(shape[2:]))), cv.opts.reciprocal_width)
-    cv.finish(op, cv.emit(fixed.MulOp(total, scale)).output, prec)
-
-
-def _reduce(cv: _Converter, op: nn.ReduceOp) -> None:
-    """max: `fixed.reduce_max` (same type); min: -max(-x); sum: exact `fixed.reduce_sum`;
-    mean: that sum times 1/n rounded to `reciprocal_width` bits; then the calibrated type."""
-    x, axes = cv.values[op.input], list(op.axis_tuple())
-    if isinstance(op, nn.ReduceMaxOp):
-        cv.values[op.output] = cv.emit(fixed.ReduceMaxOp(x, axes)).output
-        return
-    if isinstance(op, nn.ReduceMinOp):
-        zero = cv.exact_constant(np.asarray(0), FixedType(2, 2))
-        peak = cv.emit(fixed.ReduceMaxOp(cv.emit(fixed.SubOp(zero, x)).output, axes)).output
-        value = cv.emit(fixed.SubOp(zero, peak)).output
-    else:
-        value = cv.emit(fixed.ReduceSumOp(x, axes)).output
-        if isinstance(op, nn.ReduceMeanOp):
-            count = int(np.prod([op.input.type.get_shape()[a] for a in axes]))
-            value = cv.emit(fixed.MulOp(value, cv.constant(np.asarray(1.0 / count), cv.opts.reciprocal_width))).output
-    cv.check_width(fixed.fixed_of(value))
-    cv.finish(op, value, cv.precision(op))
-
-
-def _batchnorm(cv: _Converter, op: nn.BatchNormOp) -> None:
-    prec = cv.precision(op)
-    params = [cv.const_value(v) for v in (op.scale, op.bias, op.mean, op.var)]
-    if any(p is None for p in params):
-        cv.fail("batch-norm parameters must be constants")
-    scale, beta, mean, var = params
-    factor = scale / np.sqrt(var + op.epsilon.value.data)
-    shift = beta - mean * factor
-    rank = len(op.input.type.get_shape())
-    shape = (-1,) + (1,) * (rank - 2)
-    x = cv.values[op.input]
-    scaled = cv.emit(fixed.MulOp(x, cv.constant(factor.reshape(shape), prec.weight_width))).output
-    value = cv.emit(fixed.AddOp(scaled, cv.constant(shift.reshape(shape), prec.weight_width))).output
-    cv.finish(op, value, prec)
-
-
-def _concat(cv: _Converter, op: nn.ConcatOp) -> None:
-    prec = cv.precision(op)
-    inputs = [cv.operand(v, prec) for v in op.inputs]
-    types = [fixed.fixed_of(v) for v in inputs]
-    ints = max(t.int_bits.data for t in types)
-    common = FixedType(ints + max(t.frac for t in types), ints)  # holds every input exactly
-    cv.check_width(common)
-    same = [cv.cast(v, common, prec) for v in inputs]
-    cv.values[op.output] = cv.emit(nn.ConcatOp(same, op.axis.value.data)).output
-
-
-_HANDLERS = {
-    func.ReturnOp: _return,
-    nn.ConstantOp: _constant,
-    WeightsOp: _constant,
-    nn.DenseOp: _mac,
-    nn.ConvOp: _mac,
-    nn.MatMulOp: _matmul,
-    nn.ReluOp: _same_type(nn.ReluOp),
-    nn.ReshapeOp: _same_type(nn.ReshapeOp),
-    nn.FlattenOp: _same_type(nn.FlattenOp),
-    nn.TransposeOp: _same_type(nn.TransposeOp),
-    nn.MaxPoolOp: _same_type(nn.MaxPoolOp),
-    nn.GlobalMaxPoolOp: _same_type(nn.GlobalMaxPoolOp),
-    nn.PadOp: _same_type(nn.PadOp),
-    nn.GatherOp: _same_type(nn.GatherOp),
-    **{cls: _reduce for cls in (nn.ReduceSumOp, nn.ReduceMeanOp, nn.ReduceMaxOp, nn.ReduceMinOp)},
-    nn.LeakyReluOp: _leaky_relu,
-    nn.SigmoidOp: _activation("sigmoid", 1),
-    nn.TanhOp: _activation("tanh", 1),
-    nn.ClipOp: _clip,
-    nn.HardSigmoidOp: _hard_sigmoid,
-    nn.SoftmaxOp: _softmax,
-    nn.AddOp: _binary(fixed.AddOp),
-    nn.SubOp: _binary(fixed.SubOp),
-    nn.MulOp: _binary(fixed.MulOp),
-    nn.DivOp: _binary(fixed.MulOp),
-    nn.AvgPoolOp: _avg_pool,
-    nn.GlobalAvgPoolOp: _global_avg_pool,
-    nn.BatchNormOp: _batchnorm,
-    nn.ConcatOp: _concat,
-    nn.FakeQuantOp: convert_fake_quant,
-    nn.FakeQuantAxisOp: convert_fake_quant_axis,
-    nn.SignOp: convert_sign,
-    nn.ActivationOp: _unary_function,
-    nn.MaxOp: _extremum,
-    nn.MinOp: _extremum,
-}
-
+_TRANSITIONAL = _transitional()

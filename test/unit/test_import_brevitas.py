@@ -10,7 +10,7 @@ model: the Brevitas-style CNN fixture, and one model for Add + Concat).
 How the fixed-point level computes a quantizer whose scale is not a power of two, or that
 has one scale per channel: integer requantization with fixed-point multipliers,
 n = clamp(R(x * c)) with c = 1/s rounded to 18 bits (one per channel, broadcast along the
-channel axis), then n * s with s rounded to 18 bits (see passes/convert_nn_to_fixed_quant.py).
+channel axis), then n * s with s rounded to 18 bits (see dialects/nn/to_fixed_quant.py).
 That is why fixed point and float differ by at most a few quantization steps here, while
 fixed point, C++ and Verilog agree bit for bit.
 """

@@ -1,5 +1,5 @@
-"""The quantizers a model carries (`nn.fake_quant`, `nn.fake_quant_axis`, `nn.sign`) in
-`convert-nn-to-fixed` (this module holds that pass's handlers for them; it is not a pass).
+"""How the quantizers a model carries (`nn.fake_quant`, `nn.fake_quant_axis`, `nn.sign`) lower
+to the fixed-point level (the bodies of their `lower_to_fixed` methods).
 
 - Power-of-two scale 2^-F (per tensor): one `fixed.cast` onto the integer grid
   q<B, B - F> (B the smallest width that holds the clamp range) and a `fixed.clamp` where
@@ -24,8 +24,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 from xdsl.dialects.builtin import FloatAttr, StringAttr, f64
 from xdsl.ir import Operation, SSAValue
@@ -42,14 +40,7 @@ from nncc.dialects.fixed.quantization import (
     signed_width,
 )
 
-if TYPE_CHECKING:
-    from nncc.passes.convert_nn_to_fixed import _Converter
-
-
-def layer_name(op: Operation) -> str:
-    """The op's ONNX node name (its location), else its IR name."""
-    desc = getattr(op.location, "desc", None)
-    return desc.data if isinstance(desc, StringAttr) else op.name
+from nncc.dialects.interfaces import FixedLowering, layer_label
 
 
 _REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.GatherOp)
@@ -86,7 +77,7 @@ def _mark_exact(lut: Operation) -> None:
     lut.attributes["fixed.approx_error"] = FloatAttr(0.0, f64)  # fixed-lower-activations' ERROR_ATTR
 
 
-def _round_up_addend(cv: _Converter, value: SSAValue, typ: FixedType, negative_only: bool) -> SSAValue:
+def _round_up_addend(cv: FixedLowering, value: SSAValue, typ: FixedType, negative_only: bool) -> SSAValue:
     """``value`` plus one step of ``typ`` minus one LSB of ``value`` (for x < 0 only when
     ``negative_only``), so that a following `trn` cast rounds up (toward zero)."""
     src = fixed.fixed_of(value)
@@ -106,7 +97,7 @@ def _round_up_addend(cv: _Converter, value: SSAValue, typ: FixedType, negative_o
     return value
 
 
-def _half_even_addend(cv: _Converter, value: SSAValue, typ: FixedType) -> SSAValue:
+def _half_even_addend(cv: FixedLowering, value: SSAValue, typ: FixedType) -> SSAValue:
     """``value`` plus half a step of ``typ`` minus one LSB of ``value``, plus one more LSB
     when floor(value / step) is odd, so that a following `trn` cast rounds half to even:
     ties go up from an odd and down from an even integer, everything else to nearest.
@@ -125,7 +116,7 @@ def _half_even_addend(cv: _Converter, value: SSAValue, typ: FixedType) -> SSAVal
     return value
 
 
-def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
+def _round_to(cv: FixedLowering, value: SSAValue, typ: FixedType, rounding: str) -> SSAValue:
     """``value`` rounded to ``typ``'s grid with the `nn.fake_quant` rounding (exactly, ties
     included), saturated: an addend, then a `trn` cast."""
     src = fixed.fixed_of(value)
@@ -139,30 +130,30 @@ def _round_to(cv: _Converter, value: SSAValue, typ: FixedType, rounding: str) ->
     return cv.emit(fixed.CastOp(value, typ, RoundingAttr(Rounding.TRN), OverflowAttr(Overflow.SAT))).output
 
 
-def _requantize(cv: _Converter, op, x: SSAValue, scale: np.ndarray) -> SSAValue:
+def _requantize(cv: FixedLowering, op, x: SSAValue, scale: np.ndarray) -> SSAValue:
     """n = clamp(R(x * c)) on the integer grid, then n * s: c = 1/s and s as constants of
     `reciprocal_width` bits (``scale`` a scalar or shaped to broadcast per channel)."""
     qmin, qmax = op.limits()
     zp = op.zero_point.value.data
     lo, hi = qmin - zp, qmax - zp
     width = signed_width(lo, hi)
-    reciprocal = cv.constant(1.0 / scale, cv.opts.reciprocal_width)
+    reciprocal = cv.constant(1.0 / scale, cv.reciprocal_width)
     product = cv.emit(fixed.MulOp(x, reciprocal)).output
     cv.check_width(fixed.fixed_of(product))
     n = _round_to(cv, product, FixedType(width, width), op.rounding.data)
     n = _clamp(cv, n, lo, hi, width)
-    y = cv.emit(fixed.MulOp(n, cv.constant(scale, cv.opts.reciprocal_width))).output
+    y = cv.emit(fixed.MulOp(n, cv.constant(scale, cv.reciprocal_width))).output
     cv.check_width(fixed.fixed_of(y))
     return y
 
 
-def _clamp(cv: _Converter, n: SSAValue, lo: int, hi: int, width: int) -> SSAValue:
+def _clamp(cv: FixedLowering, n: SSAValue, lo: int, hi: int, width: int) -> SSAValue:
     if (lo, hi) == (-(1 << (width - 1)), (1 << (width - 1)) - 1):
         return n
     return cv.emit(fixed.ClampOp(n, lo, hi)).output
 
 
-def _requantized_source(cv: _Converter, op: nn.FakeQuantOp) -> tuple[SSAValue, int, SSAValue] | None:
+def _requantized_source(cv: FixedLowering, op: nn.FakeQuantOp) -> tuple[SSAValue, int, SSAValue] | None:
     """(n, k, s) when ``op`` quantizes the output of a requantizing `nn.fake_quant`
     (n on the integer grid times the scale constant s) and its own scale is that scale
     times 2^k; else None."""
@@ -179,7 +170,7 @@ def _requantized_source(cv: _Converter, op: nn.FakeQuantOp) -> tuple[SSAValue, i
     return n, -ratio, scale
 
 
-def convert_fake_quant(cv: _Converter, op: nn.FakeQuantOp) -> None:
+def convert_fake_quant(cv: FixedLowering, op: nn.FakeQuantOp) -> None:
     """y = clip(R(x / s), qmin - zp, qmax - zp) * s (the zero point only moves the clamp):
     a cast onto the integer grid for s = 2^-F; for s = s' * 2^k where x = n * s' comes
     from another requantization (a QONNX Trunc's two steps), the rounding of n on the grid
@@ -206,21 +197,21 @@ def convert_fake_quant(cv: _Converter, op: nn.FakeQuantOp) -> None:
         n = _round_to(cv, x, FixedType(width, width - frac), op.rounding.data)
         n = _clamp(cv, n, qmin - zp, qmax - zp, width)
     if n is not x:
-        n.owner.attributes[LAYER_ATTR] = StringAttr(layer_name(op))
+        n.owner.attributes[LAYER_ATTR] = StringAttr(layer_label(op))
     cv.values[op.output] = n
 
 
-def convert_fake_quant_axis(cv: _Converter, op: nn.FakeQuantAxisOp) -> None:
+def convert_fake_quant_axis(cv: FixedLowering, op: nn.FakeQuantAxisOp) -> None:
     """Per-channel scales: `_requantize` with one multiplier pair per channel (constants
     shaped [C, 1, ...] that broadcast along the op's axis)."""
     x = cv.operand(op.input, cv.precision(op))
     scale = np.asarray(op.scale_values(), np.float64).reshape(op.broadcast_shape()[1:])
     y = _requantize(cv, op, x, scale)
-    y.owner.attributes[LAYER_ATTR] = StringAttr(layer_name(op))
+    y.owner.attributes[LAYER_ATTR] = StringAttr(layer_label(op))
     cv.values[op.output] = y
 
 
-def convert_sign(cv: _Converter, op: nn.SignOp) -> None:
+def convert_sign(cv: FixedLowering, op: nn.SignOp) -> None:
     """A two-entry `fixed.lut`: index (raw >> (W - 1)) + 1 is 0 for x < 0 and 1 for x >= 0;
     the table holds -scale and scale (exactly for a power-of-two scale, else rounded to
     the weight precision)."""
@@ -235,6 +226,6 @@ def convert_sign(cv: _Converter, op: nn.SignOp) -> None:
         table, typ = quantize_array(np.asarray([-scale, scale]), prec.weight_width)
     width = fixed.fixed_of(x).width.data
     lut = cv.emit(fixed.LutOp(x, typ, to_dense(table, container(typ.width.data)), width - 1, 1, "sign"))
-    lut.attributes[LAYER_ATTR] = StringAttr(layer_name(op))
+    lut.attributes[LAYER_ATTR] = StringAttr(layer_label(op))
     _mark_exact(lut)
     cv.values[op.output] = lut.output
