@@ -36,19 +36,19 @@ from nncc.compiler.flow import build_fixed_pipeline, build_pot_pipeline, layer_n
 from nncc.compiler.pipelines import run_passes
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense
+from nncc.dialects.encodings import SignedDigitsAttr, digit_counts
 from nncc.dialects.pot_quant import (
     COMPENSATION_ATTR,
     ERROR_ATTR,
     MOMENT_ATTR,
-    SHIFT_LAYERS,
     SPARSITY_ATTR,
-    ShiftConvOp,
-    ShiftDenseOp,
     WeightsOp,
     csd,
     digit_value,
+    folded_weight,
     pattern,
     term_plan,
+    uses_shift_add,
 )
 from nncc.passes.pot_quant_prune import PotQuantPrunePass
 from nncc.passes.pot_quant_quantize import PotQuantQuantizePass, quantize_layer, quantize_relative, quantize_weights
@@ -645,23 +645,27 @@ def test_replace_is_bit_exact_on_the_fixtures(model, terms):
     layers = sum(isinstance(op, (nn.DenseOp, nn.ConvOp)) for op in _calibrated(model, terms).walk())
     assert sum(isinstance(op, WeightsOp) for op in _calibrated(model, terms).walk()) == layers
     base = _lowered(model, terms, None)
-    assert not any(isinstance(op, SHIFT_LAYERS) for op in base.walk())
+    assert not any(uses_shift_add(op) for op in base.walk())
     rng = np.random.default_rng(9)
     x = (rng.standard_normal((48,) + SHAPES[model]) * 1.5).astype(np.float32)
     y0, trace0 = _trace(base, x)
     for share in (False, True):
         design = _lowered(model, terms, share)
-        shifts = [op for op in design.walk() if isinstance(op, SHIFT_LAYERS)]
-        assert len(shifts) == layers
-        assert all((op.share is not None) == share for op in shifts)
-        assert not any(isinstance(op, (fixed.DenseOp, fixed.ConvOp)) for op in design.walk())
-        assert max(int(np.max(np.sum(op.digits()[0] != 0, axis=-1))) for op in shifts) <= terms
+        shifts = [op for op in design.walk() if uses_shift_add(op)]
+        assert len(shifts) == layers == sum(isinstance(op, (fixed.DenseOp, fixed.ConvOp)) for op in design.walk())
+        assert all(op.weight_encoding() == SignedDigitsAttr(terms, share) for op in shifts)
+        assert all(folded_weight(op.weight.owner) for op in shifts)
+        assert max(int(np.max(digit_counts(_raw_weights(op)))) for op in shifts) <= terms
         y1, trace1 = _trace(design, x)
         assert [name for name, _ in trace1] == [name for name, _ in trace0]
         for (name, a), (_, b) in zip(trace0, trace1):
             assert np.array_equal(a, b), name
         for key in y0:
             assert np.array_equal(y0[key], y1[key])
+
+
+def _raw_weights(op) -> np.ndarray:
+    return np.asarray(from_dense(op.weight.owner.value), np.int64)
 
 
 def _add_terms(plan) -> int:
@@ -689,17 +693,17 @@ def _run_plan(plan, rows: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("model", ["mlp", "cnn"])
 def test_term_plans_compute_the_layer_and_sharing_saves_terms(model, terms):
     rng = np.random.default_rng(10)
-    plain = [op for op in _lowered(model, terms, False).walk() if isinstance(op, SHIFT_LAYERS)]
-    shared = [op for op in _lowered(model, terms, True).walk() if isinstance(op, SHIFT_LAYERS)]
+    plain = [op for op in _lowered(model, terms, False).walk() if uses_shift_add(op)]
+    shared = [op for op in _lowered(model, terms, True).walk() if uses_shift_add(op)]
     savings = 0
     for a, b in zip(plain, shared, strict=True):
-        assert np.array_equal(a.raw_weights(), b.raw_weights())
+        assert np.array_equal(_raw_weights(a), _raw_weights(b))
         t = fixed.fixed_of(a.input)
         lo, hi = -(1 << (t.width.data - 1)), (1 << (t.width.data - 1)) - 1
         x = rng.integers(lo, hi + 1, (6,) + tuple(a.input.type.get_shape())[1:])
         x[0] = lo
         x[1] = hi
-        args = [x] + ([np.asarray(from_dense(a.bias.owner.value), np.int64)] if a.bias is not None else [])
+        args = [x, _raw_weights(a)] + ([np.asarray(from_dense(a.bias.owner.value), np.int64)] if a.bias is not None else [])
         expected = FIXED_IMPLS[type(a)](a, args, len(x)).reshape(len(x), -1)
         plans = [term_plan(a), term_plan(b)]
         assert not plans[0].shared
@@ -740,9 +744,11 @@ def _verilog_module(v: str, top: str, name: str) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
-def _hls_names(design_text: str, types) -> list[str]:
+def _hls_names(design_text: str, shift_add: bool) -> list[str]:
+    """The names of the dense/conv layers that are (or are not) shift-and-add layers."""
     design = parse_mlir(design_text)
-    return [op.attributes["hls.name"].data for op in design.walk() if isinstance(op, types)]
+    return [op.attributes["hls.name"].data for op in design.walk()
+            if isinstance(op, (fixed.DenseOp, fixed.ConvOp)) and uses_shift_add(op) == shift_add]
 
 
 @pytest.fixture(scope="module")
@@ -764,9 +770,9 @@ def shift_designs(tmp_path_factory, csim_cache):
 def test_emitted_shift_layers_have_no_multiplications(shift_designs, model):
     folder = shift_designs[model].folder
     design_text = (folder / "design.mlir").read_text()
-    names = _hls_names(design_text, SHIFT_LAYERS)
+    names = _hls_names(design_text, True)
     assert len(names) == {"mlp": 4, "cnn": 3}[model]
-    assert not _hls_names(design_text, (fixed.DenseOp, fixed.ConvOp))
+    assert not _hls_names(design_text, False)
     top = shift_designs[model].top
     cpp = (folder / "hls_cpp" / f"{top}.cpp").read_text()
     v = (folder / "verilog" / f"{top}.v").read_text()
@@ -823,7 +829,7 @@ def test_adder_tree_equals_the_flat_sum(terms, acc_width):
 def test_the_multiplication_checks_can_fail(tmp_path, csim_cache):
     """The same checks find the multipliers of the uniform design."""
     design = nncc.compile(MLP, tmp_path / "uniform", calibration_samples=256)
-    names = _hls_names((design.folder / "design.mlir").read_text(), fixed.DenseOp)
+    names = _hls_names((design.folder / "design.mlir").read_text(), False)
     assert len(names) == 4
     cpp = (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
     v = (design.folder / "verilog" / f"{design.top}.v").read_text()
@@ -874,8 +880,7 @@ def test_config_layer_opts_out_of_pot(tmp_path, csim_cache):
     coded = {layer_name(op): isinstance(op.weight.owner, WeightsOp) for op in model.walk() if isinstance(op, nn.DenseOp)}
     assert coded == {"/fc1/Gemm": True, "/fc2/Gemm": False, "/fc3/Gemm": True, "/fc4/Gemm": True}
     lowered = parse_mlir((design.folder / "design.mlir").read_text())
-    kinds = {layer_name(op): type(op) for op in lowered.walk() if isinstance(op, (fixed.DenseOp, ShiftDenseOp, ShiftConvOp))}
-    assert kinds == {"/fc1/Gemm": ShiftDenseOp, "/fc2/Gemm": fixed.DenseOp, "/fc3/Gemm": ShiftDenseOp,
-                     "/fc4/Gemm": ShiftDenseOp}
-    dense = next(op for op in lowered.walk() if isinstance(op, fixed.DenseOp))
+    kinds = {layer_name(op): uses_shift_add(op) for op in lowered.walk() if isinstance(op, (fixed.DenseOp, fixed.ConvOp))}
+    assert kinds == {"/fc1/Gemm": True, "/fc2/Gemm": False, "/fc3/Gemm": True, "/fc4/Gemm": True}
+    dense = next(op for op in lowered.walk() if isinstance(op, fixed.DenseOp) and not uses_shift_add(op))
     assert "pot_quant.code" not in dense.weight.owner.attributes
