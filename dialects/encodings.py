@@ -21,10 +21,23 @@ Implemented:
   pattern applied to one input value once per layer (common sub-expressions, see
   `nncc.dialects.pot_quant.term_plan`); it does not change the weights.
 
-The family is designed (not implemented) to hold sparse masks / N:M / block / column-balanced
-sparsity, binary +-1 weights, clustered codebooks and complex pairs; `docs/encodings.md`
-gives, for each, what it stores, how the exact raw weights follow and what the hardware plan
-does with it.
+Designed, not implemented (`docs/encodings.md` has the details). In each the weight operand
+still holds the exact raw weights; the attribute stores only what the hardware needs beyond
+them, and its `verify_weights` checks the promise:
+
+* sparse (`mask`, `n:m`, `block`, `balanced = P`), wrapping the encoding of the non-zero
+  weights: the zeros sit in a structure (any / at most N per M consecutive weights of a row /
+  whole blocks / the same count per column in each of P PEs); the plan drops the zero taps,
+  muxes N of M inputs per product unit, skips zero blocks, or balances the PEs' work.
+* binary (`shift = e`, per tensor or channel): every raw weight is +-2^e; terms are added or
+  subtracted and the sum shifted once, and with +-1 activations a dot product is
+  2 * popcount(XNOR) - K.
+* codebook (the k distinct raw values): every weight is one of them, its index is its
+  position; per output the inputs of a cluster are summed first and each cluster sum is
+  multiplied once (k products instead of K), or a narrow index memory feeds a k-entry table.
+* complex pair (the re/im channel layout): the real-equivalent weight of A + jB is
+  [[A, -B], [B, A]]; A and B are stored once and a complex tap takes three real products
+  (or, binary, two popcounts over 2K bits).
 """
 
 from __future__ import annotations
