@@ -140,7 +140,7 @@ def test_shift_layers_use_no_dsp(synthesized, variant):
 def test_uniform_layers_use_dsps(synthesized):
     design, result = synthesized("uniform8")
     text = (design.folder / "design.mlir").read_text()
-    assert "fixed.dense" in text and "pot_quant.shift" not in text
+    assert "fixed.dense" in text and "#encoding.signed_digits" not in text
     modules = layer_modules(design)
     assert sorted(modules) == sorted(name for name, _, _ in LAYERS)
     for layer, module in modules.items():
