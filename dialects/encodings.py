@@ -106,8 +106,20 @@ def csd(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def digit_counts(raw: np.ndarray) -> np.ndarray:
-    """The number of non-zero canonical signed digits of each integer (0 for zero)."""
-    return np.count_nonzero(csd(raw)[0], axis=-1)
+    """The number of non-zero canonical signed digits of each integer (0 for zero).
+
+    For ``|n| < 2^61`` this is the population count of ``|n| XOR 3|n|`` (the non-zero digits of
+    the non-adjacent form sit where ``n`` and ``3n`` differ, shifted by one), without building
+    the digits; larger values go through `csd`."""
+    n = np.asarray(raw, np.int64)
+    if n.size and (int(n.min()) <= -(1 << 61) or int(n.max()) >= 1 << 61):  # 3|n| would overflow
+        return np.count_nonzero(csd(n)[0], axis=-1)
+    a = np.abs(n).astype(np.uint64)
+    x = a ^ (a * np.uint64(3))
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return ((x * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
 
 
 @irdl_attr_definition

@@ -90,8 +90,12 @@ def test_pattern_splits_weight_into_sign_shift_and_normalized_digits():
 
 
 def test_digit_counts_are_those_of_csd():
-    values = np.arange(-3000, 3000)
+    """The popcount shortcut (|n| < 2^61) and the csd fallback (larger) agree with csd."""
+    rng = np.random.default_rng(3)
+    values = np.concatenate([np.arange(-70000, 70000), rng.integers(-(2**61) + 1, 2**61, 20000),
+                             [2**61 - 1, -(2**61) + 1, 2**61, -(2**61), 2**62 - 1, -(2**63)]]).astype(np.int64)
     assert np.array_equal(digit_counts(values), np.count_nonzero(csd(values)[0], axis=-1))
+    assert digit_counts(values[-4:]).tolist() == [1, 1, 2, 1]
     assert digit_counts(np.array([0, 1, -1, 3, 11, 85, -85])).tolist() == [0, 1, 1, 2, 3, 4, 4]
 
 
