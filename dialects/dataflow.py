@@ -104,10 +104,10 @@ class WindowGeometry:
 
 
 def window_geometry(conv: Operation) -> WindowGeometry:
-    """The sliding-window geometry of a 1-D/2-D convolution op (fixed.conv, pot_quant.shift_conv)."""
+    """The sliding-window geometry of a 1-D/2-D convolution op (fixed.conv, whatever its weight encoding)."""
     x = tuple(conv.input.type.get_shape())
     y = tuple(conv.output.type.get_shape())
-    kernel = tuple(conv.weight_shape()[2:]) if hasattr(conv, "weight_shape") else tuple(conv.weight.type.get_shape()[2:])
+    kernel = tuple(conv.weight.type.get_shape()[2:])
     strides, dil = tuple(conv.strides.get_values()), tuple(conv.dilations.get_values())
     pads = tuple(conv.pads.get_values())
     if len(kernel) == 1:

@@ -2,30 +2,63 @@
 
 A MAC layer (`nncc.dialects.interfaces.MacLayer`) keeps one op kind per level (`fixed.dense`,
 `fixed.conv`) whatever its weights look like; what changes is its weight encoding, an
-attribute of this family, and with it the hardware plan. Every encoding defines the raw
-integer weights exactly, so the layer's result (the exact accumulator) never depends on it;
-the encoding decides how the products are built.
+attribute of this family held in the layer's optional `encoding` property (absent = two's
+complement), and with it the hardware plan. Every encoding defines the raw integer weights
+exactly, so the layer's result (the exact accumulator) never depends on it; the encoding
+decides how the products are built. The layer's verifier asks the encoding whether its
+weights obey it (`WeightEncodingAttr.verify_weights`).
 
-Today:
+Implemented:
 
 * `#encoding.twos_complement`: plain two's-complement integers, one multiplier (or a
   constant-coefficient product) per term. The default.
+* `#encoding.signed_digits<max_digits = T[, share]>`: every raw weight has at most T
+  non-zero digits in canonical signed-digit form (`csd`, the non-adjacent form: the fewest
+  non-zero digits of any signed-digit form), so ``x * w = sum_t +-(x << shift_t)`` and the
+  layer is built from shifts and adds with no multiplier. T = 1 is power-of-two weights.
+  The digits are not stored: they are `csd` of the raw weights, which stay the layer's
+  weight operand. ``share`` is the hardware plan's choice to build every distinct digit
+  pattern applied to one input value once per layer (common sub-expressions, see
+  `nncc.dialects.pot_quant.term_plan`); it does not change the weights.
 
-The family is designed to hold (each a subclass of `WeightEncodingAttr`, each documented in
-`docs/ir.md`): signed digits (power-of-two and canonical-signed-digit weights realized as
-shifts and adds), sparse masks / N:M / block / column-balanced sparsity (the structural
-zeros removed from the hardware), binary +-1 (XNOR-popcount), clustered codebooks (an index
-per weight into a small table of values) and complex pairs (real and imaginary parts).
+Designed, not implemented (`docs/encodings.md` has the details). In each the weight operand
+still holds the exact raw weights; the attribute stores only what the hardware needs beyond
+them, and its `verify_weights` checks the promise:
+
+* sparse (`mask`, `n:m`, `block`, `balanced = P`), wrapping the encoding of the non-zero
+  weights: the zeros sit in a structure (any / at most N per M consecutive weights of a row /
+  whole blocks / the same count per column in each of P PEs); the plan drops the zero taps,
+  muxes N of M inputs per product unit, skips zero blocks, or balances the PEs' work.
+* binary (`shift = e`, per tensor or channel): every raw weight is +-2^e; terms are added or
+  subtracted and the sum shifted once, and with +-1 activations a dot product is
+  2 * popcount(XNOR) - K.
+* codebook (the k distinct raw values): every weight is one of them, its index is its
+  position; per output the inputs of a cluster are summed first and each cluster sum is
+  multiplied once (k products instead of K), or a narrow index memory feeds a k-entry table.
+* complex pair (the re/im channel layout): the real-equivalent weight of A + jB is
+  [[A, -B], [B, A]]; A and B are stored once and a complex tap takes three real products
+  (or, binary, two popcounts over 2K bits).
 """
 
 from __future__ import annotations
 
-from xdsl.ir import Dialect, ParametrizedAttribute
+from collections.abc import Sequence
+
+import numpy as np
+from xdsl.dialects.builtin import IntAttr
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute
 from xdsl.irdl import irdl_attr_definition
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
 
 
 class WeightEncodingAttr(ParametrizedAttribute):
     """Base of the weight encodings."""
+
+    def verify_weights(self, op_name: str, raw: np.ndarray | None) -> None:
+        """Raise `VerifyException` (message starting with ``op_name``) unless the raw integer
+        weights ``raw`` obey the encoding; ``raw`` is None when the weights are not constant."""
 
 
 @irdl_attr_definition
@@ -37,4 +70,111 @@ class TwosComplementAttr(WeightEncodingAttr):
 
 TWOS_COMPLEMENT = TwosComplementAttr()
 
-ENCODING = Dialect("encoding", [], [TwosComplementAttr])
+
+def csd(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical signed-digit recoding of integers (non-adjacent form).
+
+    Returns ``(signs, shifts)`` of shape ``raw.shape + (T,)`` with T the largest number of
+    non-zero digits of any element (at least 1); digits are listed from the least
+    significant, unused slots have sign 0 and shift 0, and ``sum(signs << shifts) == raw``.
+    CSD has the fewest non-zero digits of any signed-digit form and no two adjacent ones.
+    """
+    n = np.asarray(raw, np.int64).copy()
+    digits: list[tuple[np.ndarray, np.ndarray]] = []
+    count = np.zeros(n.shape, np.int64)
+    position = 0
+    while np.any(n != 0):
+        odd = (n & 1) == 1
+        d = np.where(odd, 2 - (n & 3), 0)  # +1 if n % 4 == 1, -1 if n % 4 == 3
+        n = (n - d) >> 1
+        digits.append((d, np.full(n.shape, position)))
+        count += d != 0
+        position += 1
+    width = max(1, int(count.max(initial=0)))
+    signs = np.zeros(n.shape + (width,), np.int8)
+    shifts = np.zeros(n.shape + (width,), np.int8)
+    slot = np.zeros(n.shape, np.int64)
+    for d, pos in digits:
+        nz = d != 0
+        if not np.any(nz):
+            continue
+        idx = np.nonzero(nz)
+        signs[idx + (slot[idx],)] = d[idx]
+        shifts[idx + (slot[idx],)] = pos[idx]
+        slot[idx] += 1
+    return signs, shifts
+
+
+def digit_counts(raw: np.ndarray) -> np.ndarray:
+    """The number of non-zero canonical signed digits of each integer (0 for zero).
+
+    For ``|n| < 2^61`` this is the population count of ``|n| XOR 3|n|`` (the non-zero digits of
+    the non-adjacent form sit where ``n`` and ``3n`` differ, shifted by one), without building
+    the digits; larger values go through `csd`."""
+    n = np.asarray(raw, np.int64)
+    if n.size and (int(n.min()) <= -(1 << 61) or int(n.max()) >= 1 << 61):  # 3|n| would overflow
+        return np.count_nonzero(csd(n)[0], axis=-1)
+    a = np.abs(n).astype(np.uint64)
+    x = a ^ (a * np.uint64(3))
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return ((x * np.uint64(0x0101010101010101)) >> np.uint64(56)).astype(np.int64)
+
+
+@irdl_attr_definition
+class SignedDigitsAttr(WeightEncodingAttr):
+    """Weights of at most ``max_digits`` non-zero canonical signed digits, built from shifts
+    and adds: `#encoding.signed_digits<max_digits = 2>`, `#encoding.signed_digits<max_digits = 1, share>`.
+
+    ``share`` (stored as 0/1) asks the hardware plan to build each distinct digit pattern
+    applied to one input value once per layer."""
+
+    name = "encoding.signed_digits"
+    max_digits: IntAttr
+    share: IntAttr
+
+    def __init__(self, max_digits: int, share: bool = False):
+        super().__init__(IntAttr(max_digits), IntAttr(int(share)))
+
+    @property
+    def shared(self) -> bool:
+        """Whether digit patterns are shared per input value (common sub-expressions)."""
+        return bool(self.share.data)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            start = parser.pos
+            parser.parse_keyword("max_digits")
+            parser.parse_punctuation("=")
+            digits = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            if digits < 1:
+                parser.raise_error(f"encoding.signed_digits: max_digits must be >= 1, got {digits}", start, parser.pos)
+            share = parser.parse_optional_punctuation(",") is not None
+            if share:
+                parser.parse_keyword("share")
+        return (IntAttr(digits), IntAttr(int(share)))
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<max_digits = {self.max_digits.data}{', share' if self.shared else ''}>")
+
+    def verify(self) -> None:
+        if self.max_digits.data < 1 or self.share.data not in (0, 1):
+            raise VerifyException(
+                f"encoding.signed_digits: max_digits must be >= 1 and share 0 or 1, got {self.max_digits.data}, "
+                f"{self.share.data}")
+
+    def verify_weights(self, op_name: str, raw: np.ndarray | None) -> None:
+        if raw is None:
+            raise VerifyException(f"{op_name}: signed-digit weights must be a constant")
+        counts = digit_counts(raw).reshape(-1)
+        allowed = self.max_digits.data
+        if counts.size and counts.max() > allowed:
+            worst = int(np.argmax(counts))
+            raise VerifyException(
+                f"{op_name}: raw weight {int(np.asarray(raw).reshape(-1)[worst])} has {int(counts[worst])} "
+                f"non-zero signed digits, the encoding allows {allowed}")
+
+
+ENCODING = Dialect("encoding", [], [TwosComplementAttr, SignedDigitsAttr])

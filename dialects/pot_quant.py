@@ -9,13 +9,16 @@ Two levels use it:
   per-tensor or per-output-channel power-of-two scale ``2^scale_exponent``); relative to the
   scale they lie in [min_exponent, 0], which a ``bits``-bit code (sign + exponent field,
   one code reserved for zero) can hold.
-* fixed-point level: `pot_quant.shift_dense` / `pot_quant.shift_conv` are `fixed.dense` /
-  `fixed.conv` whose constant multiplications are realized as shifts and adds: the raw
-  integer weights are given as signed digits ``raw = sum_t sign_t << shift_t`` (canonical
-  signed digits, the fewest non-zero digits), so ``x * w = sum_t +-(x << shift_t)``. The
-  result is exactly the accumulator `fixed.dense`/`fixed.conv` would produce. With
-  ``share``, every distinct digit pattern applied to one input value is built once per layer
-  and reused by all the weights that have it (common sub-expressions, see `term_plan`).
+* fixed-point level: a `fixed.dense` / `fixed.conv` whose weight encoding is
+  `#encoding.signed_digits` (`nncc.dialects.encodings`, set by
+  `pot-quant-replace-mul-with-shift`) realizes its constant multiplications as shifts and
+  adds: each raw integer weight is taken in canonical signed digits
+  ``raw = sum_t sign_t << shift_t`` (`csd`, the fewest non-zero digits), so
+  ``x * w = sum_t +-(x << shift_t)``. The op kind, its weight operand and its result (the
+  exact accumulator) are unchanged; `uses_shift_add` is the one question consumers ask, and
+  `term_plan` is the hardware plan both back ends and the reports build from. With the
+  encoding's ``share``, every distinct digit pattern applied to one input value is built
+  once per layer and reused by all the weights that have it (common sub-expressions).
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.dialects.builtin import (
     I64,
-    DenseArrayBase,
     DenseIntOrFPElementsAttr,
     IntegerAttr,
     IntegerType,
@@ -35,13 +37,11 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_op_definition,
-    operand_def,
-    opt_operand_def,
     opt_prop_def,
     prop_def,
     result_def,
@@ -51,9 +51,11 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.fixed.common import expect_equal, fixed_of, int_array, shape_of, sorted_props
-from nncc.dialects.fixed.types import FixedType, accumulator_type
-from nncc.dialects.nn import shapes
+from nncc.dialects.encodings import SignedDigitsAttr, csd
+from nncc.dialects.fixed.common import fixed_of, shape_of, sorted_props
+from nncc.dialects.fixed.ops import ConstantOp, DenseOp
+from nncc.dialects.interfaces import MacLayer
+
 
 CODE_ATTR = "pot_quant.code"
 """On a `fixed.constant` made from `pot_quant.weights`: `{bits, terms}` of its code, the
@@ -81,38 +83,19 @@ SPARSITY_ATTR = "pot_quant.sparsity"
 # signed digits
 
 
-def csd(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Canonical signed-digit recoding of integers (non-adjacent form).
+def uses_shift_add(op: Operation) -> bool:
+    """Whether ``op`` is a multiply-accumulate layer built from shifts and adds (its weight
+    encoding is `#encoding.signed_digits`): the one question the interpreters, the tiling,
+    the emitters and the reports ask."""
+    return isinstance(op, MacLayer) and isinstance(op.weight_encoding(), SignedDigitsAttr)
 
-    Returns ``(signs, shifts)`` of shape ``raw.shape + (T,)`` with T the largest number of
-    non-zero digits of any element (at least 1); digits are listed from the least
-    significant, unused slots have sign 0 and shift 0, and ``sum(signs << shifts) == raw``.
-    CSD has the fewest non-zero digits of any signed-digit form and no two adjacent ones.
-    """
-    n = np.asarray(raw, np.int64).copy()
-    digits: list[tuple[np.ndarray, np.ndarray]] = []
-    count = np.zeros(n.shape, np.int64)
-    position = 0
-    while np.any(n != 0):
-        odd = (n & 1) == 1
-        d = np.where(odd, 2 - (n & 3), 0)  # +1 if n % 4 == 1, -1 if n % 4 == 3
-        n = (n - d) >> 1
-        digits.append((d, np.full(n.shape, position)))
-        count += d != 0
-        position += 1
-    width = max(1, int(count.max(initial=0)))
-    signs = np.zeros(n.shape + (width,), np.int8)
-    shifts = np.zeros(n.shape + (width,), np.int8)
-    slot = np.zeros(n.shape, np.int64)
-    for d, pos in digits:
-        nz = d != 0
-        if not np.any(nz):
-            continue
-        idx = np.nonzero(nz)
-        signs[idx + (slot[idx],)] = d[idx]
-        shifts[idx + (slot[idx],)] = pos[idx]
-        slot[idx] += 1
-    return signs, shifts
+
+def folded_weight(op: Operation) -> bool:
+    """Whether ``op`` is a `fixed.constant` read only as the weight of shift-and-add layers:
+    their term plans hold its values, so the back ends emit (and name) nothing for it."""
+    if not isinstance(op, ConstantOp) or not op.output.uses:
+        return False
+    return all(uses_shift_add(use.operation) and use.operation.weight is op.output for use in op.output.uses)
 
 
 def digit_value(signs: np.ndarray, shifts: np.ndarray) -> np.ndarray:
@@ -171,7 +154,7 @@ class TermPlan:
         return tuple(self.terms_of(o) for o in range(self.outputs))
 
 
-def _taps(op: "_ShiftLayer", window: bool = False) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, int]:
+def _taps(op: Operation, window: bool = False) -> tuple[int, np.ndarray, np.ndarray, np.ndarray, int]:
     """(input elements per row, per tap: output element, input element, weight index; outputs).
 
     Taps are listed output by output, each in the weights' order. With ``window`` (a
@@ -179,8 +162,8 @@ def _taps(op: "_ShiftLayer", window: bool = False) -> tuple[int, np.ndarray, np.
     see `dataflow.WindowGeometry`): the inputs are the window's elements and the outputs
     the output channels of one pixel."""
     x = tuple(op.input.type.get_shape())
-    w = op.weight_shape()
-    if isinstance(op, ShiftDenseOp):
+    w = shape_of(op.weight)
+    if isinstance(op, DenseOp):
         m, k = w
         out = np.repeat(np.arange(m), k)
         elem = np.tile(np.arange(k), m)
@@ -212,33 +195,33 @@ def _taps(op: "_ShiftLayer", window: bool = False) -> tuple[int, np.ndarray, np.
     return int(np.prod(x[1:])), out[valid], np.broadcast_to(elem, weight4.shape)[valid], weight4[valid], w[0] * positions
 
 
-def term_plan(op: "_ShiftLayer", window: bool = False) -> TermPlan:
-    """The pool, shared sub-expressions and per-output terms of a shift-and-add layer.
+def term_plan(op: Operation, window: bool = False) -> TermPlan:
+    """The pool, shared sub-expressions and per-output terms of a shift-and-add layer (a
+    `fixed.dense` / `fixed.conv` for which `uses_shift_add` holds).
 
-    With ``share``, a digit pattern (see `pattern`: the odd part of the weight, in canonical
+    Every raw weight is taken in canonical signed digits (`csd`). With the encoding's
+    ``share``, a digit pattern (see `pattern`: the odd part of the weight, in canonical
     signed digits) of two or more digits that is applied to the same input element by at
     least two weights is built once; weights whose pattern is used once keep their digits.
     """
-    from nncc.dialects.fixed.common import fixed_of as _fixed_of
-
-    signs, shifts = op.digits()
-    t = signs.shape[-1]
-    signs, shifts = signs.reshape(-1, t), shifts.reshape(-1, t)
-    raw = digit_value(signs, shifts)
+    if not uses_shift_add(op) or not isinstance(op.weight.owner, ConstantOp):
+        raise ValueError(f"pot_quant.term_plan: {op.name} is not a shift-and-add layer with constant weights")
+    raw = np.asarray(from_dense(op.weight.owner.value), np.int64).reshape(-1)
+    signs, shifts = (a.astype(np.int64) for a in csd(raw))
     nnz = np.count_nonzero(signs, axis=1)
     mag = np.abs(raw)
     low = mag & -mag
     base = np.where(mag > 0, np.log2(np.where(low > 0, low, 1)).astype(np.int64), 0)
     odd = mag >> base
-    acc = _fixed_of(op.output)
-    align = acc.frac - (_fixed_of(op.input).frac + op.weight_type.frac)
+    acc = fixed_of(op.output)
+    align = acc.frac - (fixed_of(op.input).frac + fixed_of(op.weight).frac)
     inputs, out, elem, widx, outputs = _taps(op, window)
     keep = odd[widx] != 0
     out, elem, widx = out[keep], elem[keep], widx[keep]
     shared_tap = np.zeros(len(widx), bool)
     slot = np.zeros(len(widx), np.int64)
     shared: list = []
-    if op.share is not None and len(widx):
+    if op.weight_encoding().shared and len(widx):
         multi = nnz[widx] >= 2
         key = elem.astype(np.int64) * (int(odd.max()) + 1) + odd[widx]
         uniq, first, inverse, counts = np.unique(np.where(multi, key, -1), return_index=True, return_inverse=True,
@@ -267,9 +250,9 @@ def term_plan(op: "_ShiftLayer", window: bool = False) -> TermPlan:
     ends = np.cumsum(np.bincount(out[tap_of], minlength=outputs))
     bias = np.zeros(outputs, np.int64)
     if op.bias is not None:
-        b = np.asarray(from_dense(op.bias.owner.value), np.int64).reshape(-1) << (acc.frac - _fixed_of(op.bias).frac)
-        per_channel = outputs // op.weight_shape()[0]
-        bias = b if isinstance(op, ShiftDenseOp) or window else np.repeat(b, per_channel)
+        b = np.asarray(from_dense(op.bias.owner.value), np.int64).reshape(-1) << (acc.frac - fixed_of(op.bias).frac)
+        per_channel = outputs // shape_of(op.weight)[0]
+        bias = b if isinstance(op, DenseOp) or window else np.repeat(b, per_channel)
     return TermPlan(inputs, tuple(shared), sources.astype(np.int64), term_signs.astype(np.int64),
                     term_shifts.astype(np.int64), ends.astype(np.int64), bias.astype(np.int64))
 
@@ -363,135 +346,4 @@ class WeightsOp(IRDLOperation):
             raise VerifyException("pot_quant.weights: a weight is zero but the code has no zero")
 
 
-# ---------------------------------------------------------------------------------------
-# fixed-point level: shift-and-add layers
-
-
-class _ShiftLayer(IRDLOperation):
-    """Common part of the shift-and-add layers (digits, weight type, sharing)."""
-
-    input = operand_def(TensorType)
-    bias = opt_operand_def(TensorType)
-    output = result_def(TensorType)
-    signs = prop_def(DenseIntOrFPElementsAttr)
-    shifts = prop_def(DenseIntOrFPElementsAttr)
-    weight_type = prop_def(FixedType)
-    share = opt_prop_def(UnitAttr)
-    traits = traits_def(Pure())
-    irdl_options = (ParsePropInAttrDict(),)
-    assembly_format = "$input (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
-
-    def digits(self) -> tuple[np.ndarray, np.ndarray]:
-        """``(signs, shifts)`` as int64 arrays: weight shape plus the digit axis."""
-        return np.asarray(from_dense(self.signs), np.int64), np.asarray(from_dense(self.shifts), np.int64)
-
-    def raw_weights(self) -> np.ndarray:
-        """The raw integer weights the digits encode."""
-        return digit_value(*self.digits())
-
-    def weight_shape(self) -> tuple[int, ...]:
-        return tuple(self.signs.get_shape())[:-1]
-
-    def _check_digits(self) -> None:
-        signs, shifts = self.digits()
-        if np.any(np.abs(signs) > 1) or np.any(shifts < 0):
-            raise VerifyException(f"{self.name}: signs must be -1, 0 or +1 and shifts >= 0")
-        if tuple(self.signs.get_shape()) != tuple(self.shifts.get_shape()):
-            raise VerifyException(f"{self.name}: signs and shifts must have the same shape")
-        raw = digit_value(signs, shifts)
-        w = self.weight_type
-        lo, hi = -(1 << (w.width.data - 1)), (1 << (w.width.data - 1)) - 1
-        if raw.size and (raw.min() < lo or raw.max() > hi):
-            raise VerifyException(f"{self.name}: weights [{raw.min()}, {raw.max()}] do not fit {w}")
-
-
-def _digit_props(signs: np.ndarray, shifts: np.ndarray, weight_type: FixedType, share: bool) -> dict:
-    return {
-        "signs": to_dense(signs, i8),
-        "shifts": to_dense(shifts, i8),
-        "weight_type": weight_type,
-        "share": UnitAttr() if share else None,
-    }
-
-
-@irdl_op_definition
-class ShiftDenseOp(_ShiftLayer):
-    """`fixed.dense` with signed-digit constant weights, computed with shifts and adds only.
-
-    Example: `%acc = pot_quant.shift_dense %x, %b {shifts = dense<...> : tensor<64x16x1xi8>,
-    signs = dense<...> : tensor<64x16x1xi8>, weight_type = !fixed.q<8, 1>} : (tensor<1x16x!fixed.q<16, 3>>,
-    tensor<64x!fixed.q<30, 4>>) -> tensor<1x64x!fixed.q<28, 8>>`
-    """
-
-    name = "pot_quant.shift_dense"
-
-    def __init__(self, input: SSAValue, signs: np.ndarray, shifts: np.ndarray, weight_type: FixedType,
-                 bias: SSAValue | None = None, share: bool = False):
-        m, k = signs.shape[:2]
-        acc = accumulator_type(fixed_of(input), weight_type, k, fixed_of(bias) if bias else None)
-        super().__init__(
-            operands=[input, bias], result_types=[TensorType(acc, shape_of(input)[:-1] + (m,))],
-            properties=sorted_props(_digit_props(signs, shifts, weight_type, share)),
-        )
-
-    def verify_(self) -> None:
-        w = self.weight_shape()
-        x = shape_of(self.input)
-        if len(w) != 2 or len(x) < 2 or x[-1] != w[1]:
-            raise VerifyException(f"pot_quant.shift_dense: input {x} does not match weights {w} (M x K)")
-        self._check_digits()
-        bias = None
-        if self.bias is not None:
-            expect_equal(self, "bias shape", shape_of(self.bias), (w[0],))
-            bias = fixed_of(self.bias)
-        expect_equal(self, "result shape", shape_of(self.output), x[:-1] + (w[0],))
-        expect_equal(self, "accumulator type", fixed_of(self.output),
-                     accumulator_type(fixed_of(self.input), self.weight_type, w[1], bias))
-
-
-@irdl_op_definition
-class ShiftConvOp(_ShiftLayer):
-    """`fixed.conv` with signed-digit constant weights, computed with shifts and adds only.
-
-    Example: `%acc = pot_quant.shift_conv %x, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
-    pads = array<i64: 1, 1, 1, 1>, shifts = dense<...> : tensor<8x1x3x3x2xi8>, signs = dense<...> :
-    tensor<8x1x3x3x2xi8>, strides = array<i64: 1, 1>, weight_type = !fixed.q<8, 1>} : (...) -> (...)`
-    """
-
-    name = "pot_quant.shift_conv"
-    strides = prop_def(DenseArrayBase[I64])
-    pads = prop_def(DenseArrayBase[I64])
-    dilations = prop_def(DenseArrayBase[I64])
-    group = prop_def(IntegerAttr[I64])
-
-    def __init__(self, input: SSAValue, signs: np.ndarray, shifts: np.ndarray, weight_type: FixedType,
-                 bias: SSAValue | None, strides, pads, dilations, group: int, share: bool = False):
-        w = signs.shape[:-1]
-        out = shapes.conv_shape(shape_of(input), w, strides, pads, dilations, group)
-        acc = accumulator_type(fixed_of(input), weight_type, int(np.prod(w[1:])), fixed_of(bias) if bias else None)
-        props = _digit_props(signs, shifts, weight_type, share)
-        props.update(strides=int_array(strides), pads=int_array(pads), dilations=int_array(dilations),
-                     group=IntegerAttr(group, i64))
-        super().__init__(operands=[input, bias], result_types=[TensorType(acc, out)], properties=sorted_props(props))
-
-    def verify_(self) -> None:
-        w = self.weight_shape()
-        self._check_digits()
-        try:
-            expected_shape = shapes.conv_shape(shape_of(self.input), w, self.strides.get_values(), self.pads.get_values(),
-                                               self.dilations.get_values(), self.group.value.data)
-        except ValueError as err:
-            raise VerifyException(f"pot_quant.shift_conv: {err}") from None
-        bias = None
-        if self.bias is not None:
-            expect_equal(self, "bias shape", shape_of(self.bias), (w[0],))
-            bias = fixed_of(self.bias)
-        expect_equal(self, "result shape", shape_of(self.output), expected_shape)
-        expect_equal(self, "accumulator type", fixed_of(self.output),
-                     accumulator_type(fixed_of(self.input), self.weight_type, int(np.prod(w[1:])), bias))
-
-
-SHIFT_LAYERS = (ShiftDenseOp, ShiftConvOp)
-"""The multiplierless layers (the dataflow level wraps them in processing elements)."""
-
-POT_QUANT = Dialect("pot_quant", [WeightsOp, ShiftDenseOp, ShiftConvOp], [])
+POT_QUANT = Dialect("pot_quant", [WeightsOp], [])

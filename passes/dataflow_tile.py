@@ -1,9 +1,9 @@
 """`dataflow-tile`: choose every multiply-accumulate layer's reuse factor, wrap it in a
 `dataflow.pe`, and record the design's schedule.
 
-Multiply-accumulate layers are `fixed.dense`, `fixed.conv` and their shift-and-add forms
-`pot_quant.shift_dense` / `pot_quant.shift_conv` (whose PE "multipliers" are shift-add
-units: a digit-controlled shifter per term, no multiplier).
+Multiply-accumulate layers are `fixed.dense` and `fixed.conv`; with the signed-digit weight
+encoding (`pot_quant.uses_shift_add`) their PE "multipliers" are shift-add units: a
+digit-controlled shifter per term, no multiplier.
 
 A layer with N outputs of K terms each gets reuse factor R (N / R outputs per cycle on
 N * K / R multipliers, R cycles per sample). R comes from, in order: the layer's
@@ -30,16 +30,16 @@ from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from nncc.dialects import dataflow, fixed, pot_quant
+from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
 
-MAC_OPS = (fixed.DenseOp, fixed.ConvOp, *pot_quant.SHIFT_LAYERS)
+MAC_OPS = (fixed.DenseOp, fixed.ConvOp)
 
 
 def mac_shape(op: Operation) -> tuple[int, int]:
     """(outputs N, terms per output K) of a multiply-accumulate op."""
     outputs = int(np.prod(op.output.type.get_shape()))
-    weight = op.weight_shape() if isinstance(op, pot_quant.SHIFT_LAYERS) else tuple(op.weight.type.get_shape())
+    weight = tuple(op.weight.type.get_shape())
     terms = int(np.prod(weight[1:]))
     return outputs, terms
 
@@ -133,7 +133,7 @@ class DataflowTilePass(ModulePass):
             block = function.body.blocks[0]
             for layer in [o for o in block.ops if isinstance(o, MAC_OPS)]:
                 outputs, terms = mac_shape(layer)
-                window = self.conv_window and isinstance(layer, (fixed.ConvOp, pot_quant.ShiftConvOp))
+                window = self.conv_window and isinstance(layer, fixed.ConvOp)
                 if window:
                     geo = dataflow.window_geometry(layer)
                     rf = self.choose_window(layer, geo)

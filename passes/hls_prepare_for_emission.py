@@ -30,7 +30,7 @@ EMITTABLE = (
     fixed.MatMulOp, fixed.AddOp, fixed.SubOp, fixed.MulOp, fixed.SumPoolOp, fixed.ReduceSumOp,
     fixed.ReduceMaxOp, fixed.ClampOp, fixed.LeakyReluOp, fixed.LutOp, fixed.PwlOp, fixed.PolyOp,
     nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp,
-    nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp, *pot_quant.SHIFT_LAYERS,
+    nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp,
 )
 """Ops the HLS C++ emitter understands (on fixed-point tensors)."""
 
@@ -107,7 +107,7 @@ class HlsPrepareForEmissionPass(ModulePass):
             )
         index = 0
         for inner in block.ops:
-            if isinstance(inner, func.ReturnOp):
+            if isinstance(inner, func.ReturnOp) or pot_quant.folded_weight(inner):
                 continue
             prefix = "w" if isinstance(inner, fixed.ConstantOp) else "l"
             name = legal_identifier(_layer_label(inner), prefix, index)
@@ -117,6 +117,8 @@ class HlsPrepareForEmissionPass(ModulePass):
                 inner.attributes[UNROLL_ATTR] = UnitAttr()
             if isinstance(inner, dataflow.PeOp):  # the wrapped layer shares the PE's name
                 for body_op in inner.body.block.ops:
+                    if pot_quant.folded_weight(body_op):  # held by the term plan: nothing to name
+                        continue
                     if isinstance(body_op, fixed.ConstantOp):
                         body_op.attributes[NAME_ATTR] = StringAttr(legal_identifier(_layer_label(body_op), "w", index))
                         index += 1

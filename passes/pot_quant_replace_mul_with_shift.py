@@ -2,16 +2,18 @@
 shifts and adds.
 
 Every `fixed.dense` / `fixed.conv` whose weight is a `fixed.constant` marked with
-`pot_quant.code` (made from `pot_quant.weights` by `convert-nn-to-fixed`) becomes a
-`pot_quant.shift_dense` / `pot_quant.shift_conv`: each raw weight is recoded in canonical
-signed digits (the fewest non-zero digits), so ``x * w = sum_t +-(x << shift_t)``. A marked
+`pot_quant.code` (made from `pot_quant.weights` by `convert-nn-to-fixed`) gets the weight
+encoding `#encoding.signed_digits<max_digits = T>` (T = the code's digits): each raw weight
+is taken in canonical signed digits (the fewest non-zero digits, `encodings.csd`), so
+``x * w = sum_t +-(x << shift_t)`` and the hardware plan (`pot_quant.term_plan`) builds the
+layer from shifts and adds. The op kind, its weight constant, its result type and so its
+result stay as they were: only the encoding, and with it the hardware, changes. A marked
 weight that needs more digits than its code has is an error. With ``all_layers`` the
-uniform (unmarked) constant-weight layers are recoded too (classic CSD multiplierless
-arithmetic), except those needing more than ``max_terms`` digits (0 = no limit), which keep
-their multipliers. ``share`` marks the new ops to build every distinct digit pattern applied
-to one input value once per layer (common sub-expressions, `pot_quant.term_plan`).
-
-The accumulator type, and so the result, is exactly the replaced layer's.
+uniform (unmarked) constant-weight layers are encoded too (classic CSD multiplierless
+arithmetic, T = the most digits any of their weights needs), except those needing more
+than ``max_terms`` digits (0 = no limit), which keep their multipliers. ``share`` adds
+`share` to the encoding: every distinct digit pattern applied to one input value is built
+once per layer (common sub-expressions). Layers that already have an encoding are left alone.
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import fixed
 from nncc.dialects.dense import from_dense
-from nncc.dialects.pot_quant import CODE_ATTR, ShiftConvOp, ShiftDenseOp, csd
+from nncc.dialects.encodings import SignedDigitsAttr, digit_counts
+from nncc.dialects.pot_quant import CODE_ATTR
 
 
 @dataclass(frozen=True)
 class PotQuantReplaceMulWithShiftPass(ModulePass):
-    """Rewrite dense/conv layers with signed-digit constant weights into shift-and-add layers.
+    """Give dense/conv layers with signed-digit constant weights the signed-digit encoding
+    (shift-and-add hardware).
 
     Options: `share` (share each input's digit patterns across the layer's weights),
     `all_layers` (also recode uniform constant weights in canonical signed digits),
@@ -52,19 +56,20 @@ class PotQuantReplaceMulWithShiftPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for layer in [o for o in op.walk() if isinstance(o, (fixed.DenseOp, fixed.ConvOp))]:
             const = layer.weight.owner
-            if not isinstance(const, fixed.ConstantOp):
+            if not isinstance(const, fixed.ConstantOp) or layer.encoding is not None:
                 continue
             code = const.attributes.get(CODE_ATTR)
             if code is None and not self.all_layers:
                 continue
             raw = np.asarray(from_dense(const.value), np.int64)
-            signs, shifts = csd(raw)
-            needed = int(np.max(np.sum(signs != 0, axis=-1), initial=0))
+            counts = digit_counts(raw)
+            needed = max(1, int(np.max(counts, initial=0)))
+            allowed = needed
             if isinstance(code, DictionaryAttr):
                 terms = code.data["terms"]
                 allowed = terms.value.data if isinstance(terms, IntegerAttr) else 1
                 if needed > allowed:
-                    flat = np.sum(signs != 0, axis=-1).reshape(-1)
+                    flat = counts.reshape(-1)
                     bad = int(np.argmax(flat > allowed))
                     value = raw.reshape(-1)[bad] * 2.0 ** -fixed.fixed_of(const.output).frac
                     raise PassFailedException(
@@ -72,29 +77,7 @@ class PotQuantReplaceMulWithShiftPass(ModulePass):
                         f"signed digits, its code has {allowed}")
             elif self.max_terms and needed > self.max_terms:
                 continue
-            _replace(layer, signs, shifts, fixed.fixed_of(const.output), self.share)
-
-
-def _replace(layer: Operation, signs: np.ndarray, shifts: np.ndarray, weight_type, share: bool) -> None:
-    const = layer.weight.owner
-    if isinstance(layer, fixed.DenseOp):
-        new = ShiftDenseOp(layer.input, signs, shifts, weight_type, layer.bias, share)
-    else:
-        new = ShiftConvOp(layer.input, signs, shifts, weight_type, layer.bias, tuple(layer.strides.get_values()),
-                          tuple(layer.pads.get_values()), tuple(layer.dilations.get_values()), layer.group.value.data,
-                          share)
-    if new.output.type != layer.output.type:  # cannot happen: both use accumulator_type
-        raise PassFailedException(f"pot-quant-replace-mul-with-shift: accumulator of {_name(layer)} changed")
-    new.location = layer.location
-    for key, value in layer.attributes.items():
-        new.attributes[key] = value
-    layer.parent_block().insert_op_before(new, layer)
-    layer.output.replace_all_uses_with(new.output)
-    layer.detach()
-    layer.erase()
-    if not const.output.uses:
-        const.detach()
-        const.erase()
+            layer.encoding = SignedDigitsAttr(allowed, self.share)
 
 
 def _name(layer: Operation) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 
-from nncc.dialects import dataflow, fixed, nn, pot_quant
+from nncc.dialects import dataflow, fixed, nn
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import semantics as fm
 from nncc.runtime.interpreter import (
@@ -83,34 +83,6 @@ def _conv(op: fixed.ConvOp, args, batch):
     y = _align(y, _t(op.input).frac + _t(op.weight).frac, acc.frac)
     if len(args) > 2:
         b = _align(args[2], _t(op.bias).frac, acc.frac)
-        y = y + b.reshape((1, -1) + (1,) * len(out_spatial))
-    return y
-
-
-def _shift_dense(op: pot_quant.ShiftDenseOp, args, batch):
-    """Shifts and adds compute exactly the dense product with the digits' weights."""
-    acc = _t(op.output)
-    y = _exact_product(lambda x, w: x @ w.T, acc.width.data, args[0], op.raw_weights())
-    y = _align(y, _t(op.input).frac + op.weight_type.frac, acc.frac)
-    if len(args) > 1:
-        y = y + _align(args[1], _t(op.bias).frac, acc.frac)
-    return y
-
-
-def _shift_conv(op: pot_quant.ShiftConvOp, args, batch):
-    """Shifts and adds compute exactly the convolution with the digits' weights."""
-    acc = _t(op.output)
-    out_spatial = tuple(op.output.type.get_shape())[2:]
-    strides, pads = tuple(op.strides.get_values()), tuple(op.pads.get_values())
-    dil, group = tuple(op.dilations.get_values()), op.group.value.data
-
-    def conv(x, w):
-        return conv_sum(x, w, strides, pads, dil, group, out_spatial)
-
-    y = _exact_product(conv, acc.width.data, args[0], op.raw_weights())
-    y = _align(y, _t(op.input).frac + op.weight_type.frac, acc.frac)
-    if len(args) > 1:
-        b = _align(args[1], _t(op.bias).frac, acc.frac)
         y = y + b.reshape((1, -1) + (1,) * len(out_spatial))
     return y
 
@@ -230,8 +202,6 @@ FIXED_IMPLS: dict[type[Operation], Callable] = {
     fixed.CastOp: _cast,
     fixed.DenseOp: _dense,
     fixed.ConvOp: _conv,
-    pot_quant.ShiftDenseOp: _shift_dense,
-    pot_quant.ShiftConvOp: _shift_conv,
     fixed.MatMulOp: _matmul,
     fixed.AddOp: _sum_like(+1),
     fixed.SubOp: _sum_like(-1),

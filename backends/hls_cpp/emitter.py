@@ -156,6 +156,8 @@ class _Emitter:
 
 
 def _constant(em: _Emitter, op: fixed.ConstantOp) -> None:
+    if pot_quant.folded_weight(op):  # a shift-and-add layer's term plan holds these values
+        return
     name = em.name_of(op)
     typ = op.output.type.element_type
     type_name = em.declare_type(f"t_{name}", typ)
@@ -283,6 +285,8 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
 
 
 def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
+    if pot_quant.uses_shift_add(op):
+        return _shift(em, op)
     name, type_name = em.result(op)
     w = _shape(op.weight)
     em.steps.append(
@@ -298,6 +302,8 @@ def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
 
 
 def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
+    if pot_quant.uses_shift_add(op):
+        return _shift(em, op)
     name, type_name = em.result(op)
     x, w, y = _shape(op.input), _shape(op.weight), _shape(op.output)
     group = op.group.value.data
@@ -319,7 +325,7 @@ def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
 
 
 def _shift(em: _Emitter, op) -> None:
-    """A shift-and-add layer (`pot_quant.shift_dense` / `shift_conv`) from its term plan."""
+    """A shift-and-add layer (`pot_quant.uses_shift_add`) from its term plan."""
     name, type_name = em.result(op)
     plan = pot_quant.term_plan(op)
     ends, src, shift, neg = plan.ends, plan.sources, plan.shifts, (plan.signs < 0).astype(np.int64)
@@ -479,8 +485,6 @@ _HANDLERS = {
     fixed.CastOp: _elementwise("copy"),
     fixed.DenseOp: _dense,
     dataflow.PeOp: _pe,
-    pot_quant.ShiftDenseOp: _shift,
-    pot_quant.ShiftConvOp: _shift,
     fixed.ConvOp: _conv,
     fixed.MatMulOp: _matmul,
     fixed.AddOp: _binary("+"),

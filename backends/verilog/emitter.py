@@ -391,7 +391,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
             for j in range(kw):
                 back = (geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1] + (geo.span[1] - 1 - j * geo.dilation[1])
                 taps.append(((c * kh + i) * kw + j, back * geo.channels + c))
-    shift = isinstance(layer, pot_quant.ShiftConvOp)
+    shift = pot_quant.uses_shift_add(layer)
     fields: dict = {}
     if shift:
         plan = pot_quant.term_plan(layer, window=True)
@@ -518,7 +518,7 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     if op.window is not None:
         _window_pe(em, op, layer)
         return
-    if isinstance(layer, pot_quant.SHIFT_LAYERS):
+    if pot_quant.uses_shift_add(layer):
         _shift_pe(em, op, layer)
         return
     if not isinstance(layer, (fixed.DenseOp, fixed.ConvOp)):

@@ -438,7 +438,7 @@ def module_layers(module, activation_bits: int = 32) -> list[LayerSpec]:
     Float `nn` layers count 32-bit weights and ``activation_bits``-bit inputs; `nn` layers
     with `pot_quant.weights` count integer weights on their finest digit's grid at the
     code width (bits x terms); fixed-point layers count their raw weights and types;
-    `pot_quant.shift_*` layers are multiplierless (and shared when marked so).
+    layers with the signed-digit encoding are multiplierless (and shared when marked so).
     """
     from nncc.dialects import fixed, nn, pot_quant
     from nncc.dialects.dense import from_dense
@@ -466,14 +466,9 @@ def module_layers(module, activation_bits: int = 32) -> list[LayerSpec]:
             weights, integer = np.asarray(from_dense(owner.value), np.int64), True
             w_bits = fixed.fixed_of(op.weight).width.data
             x_bits, acc_bits = fixed.fixed_of(op.input).width.data, fixed.fixed_of(op.output).width.data
-            multiplierless, shared = False, False
+            multiplierless = pot_quant.uses_shift_add(op)
+            shared = multiplierless and op.weight_encoding().shared
             groups = op.group.value.data if isinstance(op, fixed.ConvOp) else 1
-        elif isinstance(op, pot_quant.SHIFT_LAYERS):
-            weights, integer = op.raw_weights(), True
-            w_bits = op.weight_type.width.data
-            x_bits, acc_bits = fixed.fixed_of(op.input).width.data, fixed.fixed_of(op.output).width.data
-            multiplierless, shared = True, op.share is not None
-            groups = op.group.value.data if isinstance(op, pot_quant.ShiftConvOp) else 1
         else:
             continue
         out_shape = tuple(op.results[0].type.get_shape())

@@ -116,7 +116,7 @@ def build_report(
         producer = op.operands[0].owner if op.operands else None
         if isinstance(producer, dataflow.PeOp):
             entry["reuse_factor"] = producer.reuse_factor.value.data
-            if isinstance(producer.layer(), pot_quant.SHIFT_LAYERS):  # digit-controlled shift-add units
+            if pot_quant.uses_shift_add(producer.layer()):  # digit-controlled shift-add units
                 entry["multipliers"] = 0
                 entry["shift_add_units"] = producer.multipliers.value.data
             else:
@@ -129,10 +129,8 @@ def build_report(
         if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
             entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))
             entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
-        elif isinstance(producer, pot_quant.SHIFT_LAYERS):
-            entry["weight_type"] = type_text(producer.weight_type)
-            entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
-            entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if producer.share is not None else "")
+            if pot_quant.uses_shift_add(producer):
+                entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if producer.weight_encoding().shared else "")
         if isinstance(op, (fixed.CastOp, fixed.QuantizeOp)):
             entry["rounding"] = op.rounding.data.value
             entry["overflow"] = op.overflow.data.value

@@ -31,6 +31,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     operand_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
@@ -39,6 +40,7 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.dense import from_dense
+from nncc.dialects.encodings import TWOS_COMPLEMENT, WeightEncodingAttr
 from nncc.dialects.fixed.types import (
     FixedType,
     OverflowAttr,
@@ -60,6 +62,13 @@ def _raw(value: SSAValue) -> np.ndarray:
     if not isinstance(owner, ConstantOp):
         raise VerifyException(f"{owner.name}: a multiply-accumulate layer needs constant weights and bias")
     return np.asarray(from_dense(owner.value), np.int64)
+
+
+def _verify_encoding(op) -> None:
+    """The weights of a MAC layer obey its `encoding` (absent: two's complement, any weights)."""
+    if op.encoding is not None:
+        weight = op.weight.owner
+        op.encoding.verify_weights(op.name, _raw(op.weight) if isinstance(weight, ConstantOp) else None)
 
 
 def _aligned_bias(op, channels: int) -> np.ndarray:
@@ -195,7 +204,10 @@ class DenseOp(IRDLOperation, MacLayer):
     weight = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
     output = result_def(TensorType)
+    encoding = opt_prop_def(WeightEncodingAttr)
+    """How the weights are represented (`nncc.dialects.encodings`); absent: two's complement."""
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, input: SSAValue, weight: SSAValue, bias: SSAValue | None = None):
@@ -215,14 +227,13 @@ class DenseOp(IRDLOperation, MacLayer):
         expect_equal(self, "result shape", shape_of(self.output), x[:-1] + (w[0],))
         expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), w[1], bias)
         expect_equal(self, "accumulator type", fixed_of(self.output), expected)
+        _verify_encoding(self)
 
     def activation(self) -> SSAValue:
         return self.input
 
     def weight_encoding(self) -> Attribute:
-        from nncc.dialects.encodings import TWOS_COMPLEMENT
-
-        return TWOS_COMPLEMENT
+        return self.encoding or TWOS_COMPLEMENT
 
     def fan_in(self) -> int:
         return shape_of(self.weight)[1]
@@ -253,6 +264,8 @@ class ConvOp(IRDLOperation, MacLayer, Windowed):
     pads = prop_def(DenseArrayBase[I64])
     dilations = prop_def(DenseArrayBase[I64])
     group = prop_def(IntegerAttr[I64])
+    encoding = opt_prop_def(WeightEncodingAttr)
+    """How the weights are represented (`nncc.dialects.encodings`); absent: two's complement."""
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)"
@@ -291,14 +304,13 @@ class ConvOp(IRDLOperation, MacLayer, Windowed):
         expect_equal(self, "result shape", shape_of(self.output), expected_shape)
         expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), int(np.prod(w[1:])), bias)
         expect_equal(self, "accumulator type", fixed_of(self.output), expected)
+        _verify_encoding(self)
 
     def activation(self) -> SSAValue:
         return self.input
 
     def weight_encoding(self) -> Attribute:
-        from nncc.dialects.encodings import TWOS_COMPLEMENT
-
-        return TWOS_COMPLEMENT
+        return self.encoding or TWOS_COMPLEMENT
 
     def fan_in(self) -> int:
         return int(np.prod(shape_of(self.weight)[1:]))

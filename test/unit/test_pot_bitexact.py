@@ -7,8 +7,8 @@ interpreter, the g++ C-simulation and a Verilator simulation of the Verilog (`De
 the three outputs (exact dequantized values, float64) must be identical bit for bit. The
 latency and initiation interval the testbench measures must equal report.json's `schedule`,
 and the run must take exactly 1 + (samples - 1) * ii + latency cycles. Every design must really
-be multiplierless: design.mlir has `pot_quant.shift_dense` / `pot_quant.shift_conv` and no
-`fixed.dense` / `fixed.conv`, and every processing element is emitted as a shift-and-add
+be multiplierless: every `fixed.dense` / `fixed.conv` in design.mlir has the weight encoding
+`#encoding.signed_digits`, and every processing element is emitted as a shift-and-add
 module (`pe_shift`, or a `pe_window` "shifts and adds only") without a `*` in its body.
 
 Cases: mlp (16-64-32-32-5, softmax) PoT 4-bit at RF 1 (10,000 inputs) and RF 4, two-digit at
@@ -163,8 +163,10 @@ def test_design_is_shift_and_add(results, name):
     r = results(name)
     case = CASES[name]
     text = (r.design.folder / "design.mlir").read_text()
-    dense, conv = text.count("pot_quant.shift_dense"), text.count("pot_quant.shift_conv")
-    assert "fixed.dense" not in text and "fixed.conv" not in text
+    lines = text.splitlines()
+    dense, conv = (sum(kind in line and "encoding = #encoding.signed_digits" in line for line in lines)
+                   for kind in ("fixed.dense", "fixed.conv"))
+    assert (text.count("fixed.dense"), text.count("fixed.conv")) == (dense, conv)
     assert (dense, conv) == ({"mlp": 4, "cnn": 1}[case.model], {"mlp": 0, "cnn": 2}[case.model])
     pes = processing_elements(r.design)
     assert len(pes) == dense + conv

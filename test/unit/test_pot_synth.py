@@ -126,7 +126,7 @@ def synthesized(yosys, model, tmp_path_factory):
 def test_shift_layers_use_no_dsp(synthesized, variant):
     design, result = synthesized(variant)
     text = (design.folder / "design.mlir").read_text()
-    assert text.count("pot_quant.shift_dense") == len(LAYERS) and "fixed.dense" not in text
+    assert text.count("encoding = #encoding.signed_digits") == text.count("fixed.dense") == len(LAYERS)
     modules = layer_modules(design)
     assert sorted(modules) == sorted(name for name, _, _ in LAYERS)
     for layer, module in modules.items():
@@ -140,7 +140,7 @@ def test_shift_layers_use_no_dsp(synthesized, variant):
 def test_uniform_layers_use_dsps(synthesized):
     design, result = synthesized("uniform8")
     text = (design.folder / "design.mlir").read_text()
-    assert "fixed.dense" in text and "pot_quant.shift" not in text
+    assert "fixed.dense" in text and "#encoding.signed_digits" not in text
     modules = layer_modules(design)
     assert sorted(modules) == sorted(name for name, _, _ in LAYERS)
     for layer, module in modules.items():

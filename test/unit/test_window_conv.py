@@ -90,4 +90,4 @@ def test_window_engine_bit_exact_and_on_schedule(tmp_path, name, options):
     schedule = design.report["schedule"]
     assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
     if options.get("pot_bits"):
-        assert "pot_quant.shift_conv" in (design.folder / "design.mlir").read_text()
+        assert "encoding = #encoding.signed_digits" in (design.folder / "design.mlir").read_text()
