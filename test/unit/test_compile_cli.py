@@ -30,7 +30,7 @@ BIN = Path(sys.executable).parent
 NOISE_WARNING = "warning: no --calibration data; calibrating on 1000 N(0,1) samples"
 TYPE_RE = re.compile(r"q<\d+,-?\d+>")
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,7 +12,6 @@ Each model is compiled once (module-scoped fixture). Run with `pytest -s` to see
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,7 +104,7 @@ def test_fixed_accuracy_close_to_float(compiled):
     assert abs(fixed_acc - float_acc) <= 0.01
 
 
-@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+@pytest.mark.requires("g++")
 def test_csim_equals_fixed_interpreter(compiled):
     fixed = compiled.design.predict(compiled.x_test, engine="fixed")
     csim = compiled.design.predict(compiled.x_test, engine="csim")

@@ -15,7 +15,6 @@ Run with `pytest -s` to see the measured numbers.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +38,7 @@ CXXFLAGS = ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror"]
 MEASURED_MEAN_ERROR = {"mlp": 5.92e-4, "cnn": 2.05e-4, "act": 2.14e-3}
 MEAN_ERROR_BOUND = {name: 2 * value for name, value in MEASURED_MEAN_ERROR.items()}
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 pytestmark = needs_gxx
 
 

@@ -17,7 +17,6 @@ fixed point, C++ and Verilog agree bit for bit.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +30,6 @@ from nncc.compiler.api import parse_mlir
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.onnx.importer import import_onnx
-from nncc.runtime import rtlsim
 from nncc.passes.convert_nn_to_fixed import ConvertNnToFixedPass
 from nncc.runtime.fixed_interpreter import run_fixed
 from nncc.runtime.interpreter import run_float
@@ -39,10 +37,8 @@ from nncc.runtime.interpreter import run_float
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BREVITAS = "onnx.brevitas"
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
-needs_verilator = pytest.mark.skipif(
-    rtlsim.available("verilator") is not None, reason=f"needs Verilator: {rtlsim.available('verilator')}"
-)
+needs_gxx = pytest.mark.requires("g++")
+needs_verilator = pytest.mark.requires("verilator")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import onnx
@@ -41,7 +40,7 @@ OPSET = 17
 IR_VERSION = 9
 QONNX = "qonnx.custom_op.general"
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 
 
 @pytest.fixture(scope="module", autouse=True)

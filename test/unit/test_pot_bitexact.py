@@ -45,7 +45,6 @@ import pytest
 import nncc
 from nncc.dialects import dataflow
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
-from nncc.runtime import rtlsim
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
@@ -80,8 +79,7 @@ EXPECTED_RF = {
 EXPECTED_LATENCY = {"cnn-pot4-rf1": [326, 66, 1], "cnn-sd2-rf2": [324 + 256 + 2, 64 + 36 + 2, 2]}
 VERIFY = "mlp-sd2-shared-rf2"
 
-pytestmark = pytest.mark.skipif(rtlsim.available("verilator") is not None,
-                                reason=f"needs Verilator: {rtlsim.available('verilator')}")
+pytestmark = pytest.mark.requires("verilator")
 
 
 def inputs_for(name: str) -> np.ndarray:

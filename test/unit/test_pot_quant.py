@@ -16,7 +16,6 @@ import functools
 import itertools
 import math
 import re
-import shutil
 import subprocess
 import sys
 from fractions import Fraction
@@ -60,7 +59,7 @@ CNN = FIXTURES / "cnn.onnx"
 BIN = Path(sys.executable).parent
 SHAPES = {"mlp": (16,), "cnn": (1, 16, 16)}
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 
 
 # ---------------------------------------------------------------------------------------

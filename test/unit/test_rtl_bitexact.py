@@ -36,7 +36,6 @@ import pytest
 
 import nncc
 from nncc.dialects import dataflow
-from nncc.runtime import rtlsim
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
@@ -75,8 +74,7 @@ BACK_PRESSURE = ("mlp-rf1", "act-rf4-pwl")  # ii 1 and ii 4
 ICARUS = "act-rf4-pwl"
 VERIFY = "act-rf4-pwl"
 
-pytestmark = pytest.mark.skipif(rtlsim.available("verilator") is not None,
-                                reason=f"needs Verilator: {rtlsim.available('verilator')}")
+pytestmark = pytest.mark.requires("verilator")
 
 
 def inputs_for(name: str) -> np.ndarray:
@@ -187,10 +185,8 @@ def test_back_pressure(results, name):
         assert unstalled <= stats["cycles"] <= unstalled + 3
 
 
+@pytest.mark.requires("icarus")
 def test_icarus(results):
-    why = rtlsim.available("icarus")
-    if why is not None:
-        pytest.skip(why)
     r = results(ICARUS)
     x = r.x[:300]  # Icarus is ~100x slower than Verilator here (18 s for 1,000 samples)
     start = time.perf_counter()

