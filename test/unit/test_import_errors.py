@@ -268,9 +268,10 @@ def test_external_data_inside_folder_imports(tmp_path):
 
 
 def test_external_data_in_subfolder_imports(tmp_path):
-    path = _save_external(dense_model(), tmp_path / "model", location="data/weights.bin")
+    model = dense_model()
+    path = _save_external(model, tmp_path / "model", location="data/weights.bin")
     assert (tmp_path / "model" / "data" / "weights.bin").is_file()
-    import_onnx(path)
+    assert str(import_onnx(path)) == str(import_onnx(model))  # the weights were read from data/
 
 
 @pytest.mark.parametrize("location", ["../secret.bin", "sub/../../secret.bin", "./../secret.bin"])
@@ -516,7 +517,15 @@ def test_failed_opset_upgrade_lists_unsupported_nodes_instead():
 
 @pytest.mark.parametrize("opset", [7, 11, 21, MAX_OPSET])
 def test_supported_opset_bounds(opset):
-    import_onnx(make([helper.make_node("Relu", ["x"], ["y"])], [("x", ["N", 4])], [("y", ["N", 4])], opset=opset))
+    """Opsets at and inside the supported range import, with the right semantics (an opset
+    below NATIVE_MIN_OPSET is upgraded first)."""
+    model = make([helper.make_node("Relu", ["x"], ["y"])], [("x", ["N", 4])], [("y", ["N", 4])], opset=opset)
+    _, version = onnx_load.load_model(model)
+    assert version == (onnx_load.UPGRADE_TARGET if opset < onnx_load.NATIVE_MIN_OPSET else opset)
+    module = import_onnx(model)
+    assert [op.name for op in module.walk() if op.name.startswith("nn.")] == ["nn.relu"]
+    x = np.random.default_rng(opset).standard_normal((3, 4)).astype(np.float32)
+    np.testing.assert_array_equal(run_float(module, {"x": x})["y"], np.maximum(x, 0))
 
 
 def test_no_default_opset():

@@ -10,9 +10,9 @@ For digits_mlp.onnx and digits_cnn.onnx (test/fixtures/README.md) the float accu
   two; must stay within 1 point of float;
 
 and run on the fixed-point interpreter (`engine="fixed"`, bit-exact with the C-sim and the
-RTL, see test_pot_bitexact.py). Per-tensor scales (`pot_per_channel=False`) are tried first;
-only when they miss the target is the per-channel variant (`pot_per_channel=True`) tried, and
-that one must meet it. The thresholds are the targets of the issue and are never relaxed.
+RTL, see test_pot_bitexact.py), with per-tensor scales (`pot_per_channel=False`) and with
+per-channel scales (`pot_per_channel=True`): each of the two must meet the target on its own.
+The thresholds are the targets of the issue and are never relaxed.
 
 Rounding errors are compensated on the calibration data by default
 (`pot_compensation="gptq"`, see passes/pot_quant_quantize.py); `test_compensation_helps`
@@ -117,22 +117,18 @@ def drop_points(float_correct: int, got: int, total: int) -> float:
     return 100.0 * (float_correct - got) / total
 
 
+@pytest.mark.parametrize("scales", ["per_tensor", "per_channel"])
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @pytest.mark.parametrize("model", list(MODELS))
-def test_pot_accuracy_within_target(data, correct, model, variant):
+def test_pot_accuracy_within_target(data, correct, model, variant, scales):
     d = data(model)
     total = len(d.y_test)
     _, max_drop = VARIANTS[variant]
-    float_acc = d.float_correct / total
-    tried = []
-    for per_channel in (False, True):
-        got = correct(model, variant, per_channel)
-        drop = drop_points(d.float_correct, got, total)
-        tried.append(f"{'per channel' if per_channel else 'per tensor'} {got / total:.4f} ({-drop:+.2f} points)")
-        if drop <= max_drop + 1e-9:
-            break
-    print(f"\n{model} {variant}: float {float_acc:.4f}; " + "; ".join(tried) + f"; target: within {max_drop} points")
-    assert drop <= max_drop + 1e-9, f"{model} {variant}: float {float_acc:.4f}, " + ", ".join(tried)
+    got = correct(model, variant, scales == "per_channel")
+    drop = drop_points(d.float_correct, got, total)
+    result = f"{model} {variant} {scales}: float {d.float_correct / total:.4f}, fixed {got / total:.4f} ({100.0 * (got - d.float_correct) / total:+.2f} points)"
+    print(f"\n{result}; target: within {max_drop} points")
+    assert drop <= max_drop + 1e-9, result
 
 
 def test_two_digits_not_worse_than_pot(correct):
@@ -144,10 +140,11 @@ def test_two_digits_not_worse_than_pot(correct):
 
 def test_compensation_helps(data, correct):
     """Rounding with error compensation keeps more test samples right than rounding every
-    weight on its own (PoT 4-bit, per-tensor scales): 34 more on digits_cnn, 4 on digits_mlp."""
+    weight on its own (PoT 4-bit, per-tensor scales): 34 more on digits_cnn, 4 on digits_mlp
+    (the bounds below are about half of that)."""
     gains = {model: correct(model, "pot4", False) - correct(model, "pot4", False, "none") for model in MODELS}
     print(f"\ncompensation gains (test samples): {gains}")
     assert gains["digits_cnn"] >= 20
-    assert gains["digits_mlp"] >= 0
+    assert gains["digits_mlp"] >= 2
     cnn = data("digits_cnn")
     assert drop_points(cnn.float_correct, correct("digits_cnn", "pot4", False, "none"), len(cnn.y_test)) > 2.0
