@@ -25,6 +25,8 @@ import pytest
 
 import nncc
 
+from helpers import differing_bits
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MODELS = {"mlp": (16,), "cnn": (1, 16, 16), "act": (10,)}
 MODES = ("lut", "pwl", "taylor")
@@ -48,12 +50,6 @@ def inputs_for(model: str) -> np.ndarray:
     return np.random.default_rng(seed).standard_normal((SAMPLES,) + MODELS[model]).astype(np.float32)
 
 
-def differing_bits(a: np.ndarray, b: np.ndarray) -> int:
-    """Number of bits in which two float64 arrays of the same shape differ."""
-    x = np.ascontiguousarray(a, np.float64).view(np.uint64) ^ np.ascontiguousarray(b, np.float64).view(np.uint64)
-    return int(np.unpackbits(x.view(np.uint8)).sum())
-
-
 @dataclass
 class Compiled:
     design: nncc.Design
@@ -63,16 +59,7 @@ class Compiled:
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    """A private C-simulation cache: every design is really built by g++ here."""
-    path = tmp_path_factory.mktemp("csim-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(path))
-        yield path
-
-
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory, cache_dir):
+def compiled(tmp_path_factory, private_cache):
     """(model, mode) -> Compiled, each compiled and run at most once per module."""
     done: dict[tuple[str, str], Compiled] = {}
 

@@ -35,7 +35,6 @@ Each (model, variant, per_channel) design is compiled at most once (module-scope
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +43,8 @@ import onnxruntime as ort
 import pytest
 
 import nncc
+
+from helpers import digits_data
 
 pytest.importorskip("sklearn")
 
@@ -55,13 +56,6 @@ VARIANTS = {
     "pot4": ({"pot_bits": 4}, 2.0),
     "sd2": ({"pot_bits": 4, "pot_terms": 2}, 1.0),
 }
-
-
-def _digits_data():
-    spec = importlib.util.spec_from_file_location("digits_data", FIXTURES / "digits_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -79,7 +73,7 @@ def data(tmp_path_factory):
 
     def get(model: str) -> Data:
         if model not in done:
-            x_train, _, x_test, y_test = _digits_data().load_split(MODELS[model])
+            x_train, _, x_test, y_test = digits_data().load_split(MODELS[model])
             calibration = tmp_path_factory.mktemp(f"{model}-cal") / "calibration.npy"
             np.save(calibration, x_train[:CALIBRATION_SAMPLES])
             session = ort.InferenceSession(str(FIXTURES / f"{model}.onnx"), providers=["CPUExecutionProvider"])

@@ -46,6 +46,8 @@ import nncc
 from nncc.dialects import dataflow
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
 
+from helpers import differing_bits
+
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
 SHAPES = {"mlp": (16,), "cnn": (1, 16, 16)}
@@ -86,12 +88,6 @@ def inputs_for(name: str) -> np.ndarray:
     case = CASES[name]
     seed = SEED + list(CASES).index(name)
     return np.random.default_rng(seed).standard_normal((case.samples,) + SHAPES[case.model]).astype(np.float32)
-
-
-def differing_bits(a: np.ndarray, b: np.ndarray) -> int:
-    """Number of bits in which two float64 arrays of the same shape differ."""
-    x = np.ascontiguousarray(a, np.float64).view(np.uint64) ^ np.ascontiguousarray(b, np.float64).view(np.uint64)
-    return int(np.unpackbits(x.view(np.uint8)).sum())
 
 
 @dataclass

@@ -745,15 +745,7 @@ def _hls_names(design_text: str, types) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def csim_cache(tmp_path_factory):
-    path = tmp_path_factory.mktemp("csim-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(path))
-        yield path
-
-
-@pytest.fixture(scope="module")
-def shift_designs(tmp_path_factory, csim_cache):
+def shift_designs(tmp_path_factory, private_cache):
     out = tmp_path_factory.mktemp("shift")
     return {name: nncc.compile(path, out / name, pot_bits=4, pot_terms=2, shift_share=True, calibration_samples=256)
             for name, path in (("mlp", MLP), ("cnn", CNN))}
@@ -819,7 +811,7 @@ def test_adder_tree_equals_the_flat_sum(terms, acc_width):
     assert adder_tree(0, [], ranges, x_width, acc_width) == ((), "")
 
 
-def test_the_multiplication_checks_can_fail(tmp_path, csim_cache):
+def test_the_multiplication_checks_can_fail(tmp_path, private_cache):
     """The same checks find the multipliers of the uniform design."""
     design = nncc.compile(MLP, tmp_path / "uniform", calibration_samples=256)
     names = _hls_names((design.folder / "design.mlir").read_text(), fixed.DenseOp)
@@ -865,7 +857,7 @@ def test_cli_rejects_bad_pot_options(tmp_path, args, key, value):
     assert not out.exists() and not list(tmp_path.iterdir())
 
 
-def test_config_layer_opts_out_of_pot(tmp_path, csim_cache):
+def test_config_layer_opts_out_of_pot(tmp_path, private_cache):
     config = tmp_path / "nncc.toml"
     config.write_text('[pot_quant]\npot_bits = 4\n\n[layers."/fc2/Gemm"]\npot_bits = 0\n')
     design = nncc.compile(MLP, tmp_path / "out", config=config, target="hls-cpp", calibration_samples=256)

@@ -174,13 +174,7 @@ def expected(x: np.ndarray) -> np.ndarray:
     return x + CONSTS  # int8 + constant always fits in int9
 
 
-@pytest.fixture(scope="module", autouse=True)
-def private_cache(tmp_path_factory):
-    """Every simulator build and synthesis result of this module goes to a private cache."""
-    path = tmp_path_factory.mktemp("rtl-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(path))
-        yield path
+pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -345,14 +339,6 @@ module {top} (input clk, input [63:0] x, output [127:0] y);
   cmul #(.C({c3})) m3 (clk, x[63:48], y[127:96]);
 endmodule
 """
-
-
-@pytest.fixture(scope="session")
-def yosys(require_tool):
-    """Yosys, warmed up once for every test that needs it (the first call compiles ~1 min)."""
-    require_tool("yosys")
-    synth.warm_up()
-    return synth
 
 
 def cmul_file(folder: Path, top: str, consts) -> Path:
