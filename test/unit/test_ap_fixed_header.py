@@ -588,11 +588,10 @@ def kinds() -> dict[str, Kind]:
 
 
 @pytest.fixture(scope="module")
-def binaries(kinds, tmp_path_factory) -> dict[str, dict[str, Path] | str]:
+def binaries(kinds, tmp_path_factory, require_tool) -> dict[str, dict[str, Path] | str]:
     """Both programs built against both headers, in parallel: impl -> {kind: executable}, or a skip reason."""
+    require_tool("g++")
     gxx = shutil.which("g++")
-    if gxx is None:
-        pytest.skip("g++ not found")
     work = tmp_path_factory.mktemp("ap_fixed")
     flags = {"nncc": ["-O2", "-Wall", "-Wextra", "-Werror"]}
     xil = xilinx_include()

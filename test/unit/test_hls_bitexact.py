@@ -15,7 +15,6 @@ Run with `pytest -s` to see the measured numbers.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,8 @@ import onnxruntime as ort
 import pytest
 
 import nncc
+
+from helpers import differing_bits
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 MODELS = {"mlp": (16,), "cnn": (1, 16, 16), "act": (10,)}
@@ -39,7 +40,7 @@ CXXFLAGS = ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Werror"]
 MEASURED_MEAN_ERROR = {"mlp": 5.92e-4, "cnn": 2.05e-4, "act": 2.14e-3}
 MEAN_ERROR_BOUND = {name: 2 * value for name, value in MEASURED_MEAN_ERROR.items()}
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 pytestmark = needs_gxx
 
 
@@ -47,12 +48,6 @@ def inputs_for(model: str) -> np.ndarray:
     """SAMPLES N(0,1) inputs, the same for every mode of a model."""
     seed = SEED + list(MODELS).index(model)
     return np.random.default_rng(seed).standard_normal((SAMPLES,) + MODELS[model]).astype(np.float32)
-
-
-def differing_bits(a: np.ndarray, b: np.ndarray) -> int:
-    """Number of bits in which two float64 arrays of the same shape differ."""
-    x = np.ascontiguousarray(a, np.float64).view(np.uint64) ^ np.ascontiguousarray(b, np.float64).view(np.uint64)
-    return int(np.unpackbits(x.view(np.uint8)).sum())
 
 
 @dataclass
@@ -64,16 +59,7 @@ class Compiled:
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory):
-    """A private C-simulation cache: every design is really built by g++ here."""
-    path = tmp_path_factory.mktemp("csim-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(path))
-        yield path
-
-
-@pytest.fixture(scope="module")
-def compiled(tmp_path_factory, cache_dir):
+def compiled(tmp_path_factory, private_cache):
     """(model, mode) -> Compiled, each compiled and run at most once per module."""
     done: dict[tuple[str, str], Compiled] = {}
 

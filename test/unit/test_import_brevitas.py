@@ -17,7 +17,6 @@ fixed point, C++ and Verilog agree bit for bit.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -26,23 +25,21 @@ import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 from onnx import TensorProto, helper, numpy_helper
 
-import nncc
 from nncc.compiler.api import parse_mlir
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.onnx.importer import import_onnx
-from nncc.runtime import rtlsim
 from nncc.passes.convert_nn_to_fixed import ConvertNnToFixedPass
 from nncc.runtime.fixed_interpreter import run_fixed
 from nncc.runtime.interpreter import run_float
 
+from helpers import compile_model, ops_of
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 BREVITAS = "onnx.brevitas"
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
-needs_verilator = pytest.mark.skipif(
-    rtlsim.available("verilator") is not None, reason=f"needs Verilator: {rtlsim.available('verilator')}"
-)
+needs_gxx = pytest.mark.requires("g++")
+needs_verilator = pytest.mark.requires("verilator")
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -117,10 +114,6 @@ def fixture_model() -> onnx.ModelProto:
 
 def fixture_inputs(count: int, seed: int = 7) -> np.ndarray:
     return (np.random.default_rng(seed).standard_normal((count, 2, 8, 8)) * 0.8).astype(np.float32)
-
-
-def ops_of(module, name):
-    return [op for op in module.walk() if op.name == name]
 
 
 # ---------------------------------------------------------------------------------------
@@ -430,12 +423,6 @@ def test_quant_feeding_resize(tmp_path):
 
 # ---------------------------------------------------------------------------------------
 # compiled: fixed-point interpreter == C-sim == Verilator
-
-
-def compile_model(model, tmp_path, x):
-    onnx.save(model, tmp_path / "model.onnx")
-    np.save(tmp_path / "calibration.npy", x)
-    return nncc.compile(tmp_path / "model.onnx", tmp_path / "out", calibration=tmp_path / "calibration.npy")
 
 
 def check_bit_exact(design, x, out_scale: float, want: np.ndarray) -> np.ndarray:

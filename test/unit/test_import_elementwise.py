@@ -21,7 +21,6 @@ from nncc.compiler.api import run_float_model
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.onnx.importer import import_onnx
 from nncc.dialects import nn
-from nncc.runtime import rtlsim
 
 RNG_SEED = 20261206
 
@@ -317,7 +316,7 @@ def test_hardware_model_pwl_fixed_equals_csim(hardware, tmp_path):
     assert np.unique(fixed).size > 1000 and np.array_equal(fixed, design.predict(x, engine="csim"))
 
 
-@pytest.mark.skipif(rtlsim.available("verilator") is not None, reason="needs Verilator")
+@pytest.mark.requires("verilator")
 def test_hardware_model_rtl_equals_fixed(hardware):
     _, design, x = hardware
     fixed = design.predict(x, engine="fixed")

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import numpy as np
 import onnx
@@ -24,7 +23,6 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
-import nncc
 from nncc.compiler.onnx import fold as onnx_fold
 from nncc.compiler.onnx import ops as onnx_ops
 from nncc.compiler.onnx import quant as onnx_quant
@@ -37,19 +35,16 @@ from nncc.dialects.fixed.quantization import GRID_ATTR
 from nncc.passes.convert_nn_to_fixed import ConvertNnToFixedPass
 from nncc.runtime.interpreter import run_float
 
+from helpers import compile_model, ops_of
+
 OPSET = 17
 IR_VERSION = 9
 QONNX = "qonnx.custom_op.general"
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def csim_cache(tmp_path_factory):
-    """Keep C-simulation builds out of the user's cache."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(tmp_path_factory.mktemp("csim-cache")))
-        yield
+pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
 
 # ---------------------------------------------------------------------------------------
@@ -86,10 +81,6 @@ def ort_run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     return session.run(None, {"x": x})[0]
-
-
-def ops_of(module, name):
-    return [op for op in module.walk() if op.name == name]
 
 
 def grid_of(op) -> tuple[int, int, int] | None:
@@ -597,12 +588,6 @@ def qonnx_pot_mlp() -> onnx.ModelProto:
         quant_node(["o", "s_o", "z", "b8"], "y", narrow=1, rounding_mode="CEIL"),
     ]
     return make(nodes, inits, [8], [4])
-
-
-def compile_model(model, tmp_path, x):
-    onnx.save(model, tmp_path / "model.onnx")
-    np.save(tmp_path / "calibration.npy", x)
-    return nncc.compile(tmp_path / "model.onnx", tmp_path / "out", calibration=tmp_path / "calibration.npy")
 
 
 @needs_gxx

@@ -19,7 +19,6 @@ from onnx import TensorProto, helper, numpy_helper
 import nncc
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.onnx.importer import import_onnx
-from nncc.runtime import rtlsim
 from nncc.runtime.interpreter import run_float
 
 BATCH = 5
@@ -429,7 +428,7 @@ def test_float_matches_onnxruntime_before_compiling(name):
     compare(HW_MODELS[name](), (2, 4, 4))
 
 
-@pytest.mark.skipif(rtlsim.available("verilator") is not None, reason="needs Verilator")
+@pytest.mark.requires("verilator")
 @pytest.mark.parametrize("name", sorted(HW_MODELS))
 def test_fixed_csim_rtl_bit_exact(name, tmp_path):
     path = tmp_path / f"{name}.onnx"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from nncc.compiler.pipelines import all_pipelines
+from nncc.dialects.fixed import FIXED
 from nncc.dialects.nn import NN
 from nncc.passes import get_all_passes
 
@@ -36,6 +37,14 @@ def test_op_docstrings(op):
 def test_every_op_is_in_the_roundtrip_test():
     text = (ROOT / "test" / "dialects" / "nn" / "roundtrip.mlir").read_text()
     missing = [op.name for op in NN.operations if f"{op.name} " not in text]
+    assert not missing
+
+
+@pytest.mark.parametrize("kind, mark", [("roundtrip", "{} "), ("invalid", "CHECK: Operation does not verify: {}: ")])
+def test_every_fixed_op_is_in_the_lit_tests(kind, mark):
+    """test/dialects/fixed/roundtrip.mlir prints every fixed op; invalid.mlir breaks each one."""
+    text = (ROOT / "test" / "dialects" / "fixed" / f"{kind}.mlir").read_text()
+    missing = [op.name for op in FIXED.operations if mark.format(op.name) not in text]
     assert not missing
 
 

@@ -45,7 +45,8 @@ import pytest
 import nncc
 from nncc.dialects import dataflow
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
-from nncc.runtime import rtlsim
+
+from helpers import differing_bits
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
@@ -80,20 +81,13 @@ EXPECTED_RF = {
 EXPECTED_LATENCY = {"cnn-pot4-rf1": [326, 66, 1], "cnn-sd2-rf2": [324 + 256 + 2, 64 + 36 + 2, 2]}
 VERIFY = "mlp-sd2-shared-rf2"
 
-pytestmark = pytest.mark.skipif(rtlsim.available("verilator") is not None,
-                                reason=f"needs Verilator: {rtlsim.available('verilator')}")
+pytestmark = pytest.mark.requires("verilator")
 
 
 def inputs_for(name: str) -> np.ndarray:
     case = CASES[name]
     seed = SEED + list(CASES).index(name)
     return np.random.default_rng(seed).standard_normal((case.samples,) + SHAPES[case.model]).astype(np.float32)
-
-
-def differing_bits(a: np.ndarray, b: np.ndarray) -> int:
-    """Number of bits in which two float64 arrays of the same shape differ."""
-    x = np.ascontiguousarray(a, np.float64).view(np.uint64) ^ np.ascontiguousarray(b, np.float64).view(np.uint64)
-    return int(np.unpackbits(x.view(np.uint8)).sum())
 
 
 @dataclass

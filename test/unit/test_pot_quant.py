@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import shutil
 import subprocess
 import sys
 from fractions import Fraction
@@ -42,7 +41,7 @@ CNN = FIXTURES / "cnn.onnx"
 BIN = Path(sys.executable).parent
 SHAPES = {"mlp": (16,), "cnn": (1, 16, 16)}
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 
 
 # ---------------------------------------------------------------------------------------

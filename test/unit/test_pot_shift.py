@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -38,7 +37,7 @@ CNN = FIXTURES / "cnn.onnx"
 BIN = Path(sys.executable).parent
 SHAPES = {"mlp": (16,), "cnn": (1, 16, 16)}
 
-needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+needs_gxx = pytest.mark.requires("g++")
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,16 +291,9 @@ def _hls_names(design_text: str, shift_add: bool) -> list[str]:
             if isinstance(op, (fixed.DenseOp, fixed.ConvOp)) and uses_shift_add(op) == shift_add]
 
 
-@pytest.fixture(scope="module")
-def csim_cache(tmp_path_factory):
-    path = tmp_path_factory.mktemp("csim-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(path))
-        yield path
-
 
 @pytest.fixture(scope="module")
-def shift_designs(tmp_path_factory, csim_cache):
+def shift_designs(tmp_path_factory, private_cache):
     out = tmp_path_factory.mktemp("shift")
     return {name: nncc.compile(path, out / name, pot_bits=4, pot_terms=2, shift_share=True, calibration_samples=256)
             for name, path in (("mlp", MLP), ("cnn", CNN))}
@@ -367,7 +359,7 @@ def test_adder_tree_equals_the_flat_sum(terms, acc_width):
     assert adder_tree(0, [], ranges, x_width, acc_width) == ((), "")
 
 
-def test_the_multiplication_checks_can_fail(tmp_path, csim_cache):
+def test_the_multiplication_checks_can_fail(tmp_path, private_cache):
     """The same checks find the multipliers of the uniform design."""
     design = nncc.compile(MLP, tmp_path / "uniform", calibration_samples=256)
     names = _hls_names((design.folder / "design.mlir").read_text(), False)
@@ -393,7 +385,7 @@ def test_shift_layers_csim_matches_the_interpreter(shift_designs, model):
 
 
 
-def test_config_layer_opts_out_of_pot(tmp_path, csim_cache):
+def test_config_layer_opts_out_of_pot(tmp_path, private_cache):
     config = tmp_path / "nncc.toml"
     config.write_text('[pot_quant]\npot_bits = 4\n\n[layers."/fc2/Gemm"]\npot_bits = 0\n')
     design = nncc.compile(MLP, tmp_path / "out", config=config, target="hls-cpp", calibration_samples=256)

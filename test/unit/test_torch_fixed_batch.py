@@ -8,7 +8,6 @@ interpreter bit for bit.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +63,7 @@ def test_the_exporters_bake_the_batch_into_the_flatten():
     assert 2 in consts and any(n.op_type == "Concat" for n in script.graph.node)
 
 
-@pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
+@pytest.mark.requires("g++")
 def test_nncc_compile_on_a_fixed_batch_export(tmp_path, monkeypatch):
     monkeypatch.setenv("NNCC_CACHE_DIR", str(tmp_path / "cache"))
     calibration = tmp_path / "calibration.npy"

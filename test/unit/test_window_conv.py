@@ -19,10 +19,8 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import nncc
-from nncc.runtime import rtlsim
 
-pytestmark = pytest.mark.skipif(rtlsim.available("verilator") is not None,
-                                reason=f"needs Verilator: {rtlsim.available('verilator')}")
+pytestmark = pytest.mark.requires("verilator")
 
 # name: (C, H, W (H = 0: 1-D), M, K, strides, pads, dilations, group)
 MODELS = {
