@@ -53,6 +53,7 @@ from xdsl.utils.exceptions import VerifyException
 from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.fixed.common import expect_equal, fixed_of, int_array, shape_of, sorted_props
 from nncc.dialects.fixed.types import FixedType, accumulator_type
+from nncc.dialects.interfaces import FixedSemantics, FloatSemantics, MacLayer, MacTerms, Windowed
 from nncc.dialects.nn import shapes
 
 CODE_ATTR = "pot_quant.code"
@@ -279,7 +280,7 @@ def term_plan(op: "_ShiftLayer", window: bool = False) -> TermPlan:
 
 
 @irdl_op_definition
-class WeightsOp(IRDLOperation):
+class WeightsOp(IRDLOperation, FloatSemantics):
     """A float weight tensor given by power-of-two / signed-digit codes.
 
     ``signs`` and ``exponents`` have the weight shape plus a digit axis (T terms);
@@ -332,6 +333,9 @@ class WeightsOp(IRDLOperation):
         signs, exps = self.digits()
         return np.sum(signs * np.ldexp(1.0, exps), axis=-1)
 
+    def evaluate_float(self, args, batch):
+        return self.values()
+
     def verify_(self) -> None:
         shape = shape_of(self.output)
         for what, attr in (("signs", self.signs), ("exponents", self.exponents)):
@@ -367,8 +371,9 @@ class WeightsOp(IRDLOperation):
 # fixed-point level: shift-and-add layers
 
 
-class _ShiftLayer(IRDLOperation):
-    """Common part of the shift-and-add layers (digits, weight type, sharing)."""
+class _ShiftLayer(IRDLOperation, FixedSemantics, MacLayer):
+    """Common part of the shift-and-add layers (digits, weight type, sharing); their
+    `MacLayer` terms and exact result are those of their raw weights."""
 
     input = operand_def(TensorType)
     bias = opt_operand_def(TensorType)
@@ -391,6 +396,30 @@ class _ShiftLayer(IRDLOperation):
 
     def weight_shape(self) -> tuple[int, ...]:
         return tuple(self.signs.get_shape())[:-1]
+
+    def activation(self) -> SSAValue:
+        return self.input
+
+    def weight_encoding(self) -> Attribute:
+        from nncc.dialects.encodings import TWOS_COMPLEMENT
+
+        return TWOS_COMPLEMENT
+
+    def fan_in(self) -> int:
+        return int(np.prod(self.weight_shape()[1:]))
+
+    def mac_terms(self) -> MacTerms:
+        from nncc.dialects.fixed.ops import aligned_bias
+        from nncc.dialects.nn.semantics import mac_terms_of
+
+        return mac_terms_of(self, self.raw_weights(), aligned_bias(self, self.weight_shape()[0]))
+
+    def evaluate_fixed(self, args, batch):
+        from nncc.dialects.fixed.semantics import mac_layer
+
+        bias_frac = fixed_of(self.bias).frac if self.bias is not None else 0
+        return mac_layer(self, args[0], self.raw_weights(), self.weight_type.frac, args[1] if len(args) > 1 else None,
+                         bias_frac)
 
     def _check_digits(self) -> None:
         signs, shifts = self.digits()
@@ -450,7 +479,7 @@ class ShiftDenseOp(_ShiftLayer):
 
 
 @irdl_op_definition
-class ShiftConvOp(_ShiftLayer):
+class ShiftConvOp(_ShiftLayer, Windowed):
     """`fixed.conv` with signed-digit constant weights, computed with shifts and adds only.
 
     Example: `%acc = pot_quant.shift_conv %x, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -489,6 +518,11 @@ class ShiftConvOp(_ShiftLayer):
         expect_equal(self, "result shape", shape_of(self.output), expected_shape)
         expect_equal(self, "accumulator type", fixed_of(self.output),
                      accumulator_type(fixed_of(self.input), self.weight_type, int(np.prod(w[1:])), bias))
+
+    def window_geometry(self):
+        from nncc.dialects.dataflow import window_geometry
+
+        return window_geometry(self)
 
 
 SHIFT_LAYERS = (ShiftDenseOp, ShiftConvOp)
