@@ -424,69 +424,117 @@ def write_chart(stages: Mapping[str, Mapping], path: str | PathLike) -> None:
 # from the IR: one LayerSpec per dense / conv layer of a module at any level
 
 
-def _layer_label(op) -> str:
-    desc = getattr(op.location, "desc", None)
-    if desc is not None and hasattr(desc, "data"):
-        return desc.data
-    layer = op.attributes.get("nncc.layer")
-    return layer.data if layer is not None and hasattr(layer, "data") else op.name
+@dataclass(frozen=True)
+class CodedWeights:
+    """What a layer's weight encoding adds to the metrics: the integer weights (``None``:
+    the layer's own), the weight bit width, and whether the products are shifts and adds
+    (with shared sub-expressions)."""
+
+    weights: np.ndarray | None
+    w_bits: int
+    multiplierless: bool
+    shared: bool
+
+
+def coded_weights(op) -> CodedWeights | None:
+    """The one place the metrics ask about weight encodings: signed-digit codes, either as
+    `pot_quant.weights` feeding a float layer (integer weights on their finest digit's grid at
+    the code width, bits x terms) or as a shift-and-add layer (its raw weights, realised as
+    `pot_quant.term_plan` builds them). ``None`` for plain weights."""
+    from nncc.dialects import pot_quant
+
+    if isinstance(op, pot_quant.SHIFT_LAYERS):
+        return CodedWeights(op.raw_weights(), op.weight_type.width.data, True, op.share is not None)
+    for value in op.operands:
+        owner = value.owner
+        if isinstance(owner, pot_quant.WeightsOp):
+            signs, exps = owner.digits()
+            live = exps[signs != 0]
+            frac = max(0, -int(live.min())) if live.size else 0
+            weights = np.sum(signs * np.left_shift(np.int64(1), np.where(signs != 0, exps + frac, 0)), axis=-1)
+            return CodedWeights(weights, owner.bits.value.data * owner.terms, False, False)
+    return None
+
+
+def _weight_operand(op):
+    """The layer's weight operand: its first constant operand of rank 2 or more (None if
+    the weights are not an operand)."""
+    from xdsl.traits import ConstantLike
+
+    for value in op.operands:
+        owner = value.owner
+        if value is not op.activation() and len(value.type.get_shape()) >= 2 and getattr(owner, "has_trait", None) \
+                and owner.has_trait(ConstantLike):
+            return value
+    return None
+
+
+def _weights_and_bits(op) -> tuple[np.ndarray, bool, int]:
+    """(weights [channels, fan_in], integer?, weight bits) of a MAC layer without a coded
+    encoding: raw integers at the fixed-point level, float values at the `nn` level."""
+    from nncc.dialects.fixed.types import FixedType
+    from nncc.dialects.nn.semantics import constant_value
+
+    weight = _weight_operand(op)
+    values = constant_value(weight) if weight is not None else op.mac_terms().weights
+    element = weight.type.element_type if weight is not None else op.accumulator_type()
+    integer = isinstance(element, FixedType)
+    bits = element.width.data if integer else 32
+    return np.asarray(values, np.int64 if integer else np.float64), integer, bits
+
+
+def layer_spec(op, activation_bits: int = 32) -> LayerSpec:
+    """The `LayerSpec` of one multiply-accumulate layer (`MacLayer`), at any level."""
+    from nncc.dialects.fixed.types import FixedType
+    from nncc.dialects.interfaces import Windowed, layer_label
+
+    coded = coded_weights(op)
+    if coded is not None and coded.weights is not None:
+        weights, integer, w_bits = coded.weights, True, coded.w_bits
+    else:
+        weights, integer, w_bits = _weights_and_bits(op)
+    fixed_level = isinstance(op.accumulator_type(), FixedType)
+    x_bits = op.activation().type.element_type.width.data if fixed_level else activation_bits
+    acc_bits = op.accumulator_type().width.data if fixed_level else None
+    channels = weights.shape[0]
+    positions = op.outputs() // channels
+    groups, kind = 1, "dense"
+    weights = weights.reshape(channels, op.fan_in())
+    if isinstance(op, Windowed):
+        geo = op.window_geometry()
+        rank = len(op.activation().type.get_shape()) - 2
+        groups, kind = geo.group, f"conv{rank}d"
+        weights = weights.reshape((channels, geo.channels // geo.group) + tuple(geo.kernel)[2 - rank:])
+    bias = any(v is not op.activation() and len(v.type.get_shape()) == 1 for v in op.operands)
+    return LayerSpec(
+        name=layer_label(op), kind=kind, weights=weights, positions=positions, groups=groups, x_bits=x_bits,
+        w_bits=w_bits, acc_bits=acc_bits, bias=bias, integer=integer,
+        multiplierless=coded is not None and coded.multiplierless, shared=coded is not None and coded.shared,
+    )
 
 
 def module_layers(module, activation_bits: int = 32) -> list[LayerSpec]:
-    """The dense and conv layers of ``module`` as `LayerSpec` records.
+    """The multiply-accumulate layers (`MacLayer`) of ``module`` as `LayerSpec` records.
 
     Float `nn` layers count 32-bit weights and ``activation_bits``-bit inputs; `nn` layers
     with `pot_quant.weights` count integer weights on their finest digit's grid at the
     code width (bits x terms); fixed-point layers count their raw weights and types;
-    `pot_quant.shift_*` layers are multiplierless (and shared when marked so).
+    shift-and-add layers are multiplierless (and shared when marked so), see `coded_weights`.
+    Layers whose weights are not constants are skipped.
     """
-    from nncc.dialects import fixed, nn, pot_quant
-    from nncc.dialects.dense import from_dense
+    from xdsl.utils.exceptions import VerifyException
+
+    from nncc.dialects.interfaces import MacLayer
+    from nncc.dialects.nn.semantics import SemanticsError
 
     specs = []
     for op in module.walk():
-        if isinstance(op, (nn.DenseOp, nn.ConvOp)):
-            owner = op.weight.owner
-            if isinstance(owner, pot_quant.WeightsOp):
-                signs, exps = owner.digits()
-                live = exps[signs != 0]
-                frac = max(0, -int(live.min())) if live.size else 0
-                weights = np.sum(signs * np.left_shift(np.int64(1), np.where(signs != 0, exps + frac, 0)), axis=-1)
-                integer, w_bits = True, owner.bits.value.data * owner.terms
-            elif isinstance(owner, nn.ConstantOp):
-                weights, integer, w_bits = np.asarray(from_dense(owner.value), np.float64), False, 32
-            else:
-                continue
-            x_bits, acc_bits, multiplierless, shared = activation_bits, None, False, False
-            groups = op.group.value.data if isinstance(op, nn.ConvOp) else 1
-        elif isinstance(op, (fixed.DenseOp, fixed.ConvOp)):
-            owner = op.weight.owner
-            if not isinstance(owner, fixed.ConstantOp):
-                continue
-            weights, integer = np.asarray(from_dense(owner.value), np.int64), True
-            w_bits = fixed.fixed_of(op.weight).width.data
-            x_bits, acc_bits = fixed.fixed_of(op.input).width.data, fixed.fixed_of(op.output).width.data
-            multiplierless, shared = False, False
-            groups = op.group.value.data if isinstance(op, fixed.ConvOp) else 1
-        elif isinstance(op, pot_quant.SHIFT_LAYERS):
-            weights, integer = op.raw_weights(), True
-            w_bits = op.weight_type.width.data
-            x_bits, acc_bits = fixed.fixed_of(op.input).width.data, fixed.fixed_of(op.output).width.data
-            multiplierless, shared = True, op.share is not None
-            groups = op.group.value.data if isinstance(op, pot_quant.ShiftConvOp) else 1
-        else:
+        if not isinstance(op, MacLayer):
             continue
-        out_shape = tuple(op.results[0].type.get_shape())
-        if weights.ndim == 2:
-            kind, positions = "dense", int(np.prod(out_shape[:-1])) if len(out_shape) > 2 else 1
-        else:
-            kind = "conv1d" if weights.ndim == 3 else "conv2d"
-            positions = int(np.prod(out_shape[2:]))
-        specs.append(LayerSpec(
-            name=_layer_label(op), kind=kind, weights=weights, positions=positions, groups=groups,
-            x_bits=x_bits, w_bits=w_bits, acc_bits=acc_bits, bias=op.bias is not None, integer=integer,
-            multiplierless=multiplierless, shared=shared,
-        ))
+        try:
+            specs.append(layer_spec(op, activation_bits))
+        except (SemanticsError, VerifyException):  # weights computed at run time
+            continue
     return specs
 
 
