@@ -426,14 +426,16 @@ def write_chart(stages: Mapping[str, Mapping], path: str | PathLike) -> None:
 
 @dataclass(frozen=True)
 class CodedWeights:
-    """What a layer's weight encoding adds to the metrics: the integer weights (``None``:
-    the layer's own), the weight bit width, and whether the products are shifts and adds
-    (with shared sub-expressions)."""
+    """What a layer's weight encoding adds to the metrics and the report: the integer
+    weights (``None``: the layer's own), the weight bit width, whether the products are
+    shifts and adds (with shared sub-expressions), and the fixed weight type (None at the
+    `nn` level)."""
 
     weights: np.ndarray | None
     w_bits: int
     multiplierless: bool
     shared: bool
+    weight_type: object = None
 
 
 def coded_weights(op) -> CodedWeights | None:
@@ -444,7 +446,7 @@ def coded_weights(op) -> CodedWeights | None:
     from nncc.dialects import pot_quant
 
     if isinstance(op, pot_quant.SHIFT_LAYERS):
-        return CodedWeights(op.raw_weights(), op.weight_type.width.data, True, op.share is not None)
+        return CodedWeights(op.raw_weights(), op.weight_type.width.data, True, op.share is not None, op.weight_type)
     for value in op.operands:
         owner = value.owner
         if isinstance(owner, pot_quant.WeightsOp):
@@ -456,26 +458,25 @@ def coded_weights(op) -> CodedWeights | None:
     return None
 
 
-def _weight_operand(op):
-    """The layer's weight operand: its first constant operand of rank 2 or more (None if
-    the weights are not an operand)."""
-    from xdsl.traits import ConstantLike
+def weight_type(op):
+    """The weight element type of a MAC layer: its encoding's (see `coded_weights`), else
+    its weight operand's (None if neither says)."""
+    from nncc.dialects.nn.semantics import weight_operand
 
-    for value in op.operands:
-        owner = value.owner
-        if value is not op.activation() and len(value.type.get_shape()) >= 2 and getattr(owner, "has_trait", None) \
-                and owner.has_trait(ConstantLike):
-            return value
-    return None
+    coded = coded_weights(op)
+    if coded is not None and coded.weight_type is not None:
+        return coded.weight_type
+    weight = weight_operand(op)
+    return weight.type.element_type if weight is not None else None
 
 
 def _weights_and_bits(op) -> tuple[np.ndarray, bool, int]:
     """(weights [channels, fan_in], integer?, weight bits) of a MAC layer without a coded
     encoding: raw integers at the fixed-point level, float values at the `nn` level."""
     from nncc.dialects.fixed.types import FixedType
-    from nncc.dialects.nn.semantics import constant_value
+    from nncc.dialects.nn.semantics import constant_value, weight_operand
 
-    weight = _weight_operand(op)
+    weight = weight_operand(op)
     values = constant_value(weight) if weight is not None else op.mac_terms().weights
     element = weight.type.element_type if weight is not None else op.accumulator_type()
     integer = isinstance(element, FixedType)

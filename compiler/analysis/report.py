@@ -8,10 +8,13 @@ from collections.abc import Mapping
 import numpy as np
 from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation
+from xdsl.traits import ConstantLike
 
 from nncc import __version__
+from nncc.compiler.analysis.complexity import coded_weights, weight_type
 from nncc.compiler.analysis.fidelity import compare, report_number
-from nncc.dialects import dataflow, fixed, nn, pot_quant
+from nncc.dialects import dataflow, fixed, pot_quant
+from nncc.dialects.interfaces import MacLayer, layer_label
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
@@ -38,6 +41,17 @@ def _name(op: Operation) -> str | None:
     return layer.data if isinstance(layer, StringAttr) else None
 
 
+def _layer_types(entry: dict, layer: MacLayer) -> None:
+    """The weight and accumulator types of a MAC layer (and its arithmetic if shift-add)."""
+    weights = weight_type(layer)
+    if isinstance(weights, fixed.FixedType):
+        entry["weight_type"] = type_text(weights)
+    entry["accumulator_type"] = type_text(fixed.fixed_of(layer.accumulator_type()))
+    coded = coded_weights(layer)
+    if coded is not None and coded.multiplierless:
+        entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if coded.shared else "")
+
+
 def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict]:
     """Float output of every named `nn` layer (the last op carrying each name), and the
     model outputs."""
@@ -45,7 +59,7 @@ def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dic
 
     def observe(op, value):
         desc = getattr(op.location, "desc", None)
-        if isinstance(desc, StringAttr) and not isinstance(op, nn.ConstantOp):
+        if isinstance(desc, StringAttr) and not op.has_trait(ConstantLike):
             values[desc.data] = value
 
     outputs = run_float(module, inputs, observe=observe)
@@ -116,7 +130,8 @@ def build_report(
         producer = op.operands[0].owner if op.operands else None
         if isinstance(producer, dataflow.PeOp):
             entry["reuse_factor"] = producer.reuse_factor.value.data
-            if isinstance(producer.layer(), pot_quant.SHIFT_LAYERS):  # digit-controlled shift-add units
+            coded = coded_weights(producer.layer())
+            if coded is not None and coded.multiplierless:  # digit-controlled shift-add units
                 entry["multipliers"] = 0
                 entry["shift_add_units"] = producer.multipliers.value.data
             else:
@@ -126,13 +141,8 @@ def build_report(
             if producer.window is not None:
                 entry["engine"] = "sliding window (line buffer)"
             producer = producer.layer()
-        if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
-            entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))
-            entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
-        elif isinstance(producer, pot_quant.SHIFT_LAYERS):
-            entry["weight_type"] = type_text(producer.weight_type)
-            entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
-            entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if producer.share is not None else "")
+        if isinstance(producer, MacLayer):
+            _layer_types(entry, producer)
         if isinstance(op, (fixed.CastOp, fixed.QuantizeOp)):
             entry["rounding"] = op.rounding.data.value
             entry["overflow"] = op.overflow.data.value
@@ -158,8 +168,7 @@ def build_report(
         if not isinstance(op, pot_quant.WeightsOp):
             continue
         users = [u.operation for u in op.output.uses]
-        desc = getattr(users[0].location, "desc", None) if users else None
-        entry = {"layer": desc.data if isinstance(desc, StringAttr) else None, "bits": op.bits.value.data, "terms": op.terms,
+        entry = {"layer": layer_label(users[0]) if users else None, "bits": op.bits.value.data, "terms": op.terms,
                  "min_exponent": op.min_exponent.value.data, "zero_code": op.zero_code is not None,
                  "scales": "per channel" if op.scale_exponents.get_shape()[0] > 1 else "per tensor"}
         error = op.attributes.get(pot_quant.ERROR_ATTR)

@@ -45,6 +45,21 @@ def constant_value(value) -> np.ndarray:
     raise SemanticsError(f"{getattr(owner, 'name', 'argument')}: a multiply-accumulate layer needs constant weights")
 
 
+def weight_operand(op):
+    """The weight operand of a multiply-accumulate layer: its first constant operand
+    (`ConstantLike` producer) of rank 2 or more other than the activation; None when the
+    weights are not an operand."""
+    from xdsl.traits import ConstantLike
+
+    for value in op.operands:
+        owner = value.owner
+        if value is op.activation() or len(value.type.get_shape()) < 2:
+            continue
+        if hasattr(owner, "has_trait") and owner.has_trait(ConstantLike):
+            return value
+    return None
+
+
 # ---------------------------------------------------------------------------------------
 # windows
 
