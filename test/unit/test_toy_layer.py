@@ -121,3 +121,14 @@ def test_complexity_counts_the_toy_layer():
     float_metrics = stage_metrics(_parse(FLOAT_IR), 32)
     (layer,) = float_metrics["layers"]
     assert layer["rmps"] == 24 and layer["nabs"] is None
+
+
+def test_no_onnx_is_needed():
+    import subprocess
+
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import test_toy_layer as t; "
+            "t.test_complexity_counts_the_toy_layer(); print('onnx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent)], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
