@@ -102,6 +102,31 @@ def saturation_count(op: Operation, every: dict, inputs: Mapping[str, np.ndarray
     return 0
 
 
+def pot_quant_entries(float_module: ModuleOp) -> list[dict]:
+    """The report's `pot_quant` section: one entry per coded weight tensor."""
+    coded = []
+    for op in float_module.walk():
+        if not isinstance(op, pot_quant.WeightsOp):
+            continue
+        users = [u.operation for u in op.output.uses]
+        entry = {"layer": layer_label(users[0]) if users else None, "bits": op.bits.value.data, "terms": op.terms,
+                 "min_exponent": op.min_exponent.value.data, "zero_code": op.zero_code is not None,
+                 "scales": "per channel" if op.scale_exponents.get_shape()[0] > 1 else "per tensor"}
+        error = op.attributes.get(pot_quant.ERROR_ATTR)
+        if error is not None:
+            entry["error"] = {k: report_number(v.value.data) for k, v in error.data.items()}
+        compensation = op.attributes.get(pot_quant.COMPENSATION_ATTR)
+        if isinstance(compensation, StringAttr):
+            entry["compensation"] = compensation.data
+        sparsity = op.attributes.get(pot_quant.SPARSITY_ATTR)
+        signs, _ = op.digits()
+        entry["zero_weights"] = report_number(float(np.mean(~np.any(signs != 0, axis=-1))))
+        if sparsity is not None:
+            entry["pruned"] = True
+        coded.append(entry)
+    return coded
+
+
 def build_report(
     float_module: ModuleOp,
     design: ModuleOp,
@@ -163,26 +188,7 @@ def build_report(
                 entry["mean_abs_error"] = report_number(diff.mean() if diff.size else 0.0)
         layers.append(entry)
     outputs = compare(fixed_out, float_out if reference is None else reference)
-    coded = []
-    for op in float_module.walk():
-        if not isinstance(op, pot_quant.WeightsOp):
-            continue
-        users = [u.operation for u in op.output.uses]
-        entry = {"layer": layer_label(users[0]) if users else None, "bits": op.bits.value.data, "terms": op.terms,
-                 "min_exponent": op.min_exponent.value.data, "zero_code": op.zero_code is not None,
-                 "scales": "per channel" if op.scale_exponents.get_shape()[0] > 1 else "per tensor"}
-        error = op.attributes.get(pot_quant.ERROR_ATTR)
-        if error is not None:
-            entry["error"] = {k: report_number(v.value.data) for k, v in error.data.items()}
-        compensation = op.attributes.get(pot_quant.COMPENSATION_ATTR)
-        if isinstance(compensation, StringAttr):
-            entry["compensation"] = compensation.data
-        sparsity = op.attributes.get(pot_quant.SPARSITY_ATTR)
-        signs, _ = op.digits()
-        entry["zero_weights"] = report_number(float(np.mean(~np.any(signs != 0, axis=-1))))
-        if sparsity is not None:
-            entry["pruned"] = True
-        coded.append(entry)
+    coded = pot_quant_entries(float_module)
     schedule = design.attributes.get(SCHEDULE_ATTR)
     timing = {k: v.value.data for k, v in schedule.data.items()} if schedule is not None else {}
     return {

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nncc.dialects.interfaces import MacTerms
+from nncc.dialects.interfaces import FixedSemantics, FloatSemantics, MacTerms
 from nncc.dialects.nn.windows import ceil_extra, pad_spatial, window_index_table, windows
 
 
@@ -34,8 +34,6 @@ def result_shape(op, batch: int) -> tuple[int, ...]:
 def constant_value(value) -> np.ndarray:
     """The value of a constant operand (an op with `FloatSemantics` or `FixedSemantics`
     and no operands), batch 1 as in the IR."""
-    from nncc.dialects.interfaces import FixedSemantics, FloatSemantics
-
     owner = value.owner
     if hasattr(owner, "operands") and not owner.operands:
         if isinstance(owner, FloatSemantics):
