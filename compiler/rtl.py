@@ -14,7 +14,7 @@ from nncc.compiler.diagnostics import NnccError
 from nncc.dialects import fixed
 from nncc.dialects.fixed import semantics as fm
 from nncc.runtime import progress
-from nncc.runtime.fixed_interpreter import FIXED_IMPLS
+from nncc.runtime.fixed_interpreter import evaluate_fixed
 from nncc.runtime.interpreter import execute, main_function
 
 
@@ -41,7 +41,7 @@ def quantize_inputs(design: ModuleOp, x: np.ndarray) -> tuple[np.ndarray, int]:
 def raw_outputs(design: ModuleOp, inputs) -> tuple[np.ndarray, int]:
     """The fixed interpreter's raw output elements per sample and their width."""
     _, t = _io(design)
-    outputs = execute(design, inputs, FIXED_IMPLS)
+    outputs = execute(design, inputs, evaluate_fixed)
     value = np.asarray(next(iter(outputs.values())), np.float64)
     raw = np.rint(value.reshape(len(value), -1) * 2.0**t.frac).astype(np.int64)
     return raw, t.width.data

@@ -47,6 +47,8 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.interfaces import FixedSemantics
+
 SCHEDULE_ATTR = "dataflow.schedule"
 """Module attribute `{latency, ii}`: cycles from an input handshake to its output, and
 between input handshakes at full speed."""
@@ -118,7 +120,7 @@ def window_geometry(conv: Operation) -> WindowGeometry:
 
 
 @irdl_op_definition
-class PeOp(IRDLOperation):
+class PeOp(IRDLOperation, FixedSemantics):
     """A processing element around one multiply-accumulate layer (see the module docstring).
 
     The body's block arguments are the operands; the body yields the layer's result.
@@ -146,6 +148,19 @@ class PeOp(IRDLOperation):
         if window:
             props["window"] = UnitAttr()
         super().__init__(operands=[inputs], result_types=[result_type], regions=[body], properties=props)
+
+    def evaluate_fixed(self, args, batch):
+        """A processing element computes exactly what its body (the wrapped layer) computes."""
+        from nncc.dialects.nn.semantics import SemanticsError
+
+        env = dict(zip(self.body.block.args, args))
+        for inner in self.body.block.ops:
+            if isinstance(inner, YieldOp):
+                return env[inner.operands[0]]
+            if not isinstance(inner, FixedSemantics):
+                raise SemanticsError(f"dataflow.pe: no fixed-point semantics for {inner.name}")
+            env[inner.results[0]] = inner.evaluate_fixed([env[v] for v in inner.operands], batch)
+        raise SemanticsError("dataflow.pe: the body has no dataflow.yield")
 
     def layer(self) -> Operation:
         """The wrapped multiply-accumulate op."""

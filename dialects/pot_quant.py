@@ -54,7 +54,7 @@ from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.encodings import SignedDigitsAttr, csd
 from nncc.dialects.fixed.common import fixed_of, shape_of, sorted_props
 from nncc.dialects.fixed.ops import ConstantOp, DenseOp
-from nncc.dialects.interfaces import MacLayer
+from nncc.dialects.interfaces import FloatSemantics, MacLayer
 
 
 CODE_ATTR = "pot_quant.code"
@@ -262,7 +262,7 @@ def term_plan(op: Operation, window: bool = False) -> TermPlan:
 
 
 @irdl_op_definition
-class WeightsOp(IRDLOperation):
+class WeightsOp(IRDLOperation, FloatSemantics):
     """A float weight tensor given by power-of-two / signed-digit codes.
 
     ``signs`` and ``exponents`` have the weight shape plus a digit axis (T terms);
@@ -314,6 +314,9 @@ class WeightsOp(IRDLOperation):
         """The weights as float64 (exact)."""
         signs, exps = self.digits()
         return np.sum(signs * np.ldexp(1.0, exps), axis=-1)
+
+    def evaluate_float(self, args, batch):
+        return self.values()
 
     def verify_(self) -> None:
         shape = shape_of(self.output)

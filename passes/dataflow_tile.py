@@ -1,9 +1,11 @@
 """`dataflow-tile`: choose every multiply-accumulate layer's reuse factor, wrap it in a
 `dataflow.pe`, and record the design's schedule.
 
-Multiply-accumulate layers are `fixed.dense` and `fixed.conv`; with the signed-digit weight
-encoding (`pot_quant.uses_shift_add`) their PE "multipliers" are shift-add units: a
-digit-controlled shifter per term, no multiplier.
+Multiply-accumulate layers are the ops that implement `MacLayer`
+(`nncc.dialects.interfaces`): `fixed.dense`, `fixed.conv` and any plugin layer; with the
+signed-digit weight encoding (`pot_quant.uses_shift_add`) their PE "multipliers" are
+shift-add units: a digit-controlled shifter per term, no multiplier. A layer
+that is also `Windowed` can become a sliding-window engine.
 
 A layer with N outputs of K terms each gets reuse factor R (N / R outputs per cycle on
 N * K / R multipliers, R cycles per sample). R comes from, in order: the layer's
@@ -22,26 +24,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, i64
 from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
+from xdsl.traits import ConstantLike
 from xdsl.utils.exceptions import PassFailedException
 
-from nncc.dialects import dataflow, fixed
+from nncc.dialects import dataflow
 from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
-
-MAC_OPS = (fixed.DenseOp, fixed.ConvOp)
-
-
-def mac_shape(op: Operation) -> tuple[int, int]:
-    """(outputs N, terms per output K) of a multiply-accumulate op."""
-    outputs = int(np.prod(op.output.type.get_shape()))
-    weight = tuple(op.weight.type.get_shape())
-    terms = int(np.prod(weight[1:]))
-    return outputs, terms
+from nncc.dialects.interfaces import MacLayer, Windowed
 
 
 def legal_reuse(outputs: int, requested: int) -> int:
@@ -131,42 +124,50 @@ class DataflowTilePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for function in [f for f in op.ops if isinstance(f, func.FuncOp)]:
             block = function.body.blocks[0]
-            for layer in [o for o in block.ops if isinstance(o, MAC_OPS)]:
-                outputs, terms = mac_shape(layer)
-                window = self.conv_window and isinstance(layer, fixed.ConvOp)
-                if window:
-                    geo = dataflow.window_geometry(layer)
-                    rf = self.choose_window(layer, geo)
-                    units, latency = geo.out_channels * terms // rf, geo.latency(rf)
-                else:
-                    rf = self.choose(layer, outputs)
-                    units, latency = outputs * terms // rf, rf
-                operands = list(layer.operands)
-                runtime = [v for v in operands if not isinstance(v.owner, fixed.ConstantOp)]
-                if len(runtime) != 1:
-                    raise PassFailedException(f"dataflow-tile: {layer.name} must have exactly one run-time operand")
-                body = Block(arg_types=[runtime[0].type])
-                pe = dataflow.PeOp(runtime, layer.output.type, Region(body), rf, units, latency, window)
-                pe.location = layer.location
-                for key, value in layer.attributes.items():
-                    pe.attributes[key] = value
-                block.insert_op_before(pe, layer)
-                layer.output.replace_all_uses_with(pe.output)
-                layer.detach()
-                for index, value in enumerate(operands):
-                    owner = value.owner
-                    if value is runtime[0]:
-                        layer.operands[index] = body.args[0]
-                    elif len(list(value.uses)) == 1:  # only this layer reads the constant: move it
-                        owner.detach()
-                        body.add_op(owner)
-                    else:
-                        clone = owner.clone()
-                        body.add_op(clone)
-                        layer.operands[index] = clone.output
-                body.add_op(layer)
-                body.add_op(dataflow.YieldOp(layer.output))
+            for layer in [o for o in block.ops if isinstance(o, MacLayer)]:
+                self.wrap(block, layer)
             latency, ii = schedule(function)
             op.attributes[SCHEDULE_ATTR] = DictionaryAttr(
                 {"ii": IntegerAttr(ii, i64), "latency": IntegerAttr(latency, i64)}
             )
+
+    def plan(self, layer: MacLayer) -> tuple[int, int, int, bool]:
+        """(reuse factor, multipliers, latency, window engine?) of one layer."""
+        outputs, terms = layer.outputs(), layer.fan_in()
+        if self.conv_window and isinstance(layer, Windowed):
+            geo = layer.window_geometry()
+            rf = self.choose_window(layer, geo)
+            return rf, geo.out_channels * terms // rf, geo.latency(rf), True
+        rf = self.choose(layer, outputs)
+        return rf, outputs * terms // rf, rf, False
+
+    def wrap(self, block: Block, layer: MacLayer) -> None:
+        """Move ``layer`` (and the constants only it reads) into a new `dataflow.pe`."""
+        rf, units, latency, window = self.plan(layer)
+        operands = list(layer.operands)
+        runtime = layer.activation()
+        if any(v is not runtime and not (isinstance(v.owner, Operation) and v.owner.has_trait(ConstantLike))
+               for v in operands):
+            raise PassFailedException(f"dataflow-tile: {layer.name} must have exactly one run-time operand")
+        body = Block(arg_types=[runtime.type])
+        result = layer.results[0]
+        pe = dataflow.PeOp([runtime], result.type, Region(body), rf, units, latency, window)
+        pe.location = layer.location
+        for key, value in layer.attributes.items():
+            pe.attributes[key] = value
+        block.insert_op_before(pe, layer)
+        result.replace_all_uses_with(pe.output)
+        layer.detach()
+        for index, value in enumerate(operands):
+            owner = value.owner
+            if value is runtime:
+                layer.operands[index] = body.args[0]
+            elif len(list(value.uses)) == 1:  # only this layer reads the constant: move it
+                owner.detach()
+                body.add_op(owner)
+            else:
+                clone = owner.clone()
+                body.add_op(clone)
+                layer.operands[index] = clone.results[0]
+        body.add_op(layer)
+        body.add_op(dataflow.YieldOp(result))

@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, ModuleOp, StringAttr, f64
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, ModuleOp, f64
 from xdsl.ir import Operation
+from xdsl.traits import ConstantLike
 
 from nncc.compiler.diagnostics import NnccError
 from nncc.dialects import nn
 from nncc.dialects.dense import from_dense, to_dense
+from nncc.dialects.interfaces import FloatSemantics, MacLayer, Windowed, layer_label
+from nncc.dialects.nn.semantics import weight_operand
 from nncc.dialects.nn.windows import pad_spatial, windows
-from nncc.dialects.pot_quant import MOMENT_ATTR, WeightsOp
+from nncc.dialects.pot_quant import MOMENT_ATTR
 from nncc.dialects.fixed.quantization import RANGE_ATTR
 from nncc.runtime.interpreter import io_names, main_function, run_float
 
@@ -40,9 +43,7 @@ def check_finite_constants(module: ModuleOp) -> None:
             if bad:
                 for use in op.output.uses:
                     user = use.operation
-                    desc = getattr(user.location, "desc", None)
-                    label = desc.data if isinstance(desc, StringAttr) else user.name
-                    problems.append(f"layer '{label}' ({user.name}): operand {use.index} has {bad} NaN or Inf value(s); "
+                    problems.append(f"layer '{layer_label(user)}' ({user.name}): operand {use.index} has {bad} NaN or Inf value(s); "
                                     "fixed point has neither: fix the model's constants")
     if problems:
         raise NnccError(sorted(set(problems)))
@@ -59,14 +60,13 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operat
     def observe(op: Operation, value: np.ndarray) -> None:
         # only finite values count: Log/Sqrt of negative inputs (NaN in float) and Log(0) or
         # 1/0 (infinite) take the defined fixed-point values of `unary_functions` instead
-        if isinstance(op, (nn.ConstantOp, WeightsOp)) or not value.size:
+        if op.has_trait(ConstantLike) or not value.size:
             return
         finite = value[np.isfinite(value)]
         if finite.size:
             ranges[op] = (float(finite.min()), float(finite.max()))
         else:
-            desc = getattr(op.location, "desc", None)
-            undefined.append(f"layer '{desc.data if isinstance(desc, StringAttr) else op.name}' ({op.name}) has no "
+            undefined.append(f"layer '{layer_label(op)}' ({op.name}) has no "
                              "finite value on the calibration data (e.g. Log or Sqrt of negative numbers only); "
                              "calibrate on inputs inside its domain")
 
@@ -88,19 +88,17 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operat
     return ranges
 
 
-def _ints(attr) -> tuple[int, ...]:
-    return tuple(int(v) for v in attr.get_values())
-
-
-def _patches(layer: nn.ConvOp, x: np.ndarray) -> np.ndarray:
-    """[groups, positions, C/group x kernel cells] input vectors of a convolution, in the order
-    of its flattened weight rows (channel, then kernel cells)."""
-    w_shape = tuple(layer.weight.type.get_shape())
-    kernel, group = w_shape[2:], layer.group.value.data
-    out_spatial = tuple(layer.output.type.get_shape())[2:]
-    view = windows(pad_spatial(x, _ints(layer.pads), 0.0), kernel, _ints(layer.strides), _ints(layer.dilations),
-                   out_spatial)  # N, C, o..., k...
-    n, c, rank = view.shape[0], view.shape[1], len(kernel)
+def _patches(layer: Windowed, x: np.ndarray) -> np.ndarray:
+    """[groups, positions, C/group x kernel cells] input vectors of a windowed layer (its
+    `window_geometry`), in the order of its flattened weight rows (channel, then kernel cells)."""
+    geo = layer.window_geometry()
+    rank = x.ndim - 2
+    kernel, stride, dil = geo.kernel[2 - rank:], geo.stride[2 - rank:], geo.dilation[2 - rank:]
+    sizes, padded, begin = (geo.height, geo.width)[2 - rank:], geo.padded[2 - rank:], geo.pad[2 - rank:]
+    pads = tuple(begin) + tuple(p - s - b for p, s, b in zip(padded, sizes, begin))
+    out_spatial, group = geo.out_size[2 - rank:], geo.group
+    view = windows(pad_spatial(x, pads, 0.0), kernel, stride, dil, out_spatial)  # N, C, o..., k...
+    n, c = view.shape[0], view.shape[1]
     view = view.reshape((n, group, c // group) + view.shape[2:])
     # -> group, N, o..., C/group, k...
     order = (1, 0) + tuple(range(3, 3 + rank)) + (2,) + tuple(range(3 + rank, 3 + 2 * rank))
@@ -109,15 +107,15 @@ def _patches(layer: nn.ConvOp, x: np.ndarray) -> np.ndarray:
 
 
 def record_input_moments(module: ModuleOp, inputs: Mapping[str, np.ndarray], chunk: int = 64) -> int:
-    """Annotate every `nn.dense` / `nn.conv` with a constant weight with the second moment
-    E[x x^T] of its input vectors on ``inputs`` (`pot_quant.input_moment`, f64 [groups, K, K]).
-    The moments are of the float model (before any weight is coded). Returns the number of
-    layers annotated."""
-    layers = [op for op in module.walk()
-              if isinstance(op, (nn.DenseOp, nn.ConvOp)) and isinstance(op.weight.owner, nn.ConstantOp)]
+    """Annotate every float multiply-accumulate layer (`MacLayer` with `FloatSemantics`)
+    whose weights are an `nn.constant` with the second moment E[x x^T] of its input vectors
+    on ``inputs`` (`pot_quant.input_moment`, f64 [groups, K, K]). The moments are of the float
+    model (before any weight is coded). Returns the number of layers annotated."""
+    layers = [op for op in module.walk() if isinstance(op, MacLayer) and isinstance(op, FloatSemantics)
+              and isinstance(getattr(weight_operand(op), "owner", None), nn.ConstantOp)]
     if not layers:
         return 0
-    wanted = {layer.input for layer in layers}
+    wanted = {layer.activation() for layer in layers}
     values: dict = {}
 
     def observe(op: Operation, value: np.ndarray) -> None:
@@ -131,14 +129,14 @@ def record_input_moments(module: ModuleOp, inputs: Mapping[str, np.ndarray], chu
         if arg in wanted:
             values[arg] = np.asarray(inputs[name], np.float64)
     for layer in layers:
-        x = values[layer.input]
+        x = values[layer.activation()]
         sums, count = None, 0
         for start in range(0, x.shape[0], chunk):
             part = x[start:start + chunk]
-            if isinstance(layer, nn.DenseOp):
-                vectors = part.reshape(1, -1, part.shape[-1])
-            else:
+            if isinstance(layer, Windowed):
                 vectors = _patches(layer, part)
+            else:
+                vectors = part.reshape(1, -1, part.shape[-1])
             block = np.einsum("gnk,gnl->gkl", vectors, vectors, optimize=True)
             sums = block if sums is None else sums + block
             count += vectors.shape[1]

@@ -424,64 +424,122 @@ def write_chart(stages: Mapping[str, Mapping], path: str | PathLike) -> None:
 # from the IR: one LayerSpec per dense / conv layer of a module at any level
 
 
-def _layer_label(op) -> str:
-    desc = getattr(op.location, "desc", None)
-    if desc is not None and hasattr(desc, "data"):
-        return desc.data
-    layer = op.attributes.get("nncc.layer")
-    return layer.data if layer is not None and hasattr(layer, "data") else op.name
+@dataclass(frozen=True)
+class CodedWeights:
+    """What a layer's weight encoding adds to the metrics and the report: the integer
+    weights (``None``: the layer's own), the weight bit width, whether the products are
+    shifts and adds (with shared sub-expressions), and the fixed weight type (None at the
+    `nn` level)."""
+
+    weights: np.ndarray | None
+    w_bits: int
+    multiplierless: bool
+    shared: bool
+    weight_type: object = None
+
+
+def coded_weights(op) -> CodedWeights | None:
+    """The one place the metrics ask about weight encodings: signed-digit codes, either as
+    `pot_quant.weights` feeding a float layer (integer weights on their finest digit's grid at
+    the code width, bits x terms) or as a shift-and-add layer (its raw weights, realised as
+    `pot_quant.term_plan` builds them). ``None`` for plain weights."""
+    from nncc.dialects import pot_quant
+    from nncc.dialects.nn.semantics import constant_value, weight_operand
+
+    if pot_quant.uses_shift_add(op):
+        weight = weight_operand(op)
+        typ = weight.type.element_type
+        return CodedWeights(np.asarray(constant_value(weight), np.int64), typ.width.data, True,
+                            bool(op.weight_encoding().shared), typ)
+    for value in op.operands:
+        owner = value.owner
+        if isinstance(owner, pot_quant.WeightsOp):
+            signs, exps = owner.digits()
+            live = exps[signs != 0]
+            frac = max(0, -int(live.min())) if live.size else 0
+            weights = np.sum(signs * np.left_shift(np.int64(1), np.where(signs != 0, exps + frac, 0)), axis=-1)
+            return CodedWeights(weights, owner.bits.value.data * owner.terms, False, False)
+    return None
+
+
+def weight_type(op):
+    """The weight element type of a MAC layer: its encoding's (see `coded_weights`), else
+    its weight operand's (None if neither says)."""
+    from nncc.dialects.nn.semantics import weight_operand
+
+    coded = coded_weights(op)
+    if coded is not None and coded.weight_type is not None:
+        return coded.weight_type
+    weight = weight_operand(op)
+    return weight.type.element_type if weight is not None else None
+
+
+def _weights_and_bits(op) -> tuple[np.ndarray, bool, int]:
+    """(weights [channels, fan_in], integer?, weight bits) of a MAC layer without a coded
+    encoding: raw integers at the fixed-point level, float values at the `nn` level."""
+    from nncc.dialects.fixed.types import FixedType
+    from nncc.dialects.nn.semantics import constant_value, weight_operand
+
+    weight = weight_operand(op)
+    values = constant_value(weight) if weight is not None else op.mac_terms().weights
+    element = weight.type.element_type if weight is not None else op.accumulator_type()
+    integer = isinstance(element, FixedType)
+    bits = element.width.data if integer else 32
+    return np.asarray(values, np.int64 if integer else np.float64), integer, bits
+
+
+def layer_spec(op, activation_bits: int = 32) -> LayerSpec:
+    """The `LayerSpec` of one multiply-accumulate layer (`MacLayer`), at any level."""
+    from nncc.dialects.fixed.types import FixedType
+    from nncc.dialects.interfaces import Windowed, layer_label
+
+    coded = coded_weights(op)
+    if coded is not None and coded.weights is not None:
+        weights, integer, w_bits = coded.weights, True, coded.w_bits
+    else:
+        weights, integer, w_bits = _weights_and_bits(op)
+    fixed_level = isinstance(op.accumulator_type(), FixedType)
+    x_bits = op.activation().type.element_type.width.data if fixed_level else activation_bits
+    acc_bits = op.accumulator_type().width.data if fixed_level else None
+    channels = weights.shape[0]
+    positions = op.outputs() // channels
+    groups, kind = 1, "dense"
+    weights = weights.reshape(channels, op.fan_in())
+    if isinstance(op, Windowed):
+        geo = op.window_geometry()
+        rank = len(op.activation().type.get_shape()) - 2
+        groups, kind = geo.group, f"conv{rank}d"
+        weights = weights.reshape((channels, geo.channels // geo.group) + tuple(geo.kernel)[2 - rank:])
+    bias = any(v is not op.activation() and len(v.type.get_shape()) == 1 for v in op.operands)
+    return LayerSpec(
+        name=layer_label(op), kind=kind, weights=weights, positions=positions, groups=groups, x_bits=x_bits,
+        w_bits=w_bits, acc_bits=acc_bits, bias=bias, integer=integer,
+        multiplierless=coded is not None and coded.multiplierless, shared=coded is not None and coded.shared,
+    )
 
 
 def module_layers(module, activation_bits: int = 32) -> list[LayerSpec]:
-    """The dense and conv layers of ``module`` as `LayerSpec` records.
+    """The multiply-accumulate layers (`MacLayer`) of ``module`` as `LayerSpec` records.
 
     Float `nn` layers count 32-bit weights and ``activation_bits``-bit inputs; `nn` layers
     with `pot_quant.weights` count integer weights on their finest digit's grid at the
     code width (bits x terms); fixed-point layers count their raw weights and types;
-    layers with the signed-digit encoding are multiplierless (and shared when marked so).
+    shift-and-add layers are multiplierless (and shared when marked so), see `coded_weights`.
+    Layers whose weights are not constants are skipped.
     """
-    from nncc.dialects import fixed, nn, pot_quant
-    from nncc.dialects.dense import from_dense
+    from xdsl.utils.exceptions import VerifyException
+
+    from nncc.dialects.interfaces import MacLayer
+    from nncc.dialects.nn.semantics import SemanticsError
 
     specs = []
     for op in module.walk():
-        if isinstance(op, (nn.DenseOp, nn.ConvOp)):
-            owner = op.weight.owner
-            if isinstance(owner, pot_quant.WeightsOp):
-                signs, exps = owner.digits()
-                live = exps[signs != 0]
-                frac = max(0, -int(live.min())) if live.size else 0
-                weights = np.sum(signs * np.left_shift(np.int64(1), np.where(signs != 0, exps + frac, 0)), axis=-1)
-                integer, w_bits = True, owner.bits.value.data * owner.terms
-            elif isinstance(owner, nn.ConstantOp):
-                weights, integer, w_bits = np.asarray(from_dense(owner.value), np.float64), False, 32
-            else:
-                continue
-            x_bits, acc_bits, multiplierless, shared = activation_bits, None, False, False
-            groups = op.group.value.data if isinstance(op, nn.ConvOp) else 1
-        elif isinstance(op, (fixed.DenseOp, fixed.ConvOp)):
-            owner = op.weight.owner
-            if not isinstance(owner, fixed.ConstantOp):
-                continue
-            weights, integer = np.asarray(from_dense(owner.value), np.int64), True
-            w_bits = fixed.fixed_of(op.weight).width.data
-            x_bits, acc_bits = fixed.fixed_of(op.input).width.data, fixed.fixed_of(op.output).width.data
-            multiplierless = pot_quant.uses_shift_add(op)
-            shared = multiplierless and op.weight_encoding().shared
-            groups = op.group.value.data if isinstance(op, fixed.ConvOp) else 1
-        else:
+        if not isinstance(op, MacLayer):
             continue
-        out_shape = tuple(op.results[0].type.get_shape())
-        if weights.ndim == 2:
-            kind, positions = "dense", int(np.prod(out_shape[:-1])) if len(out_shape) > 2 else 1
-        else:
-            kind = "conv1d" if weights.ndim == 3 else "conv2d"
-            positions = int(np.prod(out_shape[2:]))
-        specs.append(LayerSpec(
-            name=_layer_label(op), kind=kind, weights=weights, positions=positions, groups=groups,
-            x_bits=x_bits, w_bits=w_bits, acc_bits=acc_bits, bias=op.bias is not None, integer=integer,
-            multiplierless=multiplierless, shared=shared,
-        ))
+        try:
+            specs.append(layer_spec(op, activation_bits))
+        except (SemanticsError, VerifyException):  # weights computed at run time
+            continue
     return specs
 
 

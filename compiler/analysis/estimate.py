@@ -23,6 +23,7 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from nncc.backends.verilog.views import CastSpec, DesignView, ModuleView
 from nncc.dialects import fixed
 from nncc.dialects.fixed.quantization import LAYER_ATTR
+from nncc.dialects.interfaces import layer_label
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR
 
 RESOURCES = ("LUT", "FF", "DSP", "BRAM")
@@ -429,8 +430,8 @@ CONSTRUCTS = {
 
 
 def module_layers(module: ModuleOp) -> dict[str, str]:
-    """Verilog module suffix (hls.name) -> the layer it belongs to (the ONNX node name of its
-    op's location, else its nncc.layer, else the name itself), in the design's op order: the
+    """Verilog module suffix (hls.name) -> the layer it belongs to (`interfaces.layer_label` of
+    its op when the op names a layer, else the name itself), in the design's op order: the
     ops of @main that the Verilog back end builds a module for (not the input quantize, the
     output dequantize or constants)."""
     out: dict[str, str] = {}
@@ -441,14 +442,9 @@ def module_layers(module: ModuleOp) -> dict[str, str]:
             name = op.attributes.get(NAME_ATTR)
             if isinstance(op, _NOT_MODULES) or not isinstance(name, StringAttr) or name.data in out:
                 continue
-            desc = getattr(op.location, "desc", None)
-            layer = op.attributes.get(LAYER_ATTR)
-            if isinstance(desc, StringAttr) and desc.data:
-                out[name.data] = desc.data
-            elif isinstance(layer, StringAttr):
-                out[name.data] = layer.data
-            else:
-                out[name.data] = name.data
+            named = isinstance(op.attributes.get(LAYER_ATTR), StringAttr) or isinstance(
+                getattr(op.location, "desc", None), StringAttr)
+            out[name.data] = layer_label(op) if named else name.data
     return out
 
 

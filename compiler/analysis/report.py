@@ -8,10 +8,13 @@ from collections.abc import Mapping
 import numpy as np
 from xdsl.dialects.builtin import FloatAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation
+from xdsl.traits import ConstantLike
 
 from nncc import __version__
+from nncc.compiler.analysis.complexity import coded_weights, weight_type
 from nncc.compiler.analysis.fidelity import compare, report_number
-from nncc.dialects import dataflow, fixed, nn, pot_quant
+from nncc.dialects import dataflow, fixed, pot_quant
+from nncc.dialects.interfaces import MacLayer, layer_label
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
@@ -38,6 +41,17 @@ def _name(op: Operation) -> str | None:
     return layer.data if isinstance(layer, StringAttr) else None
 
 
+def _layer_types(entry: dict, layer: MacLayer) -> None:
+    """The weight and accumulator types of a MAC layer (and its arithmetic if shift-add)."""
+    weights = weight_type(layer)
+    if isinstance(weights, fixed.FixedType):
+        entry["weight_type"] = type_text(weights)
+    entry["accumulator_type"] = type_text(fixed.fixed_of(layer.accumulator_type()))
+    coded = coded_weights(layer)
+    if coded is not None and coded.multiplierless:
+        entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if coded.shared else "")
+
+
 def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict]:
     """Float output of every named `nn` layer (the last op carrying each name), and the
     model outputs."""
@@ -45,7 +59,7 @@ def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dic
 
     def observe(op, value):
         desc = getattr(op.location, "desc", None)
-        if isinstance(desc, StringAttr) and not isinstance(op, nn.ConstantOp):
+        if isinstance(desc, StringAttr) and not op.has_trait(ConstantLike):
             values[desc.data] = value
 
     outputs = run_float(module, inputs, observe=observe)
@@ -88,6 +102,31 @@ def saturation_count(op: Operation, every: dict, inputs: Mapping[str, np.ndarray
     return 0
 
 
+def pot_quant_entries(float_module: ModuleOp) -> list[dict]:
+    """The report's `pot_quant` section: one entry per coded weight tensor."""
+    coded = []
+    for op in float_module.walk():
+        if not isinstance(op, pot_quant.WeightsOp):
+            continue
+        users = [u.operation for u in op.output.uses]
+        entry = {"layer": layer_label(users[0]) if users else None, "bits": op.bits.value.data, "terms": op.terms,
+                 "min_exponent": op.min_exponent.value.data, "zero_code": op.zero_code is not None,
+                 "scales": "per channel" if op.scale_exponents.get_shape()[0] > 1 else "per tensor"}
+        error = op.attributes.get(pot_quant.ERROR_ATTR)
+        if error is not None:
+            entry["error"] = {k: report_number(v.value.data) for k, v in error.data.items()}
+        compensation = op.attributes.get(pot_quant.COMPENSATION_ATTR)
+        if isinstance(compensation, StringAttr):
+            entry["compensation"] = compensation.data
+        sparsity = op.attributes.get(pot_quant.SPARSITY_ATTR)
+        signs, _ = op.digits()
+        entry["zero_weights"] = report_number(float(np.mean(~np.any(signs != 0, axis=-1))))
+        if sparsity is not None:
+            entry["pruned"] = True
+        coded.append(entry)
+    return coded
+
+
 def build_report(
     float_module: ModuleOp,
     design: ModuleOp,
@@ -116,7 +155,8 @@ def build_report(
         producer = op.operands[0].owner if op.operands else None
         if isinstance(producer, dataflow.PeOp):
             entry["reuse_factor"] = producer.reuse_factor.value.data
-            if pot_quant.uses_shift_add(producer.layer()):  # digit-controlled shift-add units
+            coded = coded_weights(producer.layer())
+            if coded is not None and coded.multiplierless:  # digit-controlled shift-add units
                 entry["multipliers"] = 0
                 entry["shift_add_units"] = producer.multipliers.value.data
             else:
@@ -126,11 +166,8 @@ def build_report(
             if producer.window is not None:
                 entry["engine"] = "sliding window (line buffer)"
             producer = producer.layer()
-        if isinstance(producer, (fixed.DenseOp, fixed.ConvOp)):
-            entry["weight_type"] = type_text(fixed.fixed_of(producer.weight))
-            entry["accumulator_type"] = type_text(fixed.fixed_of(producer.output))
-            if pot_quant.uses_shift_add(producer):
-                entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if producer.weight_encoding().shared else "")
+        if isinstance(producer, MacLayer):
+            _layer_types(entry, producer)
         if isinstance(op, (fixed.CastOp, fixed.QuantizeOp)):
             entry["rounding"] = op.rounding.data.value
             entry["overflow"] = op.overflow.data.value
@@ -151,27 +188,7 @@ def build_report(
                 entry["mean_abs_error"] = report_number(diff.mean() if diff.size else 0.0)
         layers.append(entry)
     outputs = compare(fixed_out, float_out if reference is None else reference)
-    coded = []
-    for op in float_module.walk():
-        if not isinstance(op, pot_quant.WeightsOp):
-            continue
-        users = [u.operation for u in op.output.uses]
-        desc = getattr(users[0].location, "desc", None) if users else None
-        entry = {"layer": desc.data if isinstance(desc, StringAttr) else None, "bits": op.bits.value.data, "terms": op.terms,
-                 "min_exponent": op.min_exponent.value.data, "zero_code": op.zero_code is not None,
-                 "scales": "per channel" if op.scale_exponents.get_shape()[0] > 1 else "per tensor"}
-        error = op.attributes.get(pot_quant.ERROR_ATTR)
-        if error is not None:
-            entry["error"] = {k: report_number(v.value.data) for k, v in error.data.items()}
-        compensation = op.attributes.get(pot_quant.COMPENSATION_ATTR)
-        if isinstance(compensation, StringAttr):
-            entry["compensation"] = compensation.data
-        sparsity = op.attributes.get(pot_quant.SPARSITY_ATTR)
-        signs, _ = op.digits()
-        entry["zero_weights"] = report_number(float(np.mean(~np.any(signs != 0, axis=-1))))
-        if sparsity is not None:
-            entry["pruned"] = True
-        coded.append(entry)
+    coded = pot_quant_entries(float_module)
     schedule = design.attributes.get(SCHEDULE_ATTR)
     timing = {k: v.value.data for k, v in schedule.data.items()} if schedule is not None else {}
     return {

@@ -26,7 +26,9 @@ from xdsl.utils.exceptions import VerifyException
 from nncc.dialects import unary_functions
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed.common import FIXED_TENSOR, expect_equal, expect_raw_fits, fixed_of, shape_of, sorted_props
+from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.types import FixedType, OverflowAttr, RoundingAttr, product_type
+from nncc.dialects.interfaces import Elementwise, FixedSemantics
 
 
 # ---------------------------------------------------------------------------------------
@@ -34,7 +36,7 @@ from nncc.dialects.fixed.types import FixedType, OverflowAttr, RoundingAttr, pro
 
 
 @irdl_op_definition
-class ClampOp(IRDLOperation):
+class ClampOp(IRDLOperation, FixedSemantics, Elementwise):
     """Clamp raw values to [min, max] (bounds in the operand's raw units); same type.
 
     Example: `%y = fixed.clamp %x {max = 6144 : i64, min = 0 : i64} : tensor<1x8x!fixed.q<16, 6>>`
@@ -61,9 +63,12 @@ class ClampOp(IRDLOperation):
         if self.min.value.data > self.max.value.data:
             raise VerifyException(f"fixed.clamp: min {self.min.value.data} is greater than max {self.max.value.data}")
 
+    def evaluate_fixed(self, args, batch):
+        return np.clip(args[0], self.min.value.data, self.max.value.data)
+
 
 @irdl_op_definition
-class LeakyReluOp(IRDLOperation):
+class LeakyReluOp(IRDLOperation, FixedSemantics, Elementwise):
     """x if x >= 0 else cast(x * alpha) to x's type (`rounding`, saturating).
 
     Example: `%y = fixed.leaky_relu %x, %alpha {rounding = #fixed<rounding rnd>} : (tensor<1x8x!fixed.q<16, 6>>,
@@ -87,9 +92,15 @@ class LeakyReluOp(IRDLOperation):
         expect_equal(self, "alpha shape", shape_of(self.alpha), ())
         fixed_of(self.alpha)
 
+    def evaluate_fixed(self, args, batch):
+        x, alpha = args
+        t, a = fixed_of(self.input), fixed_of(self.alpha)
+        negative = fm.cast(x * alpha, t.frac + a.frac, t.width.data, t.frac, self.rounding.data.value, "sat")
+        return np.where(x >= 0, x, negative)
+
 
 @irdl_op_definition
-class LutOp(IRDLOperation):
+class LutOp(IRDLOperation, FixedSemantics, Elementwise):
     """Table lookup: i = clamp((raw(x) >> shift) + offset, 0, N - 1), y = table[i] (raw).
 
     A negative shift is a left shift. The table holds raw values of the result type.
@@ -129,9 +140,13 @@ class LutOp(IRDLOperation):
             raise VerifyException("fixed.lut: table must be a 1-D tensor of raw integers")
         expect_raw_fits(self, np.asarray(from_dense(self.table)), fixed_of(self.output), "table")
 
+    def evaluate_fixed(self, args, batch):
+        table = np.asarray(from_dense(self.table), np.int64)
+        return table[fm.lut_index(args[0], self.shift.value.data, self.offset.value.data, table.size)]
+
 
 @irdl_op_definition
-class PwlOp(IRDLOperation):
+class PwlOp(IRDLOperation, FixedSemantics, Elementwise):
     """Piecewise linear: segment k = number of breakpoints <= x, then
     y = cast(slope[k] * x + intercept[k]) with `rounding`/`overflow`.
 
@@ -171,9 +186,17 @@ class PwlOp(IRDLOperation):
         expect_raw_fits(self, m, self.slope_type, "slope")
         expect_raw_fits(self, c, self.intercept_type, "intercept")
 
+    def evaluate_fixed(self, args, batch):
+        t_in, t_out = fixed_of(self.input), fixed_of(self.output)
+        return fm.pwl_eval(
+            args[0], t_in.frac, from_dense(self.breakpoints), from_dense(self.slopes), self.slope_type.frac,
+            from_dense(self.intercepts), self.intercept_type.frac, t_out.width.data, t_out.frac,
+            self.rounding.data.value, self.overflow.data.value,
+        )
+
 
 @irdl_op_definition
-class PolyOp(IRDLOperation):
+class PolyOp(IRDLOperation, FixedSemantics, Elementwise):
     """Clamped polynomial (Taylor): u = clamp(raw x, min, max); Horner from the highest
     coefficient, t = cast_acc(t * u + c_i) at every step (`rounding`, saturating), then
     y = cast(t) with `rounding`/`overflow`. Coefficients are raw `coeff_type` values,
@@ -210,13 +233,21 @@ class PolyOp(IRDLOperation):
         if step.width.data > 64 or product_type(self.coeff_type, x).width.data > 64:
             raise VerifyException(f"fixed.poly: products exceed 64 bits ({step})")
 
+    def evaluate_fixed(self, args, batch):
+        t_in, t_out = fixed_of(self.input), fixed_of(self.output)
+        return fm.poly_eval(
+            args[0], t_in.frac, np.asarray(from_dense(self.coefficients)).reshape(-1), self.coeff_type.frac,
+            self.acc_type.width.data, self.acc_type.frac, self.min.value.data, self.max.value.data,
+            t_out.width.data, t_out.frac, self.rounding.data.value, self.overflow.data.value,
+        )
+
 
 # ---------------------------------------------------------------------------------------
 # ideal non-linearities, before `fixed-lower-activations`
 
 
 @irdl_op_definition
-class ActivationOp(IRDLOperation):
+class ActivationOp(IRDLOperation, FixedSemantics, Elementwise):
     """Ideal activation y = round_rnd(f(x)) saturated to the result type, for f any function
     of `unary_functions.FUNCTIONS` (with its constant `params`, if it has any).
     Interpretable exactly, but not emittable: `fixed-lower-activations` replaces it by a
@@ -252,6 +283,11 @@ class ActivationOp(IRDLOperation):
         problem = unary_functions.check(self.function.data, self.parameters())
         if problem is not None:
             raise VerifyException(f"fixed.activation: {problem}")
+
+    def evaluate_fixed(self, args, batch):
+        t_in, t_out = fixed_of(self.input), fixed_of(self.output)
+        return fm.ideal_activation(self.function.data, args[0], t_in.frac, t_out.width.data, t_out.frac,
+                                   self.parameters())
 
 
 NONLINEAR_OPS = [ClampOp, LeakyReluOp, LutOp, PwlOp, PolyOp, ActivationOp]

@@ -25,7 +25,6 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import (
-
     IRDLOperation,
     ParsePropInAttrDict,
     irdl_op_definition,
@@ -52,8 +51,9 @@ from nncc.dialects.fixed.types import (
 )
 from nncc.dialects.nn import shapes
 from nncc.dialects.fixed.common import expect_equal, expect_raw_fits, fixed_of, int_array, shape_of, sorted_props
-from nncc.dialects.interfaces import MacLayer, MacTerms, Windowed
-from nncc.dialects.nn.windows import window_index_table
+from nncc.dialects.fixed import semantics as fm
+from nncc.dialects.interfaces import Elementwise, FixedSemantics, MacLayer, MacTerms, Reduction, Windowed
+from nncc.dialects.nn.semantics import axis_groups, conv_terms, dense_terms, pool_geometry, window_groups, window_sum
 
 
 def _raw(value: SSAValue) -> np.ndarray:
@@ -71,11 +71,19 @@ def _verify_encoding(op) -> None:
         op.encoding.verify_weights(op.name, _raw(op.weight) if isinstance(weight, ConstantOp) else None)
 
 
-def _aligned_bias(op, channels: int) -> np.ndarray:
-    """The bias of a MAC layer at its accumulator's fraction (zeros without a bias)."""
+def aligned_bias(op, channels: int) -> np.ndarray:
+    """The bias of a MAC layer (`op.bias`, a `fixed.constant` or None) at its accumulator's
+    fraction (zeros without a bias)."""
     if op.bias is None:
         return np.zeros(channels, np.int64)
     return _raw(op.bias).reshape(-1) << (fixed_of(op.output).frac - fixed_of(op.bias).frac)
+
+
+def _mac(op, args) -> np.ndarray:
+    """`fixed.dense` / `fixed.conv` on raw operands (input, weight[, bias])."""
+    bias = args[2] if len(args) > 2 else None
+    bias_frac = fixed_of(op.bias).frac if op.bias is not None else 0
+    return fm.mac_layer(op, args[0], args[1], fixed_of(op.weight).frac, bias, bias_frac)
 
 
 # ---------------------------------------------------------------------------------------
@@ -83,7 +91,7 @@ def _aligned_bias(op, channels: int) -> np.ndarray:
 
 
 @irdl_op_definition
-class ConstantOp(IRDLOperation):
+class ConstantOp(IRDLOperation, FixedSemantics):
     """A fixed-point constant from raw integers (value = raw * 2^-F).
 
     Example: `%w = fixed.constant dense<[3, -5]> : tensor<2xi16> -> tensor<2x!fixed.q<16, 2>>`
@@ -104,8 +112,11 @@ class ConstantOp(IRDLOperation):
         expect_equal(self, "shape", tuple(self.value.get_shape()), shape_of(self.output))
         expect_raw_fits(self, np.asarray(from_dense(self.value)), fixed_of(self.output), "constant")
 
+    def evaluate_fixed(self, args, batch):
+        return np.asarray(from_dense(self.value), np.int64)
 
-class _ConvertOp(IRDLOperation):
+
+class _ConvertOp(IRDLOperation, FixedSemantics, Elementwise):
     input = operand_def(TensorType)
     output = result_def(TensorType)
     traits = traits_def(Pure())
@@ -141,6 +152,10 @@ class QuantizeOp(_ConvertOp):
             raise VerifyException("fixed.quantize: input must be a float tensor")
         fixed_of(self.output)
 
+    def evaluate_fixed(self, args, batch):
+        t = fixed_of(self.output)
+        return fm.quantize(args[0], t.width.data, t.frac, self.rounding.data.value, self.overflow.data.value)
+
 
 @irdl_op_definition
 class DequantizeOp(_ConvertOp):
@@ -159,6 +174,9 @@ class DequantizeOp(_ConvertOp):
         fixed_of(self.input)
         if not isinstance(self.output.type.element_type, AnyFloat):
             raise VerifyException("fixed.dequantize: result must be a float tensor")
+
+    def evaluate_fixed(self, args, batch):
+        return fm.to_float(args[0], fixed_of(self.input).frac)
 
 
 @irdl_op_definition
@@ -186,13 +204,17 @@ class CastOp(_ConvertOp):
         fixed_of(self.input)
         fixed_of(self.output)
 
+    def evaluate_fixed(self, args, batch):
+        src, dst = fixed_of(self.input), fixed_of(self.output)
+        return fm.cast(args[0], src.frac, dst.width.data, dst.frac, self.rounding.data.value, self.overflow.data.value)
+
 
 # ---------------------------------------------------------------------------------------
 # multiply-accumulate layers (exact accumulator results)
 
 
 @irdl_op_definition
-class DenseOp(IRDLOperation, MacLayer):
+class DenseOp(IRDLOperation, FixedSemantics, MacLayer):
     """Fully connected layer on fixed point; the result is the exact accumulator.
 
     Example: `%acc = fixed.dense %x, %w, %b : (tensor<1x16x!fixed.q<16, 3>>, tensor<64x16x!fixed.q<16, 1>>,
@@ -240,15 +262,14 @@ class DenseOp(IRDLOperation, MacLayer):
 
     def mac_terms(self) -> MacTerms:
         m, k = shape_of(self.weight)
-        rows = int(np.prod(shape_of(self.input)[1:-1], dtype=np.int64))
-        index = (np.arange(rows)[:, None, None] * k + np.arange(k)[None, None, :]).repeat(m, axis=1).reshape(-1, k)
-        channel = np.tile(np.arange(m), rows)
-        return MacTerms(index.astype(np.int64), channel.astype(np.int64), _raw(self.weight).reshape(m, k),
-                        _aligned_bias(self, m))
+        return dense_terms(self, _raw(self.weight).reshape(m, k), aligned_bias(self, m))
+
+    def evaluate_fixed(self, args, batch):
+        return _mac(self, args)
 
 
 @irdl_op_definition
-class ConvOp(IRDLOperation, MacLayer, Windowed):
+class ConvOp(IRDLOperation, FixedSemantics, MacLayer, Windowed):
     """1-D/2-D grouped convolution on fixed point; the result is the exact accumulator.
 
     Example: `%acc = fixed.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -316,7 +337,10 @@ class ConvOp(IRDLOperation, MacLayer, Windowed):
         return int(np.prod(shape_of(self.weight)[1:]))
 
     def mac_terms(self) -> MacTerms:
-        return conv_terms(self, _raw(self.weight), _aligned_bias(self, shape_of(self.weight)[0]))
+        return conv_terms(self, _raw(self.weight), aligned_bias(self, shape_of(self.weight)[0]))
+
+    def evaluate_fixed(self, args, batch):
+        return _mac(self, args)
 
     def window_geometry(self):
         from nncc.dialects.dataflow import window_geometry
@@ -324,27 +348,8 @@ class ConvOp(IRDLOperation, MacLayer, Windowed):
         return window_geometry(self)
 
 
-def conv_terms(op, weights: np.ndarray, bias: np.ndarray) -> MacTerms:
-    """`MacTerms` of a grouped 1-D/2-D convolution with weights [M, C/group, k...]."""
-    x, y = shape_of(op.input), shape_of(op.output)
-    group = op.group.value.data
-    windows = window_index_table(x[2:], weights.shape[2:], tuple(op.strides.get_values()), tuple(op.pads.get_values()),
-                                 tuple(op.dilations.get_values()), y[2:])  # [P, kk], -1 = padding
-    positions, cells = windows.shape
-    spatial = int(np.prod(x[2:], dtype=np.int64))
-    m, cg = weights.shape[0], weights.shape[1]
-    mg = m // group
-    ch = np.arange(m)[:, None, None, None]
-    c = np.arange(cg)[None, None, :, None]
-    cell = windows[None, :, None, :]
-    index = np.where(cell >= 0, (ch // mg * cg + c) * spatial + cell, -1)
-    index = np.broadcast_to(index, (m, positions, cg, cells)).reshape(m * positions, cg * cells)
-    channel = np.repeat(np.arange(m), positions)
-    return MacTerms(index.astype(np.int64), channel.astype(np.int64), weights.reshape(m, cg * cells), bias)
-
-
 @irdl_op_definition
-class MatMulOp(IRDLOperation):
+class MatMulOp(IRDLOperation, FixedSemantics):
     """Product of two run-time fixed tensors (numpy matmul); exact accumulator result.
 
     Example: `%y = fixed.matmul %a, %b : (tensor<1x4x8x!fixed.q<16, 4>>, tensor<1x8x2x!fixed.q<16, 4>>)
@@ -372,12 +377,17 @@ class MatMulOp(IRDLOperation):
         expected = accumulator_type(fixed_of(self.lhs), fixed_of(self.rhs), shape_of(self.lhs)[-1], None)
         expect_equal(self, "accumulator type", fixed_of(self.output), expected)
 
+    def evaluate_fixed(self, args, batch):
+        acc = fixed_of(self.output)
+        y = fm.exact_product(np.matmul, acc.width.data, args[0], args[1])
+        return fm.align(y, fixed_of(self.lhs).frac + fixed_of(self.rhs).frac, acc.frac)
+
 
 # ---------------------------------------------------------------------------------------
 # exact element-wise arithmetic
 
 
-class _BinaryOp(IRDLOperation):
+class _BinaryOp(IRDLOperation, FixedSemantics, Elementwise):
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     output = result_def(TensorType)
@@ -398,6 +408,11 @@ class _BinaryOp(IRDLOperation):
         expect_equal(self, "result shape", shape_of(self.output), expected_shape)
         expect_equal(self, "result type", fixed_of(self.output), type(self).RULE(fixed_of(self.lhs), fixed_of(self.rhs)))
 
+    def aligned(self, args) -> tuple[np.ndarray, np.ndarray]:
+        """Both raw operands at the result's fraction."""
+        frac = fixed_of(self.output).frac
+        return fm.align(args[0], fixed_of(self.lhs).frac, frac), fm.align(args[1], fixed_of(self.rhs).frac, frac)
+
 
 @irdl_op_definition
 class AddOp(_BinaryOp):
@@ -408,6 +423,10 @@ class AddOp(_BinaryOp):
 
     name = "fixed.add"
 
+    def evaluate_fixed(self, args, batch):
+        a, b = self.aligned(args)
+        return a + b
+
 
 @irdl_op_definition
 class SubOp(_BinaryOp):
@@ -417,6 +436,10 @@ class SubOp(_BinaryOp):
     """
 
     name = "fixed.sub"
+
+    def evaluate_fixed(self, args, batch):
+        a, b = self.aligned(args)
+        return a - b
 
 
 @irdl_op_definition
@@ -429,13 +452,16 @@ class MulOp(_BinaryOp):
     name = "fixed.mul"
     RULE: ClassVar = staticmethod(product_type)
 
+    def evaluate_fixed(self, args, batch):
+        return np.asarray(args[0], np.int64) * np.asarray(args[1], np.int64)
+
 
 # ---------------------------------------------------------------------------------------
 # pooling and reductions (exact sums; averages multiply by a reciprocal afterwards)
 
 
 @irdl_op_definition
-class SumPoolOp(IRDLOperation):
+class SumPoolOp(IRDLOperation, FixedSemantics, Windowed, Reduction):
     """Sum over 1-D/2-D windows (zero padding), exact: the numerator of average pooling.
 
     Example: `%s = fixed.sum_pool %x {ceil_mode = 0 : i64, kernel = array<i64: 2>, pads = array<i64: 0, 0>,
@@ -483,8 +509,20 @@ class SumPoolOp(IRDLOperation):
         expect_equal(self, "result shape", shape_of(self.output), expected)
         expect_equal(self, "result type", fixed_of(self.output), window_sum_type(fixed_of(self.input), int(np.prod(kernel))))
 
+    def evaluate_fixed(self, args, batch):
+        return window_sum(self, np.asarray(args[0], np.int64))
 
-class _ReduceOp(IRDLOperation):
+    def window_geometry(self):
+        return pool_geometry(self)
+
+    def reduction_groups(self) -> np.ndarray:
+        return window_groups(self)
+
+    def combiner(self) -> str:
+        return "sum"
+
+
+class _ReduceOp(IRDLOperation, FixedSemantics, Reduction):
     input = operand_def(TensorType)
     output = result_def(TensorType)
     axes = prop_def(DenseArrayBase[I64])
@@ -514,6 +552,13 @@ class _ReduceOp(IRDLOperation):
         count = int(np.prod([x[a] for a in axes]))
         expect_equal(self, "result type", fixed_of(self.output), self.result_type(fixed_of(self.input), count))
 
+    def evaluate_fixed(self, args, batch):
+        reduce = np.sum if self.combiner() == "sum" else np.max
+        return reduce(np.asarray(args[0], np.int64), axis=tuple(self.axes.get_values()), keepdims=True)
+
+    def reduction_groups(self) -> np.ndarray:
+        return axis_groups(shape_of(self.input), tuple(self.axes.get_values()))
+
 
 @irdl_op_definition
 class ReduceSumOp(_ReduceOp):
@@ -528,6 +573,9 @@ class ReduceSumOp(_ReduceOp):
     def result_type(self, x: FixedType, count: int) -> FixedType:
         return window_sum_type(x, count)
 
+    def combiner(self) -> str:
+        return "sum"
+
 
 @irdl_op_definition
 class ReduceMaxOp(_ReduceOp):
@@ -540,6 +588,9 @@ class ReduceMaxOp(_ReduceOp):
 
     def result_type(self, x: FixedType, count: int) -> FixedType:
         return x
+
+    def combiner(self) -> str:
+        return "max"
 
 
 CORE_OPS = [

@@ -150,3 +150,34 @@ def ideal_activation(function: str, x, frac_in: int, width_out: int, frac_out: i
     `unary_functions.evaluate_fixed` defines it (infinite results saturate)."""
     y = evaluate_fixed(function, to_float(x, frac_in), params)
     return quantize(y, width_out, frac_out, "rnd", "sat")
+
+
+# ---------------------------------------------------------------------------------------
+# exact products (the multiply-accumulate layers and fixed.matmul)
+
+EXACT_FLOAT_BITS = 53
+"""Widest accumulator whose partial sums float64 holds exactly (its mantissa)."""
+
+
+def exact_product(fn, width: int, *arrays) -> np.ndarray:
+    """Run an integer product-sum ``fn`` exactly: in float64 (BLAS) when the accumulator is
+    at most 53 bits wide, where every partial sum is an exactly representable integer, and
+    in int64 otherwise."""
+    if width <= EXACT_FLOAT_BITS:
+        return np.rint(fn(*(np.asarray(a).astype(np.float64) for a in arrays))).astype(np.int64)
+    return fn(*(np.asarray(a).astype(np.int64) for a in arrays))
+
+
+def mac_layer(op, x, weights, weight_frac: int, bias=None, bias_frac: int = 0) -> np.ndarray:
+    """The exact accumulator of a dense (2-D ``weights``) or convolution layer ``op``:
+    raw input times raw weights, aligned to the result's fraction, plus the aligned bias."""
+    from nncc.dialects.fixed.common import fixed_of
+    from nncc.dialects.nn.semantics import add_channel_bias, mac_product
+
+    acc = fixed_of(op.results[0])
+    w = np.asarray(weights, np.int64)
+    y = exact_product(lambda a, b: mac_product(op, a, b), acc.width.data, x, w)
+    y = align(y, fixed_of(op.input).frac + weight_frac, acc.frac)
+    if bias is not None:
+        y = add_channel_bias(y, align(np.asarray(bias, np.int64).reshape(-1), bias_frac, acc.frac), w.ndim == 2)
+    return y

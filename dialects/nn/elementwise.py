@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from xdsl.dialects.builtin import DenseArrayBase, Float64Type, StringAttr, f64
 from xdsl.ir import SSAValue
 from xdsl.irdl import ParsePropInAttrDict, irdl_op_definition, opt_prop_def, prop_def
 from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects import unary_functions
+from nncc.dialects.interfaces import Elementwise
 from nncc.dialects.nn.ops import BinaryElementwiseOp, UnaryElementwiseOp
 
 
 @irdl_op_definition
-class ActivationOp(UnaryElementwiseOp):
+class ActivationOp(UnaryElementwiseOp, Elementwise):
     """y = f(x; params) element-wise for a function f of `unary_functions.FUNCTIONS`
     (Elu, Selu, Softplus, Softsign, Mish, Gelu, Erf, Exp, Log, Sqrt, Reciprocal, Pow, ...).
 
@@ -43,6 +46,9 @@ class ActivationOp(UnaryElementwiseOp):
         if problem is not None:
             raise VerifyException(f"nn.activation: {problem}")
 
+    def evaluate_float(self, args, batch):
+        return unary_functions.evaluate(self.function.data, args[0], self.parameters())
+
 
 @irdl_op_definition
 class MaxOp(BinaryElementwiseOp):
@@ -50,12 +56,18 @@ class MaxOp(BinaryElementwiseOp):
 
     name = "nn.max"
 
+    def evaluate_float(self, args, batch):
+        return np.maximum(args[0], args[1])
+
 
 @irdl_op_definition
 class MinOp(BinaryElementwiseOp):
     """Element-wise minimum. Example: `%y = nn.min %a, %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.min"
+
+    def evaluate_float(self, args, batch):
+        return np.minimum(args[0], args[1])
 
 
 ELEMENTWISE_OPS = [ActivationOp, MaxOp, MinOp]

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+import numpy as np
+
 from xdsl.dialects.builtin import (
     I64,
     DenseArrayBase,
@@ -40,6 +42,9 @@ from xdsl.irdl import (
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.dense import from_dense
+from nncc.dialects.interfaces import Elementwise, FixedSemantics, FloatSemantics, MacLayer, MacTerms, Windowed
+from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
 
@@ -48,7 +53,7 @@ from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expe
 
 
 @irdl_op_definition
-class ConstantOp(IRDLOperation):
+class ConstantOp(IRDLOperation, FloatSemantics):
     """A dense tensor constant (weights, biases, batch-norm statistics).
 
     Example: `%w = nn.constant dense<"0x0000803F..."> : tensor<64x16xf32>`
@@ -64,13 +69,43 @@ class ConstantOp(IRDLOperation):
     def __init__(self, value: DenseIntOrFPElementsAttr):
         super().__init__(result_types=[value.get_type()], properties=sorted_props({"value": value}))
 
+    def evaluate_float(self, args, batch):
+        return np.asarray(from_dense(self.value), np.float64)
+
+
+class _FloatMacLayer(FloatSemantics, MacLayer):
+    """The `MacLayer` answers of `nn.dense` / `nn.conv` (float weights and bias, from
+    constant operands)."""
+
+    def activation(self) -> SSAValue:
+        return self.input
+
+    def weight_encoding(self) -> Attribute:
+        """The float level has no integer encoding yet: the plain one it converts to."""
+        from nncc.dialects.encodings import TWOS_COMPLEMENT
+
+        return TWOS_COMPLEMENT
+
+    def fan_in(self) -> int:
+        return int(np.prod(shape_of(self.weight)[1:]))
+
+    def mac_terms(self) -> MacTerms:
+        weights = np.asarray(ns.constant_value(self.weight), np.float64)
+        channels = weights.shape[0]
+        bias = np.zeros(channels) if self.bias is None else np.asarray(ns.constant_value(self.bias), np.float64)
+        return ns.mac_terms_of(self, weights, bias.reshape(-1))
+
+    def evaluate_float(self, args, batch):
+        y = ns.mac_product(self, args[0], args[1])
+        return y if len(args) < 3 else ns.add_channel_bias(y, args[2], args[1].ndim == 2)
+
 
 # ---------------------------------------------------------------------------------------
 # layers with weights
 
 
 @irdl_op_definition
-class DenseOp(IRDLOperation):
+class DenseOp(IRDLOperation, _FloatMacLayer):
     """Fully connected layer y = x @ W^T (+ b) over the last axis; W is M x K.
 
     Example: `%y = nn.dense %x, %w, %b : (tensor<1x16xf32>, tensor<64x16xf32>,
@@ -107,7 +142,7 @@ class DenseOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ConvOp(IRDLOperation):
+class ConvOp(IRDLOperation, _FloatMacLayer, Windowed):
     """1-D or 2-D grouped convolution (NCW / NCHW), weight M x C/group x k...
 
     Pads are ONNX-ordered: all begins, then all ends.
@@ -176,9 +211,14 @@ class ConvOp(IRDLOperation):
         expect_result(self, self.output, expected)
         expect_same_element(self)
 
+    def window_geometry(self):
+        from nncc.dialects.dataflow import window_geometry
+
+        return window_geometry(self)
+
 
 @irdl_op_definition
-class MatMulOp(IRDLOperation):
+class MatMulOp(IRDLOperation, FloatSemantics):
     """Matrix product of two run-time tensors with numpy broadcasting rules.
 
     (A product with a constant 2-D right-hand side canonicalizes to `nn.dense`.)
@@ -201,9 +241,12 @@ class MatMulOp(IRDLOperation):
         expect_result(self, self.output, expected)
         expect_same_element(self)
 
+    def evaluate_float(self, args, batch):
+        return np.matmul(args[0], args[1])
+
 
 @irdl_op_definition
-class BatchNormOp(IRDLOperation):
+class BatchNormOp(IRDLOperation, FloatSemantics):
     """Inference batch normalization over axis 1: (x - mean) / sqrt(var + eps) * scale + bias.
 
     Example: `%y = nn.batchnorm %x, %scale, %bias, %mean, %var {epsilon = 1.0e-05 : f64}
@@ -241,12 +284,18 @@ class BatchNormOp(IRDLOperation):
         expect_result(self, self.output, x)
         expect_same_element(self)
 
+    def evaluate_float(self, args, batch):
+        x, scale, bias, mean, var = args
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        eps = self.epsilon.value.data
+        return (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * scale.reshape(shape) + bias.reshape(shape)
+
 
 # ---------------------------------------------------------------------------------------
 # element-wise
 
 
-class UnaryElementwiseOp(IRDLOperation):
+class UnaryElementwiseOp(IRDLOperation, FloatSemantics):
     """Base of the activation family: one tensor in, same type out."""
 
     T: ClassVar = VarConstraint("T", base(TensorType))
@@ -259,15 +308,21 @@ class UnaryElementwiseOp(IRDLOperation):
 
 
 @irdl_op_definition
-class ReluOp(UnaryElementwiseOp):
-    """max(x, 0). Example: `%y = nn.relu %x : tensor<1x64xf32>`"""
+class ReluOp(UnaryElementwiseOp, FixedSemantics, Elementwise):
+    """max(x, 0) (also on raw fixed-point values). Example: `%y = nn.relu %x : tensor<1x64xf32>`"""
 
     name = "nn.relu"
     assembly_format = "$input attr-dict `:` type($input)"
 
+    def evaluate_float(self, args, batch):
+        return np.maximum(args[0], 0.0)
+
+    def evaluate_fixed(self, args, batch):
+        return np.maximum(args[0], 0)
+
 
 @irdl_op_definition
-class LeakyReluOp(UnaryElementwiseOp):
+class LeakyReluOp(UnaryElementwiseOp, Elementwise):
     """x if x >= 0 else alpha * x. Example: `%y = nn.leaky_relu %x {alpha = 0.01 : f64} : tensor<1x8xf32>`"""
 
     name = "nn.leaky_relu"
@@ -278,17 +333,23 @@ class LeakyReluOp(UnaryElementwiseOp):
     def __init__(self, input: SSAValue, alpha: float):
         super().__init__(input, alpha=FloatAttr(float(alpha), f64))
 
+    def evaluate_float(self, args, batch):
+        return np.where(args[0] >= 0, args[0], self.alpha.value.data * args[0])
+
 
 @irdl_op_definition
-class SigmoidOp(UnaryElementwiseOp):
+class SigmoidOp(UnaryElementwiseOp, Elementwise):
     """1 / (1 + exp(-x)). Example: `%y = nn.sigmoid %x : tensor<1x8xf32>`"""
 
     name = "nn.sigmoid"
     assembly_format = "$input attr-dict `:` type($input)"
 
+    def evaluate_float(self, args, batch):
+        return 0.5 * (1.0 + np.tanh(0.5 * args[0]))
+
 
 @irdl_op_definition
-class HardSigmoidOp(UnaryElementwiseOp):
+class HardSigmoidOp(UnaryElementwiseOp, Elementwise):
     """clip(alpha * x + beta, 0, 1). Example: `%y = nn.hard_sigmoid %x {alpha = 0.2 : f64, beta = 0.5 : f64} : tensor<1x8xf32>`"""
 
     name = "nn.hard_sigmoid"
@@ -300,17 +361,23 @@ class HardSigmoidOp(UnaryElementwiseOp):
     def __init__(self, input: SSAValue, alpha: float, beta: float):
         super().__init__(input, alpha=FloatAttr(float(alpha), f64), beta=FloatAttr(float(beta), f64))
 
+    def evaluate_float(self, args, batch):
+        return np.clip(self.alpha.value.data * args[0] + self.beta.value.data, 0.0, 1.0)
+
 
 @irdl_op_definition
-class TanhOp(UnaryElementwiseOp):
+class TanhOp(UnaryElementwiseOp, Elementwise):
     """Hyperbolic tangent. Example: `%y = nn.tanh %x : tensor<1x8xf32>`"""
 
     name = "nn.tanh"
     assembly_format = "$input attr-dict `:` type($input)"
 
+    def evaluate_float(self, args, batch):
+        return np.tanh(args[0])
+
 
 @irdl_op_definition
-class ClipOp(UnaryElementwiseOp):
+class ClipOp(UnaryElementwiseOp, Elementwise):
     """clip(x, min, max); a missing bound is unbounded. Example: `%y = nn.clip %x {max = 6.0 : f64, min = 0.0 : f64} : tensor<1x8xf32>`"""
 
     name = "nn.clip"
@@ -333,6 +400,11 @@ class ClipOp(UnaryElementwiseOp):
                 f"nn.clip: min {self.min.value.data} is greater than max {self.max.value.data}"
             )
 
+    def evaluate_float(self, args, batch):
+        lo = -np.inf if self.min is None else self.min.value.data
+        hi = np.inf if self.max is None else self.max.value.data
+        return np.clip(args[0], lo, hi)
+
 
 @irdl_op_definition
 class SoftmaxOp(UnaryElementwiseOp):
@@ -352,8 +424,13 @@ class SoftmaxOp(UnaryElementwiseOp):
         if not 1 <= axis < rank:
             raise VerifyException(f"nn.softmax: axis {axis} must be in [1, {rank}) (axis 0 is the batch)")
 
+    def evaluate_float(self, args, batch):
+        axis = self.axis.value.data
+        e = np.exp(args[0] - np.max(args[0], axis=axis, keepdims=True))
+        return e / np.sum(e, axis=axis, keepdims=True)
 
-class BinaryElementwiseOp(IRDLOperation):
+
+class BinaryElementwiseOp(IRDLOperation, FloatSemantics, Elementwise):
     """Base of the arithmetic family: numpy-broadcasting binary op."""
 
     lhs = operand_def(TensorType)
@@ -378,12 +455,18 @@ class AddOp(BinaryElementwiseOp):
 
     name = "nn.add"
 
+    def evaluate_float(self, args, batch):
+        return args[0] + args[1]
+
 
 @irdl_op_definition
 class SubOp(BinaryElementwiseOp):
     """Element-wise difference. Example: `%y = nn.sub %a, %b : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.sub"
+
+    def evaluate_float(self, args, batch):
+        return args[0] - args[1]
 
 
 @irdl_op_definition
@@ -392,12 +475,18 @@ class MulOp(BinaryElementwiseOp):
 
     name = "nn.mul"
 
+    def evaluate_float(self, args, batch):
+        return args[0] * args[1]
+
 
 @irdl_op_definition
 class DivOp(BinaryElementwiseOp):
     """Element-wise quotient. Example: `%y = nn.div %a, %b : (tensor<1x8xf32>, tensor<1xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.div"
+
+    def evaluate_float(self, args, batch):
+        return args[0] / args[1]
 
 
 LAYER_OPS = [

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
+import numpy as np
+
 from xdsl.dialects.builtin import (
     I64,
     DenseArrayBase,
@@ -27,6 +29,7 @@ from xdsl.ir import SSAValue
 from xdsl.irdl import ParsePropInAttrDict, irdl_op_definition, prop_def
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.interfaces import Elementwise
 from nncc.dialects.nn.ops import UnaryElementwiseOp
 
 FLOAT_PROP = FloatAttr.constr(Float64Type())
@@ -37,6 +40,8 @@ toward minus infinity (QONNX FLOOR), toward plus infinity (QONNX CEIL), toward z
 (QONNX DOWN, Brevitas ROUND_TO_ZERO)."""
 
 MAX_QUANT_BITS = 32
+
+_ROUND = {"half_even": np.rint, "floor": np.floor, "ceil": np.ceil, "to_zero": np.fix}
 
 
 def quant_limits(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
@@ -50,7 +55,7 @@ def quant_limits(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
     return 0, (1 << bits) - (2 if narrow else 1)
 
 
-class _QuantizerOp(UnaryElementwiseOp):
+class _QuantizerOp(UnaryElementwiseOp, Elementwise):
     """Base of `nn.fake_quant` and `nn.fake_quant_axis`: the integer grid (zero point,
     bits, signed, narrow) and the rounding that both share."""
 
@@ -76,6 +81,18 @@ class _QuantizerOp(UnaryElementwiseOp):
     def limits(self) -> tuple[int, int]:
         """[qmin, qmax] of the integer grid."""
         return quant_limits(self.bits.value.data, bool(self.signed.value.data), bool(self.narrow.value.data))
+
+    def fake_quant(self, x: np.ndarray, scale) -> np.ndarray:
+        """(clip(R(x / scale) + zp, qmin, qmax) - zp) * scale, in float64.
+
+        The quotient is float64 (ONNX runtimes divide in float32, so values within an ulp
+        of a rounding tie may land on the other side there); for power-of-two scales every
+        step is exact.
+        """
+        zp = self.zero_point.value.data
+        lo, hi = self.limits()
+        q = np.clip(_ROUND[self.rounding.data](x / scale) + zp, lo, hi)
+        return (q - zp) * scale
 
     def verify_grid(self) -> None:
         """Check bits, the flags and the rounding; messages start with the op name."""
@@ -133,6 +150,9 @@ class FakeQuantOp(_QuantizerOp):
         if not (math.isfinite(scale) and scale > 0):
             raise VerifyException(f"nn.fake_quant: scale must be positive and finite, got {scale}")
         self.verify_grid()
+
+    def evaluate_float(self, args, batch):
+        return self.fake_quant(args[0], self.scale.value.data)
 
 
 @irdl_op_definition
@@ -197,9 +217,12 @@ class FakeQuantAxisOp(_QuantizerOp):
             )
         self.verify_grid()
 
+    def evaluate_float(self, args, batch):
+        return self.fake_quant(args[0], np.asarray(self.scale_values(), np.float64).reshape(self.broadcast_shape()))
+
 
 @irdl_op_definition
-class SignOp(UnaryElementwiseOp):
+class SignOp(UnaryElementwiseOp, Elementwise):
     """Bipolar quantization (QONNX BipolarQuant): y = scale if x >= 0 else -scale.
 
     Example: `%y = nn.sign %x {scale = 5.000000e-01 : f64} : tensor<1x16xf32>`
@@ -217,6 +240,10 @@ class SignOp(UnaryElementwiseOp):
         scale = self.scale.value.data
         if not math.isfinite(scale):
             raise VerifyException(f"nn.sign: scale must be finite, got {scale}")
+
+    def evaluate_float(self, args, batch):
+        scale = self.scale.value.data
+        return np.where(args[0] >= 0, scale, -scale)
 
 
 QUANT_OPS = [FakeQuantOp, FakeQuantAxisOp, SignOp]

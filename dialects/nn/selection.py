@@ -26,11 +26,14 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.interfaces import FloatSemantics, Reduction
+from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn.common import expect_result, expect_same_element, int_array, shape_of, sorted_props
+from nncc.dialects.nn.structure import DataMovement
 
 
 @irdl_op_definition
-class GatherOp(IRDLOperation):
+class GatherOp(IRDLOperation, DataMovement):
     """Select elements of each sample by flat index: output element i (row-major over the
     non-batch axes) is input element `indices[i]` of the same sample, or zero where the
     index is -1.
@@ -71,8 +74,11 @@ class GatherOp(IRDLOperation):
             )
         expect_same_element(self)
 
+    def move(self, args, batch, fill):
+        return ns.gather(self, args[0], fill)
 
-class ReduceOp(IRDLOperation):
+
+class ReduceOp(IRDLOperation, FloatSemantics):
     """Base of the reductions over non-batch axes (reduced axes kept with size 1)."""
 
     input = operand_def(TensorType)
@@ -103,12 +109,22 @@ class ReduceOp(IRDLOperation):
         expect_result(self, self.output, tuple(1 if i in axes else d for i, d in enumerate(x)))
         expect_same_element(self)
 
+    def reduction_groups(self) -> np.ndarray:
+        """`Reduction.reduction_groups` (for the sum and max reductions)."""
+        return ns.axis_groups(shape_of(self.input), self.axis_tuple())
+
 
 @irdl_op_definition
-class ReduceSumOp(ReduceOp):
+class ReduceSumOp(ReduceOp, Reduction):
     """Sum over axes. Example: `%y = nn.reduce_sum %x {axes = array<i64: 2>} : tensor<1x4x6xf32> -> tensor<1x4x1xf32>`"""
 
     name = "nn.reduce_sum"
+
+    def evaluate_float(self, args, batch):
+        return np.sum(args[0], axis=self.axis_tuple(), keepdims=True)
+
+    def combiner(self) -> str:
+        return "sum"
 
 
 @irdl_op_definition
@@ -117,12 +133,21 @@ class ReduceMeanOp(ReduceOp):
 
     name = "nn.reduce_mean"
 
+    def evaluate_float(self, args, batch):
+        return np.mean(args[0], axis=self.axis_tuple(), keepdims=True)
+
 
 @irdl_op_definition
-class ReduceMaxOp(ReduceOp):
+class ReduceMaxOp(ReduceOp, Reduction):
     """Maximum over axes. Example: `%y = nn.reduce_max %x {axes = array<i64: 1>} : tensor<1x4x6xf32> -> tensor<1x1x6xf32>`"""
 
     name = "nn.reduce_max"
+
+    def evaluate_float(self, args, batch):
+        return np.max(args[0], axis=self.axis_tuple(), keepdims=True)
+
+    def combiner(self) -> str:
+        return "max"
 
 
 @irdl_op_definition
@@ -130,6 +155,9 @@ class ReduceMinOp(ReduceOp):
     """Minimum over axes. Example: `%y = nn.reduce_min %x {axes = array<i64: 1>} : tensor<1x4x6xf32> -> tensor<1x1x6xf32>`"""
 
     name = "nn.reduce_min"
+
+    def evaluate_float(self, args, batch):
+        return np.min(args[0], axis=self.axis_tuple(), keepdims=True)
 
 
 SELECTION_OPS = [GatherOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 from xdsl.dialects.builtin import I64, DenseArrayBase, IntegerAttr, TensorType, f64, FloatAttr, i64
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
@@ -20,6 +21,8 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.interfaces import FixedSemantics, FloatSemantics, IndexMap, Reduction, Windowed
+from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
@@ -29,7 +32,7 @@ from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expe
 
 
 @irdl_op_definition
-class MaxPoolOp(IRDLOperation):
+class MaxPoolOp(IRDLOperation, FloatSemantics, FixedSemantics, Windowed, Reduction):
     """Max pooling over 1-D/2-D windows (pads never win: they count as -inf).
 
     Example: `%y = nn.max_pool %x {ceil_mode = 0 : i64, dilations = array<i64: 1, 1>,
@@ -78,9 +81,24 @@ class MaxPoolOp(IRDLOperation):
         )
         expect_result(self, self.output, expected)
 
+    def evaluate_float(self, args, batch):
+        return ns.max_pool(self, args[0])
+
+    def evaluate_fixed(self, args, batch):
+        return ns.max_pool(self, args[0])
+
+    def window_geometry(self):
+        return ns.pool_geometry(self)
+
+    def reduction_groups(self) -> np.ndarray:
+        return ns.window_groups(self)
+
+    def combiner(self) -> str:
+        return "max"
+
 
 @irdl_op_definition
-class AvgPoolOp(IRDLOperation):
+class AvgPoolOp(IRDLOperation, FloatSemantics, Windowed):
     """Average pooling over 1-D/2-D windows; count_include_pad decides the divisor at the borders.
 
     Example: `%y = nn.avg_pool %x {ceil_mode = 0 : i64, count_include_pad = 0 : i64,
@@ -130,8 +148,16 @@ class AvgPoolOp(IRDLOperation):
         )
         expect_result(self, self.output, expected)
 
+    def evaluate_float(self, args, batch):
+        from nncc.dialects.nn.windows import avg_pool_divisor
 
-class GlobalPoolOp(IRDLOperation):
+        return ns.window_sum(self, args[0]) / avg_pool_divisor(self, args[0].shape[2:])
+
+    def window_geometry(self):
+        return ns.pool_geometry(self)
+
+
+class GlobalPoolOp(IRDLOperation, FloatSemantics):
     """Base of global pooling: reduce every spatial axis to 1."""
 
     input = operand_def(TensorType)
@@ -158,20 +184,54 @@ class GlobalAvgPoolOp(GlobalPoolOp):
 
     name = "nn.global_avg_pool"
 
+    def evaluate_float(self, args, batch):
+        return np.mean(args[0], axis=tuple(range(2, args[0].ndim)), keepdims=True)
+
 
 @irdl_op_definition
-class GlobalMaxPoolOp(GlobalPoolOp):
+class GlobalMaxPoolOp(GlobalPoolOp, FixedSemantics, Reduction):
     """Max over all spatial axes. Example: `%y = nn.global_max_pool %x : tensor<1x16x6x6xf32> -> tensor<1x16x1x1xf32>`"""
 
     name = "nn.global_max_pool"
+
+    def evaluate_float(self, args, batch):
+        return np.max(args[0], axis=tuple(range(2, args[0].ndim)), keepdims=True)
+
+    def evaluate_fixed(self, args, batch):
+        return self.evaluate_float(args, batch)
+
+    def reduction_groups(self) -> np.ndarray:
+        x = shape_of(self.input)
+        return ns.axis_groups(x, range(2, len(x)))
+
+    def combiner(self) -> str:
+        return "max"
 
 
 # ---------------------------------------------------------------------------------------
 # data movement
 
 
+class DataMovement(FloatSemantics, FixedSemantics, IndexMap):
+    """Type-agnostic data movement (`IndexMap`): the same kernel, `move`, moves floats at
+    the `nn` level and raw integers at the fixed-point level."""
+
+    def move(self, args: Sequence[np.ndarray], batch: int, fill) -> np.ndarray:
+        """The result for operands ``args``; created elements take ``fill``."""
+        raise NotImplementedError
+
+    def evaluate_float(self, args, batch):
+        return self.move(args, batch, self.fill_value())
+
+    def evaluate_fixed(self, args, batch):
+        return self.move(args, batch, self.fill_value())
+
+    def index_table(self) -> tuple[np.ndarray, np.ndarray]:
+        return ns.index_table(self, lambda args, fill: self.move(args, 1, fill))
+
+
 @irdl_op_definition
-class ReshapeOp(IRDLOperation):
+class ReshapeOp(IRDLOperation, DataMovement):
     """Reinterpret a tensor with a new shape of the same size; the batch axis stays first.
 
     Example: `%y = nn.reshape %x : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
@@ -199,9 +259,12 @@ class ReshapeOp(IRDLOperation):
             raise VerifyException(f"nn.reshape: {x} -> {y} changes the batch axis")
         expect_same_element(self)
 
+    def move(self, args, batch, fill):
+        return args[0].reshape(ns.result_shape(self, batch))
+
 
 @irdl_op_definition
-class FlattenOp(IRDLOperation):
+class FlattenOp(IRDLOperation, DataMovement):
     """ONNX Flatten at `axis` >= 1; canonicalizes to `nn.reshape`.
 
     Example: `%y = nn.flatten %x {axis = 1 : i64} : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
@@ -230,9 +293,12 @@ class FlattenOp(IRDLOperation):
         expected = check_shape(self, shapes.flatten_shape, shape_of(self.input), axis)
         expect_result(self, self.output, expected)
 
+    def move(self, args, batch, fill):
+        return args[0].reshape(ns.result_shape(self, batch))
+
 
 @irdl_op_definition
-class TransposeOp(IRDLOperation):
+class TransposeOp(IRDLOperation, DataMovement):
     """Permute axes; the batch axis must stay first.
 
     Example: `%y = nn.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x8xf32>`
@@ -263,9 +329,12 @@ class TransposeOp(IRDLOperation):
             raise VerifyException(f"nn.transpose: perm {list(perm)} moves the batch axis")
         expect_result(self, self.output, tuple(x[p] for p in perm))
 
+    def move(self, args, batch, fill):
+        return np.transpose(args[0], ns.ints(self.perm))
+
 
 @irdl_op_definition
-class ConcatOp(IRDLOperation):
+class ConcatOp(IRDLOperation, DataMovement):
     """Concatenate along a non-batch axis.
 
     Example: `%y = nn.concat %a, %b {axis = 1 : i64} : (tensor<1x4xf32>, tensor<1x2xf32>) -> tensor<1x6xf32>`
@@ -298,9 +367,12 @@ class ConcatOp(IRDLOperation):
         expect_result(self, self.output, expected)
         expect_same_element(self)
 
+    def move(self, args, batch, fill):
+        return ns.concat(self, args, batch)
+
 
 @irdl_op_definition
-class PadOp(IRDLOperation):
+class PadOp(IRDLOperation, DataMovement):
     """Pad every axis but the batch (ONNX pads layout: all begins, then all ends).
 
     Example: `%y = nn.pad %x {mode = #nn<pad_mode constant>, pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>,
@@ -340,6 +412,23 @@ class PadOp(IRDLOperation):
                         f"needs an input longer than the pad, got {x[i]}"
                     )
         expect_result(self, self.output, expected)
+
+    def move(self, args, batch, fill):
+        return ns.pad(self, args[0], fill)
+
+    def fill_value(self):
+        """The constant-mode value: a float, or raw at the fixed-point level (which must hold
+        it exactly)."""
+        from nncc.dialects.fixed.types import FixedType
+
+        value = self.value.value.data
+        element = self.input.type.element_type
+        if not isinstance(element, FixedType):
+            return value
+        raw = value * 2.0**element.frac
+        if raw != np.floor(raw):
+            raise ns.SemanticsError(f"nn.pad: value {value} is not representable in {element}")
+        return int(raw)
 
 
 STRUCTURE_OPS = [

@@ -437,7 +437,7 @@ def test_conv_input_moment_matches_the_convolution(case):
     assert h.shape == (group, k, k)
     rng = np.random.default_rng(2)
     probe = rng.standard_normal(w.shape)
-    from nncc.runtime.interpreter import conv_sum
+    from nncc.dialects.nn.semantics import conv_sum
     y = conv_sum(x, probe, case[4], case[5], case[6], group, tuple(conv.output.type.get_shape())[2:])
     rows = probe.reshape(m, -1)
     per_group = m // group
