@@ -55,6 +55,7 @@ from nncc.dialects.encodings import SignedDigitsAttr, csd
 from nncc.dialects.fixed.common import fixed_of, shape_of, sorted_props
 from nncc.dialects.fixed.ops import ConstantOp, DenseOp
 from nncc.dialects.interfaces import FloatSemantics, MacLayer
+from nncc.dialects.interfaces import LowersToFixed
 
 
 CODE_ATTR = "pot_quant.code"
@@ -262,7 +263,7 @@ def term_plan(op: Operation, window: bool = False) -> TermPlan:
 
 
 @irdl_op_definition
-class WeightsOp(IRDLOperation, FloatSemantics):
+class WeightsOp(IRDLOperation, FloatSemantics, LowersToFixed):
     """A float weight tensor given by power-of-two / signed-digit codes.
 
     ``signs`` and ``exponents`` have the weight shape plus a digit axis (T terms);
@@ -347,6 +348,9 @@ class WeightsOp(IRDLOperation, FloatSemantics):
                 f"outside [{low}, 0]")
         if self.zero_code is None and np.any(np.all(signs == 0, axis=-1)):
             raise VerifyException("pot_quant.weights: a weight is zero but the code has no zero")
+
+    def lower_to_fixed(self, lowering) -> None:
+        """Coded weights are converted where they are used (exactly, see convert-nn-to-fixed)."""
 
 
 POT_QUANT = Dialect("pot_quant", [WeightsOp], [])

@@ -323,8 +323,6 @@ class _Converter(FixedLowering):
                 _return(self, op)
             elif isinstance(op, LowersToFixed):
                 op.lower_to_fixed(self)
-            elif type(op) in _TRANSITIONAL:
-                _TRANSITIONAL[type(op)](self, op)
             else:
                 self.fail("is not supported at the fixed-point level")
         self.current = None
@@ -341,46 +339,3 @@ def _return(cv: "_Converter", op: func.ReturnOp) -> None:
         outs.append(v)
     cv.emit(func.ReturnOp(*outs))
 
-
-def _transitional() -> dict:
-    from nncc.dialects.nn import to_fixed as tf
-    from nncc.dialects.nn import to_fixed_quant as tq
-
-    def dense(cv, op):
-        tf.mac(cv, op, lambda x, w, b: fixed.DenseOp(x, w, b))
-
-    def conv(cv, op):
-        tf.mac(cv, op, lambda x, w, b: fixed.ConvOp(x, w, b, op.strides.get_values(), op.pads.get_values(),
-                                                     op.dilations.get_values(), op.group.value.data))
-
-    def same(build):
-        return lambda cv, op: tf.same_type(cv, op, lambda x: build(op, x))
-
-    return {
-        nn.ConstantOp: lambda cv, op: None, WeightsOp: lambda cv, op: None,
-        nn.DenseOp: dense, nn.ConvOp: conv, nn.MatMulOp: tf.matmul,
-        nn.ReluOp: same(lambda op, x: nn.ReluOp(x)),
-        nn.ReshapeOp: same(lambda op, x: nn.ReshapeOp(x, tuple(op.results[0].type.get_shape()))),
-        nn.FlattenOp: same(lambda op, x: nn.ReshapeOp(x, tuple(op.results[0].type.get_shape()))),
-        nn.TransposeOp: same(lambda op, x: nn.TransposeOp(x, op.perm.get_values())),
-        nn.MaxPoolOp: same(lambda op, x: nn.MaxPoolOp(x, op.kernel.get_values(), op.strides.get_values(), op.pads.get_values(),
-                                                      op.dilations.get_values(), bool(op.ceil_mode.value.data))),
-        nn.GlobalMaxPoolOp: same(lambda op, x: nn.GlobalMaxPoolOp(x)),
-        nn.PadOp: tf.pad,
-        nn.GatherOp: same(lambda op, x: nn.GatherOp(x, op.indices.get_values(), op.output.type.get_shape())),
-        nn.ReduceSumOp: lambda cv, op: tf.reduce(cv, op, "sum"), nn.ReduceMeanOp: lambda cv, op: tf.reduce(cv, op, "mean"),
-        nn.ReduceMaxOp: lambda cv, op: tf.reduce(cv, op, "max"), nn.ReduceMinOp: lambda cv, op: tf.reduce(cv, op, "min"),
-        nn.LeakyReluOp: tf.leaky_relu,
-        nn.SigmoidOp: lambda cv, op: tf.activation(cv, op, "sigmoid", 1),
-        nn.TanhOp: lambda cv, op: tf.activation(cv, op, "tanh", 1),
-        nn.ClipOp: tf.clip, nn.HardSigmoidOp: tf.hard_sigmoid, nn.SoftmaxOp: tf.softmax,
-        nn.AddOp: lambda cv, op: tf.binary(cv, op, fixed.AddOp), nn.SubOp: lambda cv, op: tf.binary(cv, op, fixed.SubOp),
-        nn.MulOp: lambda cv, op: tf.binary(cv, op, fixed.MulOp), nn.DivOp: tf.divide,
-        nn.AvgPoolOp: tf.avg_pool, nn.GlobalAvgPoolOp: tf.global_avg_pool, nn.BatchNormOp: tf.batchnorm,
-        nn.ConcatOp: tf.concat, nn.FakeQuantOp: tq.convert_fake_quant, nn.FakeQuantAxisOp: tq.convert_fake_quant_axis,
-        nn.SignOp: tq.convert_sign, nn.ActivationOp: tf.unary_function,
-        nn.MaxOp: lambda cv, op: tf.extremum(cv, op, True), nn.MinOp: lambda cv, op: tf.extremum(cv, op, False),
-    }
-
-
-_TRANSITIONAL = _transitional()

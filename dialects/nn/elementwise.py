@@ -15,10 +15,11 @@ from xdsl.utils.exceptions import VerifyException
 from nncc.dialects import unary_functions
 from nncc.dialects.interfaces import Elementwise
 from nncc.dialects.nn.ops import BinaryElementwiseOp, UnaryElementwiseOp
+from nncc.dialects.interfaces import LowersToFixed
 
 
 @irdl_op_definition
-class ActivationOp(UnaryElementwiseOp, Elementwise):
+class ActivationOp(UnaryElementwiseOp, Elementwise, LowersToFixed):
     """y = f(x; params) element-wise for a function f of `unary_functions.FUNCTIONS`
     (Elu, Selu, Softplus, Softsign, Mish, Gelu, Erf, Exp, Log, Sqrt, Reciprocal, Pow, ...).
 
@@ -49,9 +50,15 @@ class ActivationOp(UnaryElementwiseOp, Elementwise):
     def evaluate_float(self, args, batch):
         return unary_functions.evaluate(self.function.data, args[0], self.parameters())
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.unary_function(lowering, self)
+
 
 @irdl_op_definition
-class MaxOp(BinaryElementwiseOp):
+class MaxOp(BinaryElementwiseOp, LowersToFixed):
     """Element-wise maximum. Example: `%y = nn.max %a, %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.max"
@@ -59,15 +66,27 @@ class MaxOp(BinaryElementwiseOp):
     def evaluate_float(self, args, batch):
         return np.maximum(args[0], args[1])
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.extremum(lowering, self, True)
+
 
 @irdl_op_definition
-class MinOp(BinaryElementwiseOp):
+class MinOp(BinaryElementwiseOp, LowersToFixed):
     """Element-wise minimum. Example: `%y = nn.min %a, %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.min"
 
     def evaluate_float(self, args, batch):
         return np.minimum(args[0], args[1])
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.extremum(lowering, self, False)
 
 
 ELEMENTWISE_OPS = [ActivationOp, MaxOp, MinOp]

@@ -47,13 +47,14 @@ from nncc.dialects.interfaces import Elementwise, FixedSemantics, FloatSemantics
 from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
+from nncc.dialects.interfaces import LowersToFixed
 
 # ---------------------------------------------------------------------------------------
 # constants
 
 
 @irdl_op_definition
-class ConstantOp(IRDLOperation, FloatSemantics):
+class ConstantOp(IRDLOperation, FloatSemantics, LowersToFixed):
     """A dense tensor constant (weights, biases, batch-norm statistics).
 
     Example: `%w = nn.constant dense<"0x0000803F..."> : tensor<64x16xf32>`
@@ -71,6 +72,9 @@ class ConstantOp(IRDLOperation, FloatSemantics):
 
     def evaluate_float(self, args, batch):
         return np.asarray(from_dense(self.value), np.float64)
+
+    def lower_to_fixed(self, lowering) -> None:
+        """Constants are rounded where they are used (each consumer picks the type)."""
 
 
 class _FloatMacLayer(FloatSemantics, MacLayer):
@@ -105,7 +109,7 @@ class _FloatMacLayer(FloatSemantics, MacLayer):
 
 
 @irdl_op_definition
-class DenseOp(IRDLOperation, _FloatMacLayer):
+class DenseOp(IRDLOperation, _FloatMacLayer, LowersToFixed):
     """Fully connected layer y = x @ W^T (+ b) over the last axis; W is M x K.
 
     Example: `%y = nn.dense %x, %w, %b : (tensor<1x16xf32>, tensor<64x16xf32>,
@@ -140,9 +144,16 @@ class DenseOp(IRDLOperation, _FloatMacLayer):
         expect_result(self, self.output, x[:-1] + (w[0],))
         expect_same_element(self)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects import fixed
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.mac(lowering, self, lambda x, w, b: fixed.DenseOp(x, w, b))
+
 
 @irdl_op_definition
-class ConvOp(IRDLOperation, _FloatMacLayer, Windowed):
+class ConvOp(IRDLOperation, _FloatMacLayer, Windowed, LowersToFixed):
     """1-D or 2-D grouped convolution (NCW / NCHW), weight M x C/group x k...
 
     Pads are ONNX-ordered: all begins, then all ends.
@@ -216,9 +227,20 @@ class ConvOp(IRDLOperation, _FloatMacLayer, Windowed):
 
         return window_geometry(self)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects import fixed
+        from nncc.dialects.nn import to_fixed
+
+        def build(x, w, b):
+            return fixed.ConvOp(x, w, b, self.strides.get_values(), self.pads.get_values(), self.dilations.get_values(),
+                                self.group.value.data)
+
+        to_fixed.mac(lowering, self, build)
+
 
 @irdl_op_definition
-class MatMulOp(IRDLOperation, FloatSemantics):
+class MatMulOp(IRDLOperation, FloatSemantics, LowersToFixed):
     """Matrix product of two run-time tensors with numpy broadcasting rules.
 
     (A product with a constant 2-D right-hand side canonicalizes to `nn.dense`.)
@@ -244,9 +266,15 @@ class MatMulOp(IRDLOperation, FloatSemantics):
     def evaluate_float(self, args, batch):
         return np.matmul(args[0], args[1])
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.matmul(lowering, self)
+
 
 @irdl_op_definition
-class BatchNormOp(IRDLOperation, FloatSemantics):
+class BatchNormOp(IRDLOperation, FloatSemantics, LowersToFixed):
     """Inference batch normalization over axis 1: (x - mean) / sqrt(var + eps) * scale + bias.
 
     Example: `%y = nn.batchnorm %x, %scale, %bias, %mean, %var {epsilon = 1.0e-05 : f64}
@@ -290,6 +318,12 @@ class BatchNormOp(IRDLOperation, FloatSemantics):
         eps = self.epsilon.value.data
         return (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * scale.reshape(shape) + bias.reshape(shape)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.batchnorm(lowering, self)
+
 
 # ---------------------------------------------------------------------------------------
 # element-wise
@@ -308,7 +342,7 @@ class UnaryElementwiseOp(IRDLOperation, FloatSemantics):
 
 
 @irdl_op_definition
-class ReluOp(UnaryElementwiseOp, FixedSemantics, Elementwise):
+class ReluOp(UnaryElementwiseOp, FixedSemantics, Elementwise, LowersToFixed):
     """max(x, 0) (also on raw fixed-point values). Example: `%y = nn.relu %x : tensor<1x64xf32>`"""
 
     name = "nn.relu"
@@ -320,9 +354,15 @@ class ReluOp(UnaryElementwiseOp, FixedSemantics, Elementwise):
     def evaluate_fixed(self, args, batch):
         return np.maximum(args[0], 0)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.same_type(lowering, self, ReluOp)
+
 
 @irdl_op_definition
-class LeakyReluOp(UnaryElementwiseOp, Elementwise):
+class LeakyReluOp(UnaryElementwiseOp, Elementwise, LowersToFixed):
     """x if x >= 0 else alpha * x. Example: `%y = nn.leaky_relu %x {alpha = 0.01 : f64} : tensor<1x8xf32>`"""
 
     name = "nn.leaky_relu"
@@ -336,9 +376,15 @@ class LeakyReluOp(UnaryElementwiseOp, Elementwise):
     def evaluate_float(self, args, batch):
         return np.where(args[0] >= 0, args[0], self.alpha.value.data * args[0])
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.leaky_relu(lowering, self)
+
 
 @irdl_op_definition
-class SigmoidOp(UnaryElementwiseOp, Elementwise):
+class SigmoidOp(UnaryElementwiseOp, Elementwise, LowersToFixed):
     """1 / (1 + exp(-x)). Example: `%y = nn.sigmoid %x : tensor<1x8xf32>`"""
 
     name = "nn.sigmoid"
@@ -347,9 +393,15 @@ class SigmoidOp(UnaryElementwiseOp, Elementwise):
     def evaluate_float(self, args, batch):
         return 0.5 * (1.0 + np.tanh(0.5 * args[0]))
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.activation(lowering, self, "sigmoid", 1)
+
 
 @irdl_op_definition
-class HardSigmoidOp(UnaryElementwiseOp, Elementwise):
+class HardSigmoidOp(UnaryElementwiseOp, Elementwise, LowersToFixed):
     """clip(alpha * x + beta, 0, 1). Example: `%y = nn.hard_sigmoid %x {alpha = 0.2 : f64, beta = 0.5 : f64} : tensor<1x8xf32>`"""
 
     name = "nn.hard_sigmoid"
@@ -364,9 +416,15 @@ class HardSigmoidOp(UnaryElementwiseOp, Elementwise):
     def evaluate_float(self, args, batch):
         return np.clip(self.alpha.value.data * args[0] + self.beta.value.data, 0.0, 1.0)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.hard_sigmoid(lowering, self)
+
 
 @irdl_op_definition
-class TanhOp(UnaryElementwiseOp, Elementwise):
+class TanhOp(UnaryElementwiseOp, Elementwise, LowersToFixed):
     """Hyperbolic tangent. Example: `%y = nn.tanh %x : tensor<1x8xf32>`"""
 
     name = "nn.tanh"
@@ -375,9 +433,15 @@ class TanhOp(UnaryElementwiseOp, Elementwise):
     def evaluate_float(self, args, batch):
         return np.tanh(args[0])
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.activation(lowering, self, "tanh", 1)
+
 
 @irdl_op_definition
-class ClipOp(UnaryElementwiseOp, Elementwise):
+class ClipOp(UnaryElementwiseOp, Elementwise, LowersToFixed):
     """clip(x, min, max); a missing bound is unbounded. Example: `%y = nn.clip %x {max = 6.0 : f64, min = 0.0 : f64} : tensor<1x8xf32>`"""
 
     name = "nn.clip"
@@ -405,9 +469,15 @@ class ClipOp(UnaryElementwiseOp, Elementwise):
         hi = np.inf if self.max is None else self.max.value.data
         return np.clip(args[0], lo, hi)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.clip(lowering, self)
+
 
 @irdl_op_definition
-class SoftmaxOp(UnaryElementwiseOp):
+class SoftmaxOp(UnaryElementwiseOp, LowersToFixed):
     """Softmax along one axis (never the batch axis). Example: `%y = nn.softmax %x {axis = 1 : i64} : tensor<1x5xf32>`"""
 
     name = "nn.softmax"
@@ -428,6 +498,12 @@ class SoftmaxOp(UnaryElementwiseOp):
         axis = self.axis.value.data
         e = np.exp(args[0] - np.max(args[0], axis=axis, keepdims=True))
         return e / np.sum(e, axis=axis, keepdims=True)
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.softmax(lowering, self)
 
 
 class BinaryElementwiseOp(IRDLOperation, FloatSemantics, Elementwise):
@@ -450,7 +526,7 @@ class BinaryElementwiseOp(IRDLOperation, FloatSemantics, Elementwise):
 
 
 @irdl_op_definition
-class AddOp(BinaryElementwiseOp):
+class AddOp(BinaryElementwiseOp, LowersToFixed):
     """Element-wise sum. Example: `%y = nn.add %a, %b : (tensor<1x8xf32>, tensor<8xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.add"
@@ -458,9 +534,16 @@ class AddOp(BinaryElementwiseOp):
     def evaluate_float(self, args, batch):
         return args[0] + args[1]
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects import fixed
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.binary(lowering, self, fixed.AddOp)
+
 
 @irdl_op_definition
-class SubOp(BinaryElementwiseOp):
+class SubOp(BinaryElementwiseOp, LowersToFixed):
     """Element-wise difference. Example: `%y = nn.sub %a, %b : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.sub"
@@ -468,9 +551,16 @@ class SubOp(BinaryElementwiseOp):
     def evaluate_float(self, args, batch):
         return args[0] - args[1]
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects import fixed
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.binary(lowering, self, fixed.SubOp)
+
 
 @irdl_op_definition
-class MulOp(BinaryElementwiseOp):
+class MulOp(BinaryElementwiseOp, LowersToFixed):
     """Element-wise product. Example: `%y = nn.mul %a, %b : (tensor<1x8xf32>, tensor<1x8xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.mul"
@@ -478,15 +568,28 @@ class MulOp(BinaryElementwiseOp):
     def evaluate_float(self, args, batch):
         return args[0] * args[1]
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects import fixed
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.binary(lowering, self, fixed.MulOp)
+
 
 @irdl_op_definition
-class DivOp(BinaryElementwiseOp):
+class DivOp(BinaryElementwiseOp, LowersToFixed):
     """Element-wise quotient. Example: `%y = nn.div %a, %b : (tensor<1x8xf32>, tensor<1xf32>) -> tensor<1x8xf32>`"""
 
     name = "nn.div"
 
     def evaluate_float(self, args, batch):
         return args[0] / args[1]
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.divide(lowering, self)
 
 
 LAYER_OPS = [

@@ -31,6 +31,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.interfaces import Elementwise
 from nncc.dialects.nn.ops import UnaryElementwiseOp
+from nncc.dialects.interfaces import LowersToFixed
 
 FLOAT_PROP = FloatAttr.constr(Float64Type())
 
@@ -114,7 +115,7 @@ class _QuantizerOp(UnaryElementwiseOp, Elementwise):
 
 
 @irdl_op_definition
-class FakeQuantOp(_QuantizerOp):
+class FakeQuantOp(_QuantizerOp, LowersToFixed):
     """Quantize-dequantize with a per-tensor scale and integer zero point:
     y = (clip(R(x / scale) + zero_point, qmin, qmax) - zero_point) * scale, where R is the
     `rounding` ("half_even", "floor", "ceil" or "to_zero") and [qmin, qmax] comes from
@@ -154,9 +155,15 @@ class FakeQuantOp(_QuantizerOp):
     def evaluate_float(self, args, batch):
         return self.fake_quant(args[0], self.scale.value.data)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed_quant
+
+        to_fixed_quant.convert_fake_quant(lowering, self)
+
 
 @irdl_op_definition
-class FakeQuantAxisOp(_QuantizerOp):
+class FakeQuantAxisOp(_QuantizerOp, LowersToFixed):
     """Quantize-dequantize with one scale per channel along `axis` (not the batch axis)
     and a shared integer zero point: element i of channel c becomes
     (clip(R(x_i / scales[c]) + zero_point, qmin, qmax) - zero_point) * scales[c], with
@@ -220,9 +227,15 @@ class FakeQuantAxisOp(_QuantizerOp):
     def evaluate_float(self, args, batch):
         return self.fake_quant(args[0], np.asarray(self.scale_values(), np.float64).reshape(self.broadcast_shape()))
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed_quant
+
+        to_fixed_quant.convert_fake_quant_axis(lowering, self)
+
 
 @irdl_op_definition
-class SignOp(UnaryElementwiseOp, Elementwise):
+class SignOp(UnaryElementwiseOp, Elementwise, LowersToFixed):
     """Bipolar quantization (QONNX BipolarQuant): y = scale if x >= 0 else -scale.
 
     Example: `%y = nn.sign %x {scale = 5.000000e-01 : f64} : tensor<1x16xf32>`
@@ -244,6 +257,12 @@ class SignOp(UnaryElementwiseOp, Elementwise):
     def evaluate_float(self, args, batch):
         scale = self.scale.value.data
         return np.where(args[0] >= 0, scale, -scale)
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed_quant
+
+        to_fixed_quant.convert_sign(lowering, self)
 
 
 QUANT_OPS = [FakeQuantOp, FakeQuantAxisOp, SignOp]

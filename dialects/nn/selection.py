@@ -30,10 +30,11 @@ from nncc.dialects.interfaces import FloatSemantics, Reduction
 from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn.common import expect_result, expect_same_element, int_array, shape_of, sorted_props
 from nncc.dialects.nn.structure import DataMovement
+from nncc.dialects.interfaces import LowersToFixed
 
 
 @irdl_op_definition
-class GatherOp(IRDLOperation, DataMovement):
+class GatherOp(IRDLOperation, DataMovement, LowersToFixed):
     """Select elements of each sample by flat index: output element i (row-major over the
     non-batch axes) is input element `indices[i]` of the same sample, or zero where the
     index is -1.
@@ -77,6 +78,12 @@ class GatherOp(IRDLOperation, DataMovement):
     def move(self, args, batch, fill):
         return ns.gather(self, args[0], fill)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.same_type(lowering, self, lambda x: GatherOp(x, self.indices.get_values(), self.output.type.get_shape()))
+
 
 class ReduceOp(IRDLOperation, FloatSemantics):
     """Base of the reductions over non-batch axes (reduced axes kept with size 1)."""
@@ -115,7 +122,7 @@ class ReduceOp(IRDLOperation, FloatSemantics):
 
 
 @irdl_op_definition
-class ReduceSumOp(ReduceOp, Reduction):
+class ReduceSumOp(ReduceOp, Reduction, LowersToFixed):
     """Sum over axes. Example: `%y = nn.reduce_sum %x {axes = array<i64: 2>} : tensor<1x4x6xf32> -> tensor<1x4x1xf32>`"""
 
     name = "nn.reduce_sum"
@@ -126,9 +133,15 @@ class ReduceSumOp(ReduceOp, Reduction):
     def combiner(self) -> str:
         return "sum"
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.reduce(lowering, self, "sum")
+
 
 @irdl_op_definition
-class ReduceMeanOp(ReduceOp):
+class ReduceMeanOp(ReduceOp, LowersToFixed):
     """Mean over axes. Example: `%y = nn.reduce_mean %x {axes = array<i64: 1, 2>} : tensor<1x4x6xf32> -> tensor<1x1x1xf32>`"""
 
     name = "nn.reduce_mean"
@@ -136,9 +149,15 @@ class ReduceMeanOp(ReduceOp):
     def evaluate_float(self, args, batch):
         return np.mean(args[0], axis=self.axis_tuple(), keepdims=True)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.reduce(lowering, self, "mean")
+
 
 @irdl_op_definition
-class ReduceMaxOp(ReduceOp, Reduction):
+class ReduceMaxOp(ReduceOp, Reduction, LowersToFixed):
     """Maximum over axes. Example: `%y = nn.reduce_max %x {axes = array<i64: 1>} : tensor<1x4x6xf32> -> tensor<1x1x6xf32>`"""
 
     name = "nn.reduce_max"
@@ -149,15 +168,27 @@ class ReduceMaxOp(ReduceOp, Reduction):
     def combiner(self) -> str:
         return "max"
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.reduce(lowering, self, "max")
+
 
 @irdl_op_definition
-class ReduceMinOp(ReduceOp):
+class ReduceMinOp(ReduceOp, LowersToFixed):
     """Minimum over axes. Example: `%y = nn.reduce_min %x {axes = array<i64: 1>} : tensor<1x4x6xf32> -> tensor<1x1x6xf32>`"""
 
     name = "nn.reduce_min"
 
     def evaluate_float(self, args, batch):
         return np.min(args[0], axis=self.axis_tuple(), keepdims=True)
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.reduce(lowering, self, "min")
 
 
 SELECTION_OPS = [GatherOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp]

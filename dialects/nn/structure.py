@@ -26,13 +26,14 @@ from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
+from nncc.dialects.interfaces import LowersToFixed
 
 # ---------------------------------------------------------------------------------------
 # pooling
 
 
 @irdl_op_definition
-class MaxPoolOp(IRDLOperation, FloatSemantics, FixedSemantics, Windowed, Reduction):
+class MaxPoolOp(IRDLOperation, FloatSemantics, FixedSemantics, Windowed, Reduction, LowersToFixed):
     """Max pooling over 1-D/2-D windows (pads never win: they count as -inf).
 
     Example: `%y = nn.max_pool %x {ceil_mode = 0 : i64, dilations = array<i64: 1, 1>,
@@ -96,9 +97,19 @@ class MaxPoolOp(IRDLOperation, FloatSemantics, FixedSemantics, Windowed, Reducti
     def combiner(self) -> str:
         return "max"
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        def build(x):
+            return MaxPoolOp(x, self.kernel.get_values(), self.strides.get_values(), self.pads.get_values(),
+                             self.dilations.get_values(), bool(self.ceil_mode.value.data))
+
+        to_fixed.same_type(lowering, self, build)
+
 
 @irdl_op_definition
-class AvgPoolOp(IRDLOperation, FloatSemantics, Windowed):
+class AvgPoolOp(IRDLOperation, FloatSemantics, Windowed, LowersToFixed):
     """Average pooling over 1-D/2-D windows; count_include_pad decides the divisor at the borders.
 
     Example: `%y = nn.avg_pool %x {ceil_mode = 0 : i64, count_include_pad = 0 : i64,
@@ -156,6 +167,12 @@ class AvgPoolOp(IRDLOperation, FloatSemantics, Windowed):
     def window_geometry(self):
         return ns.pool_geometry(self)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.avg_pool(lowering, self)
+
 
 class GlobalPoolOp(IRDLOperation, FloatSemantics):
     """Base of global pooling: reduce every spatial axis to 1."""
@@ -179,7 +196,7 @@ class GlobalPoolOp(IRDLOperation, FloatSemantics):
 
 
 @irdl_op_definition
-class GlobalAvgPoolOp(GlobalPoolOp):
+class GlobalAvgPoolOp(GlobalPoolOp, LowersToFixed):
     """Mean over all spatial axes. Example: `%y = nn.global_avg_pool %x : tensor<1x16x6x6xf32> -> tensor<1x16x1x1xf32>`"""
 
     name = "nn.global_avg_pool"
@@ -187,9 +204,15 @@ class GlobalAvgPoolOp(GlobalPoolOp):
     def evaluate_float(self, args, batch):
         return np.mean(args[0], axis=tuple(range(2, args[0].ndim)), keepdims=True)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.global_avg_pool(lowering, self)
+
 
 @irdl_op_definition
-class GlobalMaxPoolOp(GlobalPoolOp, FixedSemantics, Reduction):
+class GlobalMaxPoolOp(GlobalPoolOp, FixedSemantics, Reduction, LowersToFixed):
     """Max over all spatial axes. Example: `%y = nn.global_max_pool %x : tensor<1x16x6x6xf32> -> tensor<1x16x1x1xf32>`"""
 
     name = "nn.global_max_pool"
@@ -206,6 +229,12 @@ class GlobalMaxPoolOp(GlobalPoolOp, FixedSemantics, Reduction):
 
     def combiner(self) -> str:
         return "max"
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.same_type(lowering, self, GlobalMaxPoolOp)
 
 
 # ---------------------------------------------------------------------------------------
@@ -231,7 +260,7 @@ class DataMovement(FloatSemantics, FixedSemantics, IndexMap):
 
 
 @irdl_op_definition
-class ReshapeOp(IRDLOperation, DataMovement):
+class ReshapeOp(IRDLOperation, DataMovement, LowersToFixed):
     """Reinterpret a tensor with a new shape of the same size; the batch axis stays first.
 
     Example: `%y = nn.reshape %x : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
@@ -262,9 +291,15 @@ class ReshapeOp(IRDLOperation, DataMovement):
     def move(self, args, batch, fill):
         return args[0].reshape(ns.result_shape(self, batch))
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.same_type(lowering, self, lambda x: ReshapeOp(x, tuple(self.output.type.get_shape())))
+
 
 @irdl_op_definition
-class FlattenOp(IRDLOperation, DataMovement):
+class FlattenOp(IRDLOperation, DataMovement, LowersToFixed):
     """ONNX Flatten at `axis` >= 1; canonicalizes to `nn.reshape`.
 
     Example: `%y = nn.flatten %x {axis = 1 : i64} : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
@@ -296,9 +331,15 @@ class FlattenOp(IRDLOperation, DataMovement):
     def move(self, args, batch, fill):
         return args[0].reshape(ns.result_shape(self, batch))
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.same_type(lowering, self, lambda x: ReshapeOp(x, tuple(self.output.type.get_shape())))
+
 
 @irdl_op_definition
-class TransposeOp(IRDLOperation, DataMovement):
+class TransposeOp(IRDLOperation, DataMovement, LowersToFixed):
     """Permute axes; the batch axis must stay first.
 
     Example: `%y = nn.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x8xf32>`
@@ -332,9 +373,15 @@ class TransposeOp(IRDLOperation, DataMovement):
     def move(self, args, batch, fill):
         return np.transpose(args[0], ns.ints(self.perm))
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.same_type(lowering, self, lambda x: TransposeOp(x, self.perm.get_values()))
+
 
 @irdl_op_definition
-class ConcatOp(IRDLOperation, DataMovement):
+class ConcatOp(IRDLOperation, DataMovement, LowersToFixed):
     """Concatenate along a non-batch axis.
 
     Example: `%y = nn.concat %a, %b {axis = 1 : i64} : (tensor<1x4xf32>, tensor<1x2xf32>) -> tensor<1x6xf32>`
@@ -370,9 +417,15 @@ class ConcatOp(IRDLOperation, DataMovement):
     def move(self, args, batch, fill):
         return ns.concat(self, args, batch)
 
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.concat(lowering, self)
+
 
 @irdl_op_definition
-class PadOp(IRDLOperation, DataMovement):
+class PadOp(IRDLOperation, DataMovement, LowersToFixed):
     """Pad every axis but the batch (ONNX pads layout: all begins, then all ends).
 
     Example: `%y = nn.pad %x {mode = #nn<pad_mode constant>, pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>,
@@ -429,6 +482,12 @@ class PadOp(IRDLOperation, DataMovement):
         if raw != np.floor(raw):
             raise ns.SemanticsError(f"nn.pad: value {value} is not representable in {element}")
         return int(raw)
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.pad(lowering, self)
 
 
 STRUCTURE_OPS = [

@@ -9,8 +9,8 @@ import pytest
 from xdsl.dialects.builtin import TensorType, f64, i16, i32
 from xdsl.ir import Block
 
+from nncc.dialects import fixed, nn
 from nncc.dialects.encodings import SignedDigitsAttr
-from nncc.dialects import fixed, nn, pot_quant
 from nncc.dialects.dense import to_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import (
