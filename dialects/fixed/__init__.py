@@ -1,7 +1,8 @@
 """The `fixed` dialect: the fixed-point IR level (`!fixed.q<W, I>` tensors).
 
 `types.py` holds the type, the rounding/overflow attributes and the exact result-type
-rules; `ops.py` the conversions, exact arithmetic, pooling and reductions;
+rules; `ops.py` the conversions, exact multiply-accumulate and arithmetic; `reductions.py` pooling and
+reductions;
 `nonlinear.py` clamps, tables, segments, polynomials and ideal activations. Semantics are defined once in
 `nncc.dialects.fixed.semantics`.
 """
