@@ -161,7 +161,7 @@ def variant_names() -> list[tuple[str, str, dict]]:
 def pe_modules(design) -> list[dict]:
     """Processing elements of a design: layer name, Verilog module, shift-add units or multipliers."""
     from nncc.dialects import dataflow
-    from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+    from nncc.dialects.emit import NAME_ATTR
 
     pes = []
     for op in design.design.walk():

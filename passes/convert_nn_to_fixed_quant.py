@@ -32,6 +32,7 @@ from xdsl.ir import Operation, SSAValue
 
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import to_dense
+from nncc.dialects.interfaces import layer_label
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed.quantization import (
     APPROX_ATTR,
@@ -46,10 +47,8 @@ if TYPE_CHECKING:
     from nncc.passes.convert_nn_to_fixed import _Converter
 
 
-def layer_name(op: Operation) -> str:
-    """The op's ONNX node name (its location), else its IR name."""
-    desc = getattr(op.location, "desc", None)
-    return desc.data if isinstance(desc, StringAttr) else op.name
+layer_name = layer_label
+"""The op's layer label (kept under this name for `convert-nn-to-fixed`)."""
 
 
 _REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.GatherOp)
@@ -91,7 +90,7 @@ def _round_up_addend(cv: _Converter, value: SSAValue, typ: FixedType, negative_o
     ``negative_only``), so that a following `trn` cast rounds up (toward zero)."""
     src = fixed.fixed_of(value)
     raw = (1 << (src.frac - typ.frac)) - 1
-    width = raw.bit_length() + 1
+    width = signed_width(0, raw)
     step_type = FixedType(width, width - src.frac)
     if negative_only:
         src_width = src.width.data
@@ -116,7 +115,7 @@ def _half_even_addend(cv: _Converter, value: SSAValue, typ: FixedType) -> SSAVal
     dropped = src.frac - typ.frac
     low = cv.emit(fixed.CastOp(value, FixedType(2, 2 - typ.frac), RoundingAttr(Rounding.TRN), OverflowAttr(Overflow.WRAP)))
     half = 1 << (dropped - 1)
-    width = half.bit_length() + 1
+    width = signed_width(0, half)
     table = to_dense(np.asarray([half - 1, half, half - 1, half], np.int64), container(width))
     lut = cv.emit(fixed.LutOp(low.output, FixedType(width, width - src.frac), table, 0, 2, "round_half_even"))
     _mark_exact(lut)

@@ -27,6 +27,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import fixed
 from nncc.dialects.dense import from_dense
+from nncc.dialects.interfaces import layer_label
 from nncc.dialects.pot_quant import CODE_ATTR, ShiftConvOp, ShiftDenseOp, csd
 
 
@@ -98,5 +99,4 @@ def _replace(layer: Operation, signs: np.ndarray, shifts: np.ndarray, weight_typ
 
 
 def _name(layer: Operation) -> str:
-    desc = getattr(layer.location, "desc", None)
-    return f"'{desc.data}'" if desc is not None else layer.name
+    return f"'{layer_label(layer)}'"

@@ -35,6 +35,7 @@ from nncc.compiler.context import make_context
 from nncc.compiler.flow import build_fixed_pipeline, build_pot_pipeline, layer_name
 from nncc.compiler.pipelines import run_passes
 from nncc.dialects import fixed, nn
+from nncc.dialects.emit import NAME_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.pot_quant import (
     COMPENSATION_ATTR,
@@ -742,7 +743,7 @@ def _verilog_module(v: str, top: str, name: str) -> tuple[str, str]:
 
 def _hls_names(design_text: str, types) -> list[str]:
     design = parse_mlir(design_text)
-    return [op.attributes["hls.name"].data for op in design.walk() if isinstance(op, types)]
+    return [op.attributes[NAME_ATTR].data for op in design.walk() if isinstance(op, types)]
 
 
 @pytest.fixture(scope="module")
