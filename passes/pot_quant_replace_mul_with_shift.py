@@ -27,7 +27,8 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import fixed
 from nncc.dialects.dense import from_dense
-from nncc.dialects.interfaces import layer_label
+from nncc.dialects.encodings import TWOS_COMPLEMENT
+from nncc.dialects.interfaces import MacLayer, layer_label
 from nncc.dialects.pot_quant import CODE_ATTR, ShiftConvOp, ShiftDenseOp, csd
 
 
@@ -51,7 +52,7 @@ class PotQuantReplaceMulWithShiftPass(ModulePass):
             raise ValueError(f"pot-quant-replace-mul-with-shift: max_terms must be >= 0, got {self.max_terms}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for layer in [o for o in op.walk() if isinstance(o, (fixed.DenseOp, fixed.ConvOp))]:
+        for layer in [o for o in op.walk() if isinstance(o, MacLayer) and o.weight_encoding() == TWOS_COMPLEMENT]:
             const = layer.weight.owner
             if not isinstance(const, fixed.ConstantOp):
                 continue
