@@ -223,6 +223,17 @@ def read_config(path: str | Path | None, base: CompileOptions | None = None) -> 
     return replace(options, **valid), problems
 
 
+def checked_options(options: CompileOptions, values: dict, where: str) -> CompileOptions:
+    """``options`` with ``values`` (field name -> value) applied, every value checked; the
+    problems, all at once, name ``where``."""
+    problems: list[str] = []
+    for key, value in values.items():
+        _check_value(where, key, value, problems)
+    if problems:
+        raise NnccError(problems)
+    return replace(options, **values)
+
+
 def with_overrides(options: CompileOptions, **overrides) -> CompileOptions:
     """Apply command-line overrides (None means: not given)."""
     problems: list[str] = []
