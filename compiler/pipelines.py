@@ -91,7 +91,7 @@ def build_nn_pot_quant(options: CompileOptions | Mapping[str, object] | None = N
             f"rounding={o.pot_rounding} compensate={_flag(o.pot_compensation != 'none')}}}")
     if o.pot_prune:
         spec += f",pot-quant-prune{{fraction={float(o.pot_prune)}}}"
-    return parse_pipeline(spec)
+    return _parse_passes(spec)
 
 
 def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -109,21 +109,21 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
                  f"all_layers={_flag(o.shift_all)}}}")
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
-    return parse_pipeline(spec)
+    return _parse_passes(spec)
 
 
 def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Fixed-point layers into `dataflow` processing elements with their reuse factors and
     the schedule (`dataflow-tile`). Options: reuse_factor, target_ii."""
     o = pipeline_options(options, "fixed-to-dataflow")
-    return parse_pipeline(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii}}}")
+    return _parse_passes(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii}}}")
 
 
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Ready for the back ends: legal names and the `emit` options
     (`hls-prepare-for-emission`). Options: top, part, clock_ns."""
     o = pipeline_options(options, "dataflow-to-emit")
-    passes = parse_pipeline(f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}}")
+    passes = _parse_passes(f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}}")
     # The hardware plan (a dataflow-plan pass) belongs here, after hls-prepare-for-emission.
     return passes
 
@@ -191,7 +191,11 @@ def pipeline_spec(passes: list[ModulePass]) -> str:
 def parse_pipeline(spec: str) -> list[ModulePass]:
     """Parse a `-p` pass-pipeline string whose entries are passes or named pipelines
     (`nn-to-fixed{width=8}` expands to that pipeline's passes)."""
-    spec = expand_pipelines(spec)
+    return _parse_passes(expand_pipelines(spec))
+
+
+def _parse_passes(spec: str) -> list[ModulePass]:
+    """Parse a `-p` string of pass names only (what the builders write)."""
     try:
         return list(PassPipeline.parse_spec(all_pass_factories(), spec).passes)
     except (Exception, ArgSpecParseError) as err:  # ArgSpecParseError derives from BaseException

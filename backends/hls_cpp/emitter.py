@@ -1,7 +1,7 @@
 """Read-only HLS C++ emitter: a prepared fixed-point module -> project files.
 
-`hls-prepare-for-emission` must have run (names in `hls.name`, options in
-`hls.options`). The emitter turns the IR into frozen views (`views.py`) and renders
+`hls-prepare-for-emission` must have run (names in `emit.name`, options in
+`emit.options`, both of the `emit` dialect). The emitter turns the IR into frozen views (`views.py`) and renders
 one Jinja template per construct; it raises on any op it does not know.
 """
 

@@ -95,7 +95,6 @@ Shrink this set; never grow it."""
 
 PENDING_INTERFACES = {
     "passes/convert_nn_to_fixed_quant.py": "quantizer ops (nn.sign, nn.fake_quant*) have no interface yet",
-    "passes/hls_prepare_for_emission.py": "nn data-movement ops do not implement IndexMap yet",
     "passes/nn_fold_batchnorm.py": "nn.dense / nn.conv do not implement MacLayer yet",
     "passes/nn_fuse_bias.py": "nn.dense / nn.conv do not implement MacLayer yet",
     "passes/pot_quant_quantize.py": "nn.dense / nn.conv do not implement MacLayer yet",
