@@ -42,3 +42,18 @@ def test_every_op_is_in_the_roundtrip_test():
 def test_pipelines_are_documented():
     for name, builder in all_pipelines().items():
         assert builder.__doc__, name
+
+
+CODE_FOLDERS = ("tools", "compiler", "backends", "passes", "dialects", "runtime")
+"""The folders installed as subpackages of `nncc` (file sizes: test_sizes.py)."""
+
+
+def test_every_package_is_in_pyproject():
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {"nncc"}
+    for folder in CODE_FOLDERS:
+        for init in (ROOT / folder).rglob("__init__.py"):
+            found.add("nncc." + ".".join(init.parent.relative_to(ROOT).parts))
+    assert found == listed
