@@ -81,6 +81,79 @@ def log(msg: str) -> None:
 # nncc worker (fresh child process of this script, --worker-nncc)
 
 
+def _instrument_nncc(phases: dict) -> None:
+    """Wrap nncc's compile and C-sim phases so that their times add up in ``phases``."""
+    from nncc.backends.hls_cpp import emitter
+    from nncc.compiler import design as design_mod
+    from nncc.compiler import flow
+    from nncc.compiler.analysis import report as report_mod
+    from nncc.runtime import csim
+
+    def timed(name, fn):
+        def wrapper(*a, **k):
+            s = time.perf_counter()
+            try:
+                return fn(*a, **k)
+            finally:
+                phases[name] = phases.get(name, 0.0) + time.perf_counter() - s
+
+        return wrapper
+
+    def timed_passes(passes, module, ctx):
+        for p in passes:
+            s = time.perf_counter()
+            p.apply(ctx, module)
+            module.verify()
+            key = f"pass:{p.name}"
+            phases[key] = phases.get(key, 0.0) + time.perf_counter() - s
+
+    flow.import_model = timed("onnx_import", flow.import_model)
+    flow.annotate_config = timed("annotate_config", flow.annotate_config)
+    flow.calibration_inputs = timed("calibration_inputs", flow.calibration_inputs)
+    flow.calibrate = timed("calibration_float_run", flow.calibrate)
+    flow.run_passes = timed_passes
+    flow.module_text = timed("print_ir", flow.module_text)
+    flow.testbench_data = timed("testbench_data_fixed_run", flow.testbench_data)
+    emitter.emit_project = timed("emit_hls_cpp", emitter.emit_project)
+    report_mod.build_report = timed("report_float_and_fixed_runs", report_mod.build_report)
+    design_mod.write_folder = timed("write_folder", design_mod.write_folder)
+    design_mod.Design.__init__ = timed("load_design_parse_mlir", design_mod.Design.__init__)
+    csim.build = timed("gxx_build", csim.build)
+    csim.CsimDesign.__init__ = timed("dlopen", csim.CsimDesign.__init__)
+
+
+def _predict_and_check(d, x, args, report: dict) -> None:
+    """Time C-sim prediction on ``x`` (saved to --outputs) and compare it with the fixed interpreter."""
+    import numpy as np
+
+    report["stage"] = "csim_predict"
+    d.predict(x[:8], engine="csim")  # warm-up
+    runs = []
+    y = None
+    for _ in range(max(1, args.repeats)):
+        s = time.perf_counter()
+        y = d.predict(x, engine="csim")
+        runs.append(time.perf_counter() - s)
+    y = np.asarray(y, np.float64).reshape(len(x), -1)
+    np.save(args.outputs, y)
+    report["predict_s"] = runs
+    report["predict_median_s"] = statistics.median(runs)
+    report["samples"] = int(len(x))
+    report["throughput_samples_per_s"] = len(x) / report["predict_median_s"]
+
+    if args.check_fixed > 0:
+        report["stage"] = "fixed_check"
+        k = min(args.check_fixed, len(x))
+        s = time.perf_counter()
+        yf = np.asarray(d.predict(x[:k], engine="fixed"), np.float64).reshape(k, -1)
+        report["fixed_interpreter_s"] = time.perf_counter() - s
+        report["csim_vs_fixed_interpreter"] = {
+            "samples": int(k),
+            "bit_exact": bool(np.array_equal(yf, y[:k])),
+            "max_abs_diff": float(np.abs(yf - y[:k]).max()),
+        }
+
+
 def nncc_worker(args) -> None:
     """Compile with nncc, build the C-sim, time everything; report JSON to --report."""
     t0 = time.perf_counter()
@@ -89,46 +162,10 @@ def nncc_worker(args) -> None:
     try:
         import numpy as np
         import nncc
-        from nncc.backends.hls_cpp import emitter
-        from nncc.compiler import design as design_mod
-        from nncc.compiler import flow
-        from nncc.compiler.analysis import report as report_mod
-        from nncc.runtime import csim
 
         times["import_modules"] = time.perf_counter() - t0
         report["nncc_version"] = nncc.__version__
-
-        def timed(name, fn):
-            def wrapper(*a, **k):
-                s = time.perf_counter()
-                try:
-                    return fn(*a, **k)
-                finally:
-                    phases[name] = phases.get(name, 0.0) + time.perf_counter() - s
-
-            return wrapper
-
-        def timed_passes(passes, module, ctx):
-            for p in passes:
-                s = time.perf_counter()
-                p.apply(ctx, module)
-                module.verify()
-                key = f"pass:{p.name}"
-                phases[key] = phases.get(key, 0.0) + time.perf_counter() - s
-
-        flow.import_model = timed("onnx_import", flow.import_model)
-        flow.annotate_config = timed("annotate_config", flow.annotate_config)
-        flow.calibration_inputs = timed("calibration_inputs", flow.calibration_inputs)
-        flow.calibrate = timed("calibration_float_run", flow.calibrate)
-        flow.run_passes = timed_passes
-        flow.module_text = timed("print_ir", flow.module_text)
-        flow.testbench_data = timed("testbench_data_fixed_run", flow.testbench_data)
-        emitter.emit_project = timed("emit_hls_cpp", emitter.emit_project)
-        report_mod.build_report = timed("report_float_and_fixed_runs", report_mod.build_report)
-        design_mod.write_folder = timed("write_folder", design_mod.write_folder)
-        design_mod.Design.__init__ = timed("load_design_parse_mlir", design_mod.Design.__init__)
-        csim.build = timed("gxx_build", csim.build)
-        csim.CsimDesign.__init__ = timed("dlopen", csim.CsimDesign.__init__)
+        _instrument_nncc(phases)
 
         x = np.load(args.inputs)
         out_dir = os.path.join(args.work, "nncc_design")
@@ -149,32 +186,7 @@ def nncc_worker(args) -> None:
         phases["first_predict_other"] = times["first_csim_predict"] - phases.get("gxx_build", 0.0) - phases.get("dlopen", 0.0)
         report["cache_dir_fresh"] = os.environ.get("NNCC_CACHE_DIR")
 
-        report["stage"] = "csim_predict"
-        d.predict(x[:8], engine="csim")  # warm-up
-        runs = []
-        y = None
-        for _ in range(max(1, args.repeats)):
-            s = time.perf_counter()
-            y = d.predict(x, engine="csim")
-            runs.append(time.perf_counter() - s)
-        y = np.asarray(y, np.float64).reshape(len(x), -1)
-        np.save(args.outputs, y)
-        report["predict_s"] = runs
-        report["predict_median_s"] = statistics.median(runs)
-        report["samples"] = int(len(x))
-        report["throughput_samples_per_s"] = len(x) / report["predict_median_s"]
-
-        if args.check_fixed > 0:
-            report["stage"] = "fixed_check"
-            k = min(args.check_fixed, len(x))
-            s = time.perf_counter()
-            yf = np.asarray(d.predict(x[:k], engine="fixed"), np.float64).reshape(k, -1)
-            report["fixed_interpreter_s"] = time.perf_counter() - s
-            report["csim_vs_fixed_interpreter"] = {
-                "samples": int(k),
-                "bit_exact": bool(np.array_equal(yf, y[:k])),
-                "max_abs_diff": float(np.abs(yf - y[:k]).max()),
-            }
+        _predict_and_check(d, x, args, report)
         outs = d.report.get("outputs", {})
         report["compile_report_outputs"] = outs
         report["ok"] = True
@@ -429,7 +441,8 @@ def _loadavg() -> list[float] | None:
         return None
 
 
-def main() -> None:
+def _arguments() -> argparse.ArgumentParser:
+    """The command line (the worker mode's options are hidden)."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--hls4ml-python", default=DEFAULT_HLS4ML_PYTHON if os.path.exists(DEFAULT_HLS4ML_PYTHON) else None,
                     help=f"python of the hls4ml venv (default {DEFAULT_HLS4ML_PYTHON} if it exists); '' skips hls4ml")
@@ -449,12 +462,92 @@ def main() -> None:
     ap.add_argument("--outputs", help=argparse.SUPPRESS)
     ap.add_argument("--report", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
+    return ap
+
+
+def _bench_nncc(name: str, info: dict, work: str, args) -> dict:
+    """nncc on one model in a fresh process with an empty C-sim cache: its summary."""
+    import numpy as np
+
+    log(f"{name}: nncc (fresh process, empty C-sim cache)")
+    cache = tempfile.mkdtemp(prefix="nncc-cache.", dir=work)
+    env = dict(os.environ, NNCC_CACHE_DIR=cache)
+    rep_path, y_path = os.path.join(work, "nncc_report.json"), os.path.join(work, "nncc_y.npy")
+    rep = run_child([sys.executable, os.path.abspath(__file__), "--worker-nncc", "--model", info["path"],
+                     "--inputs", info["inputs"], "--outputs", y_path, "--report", rep_path, "--work", work,
+                     "--repeats", str(args.repeats), "--check-fixed", str(args.check_fixed)],
+                    rep_path, os.path.join(work, "nncc.log"), args.timeout, env=env)
+    y = np.load(y_path) if rep.get("ok") else None
+    n = summarize_nncc(rep, y, info["ref"])
+    if n["ok"]:
+        log(f"{name}: nncc time_to_csim {n['time_to_csim_s']:.2f} s, {n['throughput_samples_per_s']:.0f} samples/s, "
+            f"argmax agreement {n['argmax_agreement_vs_onnxruntime']:.3f}")
+    else:
+        log(f"{name}: nncc FAILED at {n['stage']}: {n['error']}")
+    return n
+
+
+def _bench_hls4ml(name: str, info: dict, work: str, args, skip, entry: dict) -> None:
+    """hls4ml (and on jet_mlp its legacy softmax) on one model, each in a fresh process, into ``entry``."""
+    import numpy as np
+
+    ref = info["ref"]
+    variants = [("hls4ml", None)]
+    if name == "jet_mlp" and not args.no_legacy_softmax:
+        variants.append(("hls4ml_legacy_softmax", "legacy"))
+    for key, softmax in variants:
+        if skip:
+            entry[key] = {"skipped": skip}
+            continue
+        log(f"{name}: {key} (fresh process)")
+        rep_path, y_path = os.path.join(work, f"{key}_report.json"), os.path.join(work, f"{key}_y.npy")
+        cmd = [args.hls4ml_python, WORKER_HLS4ML, "--model", info["path"], "--inputs", info["inputs"],
+               "--outputs", y_path, "--report", rep_path, "--project-dir", os.path.join(work, f"{key}_prj"),
+               "--repeats", str(args.repeats)]
+        if softmax:
+            cmd += ["--softmax", softmax]
+        rep = run_child(cmd, rep_path, os.path.join(work, f"{key}.log"), args.timeout)
+        y = np.load(y_path) if rep.get("ok") else None
+        entry[key] = summarize_hls4ml(rep, y, ref)
+        h = entry[key]
+        if h["ok"]:
+            log(f"{name}: {key} time_to_csim {h['time_to_csim_s']:.2f} s, {h['throughput_samples_per_s']:.0f} samples/s, "
+                f"argmax agreement {h['argmax_agreement_vs_onnxruntime']:.3f}")
+        else:
+            log(f"{name}: {key} FAILED at {h['stage']}: {h['error']}")
+
+
+def _judge(name: str, entry: dict, skip) -> None:
+    """The ratios nncc / hls4ml of one model and whether they meet the targets, into ``entry``."""
+    h = entry["hls4ml"]
+    r = ratios(entry["nncc"], h) if not skip else None
+    entry["ratios"] = r
+    if "hls4ml_legacy_softmax" in entry and not skip:
+        entry["ratios_vs_hls4ml_legacy_softmax"] = ratios(entry["nncc"], entry["hls4ml_legacy_softmax"])
+    tgt = THROUGHPUT_TARGET[name]
+    targets: dict = {"time_to_csim_at_most": TIME_TARGET, "throughput_at_least": tgt}
+    if r:
+        targets["time_to_csim_met"] = r["time_to_csim_nncc_over_hls4ml"] <= TIME_TARGET
+        targets["throughput_met"] = r["throughput_nncc_over_hls4ml"] >= tgt
+        targets["met"] = targets["time_to_csim_met"] and targets["throughput_met"]
+        floor = ABSOLUTE_THROUGHPUT_TARGET.get(name)
+        if floor is not None:
+            got = entry["nncc"].get("throughput_samples_per_s")
+            targets["throughput_samples_per_s_at_least"] = floor
+            targets["absolute_throughput_met"] = got is not None and got >= floor
+            targets["met"] = targets["met"] and targets["absolute_throughput_met"]
+    else:
+        targets["met"] = None
+        targets["why_not_judged"] = "hls4ml skipped" if skip else "a tool failed on this model"
+    entry["targets"] = targets
+
+
+def main() -> None:
+    ap = _arguments()
     args = ap.parse_args()
     if args.worker_nncc:
         nncc_worker(args)
         return
-
-    import numpy as np
 
     names = [m.strip() for m in args.models.split(",") if m.strip()]
     bad = [m for m in names if m not in MODELS]
@@ -489,78 +582,15 @@ def main() -> None:
 
         for name in names:
             info = models[name]
-            ref = info["ref"]
             entry: dict = {"params": info["params"], "description": info["description"],
                            "input_shape": info["input_shape"], "onnx_bytes": info["onnx_bytes"],
                            "ort_vs_torch_max_abs": info["ort_vs_torch_max_abs"]}
             work = os.path.join(folder, name)
             os.makedirs(work, exist_ok=True)
 
-            # ---- nncc --------------------------------------------------------------------
-            log(f"{name}: nncc (fresh process, empty C-sim cache)")
-            cache = tempfile.mkdtemp(prefix="nncc-cache.", dir=work)
-            env = dict(os.environ, NNCC_CACHE_DIR=cache)
-            rep_path, y_path = os.path.join(work, "nncc_report.json"), os.path.join(work, "nncc_y.npy")
-            rep = run_child([sys.executable, os.path.abspath(__file__), "--worker-nncc", "--model", info["path"],
-                             "--inputs", info["inputs"], "--outputs", y_path, "--report", rep_path, "--work", work,
-                             "--repeats", str(args.repeats), "--check-fixed", str(args.check_fixed)],
-                            rep_path, os.path.join(work, "nncc.log"), args.timeout, env=env)
-            y = np.load(y_path) if rep.get("ok") else None
-            entry["nncc"] = summarize_nncc(rep, y, ref)
-            n = entry["nncc"]
-            if n["ok"]:
-                log(f"{name}: nncc time_to_csim {n['time_to_csim_s']:.2f} s, {n['throughput_samples_per_s']:.0f} samples/s, "
-                    f"argmax agreement {n['argmax_agreement_vs_onnxruntime']:.3f}")
-            else:
-                log(f"{name}: nncc FAILED at {n['stage']}: {n['error']}")
-
-            # ---- hls4ml ------------------------------------------------------------------
-            variants = [("hls4ml", None)]
-            if name == "jet_mlp" and not args.no_legacy_softmax:
-                variants.append(("hls4ml_legacy_softmax", "legacy"))
-            for key, softmax in variants:
-                if skip:
-                    entry[key] = {"skipped": skip}
-                    continue
-                log(f"{name}: {key} (fresh process)")
-                rep_path, y_path = os.path.join(work, f"{key}_report.json"), os.path.join(work, f"{key}_y.npy")
-                cmd = [args.hls4ml_python, WORKER_HLS4ML, "--model", info["path"], "--inputs", info["inputs"],
-                       "--outputs", y_path, "--report", rep_path, "--project-dir", os.path.join(work, f"{key}_prj"),
-                       "--repeats", str(args.repeats)]
-                if softmax:
-                    cmd += ["--softmax", softmax]
-                rep = run_child(cmd, rep_path, os.path.join(work, f"{key}.log"), args.timeout)
-                y = np.load(y_path) if rep.get("ok") else None
-                entry[key] = summarize_hls4ml(rep, y, ref)
-                h = entry[key]
-                if h["ok"]:
-                    log(f"{name}: {key} time_to_csim {h['time_to_csim_s']:.2f} s, {h['throughput_samples_per_s']:.0f} samples/s, "
-                        f"argmax agreement {h['argmax_agreement_vs_onnxruntime']:.3f}")
-                else:
-                    log(f"{name}: {key} FAILED at {h['stage']}: {h['error']}")
-
-            # ---- ratios and targets ------------------------------------------------------
-            h = entry["hls4ml"]
-            r = ratios(entry["nncc"], h) if not skip else None
-            entry["ratios"] = r
-            if "hls4ml_legacy_softmax" in entry and not skip:
-                entry["ratios_vs_hls4ml_legacy_softmax"] = ratios(entry["nncc"], entry["hls4ml_legacy_softmax"])
-            tgt = THROUGHPUT_TARGET[name]
-            targets: dict = {"time_to_csim_at_most": TIME_TARGET, "throughput_at_least": tgt}
-            if r:
-                targets["time_to_csim_met"] = r["time_to_csim_nncc_over_hls4ml"] <= TIME_TARGET
-                targets["throughput_met"] = r["throughput_nncc_over_hls4ml"] >= tgt
-                targets["met"] = targets["time_to_csim_met"] and targets["throughput_met"]
-                floor = ABSOLUTE_THROUGHPUT_TARGET.get(name)
-                if floor is not None:
-                    got = entry["nncc"].get("throughput_samples_per_s")
-                    targets["throughput_samples_per_s_at_least"] = floor
-                    targets["absolute_throughput_met"] = got is not None and got >= floor
-                    targets["met"] = targets["met"] and targets["absolute_throughput_met"]
-            else:
-                targets["met"] = None
-                targets["why_not_judged"] = "hls4ml skipped" if skip else "a tool failed on this model"
-            entry["targets"] = targets
+            entry["nncc"] = _bench_nncc(name, info, work, args)
+            _bench_hls4ml(name, info, work, args, skip, entry)
+            _judge(name, entry, skip)
             result["models"][name] = entry
 
         judged = [m["targets"]["met"] for m in result["models"].values() if m["targets"]["met"] is not None]

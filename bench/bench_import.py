@@ -507,18 +507,12 @@ def _fit(points, key):
     xs = [p["params"] for p in points]
     ys = [p[key] for p in points]
     top = sorted(range(len(xs)), key=lambda i: xs[i])[len(xs) // 2 - (1 if len(xs) % 2 == 0 else 0):]
-    return {
-        "all_points": loglog_slope(xs, ys),
-        "largest_points": loglog_slope([xs[i] for i in top], [ys[i] for i in top]),
-    }
+    return {"all_points": loglog_slope(xs, ys), "largest_points": loglog_slope([xs[i] for i in top], [ys[i] for i in top])}
 
 
 def bench_scaling(tmp: str, widths, mlp_targets, repeats: int) -> dict:
     res = {}
-    families = {
-        "resnet_by_width": [("resnet", w) for w in widths],
-        "mlp": [("mlp", t) for t in mlp_targets],
-    }
+    families = {"resnet_by_width": [("resnet", w) for w in widths], "mlp": [("mlp", t) for t in mlp_targets]}
     for fam, items in families.items():
         points = []
         for kind, arg in items:

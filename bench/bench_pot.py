@@ -161,7 +161,7 @@ def variant_names() -> list[tuple[str, str, dict]]:
 def pe_modules(design) -> list[dict]:
     """Processing elements of a design: layer name, Verilog module, shift-add units or multipliers."""
     from nncc.dialects import dataflow
-    from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+    from nncc.dialects.emit import NAME_ATTR
 
     pes = []
     for op in design.design.walk():
@@ -307,6 +307,31 @@ def synthesize_model(name: str, designs: dict, args) -> dict:
     return out
 
 
+def _check_tools(args, synth_models: list[str], doc: dict) -> list[str]:
+    """Turn off what this machine lacks (RTL simulation, synthesis), noting why in ``doc``; the
+    models still to synthesize."""
+    from nncc.runtime import rtlsim, synth
+
+    if not args.no_rtl:
+        why = rtlsim.available("verilator")
+        if why:
+            log(f"no RTL simulation: {why}")
+            args.no_rtl = True
+            doc["rtl_unavailable"] = why
+        else:
+            doc["verilator"] = rtlsim.simulator_version("verilator")
+    if synth_models:
+        why = synth.available()
+        if why:
+            log(f"no synthesis: {why}")
+            synth_models = []
+            doc["synth_unavailable"] = why
+        else:
+            doc["yosys"] = synth.yosys_version()
+            doc["yosys_warmup_s"] = round(synth.warm_up(), 2)
+    return synth_models
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="digits_mlp,digits_cnn")
@@ -339,25 +364,7 @@ def main() -> None:
         "load_avg_start": load_avg(),
     }
     try:
-        from nncc.runtime import rtlsim, synth
-
-        if not args.no_rtl:
-            why = rtlsim.available("verilator")
-            if why:
-                log(f"no RTL simulation: {why}")
-                args.no_rtl = True
-                doc["rtl_unavailable"] = why
-            else:
-                doc["verilator"] = rtlsim.simulator_version("verilator")
-        if synth_models:
-            why = synth.available()
-            if why:
-                log(f"no synthesis: {why}")
-                synth_models = []
-                doc["synth_unavailable"] = why
-            else:
-                doc["yosys"] = synth.yosys_version()
-                doc["yosys_warmup_s"] = round(synth.warm_up(), 2)
+        synth_models = _check_tools(args, synth_models, doc)
         results = {}
         for name in models:
             try:

@@ -32,7 +32,58 @@ import traceback
 LAYOUT_OPS = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool", "BatchNormalization", "Resize"}
 
 
-def main() -> None:
+def _cleaned_model(args, report: dict, stage):
+    """The ONNX file as a cleaned qonnx model (channels-last, Gemm as MatMul where needed)."""
+    from qonnx.core.modelwrapper import ModelWrapper
+    from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
+    from qonnx.transformation.gemm_to_matmul import GemmToMatMul
+    from qonnx.util.cleanup import cleanup_model
+
+    times = report["times_s"]
+    s = stage("qonnx_cleanup")
+    model = ModelWrapper(args.model)
+    model = cleanup_model(model)
+    ops = {n.op_type for n in model.graph.node}
+    transforms = ["cleanup_model"]
+    if ops & LAYOUT_OPS:
+        model = model.transform(ConvertToChannelsLastAndClean())
+        transforms.append("ConvertToChannelsLastAndClean")
+    if "Gemm" in ops:
+        model = model.transform(GemmToMatMul())
+        transforms.append("GemmToMatMul")
+    model = cleanup_model(model)
+    transforms.append("cleanup_model")
+    times["qonnx_cleanup"] = time.perf_counter() - s
+    report["qonnx_transforms"] = transforms
+    report["cleaned_ops"] = sorted({n.op_type for n in model.graph.node})
+    return model
+
+
+def _predict(hls_model, args, report: dict, stage) -> None:
+    """Time C-simulation on the inputs (median of --repeats calls); save the outputs."""
+    import numpy as np
+
+    s = stage("predict")
+    x = np.load(args.inputs)
+    hls_model.predict(np.ascontiguousarray(x[:8]))  # warm-up
+    runs = []
+    y = None
+    for _ in range(max(1, args.repeats)):
+        s = time.perf_counter()
+        y = hls_model.predict(np.ascontiguousarray(x))
+        runs.append(time.perf_counter() - s)
+    y = np.asarray(y, dtype=np.float64).reshape(len(x), -1)
+    np.save(args.outputs, y)
+    runs_sorted = sorted(runs)
+    median = runs_sorted[len(runs) // 2]
+    report["predict_s"] = runs
+    report["predict_median_s"] = median
+    report["samples"] = int(len(x))
+    report["throughput_samples_per_s"] = len(x) / median
+
+
+def _arguments() -> argparse.ArgumentParser:
+    """The worker's command line (set by bench_hls4ml.py)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
     ap.add_argument("--inputs", required=True)
@@ -42,7 +93,11 @@ def main() -> None:
     ap.add_argument("--precision", default="fixed<16,6>")
     ap.add_argument("--softmax", default=None, help="Softmax 'Implementation' override, e.g. legacy")
     ap.add_argument("--repeats", type=int, default=3)
-    args = ap.parse_args()
+    return ap
+
+
+def main() -> None:
+    args = _arguments().parse_args()
 
     report: dict = {"ok": False, "stage": "start", "times_s": {}, "settings": {
         "backend": "Vitis", "io_type": "io_parallel", "strategy": "Latency", "reuse_factor": 1,
@@ -59,10 +114,6 @@ def main() -> None:
         import onnx
         import hls4ml
         import qonnx
-        from qonnx.core.modelwrapper import ModelWrapper
-        from qonnx.transformation.channels_last import ConvertToChannelsLastAndClean
-        from qonnx.transformation.gemm_to_matmul import GemmToMatMul
-        from qonnx.util.cleanup import cleanup_model
 
         times["import_modules"] = time.perf_counter() - s
         report["versions"] = {"hls4ml": hls4ml.__version__, "qonnx": getattr(qonnx, "__version__", None),
@@ -74,23 +125,7 @@ def main() -> None:
         except Exception:
             pass
 
-        # ---- ONNX file -> cleaned qonnx model ----------------------------------------
-        s = stage("qonnx_cleanup")
-        model = ModelWrapper(args.model)
-        model = cleanup_model(model)
-        ops = {n.op_type for n in model.graph.node}
-        transforms = ["cleanup_model"]
-        if ops & LAYOUT_OPS:
-            model = model.transform(ConvertToChannelsLastAndClean())
-            transforms.append("ConvertToChannelsLastAndClean")
-        if "Gemm" in ops:
-            model = model.transform(GemmToMatMul())
-            transforms.append("GemmToMatMul")
-        model = cleanup_model(model)
-        transforms.append("cleanup_model")
-        times["qonnx_cleanup"] = time.perf_counter() - s
-        report["qonnx_transforms"] = transforms
-        report["cleaned_ops"] = sorted({n.op_type for n in model.graph.node})
+        model = _cleaned_model(args, report, stage)
 
         s = stage("config")
         config = hls4ml.utils.config_from_onnx_model(
@@ -124,24 +159,7 @@ def main() -> None:
         times["time_to_csim"] = sum(times[k] for k in ("qonnx_cleanup", "config", "convert", "write", "compile_gxx"))
         times["time_to_csim_incl_imports"] = times["time_to_csim"] + times["import_modules"]
 
-        # ---- C-simulation --------------------------------------------------------------
-        s = stage("predict")
-        x = np.load(args.inputs)
-        hls_model.predict(np.ascontiguousarray(x[:8]))  # warm-up
-        runs = []
-        y = None
-        for _ in range(max(1, args.repeats)):
-            s = time.perf_counter()
-            y = hls_model.predict(np.ascontiguousarray(x))
-            runs.append(time.perf_counter() - s)
-        y = np.asarray(y, dtype=np.float64).reshape(len(x), -1)
-        np.save(args.outputs, y)
-        runs_sorted = sorted(runs)
-        median = runs_sorted[len(runs) // 2]
-        report["predict_s"] = runs
-        report["predict_median_s"] = median
-        report["samples"] = int(len(x))
-        report["throughput_samples_per_s"] = len(x) / median
+        _predict(hls_model, args, report, stage)
         report["ok"] = True
         report["stage"] = "done"
     except BaseException as err:  # noqa: BLE001 - everything is reported, nothing re-raised

@@ -22,7 +22,7 @@ from xdsl.utils.exceptions import ParseError, VerifyException
 
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.pipelines import all_pipelines, parse_pipeline, run_passes
+from nncc.compiler.pipelines import parse_pipeline, run_passes
 from nncc.runtime.interpreter import InterpreterError, io_names, main_function, run_float
 
 
@@ -46,10 +46,8 @@ def import_model(
 
 
 def resolve_pipeline(spec: str):
-    """Pass list of a named pipeline (built-in or plugin) or a `-p` pipeline string."""
-    named = all_pipelines()
-    if spec in named:
-        return list(named[spec](None))
+    """Pass list of a `-p` pipeline string whose entries are pass or pipeline names
+    (built-in or plugin), with options: `nn-cleanup`, `nn-to-fixed{width=8},dataflow-tile`."""
     return parse_pipeline(spec)
 
 

@@ -55,13 +55,12 @@ Layer entries win over op-type entries, which win over [model].
 
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from nncc.compiler.diagnostics import NnccError
-from nncc.passes.hls_prepare_for_emission import C_ABI_NAMES, CPP_RESERVED
+from nncc.dialects.emit import DEFAULT_CLOCK_NS, DEFAULT_PART, DEFAULT_TOP, clock_problem, part_problem, top_problem
 
 
 @dataclass(frozen=True)
@@ -80,9 +79,9 @@ class CompileOptions:
     order: int = 5
     reuse_factor: int = 1
     target_ii: int = 0
-    top: str = "nncc_top"
-    part: str = "xcu250-figd2104-2L-e"
-    clock_ns: float = 5.0
+    top: str = DEFAULT_TOP
+    part: str = DEFAULT_PART
+    clock_ns: float = DEFAULT_CLOCK_NS
     calibration_samples: int = 1000
     pot_bits: int = 0
     pot_terms: int = 1
@@ -120,8 +119,8 @@ RANGES = {
 }
 
 
-C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
-PART_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+EMIT_CHECKS = {"top": top_problem, "part": part_problem, "clock_ns": clock_problem}
+"""The emission options are checked by the `emit` dialect's rules."""
 
 
 
@@ -142,13 +141,8 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
         problems.append(f"{where}: pot_prune must be a fraction in [0, 1), got {value!r}")
     elif key == "min_agreement" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1):
         problems.append(f"{where}: min_agreement must be a fraction in [0, 1], got {value!r}")
-    elif key == "clock_ns" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0.5 <= value <= 100):
-        problems.append(f"{where}: clock_ns must be a number in [0.5, 100], got {value!r}")
-    elif key == "top" and (not isinstance(value, str) or not C_IDENTIFIER.fullmatch(value) or value in CPP_RESERVED
-                           or value in C_ABI_NAMES):
-        problems.append(f"{where}: top must be a C identifier that is not a C++ keyword or an nncc ABI name, got {value!r}")
-    elif key == "part" and (not isinstance(value, str) or not PART_NAME.fullmatch(value)):
-        problems.append(f"{where}: part must be an FPGA part name (letters, digits, '-', '_', '.'), got {value!r}")
+    elif key in EMIT_CHECKS and (problem := EMIT_CHECKS[key](value)):
+        problems.append(f"{where}: {problem}")
 
 
 def _read(path: Path) -> dict:
@@ -227,6 +221,17 @@ def read_config(path: str | Path | None, base: CompileOptions | None = None) -> 
             problems.append(f"{path}: unknown section [{section}] (known: model, activations, dataflow, pot_quant, hls, report, layers, op_types)")
     valid = {k: v for k, v in updates.items() if not any(f": {k} must" in p for p in problems)}
     return replace(options, **valid), problems
+
+
+def checked_options(options: CompileOptions, values: dict, where: str) -> CompileOptions:
+    """``options`` with ``values`` (field name -> value) applied, every value checked; the
+    problems, all at once, name ``where``."""
+    problems: list[str] = []
+    for key, value in values.items():
+        _check_value(where, key, value, problems)
+    if problems:
+        raise NnccError(problems)
+    return replace(options, **values)
 
 
 def with_overrides(options: CompileOptions, **overrides) -> CompileOptions:

@@ -35,7 +35,13 @@ def nncc_dialect_factories() -> dict:
 
         return ENCODING
 
-    return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant, "encoding": _encoding}
+    def _emit():
+        from nncc.dialects.emit import EMIT
+
+        return EMIT
+
+    return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant, "encoding": _encoding,
+            "emit": _emit}
 
 
 def make_context() -> Context:

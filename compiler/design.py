@@ -25,7 +25,8 @@ from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.flow import FLOAT_FILE, compile_model, write_folder
 from nncc.dialects import fixed
 from nncc.dialects.fixed import semantics as fm
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
+from nncc.dialects.emit import NAME_ATTR, emission_options
+from nncc.dialects.interfaces import layer_label
 from nncc.runtime import progress
 from nncc.runtime.inputs import InputError, check_inputs
 from nncc.runtime.interpreter import InterpreterError, io_names, main_function
@@ -192,11 +193,8 @@ class Design:
             got = traced[name.data]
             bad = got != want
             if bad.any():
-                layer = op.attributes.get("nncc.layer")
-                desc = getattr(op.location, "desc", None)
-                label = layer.data if isinstance(layer, StringAttr) else desc.data if isinstance(desc, StringAttr) else name.data
                 return Mismatch(
-                    label,
+                    layer_label(op),
                     op.name,
                     int(bad.sum()),
                     int(bad.size),
@@ -207,7 +205,7 @@ class Design:
     @property
     def top(self) -> str:
         """Name of the HLS top function."""
-        return self.design.attributes[OPTIONS_ATTR].data["top"].data
+        return emission_options(self.design).top_name
 
 
 def compile(  # noqa: A001 - the public name users expect

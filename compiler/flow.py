@@ -8,6 +8,7 @@ Output folder (written atomically, byte-identical for identical input):
     hls_cpp/        the Vitis HLS project: <top>.cpp/.h, tb.cpp, tb_data/, build.tcl,
                     nncc_ap_fixed.h, nncc_support.h
 
+The lowering after calibration is the named pipeline `nn-to-emit` (`compiler/pipelines.py`);
 `nncc-opt model.mlir -p "<pipeline>"` (the string `--print-pipeline` shows) rebuilds
 design.mlir.
 """
@@ -33,7 +34,7 @@ from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
-from nncc.compiler.pipelines import pipeline_spec, run_passes
+from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_to_emit, pipeline_spec, run_passes
 from nncc.dialects import nn
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
@@ -53,38 +54,6 @@ def layer_name(op: Operation) -> str | None:
     """The ONNX node name an op carries as its location, if any."""
     desc = getattr(op.location, "desc", None)
     return desc.data if isinstance(desc, StringAttr) else None
-
-
-def build_pot_pipeline(options: CompileOptions) -> str:
-    """The `-p` string of the nn-level weight techniques (empty when none is on): power-of-two /
-    signed-digit quantization and log-aware pruning. It runs before calibration, so the
-    calibrated ranges are those of the quantized model; before it, the layers' input moments
-    are recorded on the calibration data (used unless ``pot_compensation`` is "none")."""
-    if not options.pot_bits and not any("pot_bits" in t for t in (*options.layers.values(), *options.op_types.values())):
-        return ""
-    spec = (f"pot-quant-quantize{{bits={options.pot_bits or 4} terms={options.pot_terms} "
-            f"per_channel={'true' if options.pot_per_channel else 'false'} rounding={options.pot_rounding} "
-            f"compensate={'false' if options.pot_compensation == 'none' else 'true'}}}")
-    if options.pot_prune:
-        spec += f",pot-quant-prune{{fraction={float(options.pot_prune)}}}"
-    return spec
-
-
-def build_fixed_pipeline(options: CompileOptions) -> str:
-    """The `-p` string that lowers a calibrated `nn` module to an emittable one."""
-    shift = ""
-    if build_pot_pipeline(options) or options.shift_all:
-        shift = (f"pot-quant-replace-mul-with-shift{{share={'true' if options.shift_share else 'false'} "
-                 f"all_layers={'true' if options.shift_all else 'false'}}},")
-    return (
-        f"convert-nn-to-fixed{{width={options.width} weight_width={options.weight_width} "
-        f"margin_bits={options.margin_bits} rounding={options.rounding} overflow={options.overflow}}},"
-        f"{shift}"
-        f"fixed-lower-activations{{mode={options.mode} table_bits={options.table_bits} segments={options.segments} "
-        f"pot_slopes={'true' if options.pot_slopes else 'false'} order={options.order}}},"
-        f"dataflow-tile{{reuse_factor={options.reuse_factor} target_ii={options.target_ii}}},"
-        f"hls-prepare-for-emission{{top={options.top} part={options.part} clock_ns={float(options.clock_ns)}}}"
-    )
 
 
 def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str] = ()) -> None:
@@ -177,29 +146,29 @@ def compile_model(
     from nncc.compiler.analysis.complexity import stage_metrics
 
     stages = {"float": stage_metrics(float_module, 32)}
-    pot_spec = build_pot_pipeline(options) if pipeline is None else ""
+    pot_passes = build_nn_pot_quant(options) if pipeline is None else []
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
     with progress.status("measuring the original model on the calibration data"):
         reference, reference_source = reference_outputs(model, float_module, inputs)
         fidelity = StageRecorder(reference, reference_source, inputs)
         fidelity.record("float", run_float(float_module, inputs))
-    original = module_text(float_module).encode() if pot_spec else None
+    original = module_text(float_module).encode() if pot_passes else None
 
     def after(name: str, module: ModuleOp) -> None:
         _snapshot(stages, name, module, options.width)
         fidelity.after_pass(name, module)
 
     try:
-        if pot_spec:
+        if pot_passes:
             record_input_moments(float_module, inputs)  # for compensation and the output errors
-            _run_spec(pot_spec, float_module, after)
+            _run_each(pot_passes, float_module, after)
         with progress.status(f"calibrating ranges on {len(next(iter(inputs.values())))} samples"):
             calibrate(float_module, inputs)
     except InterpreterError as err:
         raise NnccError(f"--calibration: {err}") from None
-    spec = pipeline or build_fixed_pipeline(options)
+    passes = resolve_pipeline(pipeline) if pipeline else build_nn_to_emit(options)
     design = float_module.clone()
-    passes = _run_spec(spec, design, after)
+    _run_each(passes, design, after)
     files, notes = emit_targets(design, target, inputs)
     with progress.status("measuring the design on the calibration data"):
         report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes),
@@ -269,10 +238,9 @@ def _snapshot(stages: dict, pass_name: str, module: ModuleOp, activation_bits: i
         stages[STAGE_AFTER[pass_name]] = stage_metrics(module, activation_bits)
 
 
-def _run_spec(spec: str, module: ModuleOp, after=None) -> list:
-    """Run a `-p` pipeline in place; pass failures become one-line user errors.
+def _run_each(passes: list, module: ModuleOp, after=None) -> None:
+    """Run ``passes`` in place; pass failures become one-line user errors.
     ``after(pass name, module)`` is called after each pass."""
-    passes = resolve_pipeline(spec)
     try:
         for p in passes:
             with progress.status(f"running pass {p.name}"):
@@ -282,7 +250,6 @@ def _run_spec(spec: str, module: ModuleOp, after=None) -> list:
     except PassFailedException as err:  # a pass that cannot handle this model says why
         message = str(err).strip().splitlines()
         raise NnccError(message[0] if message else type(err).__name__) from None
-    return passes
 
 
 def verilog_testbench_data(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, bytes]:

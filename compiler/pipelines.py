@@ -1,8 +1,20 @@
 """Named pass pipelines: ``build_<name>(options) -> list[ModulePass]``.
 
-Pipelines are also discoverable from plugins through the ``nncc.pipelines``
-entry-point group (name -> builder). ``pipeline_spec`` prints the equivalent
-`nncc-opt -p` string so any run can be replayed.
+The lowering, level by level (`docs/ir.md`):
+
+    nn-cleanup         canonical `nn` form after import
+    nn-pot-quant       `nn`-level weight techniques (before calibration)
+    nn-to-fixed        calibrated `nn` -> `fixed` (activations lowered)
+    fixed-to-dataflow  `fixed` -> `dataflow` processing elements and schedule
+    dataflow-to-emit   names and `emit` options for the back ends
+    nn-to-emit         the last three: what `nncc compile` runs after calibration
+
+A builder takes `CompileOptions`, or a mapping of some of its fields (the `{key=value}` of a
+`-p` entry), or None for the defaults. `nncc-opt -p` and `nncc --pipeline` accept pipeline
+names wherever a pass name fits (`-p 'nn-to-fixed{width=8},fixed-to-dataflow'`).
+Pipelines are also discoverable from plugins through the ``nncc.pipelines`` entry-point
+group (name -> builder). ``pipeline_spec`` prints the equivalent `nncc-opt -p` string of a
+pass list, so any run can be replayed.
 """
 
 from __future__ import annotations
@@ -14,8 +26,10 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.transforms import get_all_passes as xdsl_passes
+from xdsl.utils import arg_spec
 from xdsl.utils.exceptions import ArgSpecParseError
 
+from nncc.compiler.config import CompileOptions, checked_options
 from nncc.compiler.diagnostics import NnccError
 from nncc.passes import get_all_passes
 
@@ -29,6 +43,7 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
     from nncc.passes.nn_fold_batchnorm import NnFoldBatchnormPass
     from nncc.passes.nn_fuse_bias import NnFuseBiasPass
 
+    pipeline_options(options, "nn-cleanup")  # it has no options: any given is an error
     return [
         CanonicalizePass(),
         NnFuseBiasPass(),
@@ -39,9 +54,110 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
     ]
 
 
-BUILTIN_PIPELINES: dict[str, Callable[[Mapping[str, object] | None], list[ModulePass]]] = {
+def pipeline_options(options: CompileOptions | Mapping[str, object] | None, pipeline: str) -> CompileOptions:
+    """The compile options a builder works from: ``options`` itself, or the defaults with the
+    given fields (the `{key=value ...}` of a `-p` pipeline entry) checked and applied."""
+    if isinstance(options, CompileOptions):
+        return options
+    values = dict(options or {})
+    known = set(PIPELINE_OPTIONS.get(pipeline, ()))
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise NnccError(f"pipeline '{pipeline}': unknown option(s) {', '.join(unknown)} "
+                        f"(options: {', '.join(sorted(known)) or 'none'})")
+    return checked_options(CompileOptions(), values, f"pipeline '{pipeline}'")
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _pot_enabled(o: CompileOptions) -> bool:
+    """Weight techniques are on for the whole model or for a layer / op type of the config."""
+    return bool(o.pot_bits) or any("pot_bits" in t for t in (*o.layers.values(), *o.op_types.values()))
+
+
+def build_nn_pot_quant(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
+    """The `nn`-level weight techniques (nothing when they are off): power-of-two /
+    signed-digit quantization (`pot-quant-quantize`) and log-aware pruning (`pot-quant-prune`).
+
+    Options: pot_bits (0 = off), pot_terms, pot_per_channel, pot_rounding, pot_compensation,
+    pot_prune. `nncc compile` runs it before calibration, so the calibrated ranges are those of
+    the quantized model."""
+    o = pipeline_options(options, "nn-pot-quant")
+    if not _pot_enabled(o):
+        return []
+    spec = (f"pot-quant-quantize{{bits={o.pot_bits or 4} terms={o.pot_terms} per_channel={_flag(o.pot_per_channel)} "
+            f"rounding={o.pot_rounding} compensate={_flag(o.pot_compensation != 'none')}}}")
+    if o.pot_prune:
+        spec += f",pot-quant-prune{{fraction={float(o.pot_prune)}}}"
+    return _parse_passes(spec)
+
+
+def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
+    """A calibrated `nn` module to fixed point: `convert-nn-to-fixed`, then (with weight
+    techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, then
+    `fixed-lower-activations`.
+
+    Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
+    shift_all; mode, table_bits, segments, pot_slopes, order."""
+    o = pipeline_options(options, "nn-to-fixed")
+    spec = (f"convert-nn-to-fixed{{width={o.width} weight_width={o.weight_width} margin_bits={o.margin_bits} "
+            f"rounding={o.rounding} overflow={o.overflow}}}")
+    if _pot_enabled(o) or o.shift_all:
+        spec += (f",pot-quant-replace-mul-with-shift{{share={_flag(o.shift_share)} "
+                 f"all_layers={_flag(o.shift_all)}}}")
+    spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
+             f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
+    return _parse_passes(spec)
+
+
+def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
+    """Fixed-point layers into `dataflow` processing elements with their reuse factors and
+    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii."""
+    o = pipeline_options(options, "fixed-to-dataflow")
+    return _parse_passes(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii}}}")
+
+
+def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
+    """Ready for the back ends: legal names and the `emit` options
+    (`hls-prepare-for-emission`). Options: top, part, clock_ns."""
+    o = pipeline_options(options, "dataflow-to-emit")
+    passes = _parse_passes(f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}}")
+    # The hardware plan (a dataflow-plan pass) belongs here, after hls-prepare-for-emission.
+    return passes
+
+
+def build_nn_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
+    """The whole lowering of `nncc compile` after calibration: `nn-to-fixed`,
+    `fixed-to-dataflow`, `dataflow-to-emit` (each pipeline's options apply)."""
+    o = pipeline_options(options, "nn-to-emit")
+    return [*build_nn_to_fixed(o), *build_fixed_to_dataflow(o), *build_dataflow_to_emit(o)]
+
+
+PipelineBuilder = Callable[[Mapping[str, object] | None], list[ModulePass]]
+
+BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
     "nn-cleanup": build_nn_cleanup,
+    "nn-pot-quant": build_nn_pot_quant,
+    "nn-to-fixed": build_nn_to_fixed,
+    "fixed-to-dataflow": build_fixed_to_dataflow,
+    "dataflow-to-emit": build_dataflow_to_emit,
+    "nn-to-emit": build_nn_to_emit,
 }
+"""The named pipelines, in lowering order (`nn-pot-quant` runs before calibration)."""
+
+_NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", "pot_bits", "shift_share",
+                "shift_all", "mode", "table_bits", "segments", "pot_slopes", "order")
+PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
+    "nn-cleanup": (),
+    "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
+    "nn-to-fixed": _NN_TO_FIXED,
+    "fixed-to-dataflow": ("reuse_factor", "target_ii"),
+    "dataflow-to-emit": ("top", "part", "clock_ns"),
+    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns"),
+}
+"""The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
 
 
 def all_pipelines() -> dict[str, Callable]:
@@ -73,11 +189,39 @@ def pipeline_spec(passes: list[ModulePass]) -> str:
 
 
 def parse_pipeline(spec: str) -> list[ModulePass]:
-    """Parse a `-p` pass-pipeline string (named pipelines are not expanded here)."""
+    """Parse a `-p` pass-pipeline string whose entries are passes or named pipelines
+    (`nn-to-fixed{width=8}` expands to that pipeline's passes)."""
+    return _parse_passes(expand_pipelines(spec))
+
+
+def _parse_passes(spec: str) -> list[ModulePass]:
+    """Parse a `-p` string of pass names only (what the builders write)."""
     try:
         return list(PassPipeline.parse_spec(all_pass_factories(), spec).passes)
     except (Exception, ArgSpecParseError) as err:  # ArgSpecParseError derives from BaseException
         raise NnccError(f"bad pass pipeline '{spec}': {err}") from None
+
+
+def expand_pipelines(spec: str) -> str:
+    """``spec`` with every named-pipeline entry replaced by the `-p` string of its passes
+    (pass entries are kept as written)."""
+    pipelines = all_pipelines()
+    try:
+        entries = list(arg_spec.parse_pipeline(spec))
+    except (Exception, ArgSpecParseError) as err:
+        raise NnccError(f"bad pass pipeline '{spec}': {err}") from None
+    if not any(entry.name in pipelines for entry in entries):
+        return spec
+    parts = []
+    for entry in entries:
+        if entry.name not in pipelines:
+            parts.append(str(entry))
+            continue
+        values = {k.replace("-", "_"): v[0] if len(v) == 1 else v for k, v in entry.parameters.items()}
+        passes = pipelines[entry.name](values or None)
+        if passes:
+            parts.append(pipeline_spec(passes))
+    return ",".join(parts)
 
 
 def run_passes(passes: list[ModulePass], module: ModuleOp, ctx: Context) -> None:

@@ -49,12 +49,12 @@ def raw_outputs(design: ModuleOp, inputs) -> tuple[np.ndarray, int]:
 
 def run_rtl(design: ModuleOp, project: str | os.PathLike, x: np.ndarray, *, simulator: str = "verilator", stall: int = 0):
     """Simulate the Verilog in ``project`` on a batch: (dequantized outputs, stats)."""
-    from nncc.passes.hls_prepare_for_emission import OPTIONS_ATTR
+    from nncc.dialects.emit import emission_options
     from nncc.runtime import rtlsim
 
     _, t_out = _io(design)
     raw_in, width_in = quantize_inputs(design, x)
-    top = design.attributes[OPTIONS_ATTR].data["top"].data
+    top = emission_options(design).top_name
     out_elements = int(np.prod(main_function(design).function_type.outputs.data[0].get_shape()))
     try:
         with progress.status(f"building the RTL simulation with {simulator}"):

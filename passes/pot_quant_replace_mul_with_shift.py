@@ -29,7 +29,8 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import fixed
 from nncc.dialects.dense import from_dense
-from nncc.dialects.encodings import SignedDigitsAttr, digit_counts
+from nncc.dialects.encodings import TWOS_COMPLEMENT, SignedDigitsAttr, digit_counts
+from nncc.dialects.interfaces import MacLayer, layer_label
 from nncc.dialects.pot_quant import CODE_ATTR
 
 
@@ -54,9 +55,9 @@ class PotQuantReplaceMulWithShiftPass(ModulePass):
             raise ValueError(f"pot-quant-replace-mul-with-shift: max_terms must be >= 0, got {self.max_terms}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for layer in [o for o in op.walk() if isinstance(o, (fixed.DenseOp, fixed.ConvOp))]:
+        for layer in [o for o in op.walk() if _encodable(o)]:
             const = layer.weight.owner
-            if not isinstance(const, fixed.ConstantOp) or layer.encoding is not None:
+            if not isinstance(const, fixed.ConstantOp):
                 continue
             code = const.attributes.get(CODE_ATTR)
             if code is None and not self.all_layers:
@@ -80,6 +81,11 @@ class PotQuantReplaceMulWithShiftPass(ModulePass):
             layer.encoding = SignedDigitsAttr(allowed, self.share)
 
 
+def _encodable(op: Operation) -> bool:
+    """A MAC layer with two's-complement weights whose op can carry another encoding."""
+    return (isinstance(op, MacLayer) and op.weight_encoding() == TWOS_COMPLEMENT
+            and "encoding" in op.get_irdl_definition().properties)
+
+
 def _name(layer: Operation) -> str:
-    desc = getattr(layer.location, "desc", None)
-    return f"'{desc.data}'" if desc is not None else layer.name
+    return f"'{layer_label(layer)}'"

@@ -33,6 +33,39 @@ def _input_shape(text: str) -> tuple[str, tuple[int, ...]]:
     return match.group(1), dims
 
 
+def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
+    """The options of `nncc compile` (those of `CompileOptions`, plus files and the pipeline)."""
+    p.add_argument("model", help="ONNX model file")
+    p.add_argument("-o", "--output", required=True, help="output folder (replaced atomically)")
+    p.add_argument("--target", default="all", help="back end: all (default: HLS C++ and Verilog), hls-cpp or verilog")
+    p.add_argument("--calibration", help=".npy/.npz inputs for range calibration (default: N(0,1) samples)")
+    p.add_argument("--config", help="TOML or YAML config file (per-layer precision, activations, HLS options)")
+    p.add_argument("--pipeline", help="replace the lowering after calibration (default: the nn-to-emit pipeline) "
+                   "with this -p string of passes and pipeline names")
+    p.add_argument("--print-pipeline", action="store_true", help="print the equivalent nncc-opt -p string")
+    p.add_argument("--width", type=int, help="total bits of layer outputs (default 16)")
+    p.add_argument("--weight-width", type=int, help="total bits of weights (default 16)")
+    p.add_argument("--rounding", help="rnd (default) or trn")
+    p.add_argument("--overflow", help="sat (default) or wrap")
+    p.add_argument("--activation", dest="mode", help="lut (default), pwl or taylor")
+    p.add_argument("--table-bits", type=int, help="log2 of activation table size (default 10)")
+    p.add_argument("--reuse-factor", type=int, help="cycles per sample of each multiply-accumulate layer (default 1)")
+    p.add_argument("--target-ii", type=int, help="fewest multipliers that keep this initiation interval")
+    p.add_argument("--pot", dest="pot_bits", type=int, metavar="BITS",
+                   help="power-of-two weights with BITS-bit digit codes (e.g. 4), realized with shifts and adds")
+    p.add_argument("--pot-terms", type=int, help="signed digits per weight with --pot: 1 (default, power of two), 2, ...")
+    p.add_argument("--pot-per-channel", action="store_const", const=True, help="one power-of-two scale per output channel")
+    p.add_argument("--pot-rounding", help="nearest (default) or log")
+    p.add_argument("--pot-compensation", help="gptq (default: round each layer's weights so that its outputs on the "
+                                              "calibration data change least) or none (every weight on its own)")
+    p.add_argument("--pot-prune", type=float, metavar="FRACTION", help="log-aware pruning: zero this fraction of each layer's weights, smallest first")
+    p.add_argument("--shift-share", action="store_const", const=True, help="share digit patterns per input (common sub-expressions)")
+    p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
+    p.add_argument("--min-agreement", type=float, metavar="FRACTION",
+                   help="warn when argmax agreement with the original model on the calibration data is below (default 0.98)")
+    p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = _ArgumentParser(prog="nncc", description="ONNX to inference-hardware compiler")
     from nncc import __version__
@@ -66,34 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
 
     p = add("compile", help="compile an ONNX model into a hardware project")
-    p.add_argument("model", help="ONNX model file")
-    p.add_argument("-o", "--output", required=True, help="output folder (replaced atomically)")
-    p.add_argument("--target", default="all", help="back end: all (default: HLS C++ and Verilog), hls-cpp or verilog")
-    p.add_argument("--calibration", help=".npy/.npz inputs for range calibration (default: N(0,1) samples)")
-    p.add_argument("--config", help="TOML or YAML config file (per-layer precision, activations, HLS options)")
-    p.add_argument("--pipeline", help="replace the fixed-point pipeline with this -p string")
-    p.add_argument("--print-pipeline", action="store_true", help="print the equivalent nncc-opt -p string")
-    p.add_argument("--width", type=int, help="total bits of layer outputs (default 16)")
-    p.add_argument("--weight-width", type=int, help="total bits of weights (default 16)")
-    p.add_argument("--rounding", help="rnd (default) or trn")
-    p.add_argument("--overflow", help="sat (default) or wrap")
-    p.add_argument("--activation", dest="mode", help="lut (default), pwl or taylor")
-    p.add_argument("--table-bits", type=int, help="log2 of activation table size (default 10)")
-    p.add_argument("--reuse-factor", type=int, help="cycles per sample of each multiply-accumulate layer (default 1)")
-    p.add_argument("--target-ii", type=int, help="fewest multipliers that keep this initiation interval")
-    p.add_argument("--pot", dest="pot_bits", type=int, metavar="BITS",
-                   help="power-of-two weights with BITS-bit digit codes (e.g. 4), realized with shifts and adds")
-    p.add_argument("--pot-terms", type=int, help="signed digits per weight with --pot: 1 (default, power of two), 2, ...")
-    p.add_argument("--pot-per-channel", action="store_const", const=True, help="one power-of-two scale per output channel")
-    p.add_argument("--pot-rounding", help="nearest (default) or log")
-    p.add_argument("--pot-compensation", help="gptq (default: round each layer's weights so that its outputs on the "
-                                              "calibration data change least) or none (every weight on its own)")
-    p.add_argument("--pot-prune", type=float, metavar="FRACTION", help="log-aware pruning: zero this fraction of each layer's weights, smallest first")
-    p.add_argument("--shift-share", action="store_const", const=True, help="share digit patterns per input (common sub-expressions)")
-    p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
-    p.add_argument("--min-agreement", type=float, metavar="FRACTION",
-                   help="warn when argmax agreement with the original model on the calibration data is below (default 0.98)")
-    p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
+    _add_compile_arguments(p, shape_help)
 
     p = add("simulate", help="run a compiled design on a batch")
     p.add_argument("design", help="folder written by nncc compile")

@@ -2,7 +2,9 @@
 
 Dialects, passes and targets come from all installed `xdsl.universe` entry points,
 nncc's own included; a name defined twice is an error. Usage mirrors `mlir-opt`:
-`nncc-opt in.mlir -p 'nn-fold-batchnorm,canonicalize'`.
+`nncc-opt in.mlir -p 'nn-fold-batchnorm,canonicalize'`. Named pipelines (`nncc.compiler.pipelines`,
+plugins' too) are accepted wherever a pass fits, with their options:
+`nncc-opt in.mlir -p 'nn-to-fixed{width=8},fixed-to-dataflow'`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from nncc.compiler.context import nncc_dialect_factories
+from nncc.compiler.diagnostics import NnccError
+from nncc.compiler.pipelines import expand_pipelines
 from nncc.passes import get_all_passes
 
 
@@ -33,6 +37,11 @@ class NnccOptMain(xDSLOptMain):
         for name, factory in get_all_passes().items():
             self.available_passes.setdefault(name, factory)
 
+    def setup_pipeline(self) -> None:
+        if self.args.passes:
+            self.args.passes = expand_pipelines(self.args.passes)
+        super().setup_pipeline()
+
 
 def main(args: Sequence[str] | None = None) -> int:
     """Entry point of the `nncc-opt` console script: errors as one message, status 1."""
@@ -44,6 +53,9 @@ def main(args: Sequence[str] | None = None) -> int:
         print(f"nncc-opt: {err}", file=sys.stderr)
         for note in getattr(err, "__notes__", []):
             print(note, file=sys.stderr)
+        return 1
+    except NnccError as err:
+        print(f"nncc-opt: error: {err}", file=sys.stderr)
         return 1
     except (ValueError, KeyError, FileNotFoundError) as err:
         print(f"nncc-opt: error: {err}", file=sys.stderr)

@@ -1,7 +1,7 @@
 """Read-only HLS C++ emitter: a prepared fixed-point module -> project files.
 
-`hls-prepare-for-emission` must have run (names in `hls.name`, options in
-`hls.options`). The emitter turns the IR into frozen views (`views.py`) and renders
+`hls-prepare-for-emission` must have run (names in `emit.name`, options in
+`emit.options`, both of the `emit` dialect). The emitter turns the IR into frozen views (`views.py`) and renders
 one Jinja template per construct; it raises on any op it does not know.
 """
 
@@ -12,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import DictionaryAttr, FloatAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from nncc.backends.hls_cpp.render import render
@@ -28,7 +28,7 @@ from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR, UNROLL_ATTR
+from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
 O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
@@ -56,10 +56,10 @@ def _size(value: SSAValue) -> int:
 
 class _Emitter:
     def __init__(self, module: ModuleOp):
-        options = module.attributes.get(OPTIONS_ATTR)
-        if not isinstance(options, DictionaryAttr):
+        options = emission_options(module)
+        if options is None:
             raise EmissionError("module is not prepared: run hls-prepare-for-emission first")
-        self.options = options.data
+        self.options = options
         mains = [f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main"]
         if len(mains) != 1:
             raise EmissionError("module needs exactly one func.func @main")
@@ -136,10 +136,10 @@ class _Emitter:
             for s in self.steps
         ]
         return DesignView(
-            top=self.options["top"].data,
-            guard=f"NNCC_{self.options['top'].data.upper()}_H",
-            part=self.options["part"].data,
-            clock_ns=repr(float(self.options["clock_ns"].value.data)) if isinstance(self.options["clock_ns"], FloatAttr) else "5.0",
+            top=self.options.top_name,
+            guard=f"NNCC_{self.options.top_name.upper()}_H",
+            part=self.options.part_name,
+            clock_ns=repr(self.options.clock_period_ns),
             types=tuple(self.types.values()),
             constants=tuple(self.constants),
             tables=tuple(self.tables),

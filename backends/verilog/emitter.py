@@ -32,7 +32,7 @@ from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
+from nncc.dialects.emit import NAME_ATTR, emission_options
 
 LIBRARY = "nncc_lib.v"
 
@@ -55,11 +55,11 @@ def _t(v: SSAValue) -> FixedType:
 
 class _Emitter:
     def __init__(self, module: ModuleOp):
-        options = module.attributes.get(OPTIONS_ATTR)
+        options = emission_options(module)
         schedule = module.attributes.get(SCHEDULE_ATTR)
-        if not isinstance(options, DictionaryAttr) or not isinstance(schedule, DictionaryAttr):
+        if options is None or not isinstance(schedule, DictionaryAttr):
             raise VerilogEmissionError("module is not ready: run dataflow-tile and hls-prepare-for-emission first")
-        self.top = options.data["top"].data
+        self.top = options.top_name
         self.ii = schedule.data["ii"].value.data
         self.latency = schedule.data["latency"].value.data
         mains = [f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main"]

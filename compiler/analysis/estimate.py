@@ -24,7 +24,7 @@ from nncc.backends.verilog.views import CastSpec, DesignView, ModuleView
 from nncc.dialects import fixed
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.dialects.interfaces import layer_label
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+from nncc.dialects.emit import NAME_ATTR
 
 RESOURCES = ("LUT", "FF", "DSP", "BRAM")
 _NOT_MODULES = (fixed.QuantizeOp, fixed.DequantizeOp, fixed.ConstantOp)
@@ -430,7 +430,7 @@ CONSTRUCTS = {
 
 
 def module_layers(module: ModuleOp) -> dict[str, str]:
-    """Verilog module suffix (hls.name) -> the layer it belongs to (`interfaces.layer_label` of
+    """Verilog module suffix (emit.name) -> the layer it belongs to (`interfaces.layer_label` of
     its op when the op names a layer, else the name itself), in the design's op order: the
     ops of @main that the Verilog back end builds a module for (not the input quantize, the
     output dequantize or constants)."""
@@ -453,7 +453,7 @@ def _rounded(counts: dict[str, float]) -> dict[str, int]:
 
 
 def module_tallies(module: ModuleOp) -> tuple[DesignView, dict[str, Counter]]:
-    """The design's view and, per Verilog module (by its hls.name; TOP_GROUP for the top
+    """The design's view and, per Verilog module (by its emit.name; TOP_GROUP for the top
     module's own logic), the tally of its constructs."""
     from nncc.backends.verilog.emitter import design_view
 

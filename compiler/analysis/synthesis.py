@@ -29,7 +29,7 @@ def design_estimate(design) -> dict:
 
 def group_by_layer(result: dict, top: str, layer_of: dict[str, str]) -> tuple[dict, dict]:
     """Yosys counts (synth.synthesize's result) -> per Verilog module ({name: {layer, counts}},
-    by hls.name) and per layer (the modules of a layer added up, in layer order, the top
+    by emit.name) and per layer (the modules of a layer added up, in layer order, the top
     module's own logic last)."""
     from nncc.compiler.analysis.estimate import TOP_GROUP
 

@@ -10,6 +10,7 @@ import numpy as np
 from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, IntegerType, i64
 
 from nncc.dialects.fixed.types import FixedType, check_fixed
+from nncc.dialects.interfaces import LAYER_ATTR  # noqa: F401 - "nncc.layer", defined once there
 
 RANGE_ATTR = "fixed.range"
 """Calibrated [min, max] of an op's result (or, as an argument attribute, of an input)."""
@@ -19,8 +20,6 @@ rounding, overflow."""
 APPROX_ATTR = "fixed.approx"
 """Per-layer activation approximation override (mode, table_bits, segments, order),
 read by `fixed-lower-activations`."""
-LAYER_ATTR = "nncc.layer"
-"""Name of the float layer whose output a fixed-level op produces (for traces)."""
 GRID_ATTR = "fixed.grid"
 """On an `nn.constant`: `{bits, frac, signed}`, every value is an integer times 2^-frac that
 fits `bits` bits (unsigned if signed = 0), as a model's power-of-two weight quantization

@@ -30,6 +30,7 @@ from xdsl.ir import Operation, SSAValue
 
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import to_dense
+from nncc.dialects.interfaces import FixedLowering, layer_label
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed.quantization import (
     APPROX_ATTR,
@@ -39,9 +40,6 @@ from nncc.dialects.fixed.quantization import (
     quantize_array,
     signed_width,
 )
-
-from nncc.dialects.interfaces import FixedLowering, layer_label
-
 
 _REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.GatherOp)
 
@@ -82,7 +80,7 @@ def _round_up_addend(cv: FixedLowering, value: SSAValue, typ: FixedType, negativ
     ``negative_only``), so that a following `trn` cast rounds up (toward zero)."""
     src = fixed.fixed_of(value)
     raw = (1 << (src.frac - typ.frac)) - 1
-    width = raw.bit_length() + 1
+    width = signed_width(0, raw)
     step_type = FixedType(width, width - src.frac)
     if negative_only:
         src_width = src.width.data
@@ -107,7 +105,7 @@ def _half_even_addend(cv: FixedLowering, value: SSAValue, typ: FixedType) -> SSA
     dropped = src.frac - typ.frac
     low = cv.emit(fixed.CastOp(value, FixedType(2, 2 - typ.frac), RoundingAttr(Rounding.TRN), OverflowAttr(Overflow.WRAP)))
     half = 1 << (dropped - 1)
-    width = half.bit_length() + 1
+    width = signed_width(0, half)
     table = to_dense(np.asarray([half - 1, half, half - 1, half], np.int64), container(width))
     lut = cv.emit(fixed.LutOp(low.output, FixedType(width, width - src.frac), table, 0, 2, "round_half_even"))
     _mark_exact(lut)

@@ -3,13 +3,13 @@
 
 // Every value gets a legal, unique C identifier; a hostile layer name is reduced to
 // letters, digits and underscores behind an index prefix.
-// CHECK:       builtin.module attributes {hls.options = {clock_ns = 5.000000e+00 : f64, io = "parallel", part = "xcu250-figd2104-2L-e", top = "nncc_top"}}
-// CHECK:       fixed.quantize %x {nncc.layer = "x", hls.name = "l0_x", hls.unroll,
-// CHECK-NEXT:  fixed.constant {{.*}} {hls.name = "w1_system_x"} ->
-// CHECK-NEXT:  nn.relu {{.*}} {hls.name = "l2_system_x", hls.unroll} : tensor<1x4x!fixed.q<8, 3>>
-// CHECK-NEXT:  fixed.add {{.*}} {nncc.layer = "fc", hls.name = "l3_fc", hls.unroll}
-// CHECK-NEXT:  fixed.dequantize {{.*}} {hls.name = "l4_dequantize", hls.unroll}
-// OPTS:        hls.options = {clock_ns = 3.300000e+00 : f64, io = "parallel", part = "xcu250-figd2104-2L-e", top = "my_net"}
+// CHECK:       builtin.module attributes {emit.options = #emit.options<top = "nncc_top", part = "xcu250-figd2104-2L-e", clock_ns = 5.0, io = parallel>}
+// CHECK:       fixed.quantize %x {nncc.layer = "x", emit.name = "l0_x", emit.unroll,
+// CHECK-NEXT:  fixed.constant {{.*}} {emit.name = "w1_system_x"} ->
+// CHECK-NEXT:  nn.relu {{.*}} {emit.name = "l2_system_x", emit.unroll} : tensor<1x4x!fixed.q<8, 3>>
+// CHECK-NEXT:  fixed.add {{.*}} {nncc.layer = "fc", emit.name = "l3_fc", emit.unroll}
+// CHECK-NEXT:  fixed.dequantize {{.*}} {emit.name = "l4_dequantize", emit.unroll}
+// OPTS:        emit.options = #emit.options<top = "my_net", part = "xcu250-figd2104-2L-e", clock_ns = 3.3, io = parallel>
 func.func @main(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
   %q = fixed.quantize %x {nncc.layer = "x", overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4xf32> -> tensor<1x4x!fixed.q<8, 3>>
   %c = fixed.constant dense<[1, 2, 3, 4]> : tensor<4xi8> -> tensor<4x!fixed.q<8, 3>> loc("\"; system(\"x\"); //")

@@ -1,7 +1,7 @@
 """Fixtures shared by the unit tests; plain helper functions are in helpers.py.
 
 pytest runs with --import-mode=importlib, which puts no test folder on sys.path; this file
-puts test/unit there so that test modules can `from helpers import ...` (it is loaded before
+puts test/unit there so that test modules can `from helpers import ...` (and the `*_support.py` modules) (it is loaded before
 any test module of this folder). The tool checks (`requires` marker, `require_tool`) are in
 test/conftest.py.
 """

@@ -24,7 +24,7 @@ import nncc
 from nncc.compiler.analysis import synthesis
 from nncc.compiler.analysis.estimate import TOP_GROUP, estimate_module, module_layers
 from nncc.dialects import dataflow, pot_quant
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+from nncc.dialects.emit import NAME_ATTR
 from nncc.runtime import synth
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"

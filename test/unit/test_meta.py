@@ -1,6 +1,6 @@
-"""House-style invariants: registry names, docstrings, one lit test per pass, layering."""
+"""House-style invariants: registry names, docstrings, one lit test per pass (the import
+direction is checked in test_layering.py)."""
 
-import ast
 import dataclasses
 from pathlib import Path
 
@@ -53,49 +53,8 @@ def test_pipelines_are_documented():
         assert builder.__doc__, name
 
 
-LAYERS = ["tools", "compiler", "backends", "passes", "dialects"]
-"""Import direction: a layer may import only layers to its right (runtime: dialects only)."""
-
-
-def _nncc_imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("nncc."):
-            found.add(node.module.split(".")[1])
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name.startswith("nncc."):
-                    found.add(alias.name.split(".")[1])
-    return found
-
-
-def _allowed(layer: str) -> set[str]:
-    if layer == "runtime":
-        return {"runtime", "dialects"}
-    allowed = set(LAYERS[LAYERS.index(layer):])
-    if layer in ("tools", "compiler"):
-        allowed.add("runtime")
-    return allowed
-
-
-@pytest.mark.parametrize("layer", LAYERS + ["runtime"])
-def test_layering(layer):
-    bad = []
-    for path in sorted((ROOT / layer).rglob("*.py")):
-        for target in _nncc_imports(path) - _allowed(layer):
-            bad.append(f"{path.relative_to(ROOT)} imports nncc.{target}")
-    assert not bad, "\n".join(bad)
-
-
-def test_no_long_modules():
-    long = []
-    for layer in LAYERS + ["runtime"]:
-        for path in (ROOT / layer).rglob("*.py"):
-            n = len(path.read_text().splitlines())
-            if n > 800:
-                long.append(f"{path.relative_to(ROOT)}: {n} lines")
-    assert not long
+CODE_FOLDERS = ("tools", "compiler", "backends", "passes", "dialects", "runtime")
+"""The folders installed as subpackages of `nncc` (file sizes: test_sizes.py)."""
 
 
 def test_every_package_is_in_pyproject():
@@ -103,7 +62,7 @@ def test_every_package_is_in_pyproject():
 
     listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     found = {"nncc"}
-    for layer in LAYERS + ["runtime"]:
-        for init in (ROOT / layer).rglob("__init__.py"):
+    for folder in CODE_FOLDERS:
+        for init in (ROOT / folder).rglob("__init__.py"):
             found.add("nncc." + ".".join(init.parent.relative_to(ROOT).parts))
     assert found == listed

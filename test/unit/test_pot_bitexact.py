@@ -44,7 +44,7 @@ import pytest
 
 import nncc
 from nncc.dialects import dataflow
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+from nncc.dialects.emit import NAME_ATTR
 
 from helpers import differing_bits
 

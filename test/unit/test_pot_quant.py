@@ -43,24 +43,11 @@ SHAPES = {"mlp": (16,), "cnn": (1, 16, 16)}
 
 needs_gxx = pytest.mark.requires("g++")
 
+from pot_quant_support import _book, _coded, _dense_module, _scheme  # noqa: E402
+
 
 # ---------------------------------------------------------------------------------------
 # the quantizer
-
-
-def _scheme(**options):
-    return PotQuantQuantizePass(**options).scheme({})
-
-
-@functools.cache
-def _book(low: int, terms: int, zero_code: bool) -> np.ndarray:
-    """Relative codebook values, enumerated independently of the pass (see the module doc)."""
-    values = {0.0} if zero_code else set()
-    for n in range(1, terms + 1) if zero_code else (terms,):
-        for exps in itertools.combinations(range(low, 1), n):
-            for signs in itertools.product((1, -1), repeat=n):
-                values.add(math.fsum(s * 2.0**e for s, e in zip(signs, exps)))
-    return np.array(sorted(values))
 
 
 def _any_digits_book(low: int, terms: int) -> set[float]:
@@ -223,33 +210,6 @@ def test_per_channel_scales_follow_each_output_channel():
     # per tensor, the small channels lose their weights to the zero code
     signs, _, scales = quantize_weights(w, _scheme())
     assert scales.shape == (1,) and not signs[3].any()
-
-
-def _dense_module(arrays: dict[str, np.ndarray], options: dict[str, dict] | None = None):
-    """A module with one nn.dense per weight array (loc = its name), as float32 constants."""
-    options = options or {}
-    k = next(iter(arrays.values())).shape[1]
-    lines, results, types = [], [], []
-    for i, (name, w) in enumerate(arrays.items()):
-        m, kk = w.shape
-        assert kk == k
-        values = str(w.astype(np.float32).astype(np.float64).tolist())
-        attrs = f" {{pot_quant.options = {options[name]}}}" if name in options else ""
-        lines.append(f"  %w{i} = nn.constant dense<{values}> : tensor<{m}x{k}xf32>")
-        lines.append(f"  %y{i} = nn.dense %x, %w{i}{attrs} : (tensor<1x{k}xf32>, tensor<{m}x{k}xf32>) -> tensor<1x{m}xf32> loc(\"{name}\")")
-        results.append(f"%y{i}")
-        types.append(f"tensor<1x{m}xf32>")
-    text = (f"func.func @main(%x: tensor<1x{k}xf32>) -> ({', '.join(types)}) {{\n" + "\n".join(lines)
-            + f"\n  func.return {', '.join(results)} : {', '.join(types)}\n}}\n")
-    return parse_mlir(text)
-
-
-def _coded(module) -> dict[str, WeightsOp]:
-    out = {}
-    for op in module.walk():
-        if isinstance(op, nn.DenseOp) and isinstance(op.weight.owner, WeightsOp):
-            out[layer_name(op)] = op.weight.owner
-    return out
 
 
 @pytest.mark.parametrize("options", [dict(), dict(rounding="log"), dict(terms=2, per_channel=True), dict(bits=3, zero_code=False)])

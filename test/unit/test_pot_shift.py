@@ -23,7 +23,9 @@ from nncc.compiler.api import import_model, parse_mlir, resolve_pipeline
 from nncc.compiler.analysis.calibrate import calibrate
 from nncc.compiler.config import CompileOptions
 from nncc.compiler.context import make_context
-from nncc.compiler.flow import build_fixed_pipeline, build_pot_pipeline, layer_name
+from nncc.compiler.flow import layer_name
+from nncc.dialects.emit import NAME_ATTR
+from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_to_emit
 from nncc.compiler.pipelines import run_passes
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense
@@ -149,7 +151,7 @@ def _calibrated(model: str, terms: int):
     """The fixture with 4-bit PoT / two-digit weights, calibrated (as `nncc compile` does)."""
     options = CompileOptions(pot_bits=4, pot_terms=terms)
     module = import_model(FIXTURES / f"{model}.onnx")
-    run_passes(resolve_pipeline(build_pot_pipeline(options)), module, make_context())
+    run_passes(build_nn_pot_quant(options), module, make_context())
     rng = np.random.default_rng(0)
     calibrate(module, {"input": rng.standard_normal((256,) + SHAPES[model]).astype(np.float32)})
     return module
@@ -157,14 +159,15 @@ def _calibrated(model: str, terms: int):
 
 @functools.cache
 def _lowered(model: str, terms: int, share: bool | None):
-    """The fixed-point design of `build_fixed_pipeline`; ``share=None``: without the
+    """The fixed-point design of the `nn-to-emit` pipeline; ``share=None``: without the
     pot-quant-replace-mul-with-shift step."""
-    spec = build_fixed_pipeline(CompileOptions(pot_bits=4, pot_terms=terms, shift_share=bool(share)))
+    passes = build_nn_to_emit(CompileOptions(pot_bits=4, pot_terms=terms, shift_share=bool(share)))
     if share is None:
-        spec, n = re.subn(r"pot-quant-replace-mul-with-shift\{[^}]*\},", "", spec)
-        assert n == 1, spec
+        kept = [p for p in passes if p.name != "pot-quant-replace-mul-with-shift"]
+        assert len(kept) == len(passes) - 1, passes
+        passes = kept
     design = _calibrated(model, terms).clone()
-    run_passes(resolve_pipeline(spec), design, make_context())
+    run_passes(passes, design, make_context())
     return design
 
 
@@ -287,7 +290,7 @@ def _verilog_module(v: str, top: str, name: str) -> tuple[str, str]:
 def _hls_names(design_text: str, shift_add: bool) -> list[str]:
     """The names of the dense/conv layers that are (or are not) shift-and-add layers."""
     design = parse_mlir(design_text)
-    return [op.attributes["hls.name"].data for op in design.walk()
+    return [op.attributes[NAME_ATTR].data for op in design.walk()
             if isinstance(op, (fixed.DenseOp, fixed.ConvOp)) and uses_shift_add(op) == shift_add]
 
 

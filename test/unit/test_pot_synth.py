@@ -37,7 +37,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import nncc
 from nncc.dialects import dataflow
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+from nncc.dialects.emit import NAME_ATTR
 
 BIN = Path(sys.executable).parent
 SEED = 20250404
@@ -78,7 +78,7 @@ def dense_model(path: Path) -> Path:
 
 
 def layer_modules(design: nncc.Design) -> dict[str, str]:
-    """ONNX layer name -> the Verilog module suffix (hls.name) of its processing element."""
+    """ONNX layer name -> the Verilog module suffix (emit.name) of its processing element."""
     return {op.layer().location.desc.data: op.attributes[NAME_ATTR].data
             for op in design.design.walk() if isinstance(op, dataflow.PeOp)}
 

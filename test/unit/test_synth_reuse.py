@@ -37,7 +37,7 @@ from onnx import TensorProto, helper, numpy_helper
 import nncc
 from nncc.dialects import dataflow
 from nncc.dialects.dense import from_dense
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+from nncc.dialects.emit import NAME_ATTR
 
 BIN = Path(sys.executable).parent
 REUSE_FACTORS = (1, 2, 4, 8)
@@ -75,7 +75,7 @@ def dense_model(path: Path, weights=None) -> Path:
 
 
 def processing_elements(design: nncc.Design) -> dict[str, dict]:
-    """Per `dataflow.pe` of design.mlir (by its Verilog module suffix, the hls.name): reuse
+    """Per `dataflow.pe` of design.mlir (by its Verilog module suffix, the emit.name): reuse
     factor, multipliers, the layer name and how many (slot, term) positions ever see a
     nonzero weight (the multipliers that cannot be optimized away)."""
     pes = {}

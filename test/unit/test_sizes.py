@@ -1,0 +1,78 @@
+"""Layout: no file over 600 lines and no function over 80 lines, anywhere in the repository
+(source, benches, tests)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_FILE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+BEING_REWRITTEN = frozenset({
+    "backends/verilog/emitter.py",
+    "backends/hls_cpp/emitter.py",
+    "passes/convert_nn_to_fixed.py",
+    "passes/dataflow_tile.py",
+    "runtime/interpreter.py",
+    "runtime/fixed_interpreter.py",
+    "dialects/pot_quant.py",
+    "compiler/analysis/calibrate.py",
+    "compiler/analysis/complexity.py",
+    "compiler/analysis/estimate.py",
+    "compiler/analysis/fidelity.py",
+    "compiler/analysis/report.py",
+    "compiler/analysis/synthesis.py",
+})
+"""Files other engineers are rewriting this session: exempt until merged. Shrink, never grow."""
+
+SKIPPED_PARTS = {".venv", "build", "Output", "__pycache__", ".git"}
+
+
+def _python_files() -> list[Path]:
+    return sorted(p for p in ROOT.rglob("*.py") if not SKIPPED_PARTS & set(p.relative_to(ROOT).parts)
+                  and "egg-info" not in str(p))
+
+
+def long_functions(source: str) -> list[tuple[str, int, int]]:
+    """(name, first line, lines) of every function or method longer than the limit, its
+    decorators and docstring included."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            length = node.end_lineno - first + 1
+            if length > MAX_FUNCTION_LINES:
+                found.append((node.name, first, length))
+    return found
+
+
+def test_the_function_check_measures_whole_functions():
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_FUNCTION_LINES))
+    assert long_functions(f"def f():\n{body}\n") == [("f", 1, MAX_FUNCTION_LINES + 1)]
+    assert long_functions(f"def f():\n{body[: body.rindex(chr(10))]}\n") == []
+
+
+def test_no_file_over_the_limit():
+    bad = []
+    for path in _python_files():
+        rel = path.relative_to(ROOT).as_posix()
+        lines = path.read_text().count("\n")
+        if lines > MAX_FILE_LINES and rel not in BEING_REWRITTEN:
+            bad.append(f"{rel}: {lines} lines")
+    assert not bad, "\n".join(bad)
+
+
+def test_no_function_over_the_limit():
+    bad = []
+    for path in _python_files():
+        rel = path.relative_to(ROOT).as_posix()
+        if rel in BEING_REWRITTEN:
+            continue
+        bad.extend(f"{rel}:{line} {name}: {n} lines" for name, line, n in long_functions(path.read_text()))
+    assert not bad, "\n".join(bad)
+
+
+def test_the_exemptions_exist():
+    assert all((ROOT / rel).is_file() for rel in BEING_REWRITTEN)
