@@ -59,14 +59,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORKER_HLS4ML = os.path.join(HERE, "hls4ml_worker.py")
 DEFAULT_HLS4ML_PYTHON = os.path.join(os.path.dirname(HERE), ".hls4ml-venv", "bin", "python")  # in the checkout
-OPSET = 13
+from hls4ml_models import MODELS, OPSET, build_models  # noqa: E402 (a sibling module of this script)
 
-MODELS = ("jet_mlp", "cnn_small", "mlp_784", "mlp_1m")
 THROUGHPUT_TARGET = {"jet_mlp": 2.0, "cnn_small": 2.0, "mlp_784": 10.0, "mlp_1m": 10.0}
 TIME_TARGET = 0.2
 ABSOLUTE_THROUGHPUT_TARGET = {"mlp_1m": 5000.0}
@@ -207,73 +205,6 @@ def nncc_worker(args) -> None:
 # parent: models, reference, children
 
 
-def build_models(names, folder: str, samples: int, seed: int) -> dict:
-    """Build the torch models, export ONNX, make inputs; returns {name: info}."""
-    import numpy as np
-    import torch
-    from torch import nn
-
-    def he_uniform(model, seed):
-        g = torch.Generator().manual_seed(seed)
-        with torch.no_grad():
-            for m in model.modules():
-                if isinstance(m, (nn.Linear, nn.Conv2d)):
-                    fan_in = m.weight[0].numel()
-                    bound = (6.0 / fan_in) ** 0.5  # He uniform (kaiming_uniform, gain sqrt(2))
-                    m.weight.uniform_(-bound, bound, generator=g)
-                    m.bias.uniform_(-fan_in ** -0.5, fan_in ** -0.5, generator=g)
-        return model.eval()
-
-    def mlp(dims, softmax):
-        layers = []
-        for i, (a, b) in enumerate(zip(dims[:-1], dims[1:])):
-            layers.append(nn.Linear(a, b))
-            if i < len(dims) - 2:
-                layers.append(nn.ReLU())
-        if softmax:
-            layers.append(nn.Softmax(dim=1))
-        return nn.Sequential(*layers)
-
-    specs = {
-        "jet_mlp": (lambda: mlp([16, 64, 32, 32, 5], True), (16,), "16->64->32->32->5 + softmax"),
-        "cnn_small": (
-            lambda: nn.Sequential(
-                nn.Conv2d(1, 8, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3), nn.ReLU(),
-                nn.Flatten(), nn.Linear(16 * 5 * 5, 10),
-            ),
-            (1, 16, 16),
-            "1x16x16: conv3x3(8, valid)+relu+maxpool2+conv3x3(16, valid)+relu+flatten+dense10",
-        ),
-        "mlp_784": (lambda: mlp([784, 512, 512, 10], False), (784,), "784->512->512->10, ReLU"),
-        "mlp_1m": (lambda: mlp([784, 1024, 256, 10], False), (784,), "784->1024->256->10, ReLU"),
-    }
-    import onnxruntime as ort
-
-    out = {}
-    for name in names:
-        make, shape, desc = specs[name]
-        model = he_uniform(make(), seed + MODELS.index(name))
-        path = os.path.join(folder, f"{name}.onnx")
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # the legacy exporter is asked for on purpose
-            torch.onnx.export(
-                model, torch.zeros((1,) + shape), path, dynamo=False, opset_version=OPSET,
-                input_names=["input"], output_names=["output"],
-                dynamic_axes={"input": {0: "N"}, "output": {0: "N"}},
-            )
-        x = np.random.default_rng(seed + 1000 + MODELS.index(name)).standard_normal((samples,) + shape).astype(np.float32)
-        xpath = os.path.join(folder, f"{name}_x.npy")
-        np.save(xpath, x)
-        ref = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
-        with torch.no_grad():
-            tref = model(torch.from_numpy(x)).numpy()
-        out[name] = {
-            "path": path, "inputs": xpath, "ref": ref.reshape(len(x), -1).astype(np.float64),
-            "params": int(sum(p.numel() for p in model.parameters())), "description": desc,
-            "input_shape": ["N", *shape], "onnx_bytes": os.path.getsize(path),
-            "ort_vs_torch_max_abs": float(abs(ref - tref).max()),
-        }
-    return out
 
 
 def run_child(cmd, report_path: str, log_path: str, timeout: float, env=None) -> dict:
@@ -517,6 +448,15 @@ def _bench_hls4ml(name: str, info: dict, work: str, args, skip, entry: dict) -> 
             log(f"{name}: {key} FAILED at {h['stage']}: {h['error']}")
 
 
+def _judge_absolute(name: str, got, targets: dict) -> None:
+    """The absolute C-sim throughput target of ``name`` (if any), into ``targets``."""
+    floor = ABSOLUTE_THROUGHPUT_TARGET.get(name)
+    if floor is not None:
+        targets["throughput_samples_per_s_at_least"] = floor
+        targets["absolute_throughput_met"] = got is not None and got >= floor
+        targets["met"] = targets["met"] and targets["absolute_throughput_met"]
+
+
 def _judge(name: str, entry: dict, skip) -> None:
     """The ratios nncc / hls4ml of one model and whether they meet the targets, into ``entry``."""
     h = entry["hls4ml"]
@@ -530,12 +470,7 @@ def _judge(name: str, entry: dict, skip) -> None:
         targets["time_to_csim_met"] = r["time_to_csim_nncc_over_hls4ml"] <= TIME_TARGET
         targets["throughput_met"] = r["throughput_nncc_over_hls4ml"] >= tgt
         targets["met"] = targets["time_to_csim_met"] and targets["throughput_met"]
-        floor = ABSOLUTE_THROUGHPUT_TARGET.get(name)
-        if floor is not None:
-            got = entry["nncc"].get("throughput_samples_per_s")
-            targets["throughput_samples_per_s_at_least"] = floor
-            targets["absolute_throughput_met"] = got is not None and got >= floor
-            targets["met"] = targets["met"] and targets["absolute_throughput_met"]
+        _judge_absolute(name, entry["nncc"].get("throughput_samples_per_s"), targets)
     else:
         targets["met"] = None
         targets["why_not_judged"] = "hls4ml skipped" if skip else "a tool failed on this model"

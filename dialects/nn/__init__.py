@@ -1,6 +1,6 @@
 """The `nn` dialect: float layers at ONNX-layer granularity (the first IR level).
 
-See `ops.py` for weights, layers and element-wise ops, `structure.py` for pooling and
+See `ops.py` for weights, layers and unary element-wise ops, `arith.py` for binary arithmetic, `structure.py` for pooling and
 data movement, `selection.py` for the index-table gather and the reductions, `quant.py`
 for the quantization operations, `shapes.py` for their shape rules and `canonicalize.py`
 for the canonicalization patterns attached to them here.
@@ -11,6 +11,8 @@ from __future__ import annotations
 from xdsl.ir import Dialect
 from xdsl.traits import HasCanonicalizationPatternsTrait
 
+from nncc.dialects.nn.arith import *  # noqa: F401,F403
+from nncc.dialects.nn.arith import ARITH_OPS
 from nncc.dialects.nn.attrs import PadMode, PadModeAttr
 from nncc.dialects.nn.canonicalize import canonicalization_patterns
 from nncc.dialects.nn.elementwise import ELEMENTWISE_OPS, ActivationOp, MaxOp, MinOp  # noqa: F401
@@ -22,7 +24,7 @@ from nncc.dialects.nn.structure import STRUCTURE_OPS
 from nncc.dialects.nn.selection import *  # noqa: F401,F403
 from nncc.dialects.nn.selection import SELECTION_OPS
 
-LAYER_OPS = _LAYER_OPS + STRUCTURE_OPS + SELECTION_OPS + ELEMENTWISE_OPS
+LAYER_OPS = _LAYER_OPS + ARITH_OPS + STRUCTURE_OPS + SELECTION_OPS + ELEMENTWISE_OPS
 """Every float-level op (quantization ops are in QUANT_OPS)."""
 
 

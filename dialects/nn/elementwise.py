@@ -14,7 +14,8 @@ from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects import unary_functions
 from nncc.dialects.interfaces import Elementwise
-from nncc.dialects.nn.ops import BinaryElementwiseOp, UnaryElementwiseOp
+from nncc.dialects.nn.arith import BinaryElementwiseOp
+from nncc.dialects.nn.ops import UnaryElementwiseOp
 from nncc.dialects.interfaces import LowersToFixed
 
 
