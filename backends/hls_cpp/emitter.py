@@ -25,6 +25,7 @@ from nncc.backends.hls_cpp.views import (
     TypeView,
 )
 from nncc.dialects import dataflow, fixed, nn, pot_quant
+from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
@@ -64,6 +65,10 @@ class _Emitter:
         if len(mains) != 1:
             raise EmissionError("module needs exactly one func.func @main")
         self.function = mains[0]
+        schedule = module.attributes.get(SCHEDULE_ATTR)
+        # the top function's initiation interval: the schedule's (1 before dataflow-tile)
+        self.ii = schedule.data["ii"].value.data if isinstance(schedule, DictionaryAttr) else 1
+        self.pe: dataflow.PeOp | None = None
         self.types: dict[str, TypeView] = {}
         self.constants: list[RawArrayView] = []
         self.constant_types: list[tuple[str, str]] = []
@@ -74,7 +79,6 @@ class _Emitter:
         self.outputs: list[PortView] = []
         self.names: dict[SSAValue, str] = {}
         self.raw_arrays: list[str] = []
-        self.multiplier_limit = 0
         self.array_types: dict[str, str] = {}
         self.type_names: dict[SSAValue, str] = {}
 
@@ -148,6 +152,7 @@ class _Emitter:
             outputs=tuple(self.outputs),
             steps=tuple(self.steps),
             constant_types=tuple(self.constant_types),
+            ii=self.ii,
         )
 
 
@@ -268,18 +273,33 @@ def _binary(operator: str):
 
 
 def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
-    """A processing element: its layer, with the multiplier budget as an HLS pragma."""
+    """A processing element: its layer, with its reuse factor, latency and multiplier
+    budget as HLS pragmas (see `_pe_fields`)."""
     for arg, value in zip(op.body.block.args, op.inputs):
         em.names[arg] = em.src(value)
         em.type_names[arg] = em.type_names[value]
-    em.multiplier_limit = op.multipliers.value.data if op.reuse_factor.value.data > 1 else 0
+    em.pe = op
     for inner in op.body.block.ops:
         if isinstance(inner, dataflow.YieldOp):
             em.names[op.output] = em.src(inner.operands[0])
             em.type_names[op.output] = em.type_names[inner.operands[0]]
         else:
             _HANDLERS[type(inner)](em, inner)
-    em.multiplier_limit = 0
+    em.pe = None
+
+
+def _pe_fields(em: _Emitter) -> dict:
+    """The enclosing PE's schedule for a layer's step: reuse factor R, latency and, at
+    R > 1, the multiplier budget (ALLOCATION limit, and the cyclic partition factor of
+    the weights, so that R cycles of `limit` products cover every term)."""
+    if em.pe is None:
+        return {}
+    reuse = em.pe.reuse_factor.value.data
+    return {
+        "reuse_factor": reuse,
+        "latency": em.pe.latency.value.data,
+        "multiplier_limit": em.pe.multipliers.value.data if reuse > 1 else 0,
+    }
 
 
 def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
@@ -292,7 +312,7 @@ def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
             weight=em.src(op.weight), weight_type=em.type_names[op.weight],
             bias=em.src(op.bias) if op.bias is not None else "",
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
-            rows=_size(op.output) // w[0], cols=w[0], inner=w[1], multiplier_limit=em.multiplier_limit,
+            rows=_size(op.output) // w[0], cols=w[0], inner=w[1], **_pe_fields(em),
         )
     )
 
@@ -313,7 +333,7 @@ def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
             rows=w[0], cols=table.shape[0], inner=table.shape[1],
             group_out=w[0] // group, group_in=x[1] // group, in_size=int(np.prod(x[2:])),
-            table=em.table(f"{name}_window", table), multiplier_limit=em.multiplier_limit,
+            table=em.table(f"{name}_window", table), **_pe_fields(em),
         )
     )
 

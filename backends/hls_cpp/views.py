@@ -97,7 +97,10 @@ class StepView:
     scale: int = 1
     last: int = 0
     start: int = 0
+    # the enclosing dataflow.pe (reuse factor 0: not in a PE)
     multiplier_limit: int = 0
+    reuse_factor: int = 0
+    latency: int = 0
     # shift-and-add layers: names of the term tables (pool index, shift, negate, end per
     # output) and of the shared sub-expression tables (input, shift, negate, end per entry)
     terms_src: str = ""
@@ -127,3 +130,4 @@ class DesignView:
     outputs: tuple[PortView, ...]
     steps: tuple[StepView, ...]
     constant_types: tuple[tuple[str, str], ...]
+    ii: int = 1
