@@ -28,12 +28,13 @@ from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
+from nncc.dialects.fixed.types import ceil_log2
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR, UNROLL_ATTR
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
 O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
-SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h", "nncc_blob.h")
+SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h", "nncc_blob.h", "nncc_csim.h")
 
 
 class EmissionError(Exception):
@@ -121,6 +122,11 @@ class _Emitter:
     def unroll(self, op: Operation) -> bool:
         return UNROLL_ATTR in op.attributes
 
+    def arrays_of(self, step: StepView, raw: set[str]) -> tuple[tuple[str, str], ...]:
+        """(name, type) of the layer buffers a step reads or writes (not the raw constants)."""
+        names = dict.fromkeys([step.out, *step.src, *(part[0] for part in step.parts)])
+        return tuple((n, self.array_types[n]) for n in names if n not in raw)
+
     # -- driver -------------------------------------------------------------------
     def run(self) -> DesignView:
         block = self.function.body.blocks[0]
@@ -134,7 +140,7 @@ class _Emitter:
             handler(self, op)
         raw = set(self.raw_arrays)
         self.steps = [
-            replace(s, src_raw=tuple(name in raw for name in s.src),
+            replace(s, src_raw=tuple(name in raw for name in s.src), arrays=self.arrays_of(s, raw),
                     parts=tuple((p[0], p[1], p[2], p[0] in raw, self.array_types.get(p[0], ""), f"o * {p[1]} + j")
                                 for p in s.parts))
             for s in self.steps
@@ -188,6 +194,7 @@ def _return(em: _Emitter, op: func.ReturnOp) -> None:
         src = em.src(value)
         port = f"out{len(em.outputs)}"
         em.outputs.append(PortView(port, em.type_names[value], _size(value), len(em.outputs)))
+        em.array_types[port] = em.type_names[value]
         em.steps.append(StepView("copy", port, em.type_names[value], _size(value), src=(src,)))
 
 
@@ -313,8 +320,35 @@ def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
             bias=em.src(op.bias) if op.bias is not None else "",
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
             rows=_size(op.output) // w[0], cols=w[0], inner=w[1], **_pe_fields(em),
+            **_lanes_fields(em, op, name),
         )
     )
+
+
+EXACT_DOUBLE_BITS = 53
+
+
+def _lanes_fields(em: _Emitter, op: fixed.DenseOp, name: str) -> dict:
+    """The C-simulation block kernel of a dense layer (`steps/dense_lanes.j2`), when its raw
+    sums are exact in double precision: every partial sum of K raw products is at most
+    K * 2^(Wx + Ww - 2) in magnitude, which must not exceed 2^53. The result's raw value is
+    then init[j] + (sum << (F_acc - F_x - F_w)), init[j] the bias's raw value at the
+    accumulator's fraction (both shifts are exact left shifts: F_acc >= F_x + F_w, F_b)."""
+    x, w, acc = (fixed.fixed_of(v) for v in (op.input, op.weight, op.output))
+    terms = _shape(op.weight)[1]
+    if x.width.data + w.width.data - 2 + ceil_log2(terms) > EXACT_DOUBLE_BITS:
+        return {}
+    shift = acc.frac - x.frac - w.frac
+    if shift < 0:
+        return {}
+    fields = {"lanes": True, "shift": shift}
+    if op.bias is not None:
+        bias_op, bias = op.bias.owner, fixed.fixed_of(op.bias)
+        if not isinstance(bias_op, fixed.ConstantOp) or acc.frac < bias.frac:
+            return {}
+        raw = [int(v) << (acc.frac - bias.frac) for v in np.asarray(from_dense(bias_op.value), np.int64).reshape(-1)]
+        fields.update(table=em.table(f"{name}_init", np.asarray(raw, np.int64)), has_table=True)
+    return fields
 
 
 def _conv(em: _Emitter, op: fixed.ConvOp) -> None:

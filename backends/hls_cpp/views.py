@@ -112,6 +112,10 @@ class StepView:
     shared_neg: str = ""
     shared_end: str = ""
     shared_count: int = 0
+    # C-simulation: the buffers the step touches (name, type), and whether a dense layer
+    # runs the block kernel (`lanes`, see nncc_csim.h)
+    arrays: tuple[tuple[str, str], ...] = ()
+    lanes: bool = False
 
 
 @dataclass(frozen=True)
