@@ -48,6 +48,13 @@ def _ctype(width: int) -> str:
     raise EmissionError(f"no C integer type for {width} bits")
 
 
+def _frozen(values: np.ndarray) -> np.ndarray:
+    """A flat, read-only int64 copy (views are immutable)."""
+    out = np.array(values, np.int64).reshape(-1)
+    out.flags.writeable = False
+    return out
+
+
 def _shape(value: SSAValue) -> tuple[int, ...]:
     return tuple(value.type.get_shape())
 
@@ -100,7 +107,7 @@ class _Emitter:
         values = np.asarray(values, np.int64).reshape(-1)
         lo, hi = int(values.min(initial=0)), int(values.max(initial=0))
         ctype = "int32_t" if -(2**31) <= lo and hi < 2**31 else "int64_t"
-        self.tables.append(RawArrayView(name, ctype, tuple(int(v) for v in values)))
+        self.tables.append(RawArrayView(name, ctype, _frozen(values)))
         return name
 
     def result(self, op: Operation, q: str = "trn", o: str = "wrap") -> tuple[str, str]:
@@ -171,7 +178,7 @@ def _constant(em: _Emitter, op: fixed.ConstantOp) -> None:
     typ = op.output.type.element_type
     type_name = em.declare_type(f"t_{name}", typ)
     raw = np.asarray(from_dense(op.value), np.int64).reshape(-1)
-    em.constants.append(RawArrayView(f"{name}_raw", _ctype(typ.width.data), tuple(int(v) for v in raw)))
+    em.constants.append(RawArrayView(f"{name}_raw", _ctype(typ.width.data), _frozen(raw)))
     em.constant_types.append((f"{name}_raw", type_name))
     em.names[op.output] = f"{name}_raw"
     em.type_names[op.output] = type_name

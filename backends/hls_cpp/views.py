@@ -1,9 +1,12 @@
 """Frozen view dataclasses the HLS C++ templates read: plain strings, ints, bools and
-tuples only (templates never see IR objects)."""
+tuples (and the raw integers of constant tables as read-only NumPy arrays, which only the
+formatting filters touch); templates never see IR objects."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -19,16 +22,17 @@ class TypeView:
 
 @dataclass(frozen=True)
 class RawArrayView:
-    """A constant table of raw integers: `static const <ctype> name[size] = {...};`"""
+    """A constant table of raw integers: `static const <ctype> name[size] = {...};`
+    (``values``: a flat, read-only int64 array)."""
 
     name: str
     ctype: str
-    values: tuple[int, ...]
+    values: np.ndarray
 
     @property
     def size(self) -> int:
         """Number of entries."""
-        return len(self.values)
+        return int(self.values.size)
 
 
 @dataclass(frozen=True)
