@@ -329,7 +329,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
         cells = np.arange(cg * kh * kw)
         operands = np.stack([(m // mg) * cg * kh * kw + cells for m in range(geo.out_channels)])
         slot_views = pe.mult_slots(plan, layer, operands)
-    if timing.reuse.data != rf or timing.line_buffer.data != geo.line_buffer:
+    if timing.reuse.data != rf or timing.line_buffer.data != geo.line_buffer or timing.latency.data != op.latency.value.data:
         raise VerilogEmissionError(f"dataflow.pe '{em.name(op)}': the window timing does not fit the engine")
     limit = (timing.last_row.data, timing.last_col.data)
     slot_map = list(plan.slot_map.get_values())
