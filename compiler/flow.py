@@ -83,7 +83,8 @@ def build_fixed_pipeline(options: CompileOptions) -> str:
         f"fixed-lower-activations{{mode={options.mode} table_bits={options.table_bits} segments={options.segments} "
         f"pot_slopes={'true' if options.pot_slopes else 'false'} order={options.order}}},"
         f"dataflow-tile{{reuse_factor={options.reuse_factor} target_ii={options.target_ii}}},"
-        f"hls-prepare-for-emission{{top={options.top} part={options.part} clock_ns={float(options.clock_ns)}}}"
+        f"hls-prepare-for-emission{{top={options.top} part={options.part} clock_ns={float(options.clock_ns)}}},"
+        "dataflow-plan"
     )
 
 

@@ -1,5 +1,5 @@
-// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission' -t verilog | filecheck %s
-// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission{top=net}' -t verilog | filecheck %s --check-prefix=RF1
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission,dataflow-plan' -t verilog | filecheck %s
+// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission{top=net},dataflow-plan' -t verilog | filecheck %s --check-prefix=RF1
 
 // A 4-output dense layer at reuse factor 2: two slots, each muxing its operands by phase;
 // the top accepts a sample every 2 cycles and the schedule says latency 3.
