@@ -25,11 +25,12 @@ from nncc.backends.hls_cpp.views import (
     TypeView,
 )
 from nncc.dialects import dataflow, fixed, nn, pot_quant
-from nncc.dialects.dataflow import SCHEDULE_ATTR
+from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
-from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
+from nncc.dialects.nn.windows import window_index_table
+from nncc.passes.dataflow_plan import index_table
 from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR, UNROLL_ATTR
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
@@ -264,22 +265,33 @@ def _elementwise(template: str):
     return handle
 
 
+def _plan_table(op: Operation) -> np.ndarray:
+    """The op's index table from the dataflow plan (`dataflow.index_table`, written by
+    `dataflow-plan`; the same function computes it when the pass has not run), as an
+    int64 array of rows x columns."""
+    table = op.attributes.get(INDEX_ATTR)
+    if not isinstance(table, IndexTableAttr):
+        table = index_table(op)
+    if table is None:
+        raise EmissionError(f"{op.name} has no index table")
+    return np.frombuffer(table.table.data.data, np.int64).reshape(-1, table.columns.data)
+
+
 def _binary(operator: str):
     def handle(em: _Emitter, op: Operation) -> None:
         name, type_name = em.result(op)
-        out_shape = _shape(op.output)
-        lt = broadcast_index_table(_shape(op.lhs), out_shape)
-        rt = broadcast_index_table(_shape(op.rhs), out_shape)
+        table = _plan_table(op)  # lhs, rhs element of every output element
+        identity = np.arange(table.shape[0])
+        index = tuple(
+            "i" if np.array_equal(table[:, k], identity) else f"{em.table(f'{name}_{side}', table[:, k])}[i]"
+            for k, side in enumerate(("lhs", "rhs"))
+        )
         em.steps.append(
             StepView(
                 "binary", name, type_name, _size(op.output), em.unroll(op),
                 src=(em.src(op.lhs), em.src(op.rhs)),
                 src_types=(em.type_names[op.lhs], em.type_names[op.rhs]),
-                operator=operator,
-                index=(
-                    f"{em.table(f'{name}_lhs', lt)}[i]" if lt is not None else "i",
-                    f"{em.table(f'{name}_rhs', rt)}[i]" if rt is not None else "i",
-                ),
+                operator=operator, index=index,
             )
         )
 
@@ -436,39 +448,29 @@ def _matmul(em: _Emitter, op: fixed.MatMulOp) -> None:
 
 
 def _window_pool(em: _Emitter, op: Operation, is_max: bool) -> None:
+    """Sum/max pools: one row of the plan's table per (channel, window), its valid source
+    elements (padding cells are `NO_OPERAND`, -1)."""
     name, type_name = em.result(op)
-    x, y = _shape(op.input), _shape(op.results[0])
-    kernel = tuple(op.kernel.get_values())
-    pads = list(op.pads.get_values())
-    rank = len(kernel)
-    extra = ceil_extra(op, x[2:], pads)
-    for i in range(rank):
-        pads[rank + i] += extra[i]
-    dil = tuple(op.dilations.get_values()) if hasattr(op, "dilations") else (1,) * rank
-    table = window_index_table(x[2:], kernel, op.strides.get_values(), pads, dil, y[2:])
+    table = _plan_table(op)
     em.steps.append(
         StepView(
             "window_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
             src=(em.src(op.input),), src_types=(em.type_names[op.input],),
-            rows=x[1], cols=table.shape[0], inner=table.shape[1], in_size=int(np.prod(x[2:])),
+            rows=table.shape[0], inner=table.shape[1],
             table=em.table(f"{name}_window", table), is_max=is_max,
         )
     )
 
 
-def _group_reduce(em: _Emitter, op: Operation, axes: tuple[int, ...], is_max: bool) -> None:
+def _group_reduce(em: _Emitter, op: Operation, is_max: bool) -> None:
+    """Reductions: one row of the plan's table per output, the elements it reduces."""
     name, type_name = em.result(op)
-    x = _shape(op.input)
-    keep = [d for d in range(len(x)) if d not in axes]
-    order = keep + list(axes)
-    idx = np.arange(int(np.prod(x))).reshape(x).transpose(order)
-    count = int(np.prod([x[a] for a in axes]))
-    table = idx.reshape(-1, count)
+    table = _plan_table(op)
     em.steps.append(
         StepView(
             "group_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
             src=(em.src(op.input),), src_types=(em.type_names[op.input],),
-            rows=table.shape[0], inner=count, table=em.table(f"{name}_groups", table), is_max=is_max,
+            rows=table.shape[0], inner=table.shape[1], table=em.table(f"{name}_groups", table), is_max=is_max,
         )
     )
 
@@ -478,42 +480,19 @@ def _copy(em: _Emitter, op: Operation) -> None:
     em.steps.append(StepView("copy", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),)))
 
 
-def _transpose(em: _Emitter, op: nn.TransposeOp) -> None:
+def _gather_step(em: _Emitter, op: Operation, value: int = 0) -> None:
+    """Transpose, pad, gather: the source element of every output element from the plan's
+    table (pad cells, -1, take ``value``)."""
     name, type_name = em.result(op)
-    x = _shape(op.input)
-    table = np.arange(int(np.prod(x))).reshape(x).transpose(tuple(op.perm.get_values())).reshape(-1)
     em.steps.append(
         StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
-                 table=em.table(f"{name}_index", table))
+                 table=em.table(f"{name}_index", _plan_table(op)), value=value)
     )
 
 
 def _pad(em: _Emitter, op: nn.PadOp) -> None:
-    name, type_name = em.result(op)
-    x = _shape(op.input)
-    pads = tuple(op.pads.get_values())
-    r = len(x)
-    src = np.arange(int(np.prod(x))).reshape(x)
-    widths = [(pads[i], pads[r + i]) for i in range(r)]
-    mode = op.mode.data.value
-    if mode == "constant":
-        table = np.pad(src, widths, mode="constant", constant_values=-1)
-    else:
-        table = np.pad(src, widths, mode="reflect" if mode == "reflect" else "edge")
     typ = op.input.type.element_type
-    em.steps.append(
-        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
-                 table=em.table(f"{name}_index", table.reshape(-1)),
-                 value=int(round(op.value.value.data * 2.0**typ.frac)))
-    )
-
-
-def _gather(em: _Emitter, op: nn.GatherOp) -> None:
-    name, type_name = em.result(op)
-    em.steps.append(
-        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
-                 table=em.table(f"{name}_index", op.table()), value=0)
-    )
+    _gather_step(em, op, int(round(op.value.value.data * 2.0**typ.frac)))
 
 
 def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
@@ -549,9 +528,9 @@ _HANDLERS = {
     fixed.MulOp: _binary("*"),
     fixed.SumPoolOp: lambda em, op: _window_pool(em, op, False),
     nn.MaxPoolOp: lambda em, op: _window_pool(em, op, True),
-    fixed.ReduceSumOp: lambda em, op: _group_reduce(em, op, tuple(op.axes.get_values()), False),
-    fixed.ReduceMaxOp: lambda em, op: _group_reduce(em, op, tuple(op.axes.get_values()), True),
-    nn.GlobalMaxPoolOp: lambda em, op: _group_reduce(em, op, tuple(range(2, len(_shape(op.input)))), True),
+    fixed.ReduceSumOp: lambda em, op: _group_reduce(em, op, False),
+    fixed.ReduceMaxOp: lambda em, op: _group_reduce(em, op, True),
+    nn.GlobalMaxPoolOp: lambda em, op: _group_reduce(em, op, True),
     fixed.ClampOp: _elementwise("clamp"),
     nn.ReluOp: _elementwise("relu"),
     fixed.LeakyReluOp: _elementwise("leaky_relu"),
@@ -560,9 +539,9 @@ _HANDLERS = {
     fixed.PolyOp: _elementwise("poly"),
     nn.ReshapeOp: _copy,
     nn.FlattenOp: _copy,
-    nn.TransposeOp: _transpose,
+    nn.TransposeOp: _gather_step,
     nn.PadOp: _pad,
-    nn.GatherOp: _gather,
+    nn.GatherOp: _gather_step,
     nn.ConcatOp: _concat,
 }
 
