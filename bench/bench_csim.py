@@ -6,7 +6,8 @@ Measured, each in a fresh child process so peak RSS is the stage's own:
   emit      `emit_project` on the compiled design.mlir (parsed first, not timed): wall
             time, the growth of peak RSS during emission, and the tracemalloc peak;
   csim      g++ build time (empty cache), samples/s of `predict(engine="csim")` (median of
-            --repeats runs over --samples samples) and bit-exactness against the fixed-point
+            --repeats runs over --samples samples; also per second of this process's CPU
+            time, which a loaded machine distorts less) and bit-exactness against the fixed-point
             interpreter on --check samples.
 
 Usage: python bench/bench_csim.py [--samples 4000] [--repeats 5] [--check 200] [--keep DIR]
@@ -84,12 +85,13 @@ def stage_csim(work: Path, samples: int, repeats: int, check: int) -> dict:
     design.predict(x[:1], engine="csim")
     build_s = time.perf_counter() - start
     design.predict(x[:16], engine="csim")  # warm-up
-    runs = []
+    runs, cpu = [], []
     y = None
     for _ in range(max(1, repeats)):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         y = design.predict(x, engine="csim")
         runs.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
     y = np.asarray(y, np.float64).reshape(samples, -1)
     k = min(check, samples)
     ref = np.asarray(design.predict(x[:k], engine="fixed"), np.float64).reshape(k, -1)
@@ -98,6 +100,7 @@ def stage_csim(work: Path, samples: int, repeats: int, check: int) -> dict:
         "csim_samples": samples,
         "csim_runs_s": runs,
         "csim_samples_per_s": samples / statistics.median(runs),
+        "csim_samples_per_cpu_s": samples / statistics.median(cpu),
         "csim_bit_exact_samples": k,
         "csim_bit_exact": bool(np.array_equal(ref, y[:k])),
     }
