@@ -25,6 +25,7 @@ from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, Int
 from xdsl.ir import Operation, SSAValue
 
 from nncc.backends.verilog import pe
+from nncc.backends.verilog.pe_compact import print_mult_pe
 from nncc.backends.verilog.render import render
 from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView
 from nncc.dialects import dataflow, fixed, nn
@@ -54,7 +55,8 @@ def _t(v: SSAValue) -> FixedType:
 
 
 class _Emitter:
-    def __init__(self, module: ModuleOp):
+    def __init__(self, module: ModuleOp, compact: bool = False):
+        self.compact = compact  # multiplier PEs as printed text (emission), not per-term views (estimates)
         options = module.attributes.get(OPTIONS_ATTR)
         schedule = module.attributes.get(SCHEDULE_ATTR)
         if not isinstance(options, DictionaryAttr) or not isinstance(schedule, DictionaryAttr):
@@ -368,7 +370,14 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     if not isinstance(layer, MacLayer):
         raise VerilogEmissionError(f"the Verilog back end cannot emit a PE around {layer.name}")
     _check_product_fraction(layer)
-    em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer)), w_width=_t(layer.weight).width.data, **common)
+    if not em.compact:
+        em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer)), w_width=_t(layer.weight).width.data, **common)
+        return
+    em.add(op, "pe", w_width=_t(layer.weight).width.data, **common)
+    mac = layer.mac_terms()
+    slot_map = np.asarray(pe.slot_map_of(plan, len(mac.channel)), np.int64)
+    chains = pe.chains_of(plan, int(mac.weights.shape[1]))
+    em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains))
 
 
 _HANDLERS = {
@@ -401,14 +410,15 @@ _HANDLERS = {
 }
 
 
-def design_view(module: ModuleOp) -> DesignView:
-    """The views of a prepared, tiled module."""
-    return _Emitter(module).run()
+def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
+    """The views of a prepared, tiled, planned module; ``compact`` prints the multiplier PEs'
+    text instead of their per-term slot views."""
+    return _Emitter(module, compact).run()
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """File name -> text: `<top>.v`, the testbench `tb.v` and the support library."""
-    view = design_view(module)
+    view = design_view(module, compact=True)
     return {
         f"{view.top}.v": render("design.v.j2", design=view),
         "tb.v": render("tb.v.j2", design=view),

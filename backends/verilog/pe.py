@@ -42,6 +42,19 @@ def window_timing_of(op: dataflow.PeOp) -> WindowTimingAttr:
     return timing
 
 
+def slot_map_of(plan: PePlanAttr, outputs: int) -> list[int]:
+    """The plan's slot map, checked to name every output once."""
+    return _slot_map(plan, outputs)
+
+
+def chains_of(plan: PePlanAttr, k: int) -> list[int]:
+    """The plan's product-chain boundaries, checked to cover the K terms."""
+    bounds = list(plan.chains.get_values())
+    if not bounds or bounds[0] != 0 or bounds[-1] != k or (k and any(a >= b for a, b in zip(bounds, bounds[1:]))):
+        raise PlanError(f"dataflow.pe: product chains {bounds} do not cover the {k} terms")
+    return bounds
+
+
 def _slot_map(plan: PePlanAttr, outputs: int) -> list[int]:
     slot_map = list(plan.slot_map.get_values())
     if sorted(slot_map) != list(range(outputs)):
@@ -58,9 +71,7 @@ def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray |
     outputs = len(mac.channel) if window_operands is None else len(mac.bias)
     slot_map = _slot_map(plan, outputs)
     k = mac.weights.shape[1]
-    bounds = list(plan.chains.get_values())
-    if not bounds or bounds[0] != 0 or bounds[-1] != k or (k and any(a >= b for a, b in zip(bounds, bounds[1:]))):
-        raise PlanError(f"dataflow.pe: product chains {bounds} do not cover the {k} terms")
+    bounds = chains_of(plan, k)
     chunks = tuple(zip(bounds, bounds[1:]))
     views = []
     for s in range(slots):
