@@ -1,15 +1,18 @@
-"""Read-only Verilog emitter: a prepared, tiled fixed-point module -> synthesizable Verilog.
+"""Read-only Verilog emitter: a prepared, tiled, planned fixed-point module -> synthesizable Verilog.
 
-Microarchitecture (exactly what `dataflow-tile`'s schedule describes): every
-`dataflow.pe` is a registered stage that takes its latency in cycles per sample (R, or a
-window engine's latency); every other op is combinational logic in its own module; one
-output register holds the result until `out_ready`. Stages talk with ready/valid
-handshakes: a PE holds its result (`out_valid`) until its consumers take it, and accepts
-a new sample (`in_ready`) only when it is idle and its result is taken or being taken.
-Producers and consumers connected through combinational logic form a handshake group
-that fires when every producer is valid and every consumer ready. The top module has
-ready/valid (AXI-Stream style) ports carrying whole tensors (element 0 in the least
-significant bits) and accepts a sample at most every `ii` cycles, so that without
+A printer of the hardware plan `dataflow-plan` wrote into the IR: per PE its slot map,
+product chains or adder tree (`#dataflow.pe_plan`) and window timing, on `@main` the
+handshake groups, per op its valid cycle, intermediate widths and index tables. Nothing
+here re-derives them; a module without a plan is refused.
+
+Microarchitecture: every `dataflow.pe` is a registered stage that takes its latency in
+cycles per sample (R, or a window engine's latency); every other op is combinational logic
+in its own module; one output register holds the result until `out_ready`. Stages talk with
+ready/valid handshakes: a PE holds its result (`out_valid`) until its consumers take it,
+and accepts a new sample (`in_ready`) only when it is idle and its result is taken or being
+taken. A handshake group fires when every producer is valid and every consumer ready. The
+top module has ready/valid (AXI-Stream style) ports carrying whole tensors (element 0 in
+the least significant bits) and accepts a sample at most every `ii` cycles, so that without
 back-pressure every sample follows the predicted schedule. Values meeting at an op must
 become valid in the same cycle (no skip connections across stages of different latency yet).
 """

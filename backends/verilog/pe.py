@@ -32,6 +32,8 @@ def plan_of(op: dataflow.PeOp) -> PePlanAttr:
     if plan.reuse.data != op.reuse_factor.value.data:
         raise PlanError(f"dataflow.pe: the plan's reuse factor {plan.reuse.data} is not the PE's "
                         f"{op.reuse_factor.value.data}")
+    if plan.stages.data != 1:
+        raise PlanError(f"dataflow.pe: the Verilog back end builds one register stage, the plan asks for {plan.stages.data}")
     return plan
 
 
