@@ -100,20 +100,15 @@ module {module} (
 endmodule
 '''
 
-_HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
-
-
 def hex_literal(values: np.ndarray, stride: int) -> str:
     """A sized hexadecimal literal of `values` (element 0 in the least significant bits), each
-    element two's complement in `stride` bits (a multiple of 4)."""
+    element two's complement in `stride` bits (a multiple of 4, at most 64)."""
     values = np.asarray(values, np.int64).reshape(-1)
-    digits = stride // 4
     if values.size == 0:
         return f"{stride}'h0"
-    raw = values.astype(np.uint64) & np.uint64((1 << stride) - 1 if stride < 64 else 0xFFFFFFFFFFFFFFFF)
-    shifts = (4 * np.arange(digits - 1, -1, -1)).astype(np.uint64)
-    nibbles = (raw[::-1, None] >> shifts[None, :]) & np.uint64(15)
-    return f"{stride * values.size}'h" + _HEX[nibbles.astype(np.intp)].tobytes().decode()
+    digits = stride // 4
+    text = np.frombuffer(values[::-1].astype(">i8").tobytes().hex().encode(), np.uint8).reshape(-1, 16)
+    return f"{stride * values.size}'h" + text[:, 16 - digits:].tobytes().decode()
 
 
 def _stride(width: int) -> int:
