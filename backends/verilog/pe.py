@@ -32,6 +32,8 @@ def plan_of(op: dataflow.PeOp) -> PePlanAttr:
     if plan.reuse.data != op.reuse_factor.value.data:
         raise PlanError(f"dataflow.pe: the plan's reuse factor {plan.reuse.data} is not the PE's "
                         f"{op.reuse_factor.value.data}")
+    if plan.stages.data != 1:
+        raise PlanError(f"dataflow.pe: the Verilog back end builds one register stage, the plan asks for {plan.stages.data}")
     return plan
 
 
@@ -40,6 +42,19 @@ def window_timing_of(op: dataflow.PeOp) -> WindowTimingAttr:
     if not isinstance(timing, WindowTimingAttr):
         raise PlanError(f"dataflow.pe window engine has no {WINDOW_ATTR}: run dataflow-plan first")
     return timing
+
+
+def slot_map_of(plan: PePlanAttr, outputs: int) -> list[int]:
+    """The plan's slot map, checked to name every output once."""
+    return _slot_map(plan, outputs)
+
+
+def chains_of(plan: PePlanAttr, k: int) -> list[int]:
+    """The plan's product-chain boundaries, checked to cover the K terms."""
+    bounds = list(plan.chains.get_values())
+    if not bounds or bounds[0] != 0 or bounds[-1] != k or (k and any(a >= b for a, b in zip(bounds, bounds[1:]))):
+        raise PlanError(f"dataflow.pe: product chains {bounds} do not cover the {k} terms")
+    return bounds
 
 
 def _slot_map(plan: PePlanAttr, outputs: int) -> list[int]:
@@ -58,9 +73,7 @@ def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray |
     outputs = len(mac.channel) if window_operands is None else len(mac.bias)
     slot_map = _slot_map(plan, outputs)
     k = mac.weights.shape[1]
-    bounds = list(plan.chains.get_values())
-    if not bounds or bounds[0] != 0 or bounds[-1] != k or (k and any(a >= b for a, b in zip(bounds, bounds[1:]))):
-        raise PlanError(f"dataflow.pe: product chains {bounds} do not cover the {k} terms")
+    bounds = chains_of(plan, k)
     chunks = tuple(zip(bounds, bounds[1:]))
     views = []
     for s in range(slots):

@@ -9,38 +9,29 @@
 // chain; the pass wrote one chain [0, 2]). The second RUN line undoes the edits and gets the
 // pass's plan back; the third gives a slot map that misses output 3, which the printer refuses.
 
-// CHECK:       // slot 0
-// CHECK:       0: begin
-// CHECK-NEXT:      c0 = 17'h0;
-// CHECK-NEXT:      a0_0 = xs[0 +: 8];
-// CHECK-NEXT:      b0_0 = 8'h5;
-// CHECK:       1: begin
-// CHECK-NEXT:      c0 = 17'h0;
-// CHECK-NEXT:      a0_0 = xs[0 +: 8];
-// CHECK-NEXT:      b0_0 = 8'h1;
-// CHECK:       wire signed [17-1:0] u0_0 = c0 + a0_0 * b0_0;
-// CHECK-NEXT:  wire signed [17-1:0] u0_1 = 17'sd0 + a0_1 * b0_1;
-// CHECK-NEXT:  wire signed [17-1:0] r0 = u0_0 + u0_1;
+// Slot 0 now computes output 2 (weights 5, 6) in phase 0 and output 0 (1, 2) in phase 1;
+// every term starts a chain (CHAIN_START 2'h3) and the slot adds the two chains.
+// CHECK:       localparam [64-1:0] WEIGHTS = 64'h0408030702060105;
+// CHECK:       localparam [2-1:0] CHAIN_START = 2'h3;
+// CHECK:       assign acc[k * 17 +: 17] = 17'sd0 + a * b;
+// CHECK:       assign r[s * 17 +: 17] = $signed(acc[0 * 17 +: 17]) + $signed(acc[1 * 17 +: 17]);
 // CHECK:       if (in_valid || busy) begin
 // CHECK-NEXT:      case (ph)
 // CHECK-NEXT:      0: begin
-// CHECK-NEXT:      y[2*17 +: 17] <= r0;
-// CHECK-NEXT:      y[3*17 +: 17] <= r1;
+// CHECK-NEXT:      y[2*17 +: 17] <= r[0 * 17 +: 17];
+// CHECK-NEXT:      y[3*17 +: 17] <= r[1 * 17 +: 17];
 // CHECK:       1: begin
-// CHECK-NEXT:      y[0*17 +: 17] <= r0;
-// CHECK-NEXT:      y[1*17 +: 17] <= r1;
+// CHECK-NEXT:      y[0*17 +: 17] <= r[0 * 17 +: 17];
+// CHECK-NEXT:      y[1*17 +: 17] <= r[1 * 17 +: 17];
 
-// PASS:        0: begin
-// PASS-NEXT:       c0 = 17'h0;
-// PASS-NEXT:       a0_0 = xs[0 +: 8];
-// PASS-NEXT:       b0_0 = 8'h1;
-// PASS:        wire signed [17-1:0] u0_0 = c0 + a0_0 * b0_0 + a0_1 * b0_1;
-// PASS-NEXT:   wire signed [17-1:0] r0 = u0_0;
+// PASS:        localparam [64-1:0] WEIGHTS = 64'h0804070306020501;
+// PASS:        localparam [2-1:0] CHAIN_START = 2'h1;
+// PASS:        assign r[s * 17 +: 17] = $signed(acc[1 * 17 +: 17]);
 // PASS:        if (in_valid || busy) begin
 // PASS-NEXT:       case (ph)
 // PASS-NEXT:       0: begin
-// PASS-NEXT:       y[0*17 +: 17] <= r0;
-// PASS-NEXT:       y[1*17 +: 17] <= r1;
+// PASS-NEXT:       y[0*17 +: 17] <= r[0 * 17 +: 17];
+// PASS-NEXT:       y[1*17 +: 17] <= r[1 * 17 +: 17];
 
 // BAD:         the slot map must name each of the 4 outputs once
 
