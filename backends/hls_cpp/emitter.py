@@ -347,14 +347,14 @@ def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
 EXACT_DOUBLE_BITS = 53
 
 
-def _lanes_fields(em: _Emitter, op: fixed.DenseOp, name: str) -> dict:
-    """The C-simulation block kernel of a dense layer (`steps/dense_lanes.j2`), when its raw
-    sums are exact in double precision: every partial sum of K raw products is at most
+def _lanes_fields(em: _Emitter, op: fixed.DenseOp | fixed.ConvOp, name: str) -> dict:
+    """The C-simulation block kernel of a dense or conv layer (`steps/<step>_lanes.j2`), when
+    its raw sums are exact in double precision: every partial sum of K raw products is at most
     K * 2^(Wx + Ww - 2) in magnitude, which must not exceed 2^53. The result's raw value is
     then init[j] + (sum << (F_acc - F_x - F_w)), init[j] the bias's raw value at the
     accumulator's fraction (both shifts are exact left shifts: F_acc >= F_x + F_w, F_b)."""
     x, w, acc = (fixed.fixed_of(v) for v in (op.input, op.weight, op.output))
-    terms = _shape(op.weight)[1]
+    terms = int(np.prod(_shape(op.weight)[1:]))
     if x.width.data + w.width.data - 2 + ceil_log2(terms) > EXACT_DOUBLE_BITS:
         return {}
     shift = acc.frac - x.frac - w.frac
@@ -386,9 +386,17 @@ def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
             rows=w[0], cols=table.shape[0], inner=table.shape[1],
             group_out=w[0] // group, group_in=x[1] // group, in_size=int(np.prod(x[2:])),
-            table=em.table(f"{name}_window", table), **_pe_fields(em),
+            table=em.table(f"{name}_window", table), **_pe_fields(em), **_conv_lanes_fields(em, op, name),
         )
     )
+
+
+def _conv_lanes_fields(em: _Emitter, op: fixed.ConvOp, name: str) -> dict:
+    """`_lanes_fields` of a conv, its bias/init table in ``table2``."""
+    fields = _lanes_fields(em, op, name)
+    if "table" in fields:
+        fields["table2"], fields["has_table2"], fields["has_table"] = fields.pop("table"), True, False
+    return fields
 
 
 def _shift(em: _Emitter, op) -> None:

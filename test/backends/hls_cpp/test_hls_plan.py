@@ -1,6 +1,6 @@
 """The HLS C++ back end prints the dataflow plan, and its C-simulation fast path is exact.
 
-A two-layer MLP (8 -> 12 -> 6, ReLU) is compiled at reuse factor 4. The top function's
+A two-layer MLP (8 -> 12 -> 6, ReLU) is compiled at reuse factor 4 (and the cnn fixture at 2). The top function's
 PIPELINE II must be the schedule's II (`dataflow.schedule`, > 1 here), and every PE's step
 must state the PE's reuse factor and latency and carry ALLOCATION limit = its multipliers
 (N * K / R). The C-simulation's block fast path (`nncc_run_batch`, blocks of kLanes samples,
@@ -66,3 +66,15 @@ def test_block_fast_path_equals_top_function_and_fixed_interpreter(design):
     assert np.array_equal(fast, reference)
     assert np.array_equal(fast, fixed)
     assert "nncc::dense_lanes" in (design.folder / "hls_cpp" / "nncc_top.cpp").read_text()
+
+
+def test_conv_block_kernel_equals_top_function_and_fixed_interpreter(tmp_path):
+    """The cnn fixture (convs, max pool, dense): its conv layers run the block kernel too."""
+    model = Path(__file__).parents[2] / "fixtures" / "cnn.onnx"
+    design = nncc.compile(model, tmp_path / "design", target="hls-cpp", reuse_factor=2)
+    x = np.random.default_rng(5).standard_normal((13, 1, 16, 16)).astype(np.float32)
+    fixed = np.asarray(design.predict(x, engine="fixed"), np.float64).reshape(len(x), -1)
+    fast = csim.load(design.folder / "hls_cpp").run([x])[0]
+    reference = csim.load(design.folder / "hls_cpp", extra_flags=["-DNNCC_REFERENCE_TOP"]).run([x])[0]
+    assert np.array_equal(fast, reference) and np.array_equal(fast, fixed)
+    assert "per output pixel and group" in (design.folder / "hls_cpp" / "nncc_top.cpp").read_text()
