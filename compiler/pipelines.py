@@ -121,11 +121,10 @@ def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | Non
 
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Ready for the back ends: legal names and the `emit` options
-    (`hls-prepare-for-emission`). Options: top, part, clock_ns."""
+    (`hls-prepare-for-emission`), then the hardware plan both emitters print
+    (`dataflow-plan`). Options: top, part, clock_ns."""
     o = pipeline_options(options, "dataflow-to-emit")
-    passes = _parse_passes(f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}}")
-    # The hardware plan (a dataflow-plan pass) belongs here, after hls-prepare-for-emission.
-    return passes
+    return _parse_passes(f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}},dataflow-plan")
 
 
 def build_nn_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import I64, IntegerAttr, UnitAttr, i64
-from xdsl.ir import Dialect, Operation, Region, SSAValue
+from xdsl.dialects.builtin import I64, ArrayAttr, DenseArrayBase, IntAttr, IntegerAttr, StringAttr, UnitAttr, i64
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
+    irdl_attr_definition,
     ParsePropInAttrDict,
     irdl_op_definition,
     lazy_traits_def,
@@ -44,6 +45,8 @@ from xdsl.irdl import (
     traits_def,
     var_operand_def,
 )
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
@@ -54,6 +57,166 @@ SCHEDULE_ATTR = "dataflow.schedule"
 between input handshakes at full speed."""
 REUSE_ATTR = "dataflow.reuse_factor"
 """Per-layer reuse-factor request on a fixed-level op (from the config file)."""
+
+# ---------------------------------------------------------------------------------------
+# the hardware plan (written by `dataflow-plan`, printed by the back ends)
+
+PLAN_ATTR = "dataflow.plan"
+"""On a `dataflow.pe`: its `PePlanAttr`; on a window engine also `WINDOW_ATTR`."""
+WINDOW_ATTR = "dataflow.window_timing"
+"""On a window-engine `dataflow.pe`: its `WindowTimingAttr`."""
+VALID_ATTR = "dataflow.valid_at"
+"""On every op of the planned function that yields a run-time value: the cycle (after the
+input handshake) at which its result is valid, `IntegerAttr`."""
+HANDSHAKES_ATTR = "dataflow.handshakes"
+"""On the planned function: `ArrayAttr` of `HandshakeGroupAttr`, in firing-signal order."""
+WIDTHS_ATTR = "dataflow.widths"
+"""On `fixed.pwl` / `fixed.poly`: `array<i64: product, sum>`, the widths of the intermediate
+product and the aligned sum (the operands' shift amounts into the sum follow from them)."""
+INDEX_ATTR = "dataflow.index_table"
+"""On index ops (gather, reshape, transpose, pad, concat, broadcast add/sub/mul, pools and
+reductions): the `IndexTableAttr` the emitters print."""
+
+NO_OPERAND = -1
+"""An absent operand in a plan table (padding cell, unary adder-tree node, no root)."""
+
+
+def _i64_array(values) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+
+
+class _KeywordSyntax(ParametrizedAttribute):
+    """Plan attributes print as `<name = value, ...>`: integers bare, i64 arrays as
+    `[1, 2]`, other parameters as attributes."""
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        values = []
+        with parser.in_angle_brackets():
+            for index, (field, kind) in enumerate(cls._fields()):
+                if index:
+                    parser.parse_punctuation(",")
+                parser.parse_keyword(field)
+                parser.parse_punctuation("=")
+                if kind is IntAttr:
+                    values.append(IntAttr(parser.parse_integer()))
+                elif kind is DenseArrayBase:
+                    values.append(_i64_array(parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_integer)))
+                else:
+                    values.append(parser.parse_attribute())
+        return values
+
+    def print_parameters(self, printer: Printer) -> None:
+        parts = []
+        for (field, kind), value in zip(self._fields(), self.parameters):
+            if kind is IntAttr:
+                parts.append(f"{field} = {value.data}")
+            elif kind is DenseArrayBase:
+                parts.append(f"{field} = [{', '.join(str(v) for v in value.get_values())}]")
+            else:
+                parts.append(f"{field} = {value}")
+        printer.print_string("<" + ", ".join(parts) + ">")
+
+    @classmethod
+    def _fields(cls) -> list[tuple[str, type]]:
+        kinds = {"IntAttr": IntAttr, "DenseArrayBase": DenseArrayBase}
+        return [(name, kinds.get(str(hint), ArrayAttr)) for name, hint in cls.__annotations__.items() if name != "name"]
+
+
+@irdl_attr_definition
+class PePlanAttr(_KeywordSyntax):
+    """`#dataflow.pe_plan<reuse, slots, acc_width, stages, slot_map, chains, tree, roots>`:
+    how one processing element is built.
+
+    - `slot_map` (R * S entries): phase p, slot s computes output element `slot_map[p * S + s]`.
+    - `chains` (multiplier PEs): term boundaries `[0, b1, ..., K]` of the product chains each
+      slot sums (one DSP cascade each) before the chains are added; empty for shift-add PEs.
+    - `tree` (shift-and-add PEs): the balanced adder-tree nodes, 4 entries each
+      `(slot, width, left, right)`; an operand `k < T` is the slot's k-th term (T terms per
+      slot), `k >= T` is the slot's node `k - T` (in order of appearance), `right` may be
+      `NO_OPERAND` (a lone shifted/negated term). `roots` (S entries): each slot's root
+      operand, `NO_OPERAND` for a slot without terms.
+    - `stages`: register stages between the PE's input and its held result.
+    """
+
+    name = "dataflow.pe_plan"
+    reuse: IntAttr
+    slots: IntAttr
+    acc_width: IntAttr
+    stages: IntAttr
+    slot_map: DenseArrayBase
+    chains: DenseArrayBase
+    tree: DenseArrayBase
+    roots: DenseArrayBase
+
+    def __init__(self, reuse: int, slots: int, acc_width: int, stages: int, slot_map, chains=(), tree=(), roots=()):
+        super().__init__(IntAttr(reuse), IntAttr(slots), IntAttr(acc_width), IntAttr(stages),
+                         _i64_array(slot_map), _i64_array(chains), _i64_array(tree), _i64_array(roots))
+
+    def verify(self) -> None:
+        r, s = self.reuse.data, self.slots.data
+        if len(self.slot_map.get_values()) != r * s:
+            raise VerifyException(f"dataflow.pe_plan: slot map has {len(self.slot_map.get_values())} entries, expected {r * s}")
+        if len(self.tree.get_values()) % 4:
+            raise VerifyException("dataflow.pe_plan: tree nodes take 4 entries each")
+
+
+@irdl_attr_definition
+class WindowTimingAttr(_KeywordSyntax):
+    """`#dataflow.window_timing<fed, anchors, reuse, latency, line_buffer, last_row, last_col>`:
+    the controller of a sliding-window engine (see `WindowGeometry`): positions fed, anchors,
+    phases per anchor, cycles from the input handshake to the output valid
+    (`fed + anchors * (reuse - 1) + 2`), line-buffer pixels, and the padded row/column of
+    the last anchor."""
+
+    name = "dataflow.window_timing"
+    fed: IntAttr
+    anchors: IntAttr
+    reuse: IntAttr
+    latency: IntAttr
+    line_buffer: IntAttr
+    last_row: IntAttr
+    last_col: IntAttr
+
+    def __init__(self, fed: int, anchors: int, reuse: int, latency: int, line_buffer: int, last_row: int, last_col: int):
+        super().__init__(*(IntAttr(v) for v in (fed, anchors, reuse, latency, line_buffer, last_row, last_col)))
+
+
+@irdl_attr_definition
+class HandshakeGroupAttr(_KeywordSyntax):
+    """`#dataflow.handshake<[producers], [consumers]>`: stages linked through combinational
+    logic that hand over a sample together. Producers are PE names or `in` (the input port),
+    consumers PE names or `out` (the output register)."""
+
+    name = "dataflow.handshake"
+    producers: ArrayAttr[StringAttr]
+    consumers: ArrayAttr[StringAttr]
+
+    def __init__(self, producers, consumers):
+        super().__init__(ArrayAttr([StringAttr(p) for p in producers]), ArrayAttr([StringAttr(c) for c in consumers]))
+
+
+@irdl_attr_definition
+class IndexTableAttr(_KeywordSyntax):
+    """`#dataflow.index_table<columns, array<i64: ...>>`: a row-major table of `columns`
+    source indices per output element (`NO_OPERAND` = padding / absent cell). Gather-like ops
+    use 1 column (the source element), concat and broadcast binaries 2 (input/lhs index,
+    element/rhs index), pools and reductions one column per reduced element."""
+
+    name = "dataflow.index_table"
+    columns: IntAttr
+    table: DenseArrayBase
+
+    def __init__(self, columns: int, table):
+        super().__init__(IntAttr(columns), _i64_array(table))
+
+    def verify(self) -> None:
+        if self.columns.data < 1 or len(self.table.get_values()) % self.columns.data:
+            raise VerifyException("dataflow.index_table: the table must hold whole rows")
+
+    def rows(self) -> list[tuple[int, ...]]:
+        values, c = self.table.get_values(), self.columns.data
+        return [tuple(values[i:i + c]) for i in range(0, len(values), c)]
 
 
 @dataclass(frozen=True)
@@ -209,4 +372,4 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[list(values)])
 
 
-DATAFLOW = Dialect("dataflow", [PeOp, YieldOp], [])
+DATAFLOW = Dialect("dataflow", [PeOp, YieldOp], [PePlanAttr, WindowTimingAttr, HandshakeGroupAttr, IndexTableAttr])

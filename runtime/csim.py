@@ -1,6 +1,8 @@
 """C-simulation: build an emitted HLS C++ project with g++ into a shared library once
 (cached by the hash of its sources and flags) and run whole batches through its C ABI
-(`nncc_run_batch`)."""
+(`nncc_run_batch`: blocks of samples layer by layer, dense layers on the exact vectorized
+kernel of nncc_csim.h; `extra_flags=["-DNNCC_REFERENCE_TOP"]` runs every sample through the
+synthesizable top function instead, with the same results bit for bit)."""
 
 from __future__ import annotations
 

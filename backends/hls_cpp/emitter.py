@@ -12,7 +12,7 @@ from importlib import resources
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from nncc.backends.hls_cpp.render import render
@@ -25,14 +25,17 @@ from nncc.backends.hls_cpp.views import (
     TypeView,
 )
 from nncc.dialects import dataflow, fixed, nn, pot_quant
+from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
+from nncc.dialects.fixed.types import ceil_log2
+from nncc.dialects.nn.windows import window_index_table
+from nncc.passes.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
 O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
-SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h", "nncc_blob.h")
+SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h", "nncc_blob.h", "nncc_csim.h")
 
 
 class EmissionError(Exception):
@@ -44,6 +47,13 @@ def _ctype(width: int) -> str:
         if width <= bits:
             return f"int{bits}_t"
     raise EmissionError(f"no C integer type for {width} bits")
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    """A flat, read-only int64 copy (views are immutable)."""
+    out = np.array(values, np.int64).reshape(-1)
+    out.flags.writeable = False
+    return out
 
 
 def _shape(value: SSAValue) -> tuple[int, ...]:
@@ -64,6 +74,10 @@ class _Emitter:
         if len(mains) != 1:
             raise EmissionError("module needs exactly one func.func @main")
         self.function = mains[0]
+        schedule = module.attributes.get(SCHEDULE_ATTR)
+        # the top function's initiation interval: the schedule's (1 before dataflow-tile)
+        self.ii = schedule.data["ii"].value.data if isinstance(schedule, DictionaryAttr) else 1
+        self.pe: dataflow.PeOp | None = None
         self.types: dict[str, TypeView] = {}
         self.constants: list[RawArrayView] = []
         self.constant_types: list[tuple[str, str]] = []
@@ -74,7 +88,6 @@ class _Emitter:
         self.outputs: list[PortView] = []
         self.names: dict[SSAValue, str] = {}
         self.raw_arrays: list[str] = []
-        self.multiplier_limit = 0
         self.array_types: dict[str, str] = {}
         self.type_names: dict[SSAValue, str] = {}
 
@@ -95,7 +108,7 @@ class _Emitter:
         values = np.asarray(values, np.int64).reshape(-1)
         lo, hi = int(values.min(initial=0)), int(values.max(initial=0))
         ctype = "int32_t" if -(2**31) <= lo and hi < 2**31 else "int64_t"
-        self.tables.append(RawArrayView(name, ctype, tuple(int(v) for v in values)))
+        self.tables.append(RawArrayView(name, ctype, _frozen(values)))
         return name
 
     def result(self, op: Operation, q: str = "trn", o: str = "wrap") -> tuple[str, str]:
@@ -117,6 +130,11 @@ class _Emitter:
     def unroll(self, op: Operation) -> bool:
         return UNROLL_ATTR in op.attributes
 
+    def arrays_of(self, step: StepView, raw: set[str]) -> tuple[tuple[str, str], ...]:
+        """(name, type) of the layer buffers a step reads or writes (not the raw constants)."""
+        names = dict.fromkeys([step.out, *step.src, *(part[0] for part in step.parts)])
+        return tuple((n, self.array_types[n]) for n in names if n not in raw)
+
     # -- driver -------------------------------------------------------------------
     def run(self) -> DesignView:
         block = self.function.body.blocks[0]
@@ -130,7 +148,7 @@ class _Emitter:
             handler(self, op)
         raw = set(self.raw_arrays)
         self.steps = [
-            replace(s, src_raw=tuple(name in raw for name in s.src),
+            replace(s, src_raw=tuple(name in raw for name in s.src), arrays=self.arrays_of(s, raw),
                     parts=tuple((p[0], p[1], p[2], p[0] in raw, self.array_types.get(p[0], ""), f"o * {p[1]} + j")
                                 for p in s.parts))
             for s in self.steps
@@ -148,6 +166,7 @@ class _Emitter:
             outputs=tuple(self.outputs),
             steps=tuple(self.steps),
             constant_types=tuple(self.constant_types),
+            ii=self.ii,
         )
 
 
@@ -162,7 +181,7 @@ def _constant(em: _Emitter, op: fixed.ConstantOp) -> None:
     typ = op.output.type.element_type
     type_name = em.declare_type(f"t_{name}", typ)
     raw = np.asarray(from_dense(op.value), np.int64).reshape(-1)
-    em.constants.append(RawArrayView(f"{name}_raw", _ctype(typ.width.data), tuple(int(v) for v in raw)))
+    em.constants.append(RawArrayView(f"{name}_raw", _ctype(typ.width.data), _frozen(raw)))
     em.constant_types.append((f"{name}_raw", type_name))
     em.names[op.output] = f"{name}_raw"
     em.type_names[op.output] = type_name
@@ -185,6 +204,7 @@ def _return(em: _Emitter, op: func.ReturnOp) -> None:
         src = em.src(value)
         port = f"out{len(em.outputs)}"
         em.outputs.append(PortView(port, em.type_names[value], _size(value), len(em.outputs)))
+        em.array_types[port] = em.type_names[value]
         em.steps.append(StepView("copy", port, em.type_names[value], _size(value), src=(src,)))
 
 
@@ -247,22 +267,33 @@ def _elementwise(template: str):
     return handle
 
 
+def _plan_table(op: Operation) -> np.ndarray:
+    """The op's index table from the dataflow plan (`dataflow.index_table`, written by
+    `dataflow-plan`; the same function computes it when the pass has not run), as an
+    int64 array of rows x columns."""
+    table = op.attributes.get(INDEX_ATTR)
+    if not isinstance(table, IndexTableAttr):
+        table = index_table(op)
+    if table is None:
+        raise EmissionError(f"{op.name} has no index table")
+    return np.frombuffer(table.table.data.data, np.int64).reshape(-1, table.columns.data)
+
+
 def _binary(operator: str):
     def handle(em: _Emitter, op: Operation) -> None:
         name, type_name = em.result(op)
-        out_shape = _shape(op.output)
-        lt = broadcast_index_table(_shape(op.lhs), out_shape)
-        rt = broadcast_index_table(_shape(op.rhs), out_shape)
+        table = _plan_table(op)  # lhs, rhs element of every output element
+        identity = np.arange(table.shape[0])
+        index = tuple(
+            "i" if np.array_equal(table[:, k], identity) else f"{em.table(f'{name}_{side}', table[:, k])}[i]"
+            for k, side in enumerate(("lhs", "rhs"))
+        )
         em.steps.append(
             StepView(
                 "binary", name, type_name, _size(op.output), em.unroll(op),
                 src=(em.src(op.lhs), em.src(op.rhs)),
                 src_types=(em.type_names[op.lhs], em.type_names[op.rhs]),
-                operator=operator,
-                index=(
-                    f"{em.table(f'{name}_lhs', lt)}[i]" if lt is not None else "i",
-                    f"{em.table(f'{name}_rhs', rt)}[i]" if rt is not None else "i",
-                ),
+                operator=operator, index=index,
             )
         )
 
@@ -270,18 +301,33 @@ def _binary(operator: str):
 
 
 def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
-    """A processing element: its layer, with the multiplier budget as an HLS pragma."""
+    """A processing element: its layer, with its reuse factor, latency and multiplier
+    budget as HLS pragmas (see `_pe_fields`)."""
     for arg, value in zip(op.body.block.args, op.inputs):
         em.names[arg] = em.src(value)
         em.type_names[arg] = em.type_names[value]
-    em.multiplier_limit = op.multipliers.value.data if op.reuse_factor.value.data > 1 else 0
+    em.pe = op
     for inner in op.body.block.ops:
         if isinstance(inner, dataflow.YieldOp):
             em.names[op.output] = em.src(inner.operands[0])
             em.type_names[op.output] = em.type_names[inner.operands[0]]
         else:
             _HANDLERS[type(inner)](em, inner)
-    em.multiplier_limit = 0
+    em.pe = None
+
+
+def _pe_fields(em: _Emitter) -> dict:
+    """The enclosing PE's schedule for a layer's step: reuse factor R, latency and, at
+    R > 1, the multiplier budget (ALLOCATION limit, and the cyclic partition factor of
+    the weights, so that R cycles of `limit` products cover every term)."""
+    if em.pe is None:
+        return {}
+    reuse = em.pe.reuse_factor.value.data
+    return {
+        "reuse_factor": reuse,
+        "latency": em.pe.latency.value.data,
+        "multiplier_limit": em.pe.multipliers.value.data if reuse > 1 else 0,
+    }
 
 
 def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
@@ -296,9 +342,36 @@ def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
             weight=em.src(op.weight), weight_type=em.type_names[op.weight],
             bias=em.src(op.bias) if op.bias is not None else "",
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
-            rows=_size(op.output) // w[0], cols=w[0], inner=w[1], multiplier_limit=em.multiplier_limit,
+            rows=_size(op.output) // w[0], cols=w[0], inner=w[1], **_pe_fields(em),
+            **_lanes_fields(em, op, name),
         )
     )
+
+
+EXACT_DOUBLE_BITS = 53
+
+
+def _lanes_fields(em: _Emitter, op: fixed.DenseOp | fixed.ConvOp, name: str) -> dict:
+    """The C-simulation block kernel of a dense or conv layer (`steps/<step>_lanes.j2`), when
+    its raw sums are exact in double precision: every partial sum of K raw products is at most
+    K * 2^(Wx + Ww - 2) in magnitude, which must not exceed 2^53. The result's raw value is
+    then init[j] + (sum << (F_acc - F_x - F_w)), init[j] the bias's raw value at the
+    accumulator's fraction (both shifts are exact left shifts: F_acc >= F_x + F_w, F_b)."""
+    x, w, acc = (fixed.fixed_of(v) for v in (op.input, op.weight, op.output))
+    terms = int(np.prod(_shape(op.weight)[1:]))
+    if x.width.data + w.width.data - 2 + ceil_log2(terms) > EXACT_DOUBLE_BITS:
+        return {}
+    shift = acc.frac - x.frac - w.frac
+    if shift < 0:
+        return {}
+    fields = {"lanes": True, "shift": shift}
+    if op.bias is not None:
+        bias_op, bias = op.bias.owner, fixed.fixed_of(op.bias)
+        if not isinstance(bias_op, fixed.ConstantOp) or acc.frac < bias.frac:
+            return {}
+        raw = [int(v) << (acc.frac - bias.frac) for v in np.asarray(from_dense(bias_op.value), np.int64).reshape(-1)]
+        fields.update(table=em.table(f"{name}_init", np.asarray(raw, np.int64)), has_table=True)
+    return fields
 
 
 def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
@@ -319,9 +392,17 @@ def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
             bias_type=em.type_names[op.bias] if op.bias is not None else "",
             rows=w[0], cols=table.shape[0], inner=table.shape[1],
             group_out=w[0] // group, group_in=x[1] // group, in_size=int(np.prod(x[2:])),
-            table=em.table(f"{name}_window", table), multiplier_limit=em.multiplier_limit,
+            table=em.table(f"{name}_window", table), **_pe_fields(em), **_conv_lanes_fields(em, op, name),
         )
     )
+
+
+def _conv_lanes_fields(em: _Emitter, op: fixed.ConvOp, name: str) -> dict:
+    """`_lanes_fields` of a conv, its bias/init table in ``table2``."""
+    fields = _lanes_fields(em, op, name)
+    if "table" in fields:
+        fields["table2"], fields["has_table2"], fields["has_table"] = fields.pop("table"), True, False
+    return fields
 
 
 def _shift(em: _Emitter, op) -> None:
@@ -381,39 +462,29 @@ def _matmul(em: _Emitter, op: fixed.MatMulOp) -> None:
 
 
 def _window_pool(em: _Emitter, op: Operation, is_max: bool) -> None:
+    """Sum/max pools: one row of the plan's table per (channel, window), its valid source
+    elements (padding cells are `NO_OPERAND`, -1)."""
     name, type_name = em.result(op)
-    x, y = _shape(op.input), _shape(op.results[0])
-    kernel = tuple(op.kernel.get_values())
-    pads = list(op.pads.get_values())
-    rank = len(kernel)
-    extra = ceil_extra(op, x[2:], pads)
-    for i in range(rank):
-        pads[rank + i] += extra[i]
-    dil = tuple(op.dilations.get_values()) if hasattr(op, "dilations") else (1,) * rank
-    table = window_index_table(x[2:], kernel, op.strides.get_values(), pads, dil, y[2:])
+    table = _plan_table(op)
     em.steps.append(
         StepView(
             "window_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
             src=(em.src(op.input),), src_types=(em.type_names[op.input],),
-            rows=x[1], cols=table.shape[0], inner=table.shape[1], in_size=int(np.prod(x[2:])),
+            rows=table.shape[0], inner=table.shape[1],
             table=em.table(f"{name}_window", table), is_max=is_max,
         )
     )
 
 
-def _group_reduce(em: _Emitter, op: Operation, axes: tuple[int, ...], is_max: bool) -> None:
+def _group_reduce(em: _Emitter, op: Operation, is_max: bool) -> None:
+    """Reductions: one row of the plan's table per output, the elements it reduces."""
     name, type_name = em.result(op)
-    x = _shape(op.input)
-    keep = [d for d in range(len(x)) if d not in axes]
-    order = keep + list(axes)
-    idx = np.arange(int(np.prod(x))).reshape(x).transpose(order)
-    count = int(np.prod([x[a] for a in axes]))
-    table = idx.reshape(-1, count)
+    table = _plan_table(op)
     em.steps.append(
         StepView(
             "group_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
             src=(em.src(op.input),), src_types=(em.type_names[op.input],),
-            rows=table.shape[0], inner=count, table=em.table(f"{name}_groups", table), is_max=is_max,
+            rows=table.shape[0], inner=table.shape[1], table=em.table(f"{name}_groups", table), is_max=is_max,
         )
     )
 
@@ -423,42 +494,19 @@ def _copy(em: _Emitter, op: Operation) -> None:
     em.steps.append(StepView("copy", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),)))
 
 
-def _transpose(em: _Emitter, op: nn.TransposeOp) -> None:
+def _gather_step(em: _Emitter, op: Operation, value: int = 0) -> None:
+    """Transpose, pad, gather: the source element of every output element from the plan's
+    table (pad cells, -1, take ``value``)."""
     name, type_name = em.result(op)
-    x = _shape(op.input)
-    table = np.arange(int(np.prod(x))).reshape(x).transpose(tuple(op.perm.get_values())).reshape(-1)
     em.steps.append(
         StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
-                 table=em.table(f"{name}_index", table))
+                 table=em.table(f"{name}_index", _plan_table(op)), value=value)
     )
 
 
 def _pad(em: _Emitter, op: nn.PadOp) -> None:
-    name, type_name = em.result(op)
-    x = _shape(op.input)
-    pads = tuple(op.pads.get_values())
-    r = len(x)
-    src = np.arange(int(np.prod(x))).reshape(x)
-    widths = [(pads[i], pads[r + i]) for i in range(r)]
-    mode = op.mode.data.value
-    if mode == "constant":
-        table = np.pad(src, widths, mode="constant", constant_values=-1)
-    else:
-        table = np.pad(src, widths, mode="reflect" if mode == "reflect" else "edge")
     typ = op.input.type.element_type
-    em.steps.append(
-        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
-                 table=em.table(f"{name}_index", table.reshape(-1)),
-                 value=int(round(op.value.value.data * 2.0**typ.frac)))
-    )
-
-
-def _gather(em: _Emitter, op: nn.GatherOp) -> None:
-    name, type_name = em.result(op)
-    em.steps.append(
-        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
-                 table=em.table(f"{name}_index", op.table()), value=0)
-    )
+    _gather_step(em, op, int(round(op.value.value.data * 2.0**typ.frac)))
 
 
 def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
@@ -492,9 +540,9 @@ _HANDLERS = {
     fixed.MulOp: _binary("*"),
     fixed.SumPoolOp: lambda em, op: _window_pool(em, op, False),
     nn.MaxPoolOp: lambda em, op: _window_pool(em, op, True),
-    fixed.ReduceSumOp: lambda em, op: _group_reduce(em, op, tuple(op.axes.get_values()), False),
-    fixed.ReduceMaxOp: lambda em, op: _group_reduce(em, op, tuple(op.axes.get_values()), True),
-    nn.GlobalMaxPoolOp: lambda em, op: _group_reduce(em, op, tuple(range(2, len(_shape(op.input)))), True),
+    fixed.ReduceSumOp: lambda em, op: _group_reduce(em, op, False),
+    fixed.ReduceMaxOp: lambda em, op: _group_reduce(em, op, True),
+    nn.GlobalMaxPoolOp: lambda em, op: _group_reduce(em, op, True),
     fixed.ClampOp: _elementwise("clamp"),
     nn.ReluOp: _elementwise("relu"),
     fixed.LeakyReluOp: _elementwise("leaky_relu"),
@@ -503,9 +551,9 @@ _HANDLERS = {
     fixed.PolyOp: _elementwise("poly"),
     nn.ReshapeOp: _copy,
     nn.FlattenOp: _copy,
-    nn.TransposeOp: _transpose,
+    nn.TransposeOp: _gather_step,
     nn.PadOp: _pad,
-    nn.GatherOp: _gather,
+    nn.GatherOp: _gather_step,
     nn.ConcatOp: _concat,
 }
 

@@ -12,10 +12,28 @@ PER_LINE = 24
 BASE64_CHUNK = 4096
 
 
+LOOKUP_SPAN = 1 << 17
+"""Value spans up to this are spelled through a table of the span's literals (one str()
+per distinct value instead of one per entry: 1M 16-bit weights in a fraction of the time)."""
+INT64_MIN = -(2**63)
+
+
+def _words(arr: np.ndarray) -> list[str]:
+    if arr.size == 0:
+        return []
+    lo, hi = int(arr.min()), int(arr.max())
+    if hi - lo < LOOKUP_SPAN and arr.size > hi - lo:
+        spelled = np.array([str(v) for v in range(lo, hi + 1)], dtype=object)
+        return spelled[arr - lo].tolist()
+    words = list(map(str, arr.tolist()))
+    if lo == INT64_MIN:
+        words = [w if w != str(INT64_MIN) else "(-9223372036854775807LL - 1)" for w in words]
+    return words
+
+
 def c_int_list(values) -> str:
     """Comma-separated C integer literals, PER_LINE per line (int64 minimum spelled safely)."""
-    arr = np.asarray(values, np.int64).reshape(-1)
-    words = [str(v) if v != -(2**63) else "(-9223372036854775807LL - 1)" for v in arr.tolist()]
+    words = _words(np.asarray(values, np.int64).reshape(-1))
     lines = [", ".join(words[i : i + PER_LINE]) for i in range(0, len(words), PER_LINE)]
     return ",\n".join(lines)
 

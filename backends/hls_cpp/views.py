@@ -1,9 +1,12 @@
 """Frozen view dataclasses the HLS C++ templates read: plain strings, ints, bools and
-tuples only (templates never see IR objects)."""
+tuples (and the raw integers of constant tables as read-only NumPy arrays, which only the
+formatting filters touch); templates never see IR objects."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -19,16 +22,17 @@ class TypeView:
 
 @dataclass(frozen=True)
 class RawArrayView:
-    """A constant table of raw integers: `static const <ctype> name[size] = {...};`"""
+    """A constant table of raw integers: `static const <ctype> name[size] = {...};`
+    (``values``: a flat, read-only int64 array)."""
 
     name: str
     ctype: str
-    values: tuple[int, ...]
+    values: np.ndarray
 
     @property
     def size(self) -> int:
         """Number of entries."""
-        return len(self.values)
+        return int(self.values.size)
 
 
 @dataclass(frozen=True)
@@ -97,7 +101,10 @@ class StepView:
     scale: int = 1
     last: int = 0
     start: int = 0
+    # the enclosing dataflow.pe (reuse factor 0: not in a PE)
     multiplier_limit: int = 0
+    reuse_factor: int = 0
+    latency: int = 0
     # shift-and-add layers: names of the term tables (pool index, shift, negate, end per
     # output) and of the shared sub-expression tables (input, shift, negate, end per entry)
     terms_src: str = ""
@@ -109,6 +116,10 @@ class StepView:
     shared_neg: str = ""
     shared_end: str = ""
     shared_count: int = 0
+    # C-simulation: the buffers the step touches (name, type), and whether a dense layer
+    # runs the block kernel (`lanes`, see nncc_csim.h)
+    arrays: tuple[tuple[str, str], ...] = ()
+    lanes: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,3 +138,4 @@ class DesignView:
     outputs: tuple[PortView, ...]
     steps: tuple[StepView, ...]
     constant_types: tuple[tuple[str, str], ...]
+    ii: int = 1

@@ -1,15 +1,18 @@
-"""Read-only Verilog emitter: a prepared, tiled fixed-point module -> synthesizable Verilog.
+"""Read-only Verilog emitter: a prepared, tiled, planned fixed-point module -> synthesizable Verilog.
 
-Microarchitecture (exactly what `dataflow-tile`'s schedule describes): every
-`dataflow.pe` is a registered stage that takes its latency in cycles per sample (R, or a
-window engine's latency); every other op is combinational logic in its own module; one
-output register holds the result until `out_ready`. Stages talk with ready/valid
-handshakes: a PE holds its result (`out_valid`) until its consumers take it, and accepts
-a new sample (`in_ready`) only when it is idle and its result is taken or being taken.
-Producers and consumers connected through combinational logic form a handshake group
-that fires when every producer is valid and every consumer ready. The top module has
-ready/valid (AXI-Stream style) ports carrying whole tensors (element 0 in the least
-significant bits) and accepts a sample at most every `ii` cycles, so that without
+A printer of the hardware plan `dataflow-plan` wrote into the IR: per PE its slot map,
+product chains or adder tree (`#dataflow.pe_plan`) and window timing, on `@main` the
+handshake groups, per op its valid cycle, intermediate widths and index tables. Nothing
+here re-derives them; a module without a plan is refused.
+
+Microarchitecture: every `dataflow.pe` is a registered stage that takes its latency in
+cycles per sample (R, or a window engine's latency); every other op is combinational logic
+in its own module; one output register holds the result until `out_ready`. Stages talk with
+ready/valid handshakes: a PE holds its result (`out_valid`) until its consumers take it,
+and accepts a new sample (`in_ready`) only when it is idle and its result is taken or being
+taken. A handshake group fires when every producer is valid and every consumer ready. The
+top module has ready/valid (AXI-Stream style) ports carrying whole tensors (element 0 in
+the least significant bits) and accepts a sample at most every `ii` cycles, so that without
 back-pressure every sample follows the predicted schedule. Values meeting at an op must
 become valid in the same cycle (no skip connections across stages of different latency yet).
 """
@@ -21,25 +24,26 @@ from importlib import resources
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
+from nncc.backends.verilog import pe
+from nncc.backends.verilog.pe_compact import print_mult_pe
 from nncc.backends.verilog.render import render
-from nncc.backends.verilog.sums import product_chunks, shared_pool, shift_trees
-from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView, PeSlotView
-from nncc.dialects import dataflow, fixed, nn, pot_quant
-from nncc.dialects.dataflow import SCHEDULE_ATTR
+from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView
+from nncc.dialects import dataflow, fixed, nn
+from nncc.dialects.dataflow import (
+    HANDSHAKES_ATTR, INDEX_ATTR, NO_OPERAND, SCHEDULE_ATTR, VALID_ATTR, WIDTHS_ATTR, HandshakeGroupAttr, IndexTableAttr,
+)
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
+from nncc.dialects.interfaces import MacLayer
 from nncc.dialects.emit import NAME_ATTR, emission_options
 
 LIBRARY = "nncc_lib.v"
 
 
-class VerilogEmissionError(Exception):
-    """The module is not prepared/tiled or contains something this back end cannot emit."""
-
+VerilogEmissionError = pe.VerilogEmissionError
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
     return tuple(v.type.get_shape())
@@ -54,7 +58,8 @@ def _t(v: SSAValue) -> FixedType:
 
 
 class _Emitter:
-    def __init__(self, module: ModuleOp):
+    def __init__(self, module: ModuleOp, compact: bool = False):
+        self.compact = compact  # multiplier PEs as printed text (emission), not per-term views (estimates)
         options = emission_options(module)
         schedule = module.attributes.get(SCHEDULE_ATTR)
         if options is None or not isinstance(schedule, DictionaryAttr):
@@ -66,10 +71,13 @@ class _Emitter:
         if len(mains) != 1:
             raise VerilogEmissionError("module needs exactly one func.func @main")
         self.block = mains[0].body.blocks[0]
+        groups = mains[0].attributes.get(HANDSHAKES_ATTR)
+        if not isinstance(groups, ArrayAttr) or not all(isinstance(g, HandshakeGroupAttr) for g in groups.data):
+            raise VerilogEmissionError(f"@main has no {HANDSHAKES_ATTR}: run dataflow-plan first")
+        self.groups = tuple((f"fire{i}", tuple(p.data for p in g.producers.data), tuple(c.data for c in g.consumers.data))
+                            for i, g in enumerate(groups.data))
         self.names: dict[SSAValue, str] = {}
-        self.sources: dict[SSAValue, frozenset[str]] = {}
-        self.consumers: list[tuple[str, frozenset[str]]] = []
-        self.time: dict[SSAValue, int] = {}
+        self.valid: dict[SSAValue, int] = {}  # planned valid times
         self.consts: dict[SSAValue, ConstView] = {}
         self.constants: list[ConstView] = []
         self.modules: list[ModuleView] = []
@@ -82,62 +90,34 @@ class _Emitter:
             raise VerilogEmissionError(f"{op.name} has no {NAME_ATTR}: run hls-prepare-for-emission")
         return attr.data
 
-    def runtime(self, op: Operation) -> list[SSAValue]:
-        vals = [v for v in op.operands if v not in self.consts]
-        times = {self.time[v] for v in vals}
-        if len(times) > 1:
-            raise VerilogEmissionError(
-                f"{op.name} '{self.name(op)}' joins values valid at cycles {sorted(times)}: "
-                "skip connections across stages of different latency are not supported yet"
-            )
-        return vals
+    def table(self, op: Operation) -> list[tuple[int, ...]]:
+        """The op's planned index table (rows of source indices)."""
+        attr = op.attributes.get(INDEX_ATTR)
+        if not isinstance(attr, IndexTableAttr):
+            raise VerilogEmissionError(f"{op.name} '{self.name(op)}' has no {INDEX_ATTR}: run dataflow-plan first")
+        return attr.rows()
 
     def port(self, v: SSAValue) -> tuple[str, int, int]:
         return (self.names[v], _t(v).width.data, _size(v))
 
     def add(self, op: Operation, kind: str, **fields) -> None:
+        if not isinstance(op.attributes.get(VALID_ATTR), IntegerAttr):
+            raise VerilogEmissionError(f"{op.name} '{self.name(op)}' has no {VALID_ATTR}: run dataflow-plan first")
         name = self.name(op)
+        times = sorted({self.valid[v] for v in op.operands if v not in self.consts})
+        if len(times) > 1:
+            raise VerilogEmissionError(
+                f"{op.name} '{name}' joins values valid at cycles {times}: "
+                "skip connections across stages of different latency are not supported yet")
         out = op.results[0]
-        vals = self.runtime(op)
-        start = max((self.time[v] for v in vals), default=0)
-        registered = isinstance(op, dataflow.PeOp)
-        self.time[out] = start + (op.latency.value.data if registered else 0)
+        self.valid[out] = op.attributes[VALID_ATTR].value.data
         self.names[out] = name
-        feeding = frozenset().union(*(self.sources[v] for v in vals)) if vals else frozenset()
-        if registered:
-            self.consumers.append((name, feeding))
-            self.sources[out] = frozenset([name])
-        else:
-            self.sources[out] = feeding
         self.modules.append(
             ModuleView(
                 kind=kind, module=f"{self.top}__{name}", out=name, out_width=_t(out).width.data, count=_size(out),
-                inputs=tuple(self.port(v) for v in op.operands), registered=registered, **fields,
+                inputs=tuple(self.port(v) for v in op.operands), registered=isinstance(op, dataflow.PeOp), **fields,
             )
         )
-
-    def handshakes(self) -> tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]:
-        """Handshake groups: (fire signal, producers, consumers). Producers are PEs or `in`
-        (the input port); consumers PEs or `out` (the output register); a group holds the
-        producers and consumers linked through combinational logic."""
-        parent: dict[str, str] = {}
-
-        def find(x: str) -> str:
-            while parent.setdefault(x, x) != x:
-                x = parent[x]
-            return x
-
-        for consumer, producers in self.consumers:
-            for p in producers:
-                parent[find("c:" + consumer)] = find("p:" + p)
-        groups: dict[str, tuple[list[str], list[str]]] = {}
-        for consumer, producers in self.consumers:
-            root = find("c:" + consumer)
-            groups.setdefault(root, ([], []))[1].append(consumer)
-            for p in producers:
-                if p not in groups[root][0]:
-                    groups[root][0].append(p)
-        return tuple((f"fire{i}", tuple(prods), tuple(cons)) for i, (prods, cons) in enumerate(groups.values()))
 
     def run(self) -> DesignView:
         for op in self.block.ops:
@@ -148,8 +128,11 @@ class _Emitter:
         if self.input is None or self.output is None:
             raise VerilogEmissionError("the Verilog back end needs exactly one graph input and one output")
         it, ot = _t(self.input), _t(self.output)
-        self.consumers.append(("out", self.sources[self.output]))
-        groups = self.handshakes()
+        groups = self.groups
+        known = {m.out for m in self.modules if m.registered} | {"in", "out"}
+        unknown = sorted({x for _, prods, cons in groups for x in (*prods, *cons)} - known)
+        if unknown or "out" not in {c for _, _, cons in groups for c in cons}:
+            raise VerilogEmissionError(f"{HANDSHAKES_ATTR} names unknown stages {unknown} or never takes 'out'")
 
         def valid(p: str) -> str:
             return "in_valid && in_ok" if p == "in" else f"{p}_v"
@@ -193,14 +176,12 @@ def _quantize(em: _Emitter, op: fixed.QuantizeOp) -> None:
         raise VerilogEmissionError("the Verilog back end needs exactly one graph input")
     em.input = op.output
     em.names[op.output] = em.name(op)
-    em.sources[op.output] = frozenset(["in"])
-    em.time[op.output] = 0
+    em.valid[op.output] = 0
 
 
 def _dequantize(em: _Emitter, op: fixed.DequantizeOp) -> None:
     em.names[op.output] = em.names[op.input]
-    em.sources[op.output] = em.sources[op.input]
-    em.time[op.output] = em.time[op.input]
+    em.valid[op.output] = em.valid[op.input]
 
 
 def _return(em: _Emitter, op: func.ReturnOp) -> None:
@@ -248,21 +229,31 @@ def _lut(em: _Emitter, op: fixed.LutOp) -> None:
     )
 
 
+def _widths(em: _Emitter, op: Operation) -> tuple[int, int]:
+    attr = op.attributes.get(WIDTHS_ATTR)
+    if not isinstance(attr, DenseArrayBase) or len(attr.get_values()) != 2:
+        raise VerilogEmissionError(f"{op.name} '{em.name(op)}' has no {WIDTHS_ATTR}: run dataflow-plan first")
+    product, total = attr.get_values()
+    return product, total
+
+
+def _sum_type(total: int, frac: int) -> FixedType:
+    return FixedType(total, total - frac)
+
+
 def _pwl(em: _Emitter, op: fixed.PwlOp) -> None:
     t_in, t_out = _t(op.input), _t(op.output)
     m_t, c_t = op.slope_type, op.intercept_type
     frac = max(m_t.frac + t_in.frac, c_t.frac)
-    product = m_t.width.data + t_in.width.data
-    ints = max(m_t.int_bits.data + t_in.int_bits.data, c_t.int_bits.data) + 1
-    total = FixedType(ints + frac, ints)
+    product, total = _widths(em, op)
     em.add(
         op, "pwl",
         breakpoints=tuple(int(v) for v in np.asarray(from_dense(op.breakpoints)).reshape(-1)),
         slopes=tuple(int(v) for v in np.asarray(from_dense(op.slopes)).reshape(-1)),
         intercepts=tuple(int(v) for v in np.asarray(from_dense(op.intercepts)).reshape(-1)),
         slope_width=m_t.width.data, intercept_width=c_t.width.data, product_width=product,
-        sum_width=total.width.data, shifts=(frac - (m_t.frac + t_in.frac), frac - c_t.frac),
-        cast=_cast_spec(total, t_out, op.rounding.data.value, op.overflow.data.value),
+        sum_width=total, shifts=(frac - (m_t.frac + t_in.frac), frac - c_t.frac),
+        cast=_cast_spec(_sum_type(total, frac), t_out, op.rounding.data.value, op.overflow.data.value),
     )
 
 
@@ -271,14 +262,13 @@ def _poly(em: _Emitter, op: fixed.PolyOp) -> None:
     acc, ct = op.acc_type, op.coeff_type
     coeffs = [int(v) for v in np.asarray(from_dense(op.coefficients)).reshape(-1)]
     frac = max(acc.frac + t_in.frac, ct.frac)
-    ints = max(acc.int_bits.data + t_in.int_bits.data, ct.int_bits.data) + 1
-    step = FixedType(ints + frac, ints)
+    product, total = _widths(em, op)
     rounding = op.rounding.data.value
     em.add(
         op, "poly", table=tuple(enumerate(coeffs)), slope_width=ct.width.data,
-        value=op.min.value.data, value2=op.max.value.data, product_width=acc.width.data + t_in.width.data,
-        sum_width=step.width.data, shifts=(frac - (acc.frac + t_in.frac), frac - ct.frac),
-        cast=_cast_spec(ct, acc, rounding, "sat"), cast2=_cast_spec(step, acc, rounding, "sat"),
+        value=op.min.value.data, value2=op.max.value.data, product_width=product,
+        sum_width=total, shifts=(frac - (acc.frac + t_in.frac), frac - ct.frac),
+        cast=_cast_spec(ct, acc, rounding, "sat"), cast2=_cast_spec(_sum_type(total, frac), acc, rounding, "sat"),
         cast3=_cast_spec(acc, t_out, rounding, op.overflow.data.value), acc_width=acc.width.data, last=len(coeffs) - 1,
     )
 
@@ -287,103 +277,44 @@ def _binary(operator: str):
     def handle(em: _Emitter, op: Operation) -> None:
         out_t = _t(op.output)
         a, b = _t(op.lhs), _t(op.rhs)
-        identity = np.arange(_size(op.output))
-        la = broadcast_index_table(_shape(op.lhs), _shape(op.output))
-        rb = broadcast_index_table(_shape(op.rhs), _shape(op.output))
-        la = identity if la is None else la
-        rb = identity if rb is None else rb
         shifts = (0, 0) if operator == "*" else (out_t.frac - a.frac, out_t.frac - b.frac)
-        em.add(op, "binary", operator=operator, shifts=shifts,
-               items=tuple((i, int(la[i]), int(rb[i])) for i in range(_size(op.output))))
+        items = tuple((i, la, rb) for i, (la, rb) in enumerate(em.table(op)))
+        em.add(op, "binary", operator=operator, shifts=shifts, items=items)
 
     return handle
 
 
-def _groups(em: _Emitter, op: Operation, lists, is_max: bool) -> None:
-    groups = []
-    for o, cells in enumerate(lists):
-        kept = tuple(int(c) for c in cells if c >= 0)
-        groups.append((o, kept, len(kept) - 1))
-    em.add(op, "reduce", is_max=is_max, groups=tuple(groups))
-
-
-def _window_pool(is_max: bool):
+def _groups(is_max: bool):
     def handle(em: _Emitter, op: Operation) -> None:
-        x, y = _shape(op.input), _shape(op.results[0])
-        kernel = tuple(op.kernel.get_values())
-        pads = list(op.pads.get_values())
-        rank = len(kernel)
-        extra = ceil_extra(op, x[2:], pads)
-        for i in range(rank):
-            pads[rank + i] += extra[i]
-        dil = tuple(op.dilations.get_values()) if hasattr(op, "dilations") else (1,) * rank
-        windows = window_index_table(x[2:], kernel, tuple(op.strides.get_values()), pads, dil, y[2:]).tolist()
-        spatial = int(np.prod(x[2:]))
-        lists = [[c * spatial + w if w >= 0 else -1 for w in win] for c in range(x[1]) for win in windows]
-        _groups(em, op, lists, is_max)
+        groups = []
+        for o, cells in enumerate(em.table(op)):
+            kept = tuple(c for c in cells if c != NO_OPERAND)
+            groups.append((o, kept, len(kept) - 1))
+        em.add(op, "reduce", is_max=is_max, groups=tuple(groups))
 
     return handle
 
 
-def _reduce(is_max: bool, all_spatial: bool = False):
-    def handle(em: _Emitter, op: Operation) -> None:
-        x = _shape(op.input)
-        axes = tuple(range(2, len(x))) if all_spatial else tuple(op.axes.get_values())
-        keep = [d for d in range(len(x)) if d not in axes]
-        idx = np.arange(int(np.prod(x))).reshape(x).transpose(keep + list(axes))
-        count = int(np.prod([x[a] for a in axes]))
-        _groups(em, op, idx.reshape(-1, count).tolist(), is_max)
-
-    return handle
-
-
-def _gather(em: _Emitter, op: Operation, table: np.ndarray, pad_raw: int = 0) -> None:
-    em.add(op, "gather", value=pad_raw, items=tuple((i, int(s)) for i, s in enumerate(table.reshape(-1))))
-
-
-def _reshape(em: _Emitter, op: Operation) -> None:
-    _gather(em, op, np.arange(_size(op.results[0])))
-
-
-def _transpose(em: _Emitter, op: nn.TransposeOp) -> None:
-    x = _shape(op.input)
-    _gather(em, op, np.arange(int(np.prod(x))).reshape(x).transpose(tuple(op.perm.get_values())))
+def _gather(em: _Emitter, op: Operation, pad_raw: int = 0) -> None:
+    em.add(op, "gather", value=pad_raw, items=tuple((i, row[0]) for i, row in enumerate(em.table(op))))
 
 
 def _pad(em: _Emitter, op: nn.PadOp) -> None:
-    x = _shape(op.input)
-    pads = tuple(op.pads.get_values())
-    r = len(x)
-    widths = [(pads[i], pads[r + i]) for i in range(r)]
-    src = np.arange(int(np.prod(x))).reshape(x)
-    mode = op.mode.data.value
-    table = np.pad(src, widths, mode="constant", constant_values=-1) if mode == "constant" else np.pad(
-        src, widths, mode="reflect" if mode == "reflect" else "edge")
-    _gather(em, op, table, int(round(op.value.value.data * 2.0 ** _t(op.input).frac)))
+    _gather(em, op, int(round(op.value.value.data * 2.0 ** _t(op.input).frac)))
 
 
 def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
-    axis = op.axis.value.data
-    y = _shape(op.output)
-    inner = int(np.prod(y[axis + 1:]))
-    outer = int(np.prod(y[:axis]))
-    items, o = [], 0
-    for o_idx in range(outer):
-        for k, v in enumerate(op.inputs):
-            chunk = _shape(v)[axis] * inner
-            for j in range(chunk):
-                items.append((o, k, o_idx * chunk + j))
-                o += 1
-    em.add(op, "concat", items=tuple(items))
+    em.add(op, "concat", items=tuple((o, k, src) for o, (k, src) in enumerate(em.table(op))))
 
 
 def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     """A sliding-window convolution engine (`dataflow.pe` with `window`): line buffer,
-    raster-order feed of the zero-padded input, one output pixel per anchor."""
+    raster-order feed of the zero-padded input, one output pixel per anchor; the controller
+    counts what the plan's `#dataflow.window_timing` says."""
+    plan, timing = pe.plan_of(op), pe.window_timing_of(op)
     geo = dataflow.window_geometry(layer)
     x, acc = _t(layer.input), _t(layer.output)
-    rf = op.reuse_factor.value.data
-    slots = geo.out_channels // rf
+    rf, slots = plan.reuse.data, plan.slots.data
     kh, kw = geo.kernel
     taps = []
     for c in range(geo.channels):
@@ -391,126 +322,38 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
             for j in range(kw):
                 back = (geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1] + (geo.span[1] - 1 - j * geo.dilation[1])
                 taps.append(((c * kh + i) * kw + j, back * geo.channels + c))
-    shift = pot_quant.uses_shift_add(layer)
+    shift = pe.is_shift_layer(layer)
     fields: dict = {}
     if shift:
-        plan = pot_quant.term_plan(layer, window=True)
-        negated: dict[str, str] = {}
-        used: set[int] = set()
-        per_channel = []
-        for m in range(geo.out_channels):
-            terms = []
-            for index, sign, amount in plan.terms_of(m):
-                name = f"p{index}" if index < plan.inputs else f"q{index - plan.inputs}"
-                if index < plan.inputs:
-                    used.add(index)
-                if rf > 1 and sign < 0:
-                    negated[f"n{name}"] = name
-                    name, sign = f"n{name}", 1
-                terms.append((name, sign, amount))
-            per_channel.append((m, int(plan.bias[m]), terms))
-        for e, _ in plan.shared:
-            used.add(e)
-        slot_views, max_shift = [], 0
-        for s in range(slots):
-            phases = [per_channel[p * slots + s] for p in range(rf)]
-            width = max(len(t) for _, _, t in phases)
-            padded = []
-            for m, bias, terms in phases:
-                max_shift = max([max_shift] + [t[2] for t in terms])
-                padded.append((m, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
-            slot_views.append(PeSlotView(s, tuple(padded), width))
-        pool_shared, ranges = shared_pool(tuple((i, e, d) for i, (e, d) in enumerate(plan.shared)), x.width.data, acc.width.data)
-        slot_views = shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
-        fields = dict(pool_inputs=tuple(sorted(used)), pool_shared=pool_shared,
-                      pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
+        slot_views, fields = pe.shift_slots(plan, layer, window=True)
         w_width = 1
     else:
-        weights = np.asarray(from_dense(layer.weight.owner.value), np.int64)
+        _check_product_fraction(layer)
         w_width = _t(layer.weight).width.data
-        if acc.frac != x.frac + _t(layer.weight).frac:
-            raise VerilogEmissionError("accumulator fraction differs from the product fraction")
-        bias = np.zeros(geo.out_channels, np.int64)
-        if layer.bias is not None:
-            bias = np.asarray(from_dense(layer.bias.owner.value), np.int64).reshape(-1) << (acc.frac - _t(layer.bias).frac)
         cg, mg = geo.channels // geo.group, geo.out_channels // geo.group
-        flat = weights.reshape(geo.out_channels, cg, kh * kw)
-
-        def channel_terms(m: int):
-            g = m // mg
-            return tuple(((g * cg + c) * kh * kw + t, int(flat[m, c, t])) for c in range(cg) for t in range(kh * kw))
-
-        slot_views = [PeSlotView(s, tuple((p * slots + s, int(bias[p * slots + s]), channel_terms(p * slots + s))
-                                          for p in range(rf)), cg * kh * kw) for s in range(slots)]
-        slot_views = product_chunks(slot_views)
-    limit = (geo.span[0] - 1 + geo.stride[0] * (geo.out_size[0] - 1), geo.span[1] - 1 + geo.stride[1] * (geo.out_size[1] - 1))
+        cells = np.arange(cg * kh * kw)
+        operands = np.stack([(m // mg) * cg * kh * kw + cells for m in range(geo.out_channels)])
+        slot_views = pe.mult_slots(plan, layer, operands)
+    if timing.reuse.data != rf or timing.line_buffer.data != geo.line_buffer or timing.latency.data != op.latency.value.data:
+        raise VerilogEmissionError(f"dataflow.pe '{em.name(op)}': the window timing does not fit the engine")
+    limit = (timing.last_row.data, timing.last_col.data)
+    slot_map = list(plan.slot_map.get_values())
     em.add(
         op, "pe_window", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
         slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data, w_width=w_width, shift=shift,
         channels=geo.channels, height=geo.height, width=geo.width, plane=geo.height * geo.width,
-        line_buffer=geo.line_buffer, taps=tuple(taps), out_channels=geo.out_channels, anchors=geo.anchors,
-        pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride, anchor_limit=limit,
-        last_position=limit, padded_cols=geo.padded[1],
+        line_buffer=timing.line_buffer.data, taps=tuple(taps), out_channels=geo.out_channels,
+        anchors=timing.anchors.data, pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride,
+        anchor_limit=limit, last_position=limit, padded_cols=geo.padded[1],
         row_width=max(1, int(geo.padded[0]).bit_length()), col_width=max(1, int(geo.padded[1]).bit_length()),
-        phase_outputs=tuple(tuple((s, p * slots + s) for s in range(slots)) for p in range(rf)),
+        phase_outputs=tuple(tuple((s, slot_map[p * slots + s]) for s in range(slots)) for p in range(rf)),
         **fields,
     )
 
 
-def _shift_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
-    """A PE around a shift-and-add layer: the pool of input elements (and shared
-    sub-expressions) feeds shifted, added terms; RF > 1 muxes operands and shift amounts."""
-    x, acc = _t(layer.input), _t(layer.output)
-    plan = pot_quant.term_plan(layer)
-    rows = _size(layer.output) // plan.outputs
-    cols = plan.outputs
-    rf = op.reuse_factor.value.data
-    slots = _size(layer.output) // rf
-    shared_per_row = len(plan.shared)
-
-    def operand(r: int, index: int) -> str:
-        if index < plan.inputs:
-            return f"p{r * plan.inputs + index}"
-        return f"q{r * shared_per_row + index - plan.inputs}"
-
-    used: set[int] = set()
-    negated: dict[str, str] = {}
-    shared = []
-    for r in range(rows):
-        for s, (e, digits) in enumerate(plan.shared):
-            used.add(r * plan.inputs + e)
-            shared.append((r * shared_per_row + s, r * plan.inputs + e, digits))
-    out_terms = []
-    for o in range(_size(layer.output)):
-        r, j = divmod(o, cols)
-        terms = []
-        for index, sign, shift in plan.terms_of(j):
-            name = operand(r, index)
-            if index < plan.inputs:
-                used.add(r * plan.inputs + index)
-            if rf > 1 and sign < 0:  # muxed operands carry their sign: use the negated wire
-                negated[f"n{name}"] = name
-                name, sign = f"n{name}", 1
-            terms.append((name, sign, shift))
-        out_terms.append((o, int(plan.bias[j]), terms))
-    slot_views = []
-    max_shift = 0
-    for s in range(slots):
-        phases = [out_terms[ph * slots + s] for ph in range(rf)]
-        width = max(len(t) for _, _, t in phases)
-        padded = []
-        for o, bias, terms in phases:
-            max_shift = max([max_shift] + [t[2] for t in terms])
-            padded.append((o, bias, tuple(terms) + ((f"{acc.width.data}'sd0", 1, 0),) * (width - len(terms))))
-        slot_views.append(PeSlotView(s, tuple(padded), width))
-    pool_shared, ranges = shared_pool(shared, x.width.data, acc.width.data)
-    slot_views = shift_trees(slot_views, rf, ranges, x.width.data, acc.width.data)
-    em.add(
-        op, "pe_shift", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
-        slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data,
-        pool_inputs=tuple(sorted(used)), pool_shared=pool_shared, pool_negated=tuple(sorted(negated.items())),
-        shift_width=max(1, int(max_shift).bit_length()),
-    )
+def _check_product_fraction(layer) -> None:
+    if _t(layer.output).frac != _t(layer.input).frac + _t(layer.weight).frac:
+        raise VerilogEmissionError("accumulator fraction differs from the product fraction")
 
 
 def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
@@ -518,66 +361,26 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     if op.window is not None:
         _window_pe(em, op, layer)
         return
-    if pot_quant.uses_shift_add(layer):
-        _shift_pe(em, op, layer)
+    plan = pe.plan_of(op)
+    x, acc = _t(layer.input), _t(layer.output)
+    common = dict(reuse=plan.reuse.data, last_phase=plan.reuse.data - 1,
+                  phase_width=max(1, int(plan.reuse.data - 1).bit_length()), acc_width=acc.width.data,
+                  x_width=x.width.data)
+    if pe.is_shift_layer(layer):
+        slot_views, fields = pe.shift_slots(plan, layer, window=False)
+        em.add(op, "pe_shift", slots=tuple(slot_views), **common, **fields)
         return
-    if not isinstance(layer, (fixed.DenseOp, fixed.ConvOp)):
+    if not isinstance(layer, MacLayer):
         raise VerilogEmissionError(f"the Verilog back end cannot emit a PE around {layer.name}")
-    x, w = _t(layer.input), _t(layer.weight)
-    acc = _t(layer.output)
-    weights = np.asarray(from_dense(layer.weight.owner.value), np.int64)
-    bias = None
-    shift_b = 0
-    if layer.bias is not None:
-        bias = np.asarray(from_dense(layer.bias.owner.value), np.int64).reshape(-1)
-        shift_b = acc.frac - _t(layer.bias).frac
-    prod_frac = x.frac + w.frac
-    shift_p = acc.frac - prod_frac
-    if shift_p:
-        raise VerilogEmissionError("accumulator fraction differs from the product fraction")
-    outputs = _size(layer.output)
-    rf = op.reuse_factor.value.data
-    slots = outputs // rf
-    # per output element: bias and terms (input element or -1, raw weight)
-    if isinstance(layer, fixed.DenseOp):
-        m, k = weights.shape
-
-        def terms_of(o):
-            r, j = divmod(o, m)
-            return [(r * k + i, int(weights[j, i])) for i in range(k)], j
-    else:
-        xs, ys = _shape(layer.input), _shape(layer.output)
-        group = layer.group.value.data
-        windows = window_index_table(xs[2:], weights.shape[2:], tuple(layer.strides.get_values()),
-                                     tuple(layer.pads.get_values()), tuple(layer.dilations.get_values()), ys[2:]).tolist()
-        spatial_in = int(np.prod(xs[2:]))
-        cg, mg = xs[1] // group, weights.shape[0] // group
-        flat_w = weights.reshape(weights.shape[0], cg, -1)
-        positions = len(windows)
-
-        def terms_of(o):
-            mch, p = divmod(o, positions)
-            g = mch // mg
-            terms = []
-            for c in range(cg):
-                for kk, cell in enumerate(windows[p]):
-                    terms.append(((g * cg + c) * spatial_in + cell if cell >= 0 else -1, int(flat_w[mch, c, kk])))
-            return terms, mch
-
-    slot_views = []
-    for s in range(slots):
-        phases = []
-        for ph in range(rf):
-            o = ph * slots + s
-            terms, channel = terms_of(o)
-            b = int(bias[channel]) << shift_b if bias is not None else 0
-            phases.append((o, b, tuple(terms)))
-        slot_views.append(PeSlotView(s, tuple(phases), len(phases[0][2])))
-    slot_views = product_chunks(slot_views)
-    em.add(
-        op, "pe", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()), slots=tuple(slot_views),
-        acc_width=acc.width.data, x_width=x.width.data, w_width=w.width.data,
-    )
+    _check_product_fraction(layer)
+    if not em.compact:
+        em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer)), w_width=_t(layer.weight).width.data, **common)
+        return
+    em.add(op, "pe", w_width=_t(layer.weight).width.data, **common)
+    mac = layer.mac_terms()
+    slot_map = np.asarray(pe.slot_map_of(plan, len(mac.channel)), np.int64)
+    chains = pe.chains_of(plan, int(mac.weights.shape[1]))
+    em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains))
 
 
 _HANDLERS = {
@@ -595,29 +398,30 @@ _HANDLERS = {
     fixed.AddOp: _binary("+"),
     fixed.SubOp: _binary("-"),
     fixed.MulOp: _binary("*"),
-    fixed.SumPoolOp: _window_pool(False),
-    nn.MaxPoolOp: _window_pool(True),
-    fixed.ReduceSumOp: _reduce(False),
-    fixed.ReduceMaxOp: _reduce(True),
-    nn.GlobalMaxPoolOp: _reduce(True, all_spatial=True),
-    nn.ReshapeOp: _reshape,
-    nn.FlattenOp: _reshape,
-    nn.TransposeOp: _transpose,
+    fixed.SumPoolOp: _groups(False),
+    nn.MaxPoolOp: _groups(True),
+    fixed.ReduceSumOp: _groups(False),
+    fixed.ReduceMaxOp: _groups(True),
+    nn.GlobalMaxPoolOp: _groups(True),
+    nn.ReshapeOp: _gather,
+    nn.FlattenOp: _gather,
+    nn.TransposeOp: _gather,
     nn.PadOp: _pad,
-    nn.GatherOp: lambda em, op: _gather(em, op, op.table()),
+    nn.GatherOp: _gather,
     nn.ConcatOp: _concat,
     dataflow.PeOp: _pe,
 }
 
 
-def design_view(module: ModuleOp) -> DesignView:
-    """The views of a prepared, tiled module."""
-    return _Emitter(module).run()
+def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
+    """The views of a prepared, tiled, planned module; ``compact`` prints the multiplier PEs'
+    text instead of their per-term slot views."""
+    return _Emitter(module, compact).run()
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """File name -> text: `<top>.v`, the testbench `tb.v` and the support library."""
-    view = design_view(module)
+    view = design_view(module, compact=True)
     return {
         f"{view.top}.v": render("design.v.j2", design=view),
         "tb.v": render("tb.v.j2", design=view),

@@ -98,6 +98,7 @@ class ModuleView:
     row_width: int = 1
     col_width: int = 1
     phase_outputs: tuple[tuple[tuple[int, int], ...], ...] = ()  # per phase: (slot, output channel)
+    text: str = ""  # a module printed without a template (the compact multiplier PE)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission{top=sel}' -t verilog | filecheck %s
+// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission{top=sel},dataflow-plan' -t verilog | filecheck %s
 
 // nn.gather on fixed point is wiring; -1 selects a zero.
 func.func @main(%x: tensor<1x4xf32>) -> tensor<1x3xf32> {

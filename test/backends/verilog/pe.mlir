@@ -1,30 +1,30 @@
-// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission' -t verilog | filecheck %s
-// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission{top=net}' -t verilog | filecheck %s --check-prefix=RF1
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission,dataflow-plan' -t verilog | filecheck %s
+// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission{top=net},dataflow-plan' -t verilog | filecheck %s --check-prefix=RF1
 
-// A 4-output dense layer at reuse factor 2: two slots, each muxing its operands by phase;
+// A 4-output dense layer at reuse factor 2: two slots, each muxing its operands by phase
+// (weights and input elements in localparams, generate loops over slots and terms);
 // the top accepts a sample every 2 cycles and the schedule says latency 3.
 // CHECK:       a new sample every 2 cycle(s), latency 3 cycles.
 // CHECK:       // processing element: 4 outputs, 2 per cycle over 2 cycle(s)
 // CHECK-NEXT:  module nncc_top__l1_pe (
 // CHECK:       wire [1-1:0] ph = in_valid ? 1'd0 : phase;
-// CHECK:       0: begin
-// CHECK-NEXT:      c0 = 17'h0;
-// CHECK-NEXT:      a0_0 = xs[0 +: 8];
-// CHECK-NEXT:      b0_0 = 8'h1;
-// CHECK:       1: begin
-// CHECK-NEXT:      c0 = 17'h0;
-// CHECK-NEXT:      a0_0 = xs[0 +: 8];
-// CHECK-NEXT:      b0_0 = 8'h5;
-// CHECK:       wire signed [17-1:0] u0_0 = c0 + a0_0 * b0_0 + a0_1 * b0_1;
-// CHECK-NEXT:  wire signed [17-1:0] r0 = u0_0;
+// Per (slot, term, phase): the weight and the input element; slot 0 computes outputs 0
+// (weights 1, 2) and 2 (weights 5, 6), slot 1 outputs 1 (3, 4) and 3 (7, 8).
+// CHECK:       localparam [64-1:0] WEIGHTS = 64'h0804070306020501;
+// CHECK-NEXT:  localparam [32-1:0] INPUTS = 32'h11001100;
+// CHECK:       0: c = BIASES[(s * 2 + 0) * 20 +: 17];
+// CHECK:       0: begin a = xz[INPUTS[((s * 2 + k) * 2 + 0) * 4 +: 4] * 8 +: 8]; b = WEIGHTS[((s * 2 + k) * 2 + 0) * 8 +: 8]; end
+// CHECK-NEXT:  1: begin a = xz[INPUTS[((s * 2 + k) * 2 + 1) * 4 +: 4] * 8 +: 8]; b = WEIGHTS[((s * 2 + k) * 2 + 1) * 8 +: 8]; end
+// CHECK:       assign acc[0 +: 17] = c + a * b;
+// CHECK:       assign r[s * 17 +: 17] = $signed(acc[1 * 17 +: 17]);
 // CHECK:       if (in_valid || busy) begin
 // CHECK-NEXT:      case (ph)
 // CHECK-NEXT:      0: begin
-// CHECK-NEXT:      y[0*17 +: 17] <= r0;
-// CHECK-NEXT:      y[1*17 +: 17] <= r1;
+// CHECK-NEXT:      y[0*17 +: 17] <= r[0 * 17 +: 17];
+// CHECK-NEXT:      y[1*17 +: 17] <= r[1 * 17 +: 17];
 // CHECK:       1: begin
-// CHECK-NEXT:      y[2*17 +: 17] <= r0;
-// CHECK-NEXT:      y[3*17 +: 17] <= r1;
+// CHECK-NEXT:      y[2*17 +: 17] <= r[0 * 17 +: 17];
+// CHECK-NEXT:      y[3*17 +: 17] <= r[1 * 17 +: 17];
 // CHECK:       module nncc_top__l3_cast (
 // CHECK:       nncc_cast #(.WI(17), .FI(12), .WO(8), .FO(4), .RND(1), .SAT(1))
 // CHECK:       module nncc_top (

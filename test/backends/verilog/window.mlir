@@ -1,6 +1,6 @@
-// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission' -t verilog | filecheck %s
-// RUN: nncc-opt %s -p 'pot-quant-replace-mul-with-shift{all_layers=true},dataflow-tile{reuse_factor=2},hls-prepare-for-emission' -t verilog | filecheck %s --check-prefix=SHIFT
-// RUN: nncc-opt %s -p 'pot-quant-replace-mul-with-shift{all_layers=true},dataflow-tile,hls-prepare-for-emission' -t verilog | filecheck %s --check-prefix=TREE
+// RUN: nncc-opt %s -p 'dataflow-tile,hls-prepare-for-emission,dataflow-plan' -t verilog | filecheck %s
+// RUN: nncc-opt %s -p 'pot-quant-replace-mul-with-shift{all_layers=true},dataflow-tile{reuse_factor=2},hls-prepare-for-emission,dataflow-plan' -t verilog | filecheck %s --check-prefix=SHIFT
+// RUN: nncc-opt %s -p 'pot-quant-replace-mul-with-shift{all_layers=true},dataflow-tile,hls-prepare-for-emission,dataflow-plan' -t verilog | filecheck %s --check-prefix=TREE
 
 // A 1-channel 4x4 convolution, 3x3 kernel, pads 1, 2 output channels: a sliding-window
 // engine. The padded input is 6x6; the line buffer holds 2 rows of 6 plus 3 pixels; the
@@ -23,8 +23,8 @@
 // SHIFT-NEXT:  // through a line buffer of 15 pixels; per output pixel 2 channels, 1 per cycle over 2 cycle(s), shifts and adds only
 // SHIFT-NOT:   {{[^(]\*[^)]}}
 // SHIFT:       wire signed [20-1:0] v0_0 = a0_0 <<< h0_0;
-// SHIFT:       wire signed [10-1:0] t0_0_0 = v0_0 + v0_1;
-// SHIFT:       wire signed [20-1:0] r0 = c0 + t0_3_12;
+// SHIFT:       wire signed [10-1:0] t0_0 = v0_0 + v0_1;
+// SHIFT:       wire signed [20-1:0] r0 = c0 + t0_12;
 // SHIFT-NOT:   {{[^(]\*[^)]}}
 // SHIFT:       endmodule
 
@@ -32,11 +32,11 @@
 // value range (8-bit inputs: p0 + 2 p1 needs 10 bits), only the result at the accumulator's 20.
 // TREE-NOT:    {{[^(]\*[^)]}}
 // TREE:        // slot 0
-// TREE:        (* keep *) wire signed [10-1:0] t0_0_0 = p0 + (p1 <<< 1);
-// TREE-NEXT:   wire signed [11-1:0] t0_0_1 = - p2 + (p2 <<< 2);
-// TREE:        wire signed [11-1:0] t0_1_7 = t0_0_0 + t0_0_1;
-// TREE:        wire signed [14-1:0] t0_3_12 = t0_2_10 + t0_2_11;
-// TREE-NEXT:   wire signed [20-1:0] r0 = $signed(20'h0) + t0_3_12;
+// TREE:        (* keep *) wire signed [10-1:0] t0_0 = p0 + (p1 <<< 1);
+// TREE-NEXT:   wire signed [11-1:0] t0_1 = - p2 + (p2 <<< 2);
+// TREE:        wire signed [11-1:0] t0_7 = t0_0 + t0_1;
+// TREE:        wire signed [14-1:0] t0_12 = t0_10 + t0_11;
+// TREE-NEXT:   wire signed [20-1:0] r0 = $signed(20'h0) + t0_12;
 // TREE-NOT:    {{[^(]\*[^)]}}
 // TREE:        endmodule
 func.func @main(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {

@@ -1,0 +1,138 @@
+"""Views of the processing elements, printed from their `#dataflow.pe_plan`.
+
+The plan says which output element every (phase, slot) computes, how a multiplier slot's
+products are chained, and the adder tree (node widths included) of a shift-and-add slot;
+this module only looks up the terms of the outputs the plan names (the layer's
+`mac_terms()`, or `pot_quant.term_plan` for shift-and-add layers) and formats them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.ir import Operation
+
+from nncc.backends.verilog.views import PeSlotView
+from nncc.dialects import dataflow, fixed, pot_quant
+from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAttr, WindowTimingAttr
+from nncc.passes.dataflow_plan import shared_widths, shift_terms, slot_phases
+
+
+class VerilogEmissionError(Exception):
+    """The module is not prepared/tiled/planned or contains something this back end cannot emit."""
+
+
+PlanError = VerilogEmissionError
+
+
+def plan_of(op: dataflow.PeOp) -> PePlanAttr:
+    """The PE's plan; raises when `dataflow-plan` has not run or the plan does not fit the PE."""
+    plan = op.attributes.get(PLAN_ATTR)
+    if not isinstance(plan, PePlanAttr):
+        raise PlanError(f"dataflow.pe has no {PLAN_ATTR}: run dataflow-plan first")
+    if plan.reuse.data != op.reuse_factor.value.data:
+        raise PlanError(f"dataflow.pe: the plan's reuse factor {plan.reuse.data} is not the PE's "
+                        f"{op.reuse_factor.value.data}")
+    if plan.stages.data != 1:
+        raise PlanError(f"dataflow.pe: the Verilog back end builds one register stage, the plan asks for {plan.stages.data}")
+    return plan
+
+
+def window_timing_of(op: dataflow.PeOp) -> WindowTimingAttr:
+    timing = op.attributes.get(WINDOW_ATTR)
+    if not isinstance(timing, WindowTimingAttr):
+        raise PlanError(f"dataflow.pe window engine has no {WINDOW_ATTR}: run dataflow-plan first")
+    return timing
+
+
+def slot_map_of(plan: PePlanAttr, outputs: int) -> list[int]:
+    """The plan's slot map, checked to name every output once."""
+    return _slot_map(plan, outputs)
+
+
+def chains_of(plan: PePlanAttr, k: int) -> list[int]:
+    """The plan's product-chain boundaries, checked to cover the K terms."""
+    bounds = list(plan.chains.get_values())
+    if not bounds or bounds[0] != 0 or bounds[-1] != k or (k and any(a >= b for a, b in zip(bounds, bounds[1:]))):
+        raise PlanError(f"dataflow.pe: product chains {bounds} do not cover the {k} terms")
+    return bounds
+
+
+def _slot_map(plan: PePlanAttr, outputs: int) -> list[int]:
+    slot_map = list(plan.slot_map.get_values())
+    if sorted(slot_map) != list(range(outputs)):
+        raise PlanError(f"dataflow.pe: the slot map must name each of the {outputs} outputs once")
+    return slot_map
+
+
+def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray | None = None) -> list[PeSlotView]:
+    """Multiplier slots: per phase the planned output's bias and (input element, weight) terms,
+    the products in the planned chains. ``window_operands`` [C, K] replaces the gathered input
+    indices of a window engine (its operands are window elements)."""
+    mac = layer.mac_terms()
+    rf, slots = plan.reuse.data, plan.slots.data
+    outputs = len(mac.channel) if window_operands is None else len(mac.bias)
+    slot_map = _slot_map(plan, outputs)
+    k = mac.weights.shape[1]
+    bounds = chains_of(plan, k)
+    chunks = tuple(zip(bounds, bounds[1:]))
+    views = []
+    for s in range(slots):
+        phases = []
+        for p in range(rf):
+            o = slot_map[p * slots + s]
+            channel = o if window_operands is not None else int(mac.channel[o])
+            index = window_operands[channel] if window_operands is not None else mac.index[o]
+            terms = tuple(zip(index.tolist(), mac.weights[channel].tolist()))
+            phases.append((o, int(mac.bias[channel]), terms))
+        views.append(PeSlotView(s, tuple(phases), k, chunks=chunks))
+    return views
+
+
+def _tree_views(plan: PePlanAttr, phases_of_slot, rf: int):
+    """Per slot, the plan's adder-tree nodes as (wire, width, parts) and the root wire."""
+    nodes: dict[int, list] = {}
+    flat = plan.tree.get_values()
+    for i in range(0, len(flat), 4):
+        nodes.setdefault(flat[i], []).append(flat[i + 1:i + 4])
+    roots = plan.roots.get_values()
+    if len(roots) != len(phases_of_slot):
+        raise PlanError(f"dataflow.pe: the plan has {len(roots)} tree roots for {len(phases_of_slot)} slots")
+    out = []
+    for s, phases in enumerate(phases_of_slot):
+        count = len(phases[0][2])
+
+        def part(operand: int):
+            if operand < count:
+                return phases[0][2][operand] if rf == 1 else (f"v{s}_{operand}", 1, 0)
+            if operand - count >= len(nodes.get(s, ())):
+                raise PlanError(f"dataflow.pe: slot {s} tree operand {operand} names no node")
+            return (f"t{s}_{operand - count}", 1, 0)
+
+        tree = tuple((f"t{s}_{j}", width, tuple(part(o) for o in (a, b) if o != NO_OPERAND))
+                     for j, (width, a, b) in enumerate(nodes.get(s, ())))
+        root = roots[s]
+        out.append((tree, "" if root == NO_OPERAND else part(root)[0]))
+    return out
+
+
+def shift_slots(plan: PePlanAttr, layer: Operation, window: bool):
+    """Shift-and-add slots from the plan, and the pool fields of the PE's view."""
+    x, acc = fixed.fixed_of(layer.input), fixed.fixed_of(layer.output)
+    rf = plan.reuse.data
+    terms = shift_terms(layer, window)
+    slot_map = _slot_map(plan, len(terms.outputs))
+    phases_of_slot, negated = slot_phases(terms, slot_map, rf, acc.width.data)
+    trees = _tree_views(plan, phases_of_slot, rf)
+    widths, _ = shared_widths(terms.shared, x.width.data, acc.width.data)
+    views, max_shift = [], 0
+    for s, (phases, (tree, root)) in enumerate(zip(phases_of_slot, trees)):
+        max_shift = max([max_shift] + [t[2] for _, _, ts in phases for t in ts])
+        views.append(PeSlotView(s, phases, len(phases[0][2]), tree=tree, root=root))
+    fields = dict(pool_inputs=terms.used, pool_shared=tuple((q, e, d, w) for (q, e, d), w in zip(terms.shared, widths)),
+                  pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
+    return views, fields
+
+
+def is_shift_layer(layer: Operation) -> bool:
+    """Shift-and-add layers (power-of-two / signed-digit weights) print their term plan."""
+    return pot_quant.uses_shift_add(layer)
