@@ -82,9 +82,10 @@ class PotQuantReplaceMulWithShiftPass(ModulePass):
 
 
 def _encodable(op: Operation) -> bool:
-    """A MAC layer with two's-complement weights whose op can carry another encoding."""
+    """A MAC layer with two's-complement weights whose op can carry an encoding and has none yet
+    (an explicit encoding, two's complement included, is left alone)."""
     return (isinstance(op, MacLayer) and op.weight_encoding() == TWOS_COMPLEMENT
-            and "encoding" in op.get_irdl_definition().properties)
+            and "encoding" in op.get_irdl_definition().properties and op.properties.get("encoding") is None)
 
 
 def _name(layer: Operation) -> str:

@@ -38,7 +38,7 @@ O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
 SUPPORT_HEADERS = ("nncc_ap_fixed.h", "nncc_support.h", "nncc_blob.h", "nncc_csim.h")
 
 
-class EmissionError(Exception):
+class EmissionError(ValueError):
     """The module is not prepared or contains an op this back end cannot emit."""
 
 

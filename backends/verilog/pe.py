@@ -17,7 +17,7 @@ from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAtt
 from nncc.passes.dataflow_plan import shared_widths, shift_terms, slot_phases
 
 
-class VerilogEmissionError(Exception):
+class VerilogEmissionError(ValueError):
     """The module is not prepared/tiled/planned or contains something this back end cannot emit."""
 
 

@@ -35,17 +35,17 @@
 
 // BAD:         the slot map must name each of the 4 outputs once
 
-builtin.module attributes {dataflow.schedule = {ii = 2 : i64, latency = 3 : i64}, hls.options = {clock_ns = 5.000000e+00 : f64, io = "parallel", part = "xcu250-figd2104-2L-e", top = "nncc_top"}} {
+builtin.module attributes {dataflow.schedule = {ii = 2 : i64, latency = 3 : i64}, emit.options = #emit.options<top = "nncc_top", part = "xcu250-figd2104-2L-e", clock_ns = 5.0, io = parallel>} {
   func.func @main(%x: tensor<1x2xf32>) -> tensor<1x4xf32> attributes {dataflow.handshakes = [#dataflow.handshake<producers = ["in"], consumers = ["l1_pe"]>, #dataflow.handshake<producers = ["l1_pe"], consumers = ["out"]>]} {
-    %q = fixed.quantize %x {hls.name = "l0_quantize", hls.unroll, dataflow.valid_at = 0 : i64, overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2xf32> -> tensor<1x2x!fixed.q<8, 3>>
-    %d = dataflow.pe %q attributes {hls.name = "l1_pe", hls.unroll, dataflow.valid_at = 2 : i64, dataflow.plan = #dataflow.pe_plan<reuse = 2, slots = 2, acc_width = 17, stages = 1, slot_map = [2, 3, 0, 1], chains = [0, 1, 2], tree = [], roots = []>, latency = 2 : i64, multipliers = 4 : i64, reuse_factor = 2 : i64} : (tensor<1x2x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<17, 5>> {
+    %q = fixed.quantize %x {emit.name = "l0_quantize", emit.unroll, dataflow.valid_at = 0 : i64, overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2xf32> -> tensor<1x2x!fixed.q<8, 3>>
+    %d = dataflow.pe %q attributes {emit.name = "l1_pe", emit.unroll, dataflow.valid_at = 2 : i64, dataflow.plan = #dataflow.pe_plan<reuse = 2, slots = 2, acc_width = 17, stages = 1, slot_map = [2, 3, 0, 1], chains = [0, 1, 2], tree = [], roots = []>, latency = 2 : i64, multipliers = 4 : i64, reuse_factor = 2 : i64} : (tensor<1x2x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<17, 5>> {
     ^bb0(%0: tensor<1x2x!fixed.q<8, 3>>):
-      %w = fixed.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8> {hls.name = "w2_constant"} -> tensor<4x2x!fixed.q<8, 1>>
-      %d_1 = fixed.dense %0, %w {hls.name = "l1_pe"} : (tensor<1x2x!fixed.q<8, 3>>, tensor<4x2x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<17, 5>>
+      %w = fixed.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8> {emit.name = "w2_constant"} -> tensor<4x2x!fixed.q<8, 1>>
+      %d_1 = fixed.dense %0, %w {emit.name = "l1_pe"} : (tensor<1x2x!fixed.q<8, 3>>, tensor<4x2x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<17, 5>>
       dataflow.yield %d_1 : tensor<1x4x!fixed.q<17, 5>>
     }
-    %c = fixed.cast %d {hls.name = "l3_cast", hls.unroll, dataflow.valid_at = 2 : i64, overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4x!fixed.q<17, 5>> -> tensor<1x4x!fixed.q<8, 4>>
-    %y = fixed.dequantize %c {hls.name = "l4_dequantize", hls.unroll, dataflow.valid_at = 2 : i64} : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4xf32>
+    %c = fixed.cast %d {emit.name = "l3_cast", emit.unroll, dataflow.valid_at = 2 : i64, overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x4x!fixed.q<17, 5>> -> tensor<1x4x!fixed.q<8, 4>>
+    %y = fixed.dequantize %c {emit.name = "l4_dequantize", emit.unroll, dataflow.valid_at = 2 : i64} : tensor<1x4x!fixed.q<8, 4>> -> tensor<1x4xf32>
     func.return %y : tensor<1x4xf32>
   }
 }
