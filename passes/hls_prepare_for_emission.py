@@ -34,7 +34,7 @@ from nncc.dialects.emit import (  # noqa: F401 - C_ABI_NAMES, CPP_RESERVED, IDEN
     part_problem,
     top_problem,
 )
-from nncc.dialects.interfaces import layer_label
+from nncc.dialects.interfaces import MacLayer, layer_label
 
 EMITTABLE = (
     fixed.ConstantOp, fixed.QuantizeOp, fixed.DequantizeOp, fixed.CastOp, fixed.DenseOp, fixed.ConvOp,
@@ -43,7 +43,8 @@ EMITTABLE = (
     nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp,
     nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp,
 )
-"""Ops the HLS C++ emitter understands (the `nn` ones on fixed-point tensors only)."""
+"""Ops the HLS C++ emitter has a construct for (the `nn` ones on fixed-point tensors only); it
+also prints any other `MacLayer` (gathered dot products from its `mac_terms()`)."""
 
 
 def legal_identifier(text: str, prefix: str, index: int) -> str:
@@ -82,7 +83,7 @@ class HlsPrepareForEmissionPass(ModulePass):
         bad = [
             f"{o.name} '{layer_label(o)}'"
             for o in block.ops
-            if not isinstance(o, EMITTABLE)
+            if not isinstance(o, (*EMITTABLE, MacLayer))
             or (o.name.startswith("nn.") and not isinstance(o.results[0].type.element_type, fixed.FixedType))
         ]
         if bad:

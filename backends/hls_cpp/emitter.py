@@ -29,6 +29,7 @@ from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
+from nncc.dialects.interfaces import MacLayer
 from nncc.dialects.nn.windows import window_index_table
 from nncc.passes.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
@@ -140,9 +141,7 @@ class _Emitter:
         block = self.function.body.blocks[0]
         args = set(block.args)
         for op in block.ops:
-            handler = _HANDLERS.get(type(op))
-            if handler is None:
-                raise EmissionError(f"the HLS C++ back end cannot emit {op.name}")
+            handler = _handler(op)
             if isinstance(op, fixed.QuantizeOp) and op.input not in args:
                 raise EmissionError("fixed.quantize must read a graph input")
             handler(self, op)
@@ -312,7 +311,7 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
             em.names[op.output] = em.src(inner.operands[0])
             em.type_names[op.output] = em.type_names[inner.operands[0]]
         else:
-            _HANDLERS[type(inner)](em, inner)
+            _handler(inner)(em, inner)
     em.pe = None
 
 
@@ -556,6 +555,18 @@ _HANDLERS = {
     nn.GatherOp: _gather_step,
     nn.ConcatOp: _concat,
 }
+
+
+def _handler(op: Operation):
+    """The op's construct; a `MacLayer` without one: gathered dot products (`mac.py`)."""
+    handler = _HANDLERS.get(type(op))
+    if handler is None and isinstance(op, MacLayer):
+        from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
+
+        return mac_step
+    if handler is None:
+        raise EmissionError(f"the HLS C++ back end cannot emit {op.name}")
+    return handler
 
 
 def design_view(module: ModuleOp) -> DesignView:

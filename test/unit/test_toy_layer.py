@@ -3,8 +3,9 @@
 `toy.scaled_dense` (test/plugins/nncc_toy_layer.py, a plain module) implements only
 `FloatSemantics`, `FixedSemantics` and `MacLayer`. Modules written as IR text (no ONNX)
 run in the float and fixed-point interpreters, `dataflow-tile` wraps the layer in a
-processing element with the right schedule, and the complexity metrics count its MACs,
-with no nncc table edited.
+processing element with the right schedule, the complexity metrics count its MACs, and the
+HLS C++ back end prints it from its `mac_terms()` (C-simulation equal to the fixed-point
+interpreter bit for bit), with no nncc table edited.
 """
 
 from __future__ import annotations
@@ -16,13 +17,17 @@ import numpy as np
 import pytest
 from xdsl.parser import Parser
 
+from nncc.backends.hls_cpp.emitter import emit_project
 from nncc.compiler.analysis.complexity import stage_metrics
+from nncc.compiler.pipelines import build_dataflow_to_emit
 from nncc.compiler.context import make_context
 from nncc.dialects import dataflow
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import FixedType, accumulator_type
 from nncc.dialects.fixed import semantics as fm
 from nncc.passes.dataflow_tile import DataflowTilePass
+from nncc.passes.hls_prepare_for_emission import HlsPrepareForEmissionPass
+from nncc.runtime import csim
 from nncc.runtime.fixed_interpreter import run_fixed
 from nncc.runtime.interpreter import run_float
 
@@ -132,3 +137,49 @@ def test_no_onnx_is_needed():
                          timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "False"
+
+
+def planned(reuse: int):
+    """The fixed-point toy module tiled at ``reuse``, prepared and planned for the back ends
+    (reuse 0: not tiled, only prepared)."""
+    module = _parse(FIXED_IR)
+    if reuse == 0:
+        HlsPrepareForEmissionPass().apply(make_context(), module)
+        return module
+    DataflowTilePass(reuse_factor=reuse).apply(make_context(), module)
+    for p in build_dataflow_to_emit():
+        p.apply(make_context(), module)
+    module.verify()
+    return module
+
+
+def extreme_inputs() -> np.ndarray:
+    """64 samples: random ones, and the input type's extremes (saturating beyond them)."""
+    lo, hi = -(2.0 ** (X_TYPE.int_bits.data - 1)), 2.0 ** (X_TYPE.int_bits.data - 1) - 2.0**-X_TYPE.frac
+    x = RNG.uniform(lo, hi, (64, 6))
+    x[:6] = [[hi] * 6, [lo] * 6, [hi, lo] * 3, [lo, hi] * 3, [100.0, -100.0] * 3, [0.0] * 6]
+    x[6:12] = np.sign(W_RAW[[0, 1, 2, 3, 0, 1]]) * np.array([[hi], [hi], [lo], [lo], [1e9], [-1e9]])
+    return x.astype(np.float32)
+
+
+@pytest.mark.requires("g++")
+@pytest.mark.parametrize("reuse", [0, 1, 2])
+def test_hls_csim_is_bit_exact(tmp_path, private_cache, reuse):
+    module = planned(reuse)
+    files = emit_project(module)
+    cpp = files["nncc_top.cpp"]
+    assert "toy" not in cpp and cpp.count("gathered dot products") == 3  # the top, its trace twin, the block path
+    assert ("processing element: reuse factor" in cpp) == (reuse > 0)
+    if reuse > 1:
+        assert f"ALLOCATION operation instances=mul limit={4 * 6 // reuse}" in cpp
+    else:
+        assert "ALLOCATION" not in cpp
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    x = extreme_inputs()
+    want = run_fixed(module, {"arg0": x})["out0"].reshape(len(x), -1)
+    assert np.array_equal(want, expected_fixed(x))
+    assert (want > 0).any() and (want == 0).any()
+    for flags in ([], ["-DNNCC_REFERENCE_TOP"]):  # the C-simulation block path, and the top function
+        (got,) = csim.load(tmp_path, extra_flags=flags).run([x])
+        assert got.dtype == want.dtype and np.array_equal(got, want), flags

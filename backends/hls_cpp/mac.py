@@ -1,0 +1,62 @@
+"""The generic step of a multiply-accumulate layer (`steps/mac.j2`): any `MacLayer` the HLS
+C++ back end has no dedicated construct for (a plugin's layer, say) is printed from its
+`mac_terms()` as gathered dot products, in raw integer arithmetic.
+
+Output element ``o`` of a sample is ``bias[c] + sum_k weights[c, k] * x[index[o, k]]`` with
+``c = channel[o]`` and ``index == -1`` reading zero (`MacTerms`); the four tables are
+`static const` arrays of the design. The products carry the activation's fraction plus the
+weights' (the fraction of the layer's weight operand, `weight_operand`; the accumulator's
+when the weights are not an operand), and the accumulator (`accumulator_type()`) may have
+more fraction bits: the weights table holds the raw weights shifted left by the difference,
+so the sum needs no alignment. The sum wraps modulo 2^64 (unsigned C++ arithmetic) and then
+to the accumulator's width, which is exact whenever the accumulator holds the result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nncc.backends.hls_cpp.emitter import EmissionError, StepView, _Emitter, _pe_fields, _size
+from nncc.dialects.fixed import FixedType
+from nncc.dialects.interfaces import MacLayer
+from nncc.dialects.nn.semantics import weight_operand
+
+
+def product_shift(op: MacLayer) -> int:
+    """Fraction bits of the accumulator beyond those of a raw product (>= 0)."""
+    acc, x = op.accumulator_type(), op.activation().type.element_type
+    if not isinstance(acc, FixedType) or not isinstance(x, FixedType):
+        raise EmissionError(f"{op.name}: a multiply-accumulate layer needs fixed-point activation and accumulator")
+    weight = weight_operand(op)
+    w = weight.type.element_type if weight is not None else None
+    product_frac = x.frac + w.frac if isinstance(w, FixedType) else acc.frac
+    if acc.frac < product_frac:
+        raise EmissionError(f"{op.name}: accumulator fraction {acc.frac} is below the product fraction {product_frac}")
+    return acc.frac - product_frac
+
+
+def mac_step(em: _Emitter, op: MacLayer) -> None:
+    """Declare the layer's result and append its gathered-dot-product step."""
+    terms = op.mac_terms()
+    shift = product_shift(op)
+    weights = np.asarray(terms.weights)
+    if weights.dtype.kind not in "iu":
+        raise EmissionError(f"{op.name}: mac_terms() must give raw integer weights at the fixed-point level")
+    n, k = terms.index.shape
+    if n != _size(op.results[0]) or terms.channel.shape != (n,) or weights.shape[1] != k:
+        raise EmissionError(f"{op.name}: mac_terms() index {terms.index.shape}, channel {terms.channel.shape} and "
+                            f"weights {weights.shape} do not fit the {_size(op.results[0])} outputs")
+    name, type_name = em.result(op)
+    x = op.activation()
+    em.steps.append(
+        StepView(
+            "mac", name, type_name, n, em.unroll(op), src=(em.src(x),), src_types=(em.type_names[x],),
+            acc_type=em.declare_type(f"t_{name}_acc", op.accumulator_type()),
+            rows=n, inner=k,
+            table=em.table(f"{name}_index", terms.index),
+            table2=em.table(f"{name}_channel", terms.channel),
+            weight=em.table(f"{name}_weights", weights.astype(np.int64) << np.int64(shift)),
+            bias=em.table(f"{name}_bias", np.asarray(terms.bias, np.int64)),
+            **_pe_fields(em),
+        )
+    )
