@@ -217,9 +217,9 @@ def pe_plan(op: dataflow.PeOp) -> PePlanAttr:
     """The plan of one processing element (see the module docstring)."""
     layer = op.layer()
     rf = op.reuse_factor.value.data
-    acc = fixed.fixed_of(layer.output).width.data
+    acc = fixed.fixed_of(layer.accumulator_type()).width.data
     window = op.window is not None
-    outputs = dataflow.window_geometry(layer).out_channels if window else _size(layer.output)
+    outputs = dataflow.window_geometry(layer).out_channels if window else layer.outputs()
     slots = outputs // rf
     slot_map = [p * slots + s for p in range(rf) for s in range(slots)]
     if pot_quant.uses_shift_add(layer):

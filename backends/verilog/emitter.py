@@ -313,7 +313,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     counts what the plan's `#dataflow.window_timing` says."""
     plan, timing = pe.plan_of(op), pe.window_timing_of(op)
     geo = dataflow.window_geometry(layer)
-    x, acc = _t(layer.input), _t(layer.output)
+    x, acc = _t(layer.activation()), fixed.fixed_of(layer.accumulator_type())
     rf, slots = plan.reuse.data, plan.slots.data
     kh, kw = geo.kernel
     taps = []
@@ -328,8 +328,8 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
         slot_views, fields = pe.shift_slots(plan, layer, window=True)
         w_width = 1
     else:
-        _check_product_fraction(layer)
-        w_width = _t(layer.weight).width.data
+        pe.check_product_fraction(layer)
+        w_width = pe.weight_width(layer, layer.mac_terms().weights)
         cg, mg = geo.channels // geo.group, geo.out_channels // geo.group
         cells = np.arange(cg * kh * kw)
         operands = np.stack([(m // mg) * cg * kh * kw + cells for m in range(geo.out_channels)])
@@ -351,18 +351,13 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
     )
 
 
-def _check_product_fraction(layer) -> None:
-    if _t(layer.output).frac != _t(layer.input).frac + _t(layer.weight).frac:
-        raise VerilogEmissionError("accumulator fraction differs from the product fraction")
-
-
 def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     layer = op.layer()
     if op.window is not None:
         _window_pe(em, op, layer)
         return
     plan = pe.plan_of(op)
-    x, acc = _t(layer.input), _t(layer.output)
+    x, acc = _t(layer.activation()), fixed.fixed_of(layer.accumulator_type())
     common = dict(reuse=plan.reuse.data, last_phase=plan.reuse.data - 1,
                   phase_width=max(1, int(plan.reuse.data - 1).bit_length()), acc_width=acc.width.data,
                   x_width=x.width.data)
@@ -372,12 +367,12 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
         return
     if not isinstance(layer, MacLayer):
         raise VerilogEmissionError(f"the Verilog back end cannot emit a PE around {layer.name}")
-    _check_product_fraction(layer)
-    if not em.compact:
-        em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer)), w_width=_t(layer.weight).width.data, **common)
-        return
-    em.add(op, "pe", w_width=_t(layer.weight).width.data, **common)
+    pe.check_product_fraction(layer)
     mac = layer.mac_terms()
+    if not em.compact:
+        em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer)), w_width=pe.weight_width(layer, mac.weights), **common)
+        return
+    em.add(op, "pe", w_width=pe.weight_width(layer, mac.weights), **common)
     slot_map = np.asarray(pe.slot_map_of(plan, len(mac.channel)), np.int64)
     chains = pe.chains_of(plan, int(mac.weights.shape[1]))
     em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains))

@@ -14,7 +14,8 @@ from xdsl.ir import Operation
 from nncc.backends.verilog.views import PeSlotView
 from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAttr, WindowTimingAttr
-from nncc.passes.dataflow_plan import shared_widths, shift_terms, slot_phases
+from nncc.dialects.nn.semantics import weight_operand
+from nncc.passes.dataflow_plan import shared_widths, shift_terms, signed_width, slot_phases
 
 
 class VerilogEmissionError(ValueError):
@@ -131,6 +132,25 @@ def shift_slots(plan: PePlanAttr, layer: Operation, window: bool):
     fields = dict(pool_inputs=terms.used, pool_shared=tuple((q, e, d, w) for (q, e, d), w in zip(terms.shared, widths)),
                   pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
     return views, fields
+
+
+def weight_width(layer: Operation, weights: np.ndarray) -> int:
+    """Bits of a multiplier's weight: the weight operand's width (`weight_operand`), wider
+    when the layer's raw `mac_terms()` weights need more (a layer that scales its weights)."""
+    w = np.asarray(weights, np.int64)
+    operand = weight_operand(layer)
+    width = fixed.fixed_of(operand).width.data if operand is not None else 1
+    return max(width, signed_width(int(w.min(initial=0)), int(w.max(initial=0))))
+
+
+def check_product_fraction(layer: Operation) -> None:
+    """The multipliers' products must have the accumulator's fraction: the activation's plus
+    the weights' (the weight operand's; without one the terms are taken at the accumulator's)."""
+    x, acc = fixed.fixed_of(layer.activation()), fixed.fixed_of(layer.accumulator_type())
+    operand = weight_operand(layer)
+    product = x.frac + fixed.fixed_of(operand).frac if operand is not None else acc.frac
+    if acc.frac != product:
+        raise VerilogEmissionError(f"{layer.name}: accumulator fraction {acc.frac} differs from the product fraction {product}")
 
 
 def is_shift_layer(layer: Operation) -> bool:

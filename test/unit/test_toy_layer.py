@@ -4,8 +4,8 @@
 `FloatSemantics`, `FixedSemantics` and `MacLayer`. Modules written as IR text (no ONNX)
 run in the float and fixed-point interpreters, `dataflow-tile` wraps the layer in a
 processing element with the right schedule, the complexity metrics count its MACs, and the
-HLS C++ back end prints it from its `mac_terms()` (C-simulation equal to the fixed-point
-interpreter bit for bit), with no nncc table edited.
+HLS C++ and Verilog back ends print it from its `mac_terms()` (C-simulation and Verilator
+equal to the fixed-point interpreter bit for bit), with no nncc table edited.
 """
 
 from __future__ import annotations
@@ -18,8 +18,10 @@ import pytest
 from xdsl.parser import Parser
 
 from nncc.backends.hls_cpp.emitter import emit_project
+from nncc.backends.verilog.emitter import emit_project as emit_verilog
 from nncc.compiler.analysis.complexity import stage_metrics
 from nncc.compiler.pipelines import build_dataflow_to_emit
+from nncc.compiler.rtl import run_rtl
 from nncc.compiler.context import make_context
 from nncc.dialects import dataflow
 from nncc.dialects.dataflow import SCHEDULE_ATTR
@@ -45,7 +47,7 @@ OUT = FixedType(ACC.width.data + SHIFT, ACC.int_bits.data + SHIFT)
 
 def _dense(values, element: str) -> str:
     rows = ", ".join("[" + ", ".join(str(v) for v in row) + "]" for row in values)
-    return f"dense<[{rows}]> : tensor<4x6x{element}>"
+    return f"dense<[{rows}]> : tensor<{values.shape[0]}x{values.shape[1]}x{element}>"
 
 
 def _parse(text: str):
@@ -64,17 +66,26 @@ FLOAT_IR = f"""builtin.module {{
   }}
 }}"""
 
-Q_X, Q_W, Q_Y = (f"!fixed.q<{t.width.data}, {t.int_bits.data}>" for t in (X_TYPE, W_TYPE, OUT))
-FIXED_IR = f"""builtin.module {{
-  func.func @main(%x: tensor<1x6xf32>) -> tensor<1x4xf32> {{
-    %q = fixed.quantize %x {{overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>}} : tensor<1x6xf32> -> tensor<1x6x{Q_X}>
-    %w = fixed.constant {_dense(W_RAW, "i8")} -> tensor<4x6x{Q_W}>
-    %acc = toy.scaled_dense %q, %w {{shift = {SHIFT} : i64}} : (tensor<1x6x{Q_X}>, tensor<4x6x{Q_W}>) -> tensor<1x4x{Q_Y}>
-    %r = nn.relu %acc : tensor<1x4x{Q_Y}>
-    %y = fixed.dequantize %r : tensor<1x4x{Q_Y}> -> tensor<1x4xf32>
-    func.return %y : tensor<1x4xf32>
+
+def fixed_ir(w_raw: np.ndarray, shift: int) -> str:
+    """quantize -> toy.scaled_dense (raw weights ``w_raw`` of W_TYPE, M x K) -> relu -> dequantize."""
+    m, k = w_raw.shape
+    acc = accumulator_type(X_TYPE, W_TYPE, k, None)
+    q_x, q_w, q_y = (f"!fixed.q<{t.width.data}, {t.int_bits.data}>" for t in
+                     (X_TYPE, W_TYPE, FixedType(acc.width.data + shift, acc.int_bits.data + shift)))
+    return f"""builtin.module {{
+  func.func @main(%x: tensor<1x{k}xf32>) -> tensor<1x{m}xf32> {{
+    %q = fixed.quantize %x {{overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>}} : tensor<1x{k}xf32> -> tensor<1x{k}x{q_x}>
+    %w = fixed.constant {_dense(w_raw, "i8")} -> tensor<{m}x{k}x{q_w}>
+    %acc = toy.scaled_dense %q, %w {{shift = {shift} : i64}} : (tensor<1x{k}x{q_x}>, tensor<{m}x{k}x{q_w}>) -> tensor<1x{m}x{q_y}>
+    %r = nn.relu %acc : tensor<1x{m}x{q_y}>
+    %y = fixed.dequantize %r : tensor<1x{m}x{q_y}> -> tensor<1x{m}xf32>
+    func.return %y : tensor<1x{m}xf32>
   }}
 }}"""
+
+
+FIXED_IR = fixed_ir(W_RAW, SHIFT)
 
 
 @pytest.fixture
@@ -82,9 +93,9 @@ def x():
     return RNG.uniform(-4, 4, (64, 6)).astype(np.float32)
 
 
-def expected_fixed(x: np.ndarray) -> np.ndarray:
+def expected_fixed(x: np.ndarray, w_raw: np.ndarray = W_RAW, shift: int = SHIFT) -> np.ndarray:
     raw = fm.quantize(x, X_TYPE.width.data, X_TYPE.frac, "rnd", "sat")
-    return np.maximum((raw @ W_RAW.T) << SHIFT, 0) * 2.0 ** -OUT.frac
+    return np.maximum((raw @ w_raw.T) << shift, 0) * 2.0 ** -(X_TYPE.frac + W_TYPE.frac)
 
 
 def test_float_interpreter_runs_the_toy_layer(x):
@@ -139,10 +150,10 @@ def test_no_onnx_is_needed():
     assert out.stdout.strip() == "False"
 
 
-def planned(reuse: int):
+def planned(reuse: int, text: str = FIXED_IR):
     """The fixed-point toy module tiled at ``reuse``, prepared and planned for the back ends
     (reuse 0: not tiled, only prepared)."""
-    module = _parse(FIXED_IR)
+    module = _parse(text)
     if reuse == 0:
         HlsPrepareForEmissionPass().apply(make_context(), module)
         return module
@@ -153,12 +164,16 @@ def planned(reuse: int):
     return module
 
 
-def extreme_inputs() -> np.ndarray:
-    """64 samples: random ones, and the input type's extremes (saturating beyond them)."""
+def extreme_inputs(w_raw: np.ndarray = W_RAW, samples: int = 64) -> np.ndarray:
+    """Random samples, and the input type's extremes (saturating beyond them): all at the
+    top or the bottom, alternating, zero, and each output's largest and smallest sum."""
+    m, k = w_raw.shape
     lo, hi = -(2.0 ** (X_TYPE.int_bits.data - 1)), 2.0 ** (X_TYPE.int_bits.data - 1) - 2.0**-X_TYPE.frac
-    x = RNG.uniform(lo, hi, (64, 6))
-    x[:6] = [[hi] * 6, [lo] * 6, [hi, lo] * 3, [lo, hi] * 3, [100.0, -100.0] * 3, [0.0] * 6]
-    x[6:12] = np.sign(W_RAW[[0, 1, 2, 3, 0, 1]]) * np.array([[hi], [hi], [lo], [lo], [1e9], [-1e9]])
+    x = RNG.uniform(lo, hi, (samples, k))
+    x[:6] = [[hi] * k, [lo] * k, np.resize([hi, lo], k), np.resize([lo, hi], k), np.resize([100.0, -100.0], k), [0.0] * k]
+    for j in range(m):
+        x[6 + 2 * j] = np.where(w_raw[j] > 0, hi, lo)
+        x[7 + 2 * j] = np.where(w_raw[j] > 0, -1e9, 1e9)
     return x.astype(np.float32)
 
 
@@ -183,3 +198,26 @@ def test_hls_csim_is_bit_exact(tmp_path, private_cache, reuse):
     for flags in ([], ["-DNNCC_REFERENCE_TOP"]):  # the C-simulation block path, and the top function
         (got,) = csim.load(tmp_path, extra_flags=flags).run([x])
         assert got.dtype == want.dtype and np.array_equal(got, want), flags
+
+
+W_SMALL = np.array([[7, -7, 3, -1], [-6, 5, 2, 7], [1, -3, -7, 6]])
+"""The RTL case: 4 inputs, 3 outputs (one Verilator build per reuse factor)."""
+SHIFT_WIDE = 6
+"""Scaled weights up to 7 * 2^6 = 448: wider than the 8-bit weight operand."""
+
+
+@pytest.mark.requires("verilator")
+@pytest.mark.parametrize("reuse", [1, 3])
+def test_verilog_is_bit_exact(tmp_path, reuse):
+    module = planned(reuse, fixed_ir(W_SMALL, SHIFT_WIDE))
+    for name, text in emit_verilog(module).items():
+        (tmp_path / name).write_text(text)
+    x = extreme_inputs(W_SMALL)
+    want = run_fixed(module, {"arg0": x})["out0"].reshape(len(x), -1)
+    assert np.array_equal(want, expected_fixed(x, W_SMALL, SHIFT_WIDE))
+    assert (want > 0).any() and (want == 0).any() and want.max() * 2.0 ** (X_TYPE.frac + W_TYPE.frac) > 2**25
+    got, stats = run_rtl(module, tmp_path, x)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    schedule = {k: v.value.data for k, v in module.attributes[SCHEDULE_ATTR].data.items()}
+    assert (stats["latency"], stats["ii"]) == (schedule["latency"], schedule["ii"]) == (reuse + 1, reuse)
+    assert stats["cycles"] == 1 + (len(x) - 1) * reuse + reuse + 1
