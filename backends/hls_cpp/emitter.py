@@ -174,7 +174,7 @@ class _Emitter:
 
 
 def _constant(em: _Emitter, op: fixed.ConstantOp) -> None:
-    if pot_quant.folded_weight(op):  # a shift-and-add layer's term plan holds these values
+    if pot_quant.folded_weight(op) or _mac_terms_weight(op):  # held by a term plan / the mac_terms() tables
         return
     name = em.name_of(op)
     typ = op.output.type.element_type
@@ -567,6 +567,13 @@ def _handler(op: Operation):
     if handler is None:
         raise EmissionError(f"the HLS C++ back end cannot emit {op.name}")
     return handler
+
+
+def _mac_terms_weight(op: fixed.ConstantOp) -> bool:
+    """Whether ``op`` is read only as the weights of layers printed from their `mac_terms()`."""
+    users = [use.operation for use in op.output.uses]
+    return bool(users) and all(type(u) not in _HANDLERS and isinstance(u, MacLayer) and u.activation() is not op.output
+                               for u in users)
 
 
 def design_view(module: ModuleOp) -> DesignView:

@@ -184,6 +184,7 @@ def test_hls_csim_is_bit_exact(tmp_path, private_cache, reuse):
     files = emit_project(module)
     cpp = files["nncc_top.cpp"]
     assert "toy" not in cpp and cpp.count("gathered dot products") == 3  # the top, its trace twin, the block path
+    assert "nncc::decode_base64(" not in cpp  # the weights are only in the mac_terms() tables
     assert ("processing element: reuse factor" in cpp) == (reuse > 0)
     if reuse > 1:
         assert f"ALLOCATION operation instances=mul limit={4 * 6 // reuse}" in cpp
