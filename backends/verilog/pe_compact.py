@@ -53,7 +53,6 @@ module {module} (
                     default: c = {aw}'d0;
                 endcase
             end
-            wire [{aw}*{k1}-1:0] acc;  // running sums of the chains (Yosys packs each into a DSP cascade)
             for (k = 0; k < {k}; k = k + 1) begin : term
                 reg signed [{xw}-1:0] a;
                 reg signed [{ww}-1:0] b;
@@ -64,12 +63,13 @@ module {module} (
                         default: begin a = {xw}'d0; b = {ww}'d0; end
                     endcase
                 end
+                wire signed [{aw}-1:0] sum;  // running sum of the chain (Yosys packs each chain into a DSP cascade)
                 if (k == 0) begin : first
-                    assign acc[0 +: {aw}] = c + a * b;
+                    assign sum = c + a * b;
                 end else if (CHAIN_START[k]) begin : start
-                    assign acc[k * {aw} +: {aw}] = {aw}'sd0 + a * b;
+                    assign sum = {aw}'sd0 + a * b;
                 end else begin : next
-                    assign acc[k * {aw} +: {aw}] = $signed(acc[(k - 1) * {aw} +: {aw}]) + a * b;
+                    assign sum = term[k - 1].sum + a * b;
                 end
             end
             assign r[s * {aw} +: {aw}] = {chain_sum};
@@ -146,7 +146,7 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
     phase_arms = "\n".join(f"                        {p}: begin a = v{p}; b = W{p}; end" for p in range(rf))
     bias_params = "\n".join(f"            localparam [{aw}-1:0] B{p} = BIASES[(s * {rf} + {p}) * {bs} +: {aw}];" for p in range(rf))
     bias_arms = "\n".join(f"                    {p}: c = B{p};" for p in range(rf))
-    chain_sum = " + ".join(f"$signed(acc[{e} * {aw} +: {aw}])" for e in ends) or f"{aw}'sd0"
+    chain_sum = " + ".join(f"term[{e}].sum" for e in ends) or f"{aw}'sd0"
     stores = "\n".join(
         f"                    {p}: begin\n" + "".join(
             f"                        y[{int(slot_map[p * slots + s])}*{aw} +: {aw}] <= r[{s} * {aw} +: {aw}];\n"

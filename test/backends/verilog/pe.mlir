@@ -19,8 +19,9 @@
 // CHECK-NEXT:  wire [8-1:0] v0 = xz[I0 * 8 +: 8];
 // CHECK:       0: begin a = v0; b = W0; end
 // CHECK-NEXT:  1: begin a = v1; b = W1; end
-// CHECK:       assign acc[0 +: 17] = c + a * b;
-// CHECK:       assign r[s * 17 +: 17] = $signed(acc[1 * 17 +: 17]);
+// CHECK:       assign sum = c + a * b;
+// CHECK:       assign sum = term[k - 1].sum + a * b;
+// CHECK:       assign r[s * 17 +: 17] = term[1].sum;
 // CHECK:       if (in_valid || busy) begin
 // CHECK-NEXT:      case (ph)
 // CHECK-NEXT:      0: begin
