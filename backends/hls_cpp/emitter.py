@@ -31,7 +31,7 @@ from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
 from nncc.dialects.interfaces import MacLayer
 from nncc.dialects.nn.windows import window_index_table
-from nncc.passes.dataflow_plan import index_table
+from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}

@@ -14,8 +14,9 @@ from xdsl.ir import Operation
 from nncc.backends.verilog.views import PeSlotView
 from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAttr, WindowTimingAttr
+from nncc.dialects.dataflow_plan import shared_widths, shift_terms, slot_phases
+from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.nn.semantics import weight_operand
-from nncc.passes.dataflow_plan import shared_widths, shift_terms, signed_width, slot_phases
 
 
 class VerilogEmissionError(ValueError):

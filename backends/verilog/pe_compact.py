@@ -46,28 +46,30 @@ module {module} (
     generate
         for (s = 0; s < {slots}; s = s + 1) begin : slot
             reg signed [{aw}-1:0] c;
+{bias_params}
             always @* begin
                 case (ph)
 {bias_arms}
                     default: c = {aw}'d0;
                 endcase
             end
-            wire [{aw}*{k1}-1:0] acc;  // running sums of the chains (Yosys packs each into a DSP cascade)
             for (k = 0; k < {k}; k = k + 1) begin : term
                 reg signed [{xw}-1:0] a;
                 reg signed [{ww}-1:0] b;
+{term_params}
                 always @* begin
                     case (ph)
 {phase_arms}
                         default: begin a = {xw}'d0; b = {ww}'d0; end
                     endcase
                 end
+                wire signed [{aw}-1:0] sum;  // running sum of the chain (Yosys packs each chain into a DSP cascade)
                 if (k == 0) begin : first
-                    assign acc[0 +: {aw}] = c + a * b;
+                    assign sum = c + a * b;
                 end else if (CHAIN_START[k]) begin : start
-                    assign acc[k * {aw} +: {aw}] = {aw}'sd0 + a * b;
+                    assign sum = {aw}'sd0 + a * b;
                 end else begin : next
-                    assign acc[k * {aw} +: {aw}] = $signed(acc[(k - 1) * {aw} +: {aw}]) + a * b;
+                    assign sum = term[k - 1].sum + a * b;
                 end
             end
             assign r[s * {aw} +: {aw}] = {chain_sum};
@@ -137,11 +139,14 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
     ws, is_, bs = _stride(ww), _stride(int(n_in).bit_length() + 1), _stride(aw)
     starts = sum(1 << lo for lo in chains[:-1])
     ends = [hi - 1 for hi in chains[1:]]
-    phase_arms = "\n".join(
-        f"                        {p}: begin a = xz[INPUTS[((s * {k} + k) * {rf} + {p}) * {is_} +: {is_}] * {xw} +: {xw}]; "
-        f"b = WEIGHTS[((s * {k} + k) * {rf} + {p}) * {ws} +: {ww}]; end" for p in range(rf))
-    bias_arms = "\n".join(f"                    {p}: c = BIASES[(s * {rf} + {p}) * {bs} +: {aw}];" for p in range(rf))
-    chain_sum = " + ".join(f"$signed(acc[{e} * {aw} +: {aw}])" for e in ends) or f"{aw}'sd0"
+    term_params = "\n".join(
+        f"                localparam [{is_}-1:0] I{p} = INPUTS[((s * {k} + k) * {rf} + {p}) * {is_} +: {is_}];\n"
+        f"                localparam [{ww}-1:0] W{p} = WEIGHTS[((s * {k} + k) * {rf} + {p}) * {ws} +: {ww}];\n"
+        f"                wire [{xw}-1:0] v{p} = xz[I{p} * {xw} +: {xw}];" for p in range(rf))
+    phase_arms = "\n".join(f"                        {p}: begin a = v{p}; b = W{p}; end" for p in range(rf))
+    bias_params = "\n".join(f"            localparam [{aw}-1:0] B{p} = BIASES[(s * {rf} + {p}) * {bs} +: {aw}];" for p in range(rf))
+    bias_arms = "\n".join(f"                    {p}: c = B{p};" for p in range(rf))
+    chain_sum = " + ".join(f"term[{e}].sum" for e in ends) or f"{aw}'sd0"
     stores = "\n".join(
         f"                    {p}: begin\n" + "".join(
             f"                        y[{int(slot_map[p * slots + s])}*{aw} +: {aw}] <= r[{s} * {aw} +: {aw}];\n"
@@ -150,7 +155,7 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
         count=m.count, slots=slots, rf=rf, module=m.module, xw=xw, n_in=n_in, aw=aw, phase_width=m.phase_width,
         n_in1=n_in + 1, k=k, w_bits=ws * weights.size, weights=hex_literal(weights, ws), i_bits=is_ * index.size,
         inputs=hex_literal(index, is_), b_bits=bs * bias.size, biases=hex_literal(bias, bs), k1=max(k, 1),
-        starts=f"{starts:x}", bias_arms=bias_arms, phase_arms=phase_arms, ww=ww, chain_sum=chain_sum if k else "c",
+        starts=f"{starts:x}", bias_arms=bias_arms, phase_arms=phase_arms, term_params=term_params, bias_params=bias_params, ww=ww, chain_sum=chain_sum if k else "c",
         stores=stores, last_phase=m.last_phase,
     )
     return _MODULE.format(**fields)

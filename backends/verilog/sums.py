@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from nncc.dialects.dataflow import NO_OPERAND
 from nncc.dialects.fixed.semantics import limits
-from nncc.passes.dataflow_plan import adder_tree_nodes, shared_widths, term_range
+from nncc.dialects.dataflow_plan import adder_tree_nodes, shared_widths, term_range
 
 
 def shared_pool(shared, x_width: int, acc_width: int):

@@ -186,20 +186,14 @@ def csd(value: int) -> list[tuple[int, int]]:
     adjacent (the non-adjacent form, which has the fewest non-zero digits of all
     signed-digit representations). ``csd(0) == []``; ``csd(7) == [(-1, 0), (1, 3)]``.
     """
+    from nncc.dialects.encodings import csd as csd_array
+
     try:
         v = operator.index(value)
     except TypeError:
         raise ComplexityError(f"complexity: csd needs an integer, got {value!r}") from None
-    digits: list[tuple[int, int]] = []
-    position = 0
-    while v:
-        if v & 1:
-            digit = 2 - (v % 4)  # +1 when v = 1 (mod 4), -1 when v = 3 (mod 4)
-            digits.append((digit, position))
-            v -= digit
-        v >>= 1
-        position += 1
-    return digits
+    signs, shifts = csd_array(np.asarray([v], np.int64))  # the one CSD implementation
+    return [(int(s), int(p)) for s, p in zip(signs[0], shifts[0]) if s]
 
 
 def _pattern(digits: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -21,6 +21,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 
 from nncc.backends.verilog.views import CastSpec, DesignView, ModuleView
+from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects import fixed
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.dialects.interfaces import layer_label
@@ -126,7 +127,7 @@ def result_bits(m: ModuleView) -> int:
         if root is None:
             width = m.acc_width
         elif any(biases):
-            width = max(root, _range_width(min(biases), max(biases))) + 1
+            width = max(root, signed_width(min(biases), max(biases))) + 1
         else:
             width = root
         bits += min(width, m.acc_width) * (m.count // len(m.slots))
@@ -184,10 +185,6 @@ def pe_multiplier(m: ModuleView) -> Counter:
     """A multiply-accumulate PE: products, registers (at RF 1 the result sits in the DSPs'
     output registers)."""
     return pe_products(m) + pe_registers(m, absorbed=m.reuse == 1)
-
-
-def _range_width(lo: int, hi: int) -> int:
-    return max(1, int(-lo - 1).bit_length() + 1 if lo < 0 else 1, int(hi).bit_length() + 1)
 
 
 def adder_tree(s, acc_width: int) -> Counter:

@@ -88,8 +88,6 @@ def pot_exponent(scale: float) -> int | None:
 
 
 def signed_width(lo: int, hi: int) -> int:
-    """Smallest two's-complement width that holds every integer in [lo, hi]."""
-    width = 1
-    while lo < -(1 << (width - 1)) or hi > (1 << (width - 1)) - 1:
-        width += 1
-    return width
+    """Smallest two's-complement width that holds every integer in [lo, hi] (the one
+    signed-width helper)."""
+    return max(1, int(-lo - 1).bit_length() + 1 if lo < 0 else 1, int(hi).bit_length() + 1)

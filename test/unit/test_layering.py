@@ -89,6 +89,7 @@ PENDING_INTERFACES = {
     "passes/pot_quant_quantize.py": "nn.dense / nn.conv do not implement MacLayer yet",
     "compiler/flow.py": "nn.dense / nn.conv do not implement MacLayer yet",
     "compiler/analysis/report.py": "requantizing casts and activation approximations have no interface yet",
+    "passes/dataflow_plan.py": "the PWL/polynomial intermediate widths have no interface yet",
 }
 """Files whose op-class tests wait for an interface on the `nn` ops (file -> what is missing).
 Remove an entry as soon as the interface exists."""

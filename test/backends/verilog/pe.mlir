@@ -12,11 +12,16 @@
 // (weights 1, 2) and 2 (weights 5, 6), slot 1 outputs 1 (3, 4) and 3 (7, 8).
 // CHECK:       localparam [64-1:0] WEIGHTS = 64'h0804070306020501;
 // CHECK-NEXT:  localparam [32-1:0] INPUTS = 32'h11001100;
-// CHECK:       0: c = BIASES[(s * 2 + 0) * 20 +: 17];
-// CHECK:       0: begin a = xz[INPUTS[((s * 2 + k) * 2 + 0) * 4 +: 4] * 8 +: 8]; b = WEIGHTS[((s * 2 + k) * 2 + 0) * 8 +: 8]; end
-// CHECK-NEXT:  1: begin a = xz[INPUTS[((s * 2 + k) * 2 + 1) * 4 +: 4] * 8 +: 8]; b = WEIGHTS[((s * 2 + k) * 2 + 1) * 8 +: 8]; end
-// CHECK:       assign acc[0 +: 17] = c + a * b;
-// CHECK:       assign r[s * 17 +: 17] = $signed(acc[1 * 17 +: 17]);
+// CHECK:       localparam [17-1:0] B0 = BIASES[(s * 2 + 0) * 20 +: 17];
+// CHECK:       0: c = B0;
+// CHECK:       localparam [4-1:0] I0 = INPUTS[((s * 2 + k) * 2 + 0) * 4 +: 4];
+// CHECK-NEXT:  localparam [8-1:0] W0 = WEIGHTS[((s * 2 + k) * 2 + 0) * 8 +: 8];
+// CHECK-NEXT:  wire [8-1:0] v0 = xz[I0 * 8 +: 8];
+// CHECK:       0: begin a = v0; b = W0; end
+// CHECK-NEXT:  1: begin a = v1; b = W1; end
+// CHECK:       assign sum = c + a * b;
+// CHECK:       assign sum = term[k - 1].sum + a * b;
+// CHECK:       assign r[s * 17 +: 17] = term[1].sum;
 // CHECK:       if (in_valid || busy) begin
 // CHECK-NEXT:      case (ph)
 // CHECK-NEXT:      0: begin

@@ -13,8 +13,8 @@
 // every term starts a chain (CHAIN_START 2'h3) and the slot adds the two chains.
 // CHECK:       localparam [64-1:0] WEIGHTS = 64'h0408030702060105;
 // CHECK:       localparam [2-1:0] CHAIN_START = 2'h3;
-// CHECK:       assign acc[k * 17 +: 17] = 17'sd0 + a * b;
-// CHECK:       assign r[s * 17 +: 17] = $signed(acc[0 * 17 +: 17]) + $signed(acc[1 * 17 +: 17]);
+// CHECK:       assign sum = 17'sd0 + a * b;
+// CHECK:       assign r[s * 17 +: 17] = term[0].sum + term[1].sum;
 // CHECK:       if (in_valid || busy) begin
 // CHECK-NEXT:      case (ph)
 // CHECK-NEXT:      0: begin
@@ -26,7 +26,7 @@
 
 // PASS:        localparam [64-1:0] WEIGHTS = 64'h0804070306020501;
 // PASS:        localparam [2-1:0] CHAIN_START = 2'h1;
-// PASS:        assign r[s * 17 +: 17] = $signed(acc[1 * 17 +: 17]);
+// PASS:        assign r[s * 17 +: 17] = term[1].sum;
 // PASS:        if (in_valid || busy) begin
 // PASS-NEXT:       case (ph)
 // PASS-NEXT:       0: begin
