@@ -212,8 +212,23 @@ class CastOp(_ConvertOp):
 # multiply-accumulate layers (exact accumulator results)
 
 
+class _FixedMacLayer(FixedSemantics, MacLayer):
+    """The `MacLayer` answers `fixed.dense` and `fixed.conv` share: the input is the activation,
+    the `encoding` property (absent: two's complement) the weight encoding, and the fan-in is
+    the product of the weight shape after the output channels."""
+
+    def activation(self) -> SSAValue:
+        return self.input
+
+    def weight_encoding(self) -> Attribute:
+        return self.encoding or TWOS_COMPLEMENT
+
+    def fan_in(self) -> int:
+        return int(np.prod(shape_of(self.weight)[1:]))
+
+
 @irdl_op_definition
-class DenseOp(IRDLOperation, FixedSemantics, MacLayer):
+class DenseOp(IRDLOperation, _FixedMacLayer):
     """Fully connected layer on fixed point; the result is the exact accumulator.
 
     Example: `%acc = fixed.dense %x, %w, %b : (tensor<1x16x!fixed.q<16, 3>>, tensor<64x16x!fixed.q<16, 1>>,
@@ -250,15 +265,6 @@ class DenseOp(IRDLOperation, FixedSemantics, MacLayer):
         expect_equal(self, "accumulator type", fixed_of(self.output), expected)
         _verify_encoding(self)
 
-    def activation(self) -> SSAValue:
-        return self.input
-
-    def weight_encoding(self) -> Attribute:
-        return self.encoding or TWOS_COMPLEMENT
-
-    def fan_in(self) -> int:
-        return shape_of(self.weight)[1]
-
     def mac_terms(self) -> MacTerms:
         m, k = shape_of(self.weight)
         return dense_terms(self, _raw(self.weight).reshape(m, k), aligned_bias(self, m))
@@ -268,7 +274,7 @@ class DenseOp(IRDLOperation, FixedSemantics, MacLayer):
 
 
 @irdl_op_definition
-class ConvOp(IRDLOperation, FixedSemantics, MacLayer, Windowed):
+class ConvOp(IRDLOperation, _FixedMacLayer, Windowed):
     """1-D/2-D grouped convolution on fixed point; the result is the exact accumulator.
 
     Example: `%acc = fixed.conv %x, %w, %b {dilations = array<i64: 1, 1>, group = 1 : i64,
@@ -325,15 +331,6 @@ class ConvOp(IRDLOperation, FixedSemantics, MacLayer, Windowed):
         expected = accumulator_type(fixed_of(self.input), fixed_of(self.weight), int(np.prod(w[1:])), bias)
         expect_equal(self, "accumulator type", fixed_of(self.output), expected)
         _verify_encoding(self)
-
-    def activation(self) -> SSAValue:
-        return self.input
-
-    def weight_encoding(self) -> Attribute:
-        return self.encoding or TWOS_COMPLEMENT
-
-    def fan_in(self) -> int:
-        return int(np.prod(shape_of(self.weight)[1:]))
 
     def mac_terms(self) -> MacTerms:
         return conv_terms(self, _raw(self.weight), aligned_bias(self, shape_of(self.weight)[0]))
