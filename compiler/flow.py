@@ -35,6 +35,7 @@ from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
 from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_to_emit, pipeline_spec, run_passes
+from nncc.dialects.interfaces import MacLayer
 from nncc.dialects import nn
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
@@ -87,7 +88,7 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
             pot["enabled"] = int(settings["pot_bits"] != 0)
             if settings["pot_bits"]:
                 pot["bits"] = int(settings["pot_bits"])
-        elif options.pot_bits == 0 and isinstance(op, (nn.DenseOp, nn.ConvOp)):
+        elif options.pot_bits == 0 and isinstance(op, MacLayer):
             pot["enabled"] = 0  # only the layers the config names are coded
         if "pot_terms" in settings:
             pot["terms"] = int(settings["pot_terms"])
