@@ -76,12 +76,9 @@ LAYER_DIALECTS = frozenset({"nn", "fixed", "pot_quant", "dataflow"})
 
 DISPATCH_FOLDERS = ("passes", "backends", "runtime", "compiler")
 
-MIGRATING = frozenset({
-    "backends/hls_cpp/emitter.py",
-    "backends/verilog/emitter.py",
-})
-"""Files being moved onto the layer interfaces this session: exempt until they are merged.
-Shrink this set; never grow it."""
+MIGRATING: frozenset[str] = frozenset()
+"""Files being moved onto the layer interfaces: exempt until they are merged. Shrink this
+set; never grow it."""
 
 PENDING_INTERFACES = {
     "passes/nn_fold_batchnorm.py": "rewrites the weight layout of nn.dense / nn.conv (MacLayer has no weight-rewrite question)",
@@ -89,6 +86,10 @@ PENDING_INTERFACES = {
     "passes/pot_quant_quantize.py": "rewrites the weight operand of nn.dense / nn.conv (MacLayer has no weight-rewrite question)",
     "compiler/analysis/report.py": "requantizing casts and activation approximations have no interface yet",
     "passes/dataflow_plan.py": "the PWL/polynomial intermediate widths have no interface yet",
+    "backends/hls_cpp/emitter.py": "element-wise functions, pools, reductions and data movement are printed per op kind "
+                                   "(MAC layers go through MacLayer)",
+    "backends/verilog/emitter.py": "element-wise functions, reductions and data movement are printed per op kind "
+                                   "(MAC layers go through MacLayer)",
 }
 """Files whose op-class tests wait for an interface on the `nn` ops (file -> what is missing).
 Remove an entry as soon as the interface exists."""
