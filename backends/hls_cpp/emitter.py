@@ -29,7 +29,7 @@ from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
-from nncc.dialects.interfaces import MacLayer
+from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction, Windowed
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
@@ -498,14 +498,30 @@ def _gather_step(em: _Emitter, op: Operation, value: int = 0) -> None:
     table (pad cells, -1, take ``value``)."""
     name, type_name = em.result(op)
     em.steps.append(
-        StepView("gather", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
+        StepView("gather", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),),
                  table=em.table(f"{name}_index", _plan_table(op)), value=value)
     )
 
 
-def _pad(em: _Emitter, op: nn.PadOp) -> None:
-    typ = op.input.type.element_type
-    _gather_step(em, op, int(round(op.value.value.data * 2.0**typ.frac)))
+def _reduction(em: _Emitter, op: Reduction) -> None:
+    """Any `Reduction`: a window engine's table (with padding cells) for `Windowed` ops, one
+    group per output otherwise, combined by the op's `combiner()`."""
+    is_max = op.combiner() == "max"
+    if isinstance(op, Windowed):
+        _window_pool(em, op, is_max)
+    else:
+        _group_reduce(em, op, is_max)
+
+
+def _data_movement(em: _Emitter, op: IndexMap) -> None:
+    """Any `IndexMap`: a concat of several operands, a plain copy when the plan's table is the
+    identity (reshape, flatten), else a gather whose padding cells take `fill_value()`."""
+    if len(op.operands) > 1:
+        _concat(em, op)
+    elif np.array_equal(_plan_table(op).reshape(-1), np.arange(_size(op.results[0]))):
+        _copy(em, op)
+    else:
+        _gather_step(em, op, int(op.fill_value()))
 
 
 def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
@@ -537,29 +553,23 @@ _HANDLERS = {
     fixed.AddOp: _binary("+"),
     fixed.SubOp: _binary("-"),
     fixed.MulOp: _binary("*"),
-    fixed.SumPoolOp: lambda em, op: _window_pool(em, op, False),
-    nn.MaxPoolOp: lambda em, op: _window_pool(em, op, True),
-    fixed.ReduceSumOp: lambda em, op: _group_reduce(em, op, False),
-    fixed.ReduceMaxOp: lambda em, op: _group_reduce(em, op, True),
-    nn.GlobalMaxPoolOp: lambda em, op: _group_reduce(em, op, True),
     fixed.ClampOp: _elementwise("clamp"),
     nn.ReluOp: _elementwise("relu"),
     fixed.LeakyReluOp: _elementwise("leaky_relu"),
     fixed.LutOp: _elementwise("lut"),
     fixed.PwlOp: _elementwise("pwl"),
     fixed.PolyOp: _elementwise("poly"),
-    nn.ReshapeOp: _copy,
-    nn.FlattenOp: _copy,
-    nn.TransposeOp: _gather_step,
-    nn.PadOp: _pad,
-    nn.GatherOp: _gather_step,
-    nn.ConcatOp: _concat,
 }
 
 
 def _handler(op: Operation):
-    """The op's construct; a `MacLayer` without one: gathered dot products (`mac.py`)."""
+    """The op's construct: a `Reduction` or `IndexMap` through its interface; a `MacLayer`
+    without a dedicated step: gathered dot products (`mac.py`)."""
     handler = _HANDLERS.get(type(op))
+    if handler is None and isinstance(op, Reduction):
+        return _reduction
+    if handler is None and isinstance(op, IndexMap):
+        return _data_movement
     if handler is None and isinstance(op, MacLayer):
         from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
 

@@ -37,7 +37,7 @@ from nncc.dialects.dataflow import (
 )
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.interfaces import MacLayer
+from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction
 from nncc.dialects.emit import NAME_ATTR, emission_options
 
 LIBRARY = "nncc_lib.v"
@@ -121,10 +121,7 @@ class _Emitter:
 
     def run(self) -> DesignView:
         for op in self.block.ops:
-            handler = _HANDLERS.get(type(op))
-            if handler is None:
-                raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
-            handler(self, op)
+            _handler(op)(self, op)
         if self.input is None or self.output is None:
             raise VerilogEmissionError("the Verilog back end needs exactly one graph input and one output")
         it, ot = _t(self.input), _t(self.output)
@@ -299,12 +296,18 @@ def _gather(em: _Emitter, op: Operation, pad_raw: int = 0) -> None:
     em.add(op, "gather", value=pad_raw, items=tuple((i, row[0]) for i, row in enumerate(em.table(op))))
 
 
-def _pad(em: _Emitter, op: nn.PadOp) -> None:
-    _gather(em, op, int(round(op.value.value.data * 2.0 ** _t(op.input).frac)))
+def _reduction(em: _Emitter, op: Reduction) -> None:
+    """Any `Reduction` (pools, reduces): the plan's groups, combined by `combiner()`."""
+    _groups(op.combiner() == "max")(em, op)
 
 
-def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
-    em.add(op, "concat", items=tuple((o, k, src) for o, (k, src) in enumerate(em.table(op))))
+def _data_movement(em: _Emitter, op: IndexMap) -> None:
+    """Any `IndexMap`: one source (operand, element) per output from the plan's table; a
+    single-operand map's padding cells take `fill_value()`."""
+    if len(op.operands) > 1:
+        em.add(op, "concat", items=tuple((o, k, src) for o, (k, src) in enumerate(em.table(op))))
+    else:
+        _gather(em, op, int(op.fill_value()))
 
 
 def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
@@ -393,19 +396,20 @@ _HANDLERS = {
     fixed.AddOp: _binary("+"),
     fixed.SubOp: _binary("-"),
     fixed.MulOp: _binary("*"),
-    fixed.SumPoolOp: _groups(False),
-    nn.MaxPoolOp: _groups(True),
-    fixed.ReduceSumOp: _groups(False),
-    fixed.ReduceMaxOp: _groups(True),
-    nn.GlobalMaxPoolOp: _groups(True),
-    nn.ReshapeOp: _gather,
-    nn.FlattenOp: _gather,
-    nn.TransposeOp: _gather,
-    nn.PadOp: _pad,
-    nn.GatherOp: _gather,
-    nn.ConcatOp: _concat,
     dataflow.PeOp: _pe,
 }
+
+
+def _handler(op: Operation):
+    """The op's construct: a `Reduction` or `IndexMap` through its interface, the rest by kind."""
+    handler = _HANDLERS.get(type(op))
+    if handler is None and isinstance(op, Reduction):
+        return _reduction
+    if handler is None and isinstance(op, IndexMap):
+        return _data_movement
+    if handler is None:
+        raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
+    return handler
 
 
 def design_view(module: ModuleOp, compact: bool = False) -> DesignView:

@@ -86,10 +86,10 @@ PENDING_INTERFACES = {
     "passes/pot_quant_quantize.py": "rewrites the weight operand of nn.dense / nn.conv (MacLayer has no weight-rewrite question)",
     "compiler/analysis/report.py": "requantizing casts and activation approximations have no interface yet",
     "passes/dataflow_plan.py": "the PWL/polynomial intermediate widths have no interface yet",
-    "backends/hls_cpp/emitter.py": "element-wise functions, pools, reductions and data movement are printed per op kind "
-                                   "(MAC layers go through MacLayer)",
-    "backends/verilog/emitter.py": "element-wise functions, reductions and data movement are printed per op kind "
-                                   "(MAC layers go through MacLayer)",
+    "backends/hls_cpp/emitter.py": "the element-wise functions and conversions are printed per op kind (MAC layers, "
+                                   "reductions and data movement go through MacLayer, Reduction and IndexMap)",
+    "backends/verilog/emitter.py": "the element-wise functions and conversions are printed per op kind (MAC layers, "
+                                   "reductions and data movement go through MacLayer, Reduction and IndexMap)",
 }
 """Files whose op-class tests wait for an interface on the `nn` ops (file -> what is missing).
 Remove an entry as soon as the interface exists."""
