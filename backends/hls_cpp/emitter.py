@@ -29,7 +29,7 @@ from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
-from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction, Windowed
+from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
@@ -460,84 +460,6 @@ def _matmul(em: _Emitter, op: fixed.MatMulOp) -> None:
     )
 
 
-def _window_pool(em: _Emitter, op: Operation, is_max: bool) -> None:
-    """Sum/max pools: one row of the plan's table per (channel, window), its valid source
-    elements (padding cells are `NO_OPERAND`, -1)."""
-    name, type_name = em.result(op)
-    table = _plan_table(op)
-    em.steps.append(
-        StepView(
-            "window_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
-            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
-            rows=table.shape[0], inner=table.shape[1],
-            table=em.table(f"{name}_window", table), is_max=is_max,
-        )
-    )
-
-
-def _group_reduce(em: _Emitter, op: Operation, is_max: bool) -> None:
-    """Reductions: one row of the plan's table per output, the elements it reduces."""
-    name, type_name = em.result(op)
-    table = _plan_table(op)
-    em.steps.append(
-        StepView(
-            "group_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
-            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
-            rows=table.shape[0], inner=table.shape[1], table=em.table(f"{name}_groups", table), is_max=is_max,
-        )
-    )
-
-
-def _copy(em: _Emitter, op: Operation) -> None:
-    name, type_name = em.result(op)
-    em.steps.append(StepView("copy", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),)))
-
-
-def _gather_step(em: _Emitter, op: Operation, value: int = 0) -> None:
-    """Transpose, pad, gather: the source element of every output element from the plan's
-    table (pad cells, -1, take ``value``)."""
-    name, type_name = em.result(op)
-    em.steps.append(
-        StepView("gather", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),),
-                 table=em.table(f"{name}_index", _plan_table(op)), value=value)
-    )
-
-
-def _reduction(em: _Emitter, op: Reduction) -> None:
-    """Any `Reduction`: a window engine's table (with padding cells) for `Windowed` ops, one
-    group per output otherwise, combined by the op's `combiner()`."""
-    is_max = op.combiner() == "max"
-    if isinstance(op, Windowed):
-        _window_pool(em, op, is_max)
-    else:
-        _group_reduce(em, op, is_max)
-
-
-def _data_movement(em: _Emitter, op: IndexMap) -> None:
-    """Any `IndexMap`: a concat of several operands, a plain copy when the plan's table is the
-    identity (reshape, flatten), else a gather whose padding cells take `fill_value()`."""
-    if len(op.operands) > 1:
-        _concat(em, op)
-    elif np.array_equal(_plan_table(op).reshape(-1), np.arange(_size(op.results[0]))):
-        _copy(em, op)
-    else:
-        _gather_step(em, op, int(op.fill_value()))
-
-
-def _concat(em: _Emitter, op: nn.ConcatOp) -> None:
-    name, type_name = em.result(op)
-    axis = op.axis.value.data
-    y = _shape(op.output)
-    inner = int(np.prod(y[axis + 1:]))
-    outer = int(np.prod(y[:axis]))
-    parts, offset = [], 0
-    for v in op.inputs:
-        chunk = _shape(v)[axis] * inner
-        parts.append((em.src(v), chunk, offset))
-        offset += chunk
-    em.steps.append(
-        StepView("concat", name, type_name, _size(op.output), em.unroll(op), rows=outer, cols=offset, parts=tuple(parts))
-    )
 
 
 _HANDLERS = {
@@ -566,10 +488,10 @@ def _handler(op: Operation):
     """The op's construct: a `Reduction` or `IndexMap` through its interface; a `MacLayer`
     without a dedicated step: gathered dot products (`mac.py`)."""
     handler = _HANDLERS.get(type(op))
-    if handler is None and isinstance(op, Reduction):
-        return _reduction
-    if handler is None and isinstance(op, IndexMap):
-        return _data_movement
+    if handler is None and isinstance(op, (Reduction, IndexMap)):
+        from nncc.backends.hls_cpp.structure import data_movement, reduction  # (it builds on this module)
+
+        return reduction if isinstance(op, Reduction) else data_movement
     if handler is None and isinstance(op, MacLayer):
         from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
 
