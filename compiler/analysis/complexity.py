@@ -211,8 +211,11 @@ def _constant_costs(spec: LayerSpec) -> tuple[int, int]:
     digit_count = np.zeros(len(magnitudes), dtype=np.int64)
     pattern_id = np.zeros(len(magnitudes), dtype=np.int64)
     patterns: dict[tuple[tuple[int, int], ...], int] = {}
-    for i, m in enumerate(magnitudes.tolist()):
-        digits = csd(m)
+    from nncc.dialects.encodings import csd as csd_array
+
+    signs, positions = csd_array(np.asarray(magnitudes, np.int64))  # every distinct magnitude at once
+    for i, (row_signs, row_positions) in enumerate(zip(signs.tolist(), positions.tolist())):
+        digits = [(sg, p) for sg, p in zip(row_signs, row_positions) if sg]
         digit_count[i] = len(digits)
         if digits:
             pattern_id[i] = patterns.setdefault(_pattern(digits), len(patterns))
