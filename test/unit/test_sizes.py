@@ -10,7 +10,9 @@ ROOT = Path(__file__).resolve().parents[2]
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 80
 
-SKIPPED_PARTS = {".venv", "build", "Output", "__pycache__", ".git"}
+SKIPPED_PARTS = {".venv", ".hls4ml-venv", "build", "Output", "__pycache__", ".git"}
+"""Not the repository's code: virtual environments (the project's and the hls4ml bench's), build
+output, lit output, caches."""
 
 
 def _python_files() -> list[Path]:
