@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
-import pytest
-from onnx import TensorProto, helper, numpy_helper
-from xdsl.printer import Printer
+from onnx import helper, numpy_helper
 
-from nncc.compiler.onnx import fold as onnx_fold
-from nncc.compiler.onnx import ops as onnx_ops
-from nncc.compiler.onnx import ops_structure as onnx_ops_structure
 from nncc.compiler.onnx.importer import import_onnx
 from nncc.runtime.interpreter import run_float
 
@@ -24,6 +18,9 @@ IR_VERSION = 9
 BATCH = 6
 RTOL = 1e-5
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+from helpers import printed_with_locations as print_with_locations  # noqa: E402,F401
+from helpers import vi  # noqa: E402
 
 FUNC_OPS = {"builtin.module", "func.func", "func.return"}
 
@@ -45,11 +42,6 @@ def he(shape, fan_in=None, seed=0):
 def init(name, array):
     """An initializer tensor from a numpy array."""
     return numpy_helper.from_array(np.asarray(array), name)
-
-
-def vi(name, shape, elem=TensorProto.FLOAT):
-    """A value info; ``shape`` may be None (unknown) and contain "N" for the batch."""
-    return helper.make_tensor_value_info(name, elem, shape)
 
 
 def make(nodes, inputs, outputs, inits=(), opset=OPSET, extra_opsets=()):
@@ -131,12 +123,6 @@ def assert_only_nn_ops(module):
     names = op_names(module)
     bad = [n for n in names if not (n.startswith("nn.") or n in FUNC_OPS)]
     assert not bad, f"unexpected ops in the IR: {bad}"
-
-
-def print_with_locations(module) -> str:
-    stream = io.StringIO()
-    Printer(stream=stream, print_debuginfo=True).print_op(module)
-    return stream.getvalue()
 
 
 def _const_i64(name, values):

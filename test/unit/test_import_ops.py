@@ -24,15 +24,14 @@ from nncc.compiler.onnx import ops_structure as onnx_ops_structure
 from nncc.compiler.onnx.importer import import_onnx
 from nncc.runtime.interpreter import run_float
 
-OPSET = 17
-IR_VERSION = 9
-BATCH = 6
-RTOL = 1e-5
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-
-FUNC_OPS = {"builtin.module", "func.func", "func.return"}
 
 from import_ops_support import (  # noqa: F401
+    BATCH,
+    FIXTURES,
+    FUNC_OPS,
+    IR_VERSION,
+    OPSET,
+    RTOL,
     _const_i64,
     he,
     init,

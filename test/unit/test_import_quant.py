@@ -37,9 +37,6 @@ from nncc.runtime.interpreter import run_float
 
 from helpers import compile_model, ops_of
 
-OPSET = 17
-IR_VERSION = 9
-QONNX = "qonnx.custom_op.general"
 
 needs_gxx = pytest.mark.requires("g++")
 
@@ -47,6 +44,9 @@ needs_gxx = pytest.mark.requires("g++")
 pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
 from import_quant_support import (  # noqa: F401
+    IR_VERSION,
+    OPSET,
+    QONNX,
     init,
     f32,
     make,

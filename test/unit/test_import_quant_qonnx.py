@@ -21,9 +21,6 @@ from nncc.dialects import fixed, nn
 from nncc.dialects.dense import from_dense
 from nncc.runtime.interpreter import run_float
 
-OPSET = 17
-IR_VERSION = 9
-QONNX = "qonnx.custom_op.general"
 
 needs_gxx = pytest.mark.requires("g++")
 
@@ -31,9 +28,11 @@ needs_gxx = pytest.mark.requires("g++")
 pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
 
-
 from helpers import ops_of
 from import_quant_support import (  # noqa: F401
+    IR_VERSION,
+    OPSET,
+    QONNX,
     init,
     f32,
     make,
