@@ -43,13 +43,13 @@ def _copy(em: _Emitter, op: Operation) -> None:
     em.steps.append(StepView("copy", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),)))
 
 
-def _gather_step(em: _Emitter, op: Operation, value: int = 0) -> None:
+def _gather_step(em: _Emitter, op: Operation, table: np.ndarray, value: int = 0) -> None:
     """Transpose, pad, gather: the source element of every output element from the plan's
     table (pad cells, -1, take ``value``)."""
     name, type_name = em.result(op)
     em.steps.append(
         StepView("gather", name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(op.operands[0]),),
-                 table=em.table(f"{name}_index", _plan_table(op)), value=value)
+                 table=em.table(f"{name}_index", table), value=value)
     )
 
 
@@ -68,10 +68,12 @@ def data_movement(em: _Emitter, op: IndexMap) -> None:
     identity (reshape, flatten), else a gather whose padding cells take `fill_value()`."""
     if len(op.operands) > 1:
         _concat(em, op)
-    elif np.array_equal(_plan_table(op).reshape(-1), np.arange(_size(op.results[0]))):
+        return
+    table = _plan_table(op)
+    if np.array_equal(table.reshape(-1), np.arange(_size(op.results[0]))):
         _copy(em, op)
     else:
-        _gather_step(em, op, int(op.fill_value()))
+        _gather_step(em, op, table, int(op.fill_value()))
 
 
 def _concat(em: _Emitter, op: IndexMap) -> None:
