@@ -25,7 +25,9 @@ concurrently, so g++ has both cores):
      - hls4ml: qonnx cleanup (+ channels-last, Gemm->MatMul) + config + convert + write +
                g++ compile (Vitis backend, io_parallel, fixed<16,6>, Latency);
      module imports are reported apart and excluded from the headline time (a ratio that
-     includes them is given too);
+     includes them is given too); for both tools they include the ONNX libraries the tool
+     uses (hls4ml's worker imports onnx, qonnx and hls4ml; nncc's imports nncc, its ONNX
+     front end, which loads onnx, and onnxruntime, its float oracle);
   2. C-sim throughput (samples/s) on a batch of N(0,1) inputs (default 1000), steady state:
      after a warm-up call, median of --repeats timed calls;
   3. argmax agreement of the C-sim outputs with onnxruntime float32 on that batch;
@@ -160,6 +162,8 @@ def nncc_worker(args) -> None:
     try:
         import numpy as np
         import nncc
+        import nncc.compiler.onnx.importer  # noqa: F401 - loads onnx, as hls4ml's worker does
+        import onnxruntime  # noqa: F401 - nncc's float oracle for the report
 
         times["import_modules"] = time.perf_counter() - t0
         report["nncc_version"] = nncc.__version__

@@ -48,15 +48,24 @@ class Mismatch:
 class Design:
     """A compiled design folder: run it on any engine, trace it, read its report."""
 
-    def __init__(self, folder: str | os.PathLike):
+    def __init__(self, folder: str | os.PathLike, modules: dict | None = None):
+        """Open ``folder``; ``modules`` (file name -> module) are the folder's `.mlir` files
+        already in memory (`compile` passes the ones it just wrote), else they are parsed."""
         self.folder = Path(folder)
         for name in ("model.mlir", "design.mlir", "report.json"):
             if not (self.folder / name).is_file():
                 raise NnccError(f"{self.folder}: not an nncc compile output (missing {name})")
-        self.model = parse_mlir((self.folder / "model.mlir").read_text(), str(self.folder / "model.mlir"))
-        self.design = parse_mlir((self.folder / "design.mlir").read_text(), str(self.folder / "design.mlir"))
+        modules = modules or {}
+
+        def module(name: str):
+            if name in modules:
+                return modules[name]
+            return parse_mlir((self.folder / name).read_text(), str(self.folder / name))
+
+        self.model = module("model.mlir")
+        self.design = module("design.mlir")
         float_file = self.folder / FLOAT_FILE
-        self.float_model = parse_mlir(float_file.read_text(), str(float_file)) if float_file.is_file() else self.model
+        self.float_model = module(FLOAT_FILE) if float_file.is_file() else self.model
         self.report = json.loads((self.folder / "report.json").read_text())
         self.input_names = model_inputs(self.model)
         self.output_names = io_names(main_function(self.model))[1]
@@ -232,13 +241,14 @@ def compile(  # noqa: A001 - the public name users expect
         raise NnccError(f"unknown compile options: {', '.join(unknown)}")
     opts, problems = read_config(config)
     opts = with_overrides(opts, **options)
+    modules: dict = {}
     files, _ = compile_model(
         model, opts, calibration=calibration, pipeline=pipeline, target=target, input_shapes=input_shapes,
-        config_problems=problems,
+        config_problems=problems, modules=modules,
     )
     folder = Path(output_dir) if output_dir is not None else Path(tempfile.mkdtemp(prefix="nncc-")) / "design"
     write_folder(folder, files)
-    return Design(folder)
+    return Design(folder, modules)
 
 
 def load(folder: str | os.PathLike) -> Design:

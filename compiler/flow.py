@@ -134,11 +134,15 @@ def compile_model(
     target: str = "all",
     input_shapes: Mapping | None = None,
     config_problems: list[str] = (),
+    modules: dict | None = None,
 ) -> tuple[dict[str, bytes], str]:
-    """Compile ``model`` in memory: (file path -> contents of the output folder, pipeline)."""
+    """Compile ``model`` in memory: (file path -> contents of the output folder, pipeline).
+
+    ``modules``, if given, receives the modules behind the folder's `.mlir` files (by file
+    name), so a caller that goes on using them need not parse them back."""
     if target not in TARGETS:
         raise NnccError(f"unknown target '{target}' (available: {', '.join(TARGETS)})")
-    from nncc.compiler.analysis.report import build_report
+    from nncc.compiler.analysis.report import FloatTrace, build_report
 
     with progress.status("importing the model"):
         float_module = import_model(model, input_shapes=input_shapes)
@@ -152,8 +156,10 @@ def compile_model(
     with progress.status("measuring the original model on the calibration data"):
         reference, reference_source = reference_outputs(model, float_module, inputs)
         fidelity = StageRecorder(reference, reference_source, inputs)
-        fidelity.record("float", run_float(float_module, inputs))
-    original = module_text(float_module).encode() if pot_passes else None
+        if pot_passes:  # else the calibration run below is this measurement
+            fidelity.record("float", run_float(float_module, inputs))
+    original = float_module.clone() if pot_passes else None
+    floats = FloatTrace()
 
     def after(name: str, module: ModuleOp) -> None:
         _snapshot(stages, name, module, options.width)
@@ -164,7 +170,9 @@ def compile_model(
             record_input_moments(float_module, inputs)  # for compensation and the output errors
             _run_each(pot_passes, float_module, after)
         with progress.status(f"calibrating ranges on {len(next(iter(inputs.values())))} samples"):
-            calibrate(float_module, inputs)
+            calibrate(float_module, inputs, trace=floats)  # the report's float values: one run
+        if not pot_passes:
+            fidelity.record("float", floats.outputs)
     except InterpreterError as err:
         raise NnccError(f"--calibration: {err}") from None
     passes = resolve_pipeline(pipeline) if pipeline else build_nn_to_emit(options)
@@ -173,7 +181,7 @@ def compile_model(
     files, notes = emit_targets(design, target, inputs)
     with progress.status("measuring the design on the calibration data"):
         report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes),
-                              reference)
+                              reference, floats)
     fidelity.stages.append({"stage": "hardware", "outputs": report["outputs"]})
     report["fidelity"] = fidelity.section()
     report["fidelity"]["min_agreement"] = options.min_agreement
@@ -184,7 +192,9 @@ def compile_model(
     report["complexity"] = {"stages": [{"stage": name, **data} for name, data in stages.items()]}
     files["model.mlir"] = module_text(float_module).encode()
     if original is not None:
-        files[FLOAT_FILE] = original
+        files[FLOAT_FILE] = module_text(original).encode()
+    if modules is not None:
+        modules.update({"model.mlir": float_module, "design.mlir": design, FLOAT_FILE: original or float_module})
     files["design.mlir"] = module_text(design).encode()
     files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
     return files, pipeline_spec(passes)

@@ -56,14 +56,37 @@ def build(project: str | os.PathLike, *, extra_flags: Sequence[str] = (), includ
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    cpp = [str(p) for p in sources if p.suffix == ".cpp"]
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         out = Path(tmp) / target.name
-        proc = subprocess.run([compiler, *flags, *cpp, "-o", str(out)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise CsimError(f"g++ failed on {project}:\n{proc.stderr[-4000:]}")
+        _compile([compiler, *flags], [p for p in sources if p.suffix == ".cpp"], Path(tmp), out, project)
         os.replace(out, target)
     return target
+
+
+PARTS = ("1", "2")
+"""A generated top file guarded by ``NNCC_PART`` is compiled once per part, in parallel."""
+
+
+def _compile(command: list[str], cpp: list[Path], tmp: Path, out: Path, project: Path) -> None:
+    """Compile ``cpp`` to object files in parallel (each file split into its ``NNCC_PART``s
+    when it has them), then link them into the shared library ``out``."""
+    jobs = []
+    compile_only = [f for f in command if f != "-shared"]
+    for path in cpp:
+        parts = PARTS if b"NNCC_PART" in path.read_bytes() else (None,)
+        for part in parts:
+            obj = tmp / f"{path.stem}.{part or 0}.o"
+            define = [f"-DNNCC_PART={part}"] if part else []
+            jobs.append(subprocess.Popen([*compile_only, *define, "-c", str(path), "-o", str(obj)],
+                                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+    errors = [job.communicate()[1] for job in jobs]
+    failed = [err for job, err in zip(jobs, errors) if job.returncode != 0]
+    if failed:
+        raise CsimError(f"g++ failed on {project}:\n{failed[0][-4000:]}")
+    objects = sorted(str(o) for o in tmp.glob("*.o"))
+    proc = subprocess.run([command[0], "-shared", *objects, "-o", str(out)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise CsimError(f"g++ failed to link {project}:\n{proc.stderr[-4000:]}")
 
 
 class CsimDesign:

@@ -49,15 +49,20 @@ def check_finite_constants(module: ModuleOp) -> None:
         raise NnccError(sorted(set(problems)))
 
 
-def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operation, tuple[float, float]]:
+def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray], trace=None) -> dict[Operation, tuple[float, float]]:
     """Run the float interpreter on ``inputs`` and annotate every layer with its range.
 
     Returns the ranges by op as well (graph inputs are annotated on the arguments).
+    ``trace`` (e.g. the report's `FloatTrace`: ``observe(op, value)`` and
+    ``finish(inputs, outputs)``), if given, records the same run, so a caller that needs
+    the float values as well runs the model once.
     """
     ranges: dict[Operation, tuple[float, float]] = {}
     undefined: list[str] = []
 
-    def observe(op: Operation, value: np.ndarray) -> None:
+    def record(op: Operation, value: np.ndarray) -> None:
+        if trace is not None:
+            trace.observe(op, value)
         # only finite values count: Log/Sqrt of negative inputs (NaN in float) and Log(0) or
         # 1/0 (infinite) take the defined fixed-point values of `unary_functions` instead
         if op.has_trait(ConstantLike) or not value.size:
@@ -70,7 +75,9 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[Operat
                              "finite value on the calibration data (e.g. Log or Sqrt of negative numbers only); "
                              "calibrate on inputs inside its domain")
 
-    run_float(module, inputs, observe=observe)
+    outputs = run_float(module, inputs, observe=record)
+    if trace is not None:
+        trace.finish(inputs, outputs)
     if undefined:
         raise NnccError(undefined)
     for op, (lo, hi) in ranges.items():

@@ -196,29 +196,22 @@ def csd(value: int) -> list[tuple[int, int]]:
     return [(int(s), int(p)) for s, p in zip(signs[0], shifts[0]) if s]
 
 
-def _pattern(digits: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    """CSD digits shifted to start at position 0 and signed so the top digit is +1."""
-    low = digits[0][1]
-    flip = digits[-1][0]
-    return tuple((sign * flip, pos - low) for sign, pos in digits)
-
-
 def _constant_costs(spec: LayerSpec) -> tuple[int, int]:
     """Shifts and adds of one position's constant multiplications (integer weights)."""
     w = spec.weights
     magnitudes, inverse = np.unique(np.abs(w), return_inverse=True)
     inverse = inverse.reshape(w.shape)
-    digit_count = np.zeros(len(magnitudes), dtype=np.int64)
-    pattern_id = np.zeros(len(magnitudes), dtype=np.int64)
-    patterns: dict[tuple[tuple[int, int], ...], int] = {}
     from nncc.dialects.encodings import csd as csd_array
 
-    signs, positions = csd_array(np.asarray(magnitudes, np.int64))  # every distinct magnitude at once
-    for i, (row_signs, row_positions) in enumerate(zip(signs.tolist(), positions.tolist())):
-        digits = [(sg, p) for sg, p in zip(row_signs, row_positions) if sg]
-        digit_count[i] = len(digits)
-        if digits:
-            pattern_id[i] = patterns.setdefault(_pattern(digits), len(patterns))
+    signs, _ = csd_array(np.asarray(magnitudes, np.int64))  # every distinct magnitude at once
+    digit_count = np.count_nonzero(signs, axis=-1).astype(np.int64)
+    # Two magnitudes share a digit pattern (the CSD digits shifted to start at position 0;
+    # the top digit of a positive number is always +1) exactly when their odd parts are equal.
+    m = np.asarray(magnitudes, np.int64)
+    odd = np.where(m > 0, m // np.maximum(m & -m, 1), 0)
+    _, pattern_id = np.unique(odd, return_inverse=True)
+    pattern_id = pattern_id.reshape(-1)
+    n_patterns = int(pattern_id.max(initial=0)) + 1
     digits_of = digit_count[inverse]
     nonzero = w != 0
     if not spec.shared:
@@ -238,7 +231,7 @@ def _constant_costs(spec: LayerSpec) -> tuple[int, int]:
     counts = by_input(digits_of)
     rows = np.broadcast_to(np.arange(ids.shape[0])[:, None], ids.shape)
     multi = counts >= 2
-    keys = rows[multi] * (len(patterns) + 1) + ids[multi]
+    keys = rows[multi] * (n_patterns + 1) + ids[multi]
     unique, first, uses = np.unique(keys, return_index=True, return_counts=True)
     pattern_digits = counts[multi][first]
     shared = uses >= 2  # a pattern applied once to an input is not worth a shared node

@@ -52,20 +52,35 @@ def _layer_types(entry: dict, layer: MacLayer) -> None:
         entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if coded.shared else "")
 
 
+class FloatTrace:
+    """Float output of every named `nn` layer (the last op carrying each name) and the model
+    outputs, recorded from one float run: pass ``observe`` to the run (e.g. `calibrate`'s),
+    then ``finish`` with its inputs and outputs."""
+
+    def __init__(self):
+        self.values: dict[str, np.ndarray] = {}
+        self.outputs: dict | None = None
+
+    def observe(self, op: Operation, value: np.ndarray) -> None:
+        """Interpreter hook: keep the value of a named, non-constant op."""
+        desc = getattr(op.location, "desc", None)
+        if isinstance(desc, StringAttr) and not op.has_trait(ConstantLike):
+            self.values[desc.data] = value
+
+    def finish(self, inputs: Mapping[str, np.ndarray], outputs: dict) -> FloatTrace:
+        """Record the run's ``outputs``; graph inputs count as the layers of their name."""
+        for name, x in inputs.items():
+            self.values.setdefault(name, np.asarray(x, np.float64))
+        self.outputs = outputs
+        return self
+
+
 def float_trace(module: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict]:
     """Float output of every named `nn` layer (the last op carrying each name), and the
     model outputs."""
-    values: dict[str, np.ndarray] = {}
-
-    def observe(op, value):
-        desc = getattr(op.location, "desc", None)
-        if isinstance(desc, StringAttr) and not op.has_trait(ConstantLike):
-            values[desc.data] = value
-
-    outputs = run_float(module, inputs, observe=observe)
-    for name, x in inputs.items():
-        values.setdefault(name, np.asarray(x, np.float64))
-    return values, outputs
+    trace = FloatTrace()
+    trace.finish(inputs, run_float(module, inputs, observe=trace.observe))
+    return trace.values, trace.outputs
 
 
 def fixed_trace(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, tuple[Operation, np.ndarray]], dict, dict]:
@@ -136,14 +151,19 @@ def build_report(
     target: str,
     pipeline: str,
     reference: Mapping[str, np.ndarray] | None = None,
+    floats: FloatTrace | None = None,
 ) -> dict:
     """The report dictionary written to report.json.
 
     Per layer, errors compare the fixed-point layer with the same layer of ``float_module``
     (the model the fixed-point design was converted from, after any weight technique);
     per output, errors compare the design with ``reference``, the user's original model
-    (``float_module``'s outputs when not given)."""
-    floats, float_out = float_trace(float_module, inputs)
+    (``float_module``'s outputs when not given). ``floats``: ``float_module``'s run on
+    ``inputs`` if the caller has it already (else it is run here)."""
+    if floats is not None and floats.outputs is not None:
+        floats, float_out = floats.values, floats.outputs
+    else:
+        floats, float_out = float_trace(float_module, inputs)
     named, every, fixed_out = fixed_trace(design, inputs)
     layers = []
     for op in design.walk():
