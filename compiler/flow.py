@@ -291,11 +291,11 @@ def testbench_data(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[s
     lines = [str(count)]
     for s in range(count):
         for n in names:
-            lines.extend(repr(float(v)) for v in batch[n][s].reshape(-1).astype(np.float64))
+            lines.extend(map(repr, batch[n][s].reshape(-1).astype(np.float64).tolist()))
     expected = []
     for s in range(count):
         for y in outputs.values():
-            expected.extend(repr(float(v)) for v in y[s].reshape(-1))
+            expected.extend(map(repr, np.asarray(y[s], np.float64).reshape(-1).tolist()))
     return {
         "hls_cpp/tb_data/inputs.txt": ("\n".join(lines) + "\n").encode(),
         "hls_cpp/tb_data/expected.txt": ("\n".join(expected) + "\n").encode(),
