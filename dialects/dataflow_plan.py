@@ -5,7 +5,8 @@ them into the IR and by the back ends that print them (which never import passes
   of multiplier slots (at most `SUM_CHUNK` products each) or the balanced adder tree of
   shift-and-add slots with every node as wide as its exact value range;
 - `window_timing`: a window engine's controller timing (from `WindowGeometry`);
-- `arith_widths`: the intermediate widths of `fixed.pwl` / `fixed.poly`;
+- `arith_widths`: the intermediate widths of an element function's multiply-add stage
+  (`fixed.pwl`, `fixed.poly`);
 - `index_table`: the index tables of data movement, broadcast, pool and reduction ops.
 """
 
@@ -21,6 +22,7 @@ from nncc.dialects.dataflow import NO_OPERAND, IndexTableAttr, PePlanAttr, Windo
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.fixed.semantics import limits
+from nncc.dialects.interfaces import ElementKernel
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 
 SUM_CHUNK = 64
@@ -208,14 +210,15 @@ def window_timing(op: dataflow.PeOp) -> WindowTimingAttr:
 # intermediate widths and index tables
 
 
-def arith_widths(op: Operation) -> tuple[int, int]:
-    """(product, aligned sum) widths of `fixed.pwl` (slope * x + intercept) and `fixed.poly`
-    (Horner step acc * x + coefficient)."""
-    t_in = fixed.fixed_of(op.input)
-    if isinstance(op, fixed.PwlOp):
-        m_t, c_t = op.slope_type, op.intercept_type
-    else:
-        m_t, c_t = op.acc_type, op.coeff_type
+def arith_widths(op: ElementKernel) -> tuple[int, int] | None:
+    """(product, aligned sum) widths of an element function's multiply-add stage (pwl:
+    slope * x + intercept; poly: the Horner step acc * x + coefficient), None without one
+    (`ElementFunction.multiply_add`)."""
+    stage = op.element_function().multiply_add()
+    if stage is None:
+        return None
+    m_t, c_t = stage
+    t_in = fixed.fixed_of(op.operands[0])
     frac = max(m_t.frac + t_in.frac, c_t.frac)
     ints = max(m_t.int_bits.data + t_in.int_bits.data, c_t.int_bits.data) + 1
     return m_t.width.data + t_in.width.data, FixedType(ints + frac, ints).width.data

@@ -1,7 +1,7 @@
 """Layer interfaces: the questions generic code asks an op, answered by the op itself.
 
 The interpreters, `convert-nn-to-fixed`, calibration, the complexity metrics and the report,
-`dataflow-tile`, the hardware plan and both emitters never keep a table keyed by op class:
+`dataflow-tile`, the hardware plan, the weight-rewriting `nn` passes and both emitters never keep a table keyed by op class:
 they ask an op whether it implements one of these interfaces (``isinstance(op, MacLayer)``
 or ``op.has_trait(MacLayerTrait)``) and call its methods. A new layer kind (in nncc or in a
 plugin) implements the interfaces that apply and works everywhere with no table to edit.
@@ -237,6 +237,148 @@ class Stateful(Operation, abc.ABC):
     @abc.abstractmethod
     def step_region(self) -> Region:
         """One time step."""
+
+
+# ---------------------------------------------------------------------------------------
+# element-wise hardware functions
+
+
+@dataclass(frozen=True, eq=False)
+class ElementFunction:
+    """One element-wise function as the hardware builds it: its ``kind`` and the parameters
+    the op's IR carries (raw integers of the types named; nothing is derived here).
+
+    ``rounding`` and ``overflow`` ("trn"/"rnd", "wrap"/"sat") convert the function's exact
+    value to the result type (a plain copy: "trn", "wrap"). By kind, with ``x`` the raw
+    input (``operands[0]``):
+
+    - "cast": y = x at the result's fraction (``rounding``) and width (``overflow``).
+    - "relu": y = max(x, 0).
+    - "clamp": y = min(max(x, low), high).
+    - "leaky_relu": y = x if x >= 0 else (x * alpha at x's type, ``rounding``, saturating);
+      ``scale`` is the scalar constant operand alpha.
+    - "binary": y = lhs ``operator`` rhs ("+", "-", "*"), exact, operands aligned to the
+      result's fraction (not for "*"); the broadcast is the op's index table.
+    - "lut": i = clamp((x >> shift) + offset, 0, N - 1) (a negative ``shift`` shifts
+      left), y = ``table[i]``.
+    - "pwl": segment k = number of ``table`` breakpoints <= x; y = ``slopes[k]`` * x +
+      ``intercepts[k]``, slopes of ``multiplier_type``, intercepts of ``addend_type``.
+    - "poly": u = clamp(x, low, high); Horner over the coefficients ``table`` (c_0 first,
+      of ``addend_type``) into an accumulator of ``multiplier_type``: t = t * u + c_i,
+      each step rounded with ``rounding`` and saturated to the accumulator.
+
+    ``approximation`` marks a table, segments or polynomial standing for an ideal function
+    (its error is in the op's `fixed.approx` attributes).
+    """
+
+    kind: str
+    rounding: str = "trn"
+    overflow: str = "wrap"
+    operator: str = ""
+    low: int = 0
+    high: int = 0
+    scale: SSAValue | None = None
+    table: np.ndarray | None = None
+    shift: int = 0
+    offset: int = 0
+    slopes: np.ndarray | None = None
+    intercepts: np.ndarray | None = None
+    multiplier_type: Attribute | None = None
+    addend_type: Attribute | None = None
+    approximation: bool = False
+
+    def multiply_add(self) -> tuple[Attribute, Attribute] | None:
+        """(multiplier, addend) types of a multiply-add stage (pwl: slope * x + intercept;
+        poly: acc * u + c), else None."""
+        if self.multiplier_type is None or self.addend_type is None:
+            return None
+        return self.multiplier_type, self.addend_type
+
+
+@dataclass(frozen=True)
+class ElementKernelTrait(OpTrait):
+    """Marker of `ElementKernel`."""
+
+
+class ElementKernel(Operation, abc.ABC):
+    """An element-wise op that the back ends build as one kind of hardware function (see
+    `ElementFunction`): activations, their table/segment/polynomial approximations, casts
+    and exact add/sub/mul. An emitter keeps one printer per kind, never one per op."""
+
+    traits = traits_def(ElementKernelTrait())
+
+    @abc.abstractmethod
+    def element_function(self) -> ElementFunction:
+        """The function and its parameters."""
+
+
+@dataclass(frozen=True)
+class RequantizingTrait(OpTrait):
+    """Marker of `Requantizing`."""
+
+
+class Requantizing(Operation, abc.ABC):
+    """An op that rounds and fits its input into another number format (a quantizer, a
+    cast): the report counts how often its overflow mode acted."""
+
+    traits = traits_def(RequantizingTrait())
+
+    @abc.abstractmethod
+    def conversion(self) -> tuple[str, str]:
+        """(rounding, overflow): "trn" or "rnd", "wrap" or "sat"."""
+
+
+@dataclass(frozen=True)
+class SelectsValuesTrait(OpTrait):
+    """Marker of `SelectsValues`."""
+
+
+class SelectsValues(Operation, abc.ABC):
+    """Every output element is one element of the single run-time operand, or zero
+    (relu, max pooling, reshape, transpose, gather): any quantization grid of the input
+    that contains zero is also the output's, so a quantizer after it sees the input's
+    grid."""
+
+    traits = traits_def(SelectsValuesTrait())
+
+
+# ---------------------------------------------------------------------------------------
+# rewritable weights
+
+
+@dataclass(frozen=True)
+class AffineWeightsTrait(OpTrait):
+    """Marker of `AffineWeights`."""
+
+
+class AffineWeights(Operation, abc.ABC):
+    """An `nn` layer y = W * x + b whose weight and bias are operands that passes may rewrite
+    (fold a batch norm, fuse a per-channel add, code the weights). The weight's first axis
+    and the bias index the output channels, which lie on `output_channel_axis()` of the
+    result."""
+
+    traits = traits_def(AffineWeightsTrait())
+
+    @abc.abstractmethod
+    def weight_operand(self) -> SSAValue:
+        """W: output channels first."""
+
+    @abc.abstractmethod
+    def bias_operand(self) -> SSAValue | None:
+        """b: one value per output channel (None: no bias)."""
+
+    @abc.abstractmethod
+    def output_channel_axis(self) -> int:
+        """The result axis that indexes the output channels."""
+
+    @abc.abstractmethod
+    def with_weights(self, weight: SSAValue, bias: SSAValue | None) -> Operation:
+        """A new op: the same layer with other weight and bias values (same location)."""
+
+    def replace_weight(self, weight: SSAValue) -> None:
+        """Make the op read ``weight`` in place of its weight operand."""
+        old = self.weight_operand()
+        self.operands[next(i for i, v in enumerate(self.operands) if v is old)] = weight
 
 
 # ---------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ attributes (see `nncc.dialects.dataflow`):
   `SUM_CHUNK` products each) or the balanced adder tree of shift-and-add slots with every
   node as wide as its exact value range, and one register stage; window engines also get
   their controller timing (`WindowTimingAttr`, from `WindowGeometry`);
-- the intermediate widths of `fixed.pwl` / `fixed.poly` and the index tables of data
+- the intermediate widths of element functions with a multiply-add stage (`fixed.pwl`,
+  `fixed.poly`: `ElementFunction.multiply_add`) and the index tables of data
   movement, broadcast, pool and reduction ops.
 
 Runs after `dataflow-tile` and `hls-prepare-for-emission` (it names stages by `emit.name`); the
@@ -38,7 +39,7 @@ from nncc.dialects.dataflow import (
 )
 from nncc.dialects.dataflow_plan import arith_widths, index_table, pe_plan, window_timing
 from nncc.dialects.emit import NAME_ATTR, OPTIONS_ATTR
-from nncc.dialects.interfaces import MacLayer
+from nncc.dialects.interfaces import ElementKernel, MacLayer
 
 
 class DataflowPlanError(PassFailedException):
@@ -131,8 +132,8 @@ def _plan_op(op: Operation) -> None:
         op.attributes[PLAN_ATTR] = pe_plan(op)
         if op.window is not None:
             op.attributes[WINDOW_ATTR] = window_timing(op)
-    elif isinstance(op, (fixed.PwlOp, fixed.PolyOp)):
-        op.attributes[WIDTHS_ATTR] = DenseArrayBase.from_list(i64, list(arith_widths(op)))
+    elif isinstance(op, ElementKernel) and (widths := arith_widths(op)) is not None:
+        op.attributes[WIDTHS_ATTR] = DenseArrayBase.from_list(i64, list(widths))
     else:
         table = index_table(op)
         if table is not None:

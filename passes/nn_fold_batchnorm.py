@@ -17,12 +17,15 @@ from xdsl.pattern_rewriter import (
 )
 
 from nncc.dialects.dense import to_dense
-from nncc.dialects.nn import BatchNormOp, ConstantOp, ConvOp, DenseOp
+from nncc.dialects.interfaces import AffineWeights
+from nncc.dialects.nn import BatchNormOp, ConstantOp
 from nncc.dialects.nn.canonicalize import constant_value
 
 
 class FoldBatchnormIntoLayer(RewritePattern):
-    """batchnorm(conv/dense(x, W, b)) -> conv/dense(x, W * s, (b - mean) * s + beta).
+    """batchnorm(layer(x, W, b)) -> layer(x, W * s, (b - mean) * s + beta) for any
+    `AffineWeights` layer (nn.conv, nn.dense) whose output channels lie on axis 1, the
+    batch norm's channel axis.
 
     With s = scale / sqrt(var + eps) per output channel. Applies only when the layer's
     result has no other user and all batch-norm parameters are constants.
@@ -31,16 +34,16 @@ class FoldBatchnormIntoLayer(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: BatchNormOp, rewriter: PatternRewriter) -> None:
         layer = op.input.owner
-        if not isinstance(layer, (ConvOp, DenseOp)) or not op.input.has_one_use():
+        if not isinstance(layer, AffineWeights) or not op.input.has_one_use():
             return
-        if isinstance(layer, DenseOp) and len(op.input.type.get_shape()) != 2:
-            return  # channel axis 1 is the feature axis only for 2-D dense outputs
-        params = [constant_value(v) for v in (op.scale, op.bias, op.mean, op.var, layer.weight)]
+        if layer.output_channel_axis() != 1:
+            return  # e.g. a dense layer over the last axis of a 3-D tensor
+        params = [constant_value(v) for v in (op.scale, op.bias, op.mean, op.var, layer.weight_operand())]
         if any(p is None for p in params):
             return
         scale, beta, mean, var, weight = (np.asarray(p, np.float64) for p in params)
         factor = scale / np.sqrt(var + op.epsilon.value.data)
-        bias = np.zeros_like(mean) if layer.bias is None else constant_value(layer.bias)
+        bias = np.zeros_like(mean) if layer.bias_operand() is None else constant_value(layer.bias_operand())
         if bias is None:
             return
         new_weight = weight * factor.reshape((-1,) + (1,) * (weight.ndim - 1))
@@ -48,11 +51,11 @@ class FoldBatchnormIntoLayer(RewritePattern):
         element = op.output.type.element_type
         w_const = ConstantOp(to_dense(new_weight, element))
         b_const = ConstantOp(to_dense(new_bias, element))
-        new = layer.with_parameters(w_const.output, b_const.output)
+        new = layer.with_weights(w_const.output, b_const.output)
         for created in (w_const, b_const, new):
             created.location = layer.location
         rewriter.insert([w_const, b_const, new])
-        rewriter.replace(op, [], [new.output])
+        rewriter.replace(op, [], [new.results[0]])
         rewriter.erase(layer)
 
 
@@ -63,7 +66,8 @@ def populate_nn_fold_batchnorm_patterns() -> list[RewritePattern]:
 
 @dataclass(frozen=True)
 class NnFoldBatchnormPass(ModulePass):
-    """Fold `nn.batchnorm` into a directly preceding `nn.conv` or 2-D `nn.dense`.
+    """Fold `nn.batchnorm` into a directly preceding `nn.conv`, 2-D `nn.dense` or other
+    `AffineWeights` layer with its output channels on axis 1.
 
     Batch normalizations without such a producer (for example on a graph input, or
     after a layer whose result has other users) stay as they are; the interpreter and

@@ -17,7 +17,8 @@ from xdsl.pattern_rewriter import (
 )
 
 from nncc.dialects.dense import to_dense
-from nncc.dialects.nn import AddOp, ConstantOp, ConvOp, DenseOp, SubOp
+from nncc.dialects.interfaces import AffineWeights
+from nncc.dialects.nn import AddOp, ConstantOp, SubOp
 from nncc.dialects.nn.canonicalize import constant_value
 
 
@@ -39,8 +40,9 @@ def _per_channel(value: np.ndarray, layer_shape: tuple[int, ...], channel_axis: 
 class FuseAddIntoBias(RewritePattern):
     """add(layer(x), c) or add(c, layer(x)), or sub(layer(x), c), with c constant per channel.
 
-    The layer (nn.dense over the last axis, nn.conv over axis 1) gets bias b + c
-    (b - c for sub); the layer result must have no other user.
+    The layer (any `AffineWeights`: nn.dense over the last axis, nn.conv over axis 1) gets
+    bias b + c (b - c for sub) on its `output_channel_axis()`; the layer result must have
+    no other user.
     """
 
     @op_type_rewrite_pattern
@@ -48,26 +50,25 @@ class FuseAddIntoBias(RewritePattern):
         sides = [(op.lhs, op.rhs)] if isinstance(op, SubOp) else [(op.lhs, op.rhs), (op.rhs, op.lhs)]
         for layer_value, other in sides:
             layer = layer_value.owner
-            if not isinstance(layer, (ConvOp, DenseOp)) or not layer_value.has_one_use():
+            if not isinstance(layer, AffineWeights) or not layer_value.has_one_use():
                 continue
             addend = constant_value(other)
             if addend is None or op.output.type != layer_value.type:
                 continue
             shape = tuple(layer_value.type.get_shape())
-            axis = 1 if isinstance(layer, ConvOp) else len(shape) - 1
-            per_channel = _per_channel(np.asarray(addend, np.float64), shape, axis)
+            per_channel = _per_channel(np.asarray(addend, np.float64), shape, layer.output_channel_axis())
             if per_channel is None:
                 continue
             if isinstance(op, SubOp):
                 per_channel = -per_channel
-            old = np.zeros(per_channel.shape) if layer.bias is None else constant_value(layer.bias)
+            old = np.zeros(per_channel.shape) if layer.bias_operand() is None else constant_value(layer.bias_operand())
             if old is None:
                 continue
             bias = ConstantOp(to_dense(np.asarray(old, np.float64) + per_channel, op.output.type.element_type))
-            new = layer.with_parameters(layer.weight, bias.output)
+            new = layer.with_weights(layer.weight_operand(), bias.output)
             bias.location = new.location = layer.location
             rewriter.insert([bias, new])
-            rewriter.replace(op, [], [new.output])
+            rewriter.replace(op, [], [new.results[0]])
             rewriter.erase(layer)
             return
 
@@ -80,7 +81,7 @@ def populate_nn_fuse_bias_patterns() -> list[RewritePattern]:
 @dataclass(frozen=True)
 class NnFuseBiasPass(ModulePass):
     """Fuse a constant per-output-channel `nn.add`/`nn.sub` into the bias of the
-    `nn.dense` or `nn.conv` that produces its other operand (ONNX MatMul + Add, or
+    `nn.dense`, `nn.conv` or other `AffineWeights` layer that produces its other operand (ONNX MatMul + Add, or
     Conv without bias + Add)."""
 
     name = "nn-fuse-bias"

@@ -1,8 +1,9 @@
 """`pot-quant-quantize`: power-of-two / signed-digit quantization of dense and conv weights.
 
-Runs on the nn level (after `nn-cleanup`, so batch norms are already folded). Every
-`nn.dense` / `nn.conv` weight that is an `nn.constant` becomes a `pot_quant.weights` whose
-values are sums of at most ``terms`` signed powers of two (terms = 1: power of two):
+Runs on the nn level (after `nn-cleanup`, so batch norms are already folded). Every weight
+of an `AffineWeights` layer (`nn.dense`, `nn.conv`) that is an `nn.constant` becomes a
+`pot_quant.weights` whose values are sums of at most ``terms`` signed powers of two
+(terms = 1: power of two):
 
 * scale: a power of two ``2^s`` per tensor, or per output channel with ``per_channel``;
   s is the candidate (``ceil(log2 max|w|)`` or one below it) with the smaller squared error.
@@ -49,6 +50,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import nn
 from nncc.dialects.dense import from_dense
+from nncc.dialects.interfaces import AffineWeights
 from nncc.dialects.pot_quant import COMPENSATION_ATTR, ERROR_ATTR, MOMENT_ATTR, WeightsOp
 
 OPTIONS_ATTR = "pot_quant.options"
@@ -281,7 +283,7 @@ class PotQuantQuantizePass(ModulePass):
         return Scheme(bits, terms, low, per_channel, zero_code, rounding, threshold)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        for layer in [o for o in op.walk() if isinstance(o, (nn.DenseOp, nn.ConvOp))]:
+        for layer in [o for o in op.walk() if isinstance(o, AffineWeights)]:
             moment = layer.attributes.pop(MOMENT_ATTR, None)
             override = _override(layer)
             if not override.get("enabled", 1):
@@ -290,7 +292,7 @@ class PotQuantQuantizePass(ModulePass):
                 scheme = self.scheme(override)
             except ValueError as err:
                 raise PassFailedException(f"{err} (layer {_layer_name(layer)})") from None
-            const = layer.weight.owner
+            const = layer.weight_operand().owner
             if not isinstance(const, nn.ConstantOp):
                 continue  # already coded, or a run-time weight
             w = np.asarray(from_dense(const.value), np.float64)
@@ -324,7 +326,7 @@ class PotQuantQuantizePass(ModulePass):
             coded.location = const.location
             const.parent_block().insert_op_before(coded, const)
             # the constant may be shared: only this layer reads the coded copy
-            layer.operands[1] = coded.output
+            layer.replace_weight(coded.output)
             if not const.output.uses:
                 const.detach()
                 const.erase()

@@ -24,12 +24,12 @@ from nncc.backends.hls_cpp.views import (
     StepView,
     TypeView,
 )
-from nncc.dialects import dataflow, fixed, nn, pot_quant
+from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
-from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
@@ -207,63 +207,59 @@ def _return(em: _Emitter, op: func.ReturnOp) -> None:
         em.steps.append(StepView("copy", port, em.type_names[value], _size(value), src=(src,)))
 
 
-def _modes(op: Operation) -> tuple[str, str]:
-    """Quantization and overflow modes of an op's result type (exact ops: trn/wrap)."""
-    if isinstance(op, fixed.LeakyReluOp):
-        return op.rounding.data.value, "sat"
-    if hasattr(op, "rounding") and hasattr(op, "overflow"):
-        return op.rounding.data.value, op.overflow.data.value
-    return "trn", "wrap"
+def _unary(template: str, fields=lambda em, name, fn: {}):
+    """The printer of a one-operand element function: its result, declared with the
+    function's rounding and overflow, and one `template` step over the operand; ``fields``
+    gives the step's parameters (tables and types are declared after the result's)."""
 
-
-def _elementwise(template: str):
-    def handle(em: _Emitter, op: Operation) -> None:
-        name, type_name = em.result(op, *_modes(op))
+    def handle(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+        name, type_name = em.result(op, fn.rounding, fn.overflow)
         x = op.operands[0]
-        fields = {}
-        if isinstance(op, fixed.ClampOp):
-            fields = {"value": op.min.value.data, "value2": op.max.value.data}
-        elif isinstance(op, fixed.LeakyReluOp):
-            fields = {"weight": em.src(op.alpha), "weight_type": em.type_names[op.alpha]}
-        elif isinstance(op, fixed.LutOp):
-            table = np.asarray(from_dense(op.table), np.int64)
-            shift = op.shift.value.data
-            fields = {
-                "table": em.table(f"{name}_table", table),
-                "table_count": int(table.size),
-                "last": int(table.size) - 1,
-                "shift": max(shift, 0),
-                "scale": 1 << max(-shift, 0),
-                "shift_left": shift < 0,
-                "offset": op.offset.value.data,
-            }
-        elif isinstance(op, fixed.PwlOp):
-            bps = np.asarray(from_dense(op.breakpoints), np.int64)
-            fields = {
-                "table": em.table(f"{name}_breaks", bps),
-                "table_count": int(bps.size),
-                "weight": em.table(f"{name}_slopes", from_dense(op.slopes)),
-                "bias": em.table(f"{name}_intercepts", from_dense(op.intercepts)),
-                "weight_type": em.declare_type(f"t_{name}_slope", op.slope_type),
-                "bias_type": em.declare_type(f"t_{name}_intercept", op.intercept_type),
-            }
-        elif isinstance(op, fixed.PolyOp):
-            coeffs = np.asarray(from_dense(op.coefficients), np.int64)
-            fields = {
-                "weight": em.table(f"{name}_coeffs", coeffs),
-                "weight_type": em.declare_type(f"t_{name}_coeff", op.coeff_type),
-                "acc_type": em.declare_type(f"t_{name}_acc", op.acc_type, op.rounding.data.value, "sat"),
-                "degree": int(coeffs.size) - 1,
-                "start": int(coeffs.size) - 2,
-                "value": op.min.value.data,
-                "value2": op.max.value.data,
-            }
         em.steps.append(
             StepView(template, name, type_name, _size(op.results[0]), em.unroll(op), src=(em.src(x),),
-                     src_types=(em.type_names[x],), **fields)
+                     src_types=(em.type_names[x],), **fields(em, name, fn))
         )
 
     return handle
+
+
+def _leaky_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
+    return {"weight": em.src(fn.scale), "weight_type": em.type_names[fn.scale]}
+
+
+def _lut_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
+    return {
+        "table": em.table(f"{name}_table", fn.table),
+        "table_count": int(fn.table.size),
+        "last": int(fn.table.size) - 1,
+        "shift": max(fn.shift, 0),
+        "scale": 1 << max(-fn.shift, 0),
+        "shift_left": fn.shift < 0,
+        "offset": fn.offset,
+    }
+
+
+def _pwl_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
+    return {
+        "table": em.table(f"{name}_breaks", fn.table),
+        "table_count": int(fn.table.size),
+        "weight": em.table(f"{name}_slopes", fn.slopes),
+        "bias": em.table(f"{name}_intercepts", fn.intercepts),
+        "weight_type": em.declare_type(f"t_{name}_slope", fn.multiplier_type),
+        "bias_type": em.declare_type(f"t_{name}_intercept", fn.addend_type),
+    }
+
+
+def _poly_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
+    return {
+        "weight": em.table(f"{name}_coeffs", fn.table),
+        "weight_type": em.declare_type(f"t_{name}_coeff", fn.addend_type),
+        "acc_type": em.declare_type(f"t_{name}_acc", fn.multiplier_type, fn.rounding, "sat"),
+        "degree": int(fn.table.size) - 1,
+        "start": int(fn.table.size) - 2,
+        "value": fn.low,
+        "value2": fn.high,
+    }
 
 
 def _plan_table(op: Operation) -> np.ndarray:
@@ -278,25 +274,25 @@ def _plan_table(op: Operation) -> np.ndarray:
     return np.frombuffer(table.table.data.data, np.int64).reshape(-1, table.columns.data)
 
 
-def _binary(operator: str):
-    def handle(em: _Emitter, op: Operation) -> None:
-        name, type_name = em.result(op)
-        table = _plan_table(op)  # lhs, rhs element of every output element
-        identity = np.arange(table.shape[0])
-        index = tuple(
-            "i" if np.array_equal(table[:, k], identity) else f"{em.table(f'{name}_{side}', table[:, k])}[i]"
-            for k, side in enumerate(("lhs", "rhs"))
+def _binary(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    """lhs `operator` rhs, each operand read through the plan's index table (or directly
+    where the table is the identity)."""
+    name, type_name = em.result(op)
+    lhs, rhs = op.operands[0], op.operands[1]
+    table = _plan_table(op)  # lhs, rhs element of every output element
+    identity = np.arange(table.shape[0])
+    index = tuple(
+        "i" if np.array_equal(table[:, k], identity) else f"{em.table(f'{name}_{side}', table[:, k])}[i]"
+        for k, side in enumerate(("lhs", "rhs"))
+    )
+    em.steps.append(
+        StepView(
+            "binary", name, type_name, _size(op.results[0]), em.unroll(op),
+            src=(em.src(lhs), em.src(rhs)),
+            src_types=(em.type_names[lhs], em.type_names[rhs]),
+            operator=fn.operator, index=index,
         )
-        em.steps.append(
-            StepView(
-                "binary", name, type_name, _size(op.output), em.unroll(op),
-                src=(em.src(op.lhs), em.src(op.rhs)),
-                src_types=(em.type_names[op.lhs], em.type_names[op.rhs]),
-                operator=operator, index=index,
-            )
-        )
-
-    return handle
+    )
 
 
 def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
@@ -462,49 +458,66 @@ def _matmul(em: _Emitter, op: fixed.MatMulOp) -> None:
 
 
 
-_HANDLERS = {
-    fixed.ConstantOp: _constant,
-    fixed.QuantizeOp: _quantize,
-    fixed.DequantizeOp: _dequantize,
-    func.ReturnOp: _return,
-    fixed.CastOp: _elementwise("copy"),
-    fixed.DenseOp: _dense,
-    dataflow.PeOp: _pe,
-    fixed.ConvOp: _conv,
-    fixed.MatMulOp: _matmul,
-    fixed.AddOp: _binary("+"),
-    fixed.SubOp: _binary("-"),
-    fixed.MulOp: _binary("*"),
-    fixed.ClampOp: _elementwise("clamp"),
-    nn.ReluOp: _elementwise("relu"),
-    fixed.LeakyReluOp: _elementwise("leaky_relu"),
-    fixed.LutOp: _elementwise("lut"),
-    fixed.PwlOp: _elementwise("pwl"),
-    fixed.PolyOp: _elementwise("poly"),
+_FUNCTIONS = {
+    "cast": _unary("copy"),
+    "relu": _unary("relu"),
+    "clamp": _unary("clamp", lambda em, name, fn: {"value": fn.low, "value2": fn.high}),
+    "leaky_relu": _unary("leaky_relu", _leaky_fields),
+    "lut": _unary("lut", _lut_fields),
+    "pwl": _unary("pwl", _pwl_fields),
+    "poly": _unary("poly", _poly_fields),
+    "binary": _binary,
 }
+"""One printer per kind of element function (`ElementFunction.kind`)."""
+
+
+def _element(em: _Emitter, op: ElementKernel) -> None:
+    """Any `ElementKernel`: the printer of its function's kind."""
+    fn = op.element_function()
+    printer = _FUNCTIONS.get(fn.kind)
+    if printer is None:
+        raise EmissionError(f"the HLS C++ back end cannot print a {fn.kind!r} function ({op.name})")
+    printer(em, op, fn)
+
+
+_FRAME = {
+    "fixed.constant": _constant,
+    "fixed.quantize": _quantize,
+    "fixed.dequantize": _dequantize,
+    "func.return": _return,
+    "dataflow.pe": _pe,
+    "fixed.dense": _dense,
+    "fixed.conv": _conv,
+    "fixed.matmul": _matmul,
+}
+"""By op name: the design's frame (constants, the input and output ports, the PE wrapper)
+and the layers with a dedicated construct of their own (every other `MacLayer` is printed
+from its `mac_terms()`)."""
 
 
 def _handler(op: Operation):
-    """The op's construct: a `Reduction` or `IndexMap` through its interface; a `MacLayer`
-    without a dedicated step: gathered dot products (`mac.py`)."""
-    handler = _HANDLERS.get(type(op))
-    if handler is None and isinstance(op, (Reduction, IndexMap)):
+    """The op's construct: the frame's, else through its interface (`ElementKernel`,
+    `Reduction`, `IndexMap`, `MacLayer`: gathered dot products, `mac.py`)."""
+    handler = _FRAME.get(op.name)
+    if handler is not None:
+        return handler
+    if isinstance(op, ElementKernel):
+        return _element
+    if isinstance(op, (Reduction, IndexMap)):
         from nncc.backends.hls_cpp.structure import data_movement, reduction  # (it builds on this module)
 
         return reduction if isinstance(op, Reduction) else data_movement
-    if handler is None and isinstance(op, MacLayer):
+    if isinstance(op, MacLayer):
         from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
 
         return mac_step
-    if handler is None:
-        raise EmissionError(f"the HLS C++ back end cannot emit {op.name}")
-    return handler
+    raise EmissionError(f"the HLS C++ back end cannot emit {op.name}")
 
 
 def _mac_terms_weight(op: fixed.ConstantOp) -> bool:
     """Whether ``op`` is read only as the weights of layers printed from their `mac_terms()`."""
     users = [use.operation for use in op.output.uses]
-    return bool(users) and all(type(u) not in _HANDLERS and isinstance(u, MacLayer) and u.activation() is not op.output
+    return bool(users) and all(u.name not in _FRAME and isinstance(u, MacLayer) and u.activation() is not op.output
                                for u in users)
 
 

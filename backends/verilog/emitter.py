@@ -31,13 +31,13 @@ from nncc.backends.verilog import pe
 from nncc.backends.verilog.pe_compact import print_mult_pe
 from nncc.backends.verilog.render import render
 from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView
-from nncc.dialects import dataflow, fixed, nn
+from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import (
     HANDSHAKES_ATTR, INDEX_ATTR, NO_OPERAND, SCHEDULE_ATTR, VALID_ATTR, WIDTHS_ATTR, HandshakeGroupAttr, IndexTableAttr,
 )
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction
 from nncc.dialects.emit import NAME_ATTR, emission_options
 
 LIBRARY = "nncc_lib.v"
@@ -196,33 +196,32 @@ def _constant(em: _Emitter, op: fixed.ConstantOp) -> None:
     em.names[op.output] = view.name
 
 
-def _cast(em: _Emitter, op: fixed.CastOp) -> None:
-    em.add(op, "cast", cast=_cast_spec(_t(op.input), _t(op.output), op.rounding.data.value, op.overflow.data.value))
+def _cast(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    em.add(op, "cast", cast=_cast_spec(_t(op.operands[0]), _t(op.results[0]), fn.rounding, fn.overflow))
 
 
-def _relu(em: _Emitter, op: nn.ReluOp) -> None:
+def _relu(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
     em.add(op, "relu")
 
 
-def _clamp(em: _Emitter, op: fixed.ClampOp) -> None:
-    em.add(op, "clamp", value=op.min.value.data, value2=op.max.value.data)
+def _clamp(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    em.add(op, "clamp", value=fn.low, value2=fn.high)
 
 
-def _leaky(em: _Emitter, op: fixed.LeakyReluOp) -> None:
-    t, a = _t(op.input), _t(op.alpha)
+def _leaky(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    t, a = _t(op.operands[0]), _t(fn.scale)
     product = FixedType(t.width.data + a.width.data, t.int_bits.data + a.int_bits.data)
-    alpha = int(em.consts[op.alpha].values[0]) if op.alpha in em.consts else None
+    alpha = int(em.consts[fn.scale].values[0]) if fn.scale in em.consts else None
     if alpha is None:
-        raise VerilogEmissionError("fixed.leaky_relu needs a constant alpha")
-    em.add(op, "leaky", value=alpha, cast=_cast_spec(product, t, op.rounding.data.value, "sat"), product_width=product.width.data)
+        raise VerilogEmissionError(f"{op.name} needs a constant alpha")
+    em.add(op, "leaky", value=alpha, cast=_cast_spec(product, t, fn.rounding, fn.overflow), product_width=product.width.data)
 
 
-def _lut(em: _Emitter, op: fixed.LutOp) -> None:
-    table = np.asarray(from_dense(op.table), np.int64)
-    shift = op.shift.value.data
+def _lut(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    table, shift = fn.table, fn.shift
     em.add(
         op, "lut", table=tuple((i, int(v)) for i, v in enumerate(table)), index_width=max(1, int(table.size - 1).bit_length()),
-        shift=max(shift, 0), scale=1 << max(-shift, 0), offset=op.offset.value.data, last=int(table.size) - 1,
+        shift=max(shift, 0), scale=1 << max(-shift, 0), offset=fn.offset, last=int(table.size) - 1,
     )
 
 
@@ -238,47 +237,65 @@ def _sum_type(total: int, frac: int) -> FixedType:
     return FixedType(total, total - frac)
 
 
-def _pwl(em: _Emitter, op: fixed.PwlOp) -> None:
-    t_in, t_out = _t(op.input), _t(op.output)
-    m_t, c_t = op.slope_type, op.intercept_type
+def _pwl(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    t_in, t_out = _t(op.operands[0]), _t(op.results[0])
+    m_t, c_t = fn.multiply_add()
     frac = max(m_t.frac + t_in.frac, c_t.frac)
     product, total = _widths(em, op)
     em.add(
         op, "pwl",
-        breakpoints=tuple(int(v) for v in np.asarray(from_dense(op.breakpoints)).reshape(-1)),
-        slopes=tuple(int(v) for v in np.asarray(from_dense(op.slopes)).reshape(-1)),
-        intercepts=tuple(int(v) for v in np.asarray(from_dense(op.intercepts)).reshape(-1)),
+        breakpoints=tuple(int(v) for v in fn.table), slopes=tuple(int(v) for v in fn.slopes),
+        intercepts=tuple(int(v) for v in fn.intercepts),
         slope_width=m_t.width.data, intercept_width=c_t.width.data, product_width=product,
         sum_width=total, shifts=(frac - (m_t.frac + t_in.frac), frac - c_t.frac),
-        cast=_cast_spec(_sum_type(total, frac), t_out, op.rounding.data.value, op.overflow.data.value),
+        cast=_cast_spec(_sum_type(total, frac), t_out, fn.rounding, fn.overflow),
     )
 
 
-def _poly(em: _Emitter, op: fixed.PolyOp) -> None:
-    t_in, t_out = _t(op.input), _t(op.output)
-    acc, ct = op.acc_type, op.coeff_type
-    coeffs = [int(v) for v in np.asarray(from_dense(op.coefficients)).reshape(-1)]
+def _poly(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    t_in, t_out = _t(op.operands[0]), _t(op.results[0])
+    acc, ct = fn.multiply_add()
+    coeffs = [int(v) for v in fn.table]
     frac = max(acc.frac + t_in.frac, ct.frac)
     product, total = _widths(em, op)
-    rounding = op.rounding.data.value
+    rounding = fn.rounding
     em.add(
         op, "poly", table=tuple(enumerate(coeffs)), slope_width=ct.width.data,
-        value=op.min.value.data, value2=op.max.value.data, product_width=product,
+        value=fn.low, value2=fn.high, product_width=product,
         sum_width=total, shifts=(frac - (acc.frac + t_in.frac), frac - ct.frac),
         cast=_cast_spec(ct, acc, rounding, "sat"), cast2=_cast_spec(_sum_type(total, frac), acc, rounding, "sat"),
-        cast3=_cast_spec(acc, t_out, rounding, op.overflow.data.value), acc_width=acc.width.data, last=len(coeffs) - 1,
+        cast3=_cast_spec(acc, t_out, rounding, fn.overflow), acc_width=acc.width.data, last=len(coeffs) - 1,
     )
 
 
-def _binary(operator: str):
-    def handle(em: _Emitter, op: Operation) -> None:
-        out_t = _t(op.output)
-        a, b = _t(op.lhs), _t(op.rhs)
-        shifts = (0, 0) if operator == "*" else (out_t.frac - a.frac, out_t.frac - b.frac)
-        items = tuple((i, la, rb) for i, (la, rb) in enumerate(em.table(op)))
-        em.add(op, "binary", operator=operator, shifts=shifts, items=items)
+def _binary(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    out_t = _t(op.results[0])
+    a, b = _t(op.operands[0]), _t(op.operands[1])
+    shifts = (0, 0) if fn.operator == "*" else (out_t.frac - a.frac, out_t.frac - b.frac)
+    items = tuple((i, la, rb) for i, (la, rb) in enumerate(em.table(op)))
+    em.add(op, "binary", operator=fn.operator, shifts=shifts, items=items)
 
-    return handle
+
+_FUNCTIONS = {
+    "cast": _cast,
+    "relu": _relu,
+    "clamp": _clamp,
+    "leaky_relu": _leaky,
+    "lut": _lut,
+    "pwl": _pwl,
+    "poly": _poly,
+    "binary": _binary,
+}
+"""One printer per kind of element function (`ElementFunction.kind`)."""
+
+
+def _element(em: _Emitter, op: ElementKernel) -> None:
+    """Any `ElementKernel`: the printer of its function's kind."""
+    fn = op.element_function()
+    printer = _FUNCTIONS.get(fn.kind)
+    if printer is None:
+        raise VerilogEmissionError(f"the Verilog back end cannot print a {fn.kind!r} function ({op.name})")
+    printer(em, op, fn)
 
 
 def _groups(is_max: bool):
@@ -381,35 +398,29 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains))
 
 
-_HANDLERS = {
-    fixed.QuantizeOp: _quantize,
-    fixed.DequantizeOp: _dequantize,
-    func.ReturnOp: _return,
-    fixed.ConstantOp: _constant,
-    fixed.CastOp: _cast,
-    nn.ReluOp: _relu,
-    fixed.ClampOp: _clamp,
-    fixed.LeakyReluOp: _leaky,
-    fixed.LutOp: _lut,
-    fixed.PwlOp: _pwl,
-    fixed.PolyOp: _poly,
-    fixed.AddOp: _binary("+"),
-    fixed.SubOp: _binary("-"),
-    fixed.MulOp: _binary("*"),
-    dataflow.PeOp: _pe,
+_FRAME = {
+    "fixed.quantize": _quantize,
+    "fixed.dequantize": _dequantize,
+    "func.return": _return,
+    "fixed.constant": _constant,
+    "dataflow.pe": _pe,
 }
+"""By op name: the design's frame (the input and output ports, constants, the PE stages)."""
 
 
 def _handler(op: Operation):
-    """The op's construct: a `Reduction` or `IndexMap` through its interface, the rest by kind."""
-    handler = _HANDLERS.get(type(op))
-    if handler is None and isinstance(op, Reduction):
+    """The op's construct: the frame's, else through its interface (`ElementKernel`,
+    `Reduction`, `IndexMap`)."""
+    handler = _FRAME.get(op.name)
+    if handler is not None:
+        return handler
+    if isinstance(op, ElementKernel):
+        return _element
+    if isinstance(op, Reduction):
         return _reduction
-    if handler is None and isinstance(op, IndexMap):
+    if isinstance(op, IndexMap):
         return _data_movement
-    if handler is None:
-        raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
-    return handler
+    raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
 
 
 def design_view(module: ModuleOp, compact: bool = False) -> DesignView:

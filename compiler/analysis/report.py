@@ -14,7 +14,7 @@ from nncc import __version__
 from nncc.compiler.analysis.complexity import coded_weights, weight_type
 from nncc.compiler.analysis.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, pot_quant
-from nncc.dialects.interfaces import MacLayer, layer_label
+from nncc.dialects.interfaces import ElementKernel, MacLayer, Requantizing, layer_label
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
@@ -98,20 +98,24 @@ def fixed_trace(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> tuple[dic
     return named, every, outputs
 
 
-def saturation_count(op: Operation, every: dict, inputs: Mapping[str, np.ndarray]) -> int:
-    """How many values a saturating cast/quantize clipped."""
+def saturation_count(op: Requantizing, every: dict, inputs: Mapping[str, np.ndarray]) -> int:
+    """How many values a requantizing op (`Requantizing`: a cast, a quantizer) pushed past
+    its result's range: from the traced raw input, or for a graph input from the float
+    samples."""
     target = fixed.fixed_of(op.results[0])
-    if isinstance(op, fixed.CastOp):
-        source = every.get(op.input)
+    rounding, _ = op.conversion()
+    x = op.operands[0]
+    if isinstance(x.type.element_type, fixed.FixedType):
+        source = every.get(x)
         if source is None:
             return 0
-        shifted = fm.shift_round(source, fixed.fixed_of(op.input).frac - target.frac, op.rounding.data.value)
+        shifted = fm.shift_round(source, fixed.fixed_of(x).frac - target.frac, rounding)
         return fm.count_overflows(shifted, target.width.data)
     block_args = list(op.parent_block().args)
     names = list(inputs)
-    if isinstance(op, fixed.QuantizeOp) and op.input in block_args:
-        x = np.asarray(inputs[names[block_args.index(op.input)]], np.float64)
-        scaled = np.floor(x * 2.0**target.frac + (0.5 if op.rounding.data.value == "rnd" else 0.0))
+    if x in block_args:
+        samples = np.asarray(inputs[names[block_args.index(x)]], np.float64)
+        scaled = np.floor(samples * 2.0**target.frac + (0.5 if rounding == "rnd" else 0.0))
         lo, hi = fm.limits(target.width.data)
         return int(np.count_nonzero((scaled < lo) | (scaled > hi)))
     return 0
@@ -188,13 +192,12 @@ def build_report(
             producer = producer.layer()
         if isinstance(producer, MacLayer):
             _layer_types(entry, producer)
-        if isinstance(op, (fixed.CastOp, fixed.QuantizeOp)):
-            entry["rounding"] = op.rounding.data.value
-            entry["overflow"] = op.overflow.data.value
-            entry["saturated"] = saturation_count(op, every, inputs) if op.overflow.data.value == "sat" else 0
-            if op.overflow.data.value == "wrap":
+        if isinstance(op, Requantizing):
+            entry["rounding"], entry["overflow"] = op.conversion()
+            entry["saturated"] = saturation_count(op, every, inputs) if entry["overflow"] == "sat" else 0
+            if entry["overflow"] == "wrap":
                 entry["wrapped"] = saturation_count(op, every, inputs)
-        if isinstance(op, (fixed.LutOp, fixed.PwlOp, fixed.PolyOp)):
+        if isinstance(op, ElementKernel) and op.element_function().approximation:
             entry["approximation"] = op.attributes["fixed.approx"].data
             error = op.attributes.get(ERROR_ATTR)
             if isinstance(error, FloatAttr):

@@ -28,7 +28,7 @@ from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed.common import FIXED_TENSOR, expect_equal, expect_raw_fits, fixed_of, shape_of, sorted_props
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.types import FixedType, OverflowAttr, RoundingAttr, product_type
-from nncc.dialects.interfaces import Elementwise, FixedSemantics
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, Elementwise, FixedSemantics
 
 
 # ---------------------------------------------------------------------------------------
@@ -36,7 +36,7 @@ from nncc.dialects.interfaces import Elementwise, FixedSemantics
 
 
 @irdl_op_definition
-class ClampOp(IRDLOperation, FixedSemantics, Elementwise):
+class ClampOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
     """Clamp raw values to [min, max] (bounds in the operand's raw units); same type.
 
     Example: `%y = fixed.clamp %x {max = 6144 : i64, min = 0 : i64} : tensor<1x8x!fixed.q<16, 6>>`
@@ -66,9 +66,12 @@ class ClampOp(IRDLOperation, FixedSemantics, Elementwise):
     def evaluate_fixed(self, args, batch):
         return np.clip(args[0], self.min.value.data, self.max.value.data)
 
+    def element_function(self) -> ElementFunction:
+        return ElementFunction("clamp", low=self.min.value.data, high=self.max.value.data)
+
 
 @irdl_op_definition
-class LeakyReluOp(IRDLOperation, FixedSemantics, Elementwise):
+class LeakyReluOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
     """x if x >= 0 else cast(x * alpha) to x's type (`rounding`, saturating).
 
     Example: `%y = fixed.leaky_relu %x, %alpha {rounding = #fixed<rounding rnd>} : (tensor<1x8x!fixed.q<16, 6>>,
@@ -98,9 +101,12 @@ class LeakyReluOp(IRDLOperation, FixedSemantics, Elementwise):
         negative = fm.cast(x * alpha, t.frac + a.frac, t.width.data, t.frac, self.rounding.data.value, "sat")
         return np.where(x >= 0, x, negative)
 
+    def element_function(self) -> ElementFunction:
+        return ElementFunction("leaky_relu", self.rounding.data.value, "sat", scale=self.alpha)
+
 
 @irdl_op_definition
-class LutOp(IRDLOperation, FixedSemantics, Elementwise):
+class LutOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
     """Table lookup: i = clamp((raw(x) >> shift) + offset, 0, N - 1), y = table[i] (raw).
 
     A negative shift is a left shift. The table holds raw values of the result type.
@@ -144,9 +150,13 @@ class LutOp(IRDLOperation, FixedSemantics, Elementwise):
         table = np.asarray(from_dense(self.table), np.int64)
         return table[fm.lut_index(args[0], self.shift.value.data, self.offset.value.data, table.size)]
 
+    def element_function(self) -> ElementFunction:
+        return ElementFunction("lut", table=np.asarray(from_dense(self.table), np.int64), shift=self.shift.value.data,
+                               offset=self.offset.value.data, approximation=True)
+
 
 @irdl_op_definition
-class PwlOp(IRDLOperation, FixedSemantics, Elementwise):
+class PwlOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
     """Piecewise linear: segment k = number of breakpoints <= x, then
     y = cast(slope[k] * x + intercept[k]) with `rounding`/`overflow`.
 
@@ -194,9 +204,18 @@ class PwlOp(IRDLOperation, FixedSemantics, Elementwise):
             self.rounding.data.value, self.overflow.data.value,
         )
 
+    def element_function(self) -> ElementFunction:
+        return ElementFunction(
+            "pwl", self.rounding.data.value, self.overflow.data.value,
+            table=np.asarray(from_dense(self.breakpoints), np.int64).reshape(-1),
+            slopes=np.asarray(from_dense(self.slopes), np.int64).reshape(-1),
+            intercepts=np.asarray(from_dense(self.intercepts), np.int64).reshape(-1),
+            multiplier_type=self.slope_type, addend_type=self.intercept_type, approximation=True,
+        )
+
 
 @irdl_op_definition
-class PolyOp(IRDLOperation, FixedSemantics, Elementwise):
+class PolyOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
     """Clamped polynomial (Taylor): u = clamp(raw x, min, max); Horner from the highest
     coefficient, t = cast_acc(t * u + c_i) at every step (`rounding`, saturating), then
     y = cast(t) with `rounding`/`overflow`. Coefficients are raw `coeff_type` values,
@@ -239,6 +258,13 @@ class PolyOp(IRDLOperation, FixedSemantics, Elementwise):
             args[0], t_in.frac, np.asarray(from_dense(self.coefficients)).reshape(-1), self.coeff_type.frac,
             self.acc_type.width.data, self.acc_type.frac, self.min.value.data, self.max.value.data,
             t_out.width.data, t_out.frac, self.rounding.data.value, self.overflow.data.value,
+        )
+
+    def element_function(self) -> ElementFunction:
+        return ElementFunction(
+            "poly", self.rounding.data.value, self.overflow.data.value, low=self.min.value.data,
+            high=self.max.value.data, table=np.asarray(from_dense(self.coefficients), np.int64).reshape(-1),
+            multiplier_type=self.acc_type, addend_type=self.coeff_type, approximation=True,
         )
 
 

@@ -51,7 +51,9 @@ from nncc.dialects.nn import shapes
 from nncc.dialects.fixed.reductions import ReduceMaxOp, ReduceSumOp, SumPoolOp
 from nncc.dialects.fixed.common import expect_equal, expect_raw_fits, fixed_of, int_array, shape_of, sorted_props
 from nncc.dialects.fixed import semantics as fm
-from nncc.dialects.interfaces import Elementwise, FixedSemantics, MacLayer, MacTerms, Windowed
+from nncc.dialects.interfaces import (
+    ElementFunction, ElementKernel, Elementwise, FixedSemantics, MacLayer, MacTerms, Requantizing, Windowed,
+)
 from nncc.dialects.nn.semantics import conv_terms, dense_terms
 
 
@@ -127,7 +129,7 @@ class _ConvertOp(IRDLOperation, FixedSemantics, Elementwise):
 
 
 @irdl_op_definition
-class QuantizeOp(_ConvertOp):
+class QuantizeOp(_ConvertOp, Requantizing):
     """Float to fixed point with the given rounding and overflow (graph inputs).
 
     Example: `%q = fixed.quantize %x {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>}
@@ -155,6 +157,9 @@ class QuantizeOp(_ConvertOp):
         t = fixed_of(self.output)
         return fm.quantize(args[0], t.width.data, t.frac, self.rounding.data.value, self.overflow.data.value)
 
+    def conversion(self) -> tuple[str, str]:
+        return self.rounding.data.value, self.overflow.data.value
+
 
 @irdl_op_definition
 class DequantizeOp(_ConvertOp):
@@ -179,7 +184,7 @@ class DequantizeOp(_ConvertOp):
 
 
 @irdl_op_definition
-class CastOp(_ConvertOp):
+class CastOp(_ConvertOp, ElementKernel, Requantizing):
     """Requantize to another fixed type: align the binary point with `rounding`, then fit
     the width with `overflow` (an `ap_fixed` assignment).
 
@@ -206,6 +211,12 @@ class CastOp(_ConvertOp):
     def evaluate_fixed(self, args, batch):
         src, dst = fixed_of(self.input), fixed_of(self.output)
         return fm.cast(args[0], src.frac, dst.width.data, dst.frac, self.rounding.data.value, self.overflow.data.value)
+
+    def conversion(self) -> tuple[str, str]:
+        return self.rounding.data.value, self.overflow.data.value
+
+    def element_function(self) -> ElementFunction:
+        return ElementFunction("cast", *self.conversion())
 
 
 # ---------------------------------------------------------------------------------------
@@ -383,13 +394,14 @@ class MatMulOp(IRDLOperation, FixedSemantics):
 # exact element-wise arithmetic
 
 
-class _BinaryOp(IRDLOperation, FixedSemantics, Elementwise):
+class _BinaryOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
     lhs = operand_def(TensorType)
     rhs = operand_def(TensorType)
     output = result_def(TensorType)
     traits = traits_def(Pure())
     assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
     RULE: ClassVar = staticmethod(sum_type)
+    OPERATOR: ClassVar[str] = "+"
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
         out = shapes.broadcast(shape_of(lhs), shape_of(rhs))
@@ -408,6 +420,9 @@ class _BinaryOp(IRDLOperation, FixedSemantics, Elementwise):
         """Both raw operands at the result's fraction."""
         frac = fixed_of(self.output).frac
         return fm.align(args[0], fixed_of(self.lhs).frac, frac), fm.align(args[1], fixed_of(self.rhs).frac, frac)
+
+    def element_function(self) -> ElementFunction:
+        return ElementFunction("binary", operator=type(self).OPERATOR)
 
 
 @irdl_op_definition
@@ -432,6 +447,7 @@ class SubOp(_BinaryOp):
     """
 
     name = "fixed.sub"
+    OPERATOR: ClassVar[str] = "-"
 
     def evaluate_fixed(self, args, batch):
         a, b = self.aligned(args)
@@ -446,6 +462,7 @@ class MulOp(_BinaryOp):
     """
 
     name = "fixed.mul"
+    OPERATOR: ClassVar[str] = "*"
     RULE: ClassVar = staticmethod(product_type)
 
     def evaluate_fixed(self, args, batch):

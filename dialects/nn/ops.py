@@ -43,7 +43,10 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.dense import from_dense
-from nncc.dialects.interfaces import Elementwise, FixedSemantics, FloatSemantics, MacLayer, MacTerms, Windowed
+from nncc.dialects.interfaces import (
+    AffineWeights, ElementFunction, ElementKernel, Elementwise, FixedSemantics, FloatSemantics, MacLayer, MacTerms,
+    SelectsValues, Windowed,
+)
 from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.common import FLOAT_PROP, check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
@@ -109,7 +112,7 @@ class _FloatMacLayer(FloatSemantics, MacLayer):
 
 
 @irdl_op_definition
-class DenseOp(IRDLOperation, _FloatMacLayer, LowersToFixed):
+class DenseOp(IRDLOperation, _FloatMacLayer, AffineWeights, LowersToFixed):
     """Fully connected layer y = x @ W^T (+ b) over the last axis; W is M x K.
 
     Example: `%y = nn.dense %x, %w, %b : (tensor<1x16xf32>, tensor<64x16xf32>,
@@ -129,8 +132,16 @@ class DenseOp(IRDLOperation, _FloatMacLayer, LowersToFixed):
         out = TensorType(input.type.element_type, x[:-1] + (shape_of(weight)[0],))
         super().__init__(operands=[input, weight, bias], result_types=[out])
 
-    def with_parameters(self, weight: SSAValue, bias: SSAValue | None) -> DenseOp:
-        """The same layer with other weight and bias values (same location)."""
+    def weight_operand(self) -> SSAValue:
+        return self.weight
+
+    def bias_operand(self) -> SSAValue | None:
+        return self.bias
+
+    def output_channel_axis(self) -> int:
+        return len(shape_of(self.output)) - 1
+
+    def with_weights(self, weight: SSAValue, bias: SSAValue | None) -> DenseOp:
         new = DenseOp(self.input, weight, bias)
         new.location = self.location
         return new
@@ -153,7 +164,7 @@ class DenseOp(IRDLOperation, _FloatMacLayer, LowersToFixed):
 
 
 @irdl_op_definition
-class ConvOp(IRDLOperation, _FloatMacLayer, Windowed, LowersToFixed):
+class ConvOp(IRDLOperation, _FloatMacLayer, Windowed, AffineWeights, LowersToFixed):
     """1-D or 2-D grouped convolution (NCW / NCHW), weight M x C/group x k...
 
     Pads are ONNX-ordered: all begins, then all ends.
@@ -196,8 +207,16 @@ class ConvOp(IRDLOperation, _FloatMacLayer, Windowed, LowersToFixed):
             }),
         )
 
-    def with_parameters(self, weight: SSAValue, bias: SSAValue | None) -> ConvOp:
-        """The same layer with other weight and bias values (same location)."""
+    def weight_operand(self) -> SSAValue:
+        return self.weight
+
+    def bias_operand(self) -> SSAValue | None:
+        return self.bias
+
+    def output_channel_axis(self) -> int:
+        return 1
+
+    def with_weights(self, weight: SSAValue, bias: SSAValue | None) -> ConvOp:
         new = ConvOp(
             self.input, weight, bias, self.strides.get_values(), self.pads.get_values(),
             self.dilations.get_values(), self.group.value.data,
@@ -342,7 +361,7 @@ class UnaryElementwiseOp(IRDLOperation, FloatSemantics):
 
 
 @irdl_op_definition
-class ReluOp(UnaryElementwiseOp, FixedSemantics, Elementwise, LowersToFixed):
+class ReluOp(UnaryElementwiseOp, FixedSemantics, Elementwise, ElementKernel, SelectsValues, LowersToFixed):
     """max(x, 0) (also on raw fixed-point values). Example: `%y = nn.relu %x : tensor<1x64xf32>`"""
 
     name = "nn.relu"
@@ -353,6 +372,9 @@ class ReluOp(UnaryElementwiseOp, FixedSemantics, Elementwise, LowersToFixed):
 
     def evaluate_fixed(self, args, batch):
         return np.maximum(args[0], 0)
+
+    def element_function(self) -> ElementFunction:
+        return ElementFunction("relu")
 
     def lower_to_fixed(self, lowering) -> None:
         """See `nncc.dialects.nn.to_fixed`."""

@@ -26,7 +26,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.interfaces import FloatSemantics, Reduction
+from nncc.dialects.interfaces import FloatSemantics, Reduction, SelectsValues
 from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn.common import expect_result, expect_same_element, int_array, shape_of, sorted_props
 from nncc.dialects.nn.structure import DataMovement
@@ -34,7 +34,7 @@ from nncc.dialects.interfaces import LowersToFixed
 
 
 @irdl_op_definition
-class GatherOp(IRDLOperation, DataMovement, LowersToFixed):
+class GatherOp(IRDLOperation, DataMovement, SelectsValues, LowersToFixed):
     """Select elements of each sample by flat index: output element i (row-major over the
     non-batch axes) is input element `indices[i]` of the same sample, or zero where the
     index is -1.

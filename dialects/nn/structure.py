@@ -21,7 +21,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.interfaces import FixedSemantics, FloatSemantics, IndexMap, Reduction, Windowed
+from nncc.dialects.interfaces import FixedSemantics, FloatSemantics, IndexMap, Reduction, SelectsValues, Windowed
 from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.attrs import PadMode, PadModeAttr
@@ -33,7 +33,7 @@ from nncc.dialects.interfaces import LowersToFixed
 
 
 @irdl_op_definition
-class MaxPoolOp(IRDLOperation, FloatSemantics, FixedSemantics, Windowed, Reduction, LowersToFixed):
+class MaxPoolOp(IRDLOperation, FloatSemantics, FixedSemantics, Windowed, Reduction, SelectsValues, LowersToFixed):
     """Max pooling over 1-D/2-D windows (pads never win: they count as -inf).
 
     Example: `%y = nn.max_pool %x {ceil_mode = 0 : i64, dilations = array<i64: 1, 1>,
@@ -212,7 +212,7 @@ class GlobalAvgPoolOp(GlobalPoolOp, LowersToFixed):
 
 
 @irdl_op_definition
-class GlobalMaxPoolOp(GlobalPoolOp, FixedSemantics, Reduction, LowersToFixed):
+class GlobalMaxPoolOp(GlobalPoolOp, FixedSemantics, Reduction, SelectsValues, LowersToFixed):
     """Max over all spatial axes. Example: `%y = nn.global_max_pool %x : tensor<1x16x6x6xf32> -> tensor<1x16x1x1xf32>`"""
 
     name = "nn.global_max_pool"
@@ -260,7 +260,7 @@ class DataMovement(FloatSemantics, FixedSemantics, IndexMap):
 
 
 @irdl_op_definition
-class ReshapeOp(IRDLOperation, DataMovement, LowersToFixed):
+class ReshapeOp(IRDLOperation, DataMovement, SelectsValues, LowersToFixed):
     """Reinterpret a tensor with a new shape of the same size; the batch axis stays first.
 
     Example: `%y = nn.reshape %x : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
@@ -299,7 +299,7 @@ class ReshapeOp(IRDLOperation, DataMovement, LowersToFixed):
 
 
 @irdl_op_definition
-class FlattenOp(IRDLOperation, DataMovement, LowersToFixed):
+class FlattenOp(IRDLOperation, DataMovement, SelectsValues, LowersToFixed):
     """ONNX Flatten at `axis` >= 1; canonicalizes to `nn.reshape`.
 
     Example: `%y = nn.flatten %x {axis = 1 : i64} : tensor<1x16x1x1xf32> -> tensor<1x16xf32>`
@@ -339,7 +339,7 @@ class FlattenOp(IRDLOperation, DataMovement, LowersToFixed):
 
 
 @irdl_op_definition
-class TransposeOp(IRDLOperation, DataMovement, LowersToFixed):
+class TransposeOp(IRDLOperation, DataMovement, SelectsValues, LowersToFixed):
     """Permute axes; the batch axis must stay first.
 
     Example: `%y = nn.transpose %x {perm = array<i64: 0, 2, 3, 1>} : tensor<1x8x4x4xf32> -> tensor<1x4x4x8xf32>`

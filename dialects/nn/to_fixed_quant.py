@@ -30,7 +30,7 @@ from xdsl.ir import Operation, SSAValue
 
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import to_dense
-from nncc.dialects.interfaces import FixedLowering, layer_label
+from nncc.dialects.interfaces import FixedLowering, SelectsValues, layer_label
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed.quantization import (
     APPROX_ATTR,
@@ -40,9 +40,6 @@ from nncc.dialects.fixed.quantization import (
     quantize_array,
     signed_width,
 )
-
-_REQUANT_PASSTHROUGH = (nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.MaxPoolOp, nn.GlobalMaxPoolOp, nn.GatherOp)
-
 
 def _is_exact_quantizer(op: Operation) -> bool:
     if isinstance(op, nn.SignOp):
@@ -56,7 +53,8 @@ def _is_exact_quantizer(op: Operation) -> bool:
 
 def feeds_exact_quantizer(value: SSAValue) -> bool:
     """True if ``value``'s only use is a quantizer with power-of-two scales or an
-    `nn.sign`, directly or through single-use ops that only move or select values."""
+    `nn.sign`, directly or through single-use ops that only move or select values
+    (`SelectsValues`)."""
     while True:
         uses = list(value.uses)
         if len(uses) != 1:
@@ -64,7 +62,7 @@ def feeds_exact_quantizer(value: SSAValue) -> bool:
         user = uses[0].operation
         if isinstance(user, (nn.SignOp, nn.FakeQuantOp, nn.FakeQuantAxisOp)):
             return _is_exact_quantizer(user)
-        if not isinstance(user, _REQUANT_PASSTHROUGH):
+        if not isinstance(user, SelectsValues):
             return False
         value = user.results[0]
 
