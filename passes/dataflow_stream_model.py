@@ -13,7 +13,9 @@ clock cycle at a time, from registered state only:
   last beat taken clears busy.
 - window stage (see `WindowStage`): walks its padded frame position by position (a padding
   position needs no beat), holds a window after feeding an anchor and computes its R
-  phases, the last of which emits the output beat and may overlap the next feed.
+  phases, the last of which emits the output beat and may overlap the next feed; a frame
+  starts (even on a padding position) only when its first beat is at hand, so the timing
+  does not depend on how long the stage was idle.
 - collector: `in_ready = !full || taken`; the last beat of a sample sets full; the tail
   takes it when its II gap allows.
 
@@ -66,7 +68,8 @@ class WindowStage:
         emit = out_valid and out_ready
         can_feed = not self.pend or emit
         pad = self._pad()
-        feed = can_feed and (pad or in_valid)
+        start = self.row == 0 and self.col == 0  # a frame starts with its first beat at hand
+        feed = can_feed and ((pad and not start) or in_valid)
         if self.pend and self.phase != last:
             self.phase += 1
         if emit:

@@ -38,7 +38,7 @@ from nncc.dialects.dataflow import (
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction
-from nncc.dialects.emit import NAME_ATTR, emission_options
+from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
 
 LIBRARY = "nncc_lib.v"
 
@@ -420,6 +420,11 @@ def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """File name -> text: `<top>.v`, the testbench `tb.v` and the support library."""
+    options = emission_options(module)
+    if options is not None and options.io_style == IoStyle.STREAM:
+        from nncc.backends.verilog.stream import emit_stream_project
+
+        return emit_stream_project(module)
     view = design_view(module, compact=True)
     return {
         f"{view.top}.v": render("design.v.j2", design=view),
