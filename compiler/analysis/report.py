@@ -15,6 +15,7 @@ from nncc.compiler.analysis.complexity import coded_weights, weight_type
 from nncc.compiler.analysis.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.interfaces import MacLayer, layer_label
+from nncc.compiler.analysis.stream_report import stream_section
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
@@ -221,4 +222,5 @@ def build_report(
         "layers": layers,
         "outputs": outputs,
         **({"pot_quant": coded} if coded else {}),
+        **({"stream": stream} if (stream := stream_section(design)) else {}),
     }
