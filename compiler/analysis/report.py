@@ -221,6 +221,10 @@ def build_report(
         "calibration": {"source": source, "samples": int(len(next(iter(inputs.values()))))},
         "layers": layers,
         "outputs": outputs,
-        **({"pot_quant": coded} if coded else {}),
-        **({"stream": stream} if (stream := stream_section(design)) else {}),
+        **_optional("pot_quant", coded), **_optional("stream", stream_section(design)),
     }
+
+
+def _optional(key: str, value) -> dict:
+    """``{key: value}``, or nothing when there is no value."""
+    return {key: value} if value else {}
