@@ -1,5 +1,6 @@
 """I/O style `stream` on the smallest CNN that has every stream construct: the fixed-point
-interpreter equals the Verilog (Verilator) bit for bit over back-to-back samples, the
+interpreter equals the HLS C-simulation (hls::stream dataflow region) and the Verilog
+(Verilator) bit for bit over back-to-back samples, the
 measured latency and II equal the stream model's, no stage ever stalls on a full FIFO, and
 every FIFO the model sized above one beat stalls the design (or deadlocks it) with one
 beat less.
@@ -55,7 +56,7 @@ def make_model(path: Path) -> None:
 def design(tmp_path_factory):
     folder = tmp_path_factory.mktemp("stream")
     make_model(folder / "m.onnx")
-    return nncc.compile(folder / "m.onnx", folder / "out", io="stream", reuse_factor=2, target="verilog")
+    return nncc.compile(folder / "m.onnx", folder / "out", io="stream", reuse_factor=2)
 
 
 def _fifos(design) -> list[FifoOp]:
@@ -69,6 +70,16 @@ def test_stream_ir_has_sized_fifos(design):
     assert len(fifos) == 4 and sum(f.collect is not None for f in fifos) == 1
     for f in fifos:
         assert f.depth.value.data == f.attributes[STREAM_FIFO_ATTR].data["max_occupancy"].value.data + 1
+
+
+@pytest.mark.requires("g++")
+def test_stream_csim_bit_exact_through_the_dataflow_region(design):
+    cpp = (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
+    assert "NNCC_HLS(HLS DATAFLOW)" in cpp and "NNCC_HLS(HLS PIPELINE II=" not in cpp.split("NNCC_HLS(HLS DATAFLOW)")[1][:2000]
+    for fifo in _fifos(design):
+        assert f"depth={fifo.depth.value.data})" in cpp
+    x = np.random.default_rng(5).standard_normal((SAMPLES, 1, 8, 8)).astype(np.float32)
+    assert np.array_equal(design.predict(x, engine="fixed"), design.predict(x, engine="csim"))
 
 
 @pytest.mark.requires("verilator")
