@@ -414,7 +414,12 @@ def _handler(op: Operation):
 
 def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
     """The views of a prepared, tiled, planned module; ``compact`` prints the multiplier PEs'
-    text instead of their per-term slot views."""
+    text instead of their per-term slot views. A stream design (io = stream) has no such
+    view: `stream.stream_view` prints it."""
+    options = emission_options(module)
+    if options is not None and options.io_style == IoStyle.STREAM:
+        raise VerilogEmissionError("the whole-tensor design view (and the resource estimate built on it) "
+                                   "does not cover io = stream yet")
     return _Emitter(module, compact).run()
 
 
