@@ -40,7 +40,8 @@ collector FIFO: `{kind, service, first_in, first_out, last_out}` — cycles per 
 starved, and (sample 0, cycles after the input handshake) its first consumed beat, first and
 last produced beat."""
 STREAM_FIFO_ATTR = "dataflow.stream_fifo"
-"""On every `dataflow.fifo`: `{max_occupancy, pushes, first_push, last_pop}` of the model."""
+"""On every `dataflow.fifo`: `{max_occupancy, pushes, first_push, last_pop}` over the samples
+the model simulated (cycles after the first input handshake)."""
 
 
 @irdl_op_definition
