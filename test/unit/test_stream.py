@@ -115,3 +115,18 @@ def test_one_beat_less_in_any_fifo_stalls(design, tmp_path):
             assert stats["stalls"] > 0 or stats["ii"] > schedule["ii_cycles"], (fifo.attributes, stats)
         finally:
             fifo.depth = IntegerAttr(depth, i64)
+
+
+def test_io_option_in_config_and_pipeline(tmp_path):
+    from nncc.compiler.config import read_config
+    from nncc.compiler.pipelines import build_dataflow_to_emit
+
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text('[dataflow]\nio = "stream"\n')
+    bad.write_text('[dataflow]\nio = "serial"\n')
+    options, problems = read_config(good)
+    assert options.io == "stream" and not problems
+    assert [p.name for p in build_dataflow_to_emit(options)][-1] == "dataflow-stream"
+    assert "dataflow-stream" not in [p.name for p in build_dataflow_to_emit(None)]
+    _, problems = read_config(bad)
+    assert problems == [f"{bad}: [dataflow]: io must be one of parallel, stream, got 'serial'"]
