@@ -19,6 +19,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     [dataflow]
     reuse_factor = 1              # cycles per sample of each multiply-accumulate layer
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
+    io = "parallel"               # parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
 
     [pot_quant]                   # power-of-two / signed-digit weights (off by default)
     pot_bits = 4                  # digit code width; 0 = off
@@ -79,6 +80,7 @@ class CompileOptions:
     order: int = 5
     reuse_factor: int = 1
     target_ii: int = 0
+    io: str = "parallel"
     top: str = DEFAULT_TOP
     part: str = DEFAULT_PART
     clock_ns: float = DEFAULT_CLOCK_NS
@@ -99,7 +101,7 @@ class CompileOptions:
 SECTIONS = {
     "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
-    "dataflow": ("reuse_factor", "target_ii"),
+    "dataflow": ("reuse_factor", "target_ii", "io"),
     "hls": ("top", "part", "clock_ns"),
     "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
@@ -109,7 +111,7 @@ LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding"
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log"), "pot_compensation": ("gptq", "none")}
+           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "pot_compensation": ("gptq", "none")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),

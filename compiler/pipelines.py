@@ -122,9 +122,13 @@ def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | Non
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Ready for the back ends: legal names and the `emit` options
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
-    (`dataflow-plan`). Options: top, part, clock_ns."""
+    (`dataflow-plan`); with io = stream, the streams and FIFOs (`dataflow-stream`).
+    Options: top, part, clock_ns, io."""
     o = pipeline_options(options, "dataflow-to-emit")
-    return _parse_passes(f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}},dataflow-plan")
+    spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={o.io}}},dataflow-plan"
+    if o.io == "stream":
+        spec += ",dataflow-stream"
+    return _parse_passes(spec)
 
 
 def build_nn_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -153,8 +157,8 @@ PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii"),
-    "dataflow-to-emit": ("top", "part", "clock_ns"),
-    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns"),
+    "dataflow-to-emit": ("top", "part", "clock_ns", "io"),
+    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns", "io"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
 

@@ -372,4 +372,6 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[list(values)])
 
 
-DATAFLOW = Dialect("dataflow", [PeOp, YieldOp], [PePlanAttr, WindowTimingAttr, HandshakeGroupAttr, IndexTableAttr])
+from nncc.dialects.dataflow_stream import FifoOp  # noqa: E402 - the stream ops join the dialect
+
+DATAFLOW = Dialect("dataflow", [PeOp, YieldOp, FifoOp], [PePlanAttr, WindowTimingAttr, HandshakeGroupAttr, IndexTableAttr])

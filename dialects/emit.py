@@ -5,7 +5,7 @@ this module, never a pass):
 
 * `emit.options = #emit.options<top = "nncc_top", part = "xcu250-figd2104-2L-e",
   clock_ns = 5.0, io = parallel>` on the module: the top-level name, the FPGA part and
-  target clock period of the build scripts, the I/O style of the top function;
+  target clock period of the build scripts, the I/O style (`parallel` or `stream`);
 * `emit.name = "l3_fc"` on every op of `@main`: its legal, unique C++/Verilog identifier;
 * `emit.unroll` (a unit attribute) on every op computed fully in parallel.
 
@@ -81,9 +81,12 @@ def clock_problem(clock_ns: object) -> str | None:
 
 
 class IoStyle(StrEnum):
-    """How the top function takes its tensors: `parallel` (whole arrays per call)."""
+    """How tensors travel: `parallel` (whole arrays per call / handshake) or `stream` (the
+    layers of a convolutional front consume and produce streams of channel vectors, one
+    pixel per beat, through FIFOs sized by `dataflow-stream`)."""
 
     PARALLEL = "parallel"
+    STREAM = "stream"
 
 
 @irdl_attr_definition

@@ -10,6 +10,7 @@ from xdsl.passes import ModulePass
 _PASSES: dict[str, tuple[str, str]] = {
     "convert-nn-to-fixed": ("convert_nn_to_fixed", "ConvertNnToFixedPass"),
     "dataflow-plan": ("dataflow_plan", "DataflowPlanPass"),
+    "dataflow-stream": ("dataflow_stream", "DataflowStreamPass"),
     "dataflow-tile": ("dataflow_tile", "DataflowTilePass"),
     "fixed-lower-activations": ("fixed_lower_activations", "FixedLowerActivationsPass"),
     "hls-prepare-for-emission": ("hls_prepare_for_emission", "HlsPrepareForEmissionPass"),

@@ -30,6 +30,7 @@ from nncc.dialects.emit import (  # noqa: F401 - C_ABI_NAMES, CPP_RESERVED, IDEN
     OPTIONS_ATTR,
     UNROLL_ATTR,
     EmitOptionsAttr,
+    IoStyle,
     clock_problem,
     part_problem,
     top_problem,
@@ -58,7 +59,7 @@ class HlsPrepareForEmissionPass(ModulePass):
     """Legalize names and record emission options for the HLS C++ back end.
 
     Options: `top` (name of the top function, a C identifier), `part` (FPGA part for
-    build.tcl), `clock_ns` (target clock period in ns).
+    build.tcl), `clock_ns` (target clock period in ns), `io` (`parallel` or `stream`).
     """
 
     name = "hls-prepare-for-emission"
@@ -69,9 +70,13 @@ class HlsPrepareForEmissionPass(ModulePass):
     """FPGA part of the build scripts."""
     clock_ns: float = DEFAULT_CLOCK_NS
     """Target clock period in ns."""
+    io: str = "parallel"
+    """I/O style: `parallel` (whole tensors per handshake) or `stream` (pixel streams)."""
 
     def __post_init__(self):
         problems = [top_problem(self.top), part_problem(self.part), clock_problem(self.clock_ns)]
+        if self.io not in tuple(style.value for style in IoStyle):
+            problems.append(f"io must be parallel or stream, got {self.io!r}")
         if problems := [p for p in problems if p]:
             raise ValueError("hls-prepare-for-emission: " + "; ".join(problems))
 
@@ -112,4 +117,4 @@ class HlsPrepareForEmissionPass(ModulePass):
                         body_op.attributes[NAME_ATTR] = StringAttr(name)
                         if inner.reuse_factor.value.data == 1:
                             body_op.attributes[UNROLL_ATTR] = UnitAttr()
-        op.attributes[OPTIONS_ATTR] = EmitOptionsAttr(self.top, self.part, self.clock_ns)
+        op.attributes[OPTIONS_ATTR] = EmitOptionsAttr(self.top, self.part, self.clock_ns, IoStyle(self.io))

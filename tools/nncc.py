@@ -50,6 +50,8 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--activation", dest="mode", help="lut (default), pwl or taylor")
     p.add_argument("--table-bits", type=int, help="log2 of activation table size (default 10)")
     p.add_argument("--reuse-factor", type=int, help="cycles per sample of each multiply-accumulate layer (default 1)")
+    p.add_argument("--io", choices=("parallel", "stream"),
+                   help="parallel (default: whole tensors per handshake) or stream (pixel streams through FIFOs)")
     p.add_argument("--target-ii", type=int, help="fewest multipliers that keep this initiation interval")
     p.add_argument("--pot", dest="pot_bits", type=int, metavar="BITS",
                    help="power-of-two weights with BITS-bit digit codes (e.g. 4), realized with shifts and adds")
@@ -172,7 +174,7 @@ def _cmd_compile(args) -> int:
     options = with_overrides(
         options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
-        reuse_factor=args.reuse_factor, target_ii=args.target_ii, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
+        reuse_factor=args.reuse_factor, target_ii=args.target_ii, io=args.io, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
         pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding,
         pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
         shift_share=args.shift_share, shift_all=args.shift_all, min_agreement=args.min_agreement,

@@ -32,7 +32,7 @@ from nncc.dialects.fixed.types import ceil_log2
 from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
-from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
+from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, IoStyle, emission_options
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
 O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
@@ -522,8 +522,19 @@ def _mac_terms_weight(op: fixed.ConstantOp) -> bool:
 
 
 def design_view(module: ModuleOp) -> DesignView:
-    """The views of a prepared module (what the templates see)."""
-    return _Emitter(module).run()
+    """The views of a prepared module (what the templates see); with io = stream, the
+    dataflow region's functions and the top's body (`stream.py`)."""
+    em = _Emitter(module)
+    view = em.run()
+    if em.options.io_style == IoStyle.STREAM:
+        from nncc.backends.hls_cpp.stream import stream_code  # (it builds on this module)
+
+        try:
+            code, view = stream_code(em, view, list(em.function.body.blocks[0].ops))
+        except ValueError as err:
+            raise EmissionError(str(err)) from None
+        view = replace(view, stream_functions=render("stream.cpp.j2", code=code), stream_body=render("stream_top.j2", code=code))
+    return view
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:

@@ -139,3 +139,5 @@ class DesignView:
     steps: tuple[StepView, ...]
     constant_types: tuple[tuple[str, str], ...]
     ii: int = 1
+    stream_functions: str = ""  # io = stream: the dataflow region's functions
+    stream_body: str = ""  # io = stream: the top function's body (streams and calls)

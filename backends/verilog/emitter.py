@@ -38,7 +38,7 @@ from nncc.dialects.dataflow import (
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction
-from nncc.dialects.emit import NAME_ATTR, emission_options
+from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
 
 LIBRARY = "nncc_lib.v"
 
@@ -425,12 +425,22 @@ def _handler(op: Operation):
 
 def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
     """The views of a prepared, tiled, planned module; ``compact`` prints the multiplier PEs'
-    text instead of their per-term slot views."""
+    text instead of their per-term slot views. A stream design (io = stream) has no such
+    view: `stream.stream_view` prints it."""
+    options = emission_options(module)
+    if options is not None and options.io_style == IoStyle.STREAM:
+        raise VerilogEmissionError("the whole-tensor design view (and the resource estimate built on it) "
+                                   "does not cover io = stream yet")
     return _Emitter(module, compact).run()
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """File name -> text: `<top>.v`, the testbench `tb.v` and the support library."""
+    options = emission_options(module)
+    if options is not None and options.io_style == IoStyle.STREAM:
+        from nncc.backends.verilog.stream import emit_stream_project
+
+        return emit_stream_project(module)
     view = design_view(module, compact=True)
     return {
         f"{view.top}.v": render("design.v.j2", design=view),

@@ -140,3 +140,4 @@ class DesignView:
     in_ready: str = ""
     in_fire: str = ""
     out_fire: str = ""
+    stream: bool = False  # io = stream: the top counts `stalls` (the testbench reports them)

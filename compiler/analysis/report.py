@@ -15,6 +15,7 @@ from nncc.compiler.analysis.complexity import coded_weights, weight_type
 from nncc.compiler.analysis.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.interfaces import ElementKernel, MacLayer, Requantizing, layer_label
+from nncc.compiler.analysis.stream_report import stream_section
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
@@ -223,5 +224,10 @@ def build_report(
         "calibration": {"source": source, "samples": int(len(next(iter(inputs.values()))))},
         "layers": layers,
         "outputs": outputs,
-        **({"pot_quant": coded} if coded else {}),
+        **_optional("pot_quant", coded), **_optional("stream", stream_section(design)),
     }
+
+
+def _optional(key: str, value) -> dict:
+    """``{key: value}``, or nothing when there is no value."""
+    return {key: value} if value else {}

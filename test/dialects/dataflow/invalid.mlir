@@ -21,3 +21,11 @@ func.func @main(%x: tensor<1x2x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<17, 5>> {
   }
   func.return %d : tensor<1x4x!fixed.q<17, 5>>
 }
+
+// -----
+
+// CHECK: dataflow.fifo: depth must be >= 1
+func.func @main(%x: tensor<1x2x4x4x!fixed.q<16, 6>>) -> tensor<1x2x4x4x!fixed.q<16, 6>> {
+  %f = dataflow.fifo %x {beats = 16 : i64, depth = 0 : i64, width = 32 : i64} : tensor<1x2x4x4x!fixed.q<16, 6>> -> tensor<1x2x4x4x!fixed.q<16, 6>>
+  func.return %f : tensor<1x2x4x4x!fixed.q<16, 6>>
+}

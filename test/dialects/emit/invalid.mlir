@@ -26,6 +26,6 @@ builtin.module attributes {emit.options = #emit.options<top = "net", clock_ns = 
 
 // -----
 
-// CHECK: Expected one of 'parallel' for io
-builtin.module attributes {emit.options = #emit.options<top = "net", part = "p", clock_ns = 5.0, io = stream>} {
+// CHECK: Expected one of 'parallel', 'stream' for io
+builtin.module attributes {emit.options = #emit.options<top = "net", part = "p", clock_ns = 5.0, io = serial>} {
 }

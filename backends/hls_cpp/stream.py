@@ -1,0 +1,195 @@
+"""HLS C++ of a stream design (`#emit.options<... io = stream>`): a printer of what
+`dataflow-stream` put in the IR.
+
+The top function keeps its array ports and runs a `#pragma HLS DATAFLOW` region of
+functions linked by `hls::stream`s of beats (one pixel: the channels of one position), one
+stream per `dataflow.fifo` with `#pragma HLS STREAM depth=` its depth: the *source* sends
+the input array pixel by pixel; each line-buffer stage (sliding-window convolution PE, max
+pool) walks its padded frame, reads a beat at every non-padding position, and at every
+window anchor computes one output beat with the same step code as the parallel style (a
+convolution over the one window), then the element-wise ops after it on that beat; the
+*collector* gathers the last stream into an array for the *tail* (the parallel-style
+steps of the layers after the stream). Plain g++ builds use a small `hls::stream` shim
+(a queue), so the C-simulation runs every sample through the top function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from xdsl.ir import Operation, SSAValue
+
+from nncc.backends.hls_cpp.views import DesignView, StepView
+from nncc.dialects import dataflow, fixed
+from nncc.dialects.dataflow_stream import FifoOp
+from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+
+
+def _shape(v: SSAValue) -> tuple[int, ...]:
+    return tuple(v.type.get_shape())
+
+
+def _pixels(v: SSAValue) -> int:
+    return int(np.prod(_shape(v)[2:], dtype=np.int64))
+
+
+@dataclass
+class StreamFn:
+    """One function of the dataflow region (see the module docstring)."""
+
+    name: str
+    kind: str  # source | window | pool | collect
+    in_name: str = ""  # input stream (or the top's input array for the source)
+    in_beat: str = ""
+    in_channels: int = 0
+    out_name: str = ""  # output stream (or the collector's array)
+    out_beat: str = ""
+    out_channels: int = 0
+    pixels: int = 0
+    array_type: str = ""
+    geometry: dict = field(default_factory=dict)
+    window: str = ""  # the window array (the convolution step's source)
+    window_type: str = ""
+    window_size: int = 0
+    step: StepView | None = None
+    groups: tuple = ()  # max pool: per channel, the line-buffer pixels of its window
+    result: tuple[str, str, int] = ("", "", 0)  # the stage's own output beat array: name, type, size
+    chain: list[StepView] = field(default_factory=list)
+    last: str = ""  # the array written to the output stream
+
+
+@dataclass(frozen=True)
+class StreamDef:
+    """A stream of beats: its name, beat struct, element type, channels and FIFO depth."""
+
+    name: str
+    beat: str
+    elem: str
+    channels: int
+    depth: int
+
+
+class _Builder:
+    def __init__(self, em, view: DesignView):
+        self.em, self.view = em, view
+        self.steps = {s.out: s for s in view.steps}
+        self.fns: list[StreamFn] = []
+        self.streams: list[StreamDef] = []
+        self.current: StreamFn | None = None
+        self.pending: StreamDef | None = None
+
+    def source(self, op: fixed.QuantizeOp) -> None:
+        name = self.em.name_of(op)
+        self.current = StreamFn(f"{name}_source", "source", in_name=name, pixels=_pixels(op.output),
+                                result=(name, self.em.type_names[op.output], _shape(op.output)[1]), last=name,
+                                in_channels=_shape(op.output)[1])
+
+    def fifo(self, op: FifoOp) -> None:
+        name = self.em.name_of(op)
+        elem = self.em.type_names[op.input]
+        stream = StreamDef(f"{name}_s", f"beat_{name}", elem, _shape(op.input)[1], op.depth.value.data)
+        self.streams.append(stream)
+        self.current.out_name, self.current.out_beat, self.current.out_channels = stream.name, stream.beat, stream.channels
+        self.fns.append(self.current)
+        self.pending = stream
+
+    def window(self, op: dataflow.PeOp) -> None:
+        layer = op.layer()
+        geo = dataflow.window_geometry(layer)
+        name = self.em.name_of(op)
+        parallel = self.steps.get(name)
+        if parallel is None or parallel.template != "conv":
+            raise ValueError(f"dataflow.pe '{name}': the HLS stream back end needs a multiplier convolution step")
+        kh, kw = geo.kernel
+        table = self.em.table(f"{name}_win", np.arange(kh * kw))
+        step = replace(parallel, cols=1, in_size=kh * kw, table=table, size=geo.out_channels, unroll=True)
+        taps = tuple(((c * kh + i) * kw + j, (geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1]
+                      + (geo.span[1] - 1 - j * geo.dilation[1]), c)
+                     for c in range(geo.channels) for i in range(kh) for j in range(kw))
+        self.stage(op, geo, "window", name)
+        self.current.window, self.current.window_type = parallel.src[0], parallel.src_types[0]
+        self.current.window_size, self.current.step = geo.channels * kh * kw, step
+        self.current.geometry["taps"] = taps
+        self.current.result = (name, parallel.out_type, geo.out_channels)
+
+    def pool(self, op: Operation) -> None:
+        geo = op.window_geometry()
+        name = self.em.name_of(op)
+        cells = tuple((geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1] + (geo.span[1] - 1 - j * geo.dilation[1])
+                      for i in range(geo.kernel[0]) for j in range(geo.kernel[1]))
+        self.stage(op, geo, "pool", name)
+        self.current.groups = cells
+        self.current.result = (name, self.em.type_names[op.results[0]], geo.channels)
+
+    def stage(self, op: Operation, geo, kind: str, name: str) -> None:
+        last = tuple(s - 1 + st * (o - 1) for s, st, o in zip(geo.span, geo.stride, geo.out_size))
+        stream = self.pending
+        self.current = StreamFn(name + "_stage", kind, in_name=stream.name, in_beat=stream.beat, in_channels=stream.channels,
+                                array_type=stream.elem, last=name, geometry={
+                                    "padded": geo.padded, "pad": geo.pad, "size": (geo.height, geo.width),
+                                    "span": geo.span, "stride": geo.stride, "last": last, "line_buffer": geo.line_buffer})
+
+    def elementwise(self, op: Operation) -> None:
+        name = self.em.name_of(op)
+        step = self.steps.get(name)
+        if step is None:
+            raise ValueError(f"{op.name} '{name}': no step to apply on beats")
+        self.current.chain.append(replace(step, size=_shape(op.results[0])[1]))
+        self.current.last = name
+
+    def collect(self, op: FifoOp) -> None:
+        self.fifo(op)
+        name = self.em.name_of(op)
+        self.fns.append(StreamFn(f"{name}_collect", "collect", in_name=self.pending.name, in_beat=self.pending.beat,
+                                 in_channels=self.pending.channels, out_name=name, pixels=_pixels(op.output),
+                                 array_type=self.pending.elem))
+
+
+def _walk(builder: _Builder, ops: list[Operation]) -> FifoOp:
+    """Build the stream functions; the collector FIFO."""
+    source = next(op for op in ops if isinstance(op, fixed.QuantizeOp))
+    for op in ops:
+        if isinstance(op, FifoOp) and op.collect is not None:
+            builder.collect(op)
+            return op
+        if op is source:
+            builder.source(op)
+        elif isinstance(op, FifoOp):
+            builder.fifo(op)
+        elif isinstance(op, dataflow.PeOp) and op.window is not None:
+            builder.window(op)
+        elif isinstance(op, Windowed) and isinstance(op, Reduction):
+            builder.pool(op)
+        elif isinstance(op, Elementwise):
+            builder.elementwise(op)
+    raise ValueError("the stream has no collector: run dataflow-stream")
+
+
+@dataclass(frozen=True)
+class StreamCode:
+    """What the stream templates print: streams, functions, the tail and its arrays."""
+
+    streams: tuple[StreamDef, ...]
+    functions: tuple[StreamFn, ...]
+    tail_steps: tuple[StepView, ...]
+    tail_buffers: tuple
+    collect: tuple[str, str, int]  # the collector's array: name, type, size
+    input: tuple[str, str, int]
+    outputs: tuple
+
+
+def stream_code(em, view: DesignView, ops: list[Operation]) -> tuple[StreamCode, DesignView]:
+    """The stream region's code and the view with the tables it added."""
+    builder = _Builder(em, view)
+    collector = _walk(builder, ops)
+    name = em.name_of(collector)
+    index = next(i for i, s in enumerate(view.steps) if s.out == name)
+    tail = view.steps[index + 1:]
+    outs = {s.out for s in tail}
+    code = StreamCode(
+        streams=tuple(builder.streams), functions=tuple(builder.fns), tail_steps=tail,
+        tail_buffers=tuple(b for b in view.buffers if b.name in outs),
+        collect=(name, em.type_names[collector.output], int(np.prod(_shape(collector.output)[1:]))),
+        input=(view.inputs[0].name, view.inputs[0].type_name, view.inputs[0].size), outputs=view.outputs)
+    return code, replace(view, tables=tuple(em.tables))

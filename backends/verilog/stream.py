@@ -1,0 +1,263 @@
+"""Verilog of a stream design (`#emit.options<... io = stream>`): a printer of what
+`dataflow-stream` put in the IR.
+
+The top module keeps the whole-tensor ready/valid ports of the parallel style (so the same
+testbench drives both) and accepts a sample at most every II cycles. Inside, the input
+tensor is sent pixel by pixel by a *source*; every `dataflow.fifo` becomes a FIFO module of
+its `depth` beats; sliding-window convolution PEs and max pools become line-buffer stages
+that consume and produce ready/valid beats (one pixel, all channels); element-wise ops are
+the parallel style's modules instantiated on one beat; the `collect` FIFO ends in a
+collector that hands a whole tensor to the *tail*, the layers after the stream printed by
+the parallel emitter as a sub-design (`<top>__tail`) with its own II. The top counts
+`stalls`: cycles in which some stage had a beat to push and its FIFO was full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
+
+import numpy as np
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.ir import Operation, SSAValue
+
+from nncc.backends.verilog import emitter as par
+from nncc.backends.verilog.render import render
+from nncc.backends.verilog.views import DesignView, ModuleView
+from nncc.dialects import dataflow, fixed
+from nncc.dialects.dataflow_stream import STREAM_SCHEDULE_ATTR, FifoOp
+from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+
+
+def _shape(v: SSAValue) -> tuple[int, ...]:
+    return tuple(v.type.get_shape())
+
+
+def _pixels(v: SSAValue) -> int:
+    return int(np.prod(_shape(v)[2:], dtype=np.int64))
+
+
+def _bits(n: int) -> int:
+    return max(1, int(n).bit_length())
+
+
+@dataclass(frozen=True)
+class StreamView:
+    """The stream top: module texts' views, the tail's text, wires, assigns and instances."""
+
+    top: str
+    in_width: int
+    out_width: int
+    ii: int
+    gap_width: int
+    latency: int
+    modules: tuple[tuple[str, ModuleView], ...]  # (template, view)
+    tail: str
+    constants: tuple
+    wires: tuple[tuple[str, int], ...]
+    instances: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...]  # module, params, name, ports
+    stall: str
+
+
+class _Beats(par._Emitter):
+    """The parallel emitter's element-wise handlers and window-PE views, on one beat."""
+
+    def add(self, op: Operation, kind: str, **fields) -> None:
+        name, out = self.name(op), op.results[0]
+        self.names[out] = name
+        ports = tuple((self.names[v], par._t(v).width.data, 1 if v in self.consts else _shape(v)[1]) for v in op.operands)
+        if kind == "pe_window":
+            geo = dataflow.window_geometry(op.layer())
+            view = ModuleView(kind="stream/window", module=f"{self.top}__{name}", out=name, out_width=fields["acc_width"],
+                              count=geo.out_channels, inputs=ports, value=geo.padded[0], **fields)
+        else:
+            view = ModuleView(kind=f"modules/{kind}", module=f"{self.top}__{name}", out=name,
+                              out_width=par._t(out).width.data, count=_shape(out)[1], inputs=ports, **fields)
+        self.modules.append(view)
+
+
+class _StreamEmitter:
+    def __init__(self, module: ModuleOp):
+        self.module = module
+        self.beats = _Beats(module, compact=False)
+        self.top = self.beats.top
+        self.wires: list[tuple[str, int]] = []
+        self.instances: list = []
+        self.pushes: list[tuple[str, str]] = []  # (valid, ready) of every FIFO input
+        self.beat: tuple[str, str, str] = ("", "", "")  # the current stream: (valid, data, ready) names
+        self.ready_of: dict[str, str] = {}
+
+    def wire(self, name: str, width: int) -> str:
+        self.wires.append((name, width))
+        return name
+
+    def stream_out(self, name: str, width: int) -> tuple[str, str, str]:
+        """Declare a stage's output beat wires."""
+        return (self.wire(f"{name}_v", 1), self.wire(f"{name}_d", width), self.wire(f"{name}_r", 1))
+
+    def stage(self, view: ModuleView, template: str, in_valid: str, in_data: str, in_ready: str, out_width: int) -> None:
+        """Instantiate a stream module consuming the current stream; its output becomes the current stream."""
+        self.beats.modules.append(replace(view, kind=template))
+        out = self.stream_out(view.out, out_width)
+        self.instances.append((view.module, "", f"u_{view.out}", (
+            ("clk", "clk"), ("rst", "rst"), ("in_valid", in_valid), ("in_ready", in_ready), ("x0", in_data),
+            ("out_valid", out[0]), ("out_ready", out[2]), ("y", out[1]))))
+        self.beat = out
+
+    def source(self, op: fixed.QuantizeOp) -> None:
+        v = op.output
+        name, w = self.beats.name(op), par._t(v).width.data
+        self.beats.names[v] = name
+        view = ModuleView(kind="stream/source", module=f"{self.top}__{name}_src", out=name, out_width=w, count=_shape(v)[1],
+                          inputs=(("in_data", w, int(np.prod(_shape(v)[1:]))),), channels=_shape(v)[1],
+                          plane=_pixels(v), x_width=w, index_width=_bits(_pixels(v)))
+        self.wire("src_ready", 1)
+        self.stage(view, "stream/source", "in_valid && in_ok", "in_data", "src_ready", w * _shape(v)[1])
+
+    def elementwise(self, op: Operation) -> None:
+        """An element-wise op on the current beat (combinational)."""
+        par._handler(op)(self.beats, op)
+        view = self.beats.modules[-1]
+        data = self.wire(f"{view.out}_d", view.out_width * view.count)
+        ports = tuple((f"x{i}", self.beat[1] if i == 0 else name) for i, (name, _, _) in enumerate(view.inputs))
+        self.instances.append((view.module, "", f"u_{view.out}", (*ports, ("y", data))))
+        self.beat = (self.beat[0], data, self.beat[2])
+
+    def fifo(self, op: FifoOp) -> None:
+        name, width, depth = self.beats.name(op), op.width.value.data, op.depth.value.data
+        self.beats.names[op.output] = name
+        out = self.stream_out(name, width)
+        params = f".W({width}), .D({depth}), .AW({_bits(depth - 1)}), .CW({_bits(depth) + 1})"
+        self.instances.append((f"{self.top}__fifo", params, f"u_{name}", (
+            ("clk", "clk"), ("rst", "rst"), ("in_valid", self.beat[0]), ("in_ready", self.beat[2]), ("x0", self.beat[1]),
+            ("out_valid", out[0]), ("out_ready", out[2]), ("y", out[1]))))
+        self.pushes.append((self.beat[0], self.beat[2]))
+        self.beat = out
+
+    def window(self, op: dataflow.PeOp) -> None:
+        par._window_pe(self.beats, op, op.layer())
+        view = self.beats.modules.pop()
+        self.consume(view, "stream/window", view.acc_width * view.out_channels)
+
+    def pool(self, op: Operation) -> None:
+        """A max pool as a line-buffer stage: per channel, the max over its window's taps."""
+        geo = op.window_geometry()
+        x = par._t(op.operands[0])
+        name = self.beats.name(op)
+        self.beats.names[op.results[0]] = name
+        groups = []
+        for c in range(geo.channels):
+            cells = tuple((geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1] + (geo.span[1] - 1 - j * geo.dilation[1])
+                          for i in range(geo.kernel[0]) for j in range(geo.kernel[1]))
+            groups.append((c, tuple(b * geo.channels + c for b in cells), len(cells) - 1))
+        last = tuple(s - 1 + st * (o - 1) for s, st, o in zip(geo.span, geo.stride, geo.out_size))
+        view = ModuleView(
+            kind="stream/window", module=f"{self.top}__{name}", out=name, out_width=x.width.data, count=geo.channels,
+            inputs=(("x", x.width.data, geo.channels),), is_max=True, groups=tuple(groups), channels=geo.channels,
+            x_width=x.width.data, out_channels=geo.channels, line_buffer=geo.line_buffer, height=geo.height,
+            width=geo.width, pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride,
+            anchor_limit=last, padded_cols=geo.padded[1], value=geo.padded[0], row_width=_bits(geo.padded[0]),
+            col_width=_bits(geo.padded[1]), reuse=1, last_phase=0, phase_width=1)
+        self.consume(view, "stream/window", x.width.data * geo.channels)
+
+    def consume(self, view: ModuleView, template: str, out_width: int) -> None:
+        valid, data, ready = self.beat
+        self.stage(view, template, valid, data, ready, out_width)
+
+    def collect(self, op: FifoOp) -> None:
+        self.fifo(op)
+        v = op.output
+        w = par._t(v).width.data
+        view = ModuleView(kind="stream/collect", module=f"{self.top}__{self.beats.name(op)}_col", out=f"{self.beats.name(op)}_col",
+                          out_width=w, count=int(np.prod(_shape(v)[1:])), inputs=(("x", w, _shape(v)[1]),),
+                          channels=_shape(v)[1], plane=_pixels(v), x_width=w, index_width=_bits(_pixels(v)))
+        self.consume(view, "stream/collect", w * int(np.prod(_shape(v)[1:])))
+
+
+def _tail(module: ModuleOp, collector: FifoOp, ops: list[Operation], schedule: dict) -> str:
+    """The layers after the collector as a parallel-style sub-design `<top>__tail`."""
+    em = par._Emitter(module, compact=True)
+    em.block = SimpleNamespace(ops=ops)
+    em.input = collector.output
+    em.names[collector.output] = "in_tensor"
+    em.valid[collector.output] = 0
+    view = em.run()
+    ii = schedule["tail_ii"]
+    view = replace(view, top=f"{view.top}__tail", in_name="in_tensor", ii=ii, gap_width=_bits(ii),
+                   latency=schedule["tail_latency"])
+    return render("design.v.j2", design=view).replace('`include "nncc_lib.v"\n', "", 1)
+
+
+def stream_view(module: ModuleOp) -> tuple[StreamView, DesignView]:
+    """The stream top's view and the whole-tensor view the testbench reads."""
+    em = _StreamEmitter(module)
+    attr = module.attributes.get(STREAM_SCHEDULE_ATTR)
+    if not isinstance(attr, DictionaryAttr):
+        raise par.VerilogEmissionError(f"module has no {STREAM_SCHEDULE_ATTR}: run dataflow-stream first")
+    schedule = {k: v.value.data for k, v in attr.data.items()}
+    ops = list(em.beats.block.ops)
+    source = next(op for op in ops if isinstance(op, fixed.QuantizeOp))
+    tail = ""
+    for i, op in enumerate(ops):
+        if isinstance(op, FifoOp) and op.collect is not None:
+            em.collect(op)
+            tail = _tail(module, op, ops[i + 1:], schedule)
+            break
+        _dispatch(em, op, source)
+    if not tail:
+        raise par.VerilogEmissionError("the stream has no collector: run dataflow-stream")
+    return _views(em, module, schedule, tail)
+
+
+def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
+    """A stream op through what it is: the stream input, a FIFO, a line-buffer stage (a
+    window PE, or a `Windowed` max `Reduction`), a constant, or an `Elementwise` op on beats."""
+    if op is source:
+        em.source(op)
+        return
+    if isinstance(op, FifoOp):
+        em.fifo(op)
+        return
+    if isinstance(op, dataflow.PeOp) and op.window is not None:
+        em.window(op)
+        return
+    if isinstance(op, Windowed) and isinstance(op, Reduction):
+        em.pool(op)
+        return
+    if isinstance(op, Elementwise):
+        em.elementwise(op)
+        return
+    par._handler(op)(em.beats, op)  # constants
+
+
+def _views(em: _StreamEmitter, module: ModuleOp, schedule: dict, tail: str) -> tuple[StreamView, DesignView]:
+    quant = next(op for op in em.beats.block.ops if isinstance(op, fixed.QuantizeOp))
+    it = par._t(quant.output)
+    ret = em.beats.block.last_op.operands[0]
+    src = ret.owner.input if isinstance(ret.owner, fixed.DequantizeOp) else ret
+    ot, n_in, n_out = par._t(src), int(np.prod(_shape(quant.output)[1:])), int(np.prod(_shape(src)[1:]))
+    ii, latency = schedule["ii"], schedule["latency"]
+    tail_ports = (("clk", "clk"), ("rst", "rst"), ("in_valid", em.beat[0]), ("in_ready", em.beat[2]),
+                  ("in_data", em.beat[1]), ("out_valid", "out_valid"), ("out_ready", "out_ready"), ("out_data", "out_data"))
+    em.instances.append((f"{em.top}__tail", "", "u_tail", tail_ports))
+    stall = " || ".join(f"({v} && !{r})" for v, r in em.pushes) or "1'b0"
+    view = StreamView(
+        top=em.top, in_width=it.width.data * n_in, out_width=ot.width.data * n_out, ii=ii, gap_width=_bits(ii),
+        latency=latency, modules=tuple((m.kind + ".v.j2", m) for m in em.beats.modules), tail=tail,
+        constants=tuple(em.beats.constants), wires=tuple(em.wires), instances=tuple(em.instances), stall=stall)
+    tb = DesignView(top=em.top, in_name="in_data", in_width=view.in_width, out_name="out_data", out_width=view.out_width,
+                    ii=ii, gap_width=view.gap_width, latency=latency, constants=(), modules=(), in_elements=n_in,
+                    in_element_width=it.width.data, out_elements=n_out, out_element_width=ot.width.data, stream=True)
+    return view, tb
+
+
+def emit_stream_project(module: ModuleOp) -> dict[str, str]:
+    """File name -> text of a stream design: `<top>.v`, `tb.v` and the support library."""
+    from importlib import resources
+
+    view, tb = stream_view(module)
+    return {
+        f"{view.top}.v": render("design_stream.v.j2", s=view),
+        "tb.v": render("tb.v.j2", design=tb),
+        par.LIBRARY: (resources.files("nncc.runtime") / "verilog" / par.LIBRARY).read_text(),
+    }

@@ -1,0 +1,55 @@
+"""Yosys (synth_xilinx -family xc7, out of context) LUT / FF / DSP / BRAM of one small CNN in
+both I/O styles at the same reuse factor; prints one JSON object.
+
+The model is the stream unit test's (onnx.helper, seeded weights): Conv 1->2 3x3 pad 1 on
+8x8 -> Relu -> MaxPool 2x2 -> Conv 2->2 3x3 pad 1 -> Relu -> Flatten -> Gemm 32->4.
+
+Usage: python bench/bench_stream_synth.py [--reuse-factor 2] [--timeout 1800] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reuse-factor", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--keep")
+    args = parser.parse_args()
+    import nncc
+    from nncc.runtime import progress, synth
+
+    sys.path.insert(0, str(ROOT / "test" / "unit"))
+    from test_stream import make_model
+
+    work = Path(args.keep or tempfile.mkdtemp(prefix="nncc_bench_stream_synth_"))
+    work.mkdir(parents=True, exist_ok=True)
+    make_model(work / "tiny_cnn.onnx")
+    result = {"model": "tiny stream CNN (1x8x8, conv-relu-pool-conv-relu-dense)", "reuse_factor": args.reuse_factor}
+    for io in ("parallel", "stream"):
+        design = nncc.compile(work / "tiny_cnn.onnx", work / io, io=io, reuse_factor=args.reuse_factor, target="verilog")
+        files = [design.folder / "verilog" / f"{design.top}.v", design.folder / "verilog" / "nncc_lib.v"]
+        start = time.perf_counter()
+        with progress.status(f"Yosys synth_xilinx of the {io} design"):
+            counts = synth.synthesize(files, design.top, per_module=False, timeout=args.timeout)
+        result[io] = {**{k: counts["total"].get(k, 0) for k in ("LUT", "FF", "DSP", "BRAM", "LUTRAM", "CARRY")},
+                      "seconds": round(time.perf_counter() - start, 1), "cached": counts["cached"],
+                      "latency": design.report["schedule"]["latency_cycles"], "ii": design.report["schedule"]["ii_cycles"]}
+    p, s = result["parallel"], result["stream"]
+    result["lut_ff_ratio_parallel_over_stream"] = round((p["LUT"] + p["FF"]) / max(1, s["LUT"] + s["FF"]), 3)
+    json.dump(result, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""The `stream` section of report.json (I/O style `stream`): the stream model's schedule,
+every stage's timing and every FIFO's depth, width and bits, as `dataflow-stream` wrote them."""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr
+
+from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR, STREAM_STAGE_ATTR, FifoOp
+from nncc.dialects.emit import emitted_name
+
+
+def _plain(attr: DictionaryAttr) -> dict:
+    return {k: (v.value.data if isinstance(v, IntegerAttr) else v.data if isinstance(v, StringAttr) else str(v))
+            for k, v in attr.data.items()}
+
+
+def stream_section(design: ModuleOp) -> dict | None:
+    """`{schedule, stages, fifos}` of a stream design, None for a parallel one."""
+    schedule = design.attributes.get(STREAM_SCHEDULE_ATTR)
+    if not isinstance(schedule, DictionaryAttr):
+        return None
+    stages, fifos = [], []
+    for op in design.walk():
+        stage = op.attributes.get(STREAM_STAGE_ATTR)
+        if isinstance(stage, DictionaryAttr):
+            stages.append({"name": emitted_name(op), **_plain(stage)})
+        if isinstance(op, FifoOp):
+            depth, width = op.depth.value.data, op.width.value.data
+            fifos.append({"name": emitted_name(op), "depth": depth, "width_bits": width, "bits": depth * width,
+                          "beats_per_sample": op.beats.value.data, "collect": op.collect is not None,
+                          **_plain(op.attributes[STREAM_FIFO_ATTR])})
+    return {"schedule": _plain(schedule), "stages": stages, "fifos": fifos}

@@ -1,0 +1,220 @@
+"""The cycle model of a stream design (I/O style `stream`), used by `dataflow-stream`.
+
+A chain of stages linked by FIFOs: the *source* (loads the input tensor on the top
+handshake, then sends one pixel per cycle), line-buffer *window* stages (convolutions and
+max pools), and the *collector* that gathers the last stream into a tensor for the
+whole-tensor *tail* (a parallel-style sub-design with its own initiation interval and
+latency). Each stage is modelled exactly as the Verilog stream back end builds it, one
+clock cycle at a time, from registered state only:
+
+- FIFO: `count` beats held; `in_ready = count < depth`, `out_valid = count > 0`; a beat
+  pushed in cycle t can be popped from cycle t + 1.
+- source: `in_ready = !busy` (and the top's II gap); beat k is valid while busy; the
+  last beat taken clears busy.
+- window stage (see `WindowStage`): walks its padded frame position by position (a padding
+  position needs no beat), holds a window after feeding an anchor and computes its R
+  phases, the last of which emits the output beat and may overlap the next feed; a frame
+  starts (even on a padding position) only when its first beat is at hand, so the timing
+  does not depend on how long the stage was idle.
+- collector: `in_ready = !full || taken`; the last beat of a sample sets full; the tail
+  takes it when its II gap allows.
+
+With unbounded FIFOs the model gives each FIFO's occupancy at every push; the minimum depth
+that never refuses a push is that maximum plus one (a smaller depth refuses the push at the
+maximum, a stall).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class WindowStage:
+    """A line-buffer stage over a padded frame of `padded` = (Hp, Wp) positions."""
+
+    name: str
+    padded: tuple[int, int]
+    pad: tuple[int, int]  # top, left
+    size: tuple[int, int]  # H, W of the real input
+    span: tuple[int, int]
+    stride: tuple[int, int]
+    last: tuple[int, int]  # padded row / column of the last anchor
+    reuse: int
+    row: int = 0
+    col: int = 0
+    pend: bool = False
+    phase: int = 0
+
+    @property
+    def service(self) -> int:
+        """Cycles per sample when never starved: every position plus R - 1 extra phases per anchor."""
+        anchors = ((self.last[0] - self.span[0] + 1) // self.stride[0] + 1) * ((self.last[1] - self.span[1] + 1) // self.stride[1] + 1)
+        return self.padded[0] * self.padded[1] + anchors * (self.reuse - 1)
+
+    def _pad(self) -> bool:
+        r, c = self.row - self.pad[0], self.col - self.pad[1]
+        return not (0 <= r < self.size[0] and 0 <= c < self.size[1])
+
+    def _anchor(self) -> bool:
+        r, c = self.row - (self.span[0] - 1), self.col - (self.span[1] - 1)
+        return (r >= 0 and c >= 0 and self.row <= self.last[0] and self.col <= self.last[1]
+                and r % self.stride[0] == 0 and c % self.stride[1] == 0)
+
+    def step(self, in_valid: bool, out_ready: bool) -> tuple[bool, bool]:
+        """One cycle: (beat popped, beat pushed)."""
+        last = self.reuse - 1
+        out_valid = self.pend and self.phase == last
+        emit = out_valid and out_ready
+        can_feed = not self.pend or emit
+        pad = self._pad()
+        start = self.row == 0 and self.col == 0  # a frame starts with its first beat at hand
+        feed = can_feed and ((pad and not start) or in_valid)
+        if self.pend and self.phase != last:
+            self.phase += 1
+        if emit:
+            self.pend, self.phase = False, 0
+        if feed:
+            anchor = self._anchor()
+            self.col += 1
+            if self.col == self.padded[1]:
+                self.col, self.row = 0, self.row + 1
+                if self.row == self.padded[0]:
+                    self.row = 0
+            self.pend, self.phase = anchor, 0
+        return feed and not pad, emit
+
+
+@dataclass
+class StreamChain:
+    """source -> fifo 0 -> stage 0 -> fifo 1 -> ... -> fifo k -> collector -> tail."""
+
+    source_beats: int
+    stages: list[WindowStage]
+    collect_beats: int
+    tail_ii: int
+    tail_latency: int
+    depths: list[int] | None = None  # None: unbounded FIFOs
+
+    @property
+    def ii(self) -> int:
+        """The design's initiation interval: the slowest stage's cycles per sample."""
+        return max([self.source_beats + 1, self.collect_beats, self.tail_ii] + [s.service for s in self.stages])
+
+
+@dataclass
+class Trace:
+    """What the model saw: per FIFO its largest occupancy at a push (per sample period),
+    pushes and pops; per stage the cycles of its pops and pushes; the top's handshakes."""
+
+    fires: list[int] = field(default_factory=list)
+    outputs: list[int] = field(default_factory=list)
+    occupancy: list[list[int]] = field(default_factory=list)  # per FIFO, per cycle at a push
+    pushes: list[list[int]] = field(default_factory=list)
+    pops: list[list[int]] = field(default_factory=list)
+    stalls: int = 0
+
+
+def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trace:
+    """Run ``samples`` back-to-back samples through the chain at its II (the top accepts a
+    sample at most every II cycles) until the last output, or ``limit`` cycles."""
+    ii = chain.ii
+    n_fifo = len(chain.stages) + 1
+    count = [0] * n_fifo
+    trace = Trace(occupancy=[[] for _ in range(n_fifo)], pushes=[[] for _ in range(n_fifo)],
+                  pops=[[] for _ in range(n_fifo)])
+    busy, k, gap, loaded = False, 0, 0, 0
+    full, ck, tail_gap = False, 0, 0
+    limit = limit or (samples + 2) * (ii + 4 * sum(s.service for s in chain.stages) + chain.tail_latency + 16)
+    t = 0
+    while len(trace.outputs) < samples and t < limit:
+        room = [chain.depths is None or count[i] < chain.depths[i] for i in range(n_fifo)]
+        push = [False] * n_fifo
+        pop = [False] * n_fifo
+        # source
+        fire = not busy and gap == 0 and loaded < samples
+        if busy:
+            trace.stalls += not room[0]
+            push[0] = room[0]
+        # window stages
+        for i, stage in enumerate(chain.stages):
+            valid_before = stage.pend and stage.phase == stage.reuse - 1
+            pop[i], push[i + 1] = stage.step(count[i] > 0, room[i + 1])
+            trace.stalls += valid_before and not room[i + 1]
+        # collector and tail
+        taken = full and tail_gap == 0
+        accept = count[n_fifo - 1] > 0 and (not full or taken)
+        pop[n_fifo - 1] = accept
+        # registered updates
+        if fire:
+            busy, k, gap, loaded = True, 0, ii - 1, loaded + 1
+            trace.fires.append(t)
+        elif gap:
+            gap -= 1
+        if push[0]:
+            k += 1
+            if k == chain.source_beats:
+                busy = False
+        if taken:
+            full, tail_gap = False, chain.tail_ii - 1
+            trace.outputs.append(t + chain.tail_latency)
+        elif tail_gap:
+            tail_gap -= 1
+        if accept:
+            ck += 1
+            if ck == chain.collect_beats:
+                ck, full = 0, True
+        for i in range(n_fifo):
+            if push[i]:
+                trace.occupancy[i].append(count[i])
+                trace.pushes[i].append(t)
+            if pop[i]:
+                trace.pops[i].append(t)
+            count[i] += push[i] - pop[i]
+        t += 1
+    return trace
+
+
+def fresh(chain: StreamChain, depths: list[int] | None = None) -> StreamChain:
+    """A copy of the chain with every stage at reset."""
+    stages = [WindowStage(s.name, s.padded, s.pad, s.size, s.span, s.stride, s.last, s.reuse) for s in chain.stages]
+    return StreamChain(chain.source_beats, stages, chain.collect_beats, chain.tail_ii, chain.tail_latency, depths)
+
+
+class StreamModelError(Exception):
+    """The stream does not settle at its II (a model error, never expected)."""
+
+
+def size_fifos(chain: StreamChain, samples: int = 8, max_samples: int = 256) -> tuple[list[int], Trace, int]:
+    """The minimum FIFO depths (no stall at the II), the trace with them, and the samples run:
+    more samples until the output spacing is the II and no FIFO's occupancy still grows."""
+    ii = chain.ii
+    while True:
+        trace = simulate(fresh(chain), samples)
+        gaps = {b - a for a, b in zip(trace.outputs[-3:], trace.outputs[-2:])}
+        per_period = [_period_max(trace, i, ii) for i in range(len(trace.pushes))]
+        settled = gaps == {ii} and all(len(p) < 3 or p[-1] == p[-2] for p in per_period)
+        if settled or samples >= max_samples:
+            break
+        samples *= 2
+    if not settled:
+        raise StreamModelError(f"dataflow-stream: the stream does not settle at II {ii} within {samples} samples")
+    depths = [max(occ, default=0) + 1 for occ in trace.occupancy]
+    checked = simulate(fresh(chain, depths), samples)
+    if checked.stalls or checked.outputs != trace.outputs:
+        raise StreamModelError("dataflow-stream: the sized FIFOs change the schedule")
+    return depths, trace, samples
+
+
+def _period_max(trace: Trace, fifo: int, ii: int) -> list[int]:
+    """Per II-long period from the first input, the largest occupancy at a push (while
+    samples still enter: the drain after the last one is left out)."""
+    start = trace.fires[0] if trace.fires else 0
+    end = trace.fires[-1] if trace.fires else 0
+    periods: dict[int, int] = {}
+    for t, occ in zip(trace.pushes[fifo], trace.occupancy[fifo]):
+        if t >= end:
+            break
+        key = (t - start) // ii
+        periods[key] = max(periods.get(key, 0), occ)
+    return [periods[k] for k in sorted(periods)]
