@@ -239,6 +239,27 @@ class Stateful(Operation, abc.ABC):
         """One time step."""
 
 
+@dataclass(frozen=True)
+class InternalRangesTrait(OpTrait):
+    """Marker of `InternalRanges`."""
+
+
+class InternalRanges(Operation, abc.ABC):
+    """A layer whose lowering needs the value ranges of quantities that are not its results
+    (a recurrent cell's gate pre-activations and state over every time step). Calibration
+    asks it for them and records them in the op's `INTERNAL_RANGES_ATTR` attribute."""
+
+    traits = traits_def(InternalRangesTrait())
+
+    @abc.abstractmethod
+    def internal_ranges(self, args: Sequence[np.ndarray], batch: int) -> dict[str, tuple[float, float]]:
+        """Name -> (min, max) of each internal quantity for float64 operands ``args``."""
+
+
+INTERNAL_RANGES_ATTR = "fixed.internal_ranges"
+"""A dictionary attribute: internal quantity name -> `array<f64: min, max>` (calibrated)."""
+
+
 # ---------------------------------------------------------------------------------------
 # lowering between levels
 

@@ -28,14 +28,14 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.interfaces import FloatSemantics
+from nncc.dialects.interfaces import FloatSemantics, InternalRanges, LowersToFixed
 from nncc.dialects.nn.common import FLOAT_PROP, shape_of, sorted_props
 from nncc.dialects.recurrent import cells
 
 DIRECTIONS = ("forward", "reverse")
 
 
-class _RecurrentLayer(IRDLOperation, FloatSemantics):
+class _RecurrentLayer(IRDLOperation, FloatSemantics, InternalRanges, LowersToFixed):
     """Shared operands, properties and verifier of the float recurrent layers."""
 
     GATES: ClassVar[int] = 0
@@ -71,6 +71,22 @@ class _RecurrentLayer(IRDLOperation, FloatSemantics):
     def state_operands(self) -> tuple[SSAValue, ...]:
         """The initial state operands (h0, and c0 for an LSTM)."""
         return (self.initial_h,)
+
+    def internal_ranges(self, args, batch):
+        """The gate pre-activations' range ("gates"; for an LSTM also the cell state's,
+        "cell") over every time step of every sequence."""
+        trace: dict = {}
+        self.run(args, trace)
+        return trace
+
+    def evaluate_float(self, args, batch):
+        return self.run(args, None)
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.recurrent.to_fixed`."""
+        from nncc.dialects.recurrent import to_fixed
+
+        to_fixed.lower(lowering, self)
 
     def verify_(self) -> None:
         x, w, r = shape_of(self.input), shape_of(self.weight), shape_of(self.recurrence)
@@ -138,9 +154,10 @@ class LstmOp(_RecurrentLayer):
     def state_operands(self) -> tuple[SSAValue, ...]:
         return (self.initial_h, self.initial_c)
 
-    def evaluate_float(self, args, batch):
+    def run(self, args, trace: dict | None):
+        """The float result, collecting internal ranges into ``trace``."""
         x, w, r, wb, rb, h0, c0 = args
-        return cells.lstm_sequence(x, w, r, wb, rb, h0, c0, reverse=self.reverse, clip=self.clip_value)
+        return cells.lstm_sequence(x, w, r, wb, rb, h0, c0, reverse=self.reverse, clip=self.clip_value, trace=trace)
 
 
 @irdl_op_definition
@@ -190,10 +207,11 @@ class GruOp(_RecurrentLayer):
         if self.linear_before_reset.value.data not in (0, 1):
             raise VerifyException(f"{self.name}: linear_before_reset {self.linear_before_reset.value.data} must be 0 or 1")
 
-    def evaluate_float(self, args, batch):
+    def run(self, args, trace: dict | None):
+        """The float result, collecting internal ranges into ``trace``."""
         x, w, r, wb, rb, h0 = args
         return cells.gru_sequence(x, w, r, wb, rb, h0, linear_before_reset=self.reset_after,
-                                  reverse=self.reverse, clip=self.clip_value)
+                                  reverse=self.reverse, clip=self.clip_value, trace=trace)
 
 
 RECURRENT_OPS = [LstmOp, GruOp]

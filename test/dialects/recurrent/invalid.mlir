@@ -55,3 +55,25 @@ func.func @gru_reset(%x: tensor<1x5x3xf32>, %w: tensor<6x3xf32>, %r: tensor<6x2x
   %y = recurrent.gru %x, %w, %r, %wb, %rb, %h {direction = "forward", linear_before_reset = 2 : i64} : (tensor<1x5x3xf32>, tensor<6x3xf32>, tensor<6x2xf32>, tensor<6xf32>, tensor<6xf32>, tensor<1x2xf32>) -> tensor<1x5x2xf32>
   func.return %y : tensor<1x5x2xf32>
 }
+
+// -----
+
+func.func @scan_states(%x: tensor<1x5x3x!fixed.q<8, 2>>, %h0: tensor<1x2x!fixed.q<8, 1>>) -> tensor<1x5x2x!fixed.q<8, 1>> {
+  // CHECK: recurrent.scan: the body must end in recurrent.yield of the next states
+  %y = recurrent.scan %x, %h0 {direction = "forward"} : (tensor<1x5x3x!fixed.q<8, 2>>, tensor<1x2x!fixed.q<8, 1>>) -> tensor<1x5x2x!fixed.q<8, 1>> {
+  ^bb0(%xt: tensor<1x3x!fixed.q<8, 2>>, %h: tensor<1x2x!fixed.q<8, 1>>):
+    recurrent.yield %h, %h : tensor<1x2x!fixed.q<8, 1>>, tensor<1x2x!fixed.q<8, 1>>
+  }
+  func.return %y : tensor<1x5x2x!fixed.q<8, 1>>
+}
+
+// -----
+
+func.func @scan_args(%x: tensor<1x5x3x!fixed.q<8, 2>>, %h0: tensor<1x2x!fixed.q<8, 1>>) -> tensor<1x5x2x!fixed.q<8, 1>> {
+  // CHECK: recurrent.scan: block arguments must be the input slice [1, I] and the states
+  %y = recurrent.scan %x, %h0 {direction = "forward"} : (tensor<1x5x3x!fixed.q<8, 2>>, tensor<1x2x!fixed.q<8, 1>>) -> tensor<1x5x2x!fixed.q<8, 1>> {
+  ^bb0(%xt: tensor<1x5x3x!fixed.q<8, 2>>, %h: tensor<1x2x!fixed.q<8, 1>>):
+    recurrent.yield %h : tensor<1x2x!fixed.q<8, 1>>
+  }
+  func.return %y : tensor<1x5x2x!fixed.q<8, 1>>
+}
