@@ -238,6 +238,18 @@ class Stateful(Operation, abc.ABC):
     def step_region(self) -> Region:
         """One time step."""
 
+    @abc.abstractmethod
+    def sequence(self) -> SSAValue:
+        """The run-time input sequence, batch first: ``[1, T, ...]``."""
+
+    @abc.abstractmethod
+    def reversed_time(self) -> bool:
+        """True if the steps walk the sequence from its last element to its first."""
+
+    def time_steps(self) -> int:
+        """T: steps per sequence."""
+        return self.sequence().type.get_shape()[1]
+
 
 @dataclass(frozen=True)
 class InternalRangesTrait(OpTrait):

@@ -29,7 +29,7 @@ from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
-from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction
+from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction, Stateful
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, emission_options
@@ -485,13 +485,18 @@ _HANDLERS = {
 
 
 def _handler(op: Operation):
-    """The op's construct: a `Reduction` or `IndexMap` through its interface; a `MacLayer`
-    without a dedicated step: gathered dot products (`mac.py`)."""
+    """The op's construct: a `Reduction` or `IndexMap` through its interface; a recurrent
+    layer (`Stateful`) in its static form (`recurrent.py`); a `MacLayer` without a dedicated
+    step: gathered dot products (`mac.py`)."""
     handler = _HANDLERS.get(type(op))
     if handler is None and isinstance(op, (Reduction, IndexMap)):
         from nncc.backends.hls_cpp.structure import data_movement, reduction  # (it builds on this module)
 
         return reduction if isinstance(op, Reduction) else data_movement
+    if handler is None and isinstance(op, Stateful):
+        from nncc.backends.hls_cpp.recurrent import scan_step  # (it builds on this module)
+
+        return scan_step
     if handler is None and isinstance(op, MacLayer):
         from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
 

@@ -64,6 +64,12 @@ class ScanOp(IRDLOperation, FixedSemantics, Stateful):
     def step_region(self) -> Region:
         return self.body
 
+    def sequence(self) -> SSAValue:
+        return self.input
+
+    def reversed_time(self) -> bool:
+        return self.direction.data == "reverse"
+
     def verify_(self) -> None:
         block = self.body.block
         x = tuple(self.input.type.get_shape())
