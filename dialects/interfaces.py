@@ -268,6 +268,32 @@ class InternalRanges(Operation, abc.ABC):
         """Name -> (min, max) of each internal quantity for float64 operands ``args``."""
 
 
+@dataclass(frozen=True)
+class RecurrentProductsTrait(OpTrait):
+    """Marker of `RecurrentProducts`."""
+
+
+class RecurrentProducts(Operation, abc.ABC):
+    """A recurrent layer as the complexity metrics price it: matrix-vector products with
+    constant weights and element-wise state products, each repeated every time step."""
+
+    traits = traits_def(RecurrentProductsTrait())
+
+    @abc.abstractmethod
+    def step_products(self) -> list[tuple[str, np.ndarray]]:
+        """(role, weights [rows, cols]) of each matrix-vector product of one step that is not
+        a `MacLayer` of its own (empty when the step's products are `MacLayer` ops)."""
+
+    @abc.abstractmethod
+    def state_products(self) -> list[tuple[int, int | None, int | None]]:
+        """(count, bits of a, bits of b) of the element-wise run-time products a * b of one
+        step (bits None: float)."""
+
+    @abc.abstractmethod
+    def time_steps(self) -> int:
+        """T: steps per sequence."""
+
+
 INTERNAL_RANGES_ATTR = "fixed.internal_ranges"
 """A dictionary attribute: internal quantity name -> `array<f64: min, max>` (calibrated)."""
 

@@ -149,7 +149,8 @@ def _layer(ctx, gates: int, order: tuple[int, ...], build: Callable) -> list[SSA
     hardware=False,
     notes="forward, reverse, bidirectional; layout 0/1; clip; constant initial_h/initial_c equal for every sample "
     "(torch's Shape/Expand zeros fold); outputs Y and Y_h (not Y_c); no peepholes, input_forget or sequence_lens "
-    "shorter than the sequence; default activations",
+    "shorter than the sequence; default activations. Fixed point and HLS C++ (static form: one cell engine over the "
+    "time steps); no Verilog yet",
 )
 def import_lstm(ctx):
     """LSTM: one `recurrent.lstm` per direction, gates re-ordered from (i, o, f, c)."""
@@ -170,7 +171,8 @@ def import_lstm(ctx):
     "recurrent.gru (one per direction), nn.reshape, nn.concat, nn.gather",
     hardware=False,
     notes="forward, reverse, bidirectional; linear_before_reset 0/1; layout 0/1; clip; constant initial_h equal "
-    "for every sample; outputs Y and Y_h; no sequence_lens shorter than the sequence; default activations",
+    "for every sample; outputs Y and Y_h; no sequence_lens shorter than the sequence; default activations. Fixed "
+    "point and HLS C++ (static form); no Verilog yet",
 )
 def import_gru(ctx):
     """GRU: one `recurrent.gru` per direction (gate order z, r, h kept)."""

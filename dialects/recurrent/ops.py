@@ -12,6 +12,8 @@ step's hidden state ``[1, T, H]`` in time order; ``direction`` is ``"forward"`` 
 from __future__ import annotations
 
 from typing import ClassVar
+
+import numpy as np
 from xdsl.dialects.builtin import I64, FloatAttr, IntegerAttr, StringAttr, TensorType, f64, i64
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
@@ -28,14 +30,15 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.interfaces import FloatSemantics, InternalRanges, LowersToFixed
+from nncc.dialects.interfaces import FloatSemantics, InternalRanges, LowersToFixed, RecurrentProducts
+from nncc.dialects.nn.semantics import constant_value
 from nncc.dialects.nn.common import FLOAT_PROP, shape_of, sorted_props
 from nncc.dialects.recurrent import cells
 
 DIRECTIONS = ("forward", "reverse")
 
 
-class _RecurrentLayer(IRDLOperation, FloatSemantics, InternalRanges, LowersToFixed):
+class _RecurrentLayer(IRDLOperation, FloatSemantics, InternalRanges, LowersToFixed, RecurrentProducts):
     """Shared operands, properties and verifier of the float recurrent layers."""
 
     GATES: ClassVar[int] = 0
@@ -53,10 +56,18 @@ class _RecurrentLayer(IRDLOperation, FloatSemantics, InternalRanges, LowersToFix
         """H: the hidden state's size."""
         return shape_of(self.recurrence)[1]
 
-    @property
-    def steps(self) -> int:
+    def time_steps(self) -> int:
         """T: time steps per sequence."""
         return shape_of(self.input)[1]
+
+    def step_products(self):
+        """The input and recurrent matrix-vector products (all gates)."""
+        return [("input", np.asarray(constant_value(self.weight))), ("recurrent", np.asarray(constant_value(self.recurrence)))]
+
+    def state_products(self):
+        """LSTM: f c, i g, o tanh(c); GRU: r times the recurrent term and z (h - n) (the lowering
+        computes (1 - z) n + z h as n + z (h - n)); H elements each."""
+        return [(self.STATE_PRODUCTS * self.hidden, None, None)]
 
     @property
     def reverse(self) -> bool:
@@ -130,6 +141,7 @@ class LstmOp(_RecurrentLayer):
 
     name = "recurrent.lstm"
     GATES: ClassVar[int] = 4
+    STATE_PRODUCTS: ClassVar[int] = 3
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     recurrence = operand_def(TensorType)
@@ -175,6 +187,7 @@ class GruOp(_RecurrentLayer):
 
     name = "recurrent.gru"
     GATES: ClassVar[int] = 3
+    STATE_PRODUCTS: ClassVar[int] = 2
     input = operand_def(TensorType)
     weight = operand_def(TensorType)
     recurrence = operand_def(TensorType)

@@ -28,12 +28,13 @@ from xdsl.irdl import (
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.interfaces import FixedSemantics, Stateful
+from nncc.dialects.fixed import MulOp, fixed_of
+from nncc.dialects.interfaces import FixedSemantics, RecurrentProducts, Stateful
 from nncc.dialects.recurrent.cells import steps
 
 
 @irdl_op_definition
-class ScanOp(IRDLOperation, FixedSemantics, Stateful):
+class ScanOp(IRDLOperation, FixedSemantics, Stateful, RecurrentProducts):
     """Apply the body (one time step) to every step of the input sequence, in `direction`;
     the result holds each step's new h in time order.
 
@@ -63,6 +64,15 @@ class ScanOp(IRDLOperation, FixedSemantics, Stateful):
 
     def step_region(self) -> Region:
         return self.body
+
+    def step_products(self):
+        """None besides the step's own `MacLayer` ops (`fixed.dense`)."""
+        return []
+
+    def state_products(self):
+        """The step's `fixed.mul` ops: (elements, operand widths)."""
+        return [(int(np.prod(op.output.type.get_shape())), fixed_of(op.lhs).width.data, fixed_of(op.rhs).width.data)
+                for op in self.body.block.ops if isinstance(op, MulOp)]
 
     def sequence(self) -> SSAValue:
         return self.input

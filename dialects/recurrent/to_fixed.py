@@ -57,8 +57,9 @@ class _Cell:
         raw, typ = quantize_array(values, self.prec.weight_width, self.prec.weight_int_bits)
         return self.add(fixed.ConstantOp(to_dense(raw, container(self.prec.weight_width)), typ))
 
-    def dense(self, x: SSAValue, w: np.ndarray, b: np.ndarray) -> SSAValue:
-        """The exact accumulator of x W^T + b (the bias exact at the product's fraction)."""
+    def dense(self, x: SSAValue, w: np.ndarray, b: np.ndarray, role: str) -> SSAValue:
+        """The exact accumulator of x W^T + b (the bias exact at the product's fraction),
+        labelled ``<layer> (<role>)``."""
         weight = self.weight(w)
         frac = fixed.fixed_of(x).frac + fixed.fixed_of(weight).frac
         ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
@@ -66,7 +67,9 @@ class _Cell:
         if typ.width.data > 64:
             self.lw.fail(f"bias type {typ} is wider than 64 bits")
         bias = self.add(fixed.ConstantOp(to_dense(raw, container(typ.width.data)), typ))
-        return self.add(fixed.DenseOp(x, weight, bias))
+        product = fixed.DenseOp(x, weight, bias)
+        product.attributes[LAYER_ATTR] = StringAttr(f"{layer_label(self.op)} ({role})")
+        return self.add(product)
 
     def pick(self, x: SSAValue, block: int, count: int = 1) -> SSAValue:
         """Gate blocks ``block .. block+count-1`` (H elements each) of a [1, G*H] value."""
@@ -111,7 +114,7 @@ def _hidden_type(lw, op, initial: np.ndarray) -> FixedType:
 
 def _lstm_step(cell: _Cell, xt, h, c, c_type, h_type, params) -> list[SSAValue]:
     w, r, wb, rb = params
-    z = cell.add(fixed.AddOp(cell.dense(xt, w, wb), cell.dense(h, r, rb)))
+    z = cell.add(fixed.AddOp(cell.dense(xt, w, wb, "input"), cell.dense(h, r, rb, "recurrent")))
     z = cell.preactivation(z)
     sig = cell.activation(cell.add(nn.GatherOp(z, _blocks(cell.hidden, (0, 1, 3)), (1, 3 * cell.hidden))), "sigmoid")
     g = cell.activation(cell.pick(z, 2), "tanh")
@@ -125,15 +128,15 @@ def _lstm_step(cell: _Cell, xt, h, c, c_type, h_type, params) -> list[SSAValue]:
 def _gru_step(cell: _Cell, xt, h, h_type, params, reset_after: bool) -> list[SSAValue]:
     w, r, wb, rb = params
     hid = cell.hidden
-    ax = cell.dense(xt, w, wb)
-    zr = cell.add(fixed.AddOp(cell.pick(ax, 0, 2), cell.dense(h, r[: 2 * hid], rb[: 2 * hid])))
+    ax = cell.dense(xt, w, wb, "input")
+    zr = cell.add(fixed.AddOp(cell.pick(ax, 0, 2), cell.dense(h, r[: 2 * hid], rb[: 2 * hid], "recurrent z, r")))
     zr = cell.activation(cell.preactivation(zr), "sigmoid")
     z, rg = cell.pick(zr, 0), cell.pick(zr, 1)
     if reset_after:
-        recurrent = cell.add(fixed.MulOp(rg, cell.dense(h, r[2 * hid :], rb[2 * hid :])))
+        recurrent = cell.add(fixed.MulOp(rg, cell.dense(h, r[2 * hid :], rb[2 * hid :], "recurrent n")))
     else:
         rh = cell.cast(cell.add(fixed.MulOp(rg, h)), h_type)
-        recurrent = cell.dense(rh, r[2 * hid :], rb[2 * hid :])
+        recurrent = cell.dense(rh, r[2 * hid :], rb[2 * hid :], "recurrent n")
     n = cell.activation(cell.preactivation(cell.add(fixed.AddOp(cell.pick(ax, 2), recurrent))), "tanh")
     step = cell.add(fixed.MulOp(z, cell.add(fixed.SubOp(h, n))))
     return [cell.cast(cell.add(fixed.AddOp(n, step)), h_type)]

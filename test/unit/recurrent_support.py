@@ -99,3 +99,22 @@ def _batch_first_output(output: str, layout: int, steps: int, dirs: int, hidden:
     return [pick, helper.make_node("Gather", ["Y", "last"], ["yl"], axis=0),  # [dirs, N, H]
             helper.make_node("Transpose", ["yl"], ["yb"], perm=[1, 0, 2]), flat,
             helper.make_node("Reshape", ["yb", "flat_shape"], ["y"])]
+
+
+CALIBRATION = 256
+
+
+def fixed_module(source, name="input", steps=10, inputs=4, options=None, prepare=None):
+    """``source`` imported, calibrated on N(0, 1) sequences and lowered by nn-to-fixed
+    (``prepare(module)`` runs on the float module first, e.g. to set precision overrides)."""
+    from nncc.compiler.analysis.calibrate import calibrate
+    from nncc.compiler.context import make_context
+    from nncc.compiler.onnx.importer import import_onnx
+    from nncc.compiler.pipelines import build_nn_to_fixed, run_passes
+
+    module = import_onnx(source)
+    if prepare is not None:
+        prepare(module)
+    calibrate(module, {name: sequences(CALIBRATION, steps, inputs, seed=11)})
+    run_passes(build_nn_to_fixed(options or {}), module, make_context())
+    return module

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from helpers import ops_of
-from recurrent_support import FIXTURE_BATCH, fixture_path, fixture_steps, rnn_model, run_ort, sequences
+from recurrent_support import FIXTURE_BATCH, fixed_module, fixture_path, fixture_steps, rnn_model, run_ort, sequences
 from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, i64
 from xdsl.utils.exceptions import PassFailedException
 
@@ -21,18 +21,7 @@ from nncc.dialects.fixed.quantization import PRECISION_ATTR
 from nncc.dialects.interfaces import INTERNAL_RANGES_ATTR
 from nncc.runtime.fixed_interpreter import run_fixed
 
-CALIBRATION = 256
 SAMPLES = 1000
-
-
-def fixed_module(source, name="input", steps=10, inputs=4, options=None, prepare=None):
-    """``source`` imported, calibrated on N(0, 1) sequences and lowered by nn-to-fixed."""
-    module = import_onnx(source)
-    if prepare is not None:
-        prepare(module)
-    calibrate(module, {name: sequences(CALIBRATION, steps, inputs, seed=11)})
-    run_passes(build_nn_to_fixed(options or {}), module, make_context())
-    return module
 
 
 @pytest.mark.parametrize("name", ["rnn_lstm_script", "rnn_gru_dynamo", "rnn_bilstm2_script"])
