@@ -37,7 +37,7 @@ from nncc.dialects.dataflow import (
 )
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction
+from nncc.dialects.interfaces import IndexMap, MacLayer, Reduction, Stateful
 from nncc.dialects.emit import NAME_ATTR, emission_options
 
 LIBRARY = "nncc_lib.v"
@@ -126,7 +126,7 @@ class _Emitter:
             raise VerilogEmissionError("the Verilog back end needs exactly one graph input and one output")
         it, ot = _t(self.input), _t(self.output)
         groups = self.groups
-        known = {m.out for m in self.modules if m.registered} | {"in", "out"}
+        known = {m.out for m in self.modules if m.registered and not m.inner} | {"in", "out"}
         unknown = sorted({x for _, prods, cons in groups for x in (*prods, *cons)} - known)
         if unknown or "out" not in {c for _, _, cons in groups for c in cons}:
             raise VerilogEmissionError(f"{HANDSHAKES_ATTR} names unknown stages {unknown} or never takes 'out'")
@@ -407,6 +407,10 @@ def _handler(op: Operation):
         return _reduction
     if handler is None and isinstance(op, IndexMap):
         return _data_movement
+    if handler is None and isinstance(op, Stateful):
+        from nncc.backends.verilog.recurrent import scan_stage  # (it builds on this module)
+
+        return scan_stage
     if handler is None:
         raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
     return handler
