@@ -146,11 +146,11 @@ def _layer(ctx, gates: int, order: tuple[int, ...], build: Callable) -> list[SSA
 
 @support(
     "recurrent.lstm (one per direction), nn.reshape, nn.concat, nn.gather",
-    hardware=False,
+    hardware=True,
     notes="forward, reverse, bidirectional; layout 0/1; clip; constant initial_h/initial_c equal for every sample "
     "(torch's Shape/Expand zeros fold); outputs Y and Y_h (not Y_c); no peepholes, input_forget or sequence_lens "
-    "shorter than the sequence; default activations. Fixed point and HLS C++ (static form: one cell engine over the "
-    "time steps); no Verilog yet",
+    "shorter than the sequence; default activations. Fixed point, HLS C++ and Verilog in the static "
+    "form (one cell engine over the time steps)",
 )
 def import_lstm(ctx):
     """LSTM: one `recurrent.lstm` per direction, gates re-ordered from (i, o, f, c)."""
@@ -169,10 +169,10 @@ def import_lstm(ctx):
 
 @support(
     "recurrent.gru (one per direction), nn.reshape, nn.concat, nn.gather",
-    hardware=False,
+    hardware=True,
     notes="forward, reverse, bidirectional; linear_before_reset 0/1; layout 0/1; clip; constant initial_h equal "
     "for every sample; outputs Y and Y_h; no sequence_lens shorter than the sequence; default activations. Fixed "
-    "point and HLS C++ (static form); no Verilog yet",
+    "point, HLS C++ and Verilog (static form)",
 )
 def import_gru(ctx):
     """GRU: one `recurrent.gru` per direction (gate order z, r, h kept)."""
