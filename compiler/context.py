@@ -40,8 +40,13 @@ def nncc_dialect_factories() -> dict:
 
         return EMIT
 
+    def _recurrent():
+        from nncc.dialects.recurrent import RECURRENT
+
+        return RECURRENT
+
     return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant, "encoding": _encoding,
-            "emit": _emit}
+            "emit": _emit, "recurrent": _recurrent}
 
 
 def make_context() -> Context:

@@ -238,6 +238,65 @@ class Stateful(Operation, abc.ABC):
     def step_region(self) -> Region:
         """One time step."""
 
+    @abc.abstractmethod
+    def sequence(self) -> SSAValue:
+        """The run-time input sequence, batch first: ``[1, T, ...]``."""
+
+    @abc.abstractmethod
+    def reversed_time(self) -> bool:
+        """True if the steps walk the sequence from its last element to its first."""
+
+    def time_steps(self) -> int:
+        """T: steps per sequence."""
+        return self.sequence().type.get_shape()[1]
+
+
+@dataclass(frozen=True)
+class InternalRangesTrait(OpTrait):
+    """Marker of `InternalRanges`."""
+
+
+class InternalRanges(Operation, abc.ABC):
+    """A layer whose lowering needs the value ranges of quantities that are not its results
+    (a recurrent cell's gate pre-activations and state over every time step). Calibration
+    asks it for them and records them in the op's `INTERNAL_RANGES_ATTR` attribute."""
+
+    traits = traits_def(InternalRangesTrait())
+
+    @abc.abstractmethod
+    def internal_ranges(self, args: Sequence[np.ndarray], batch: int) -> dict[str, tuple[float, float]]:
+        """Name -> (min, max) of each internal quantity for float64 operands ``args``."""
+
+
+@dataclass(frozen=True)
+class RecurrentProductsTrait(OpTrait):
+    """Marker of `RecurrentProducts`."""
+
+
+class RecurrentProducts(Operation, abc.ABC):
+    """A recurrent layer as the complexity metrics price it: matrix-vector products with
+    constant weights and element-wise state products, each repeated every time step."""
+
+    traits = traits_def(RecurrentProductsTrait())
+
+    @abc.abstractmethod
+    def step_products(self) -> list[tuple[str, np.ndarray]]:
+        """(role, weights [rows, cols]) of each matrix-vector product of one step that is not
+        a `MacLayer` of its own (empty when the step's products are `MacLayer` ops)."""
+
+    @abc.abstractmethod
+    def state_products(self) -> list[tuple[int, int | None, int | None]]:
+        """(count, bits of a, bits of b) of the element-wise run-time products a * b of one
+        step (bits None: float)."""
+
+    @abc.abstractmethod
+    def time_steps(self) -> int:
+        """T: steps per sequence."""
+
+
+INTERNAL_RANGES_ATTR = "fixed.internal_ranges"
+"""A dictionary attribute: internal quantity name -> `array<f64: min, max>` (calibrated)."""
+
 
 # ---------------------------------------------------------------------------------------
 # element-wise hardware functions

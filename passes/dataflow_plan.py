@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.dialects.builtin import ArrayAttr, DenseArrayBase, DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
@@ -39,7 +39,7 @@ from nncc.dialects.dataflow import (
 )
 from nncc.dialects.dataflow_plan import arith_widths, index_table, pe_plan, window_timing
 from nncc.dialects.emit import NAME_ATTR, OPTIONS_ATTR
-from nncc.dialects.interfaces import ElementKernel, MacLayer
+from nncc.dialects.interfaces import ElementKernel, MacLayer, Stateful
 
 
 class DataflowPlanError(PassFailedException):
@@ -114,8 +114,9 @@ def plan_function(function: func.FuncOp) -> None:
             feeding = frozenset().union(*(sources.get(v, frozenset()) for v in vals))
             start = max((time.get(v, 0) for v in vals), default=0)  # the Verilog back end needs them equal
             out = op.results[0]
-            if isinstance(op, dataflow.PeOp):
-                time[out] = start + op.latency.value.data
+            stage = _stage_latency(op)
+            if stage is not None:
+                time[out] = start + stage
                 consumers.append((_name(op), feeding))
                 sources[out] = frozenset([_name(op)])
             else:
@@ -125,8 +126,35 @@ def plan_function(function: func.FuncOp) -> None:
     function.attributes[HANDSHAKES_ATTR] = ArrayAttr(_handshake_groups(consumers))
 
 
-def _plan_op(op: Operation) -> None:
+def _stage_latency(op: Operation) -> int | None:
+    """The latency of a registered stage (a `dataflow.pe`, or a recurrent layer's static
+    engine, from its `dataflow.schedule`); None for combinational logic."""
     if isinstance(op, dataflow.PeOp):
+        return op.latency.value.data
+    if isinstance(op, Stateful):
+        timing = op.attributes.get(SCHEDULE_ATTR)
+        if not isinstance(timing, DictionaryAttr):
+            raise PassFailedException(f"dataflow-plan: {op.name} '{_name(op)}' has no {SCHEDULE_ATTR}: run dataflow-tile first")
+        return timing.data["latency"].value.data
+    return None
+
+
+def _plan_step(layer: Stateful) -> None:
+    """A recurrent layer's step: the per-op plans; every value of the step is valid at its
+    cycle 0 (the engine holds the input slice and the state in registers for the whole step
+    and takes the products' results when their PEs finish, `dataflow.schedule`)."""
+    block = layer.step_region().block
+    for op in block.ops:
+        if op is block.last_op or isinstance(op, fixed.ConstantOp):
+            continue
+        op.attributes[VALID_ATTR] = IntegerAttr(0, i64)
+        _plan_op(op)
+
+
+def _plan_op(op: Operation) -> None:
+    if isinstance(op, Stateful):
+        _plan_step(op)
+    elif isinstance(op, dataflow.PeOp):
         if not isinstance(op.layer(), MacLayer):
             return
         op.attributes[PLAN_ATTR] = pe_plan(op)

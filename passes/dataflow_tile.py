@@ -18,6 +18,11 @@ input was accepted, t = 0 for graph inputs, t = max(operands) for combinational 
 max(operands) + the PE's latency (R, or a window engine's latency, see
 `dataflow.WindowGeometry`); the output register adds one cycle. latency = t(output) + 1,
 ii = the largest PE latency (1 without PEs).
+
+A recurrent layer (`Stateful`) gets the static form: the multiply-accumulate layers of its
+step are wrapped the same way, the step's own latency (from its inputs to the registered next
+state) is its cell latency C, and the layer takes T x C cycles per sequence and a new
+sequence every T x C cycles (its latency and ii in `dataflow.schedule` on the op).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import dataflow
 from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
-from nncc.dialects.interfaces import MacLayer, Windowed
+from nncc.dialects.interfaces import MacLayer, Stateful, Windowed
 
 
 def legal_reuse(outputs: int, requested: int) -> int:
@@ -57,21 +62,47 @@ def largest_reuse_within(outputs: int, limit: int) -> int:
 
 def schedule(function: func.FuncOp) -> tuple[int, int]:
     """(latency, ii) of a tiled function, per the module docstring."""
-    block = function.body.blocks[0]
+    return block_schedule(function.body.blocks[0])
+
+
+def block_schedule(block: Block) -> tuple[int, int]:
+    """(latency, ii) of a tiled block (a function's, or a recurrent layer's step, whose
+    terminator gives the next state): a `dataflow.pe` delays its result by its latency, a
+    `Stateful` layer by its recorded latency (`dataflow.schedule` on the op)."""
     ready = {arg: 0 for arg in block.args}
     ii = 1
     out = 0
     for op in block.ops:
-        if isinstance(op, func.ReturnOp):
+        if op is block.last_op and not op.results:
             out = max((ready.get(v, 0) for v in op.operands), default=0)
             continue
         start = max((ready.get(v, 0) for v in op.operands), default=0)
-        delay = op.latency.value.data if isinstance(op, dataflow.PeOp) else 0
-        if isinstance(op, dataflow.PeOp):
-            ii = max(ii, delay)  # a PE takes a new sample once it is done with the last
+        delay, busy = _timing(op)
+        ii = max(ii, busy)
         for r in op.results:
             ready[r] = start + delay
     return out + 1, ii
+
+
+def _timing(op: Operation) -> tuple[int, int]:
+    """(delay, cycles busy per sample) of one op (0, 1 for a combinational op)."""
+    if isinstance(op, dataflow.PeOp):
+        return op.latency.value.data, op.latency.value.data  # a PE takes a new sample once done
+    if isinstance(op, Stateful) and isinstance(op.attributes.get(SCHEDULE_ATTR), DictionaryAttr):
+        timing = op.attributes[SCHEDULE_ATTR].data
+        return timing["latency"].value.data, timing["ii"].value.data
+    return 0, 1
+
+
+def schedule_stateful(layer: Stateful) -> None:
+    """Record a recurrent layer's static schedule (one cell engine reused over the T steps,
+    the state in registers): the cell takes ``cell_latency`` cycles from (x_t, state) to the
+    registered next state, so latency = ii = T x cell_latency."""
+    cell, _ = block_schedule(layer.step_region().block)
+    steps = layer.time_steps()
+    layer.attributes[SCHEDULE_ATTR] = DictionaryAttr({
+        "cell_latency": IntegerAttr(cell, i64), "ii": IntegerAttr(steps * cell, i64),
+        "latency": IntegerAttr(steps * cell, i64), "steps": IntegerAttr(steps, i64)})
 
 
 @dataclass(frozen=True)
@@ -126,6 +157,11 @@ class DataflowTilePass(ModulePass):
             block = function.body.blocks[0]
             for layer in [o for o in block.ops if isinstance(o, MacLayer)]:
                 self.wrap(block, layer)
+            for layer in [o for o in block.ops if isinstance(o, Stateful)]:
+                body = layer.step_region().block
+                for inner in [o for o in body.ops if isinstance(o, MacLayer)]:
+                    self.wrap(body, inner)
+                schedule_stateful(layer)
             latency, ii = schedule(function)
             op.attributes[SCHEDULE_ATTR] = DictionaryAttr(
                 {"ii": IntegerAttr(ii, i64), "latency": IntegerAttr(latency, i64)}

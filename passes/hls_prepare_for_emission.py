@@ -35,7 +35,7 @@ from nncc.dialects.emit import (  # noqa: F401 - C_ABI_NAMES, CPP_RESERVED, IDEN
     part_problem,
     top_problem,
 )
-from nncc.dialects.interfaces import MacLayer, layer_label
+from nncc.dialects.interfaces import MacLayer, Stateful, layer_label
 
 EMITTABLE = (
     fixed.ConstantOp, fixed.QuantizeOp, fixed.DequantizeOp, fixed.CastOp, fixed.DenseOp, fixed.ConvOp,
@@ -46,6 +46,42 @@ EMITTABLE = (
 )
 """Ops the HLS C++ emitter has a construct for (the `nn` ones on fixed-point tensors only); it
 also prints any other `MacLayer` (gathered dot products from its `mac_terms()`)."""
+
+
+def _not_emittable(ops) -> list[str]:
+    return [
+        f"{o.name} '{layer_label(o)}'"
+        for o in ops
+        if not isinstance(o, (*EMITTABLE, MacLayer, Stateful))
+        or (o.name.startswith("nn.") and not isinstance(o.results[0].type.element_type, fixed.FixedType))
+    ]
+
+
+def _name_ops(ops, index: int) -> int:
+    """Name every op of a block (and of the PEs and recurrent steps in it); the next index."""
+    for inner in ops:
+        if not inner.results or pot_quant.folded_weight(inner):
+            continue
+        prefix = "w" if isinstance(inner, fixed.ConstantOp) else "l"
+        name = legal_identifier(layer_label(inner), prefix, index)
+        index += 1
+        inner.attributes[NAME_ATTR] = StringAttr(name)
+        if not isinstance(inner, fixed.ConstantOp):
+            inner.attributes[UNROLL_ATTR] = UnitAttr()
+        if isinstance(inner, Stateful):
+            index = _name_ops(inner.step_region().block.ops, index)
+        if isinstance(inner, dataflow.PeOp):  # the wrapped layer shares the PE's name
+            for body_op in inner.body.block.ops:
+                if pot_quant.folded_weight(body_op):  # held by the term plan: nothing to name
+                    continue
+                if isinstance(body_op, fixed.ConstantOp):
+                    body_op.attributes[NAME_ATTR] = StringAttr(legal_identifier(layer_label(body_op), "w", index))
+                    index += 1
+                elif not isinstance(body_op, dataflow.YieldOp):
+                    body_op.attributes[NAME_ATTR] = StringAttr(name)
+                    if inner.reuse_factor.value.data == 1:
+                        body_op.attributes[UNROLL_ATTR] = UnitAttr()
+    return index
 
 
 def legal_identifier(text: str, prefix: str, index: int) -> str:
@@ -85,36 +121,13 @@ class HlsPrepareForEmissionPass(ModulePass):
         if len(mains) != 1:
             raise PassFailedException("hls-prepare-for-emission: the module needs exactly one func.func @main")
         block = mains[0].body.blocks[0]
-        bad = [
-            f"{o.name} '{layer_label(o)}'"
-            for o in block.ops
-            if not isinstance(o, (*EMITTABLE, MacLayer))
-            or (o.name.startswith("nn.") and not isinstance(o.results[0].type.element_type, fixed.FixedType))
-        ]
+        bad = _not_emittable(block.ops)
+        for layer in [o for o in block.ops if isinstance(o, Stateful)]:
+            bad += _not_emittable(o for o in layer.step_region().block.ops if o is not layer.step_region().block.last_op)
         if bad:
             raise PassFailedException(
                 "hls-prepare-for-emission: not emittable (quantize with convert-nn-to-fixed and lower "
                 "activations with fixed-lower-activations first): " + ", ".join(bad)
             )
-        index = 0
-        for inner in block.ops:
-            if isinstance(inner, func.ReturnOp) or pot_quant.folded_weight(inner):
-                continue
-            prefix = "w" if isinstance(inner, fixed.ConstantOp) else "l"
-            name = legal_identifier(layer_label(inner), prefix, index)
-            index += 1
-            inner.attributes[NAME_ATTR] = StringAttr(name)
-            if not isinstance(inner, fixed.ConstantOp):
-                inner.attributes[UNROLL_ATTR] = UnitAttr()
-            if isinstance(inner, dataflow.PeOp):  # the wrapped layer shares the PE's name
-                for body_op in inner.body.block.ops:
-                    if pot_quant.folded_weight(body_op):  # held by the term plan: nothing to name
-                        continue
-                    if isinstance(body_op, fixed.ConstantOp):
-                        body_op.attributes[NAME_ATTR] = StringAttr(legal_identifier(layer_label(body_op), "w", index))
-                        index += 1
-                    elif not isinstance(body_op, dataflow.YieldOp):
-                        body_op.attributes[NAME_ATTR] = StringAttr(name)
-                        if inner.reuse_factor.value.data == 1:
-                            body_op.attributes[UNROLL_ATTR] = UnitAttr()
+        _name_ops(block.ops, 0)
         op.attributes[OPTIONS_ATTR] = EmitOptionsAttr(self.top, self.part, self.clock_ns, IoStyle(self.io))

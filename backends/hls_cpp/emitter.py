@@ -29,7 +29,7 @@ from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
-from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction, Stateful
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, IoStyle, emission_options
@@ -497,7 +497,8 @@ from its `mac_terms()`)."""
 
 def _handler(op: Operation):
     """The op's construct: the frame's, else through its interface (`ElementKernel`,
-    `Reduction`, `IndexMap`, `MacLayer`: gathered dot products, `mac.py`)."""
+    `Reduction`, `IndexMap`; a recurrent layer (`Stateful`) in its static form, `recurrent.py`;
+    a `MacLayer`: gathered dot products, `mac.py`)."""
     handler = _FRAME.get(op.name)
     if handler is not None:
         return handler
@@ -507,6 +508,10 @@ def _handler(op: Operation):
         from nncc.backends.hls_cpp.structure import data_movement, reduction  # (it builds on this module)
 
         return reduction if isinstance(op, Reduction) else data_movement
+    if isinstance(op, Stateful):
+        from nncc.backends.hls_cpp.recurrent import scan_step  # (it builds on this module)
+
+        return scan_step
     if isinstance(op, MacLayer):
         from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
 

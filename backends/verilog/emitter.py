@@ -37,7 +37,7 @@ from nncc.dialects.dataflow import (
 )
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction, Stateful
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
 
 LIBRARY = "nncc_lib.v"
@@ -126,7 +126,7 @@ class _Emitter:
             raise VerilogEmissionError("the Verilog back end needs exactly one graph input and one output")
         it, ot = _t(self.input), _t(self.output)
         groups = self.groups
-        known = {m.out for m in self.modules if m.registered} | {"in", "out"}
+        known = {m.out for m in self.modules if m.registered and not m.inner} | {"in", "out"}
         unknown = sorted({x for _, prods, cons in groups for x in (*prods, *cons)} - known)
         if unknown or "out" not in {c for _, _, cons in groups for c in cons}:
             raise VerilogEmissionError(f"{HANDSHAKES_ATTR} names unknown stages {unknown} or never takes 'out'")
@@ -410,7 +410,7 @@ _FRAME = {
 
 def _handler(op: Operation):
     """The op's construct: the frame's, else through its interface (`ElementKernel`,
-    `Reduction`, `IndexMap`)."""
+    `Reduction`, `IndexMap`; a recurrent layer (`Stateful`) in its static form, `recurrent.py`)."""
     handler = _FRAME.get(op.name)
     if handler is not None:
         return handler
@@ -420,6 +420,10 @@ def _handler(op: Operation):
         return _reduction
     if isinstance(op, IndexMap):
         return _data_movement
+    if isinstance(op, Stateful):
+        from nncc.backends.verilog.recurrent import scan_stage  # (it builds on this module)
+
+        return scan_stage
     raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
 
 

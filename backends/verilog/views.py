@@ -37,6 +37,7 @@ class ModuleView:
     count: int
     inputs: tuple[tuple[str, int, int], ...]  # (signal, element width, elements)
     registered: bool = False
+    inner: bool = False  # a module of a recurrent layer's step (instantiated by the layer's engine)
     fire: str = ""  # registered modules: the handshake group that hands them a sample
     taken: str = ""  # registered modules: the handshake group that takes their result
     # element-wise index lists: (out element, source element(s) ...)

@@ -20,7 +20,14 @@ from xdsl.traits import ConstantLike
 from nncc.compiler.diagnostics import NnccError
 from nncc.dialects import nn
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.interfaces import FloatSemantics, MacLayer, Windowed, layer_label
+from nncc.dialects.interfaces import (
+    INTERNAL_RANGES_ATTR,
+    FloatSemantics,
+    InternalRanges,
+    MacLayer,
+    Windowed,
+    layer_label,
+)
 from nncc.dialects.nn.semantics import weight_operand
 from nncc.dialects.nn.windows import pad_spatial, windows
 from nncc.dialects.pot_quant import MOMENT_ATTR
@@ -59,10 +66,15 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray], trace=None) ->
     """
     ranges: dict[Operation, tuple[float, float]] = {}
     undefined: list[str] = []
+    internal = [op for op in module.walk() if isinstance(op, InternalRanges)]
+    wanted = {v for op in internal for v in op.operands}
+    values: dict = {}
 
     def record(op: Operation, value: np.ndarray) -> None:
         if trace is not None:
             trace.observe(op, value)
+        if op.results and op.results[0] in wanted:
+            values[op.results[0]] = value
         # only finite values count: Log/Sqrt of negative inputs (NaN in float) and Log(0) or
         # 1/0 (infinite) take the defined fixed-point values of `unary_functions` instead
         if op.has_trait(ConstantLike) or not value.size:
@@ -84,6 +96,7 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray], trace=None) ->
         op.attributes[RANGE_ATTR] = _range_attr(lo, hi)
     function = main_function(module)
     names, _ = io_names(function)
+    _record_internal_ranges(internal, values, dict(zip(function.body.blocks[0].args, names)), inputs)
     old = function.arg_attrs.data if function.arg_attrs else [DictionaryAttr({})] * len(names)
     new = []
     for name, attrs in zip(names, old):
@@ -93,6 +106,16 @@ def calibrate(module: ModuleOp, inputs: Mapping[str, np.ndarray], trace=None) ->
         new.append(DictionaryAttr(entries))
     function.arg_attrs = ArrayAttr(new)
     return ranges
+
+
+def _record_internal_ranges(layers, values: dict, arg_names: dict, inputs: Mapping[str, np.ndarray]) -> None:
+    """Annotate every `InternalRanges` layer with the ranges of its internal quantities
+    (`INTERNAL_RANGES_ATTR`), computed from its operands' values on the calibration data."""
+    for layer in layers:
+        args = [values[v] if v in values else np.asarray(inputs[arg_names[v]], np.float64) for v in layer.operands]
+        found = layer.internal_ranges(args, len(args[0]))
+        layer.attributes[INTERNAL_RANGES_ATTR] = DictionaryAttr(
+            {name: _range_attr(lo, hi) for name, (lo, hi) in sorted(found.items())})
 
 
 def _patches(layer: Windowed, x: np.ndarray) -> np.ndarray:

@@ -492,7 +492,7 @@ def layer_spec(op, activation_bits: int = 32) -> LayerSpec:
     x_bits = op.activation().type.element_type.width.data if fixed_level else activation_bits
     acc_bits = op.accumulator_type().width.data if fixed_level else None
     channels = weights.shape[0]
-    positions = op.outputs() // channels
+    positions = op.outputs() // channels * _time_steps(op)
     groups, kind = 1, "dense"
     weights = weights.reshape(channels, op.fan_in())
     if isinstance(op, Windowed):
@@ -506,6 +506,19 @@ def layer_spec(op, activation_bits: int = 32) -> LayerSpec:
         w_bits=w_bits, acc_bits=acc_bits, bias=bias, integer=integer,
         multiplierless=coded is not None and coded.multiplierless, shared=coded is not None and coded.shared,
     )
+
+
+def _time_steps(op) -> int:
+    """How often a layer runs per forward pass: the product of the time steps of the
+    recurrent layers (`Stateful`) whose step contains it (1 outside any)."""
+    from nncc.dialects.interfaces import Stateful
+
+    count, parent = 1, op.parent_op()
+    while parent is not None:
+        if isinstance(parent, Stateful):
+            count *= parent.time_steps()
+        parent = parent.parent_op()
+    return count
 
 
 def module_layers(module, activation_bits: int = 32) -> list[LayerSpec]:
@@ -540,4 +553,7 @@ def stage_metrics(module, activation_bits: int = 32) -> dict:
         metrics = layer_metrics(spec)
         layers.append({"name": spec.name, "kind": spec.kind, "w_bits": spec.w_bits, "x_bits": spec.x_bits,
                        "multiplierless": spec.multiplierless, "shared": spec.shared, **metrics})
+    from nncc.compiler.analysis.complexity_recurrent import recurrent_rows
+
+    layers += recurrent_rows(module, activation_bits)
     return {"layers": layers, "total": totals(layers)}

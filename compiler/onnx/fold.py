@@ -68,7 +68,7 @@ def _axes(ctx, index: int, attr: str = "axes"):
 def _shape(ctx, x):
     start = ctx.attr("start", 0)
     end = ctx.attr("end")
-    shape = np.asarray(ctx.shape(0), np.int64)
+    shape = np.asarray(ctx.onnx_shape(0), np.int64)
     return [shape[start:end] if end is not None else shape[start:]]
 
 
@@ -457,11 +457,12 @@ def _selects_first(ctx, derived: set[str]) -> bool | None:
     if data is None or data.ndim != 1 or any(x in derived for x in ctx.node.input[1:] if x):
         return None
     positions = np.arange(data.shape[0])
+    batch = ctx.builder.batch_positions.get(ctx.node.input[0], 0)
     try:
         if ctx.node.op_type == "Gather":
-            return bool(np.any(np.take(positions, np.asarray(ctx.const(1)).astype(np.int64)) == 0))
+            return bool(np.any(np.take(positions, np.asarray(ctx.const(1)).astype(np.int64)) == batch))
         args = [None if not ctx.has_input(i) else ctx.const(i) for i in range(1, len(ctx.node.input))]
-        return bool(np.any(_slice(ctx, positions, *args)[0] == 0))
+        return bool(np.any(_slice(ctx, positions, *args)[0] == batch))
     except (IndexError, ValueError, TypeError):
         return None
 
@@ -478,7 +479,7 @@ def batch_dependent(ctx, derived: set[str]) -> bool:
         start, end = int(ctx.attr("start", 0)), ctx.attr("end")
         start = max(start + rank if start < 0 else start, 0)
         end = rank if end is None else (int(end) + rank if int(end) < 0 else int(end))
-        return start == 0 and end > 0
+        return start <= ctx.batch_axis(0) < end
     inputs = [x for x in node.input if x]
     if not any(x in derived for x in inputs):
         return False

@@ -50,6 +50,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.compiler.onnx import batch_axis as onnx_batch_axis
 from nncc.compiler.onnx import fold as onnx_fold
 from nncc.compiler.onnx import ops as onnx_ops
 from nncc.compiler.diagnostics import NnccError, ProblemList
@@ -90,6 +91,7 @@ class NodeContext:
     builder: "_GraphBuilder"
     attrs: dict = field(default_factory=dict)
     out_grids: dict = field(default_factory=dict)
+    out_batch_axes: dict = field(default_factory=dict)
 
     # -- inputs -------------------------------------------------------------------
     def has_input(self, i: int) -> bool:
@@ -119,6 +121,15 @@ class NodeContext:
         if name in self.builder.consts:
             return tuple(self.builder.consts[name].shape)
         return tuple(self.builder.value(name).type.get_shape())
+
+    def batch_axis(self, i: int) -> int:
+        """Where the batch axis of run-time input ``i`` is in its ONNX layout (0 unless a
+        sequence-first tensor; the IR value keeps it first, see `batch_axis`)."""
+        return self.builder.batch_axes.get(self.node.input[i], 0) if self.has_input(i) else 0
+
+    def onnx_shape(self, i: int) -> tuple[int, ...]:
+        """Per-sample shape of input ``i`` in its ONNX layout (the batch axis where ONNX has it)."""
+        return onnx_batch_axis.onnx_shape(self.shape(i), self.batch_axis(i))
 
     def is_runtime(self, i: int) -> bool:
         """True if input ``i`` is a run-time tensor (depends on a graph input)."""
@@ -200,6 +211,8 @@ class _GraphBuilder:
         self.graph_outputs: set[str] = set()
         self.batch = 1  # the graph inputs' fixed batch size; the IR itself is per sample
         self.batch_derived: set[str] = set()  # constants computed from the batch size (Shape)
+        self.batch_positions: dict[str, int] = {}  # where a Shape output holds the batch size
+        self.batch_axes: dict[str, int] = {}  # run-time tensors whose ONNX batch axis is not 0
         if graph is not None:
             for node in graph.node:
                 for name in node.input:
@@ -396,6 +409,8 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
             if folded is not None:
                 if onnx_fold.batch_dependent(ctx, builder.batch_derived):
                     builder.batch_derived.update(x for x in node.output if x)
+                    if node.op_type == "Shape":
+                        builder.batch_positions[node.output[0]] = ctx.batch_axis(0) - int(ctx.attr("start", 0) or 0)
                 if op_key(node) in onnx_fold.GRID_PRESERVING:
                     ctx.record_grid(0, ctx.grid(0))
                 for j, (name, value) in enumerate(zip(node.output, folded)):
@@ -405,7 +420,11 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
                             builder.grids[name] = ctx.out_grids[j]
                 continue
             _check_batch_derived(ctx)
-            results = onnx_ops.importer_for(op_key(node))(ctx)
+            if onnx_batch_axis.applies(ctx):
+                results = onnx_batch_axis.import_node(ctx)
+            else:
+                onnx_batch_axis.refuse_moved(ctx)
+                results = onnx_ops.importer_for(op_key(node))(ctx)
         except ImportProblem as err:
             problems.add(f"{_describe(node, i)}: {err}")
             failed.update(x for x in node.output if x)
@@ -414,9 +433,11 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
             problems.add(f"{_describe(node, i)}: {err}")
             failed.update(x for x in node.output if x)
             continue
-        for name, value in zip(node.output, results):
+        for j, (name, value) in enumerate(zip(node.output, results)):
             if name and value is not None:
                 builder.values[name] = value
+                if ctx.out_batch_axes.get(j, 0):
+                    builder.batch_axes[name] = ctx.out_batch_axes[j]
                 owner = value.owner
                 if isinstance(owner, Operation) and (hint := ssa_name_hint(name)) is not None:
                     value.name_hint = hint
@@ -437,7 +458,10 @@ def _graph_outputs(graph: onnx.GraphProto, builder: "_GraphBuilder") -> tuple[li
             problems.add(f"graph output '{out.name}' is not produced by any node")
     problems.raise_if_any()
     for v, out in zip(outputs, out_names):
-        if v.type.get_shape()[0] != 1:
+        if out in builder.batch_axes:
+            problems.add(f"graph output '{out}' has its batch axis at position {builder.batch_axes[out]} (a sequence-first "
+                         "tensor); the outputs must be batch first")
+        elif v.type.get_shape()[0] != 1:
             problems.add(f"graph output '{out}' has shape {list(v.type.get_shape())}; its batch axis was lost")
     problems.raise_if_any()
     return outputs, out_names

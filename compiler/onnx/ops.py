@@ -16,6 +16,7 @@ from xdsl.ir import SSAValue
 from nncc.compiler.onnx import ops_structure as onnx_ops_structure
 from nncc.compiler.onnx.fold import Grid, pot_exponents
 from nncc.compiler.onnx.ops_elementwise import ELEMENTWISE_IMPORTERS
+from nncc.compiler.onnx.ops_recurrent import RECURRENT_IMPORTERS
 from nncc.compiler.onnx.support import support
 from nncc.dialects.nn import (
     AddOp,
@@ -565,6 +566,7 @@ IMPORTERS: dict[str, Callable] = {
 """ONNX op type -> importer function. `Constant` is handled by the folder."""
 IMPORTERS.update(onnx_ops_structure.STRUCTURE_IMPORTERS)
 IMPORTERS.update(ELEMENTWISE_IMPORTERS)
+IMPORTERS.update(RECURRENT_IMPORTERS)
 
 def importer_for(key: str | None) -> Callable | None:
     """The importer function of an `onnx_fold.op_key`, or None."""

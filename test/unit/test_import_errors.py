@@ -145,12 +145,12 @@ def test_constant_with_inconsistent_raw_data():
 def test_all_unsupported_operators_listed_together():
     hidden = 5
     inits = [
-        numpy_helper.from_array(np.zeros((1, 4 * hidden, 8), np.float32), "lstm_W"),
-        numpy_helper.from_array(np.zeros((1, 4 * hidden, hidden), np.float32), "lstm_R"),
+        numpy_helper.from_array(np.zeros((1, hidden, 8), np.float32), "rnn_W"),
+        numpy_helper.from_array(np.zeros((1, hidden, hidden), np.float32), "rnn_R"),
         numpy_helper.from_array(np.array([1, 0], np.int64), "idx"),
     ]
     nodes = [
-        helper.make_node("LSTM", ["seq", "lstm_W", "lstm_R"], ["lstm_y"], name="encoder_lstm", hidden_size=hidden),
+        helper.make_node("RNN", ["seq", "rnn_W", "rnn_R"], ["rnn_y"], name="encoder_rnn", hidden_size=hidden),
         helper.make_node("Einsum", ["x", "x"], ["ein"], name="pairwise_einsum", equation="bij,bkj->bik"),
         helper.make_node("FancyOp", ["x"], ["fancy"], name="my_custom", domain="com.example"),
         helper.make_node("Equal", ["x", "x"], ["gathered"], name="runtime_equal"),
@@ -160,14 +160,14 @@ def test_all_unsupported_operators_listed_together():
     model = onnx_model(
         nodes,
         [("seq", [3, "N", 8]), ("x", ["N", 3, 4])],
-        [("lstm_y", None), ("ein", None), ("fancy", None), ("gathered", None), ("ok", None), ("ein2", None)],
+        [("rnn_y", None), ("ein", None), ("fancy", None), ("gathered", None), ("ok", None), ("ein2", None)],
         inits,
         extra_opsets=[("com.example", 1)],
     )
     problems = problems_of(model)
     assert len(problems) == 5, problems
     text = "\n".join(problems)
-    assert "node 'encoder_lstm' (LSTM): unsupported operator" in text
+    assert "node 'encoder_rnn' (RNN): unsupported operator" in text
     assert "node 'pairwise_einsum' (Einsum): unsupported operator" in text
     assert "node 'Einsum_5' (Einsum): unsupported operator" in text
     assert "node 'my_custom' (FancyOp): unsupported operator domain 'com.example'" in text
@@ -221,7 +221,8 @@ def test_importer_problems_are_listed_together():
     w = numpy_helper.from_array(np.ones((1, 4), np.float32), "W")
     nodes = [
         helper.make_node("Gemm", ["x", "W"], ["g"], name="gemm_transA", transA=1),
-        helper.make_node("Transpose", ["z"], ["t"], name="transpose_batch", perm=[1, 0, 2]),
+        helper.make_node("Transpose", ["z"], ["zt"], name="transpose_batch", perm=[1, 0, 2]),
+        helper.make_node("Relu", ["zt"], ["t"], name="relu_sequence_first"),
         helper.make_node("Softmax", ["z"], ["s"], name="softmax_batch", axis=0),
         helper.make_node("Flatten", ["z"], ["f"], name="flatten_merge", axis=2),
         helper.make_node("Pad", ["z", "pads"], ["p"], name="pad_wrap", mode="wrap"),
@@ -238,7 +239,8 @@ def test_importer_problems_are_listed_together():
     problems = problems_of(model)
     assert problems == [
         "node 'gemm_transA' (Gemm): transA=1 would transpose the batch axis",
-        "node 'transpose_batch' (Transpose): perm [1, 0, 2] moves the batch axis",
+        "node 'relu_sequence_first' (Relu): input 0 ('zt') has its batch axis at position 1 (a sequence-first tensor); "
+        "only Transpose, Squeeze, Unsqueeze, Gather, Slice, Reshape may read it",
         "node 'softmax_batch' (Softmax): softmax over the batch axis is not supported",
         "node 'flatten_merge' (Flatten): flatten axis 2 of shape [1, 3, 4] would merge the batch axis",
         "node 'pad_wrap' (Pad): pad mode 'wrap' is not supported",

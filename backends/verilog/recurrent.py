@@ -1,0 +1,72 @@
+"""The static form of a recurrent layer (`Stateful`) in Verilog: one cell engine reused over
+the T time steps, the state in registers.
+
+The layer is a registered stage with the processing elements' handshake (`in_valid` /
+`in_ready`, `out_valid` / `out_ready`). It accepts a whole sequence; step t (walking
+backwards for a reverse layer) feeds the input slice and the state (the initial state's
+constants on the first step) to the step's layers: its processing elements start on the
+step's first cycle, the rest of the step is combinational on their results, and on the
+step's last cycle (cycle C - 1, C = `cell_latency` of `dataflow.schedule`) the next state is
+registered, the new h stored at its time position of the result and the PEs' results taken.
+The first step starts in the cycle the sequence is accepted, so the result is valid T x C
+cycles after it, as `dataflow-tile` predicts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from xdsl.dialects.builtin import DictionaryAttr
+
+from nncc.backends.verilog.emitter import VerilogEmissionError, _Emitter, _handler, _size, _t
+from nncc.backends.verilog.render import render
+from nncc.dialects.dataflow import SCHEDULE_ATTR
+from nncc.dialects.interfaces import Stateful
+
+
+def _state_inputs(em: _Emitter, op: Stateful, state_args) -> tuple[tuple[str, int, str, str], ...]:
+    """Per state: (wire name, bits, initial value localparam literal, register name)."""
+    out = []
+    for k, (arg, initial) in enumerate(zip(state_args, op.state_values())):
+        const = em.consts.get(initial)
+        if const is None:
+            raise VerilogEmissionError(f"{op.name} '{em.name(op)}': the initial state must be a constant")
+        bits = _t(arg).width.data * _size(arg)
+        literal = "{" + ", ".join(f"{const.width}'d{v % (1 << const.width)}" for v in reversed(const.values)) + "}"
+        out.append((f"st{k}", bits, literal, f"s{k}"))
+        em.names[arg], em.valid[arg] = f"st{k}", 0
+    return tuple(out)
+
+
+def scan_stage(em: _Emitter, op: Stateful) -> None:
+    """The engine of ``op`` (see the module docstring) and the modules of its step."""
+    timing = op.attributes.get(SCHEDULE_ATTR)
+    if not isinstance(timing, DictionaryAttr):
+        raise VerilogEmissionError(f"{op.name} '{em.name(op)}' has no {SCHEDULE_ATTR}: run dataflow-tile first")
+    cell = timing.data["cell_latency"].value.data
+    block = op.step_region().block
+    x_arg, *state_args = block.args
+    if cell < 2:
+        raise VerilogEmissionError(f"{op.name} '{em.name(op)}': a step without processing elements is not supported")
+    states = _state_inputs(em, op, state_args)
+    em.names[x_arg], em.valid[x_arg] = "xt", 0
+    first_module, first_constant = len(em.modules), len(em.constants)
+    terminator = block.last_op
+    for inner in block.ops:
+        if inner is not terminator:
+            _handler(inner)(em, inner)
+    if len(em.constants) != first_constant:
+        raise VerilogEmissionError(f"{op.name} '{em.name(op)}': constants of the step outside its PEs are not supported")
+    inner_modules = tuple(replace(m, inner=True) for m in em.modules[first_module:])
+    em.modules[first_module:] = list(inner_modules)
+    steps, h = op.time_steps(), state_args[0]
+    x_elem = _size(x_arg)
+    em.add(op, "scan")
+    view = em.modules[-1]
+    fields = dict(
+        steps=steps, cell=cell, reverse=op.reversed_time(), step_width=max(1, int(steps).bit_length()),
+        cycle_width=max(1, int(cell).bit_length()), x_bits=_t(x_arg).width.data * x_elem,
+        seq_bits=_t(x_arg).width.data * x_elem * steps, h_bits=_t(h).width.data * _size(h), states=states,
+        next_states=tuple(em.names[v] for v in terminator.operands), inner=inner_modules,
+    )
+    em.modules[-1] = replace(view, registered=True, text=render("modules/scan.v.j2", m=view, s=fields))

@@ -1,0 +1,58 @@
+"""Recurrent layers in Verilog, static form: Verilator equals the fixed-point interpreter
+(and C-simulation) bit for bit, and the measured latency and II equal the prediction
+(latency = T x cell latency + the head + the output register, II = T x cell latency)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import differing_bits
+from recurrent_support import fixture_path, fixture_steps, sequences
+
+import nncc
+
+SAMPLES = 1000
+CASES = [("rnn_gru_dynamo", 1), ("rnn_lstm_script", 1), ("rnn_lstm_dynamo", 4)]
+
+pytestmark = pytest.mark.requires("verilator")
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory, private_cache):
+    """(fixture, reuse factor) -> (design, fixed, csim, rtl, stats), each simulated once."""
+    done = {}
+
+    def get(name: str, reuse: int):
+        if (name, reuse) not in done:
+            design = nncc.compile(fixture_path(name), tmp_path_factory.mktemp(f"{name}-rf{reuse}") / "design",
+                                  reuse_factor=reuse)
+            x = sequences(SAMPLES, fixture_steps(name), seed=31)
+            fixed, csim = design.predict(x, engine="fixed"), design.predict(x, engine="csim")
+            rtl = design.run_rtl(x)["output"]
+            done[name, reuse] = design, x, fixed, csim, rtl, dict(design.rtl_stats)
+        return done[name, reuse]
+
+    return get
+
+
+@pytest.mark.parametrize(("name", "reuse"), CASES, ids=[f"{n}-rf{r}" for n, r in CASES])
+def test_rtl_equals_fixed_and_csim(simulated, name, reuse):
+    design, x, fixed, csim, rtl, _ = simulated(name, reuse)
+    assert fixed.shape == rtl.shape == (SAMPLES, 3) and np.unique(fixed).size > 100
+    print(f"\n{name} rf {reuse}: {SAMPLES} sequences; differing bits: csim {differing_bits(fixed, csim)}, "
+          f"rtl {differing_bits(fixed, rtl)}")
+    assert np.array_equal(fixed, csim) and np.array_equal(fixed, rtl)
+
+
+@pytest.mark.parametrize(("name", "reuse"), CASES, ids=[f"{n}-rf{r}" for n, r in CASES])
+def test_measured_schedule_equals_prediction(simulated, name, reuse):
+    design, x, _, _, _, stats = simulated(name, reuse)
+    schedule = design.report["schedule"]
+    steps = fixture_steps(name)
+    cell = reuse + 1
+    head = 1 if reuse == 1 else 3  # the Linear head's PE: 3 outputs, so a reuse factor above 1 becomes 3
+    assert schedule == {"latency_cycles": steps * cell + head + 1, "ii_cycles": steps * cell}
+    print(f"\n{name} rf {reuse}: predicted latency {schedule['latency_cycles']}, ii {schedule['ii_cycles']}; "
+          f"measured latency {stats['latency']}, ii {stats['ii']}, {stats['cycles']} cycles")
+    assert stats["latency"] == schedule["latency_cycles"] and stats["ii"] == schedule["ii_cycles"]
+    assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
