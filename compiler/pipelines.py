@@ -107,6 +107,8 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     if _pot_enabled(o) or o.shift_all:
         spec += (f",pot-quant-replace-mul-with-shift{{share={_flag(o.shift_share)} "
                  f"all_layers={_flag(o.shift_all)}}}")
+    if o.sparse_threshold:
+        spec += f",sparse-encode{{threshold={float(o.sparse_threshold)} structure=\"{o.sparse_structure}\"}}"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)
@@ -122,9 +124,11 @@ def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | Non
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Ready for the back ends: legal names and the `emit` options
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
-    (`dataflow-plan`). Options: top, part, clock_ns."""
+    (`dataflow-plan`), and with sparse_threshold > 0 the sparse layers' multiplier lanes
+    (`sparse-materialize`). Options: top, part, clock_ns, sparse_threshold."""
     o = pipeline_options(options, "dataflow-to-emit")
-    return _parse_passes(f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}},dataflow-plan")
+    spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)}}},dataflow-plan"
+    return _parse_passes(spec + (",sparse-materialize" if o.sparse_threshold else ""))
 
 
 def build_nn_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -147,13 +151,13 @@ BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
 """The named pipelines, in lowering order (`nn-pot-quant` runs before calibration)."""
 
 _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", "pot_bits", "shift_share",
-                "shift_all", "mode", "table_bits", "segments", "pot_slopes", "order")
+                "shift_all", "sparse_threshold", "sparse_structure", "mode", "table_bits", "segments", "pot_slopes", "order")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii"),
-    "dataflow-to-emit": ("top", "part", "clock_ns"),
+    "dataflow-to-emit": ("top", "part", "clock_ns", "sparse_threshold"),
     "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
