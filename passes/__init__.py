@@ -20,6 +20,8 @@ _PASSES: dict[str, tuple[str, str]] = {
     "pot-quant-replace-mul-with-shift": ("pot_quant_replace_mul_with_shift", "PotQuantReplaceMulWithShiftPass"),
     "sparse-encode": ("sparse_encode", "SparseEncodePass"),
     "sparse-materialize": ("sparse_materialize", "SparseMaterializePass"),
+    "sparse-prune": ("sparse_prune", "SparsePrunePass"),
+    "sparse-remove-channels": ("sparse_remove_channels", "SparseRemoveChannelsPass"),
 }
 
 
