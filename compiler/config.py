@@ -34,7 +34,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     sparse_threshold = 0.0        # > 0: layers at least this fraction zero get a sparse encoding (0 = off)
     sparse_structure = "mask"     # mask | N:M (2:4) | BHxBW (4x8) | balanced=P
     sparse_prune = 0.0            # magnitude pruning before calibration: fraction of weights zeroed
-    sparse_prune_kind = "unstructured"  # unstructured | N:M | BHxBW | balanced=P | channels
+    sparse_prune_kind = "unstructured"  # unstructured | N:M | BHxBW | balanced=P | channels | knapsack (multipliers at reuse_factor)
 
     [hls]
     top = "nncc_top"
@@ -141,9 +141,9 @@ def _structure_problem(key: str, value) -> str:
     if not isinstance(value, str):
         return f"{key} must be a string, got {value!r}"
     ok = re.fullmatch(r"mask|\d+:\d+|\d+x\d+|balanced=\d+", value) if key == "sparse_structure" else \
-        re.fullmatch(r"unstructured|channels|\d+:\d+|\d+x\d+|balanced=\d+", value)
+        re.fullmatch(r"unstructured|channels|knapsack|\d+:\d+|\d+x\d+|balanced=\d+", value)
     if not ok:
-        kinds = "mask, N:M, BHxBW or balanced=P" if key == "sparse_structure" else "unstructured, channels, N:M, BHxBW or balanced=P"
+        kinds = "mask, N:M, BHxBW or balanced=P" if key == "sparse_structure" else "unstructured, channels, knapsack, N:M, BHxBW or balanced=P"
         return f"{key} must be {kinds}, got {value!r}"
     return ""
 

@@ -112,11 +112,14 @@ def sparse_encoding(o: CompileOptions) -> tuple[float, str] | None:
 
 def build_nn_sparse(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """`nn`-level magnitude pruning (nothing when it is off): `sparse-prune` to sparse_prune
-    of sparse_prune_kind, then for channel pruning `sparse-remove-channels`. `nncc compile`
+    of sparse_prune_kind, then for channel pruning `sparse-remove-channels`; for the kind
+    "knapsack" `sparse-knapsack` keeping 1 - sparse_prune of the multipliers at reuse_factor. `nncc compile`
     runs it before calibration (with the input moments recorded for its compensation)."""
     o = pipeline_options(options, "nn-sparse")
     if not _prunes(o):
         return []
+    if o.sparse_prune_kind == "knapsack":
+        return _parse_passes(f"sparse-knapsack{{budget={1 - float(o.sparse_prune)} reuse_factor={o.reuse_factor}}}")
     spec = f"sparse-prune{{fraction={float(o.sparse_prune)} kind=\"{o.sparse_prune_kind}\"}}"
     if o.sparse_prune_kind == "channels":
         spec += ",sparse-remove-channels"
@@ -185,7 +188,7 @@ _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", 
                 "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "mode", "table_bits", "segments", "pot_slopes", "order")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
-    "nn-sparse": ("sparse_prune", "sparse_prune_kind"),
+    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "reuse_factor"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii"),

@@ -138,15 +138,15 @@ def _prune_layer(layer: Operation, const: nn.ConstantOp, options: SparsePrunePas
         group_rows = rows.shape[0] // h.shape[0]
         pruned = np.concatenate([compensate(rows[g * group_rows:(g + 1) * group_rows], drop[g * group_rows:(g + 1) * group_rows], h[g])
                                  for g in range(h.shape[0])])
-    _replace_constant(layer, const, pruned.reshape(w.shape))
+    replace_constant(layer, const, pruned.reshape(w.shape))
     bias = getattr(layer, "bias", None)
     if options.kind == "channels" and bias is not None and isinstance(bias.owner, nn.ConstantOp):
         b = np.asarray(from_dense(bias.owner.value), np.float64).copy()
         b[drop.all(axis=1)] = 0.0
-        _replace_constant(layer, bias.owner, b)
+        replace_constant(layer, bias.owner, b)
 
 
-def _replace_constant(layer: Operation, const: nn.ConstantOp, values: np.ndarray) -> None:
+def replace_constant(layer: Operation, const: nn.ConstantOp, values: np.ndarray) -> None:
     """Give ``layer`` a new constant of ``values`` in place of ``const`` (which other users keep)."""
     new = nn.ConstantOp(to_dense(values, const.value.get_element_type()))
     Rewriter.insert_op(new, InsertPoint.before(const))
