@@ -10,7 +10,7 @@ its order:
 - ``BHxBW`` (e.g. ``4x8``): the ``fraction`` of BH x BW blocks with the smallest L2 norm
   become zero (layers whose weight the block shape does not tile are left alone);
 - ``balanced=P``: in every column, the same number of weights (the ``fraction`` of them,
-  rounded) with the smallest magnitudes become zero in each of the P row groups r mod P
+  rounded down) with the smallest magnitudes become zero in each of the P row groups r mod P
   (layers whose rows P does not divide are left alone);
 - ``channels``: the ``fraction`` of output channels with the smallest L2 norm become zero,
   weights and bias, on layers whose output reaches only other layers' activations through
@@ -78,7 +78,7 @@ def prune_mask(rows: np.ndarray, kind: str, fraction: float) -> np.ndarray:
         if n_rows % groups:  # (this layer keeps its weights)
             return np.zeros(rows.shape, bool)
         per = n_rows // groups
-        dropped = per - round((1 - fraction) * per)
+        dropped = math.floor(fraction * per + 1e-9)
         ranks = np.argsort(np.argsort(a.reshape(per, groups, k), axis=0, kind="stable"), axis=0, kind="stable")
         return (ranks < dropped).reshape(n_rows, k)
     if kind == "channels":

@@ -1,6 +1,7 @@
 """Sparse weights become absent multipliers at any reuse factor, bit-exactly.
 
-Each case compiles the 16-64-32-32-5 MLP fixture with sparse weights: magnitude-pruned by
+Each case compiles the 16-64-32-32-5 MLP fixture (or the conv-conv-dense CNN fixture, whose
+convolutions are sliding-window engines) with sparse weights: magnitude-pruned by
 `sparse-prune` (unstructured 75 %, 2:4, 4x4 blocks 50 %, column-balanced over 8 row groups
 50 %, 50 % of the neurons removed), or an ONNX file whose weights arrive with 75 % zeros
 (recognised by `sparse_threshold`). `sparse-materialize` gives every PE's slots only the
@@ -29,14 +30,18 @@ from nncc.dialects.sparse_plan import lanes_of, packed_terms
 from helpers import differing_bits
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-SAMPLES = 500
-DENSE = {1: 16 * 64 + 64 * 32 + 32 * 32 + 32 * 5, 4: (16 * 64 + 64 * 32 + 32 * 32) // 4 + 32 * 5 // 5}
-"""Multipliers of the unpruned MLP's PEs (at RF 4 the 5-output layer runs at RF 5)."""
+SAMPLES = {"mlp": 500, "cnn": 200}
+SHAPES = {"mlp": (16,), "cnn": (1, 16, 16)}
+DENSE = {("mlp", 1): 16 * 64 + 64 * 32 + 32 * 32 + 32 * 5, ("mlp", 4): (16 * 64 + 64 * 32 + 32 * 32) // 4 + 32 * 5 // 5,
+         ("cnn", 1): 8 * 9 + 16 * 72 + 10 * 16, ("cnn", 4): (8 * 9 + 16 * 72) // 4 + 10 * 16 // 5}
+"""Multipliers of the unpruned models' PEs (at RF 4 a 5- or 10-output dense layer runs at RF 5; a
+window engine has channels x taps / R)."""
 
 
 @dataclass(frozen=True)
 class Case:
     reuse_factor: int
+    model: str = "mlp"
     kind: str = ""            # sparse_prune_kind ("" = an ONNX model with zeros)
     fraction: float = 0.0
     dense_ratio: float = 1.0  # planned multipliers at most this fraction of the dense PEs'
@@ -50,6 +55,8 @@ CASES = {
     "block-rf4": Case(4, "4x4", 0.5, 0.52),
     "balanced-rf4": Case(4, "balanced=8", 0.5, 0.55),
     "channels-rf4": Case(4, "channels", 0.5, 0.33),
+    "cnn-unstructured-rf1": Case(1, "cnn", "unstructured", 0.75, 0.27),
+    "cnn-2of4-rf4": Case(4, "cnn", "2:4", dense_ratio=0.52),
 }
 
 pytestmark = pytest.mark.requires("verilator", "g++")
@@ -78,12 +85,13 @@ def results(tmp_path_factory):
             case = CASES[name]
             folder = tmp_path_factory.mktemp(name)
             if case.kind:
-                design = nncc.compile(FIXTURES / "mlp.onnx", folder / "design", reuse_factor=case.reuse_factor,
+                design = nncc.compile(FIXTURES / f"{case.model}.onnx", folder / "design", reuse_factor=case.reuse_factor,
                                       sparse_prune=case.fraction, sparse_prune_kind=case.kind)
             else:
                 design = nncc.compile(zeroed_model(folder), folder / "design", reuse_factor=case.reuse_factor,
                                       sparse_threshold=0.5)
-            x = np.random.default_rng(7 + list(CASES).index(name)).standard_normal((SAMPLES, 16)).astype(np.float32)
+            shape = (SAMPLES[case.model],) + SHAPES[case.model]
+            x = np.random.default_rng(7 + list(CASES).index(name)).standard_normal(shape).astype(np.float32)
             fixed = design.predict(x, engine="fixed")
             csim = design.predict(x, engine="csim")
             rtl = design.run_rtl(x)["output"]
@@ -100,7 +108,7 @@ def pes(design: nncc.Design) -> list[dataflow.PeOp]:
 @pytest.mark.parametrize("name", list(CASES))
 def test_fixed_csim_rtl_agree(results, name):
     design, fixed, csim, rtl, _ = results(name)
-    assert fixed.shape == csim.shape == rtl.shape == (SAMPLES, 5)
+    assert fixed.shape == csim.shape == rtl.shape and fixed.shape[0] == SAMPLES[CASES[name].model]
     assert np.unique(fixed).size > 100
     assert differing_bits(fixed, csim) == 0 and differing_bits(fixed, rtl) == 0
     assert np.array_equal(fixed, csim) and np.array_equal(fixed, rtl)
@@ -111,7 +119,7 @@ def test_measured_schedule_equals_prediction(results, name):
     design, *_, stats = results(name)
     schedule = design.report["schedule"]
     assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
-    assert stats["cycles"] == 1 + (SAMPLES - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+    assert stats["cycles"] == 1 + (SAMPLES[CASES[name].model] - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -126,14 +134,14 @@ def test_multipliers_are_the_lanes(results, name):
         if not is_sparse(layer.weight_encoding()):
             assert lanes is None
             continue
-        counts = sorted((len(t) for t in packed_terms(layer, window=False)), reverse=True)
+        counts = sorted((len(t) for t in packed_terms(layer, window=pe.window is not None)), reverse=True)
         expected = sum(counts[s * rf] for s in range(len(counts) // rf))  # slots of R sorted outputs
         assert list(lanes.lanes.get_values()) and sum(lanes.lanes.get_values()) == expected == pe.multipliers.value.data
         nnz = sum(counts)
         assert -(-nnz // rf) <= expected
         if case.kind == "2:4":  # rows of equal counts: exactly ceil(nnz / R) when nothing rounded to zero
-            assert expected <= layer.outputs() * -(-layer.fan_in() // 2) // rf
-    assert planned <= case.dense_ratio * DENSE[case.reuse_factor], planned
+            assert expected <= len(counts) * -(-layer.fan_in() // 2) // rf
+    assert planned <= case.dense_ratio * DENSE[case.model, case.reuse_factor], planned
     if case.kind == "channels":
         shapes = [tuple(pe.output.type.get_shape()) for pe in pes(design)]
         assert shapes == [(1, 32), (1, 16), (1, 16), (1, 5)]
