@@ -54,7 +54,7 @@ def test_sparse_dsps_are_the_lanes(yosys, tmp_path):
     pes = [op for op in design.design.walk() if isinstance(op, dataflow.PeOp)]
     assert len(pes) == 2 and all(lanes_of(pe) is not None for pe in pes)
     for pe in pes:
-        module = f"{design.top}__{pe.attributes[NAME_ATTR].data}"
+        module = pe.attributes[NAME_ATTR].data  # (the report names modules without the top prefix)
         lanes = sum(lanes_of(pe).lanes.get_values())
         print(f"\n{module}: {lanes} lanes, Yosys {result['modules'][module]}")
         assert result["modules"][module]["DSP"] == lanes == pe.multipliers.value.data
