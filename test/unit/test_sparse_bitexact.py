@@ -147,3 +147,36 @@ def test_multipliers_are_the_lanes(results, name):
         assert shapes == [(1, 32), (1, 16), (1, 16), (1, 5)]
     verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
     assert ("localparam [" in verilog and "LANES" in verilog) == any(lanes_of(pe) for pe in pes(design))
+
+
+def edge_model(path: Path) -> Path:
+    """80 inputs -> Gemm 8: outputs 0 and 5 all zero, output 3 with 10 non-zeros, output 1
+    with about 72 (more than one 64-product chain), the rest dense."""
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(3)
+    w = (rng.standard_normal((8, 80)) * 0.2).astype(np.float32)
+    w[0] = 0
+    w[5] = 0
+    w[3, :70] = 0
+    w[1] = np.where(rng.random(80) < 0.9, w[1], 0)
+    b = rng.uniform(-0.1, 0.1, 8).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("Gemm", ["input", "w", "b"], ["output"], transB=1)], "edge",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 80])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 8])],
+                              [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+    return path
+
+
+@pytest.mark.parametrize("rf", [1, 2])
+def test_empty_slots_and_long_chains(tmp_path, rf):
+    """Slots without lanes (their outputs are the bias), and lanes past one product chain."""
+    design = nncc.compile(edge_model(tmp_path / "edge.onnx"), tmp_path / "design", reuse_factor=rf, sparse_threshold=0.2)
+    lanes = list(lanes_of(pes(design)[0]).lanes.get_values())
+    assert lanes == {1: [80, 80, 80, 80, 71, 10, 0, 0], 2: [80, 80, 71, 0]}[rf]
+    x = np.random.default_rng(rf).standard_normal((100, 80)).astype(np.float32)
+    fixed = design.predict(x, engine="fixed")
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.array_equal(fixed, design.run_rtl(x)["output"])
+    assert (design.rtl_stats["latency"], design.rtl_stats["ii"]) == (rf + 1, rf)
