@@ -66,7 +66,7 @@ class SparseEncodePass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         encoding = parse_structure(self.structure)
-        for layer in [o for o in op.walk() if isinstance(o, MacLayer) and getattr(o, "encoding", 1) is None]:
+        for layer in [o for o in op.walk() if isinstance(o, MacLayer) and hasattr(o, "encoding") and o.encoding is None]:
             const = layer.weight.owner
             if not isinstance(const, fixed.ConstantOp):
                 continue
