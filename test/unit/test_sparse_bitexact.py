@@ -41,10 +41,10 @@ window engine has channels x taps / R)."""
 @dataclass(frozen=True)
 class Case:
     reuse_factor: int
-    model: str = "mlp"
     kind: str = ""            # sparse_prune_kind ("" = an ONNX model with zeros)
     fraction: float = 0.0
     dense_ratio: float = 1.0  # planned multipliers at most this fraction of the dense PEs'
+    model: str = "mlp"
 
 
 CASES = {
@@ -55,8 +55,8 @@ CASES = {
     "block-rf4": Case(4, "4x4", 0.5, 0.52),
     "balanced-rf4": Case(4, "balanced=8", 0.5, 0.55),
     "channels-rf4": Case(4, "channels", 0.5, 0.33),
-    "cnn-unstructured-rf1": Case(1, "cnn", "unstructured", 0.75, 0.27),
-    "cnn-2of4-rf4": Case(4, "cnn", "2:4", dense_ratio=0.52),
+    "cnn-unstructured-rf1": Case(1, "unstructured", 0.75, 0.27, model="cnn"),
+    "cnn-2of4-rf4": Case(4, "2:4", dense_ratio=0.52, model="cnn"),
 }
 
 pytestmark = pytest.mark.requires("verilator", "g++")
