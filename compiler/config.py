@@ -31,6 +31,12 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     shift_share = false           # share digit patterns per input (common sub-expressions)
     shift_all = false             # also recode uniform weights in canonical signed digits (no multipliers)
 
+    [sparse]                      # sparse weights (off by default)
+    sparse_threshold = 0.0        # > 0: layers at least this fraction zero get a sparse encoding (0 = off)
+    sparse_structure = "mask"     # mask | N:M (2:4) | BHxBW (4x8) | balanced=P
+    sparse_prune = 0.0            # magnitude pruning before calibration: fraction of weights zeroed
+    sparse_prune_kind = "unstructured"  # unstructured | N:M | BHxBW | balanced=P | channels | knapsack (multipliers at reuse_factor)
+
     [hls]
     top = "nncc_top"
     part = "xcu250-figd2104-2L-e"
@@ -56,6 +62,7 @@ Layer entries win over op-type entries, which win over [model].
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -93,6 +100,10 @@ class CompileOptions:
     pot_prune: float = 0.0
     shift_share: bool = False
     shift_all: bool = False
+    sparse_threshold: float = 0.0
+    sparse_structure: str = "mask"
+    sparse_prune: float = 0.0
+    sparse_prune_kind: str = "unstructured"
     min_agreement: float = 0.98
     layers: dict = field(default_factory=dict)
     op_types: dict = field(default_factory=dict)
@@ -106,6 +117,7 @@ SECTIONS = {
     "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
                   "shift_all"),
+    "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind"),
 }
 LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms"}
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
@@ -126,6 +138,18 @@ EMIT_CHECKS = {"top": top_problem, "part": part_problem, "clock_ns": clock_probl
 
 
 
+def _structure_problem(key: str, value) -> str:
+    """Why a sparse structure option is not valid ("" if it is)."""
+    if not isinstance(value, str):
+        return f"{key} must be a string, got {value!r}"
+    ok = re.fullmatch(r"mask|\d+:\d+|\d+x\d+|balanced=\d+", value) if key == "sparse_structure" else \
+        re.fullmatch(r"unstructured|channels|knapsack|\d+:\d+|\d+x\d+|balanced=\d+", value)
+    if not ok:
+        kinds = "mask, N:M, BHxBW or balanced=P" if key == "sparse_structure" else "unstructured, channels, knapsack, N:M, BHxBW or balanced=P"
+        return f"{key} must be {kinds}, got {value!r}"
+    return ""
+
+
 def _check_value(where: str, key: str, value, problems: list[str]) -> None:
     expected = {f.name: f.type for f in fields(CompileOptions)}.get(key, "int")
     if key == "pot_bits" and value == 1:
@@ -141,6 +165,11 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
         problems.append(f"{where}: {key} must be true or false, got {value!r}")
     elif key == "pot_prune" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1):
         problems.append(f"{where}: pot_prune must be a fraction in [0, 1), got {value!r}")
+    elif key in ("sparse_threshold", "sparse_prune") and (
+            not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value < 1):
+        problems.append(f"{where}: {key} must be a fraction in [0, 1), got {value!r}")
+    elif key in ("sparse_structure", "sparse_prune_kind") and (problem := _structure_problem(key, value)):
+        problems.append(f"{where}: {problem}")
     elif key == "min_agreement" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1):
         problems.append(f"{where}: min_agreement must be a fraction in [0, 1], got {value!r}")
     elif key in EMIT_CHECKS and (problem := EMIT_CHECKS[key](value)):

@@ -34,7 +34,7 @@ from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
-from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_to_emit, pipeline_spec, run_passes
+from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_sparse, build_nn_to_emit, pipeline_spec, run_passes
 from nncc.dialects.interfaces import MacLayer
 from nncc.dialects import nn
 from nncc.dialects.dataflow import REUSE_ATTR
@@ -151,7 +151,7 @@ def compile_model(
     from nncc.compiler.analysis.complexity import stage_metrics
 
     stages = {"float": stage_metrics(float_module, 32)}
-    pot_passes = build_nn_pot_quant(options) if pipeline is None else []
+    pot_passes = [*build_nn_sparse(options), *build_nn_pot_quant(options)] if pipeline is None else []
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
     with progress.status("measuring the original model on the calibration data"):
         reference, reference_source = reference_outputs(model, float_module, inputs)

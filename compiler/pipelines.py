@@ -3,6 +3,7 @@
 The lowering, level by level (`docs/ir.md`):
 
     nn-cleanup         canonical `nn` form after import
+    nn-sparse          `nn`-level magnitude pruning (before calibration)
     nn-pot-quant       `nn`-level weight techniques (before calibration)
     nn-to-fixed        calibrated `nn` -> `fixed` (activations lowered)
     fixed-to-dataflow  `fixed` -> `dataflow` processing elements and schedule
@@ -94,6 +95,37 @@ def build_nn_pot_quant(options: CompileOptions | Mapping[str, object] | None = N
     return _parse_passes(spec)
 
 
+def _prunes(o: CompileOptions) -> bool:
+    return bool(o.sparse_prune) or ":" in o.sparse_prune_kind
+
+
+def sparse_encoding(o: CompileOptions) -> tuple[float, str] | None:
+    """(threshold, structure) of `sparse-encode`, None when sparse weights are off: the
+    options', or after pruning a small threshold and the structure the pruning made."""
+    if o.sparse_threshold:
+        return float(o.sparse_threshold), o.sparse_structure
+    if not _prunes(o):
+        return None
+    kind = o.sparse_prune_kind
+    return 0.01, kind if kind[0].isdigit() or kind.startswith("balanced") else "mask"
+
+
+def build_nn_sparse(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
+    """`nn`-level magnitude pruning (nothing when it is off): `sparse-prune` to sparse_prune
+    of sparse_prune_kind, then for channel pruning `sparse-remove-channels`; for the kind
+    "knapsack" `sparse-knapsack` keeping 1 - sparse_prune of the multipliers at reuse_factor. `nncc compile`
+    runs it before calibration (with the input moments recorded for its compensation)."""
+    o = pipeline_options(options, "nn-sparse")
+    if not _prunes(o):
+        return []
+    if o.sparse_prune_kind == "knapsack":
+        return _parse_passes(f"sparse-knapsack{{budget={1 - float(o.sparse_prune)} reuse_factor={o.reuse_factor}}}")
+    spec = f"sparse-prune{{fraction={float(o.sparse_prune)} kind=\"{o.sparse_prune_kind}\"}}"
+    if o.sparse_prune_kind == "channels":
+        spec += ",sparse-remove-channels"
+    return _parse_passes(spec)
+
+
 def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """A calibrated `nn` module to fixed point: `convert-nn-to-fixed`, then (with weight
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, then
@@ -107,6 +139,9 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     if _pot_enabled(o) or o.shift_all:
         spec += (f",pot-quant-replace-mul-with-shift{{share={_flag(o.shift_share)} "
                  f"all_layers={_flag(o.shift_all)}}}")
+    if sparse_encoding(o):
+        threshold, structure = sparse_encoding(o)
+        spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)
@@ -122,10 +157,13 @@ def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | Non
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Ready for the back ends: legal names and the `emit` options
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
-    (`dataflow-plan`); with io = stream, the streams and FIFOs (`dataflow-stream`).
-    Options: top, part, clock_ns, io."""
+    (`dataflow-plan`), with sparse_threshold > 0 the sparse layers' multiplier lanes
+    (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
+    Options: top, part, clock_ns, io, sparse_threshold."""
     o = pipeline_options(options, "dataflow-to-emit")
     spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={o.io}}},dataflow-plan"
+    if sparse_encoding(o):
+        spec += ",sparse-materialize"
     if o.io == "stream":
         spec += ",dataflow-stream"
     return _parse_passes(spec)
@@ -143,6 +181,7 @@ PipelineBuilder = Callable[[Mapping[str, object] | None], list[ModulePass]]
 BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
     "nn-cleanup": build_nn_cleanup,
     "nn-pot-quant": build_nn_pot_quant,
+    "nn-sparse": build_nn_sparse,
     "nn-to-fixed": build_nn_to_fixed,
     "fixed-to-dataflow": build_fixed_to_dataflow,
     "dataflow-to-emit": build_dataflow_to_emit,
@@ -151,13 +190,15 @@ BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
 """The named pipelines, in lowering order (`nn-pot-quant` runs before calibration)."""
 
 _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", "pot_bits", "shift_share",
-                "shift_all", "mode", "table_bits", "segments", "pot_slopes", "order")
+                "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "mode", "table_bits", "segments", "pot_slopes", "order")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
+    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "reuse_factor"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii"),
-    "dataflow-to-emit": ("top", "part", "clock_ns", "io"),
+    "dataflow-to-emit": ("top", "part", "clock_ns", "io", "sparse_threshold", "sparse_structure", "sparse_prune",
+                         "sparse_prune_kind"),
     "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns", "io"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""

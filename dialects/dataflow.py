@@ -77,6 +77,9 @@ INDEX_ATTR = "dataflow.index_table"
 """On index ops (gather, reshape, transpose, pad, concat, broadcast add/sub/mul, pools and
 reductions): the `IndexTableAttr` the emitters print."""
 
+LANES_ATTR = "dataflow.lanes"
+"""On a `dataflow.pe` of a sparse layer: its `LanePlanAttr` (written by `sparse-materialize`)."""
+
 NO_OPERAND = -1
 """An absent operand in a plan table (padding cell, unary adder-tree node, no root)."""
 
@@ -159,6 +162,30 @@ class PePlanAttr(_KeywordSyntax):
             raise VerifyException(f"dataflow.pe_plan: slot map has {len(self.slot_map.get_values())} entries, expected {r * s}")
         if len(self.tree.get_values()) % 4:
             raise VerifyException("dataflow.pe_plan: tree nodes take 4 entries each")
+
+
+@irdl_attr_definition
+class LanePlanAttr(_KeywordSyntax):
+    """`#dataflow.lane_plan<lanes = [...], taps = [...]>`: the multiplier lanes of a sparse PE.
+
+    Slot s owns `lanes[s]` multipliers (no more than the most non-zero terms of the outputs
+    the slot map gives it); lane t of slot s multiplies, in phase p, term
+    `taps[(B_s + t) * R + p]` of that phase's output (`B_s` the lanes of the slots before s,
+    a term index into the layer's `mac_terms()` row, `NO_OPERAND` = no product that phase).
+    Zero weights have no lane: a PE needs sum(lanes) multipliers instead of N * K / R."""
+
+    name = "dataflow.lane_plan"
+    lanes: DenseArrayBase
+    taps: DenseArrayBase
+
+    def __init__(self, lanes, taps):
+        super().__init__(_i64_array(lanes), _i64_array(taps))
+
+    def verify(self) -> None:
+        lanes, taps = self.lanes.get_values(), len(self.taps.get_values())
+        total = sum(lanes)
+        if min(lanes, default=0) < 0 or (taps % total if total else taps):
+            raise VerifyException(f"dataflow.lane_plan: {taps} taps do not fill the {total} lanes for every phase")
 
 
 @irdl_attr_definition
@@ -374,4 +401,5 @@ class YieldOp(IRDLOperation):
 
 from nncc.dialects.dataflow_stream import FifoOp  # noqa: E402 - the stream ops join the dialect
 
-DATAFLOW = Dialect("dataflow", [PeOp, YieldOp, FifoOp], [PePlanAttr, WindowTimingAttr, HandshakeGroupAttr, IndexTableAttr])
+DATAFLOW = Dialect("dataflow", [PeOp, YieldOp, FifoOp],
+                   [PePlanAttr, LanePlanAttr, WindowTimingAttr, HandshakeGroupAttr, IndexTableAttr])

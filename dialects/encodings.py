@@ -21,14 +21,17 @@ Implemented:
   pattern applied to one input value once per layer (common sub-expressions, see
   `nncc.dialects.pot_quant.term_plan`); it does not change the weights.
 
+* `#encoding.sparse<mask>`, `<n = N, m = M>`, `<block = [BH, BW]>`, `<balanced = P>`:
+  two's-complement weights whose zeros sit in a structure (anywhere / at most N per M
+  consecutive weights of a row / whole BH x BW blocks / the same count per column in each
+  of P interleaved row groups). Rows are the output channels, the reduction axis is the
+  rest of the weight in its order. The zeros are still raw weights; `sparse-materialize`
+  removes them from the hardware plan (`nncc.dialects.sparse_plan`).
+
 Designed, not implemented (`docs/encodings.md` has the details). In each the weight operand
 still holds the exact raw weights; the attribute stores only what the hardware needs beyond
 them, and its `verify_weights` checks the promise:
 
-* sparse (`mask`, `n:m`, `block`, `balanced = P`), wrapping the encoding of the non-zero
-  weights: the zeros sit in a structure (any / at most N per M consecutive weights of a row /
-  whole blocks / the same count per column in each of P PEs); the plan drops the zero taps,
-  muxes N of M inputs per product unit, skips zero blocks, or balances the PEs' work.
 * binary (`shift = e`, per tensor or channel): every raw weight is +-2^e; terms are added or
   subtracted and the sum shifted once, and with +-1 activations a dot product is
   2 * popcount(XNOR) - K.
@@ -45,7 +48,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import IntAttr
+from xdsl.dialects.builtin import IntAttr, StringAttr
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute
 from xdsl.irdl import irdl_attr_definition
 from xdsl.parser import AttrParser
@@ -177,4 +180,111 @@ class SignedDigitsAttr(WeightEncodingAttr):
                 f"non-zero signed digits, the encoding allows {allowed}")
 
 
-ENCODING = Dialect("encoding", [], [TwosComplementAttr, SignedDigitsAttr])
+SPARSE_KINDS = ("mask", "nm", "block", "balanced")
+"""The structures of `SparseAttr`: any zeros, N of M, whole blocks, column-balanced."""
+
+
+def weight_rows(raw: np.ndarray) -> np.ndarray:
+    """The raw weights as [output channels, reduction] (the rest of the shape, in its order)."""
+    raw = np.asarray(raw, np.int64)
+    return raw.reshape(raw.shape[0] if raw.ndim else 1, -1)
+
+
+@irdl_attr_definition
+class SparseAttr(WeightEncodingAttr):
+    """Two's-complement weights whose zeros sit in a structure the hardware exploits:
+    `#encoding.sparse<mask>` (anywhere), `#encoding.sparse<n = 2, m = 4>` (at most N non-zeros
+    in every M consecutive weights of a row), `#encoding.sparse<block = [4, 8]>` (zeros in
+    whole blocks of rows x reduction; the shape divides the weight's), `#encoding.sparse<balanced = 4>`
+    (every column has the same number of non-zeros in each of the P row groups r mod P).
+    ``a``/``b`` hold (N, M), (BH, BW), (P, 0) or (0, 0)."""
+
+    name = "encoding.sparse"
+    kind: StringAttr
+    a: IntAttr
+    b: IntAttr
+
+    def __init__(self, kind: str, a: int = 0, b: int = 0):
+        super().__init__(StringAttr(kind), IntAttr(a), IntAttr(b))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            start = parser.pos
+            if parser.parse_optional_keyword("mask") is not None:
+                return (StringAttr("mask"), IntAttr(0), IntAttr(0))
+            if parser.parse_optional_keyword("block") is not None:
+                parser.parse_punctuation("=")
+                dims = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, parser.parse_integer)
+                if len(dims) != 2 or min(dims) < 1:
+                    parser.raise_error(f"encoding.sparse: block must be [rows, cols] >= 1, got {dims}", start, parser.pos)
+                return (StringAttr("block"), IntAttr(dims[0]), IntAttr(dims[1]))
+            if parser.parse_optional_keyword("balanced") is not None:
+                parser.parse_punctuation("=")
+                pes = parser.parse_integer(allow_negative=False, allow_boolean=False)
+                if pes < 1:
+                    parser.raise_error(f"encoding.sparse: balanced needs >= 1 row groups, got {pes}", start, parser.pos)
+                return (StringAttr("balanced"), IntAttr(pes), IntAttr(0))
+            parser.parse_keyword("n")
+            parser.parse_punctuation("=")
+            n = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            parser.parse_punctuation(",")
+            parser.parse_keyword("m")
+            parser.parse_punctuation("=")
+            m = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            if not 1 <= n < m:
+                parser.raise_error(f"encoding.sparse: n:m needs 1 <= n < m, got {n}:{m}", start, parser.pos)
+        return (StringAttr("nm"), IntAttr(n), IntAttr(m))
+
+    def print_parameters(self, printer: Printer) -> None:
+        kind, a, b = self.kind.data, self.a.data, self.b.data
+        text = {"mask": "mask", "nm": f"n = {a}, m = {b}", "block": f"block = [{a}, {b}]", "balanced": f"balanced = {a}"}
+        printer.print_string(f"<{text[kind]}>")
+
+    def verify(self) -> None:
+        kind, a, b = self.kind.data, self.a.data, self.b.data
+        ok = {"mask": a == b == 0, "nm": 1 <= a < b, "block": a >= 1 and b >= 1, "balanced": a >= 1 and b == 0}
+        if not ok.get(kind, False):
+            raise VerifyException(f"encoding.sparse: bad structure {kind} ({a}, {b}), kinds are {', '.join(SPARSE_KINDS)}")
+
+    def verify_weights(self, op_name: str, raw: np.ndarray | None) -> None:
+        if raw is None:
+            raise VerifyException(f"{op_name}: sparse weights must be a constant")
+        rows = weight_rows(raw)
+        problem = sparse_violation(self, rows)
+        if problem:
+            raise VerifyException(f"{op_name}: {problem}")
+
+
+def sparse_violation(enc: SparseAttr, rows: np.ndarray) -> str:
+    """Why the weights ``rows`` [outputs, reduction] break ``enc``'s structure ("" if they obey)."""
+    kind, a, b = enc.kind.data, enc.a.data, enc.b.data
+    n_rows, k = rows.shape
+    nz = rows != 0
+    if kind == "nm":
+        padded = np.zeros((n_rows, -(-k // b) * b), bool)
+        padded[:, :k] = nz
+        counts = padded.reshape(n_rows, -1, b).sum(axis=2)
+        if counts.size and counts.max() > a:
+            r, g = np.unravel_index(int(np.argmax(counts)), counts.shape)
+            return f"row {r} has {int(counts[r, g])} non-zeros in weights {g * b}..{g * b + b - 1}, the encoding allows {a} of {b}"
+    elif kind == "block":
+        if n_rows % a or k % b:
+            return f"block [{a}, {b}] does not tile the [{n_rows}, {k}] weights"
+    elif kind == "balanced":
+        if n_rows % a:
+            return f"{a} row groups do not divide the {n_rows} rows"
+        counts = nz.reshape(-1, a, k).sum(axis=0)  # [group, column]
+        bad = np.nonzero((counts != counts[:1]).any(axis=0))[0]
+        if bad.size:
+            col = int(bad[0])
+            return f"column {col} has {counts[:, col].tolist()} non-zeros in the {a} row groups, they must be equal"
+    return ""
+
+
+def is_sparse(encoding: Attribute) -> bool:
+    """Whether a weight encoding promises structured zeros the hardware plan drops."""
+    return isinstance(encoding, SparseAttr)
+
+
+ENCODING = Dialect("encoding", [], [TwosComplementAttr, SignedDigitsAttr, SparseAttr])

@@ -63,6 +63,13 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--pot-prune", type=float, metavar="FRACTION", help="log-aware pruning: zero this fraction of each layer's weights, smallest first")
     p.add_argument("--shift-share", action="store_const", const=True, help="share digit patterns per input (common sub-expressions)")
     p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
+    p.add_argument("--sparse-threshold", type=float, metavar="FRACTION",
+                   help="layers with at least this fraction of zero weights get a sparse encoding: no multiplier for a zero")
+    p.add_argument("--sparse-structure", help="the zeros' structure with --sparse-threshold: mask (default), N:M, BHxBW or balanced=P")
+    p.add_argument("--sparse-prune", type=float, metavar="FRACTION",
+                   help="magnitude pruning before calibration: zero this fraction (of weights, blocks, channels; "
+                        "knapsack: of the dense multipliers)")
+    p.add_argument("--sparse-prune-kind", help="unstructured (default), N:M (2:4), BHxBW (4x4), balanced=P, channels or knapsack")
     p.add_argument("--min-agreement", type=float, metavar="FRACTION",
                    help="warn when argmax agreement with the original model on the calibration data is below (default 0.98)")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
@@ -178,6 +185,8 @@ def _cmd_compile(args) -> int:
         pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding,
         pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
         shift_share=args.shift_share, shift_all=args.shift_all, min_agreement=args.min_agreement,
+        sparse_threshold=args.sparse_threshold, sparse_structure=args.sparse_structure, sparse_prune=args.sparse_prune,
+        sparse_prune_kind=args.sparse_prune_kind,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,

@@ -33,6 +33,7 @@ from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, M
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, IoStyle, emission_options
+from nncc.dialects.sparse_plan import lanes_of
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
 O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
@@ -325,9 +326,18 @@ def _pe_fields(em: _Emitter) -> dict:
     }
 
 
+def _sparse_lanes(em: _Emitter) -> bool:
+    """Whether the enclosing PE is built from sparse multiplier lanes (`sparse-materialize`)."""
+    return em.pe is not None and lanes_of(em.pe) is not None
+
+
 def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
     if pot_quant.uses_shift_add(op):
         return _shift(em, op)
+    if _sparse_lanes(em):
+        from nncc.backends.hls_cpp.mac import sparse_mac_step  # (it builds on this module)
+
+        return sparse_mac_step(em, op)
     name, type_name = em.result(op)
     w = _shape(op.weight)
     em.steps.append(
@@ -372,6 +382,10 @@ def _lanes_fields(em: _Emitter, op: fixed.DenseOp | fixed.ConvOp, name: str) -> 
 def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
     if pot_quant.uses_shift_add(op):
         return _shift(em, op)
+    if _sparse_lanes(em):
+        from nncc.backends.hls_cpp.mac import sparse_mac_step  # (it builds on this module)
+
+        return sparse_mac_step(em, op)
     name, type_name = em.result(op)
     x, w, y = _shape(op.input), _shape(op.weight), _shape(op.output)
     group = op.group.value.data
@@ -520,10 +534,11 @@ def _handler(op: Operation):
 
 
 def _mac_terms_weight(op: fixed.ConstantOp) -> bool:
-    """Whether ``op`` is read only as the weights of layers printed from their `mac_terms()`."""
+    """Whether ``op`` is read only as the weights of layers printed from their `mac_terms()`
+    (generic MAC layers, and sparse layers whose packed tables replace the weight array)."""
     users = [use.operation for use in op.output.uses]
-    return bool(users) and all(u.name not in _FRAME and isinstance(u, MacLayer) and u.activation() is not op.output
-                               for u in users)
+    return bool(users) and all(isinstance(u, MacLayer) and u.activation() is not op.output and (
+        u.name not in _FRAME or (u.parent_op() is not None and lanes_of(u.parent_op()) is not None)) for u in users)
 
 
 def design_view(module: ModuleOp) -> DesignView:

@@ -20,6 +20,7 @@ from nncc.backends.hls_cpp.emitter import EmissionError, StepView, _Emitter, _pe
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import MacLayer
 from nncc.dialects.nn.semantics import weight_operand
+from nncc.dialects.sparse_plan import packed_terms
 
 
 def product_shift(op: MacLayer) -> int:
@@ -38,7 +39,6 @@ def product_shift(op: MacLayer) -> int:
 def mac_step(em: _Emitter, op: MacLayer) -> None:
     """Declare the layer's result and append its gathered-dot-product step."""
     terms = op.mac_terms()
-    shift = product_shift(op)
     weights = np.asarray(terms.weights)
     if weights.dtype.kind not in "iu":
         raise EmissionError(f"{op.name}: mac_terms() must give raw integer weights at the fixed-point level")
@@ -46,6 +46,28 @@ def mac_step(em: _Emitter, op: MacLayer) -> None:
     if n != _size(op.results[0]) or terms.channel.shape != (n,) or weights.shape[1] != k:
         raise EmissionError(f"{op.name}: mac_terms() index {terms.index.shape}, channel {terms.channel.shape} and "
                             f"weights {weights.shape} do not fit the {_size(op.results[0])} outputs")
+    _append(em, op, terms.index, terms.channel, weights, terms.bias)
+
+
+def sparse_mac_step(em: _Emitter, op: MacLayer) -> None:
+    """A sparse layer (its PE has a `#dataflow.lane_plan`): the gathered dot products over the
+    packed non-zero terms only, one row per output (-1 pads the shorter rows), under the
+    PE's lane count as multiplier budget."""
+    terms = op.mac_terms()
+    packed = packed_terms(op, window=False)
+    width = max(1, max((len(t) for t in packed), default=0))
+    n = len(packed)
+    index = np.full((n, width), -1, np.int64)
+    weights = np.zeros((n, width), np.int64)
+    for o, ks in enumerate(packed):
+        index[o, :len(ks)] = terms.index[o, ks]
+        weights[o, :len(ks)] = np.asarray(terms.weights)[terms.channel[o], ks]
+    _append(em, op, index, np.arange(n), weights, np.asarray(terms.bias)[terms.channel])
+
+
+def _append(em: _Emitter, op: MacLayer, index: np.ndarray, channel: np.ndarray, weights: np.ndarray, bias) -> None:
+    shift = product_shift(op)
+    n, k = index.shape
     name, type_name = em.result(op)
     x = op.activation()
     em.steps.append(
@@ -53,10 +75,10 @@ def mac_step(em: _Emitter, op: MacLayer) -> None:
             "mac", name, type_name, n, em.unroll(op), src=(em.src(x),), src_types=(em.type_names[x],),
             acc_type=em.declare_type(f"t_{name}_acc", op.accumulator_type()),
             rows=n, inner=k,
-            table=em.table(f"{name}_index", terms.index),
-            table2=em.table(f"{name}_channel", terms.channel),
+            table=em.table(f"{name}_index", index),
+            table2=em.table(f"{name}_channel", channel),
             weight=em.table(f"{name}_weights", weights.astype(np.int64) << np.int64(shift)),
-            bias=em.table(f"{name}_bias", np.asarray(terms.bias, np.int64)),
+            bias=em.table(f"{name}_bias", np.asarray(bias, np.int64)),
             **_pe_fields(em),
         )
     )

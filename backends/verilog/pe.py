@@ -13,10 +13,11 @@ from xdsl.ir import Operation
 
 from nncc.backends.verilog.views import PeSlotView
 from nncc.dialects import dataflow, fixed, pot_quant
-from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAttr, WindowTimingAttr
+from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, LanePlanAttr, PePlanAttr, WindowTimingAttr
 from nncc.dialects.dataflow_plan import shared_widths, shift_terms, slot_phases
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.nn.semantics import weight_operand
+from nncc.dialects.sparse_plan import slot_taps
 
 
 class VerilogEmissionError(ValueError):
@@ -66,17 +67,19 @@ def _slot_map(plan: PePlanAttr, outputs: int) -> list[int]:
     return slot_map
 
 
-def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray | None = None) -> list[PeSlotView]:
+def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray | None = None,
+               lanes: LanePlanAttr | None = None) -> list[PeSlotView]:
     """Multiplier slots: per phase the planned output's bias and (input element, weight) terms,
     the products in the planned chains. ``window_operands`` [C, K] replaces the gathered input
-    indices of a window engine (its operands are window elements)."""
+    indices of a window engine (its operands are window elements). With a sparse ``lanes``
+    plan a slot has one term per lane: the tap the lane multiplies that phase, or (-1, 0)."""
     mac = layer.mac_terms()
     rf, slots = plan.reuse.data, plan.slots.data
     outputs = len(mac.channel) if window_operands is None else len(mac.bias)
     slot_map = _slot_map(plan, outputs)
     k = mac.weights.shape[1]
-    bounds = chains_of(plan, k)
-    chunks = tuple(zip(bounds, bounds[1:]))
+    taps = slot_taps(lanes, rf) if lanes is not None else None
+    bounds = chains_of(plan, k if taps is None else max((len(t) for t in taps), default=0))
     views = []
     for s in range(slots):
         phases = []
@@ -84,9 +87,14 @@ def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray |
             o = slot_map[p * slots + s]
             channel = o if window_operands is not None else int(mac.channel[o])
             index = window_operands[channel] if window_operands is not None else mac.index[o]
-            terms = tuple(zip(index.tolist(), mac.weights[channel].tolist()))
+            if taps is None:
+                terms = tuple(zip(index.tolist(), mac.weights[channel].tolist()))
+            else:
+                terms = tuple((int(index[t]), int(mac.weights[channel, t])) if t >= 0 else (-1, 0) for t in taps[s][:, p])
             phases.append((o, int(mac.bias[channel]), terms))
-        views.append(PeSlotView(s, tuple(phases), k, chunks=chunks))
+        width = k if taps is None else len(taps[s])
+        cut = [b for b in bounds if b < width] + [width] if width else [0]
+        views.append(PeSlotView(s, tuple(phases), width, chunks=tuple(zip(cut, cut[1:]))))
     return views
 
 

@@ -41,7 +41,7 @@ module {module} (
     localparam [{b_bits}-1:0] BIASES = {biases};
     // the planned product chains: terms starting one (bit k of CHAIN_START)
     localparam [{k1}-1:0] CHAIN_START = {k1}'h{starts};
-    wire [{aw}*{slots}-1:0] r;
+{lane_counts}    wire [{aw}*{slots}-1:0] r;
     genvar s, k;
     generate
         for (s = 0; s < {slots}; s = s + 1) begin : slot
@@ -64,7 +64,7 @@ module {module} (
                     endcase
                 end
                 wire signed [{aw}-1:0] sum;  // running sum of the chain (Yosys packs each chain into a DSP cascade)
-                if (k == 0) begin : first
+{idle}                if (k == 0) begin : first
                     assign sum = c + a * b;
                 end else if (CHAIN_START[k]) begin : start
                     assign sum = {aw}'sd0 + a * b;
@@ -117,24 +117,49 @@ def _stride(width: int) -> int:
     return max(4, -(-width // 4) * 4)
 
 
-def _operands(plan: PePlanAttr, mac, slot_map: np.ndarray, inputs: int):
+_IDLE = """                if (k >= LANES[s * 16 +: 16]) begin : idle  // past the slot's lanes: no product
+                    if (k == 0) begin : none
+                        assign sum = c;
+                    end else if (CHAIN_START[k]) begin : restart
+                        assign sum = {aw}'sd0;
+                    end else begin : pass
+                        assign sum = term[k - 1].sum;
+                    end
+                end else
+"""
+
+
+def _operands(plan: PePlanAttr, mac, slot_map: np.ndarray, inputs: int, taps=None):
     """Per (slot, term, phase): weight and input element (`inputs` = the zero element); per
-    (slot, phase): bias."""
+    (slot, phase): bias. With sparse ``taps`` (per slot [lanes, R]) the terms are the lanes,
+    padded to the widest slot with zero weights reading the zero element."""
     rf, slots = plan.reuse.data, plan.slots.data
     outs = slot_map.reshape(rf, slots).T  # [S, R]
     channel = mac.channel[outs]
-    weights = np.transpose(mac.weights[channel], (0, 2, 1))  # [S, K, R]
-    index = np.transpose(mac.index[outs], (0, 2, 1))
+    if taps is None:
+        weights = np.transpose(mac.weights[channel], (0, 2, 1))  # [S, K, R]
+        index = np.transpose(mac.index[outs], (0, 2, 1))
+    else:
+        width = max((len(t) for t in taps), default=0)
+        padded = np.full((slots, width, rf), -1, np.int64)
+        for s, t in enumerate(taps):
+            padded[s, :len(t)] = t
+        safe = np.maximum(padded, 0)
+        phase_channel = np.broadcast_to(channel[:, None, :], padded.shape)
+        phase_out = np.broadcast_to(outs[:, None, :], padded.shape)
+        weights = np.where(padded >= 0, mac.weights[phase_channel, safe], 0)
+        index = np.where(padded >= 0, mac.index[phase_out, safe], -1)
     index = np.where(index >= 0, index, inputs)
     return weights, index, mac.bias[channel]
 
 
-def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[int]) -> str:
-    """The module text of a multiplier PE (`m` its ModuleView without slots)."""
+def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[int], taps=None) -> str:
+    """The module text of a multiplier PE (`m` its ModuleView without slots); a sparse PE's
+    ``taps`` (per slot [lanes, R], `sparse_plan.slot_taps`) give each slot its own lane count."""
     rf, slots = plan.reuse.data, plan.slots.data
     n_in = m.inputs[0][2]
-    k = int(mac.weights.shape[1])
-    weights, index, bias = _operands(plan, mac, slot_map, n_in)
+    weights, index, bias = _operands(plan, mac, slot_map, n_in, taps)
+    k = int(weights.shape[1])
     xw, ww, aw = m.x_width, m.w_width, m.acc_width
     ws, is_, bs = _stride(ww), _stride(int(n_in).bit_length() + 1), _stride(aw)
     starts = sum(1 << lo for lo in chains[:-1])
@@ -151,12 +176,17 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
         f"                    {p}: begin\n" + "".join(
             f"                        y[{int(slot_map[p * slots + s])}*{aw} +: {aw}] <= r[{s} * {aw} +: {aw}];\n"
             for s in range(slots)) + "                    end" for p in range(rf))
+    lane_counts, idle = "", ""
+    if taps is not None:
+        counts = np.asarray([len(t) for t in taps], np.int64)
+        lane_counts = (f"    // the multiplier lanes of each slot (16 bits per slot): its densest output's non-zero weights\n"
+                       f"    localparam [{16 * slots}-1:0] LANES = {hex_literal(counts, 16)};\n")
+        idle = _IDLE.replace("{aw}", str(aw))
     fields = dict(
         count=m.count, slots=slots, rf=rf, module=m.module, xw=xw, n_in=n_in, aw=aw, phase_width=m.phase_width,
         n_in1=n_in + 1, k=k, w_bits=ws * weights.size, weights=hex_literal(weights, ws), i_bits=is_ * index.size,
         inputs=hex_literal(index, is_), b_bits=bs * bias.size, biases=hex_literal(bias, bs), k1=max(k, 1),
         starts=f"{starts:x}", bias_arms=bias_arms, phase_arms=phase_arms, term_params=term_params, bias_params=bias_params, ww=ww, chain_sum=chain_sum if k else "c",
-        stores=stores, last_phase=m.last_phase,
+        stores=stores, last_phase=m.last_phase, lane_counts=lane_counts, idle=idle,
     )
     return _MODULE.format(**fields)
-

@@ -14,6 +14,7 @@ from nncc import __version__
 from nncc.compiler.analysis.complexity import coded_weights, weight_type
 from nncc.compiler.analysis.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, pot_quant
+from nncc.dialects.encodings import is_sparse
 from nncc.dialects.interfaces import ElementKernel, MacLayer, Requantizing, layer_label
 from nncc.compiler.analysis.stream_report import stream_section
 from nncc.dialects.dataflow import SCHEDULE_ATTR
@@ -43,7 +44,8 @@ def _name(op: Operation) -> str | None:
 
 
 def _layer_types(entry: dict, layer: MacLayer) -> None:
-    """The weight and accumulator types of a MAC layer (and its arithmetic if shift-add)."""
+    """The weight and accumulator types of a MAC layer (its arithmetic if shift-add, its
+    encoding and fraction of zero weights if sparse)."""
     weights = weight_type(layer)
     if isinstance(weights, fixed.FixedType):
         entry["weight_type"] = type_text(weights)
@@ -51,6 +53,10 @@ def _layer_types(entry: dict, layer: MacLayer) -> None:
     coded = coded_weights(layer)
     if coded is not None and coded.multiplierless:
         entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if coded.shared else "")
+    if is_sparse(layer.weight_encoding()):
+        weights = np.asarray(layer.mac_terms().weights)
+        entry["weight_encoding"] = str(layer.weight_encoding())
+        entry["sparsity"] = round(float(np.mean(weights == 0)), 4) if weights.size else 0.0
 
 
 class FloatTrace:

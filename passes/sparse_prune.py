@@ -1,0 +1,156 @@
+"""`sparse-prune`: magnitude pruning of float weights to a target per structure kind.
+
+For every float multiply-accumulate layer (`MacLayer` at the `nn` level) whose weights are an
+`nn.constant`, with rows = output channels and the reduction axis the rest of the weight in
+its order:
+
+- ``unstructured``: the ``fraction`` of the weights with the smallest magnitudes become zero;
+- ``N:M`` (e.g. ``2:4``): in every M consecutive weights of a row the M - N smallest become
+  zero (``fraction`` is implied, 1 - N/M);
+- ``BHxBW`` (e.g. ``4x8``): the ``fraction`` of BH x BW blocks with the smallest L2 norm
+  become zero (layers whose weight the block shape does not tile are left alone);
+- ``balanced=P``: in every column, the same number of weights (the ``fraction`` of them,
+  rounded down) with the smallest magnitudes become zero in each of the P row groups r mod P
+  (layers whose rows P does not divide are left alone);
+- ``channels``: the ``fraction`` of output channels with the smallest L2 norm become zero,
+  weights and bias, on layers whose output reaches only other layers' activations through
+  zero-preserving element-wise ops (`sparse-remove-channels` then removes them).
+
+With ``compensate`` and a recorded input moment H = E[x x^T] (`pot_quant.input_moment`, see
+`nncc.compiler.analysis.calibrate.record_input_moments`), every pruned row's kept weights
+are refitted to minimise the row's output error on the calibration data:
+``w_keep += H_kk^-1 H_kp w_p`` (the least-squares correction for the removed weights ``w_p``),
+the compensation the power-of-two path applies to rounding errors. The moment is left for
+`pot-quant-quantize`, which removes it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
+
+from nncc.dialects import nn
+from nncc.dialects.dense import from_dense, to_dense
+from nncc.dialects.interfaces import FloatSemantics, MacLayer
+from nncc.dialects.nn.semantics import weight_operand
+from nncc.dialects.pot_quant import MOMENT_ATTR
+from nncc.passes.sparse_remove_channels import channel_path
+
+
+def _smallest(scores: np.ndarray, fraction: float) -> np.ndarray:
+    """Mask of the ``fraction`` smallest scores (ties in element order)."""
+    count = math.floor(fraction * scores.size + 1e-9)
+    mask = np.zeros(scores.size, bool)
+    mask[np.argsort(scores.reshape(-1), kind="stable")[:count]] = True
+    return mask.reshape(scores.shape)
+
+
+def prune_mask(rows: np.ndarray, kind: str, fraction: float) -> np.ndarray:
+    """The weights to zero of ``rows`` [outputs, reduction] for ``kind``."""
+    n_rows, k = rows.shape
+    a = np.abs(rows)
+    if kind == "unstructured":
+        return _smallest(a, fraction)
+    if m := re.fullmatch(r"(\d+):(\d+)", kind):
+        n, g = int(m[1]), int(m[2])
+        padded = np.full((n_rows, -(-k // g) * g), np.inf)
+        padded[:, :k] = a
+        groups = padded.reshape(n_rows, -1, g)
+        drop = np.zeros(groups.shape, bool)
+        np.put_along_axis(drop, np.argsort(groups, axis=2, kind="stable")[:, :, :g - n], True, axis=2)
+        return drop.reshape(n_rows, -1)[:, :k] & np.isfinite(padded[:, :k])
+    if m := re.fullmatch(r"(\d+)x(\d+)", kind):
+        bh, bw = int(m[1]), int(m[2])
+        if n_rows % bh or k % bw:  # (this layer keeps its weights)
+            return np.zeros(rows.shape, bool)
+        norms = np.sqrt((a.reshape(n_rows // bh, bh, k // bw, bw) ** 2).sum(axis=(1, 3)))
+        return np.repeat(np.repeat(_smallest(norms, fraction), bh, axis=0), bw, axis=1)
+    if m := re.fullmatch(r"balanced=(\d+)", kind):
+        groups = int(m[1])
+        if n_rows % groups:  # (this layer keeps its weights)
+            return np.zeros(rows.shape, bool)
+        per = n_rows // groups
+        dropped = math.floor(fraction * per + 1e-9)
+        ranks = np.argsort(np.argsort(a.reshape(per, groups, k), axis=0, kind="stable"), axis=0, kind="stable")
+        return (ranks < dropped).reshape(n_rows, k)
+    if kind == "channels":
+        return np.repeat(_smallest(np.sqrt((a ** 2).sum(axis=1)), fraction)[:, None], k, axis=1)
+    raise ValueError(f"sparse-prune: kind must be unstructured, channels, N:M, BHxBW or balanced=P, got '{kind}'")
+
+
+def compensate(rows: np.ndarray, drop: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """Refit each row's kept weights for its dropped ones (least squares under ``moment``
+    [K, K]); rows with nothing dropped or nothing kept are unchanged."""
+    out = np.where(drop, 0.0, rows)
+    damp = 1e-6 * float(np.mean(np.diag(moment)) or 1.0)
+    for r in range(rows.shape[0]):
+        p, keep = np.nonzero(drop[r])[0], np.nonzero(~drop[r])[0]
+        if p.size == 0 or keep.size == 0:
+            continue
+        h_kk = moment[np.ix_(keep, keep)] + damp * np.eye(keep.size)
+        out[r, keep] += np.linalg.solve(h_kk, moment[np.ix_(keep, p)] @ rows[r, p])
+    return out
+
+
+@dataclass(frozen=True)
+class SparsePrunePass(ModulePass):
+    """Zero the smallest float weights of every constant-weight layer by structure `kind`
+    (unstructured, N:M, BHxBW, channels) to `fraction`, refitting the kept weights on the
+    recorded input moment when `compensate`."""
+
+    name = "sparse-prune"
+
+    fraction: float = 0.5
+    kind: str = "unstructured"
+    compensate: bool = True
+
+    def __post_init__(self):
+        if not 0 <= self.fraction < 1:
+            raise ValueError(f"sparse-prune: fraction must be in [0, 1), got {self.fraction}")
+        prune_mask(np.ones((4, 4)), self.kind, 0.0)  # (raises on an unknown kind)
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for layer in [o for o in op.walk() if isinstance(o, MacLayer) and isinstance(o, FloatSemantics)]:
+            weight = weight_operand(layer)
+            if weight is None or not isinstance(weight.owner, nn.ConstantOp):
+                continue
+            if self.kind == "channels" and channel_path(layer) is None:
+                continue
+            _prune_layer(layer, weight.owner, self)
+
+
+def _prune_layer(layer: Operation, const: nn.ConstantOp, options: SparsePrunePass) -> None:
+    w = np.asarray(from_dense(const.value), np.float64)
+    rows = w.reshape(w.shape[0], -1)
+    drop = prune_mask(rows, options.kind, options.fraction)
+    moment = layer.attributes.get(MOMENT_ATTR)
+    pruned = np.where(drop, 0.0, rows)
+    if options.compensate and moment is not None and options.kind != "channels":
+        h = np.asarray(from_dense(moment), np.float64)
+        group_rows = rows.shape[0] // h.shape[0]
+        pruned = np.concatenate([compensate(rows[g * group_rows:(g + 1) * group_rows], drop[g * group_rows:(g + 1) * group_rows], h[g])
+                                 for g in range(h.shape[0])])
+    replace_constant(layer, const, pruned.reshape(w.shape))
+    bias = getattr(layer, "bias", None)
+    if options.kind == "channels" and bias is not None and isinstance(bias.owner, nn.ConstantOp):
+        b = np.asarray(from_dense(bias.owner.value), np.float64).copy()
+        b[drop.all(axis=1)] = 0.0
+        replace_constant(layer, bias.owner, b)
+
+
+def replace_constant(layer: Operation, const: nn.ConstantOp, values: np.ndarray) -> None:
+    """Give ``layer`` a new constant of ``values`` in place of ``const`` (which other users keep)."""
+    new = nn.ConstantOp(to_dense(values, const.value.get_element_type()))
+    Rewriter.insert_op(new, InsertPoint.before(const))
+    index = list(layer.operands).index(const.output)
+    layer.operands = [*layer.operands[:index], new.output, *layer.operands[index + 1:]]
+    if not const.output.uses:
+        Rewriter.erase_op(const)

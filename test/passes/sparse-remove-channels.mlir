@@ -1,0 +1,43 @@
+// RUN: nncc-opt %s -p sparse-remove-channels --split-input-file | filecheck %s
+
+// Outputs 1 and 3 of the first layer have zero weights and bias: they are zero after the
+// relu, so they leave the first layer (4 -> 2 outputs), the relu and the second layer's input
+// columns 1 and 3 (its weight 2x4 -> 2x2). The model's result does not change.
+// CHECK-LABEL: func.func @chain
+// CHECK:       %[[W:.*]] = nn.constant dense<{{\[\[}}1.000000e+00, 2.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<2x2xf32>
+// CHECK-NEXT:  %[[B:.*]] = nn.constant dense<[1.000000e+00, 3.000000e+00]> : tensor<2xf32>
+// CHECK-NEXT:  %[[H:.*]] = nn.dense %{{.*}}, %[[W]], %[[B]] : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+// CHECK-NEXT:  %[[R:.*]] = nn.relu %[[H]] : tensor<1x2xf32>
+// CHECK-NEXT:  %[[V:.*]] = nn.constant dense<{{\[\[}}1.000000e+01, 3.000000e+01], [5.000000e+01, 7.000000e+01]]> : tensor<2x2xf32>
+// CHECK-NEXT:  %[[Y:.*]] = nn.dense %[[R]], %[[V]] : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+// CHECK-NEXT:  func.return %[[Y]]
+func.func @chain(%x: tensor<1x2xf32>) -> tensor<1x2xf32> {
+  %w = nn.constant dense<[[1.0, 2.0], [0.0, 0.0], [5.0, 6.0], [0.0, 0.0]]> : tensor<4x2xf32>
+  %b = nn.constant dense<[1.0, 0.0, 3.0, 0.0]> : tensor<4xf32>
+  %h = nn.dense %x, %w, %b : (tensor<1x2xf32>, tensor<4x2xf32>, tensor<4xf32>) -> tensor<1x4xf32>
+  %r = nn.relu %h : tensor<1x4xf32>
+  %v = nn.constant dense<[[10.0, 20.0, 30.0, 40.0], [50.0, 60.0, 70.0, 80.0]]> : tensor<2x4xf32>
+  %y = nn.dense %r, %v : (tensor<1x4xf32>, tensor<2x4xf32>) -> tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
+}
+
+// -----
+
+// A zero channel with a non-zero bias is not zero at the consumer, and a sigmoid maps zero to
+// 0.5: neither is removed.
+// CHECK-LABEL: func.func @kept
+// CHECK:       nn.dense %{{.*}} -> tensor<1x2xf32>
+// CHECK:       nn.dense %{{.*}} -> tensor<1x2xf32>
+// CHECK:       nn.dense %{{.*}} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+func.func @kept(%x: tensor<1x2xf32>) -> (tensor<1x1xf32>, tensor<1x1xf32>) {
+  %w = nn.constant dense<[[1.0, 2.0], [0.0, 0.0]]> : tensor<2x2xf32>
+  %b = nn.constant dense<[1.0, 0.5]> : tensor<2xf32>
+  %h = nn.dense %x, %w, %b : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %r = nn.relu %h : tensor<1x2xf32>
+  %v = nn.constant dense<[[10.0, 20.0]]> : tensor<1x2xf32>
+  %y = nn.dense %r, %v : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+  %g = nn.dense %x, %w : (tensor<1x2xf32>, tensor<2x2xf32>) -> tensor<1x2xf32>
+  %s = nn.sigmoid %g : tensor<1x2xf32>
+  %z = nn.dense %s, %v : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+  func.return %y, %z : tensor<1x1xf32>, tensor<1x1xf32>
+}
