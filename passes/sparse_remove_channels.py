@@ -23,7 +23,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from nncc.dialects import nn
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.interfaces import Elementwise, FloatSemantics, MacLayer, Windowed
+from nncc.dialects.interfaces import AffineWeights, Elementwise, FloatSemantics, MacLayer, Windowed
 
 
 def _channel_axis(layer: Operation) -> int:
@@ -33,7 +33,7 @@ def _channel_axis(layer: Operation) -> int:
 def channel_path(layer: Operation) -> tuple[list[Operation], list[Operation]] | None:
     """(the zero-preserving element-wise chain after ``layer``, the consumer layers) when its
     output channels can be removed (see the module docstring), else None."""
-    if not isinstance(getattr(getattr(layer, "weight", None), "owner", None), nn.ConstantOp):
+    if not isinstance(layer, AffineWeights) or not isinstance(layer.weight_operand().owner, nn.ConstantOp):
         return None
     value, chain = layer.results[0], []
     while True:
@@ -50,9 +50,9 @@ def channel_path(layer: Operation) -> tuple[list[Operation], list[Operation]] | 
 
 def _consumes(user: Operation, value: SSAValue, producer: Operation) -> bool:
     """A layer reading ``value`` as its activation along the producer's channel axis."""
-    if not isinstance(user, MacLayer) or user.activation() is not value or not isinstance(user, FloatSemantics):
+    if not isinstance(user, MacLayer) or user.activation() is not value or not isinstance(user, AffineWeights):
         return False
-    if not isinstance(getattr(user.weight, "owner", None), nn.ConstantOp):
+    if not isinstance(user.weight_operand().owner, nn.ConstantOp):
         return False
     if _channel_axis(user) != _channel_axis(producer):
         return False
@@ -88,9 +88,9 @@ def remove_channels(layer: Operation) -> int:
     if path is None:
         return 0
     chain, consumers = path
-    w = np.asarray(from_dense(layer.weight.owner.value), np.float64)
+    w = np.asarray(from_dense(layer.weight_operand().owner.value), np.float64)
     rows = w.reshape(w.shape[0], -1)
-    bias = getattr(layer, "bias", None)
+    bias = layer.bias_operand()
     b = np.asarray(from_dense(bias.owner.value), np.float64) if bias is not None and isinstance(bias.owner, nn.ConstantOp) else None
     if bias is not None and b is None:
         return 0
@@ -100,9 +100,9 @@ def remove_channels(layer: Operation) -> int:
         keep = np.array([0])
     if keep.size == w.shape[0]:
         return 0
-    new_w = _constant(w[keep], layer.weight.owner, layer)
+    new_w = _constant(w[keep], layer.weight_operand().owner, layer)
     new_b = _constant(b[keep], bias.owner, layer) if b is not None else None
-    producer = layer.with_parameters(new_w, new_b)
+    producer = layer.with_weights(new_w, new_b)
     producer.attributes.update(layer.attributes)
     Rewriter.insert_op(producer, InsertPoint.before(layer))
     value = producer.results[0]
@@ -113,9 +113,9 @@ def remove_channels(layer: Operation) -> int:
         news.append(new)
         value = new.results[0]
     for consumer in consumers:
-        cw = np.asarray(from_dense(consumer.weight.owner.value), np.float64)
-        smaller = consumer.with_parameters(_constant(np.take(cw, keep, axis=1), consumer.weight.owner, consumer),
-                                           getattr(consumer, "bias", None))
+        cw = np.asarray(from_dense(consumer.weight_operand().owner.value), np.float64)
+        smaller = consumer.with_weights(_constant(np.take(cw, keep, axis=1), consumer.weight_operand().owner, consumer),
+                                        consumer.bias_operand())
         smaller.operands = [value, *smaller.operands[1:]]
         smaller.attributes.update(consumer.attributes)
         Rewriter.insert_op(smaller, InsertPoint.before(consumer))
@@ -136,7 +136,7 @@ class SparseRemoveChannelsPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         done: set[Operation] = set()
         while True:  # removal replaces the consumers: walk again until every layer was seen
-            layers = [o for o in op.walk() if isinstance(o, MacLayer) and isinstance(o, FloatSemantics) and o not in done]
+            layers = [o for o in op.walk() if isinstance(o, AffineWeights) and o not in done]
             if not layers:
                 break
             done.add(layers[0])
