@@ -25,6 +25,21 @@ from nncc.dialects import nn
 from nncc.dialects.nn.windows import avg_pool_divisor
 
 
+def bias_frac(bias: np.ndarray, product_frac: int, own_frac: int) -> int:
+    """Fraction bits of a layer's bias: the products' grid when the bias is exact on it,
+    else the finest grid up to its own precision (``own_frac``, the weight width less its
+    integer bits) on which it is exact.
+
+    A bias is not rounded to the products' grid when that grid is coarse: with binary
+    weights and sign activations the products are integers, and a threshold of 0.73 must
+    not become 1 (the layer's exact accumulator takes the finer fraction)."""
+    values = np.asarray(bias, np.float64)
+    frac = product_frac
+    while frac < own_frac and not np.array_equal(np.floor(values * 2.0**frac), values * 2.0**frac):
+        frac += 1
+    return frac
+
+
 def mac(lw: FixedLowering, op: Operation, build) -> None:
     """A multiply-accumulate layer: constant weights (and bias) at the fixed-point level,
     ``build(x, w, bias)`` makes the exact-accumulator op, then the output cast."""
@@ -40,10 +55,10 @@ def mac(lw: FixedLowering, op: Operation, build) -> None:
         b = lw.const_value(op.bias)
         if b is None:
             lw.fail("bias must be a constant")
-        frac = fixed.fixed_of(x).frac + fixed.fixed_of(w).frac
+        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
+        frac = bias_frac(b, fixed.fixed_of(x).frac + fixed.fixed_of(w).frac, prec.weight_width - ints)
         if (grid := lw.grid_of(op.bias, prec)) is not None:
             frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
-        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
         raw, typ = quantize_array(b, max(2, ints + frac), ints)
         if typ.width.data > 64:
             lw.fail(f"bias type {typ} is wider than 64 bits")

@@ -1,0 +1,56 @@
+"""A QONNX binary MLP end to end: the thresholds subtracted before each sign and from the
+logits keep their value (they are not rounded to the binary products' integer grid), so
+the design's argmax agrees with the model's, and fixed point equals the C simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from binary_support import binary_mlp_inputs, binary_mlp_reference, qonnx_binary_mlp
+from helpers import compile_model, ops_of
+from nncc.dialects import fixed
+
+pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
+
+
+def test_reference_matches_the_float_interpreter(tmp_path):
+    x = binary_mlp_inputs(512)
+    design = compile_model(qonnx_binary_mlp(), tmp_path, x[:64])
+    float_y = design.run(x, "float")["y"]
+    np.testing.assert_allclose(float_y, binary_mlp_reference(x), rtol=0, atol=1e-5)
+
+
+def test_thresholds_keep_their_fraction(tmp_path):
+    """The products are integers (x on 2^-4, weights +-1, then +-1 activations); each
+    layer's threshold keeps 13 fraction bits instead of being rounded to that grid."""
+    x = binary_mlp_inputs(4000)
+    design = compile_model(qonnx_binary_mlp(), tmp_path, x[:256])
+    for layer in ops_of(design.design, "fixed.dense"):
+        assert fixed.fixed_of(layer.bias).frac == 13, "a threshold was rounded to the products' grid"
+    want = binary_mlp_reference(x)
+    agree = float(np.mean(np.argmax(design.run(x, "fixed")["y"], 1) == np.argmax(want, 1)))
+    # the remaining disagreements come from the input: the graph input is rounded to its
+    # calibrated 16-bit type before the model's half-to-even Quant (a double rounding)
+    assert agree >= 0.99, f"argmax agreement {agree:.4f}"
+    grid = binary_mlp_inputs(4000, on_grid=True)
+    want = binary_mlp_reference(grid)
+    got = design.run(grid, "fixed")["y"]
+    assert np.array_equal(np.argmax(got, 1), np.argmax(want, 1))
+    np.testing.assert_allclose(got, want, rtol=0, atol=2**-10)  # the 16-bit output type's step
+
+
+@pytest.mark.requires("g++")
+@pytest.mark.requires("verilator")
+def test_binary_mlp_fixed_csim_rtl_and_schedule(tmp_path):
+    """fixed == C-sim == Verilator RTL bit for bit on 1,000 inputs; measured latency and II
+    equal the prediction."""
+    x = binary_mlp_inputs(1000, seed=23)
+    design = compile_model(qonnx_binary_mlp(), tmp_path, x[:256])
+    fixed_y = design.run(x, "fixed")["y"]
+    assert np.unique(fixed_y).size > 100
+    assert np.array_equal(fixed_y, design.run(x, "csim")["y"])
+    assert np.array_equal(fixed_y, design.run(x, "rtl")["y"])
+    schedule, stats = design.report["schedule"], design.rtl_stats
+    assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
+    assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
