@@ -35,13 +35,18 @@ def nncc_dialect_factories() -> dict:
 
         return ENCODING
 
+    def _binary_complex():
+        from nncc.dialects.binary_complex import BINARY_COMPLEX
+
+        return BINARY_COMPLEX
+
     def _emit():
         from nncc.dialects.emit import EMIT
 
         return EMIT
 
     return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant, "encoding": _encoding,
-            "emit": _emit}
+            "emit": _emit, "binary_complex": _binary_complex}
 
 
 def make_context() -> Context:
