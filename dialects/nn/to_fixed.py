@@ -40,6 +40,23 @@ def bias_frac(bias: np.ndarray, product_frac: int, own_frac: int) -> int:
     return frac
 
 
+def feeds_only_signs(op: Operation, prec) -> bool:
+    """Whether the layer's exact accumulator feeds only `nn.sign` ops (a threshold layer)."""
+    uses = list(op.results[0].uses)
+    return not prec.output_overridden and bool(uses) and all(isinstance(u.operation, nn.SignOp) for u in uses)
+
+
+def threshold_bias(bias: np.ndarray, product_frac: int) -> tuple[np.ndarray, FixedType]:
+    """The bias of a layer that only feeds signs, on the products' grid and exact for the
+    sign: ``s + b >= 0`` iff ``s + floor(b) >= 0`` for every s on the grid, so the bias is
+    rounded down (an integer threshold when the products are integers)."""
+    raw = np.floor(np.asarray(bias, np.float64) * 2.0**product_frac).astype(np.int64)
+    scale = 2.0**-product_frac
+    ints = int_bits_for(float(raw.min(initial=0)) * scale, float(raw.max(initial=0)) * scale)
+    width = max(2, ints + product_frac)
+    return raw, FixedType(width, width - product_frac)
+
+
 def mac(lw: FixedLowering, op: Operation, build) -> None:
     """A multiply-accumulate layer: constant weights (and bias) at the fixed-point level,
     ``build(x, w, bias)`` makes the exact-accumulator op, then the output cast."""
@@ -55,11 +72,15 @@ def mac(lw: FixedLowering, op: Operation, build) -> None:
         b = lw.const_value(op.bias)
         if b is None:
             lw.fail("bias must be a constant")
-        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
-        frac = bias_frac(b, fixed.fixed_of(x).frac + fixed.fixed_of(w).frac, prec.weight_width - ints)
-        if (grid := lw.grid_of(op.bias, prec)) is not None:
-            frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
-        raw, typ = quantize_array(b, max(2, ints + frac), ints)
+        product = fixed.fixed_of(x).frac + fixed.fixed_of(w).frac
+        if feeds_only_signs(op, prec):
+            raw, typ = threshold_bias(b, product)
+        else:
+            ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
+            frac = bias_frac(b, product, prec.weight_width - ints)
+            if (grid := lw.grid_of(op.bias, prec)) is not None:
+                frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
+            raw, typ = quantize_array(b, max(2, ints + frac), ints)
         if typ.width.data > 64:
             lw.fail(f"bias type {typ} is wider than 64 bits")
         bias = lw.exact_constant(raw, typ)

@@ -10,6 +10,7 @@ import pytest
 from binary_support import binary_mlp_inputs, binary_mlp_reference, qonnx_binary_mlp
 from helpers import compile_model, ops_of
 from nncc.dialects import fixed
+from nncc.dialects.nn.to_fixed import threshold_bias
 
 pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
@@ -21,13 +22,16 @@ def test_reference_matches_the_float_interpreter(tmp_path):
     np.testing.assert_allclose(float_y, binary_mlp_reference(x), rtol=0, atol=1e-5)
 
 
-def test_thresholds_keep_their_fraction(tmp_path):
-    """The products are integers (x on 2^-4, weights +-1, then +-1 activations); each
-    layer's threshold keeps 13 fraction bits instead of being rounded to that grid."""
+def test_thresholds_keep_their_value(tmp_path):
+    """The products are on the input's 2^-4 grid (weights +-1), then integers (+-1
+    activations). The first layer feeds only a sign, so its threshold is rounded down on
+    that grid, which decides every sign exactly; the logits' threshold keeps 13 fraction
+    bits instead of being rounded to an integer."""
     x = binary_mlp_inputs(4000)
     design = compile_model(qonnx_binary_mlp(), tmp_path, x[:256])
-    for layer in ops_of(design.design, "fixed.dense"):
-        assert fixed.fixed_of(layer.bias).frac == 13, "a threshold was rounded to the products' grid"
+    first, second = ops_of(design.design, "fixed.dense")
+    assert fixed.fixed_of(first.bias) == fixed.FixedType(7, 3)
+    assert fixed.fixed_of(second.bias) == fixed.FixedType(16, 3)
     want = binary_mlp_reference(x)
     agree = float(np.mean(np.argmax(design.run(x, "fixed")["y"], 1) == np.argmax(want, 1)))
     # the remaining disagreements come from the input: the graph input is rounded to its
@@ -54,3 +58,14 @@ def test_binary_mlp_fixed_csim_rtl_and_schedule(tmp_path):
     schedule, stats = design.report["schedule"], design.rtl_stats
     assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
     assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+
+
+def test_threshold_bias_decides_every_sign_exactly():
+    """s + b >= 0 iff s + floor(b) >= 0 for every s on the products' grid (2^-3 here) over
+    a range wider than the biases, for biases on, off and between grid points."""
+    rng = np.random.default_rng(24)
+    bias = np.concatenate([rng.standard_normal(200) * 4, np.arange(-16, 17) / 8, [0.73, -1.6, -0.0625, 1e-9]])
+    raw, typ = threshold_bias(bias, 3)
+    assert typ.frac == 3 and typ.width.data <= 8
+    s = np.arange(-200, 201)[:, None] / 8
+    assert np.array_equal(s + bias >= 0, s + raw * 2.0**-3 >= 0)
