@@ -10,6 +10,9 @@ Prints ONE JSON document on stdout; progress goes to stderr. Two models of the s
 
 * ``binary``: an 8-bit input Quant (2^-4), BipolarQuant weights in both layers, a float
   threshold subtracted before a BipolarQuant on the hidden layer and from the logits;
+* ``binary_shift_add``: ``binary`` compiled with ``shift_all=True``: the +-1 (and +-2^e)
+  weights become `#encoding.signed_digits<max_digits = 1>` and the shift-and-add PE adds or
+  subtracts each input (no multiplier);
 * ``int8``: the same with 8-bit Quant weights (per-tensor scale 2^-5) and an 8-bit
   unsigned hidden Quant (2^-3, FLOOR) in place of the sign.
 
@@ -73,23 +76,28 @@ def build(kind: str, n_in: int, hidden: int, out: int, seed: int = 21) -> onnx.M
     return model
 
 
-def run_variant(kind: str, shape: tuple[int, int, int], samples: int, synth: bool, folder: Path) -> dict:
+VARIANTS = {"binary": ("binary", {}), "binary_shift_add": ("binary", {"shift_all": True}), "int8": ("int8", {})}
+"""Variant name -> (model kind, nncc.compile options)."""
+
+
+def run_variant(name: str, shape: tuple[int, int, int], samples: int, synth: bool, folder: Path) -> dict:
     """Compile, run three ways, optionally synthesize; the variant's JSON entry."""
+    kind, options = VARIANTS[name]
     n_in, hidden, out = shape
     x = (np.random.default_rng(7).standard_normal((samples, n_in)) * 2.5).astype(np.float32)
     x = np.clip(np.round(x * 16), -128, 127) / 16  # on the input quantizer's grid
     onnx.save(build(kind, *shape), folder / f"{kind}.onnx")
     np.save(folder / f"{kind}_cal.npy", x[:256])
     start = time.perf_counter()
-    design = nncc.compile(folder / f"{kind}.onnx", folder / kind, calibration=folder / f"{kind}_cal.npy")
-    entry: dict = {"compile_s": round(time.perf_counter() - start, 2)}
+    design = nncc.compile(folder / f"{kind}.onnx", folder / name, calibration=folder / f"{kind}_cal.npy", **options)
+    entry: dict = {"options": options, "compile_s": round(time.perf_counter() - start, 2)}
     fixed_y = design.run(x, "fixed")["y"]
     entry["fixed_equals_csim"] = bool(np.array_equal(fixed_y, design.run(x, "csim")["y"]))
     entry["fixed_equals_rtl"] = bool(np.array_equal(fixed_y, design.run(x, "rtl")["y"]))
     schedule, stats = design.report["schedule"], design.rtl_stats
     entry.update(samples=samples, predicted=schedule, measured={"latency_cycles": stats["latency"], "ii_cycles": stats["ii"]})
     if synth:
-        print(f"{kind}: synthesizing with Yosys", file=sys.stderr)
+        print(f"{name}: synthesizing with Yosys", file=sys.stderr)
         result = synthesize_design(design)
         macs = {"fc1": n_in * hidden, "fc2": hidden * out}
         layers = []
@@ -109,11 +117,13 @@ def main(argv=None) -> None:
     parser.add_argument("--shape", default="16,32,10", help="IN,HIDDEN,OUT")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--no-synth", action="store_true")
+    parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated: " + ", ".join(VARIANTS))
     args = parser.parse_args(argv)
     shape = tuple(int(v) for v in args.shape.split(","))
     with tempfile.TemporaryDirectory() as tmp:
-        doc = {"shape": list(shape), "variants": {kind: run_variant(kind, shape, args.samples, not args.no_synth, Path(tmp))
-                                                 for kind in ("binary", "int8")}}
+        names = args.variants.split(",")
+        doc = {"shape": list(shape), "variants": {n: run_variant(n, shape, args.samples, not args.no_synth, Path(tmp))
+                                                 for n in names}}
     print(json.dumps(doc, indent=2))
 
 

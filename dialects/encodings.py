@@ -191,6 +191,11 @@ class BinaryAttr(WeightEncodingAttr):
     def __init__(self, shift: int = 0):
         super().__init__(IntAttr(shift))
 
+    @property
+    def shared(self) -> bool:
+        """Binary weights have one digit each: no digit pattern to share."""
+        return False
+
     @classmethod
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
         with parser.in_angle_brackets():

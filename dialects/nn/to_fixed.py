@@ -18,6 +18,9 @@ from xdsl.ir import Operation
 
 from nncc.dialects import fixed
 from nncc.dialects.dataflow import REUSE_ATTR
+from nncc.dialects.dense import from_dense
+from nncc.dialects.encodings import BinaryAttr
+from nncc.dialects.pot_quant import CODE_ATTR
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import LAYER_ATTR, int_bits_for, quantize_array
 from nncc.dialects.interfaces import FixedLowering, layer_label
@@ -90,7 +93,21 @@ def mac(lw: FixedLowering, op: Operation, build) -> None:
         lw.fail(f"accumulator does not fit 64 bits: {err}")
     if REUSE_ATTR in op.attributes:
         acc.owner.attributes[REUSE_ATTR] = op.attributes[REUSE_ATTR]
+    mark_binary(acc.owner, w)
     lw.finish(op, acc, prec)
+
+
+def mark_binary(layer: Operation, weight) -> None:
+    """Give a layer whose constant raw weights all have one magnitude 2^e (a binary layer:
+    BipolarQuant or 1-bit Quant weights) the encoding `#encoding.binary<shift = e>`, so its
+    hardware adds or subtracts each input instead of multiplying. Power-of-two-coded weights
+    (`pot_quant.code`) are left to `pot-quant-replace-mul-with-shift`."""
+    const = weight.owner
+    if not isinstance(const, fixed.ConstantOp) or CODE_ATTR in const.attributes:
+        return
+    mag = np.abs(np.asarray(from_dense(const.value), np.int64)).reshape(-1)
+    if mag.size and mag[0] > 0 and np.all(mag == mag[0]) and (int(mag[0]) & (int(mag[0]) - 1)) == 0:
+        layer.encoding = BinaryAttr(int(mag[0]).bit_length() - 1)
 
 
 def matmul(lw: FixedLowering, op: nn.MatMulOp) -> None:

@@ -10,6 +10,7 @@ import pytest
 from binary_support import binary_mlp_inputs, binary_mlp_reference, qonnx_binary_mlp
 from helpers import compile_model, ops_of
 from nncc.dialects import fixed
+from nncc.dialects.encodings import BinaryAttr
 from nncc.dialects.nn.to_fixed import threshold_bias
 
 pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
@@ -32,6 +33,8 @@ def test_thresholds_keep_their_value(tmp_path):
     first, second = ops_of(design.design, "fixed.dense")
     assert fixed.fixed_of(first.bias) == fixed.FixedType(7, 3)
     assert fixed.fixed_of(second.bias) == fixed.FixedType(16, 3)
+    # +-1 weights: each term adds or subtracts its input (the shift-and-add PE, no multiplier)
+    assert first.encoding == second.encoding == BinaryAttr(0)
     want = binary_mlp_reference(x)
     agree = float(np.mean(np.argmax(design.run(x, "fixed")["y"], 1) == np.argmax(want, 1)))
     # the remaining disagreements come from the input: the graph input is rounded to its
