@@ -72,3 +72,18 @@ def test_threshold_bias_decides_every_sign_exactly():
     assert typ.frac == 3 and typ.width.data <= 8
     s = np.arange(-200, 201)[:, None] / 8
     assert np.array_equal(s + bias >= 0, s + raw * 2.0**-3 >= 0)
+
+
+@pytest.mark.requires("yosys")
+def test_binary_layers_use_no_dsp(tmp_path):
+    """Yosys (synth_xilinx, xc7): the binary layers are adders and subtracters only."""
+    from nncc.compiler.analysis.synthesis import synthesize_design
+
+    x = binary_mlp_inputs(256, on_grid=True)
+    design = compile_model(qonnx_binary_mlp(), tmp_path, x)
+    result = synthesize_design(design)
+    layers = {row["layer"]: row for row in result["layers"]}
+    for name, macs in (("fc1", 16 * 32), ("fc2", 32 * 10)):
+        print(f"\n{name}: {layers[name]['LUT']} LUT, {layers[name]['DSP']} DSP, {layers[name]['LUT'] / macs:.2f} LUT per MAC")
+        assert layers[name]["DSP"] == 0 and layers[name]["LUT"] > 0
+    assert result["total"]["DSP"] == 0
