@@ -35,6 +35,11 @@ def nncc_dialect_factories() -> dict:
 
         return ENCODING
 
+    def _binary_complex():
+        from nncc.dialects.binary_complex import BINARY_COMPLEX
+
+        return BINARY_COMPLEX
+
     def _emit():
         from nncc.dialects.emit import EMIT
 
@@ -46,7 +51,7 @@ def nncc_dialect_factories() -> dict:
         return RECURRENT
 
     return {"nn": _nn, "fixed": _fixed, "dataflow": _dataflow, "pot_quant": _pot_quant, "encoding": _encoding,
-            "emit": _emit, "recurrent": _recurrent}
+            "emit": _emit, "recurrent": _recurrent, "binary_complex": _binary_complex}
 
 
 def make_context() -> Context:

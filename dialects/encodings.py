@@ -27,14 +27,14 @@ Implemented:
   of P interleaved row groups). Rows are the output channels, the reduction axis is the
   rest of the weight in its order. The zeros are still raw weights; `sparse-materialize`
   removes them from the hardware plan (`nncc.dialects.sparse_plan`).
+* `#encoding.binary<shift = e>`: every raw weight is +-2^e (per tensor); each term adds or
+  subtracts its input, and with +-1 activations a dot product is 2 * popcount(XNOR) - K.
 
 Designed, not implemented (`docs/encodings.md` has the details). In each the weight operand
 still holds the exact raw weights; the attribute stores only what the hardware needs beyond
 them, and its `verify_weights` checks the promise:
 
-* binary (`shift = e`, per tensor or channel): every raw weight is +-2^e; terms are added or
-  subtracted and the sum shifted once, and with +-1 activations a dot product is
-  2 * popcount(XNOR) - K.
+* binary per channel (`shifts = [...]`): a magnitude 2^e_c per output channel.
 * codebook (the k distinct raw values): every weight is one of them, its index is its
   position; per output the inputs of a cluster are summed first and each cluster sum is
   multiplied once (k products instead of K), or a narrow index memory feeds a k-entry table.
@@ -287,4 +287,52 @@ def is_sparse(encoding: Attribute) -> bool:
     return isinstance(encoding, SparseAttr)
 
 
-ENCODING = Dialect("encoding", [], [TwosComplementAttr, SignedDigitsAttr, SparseAttr])
+
+@irdl_attr_definition
+class BinaryAttr(WeightEncodingAttr):
+    """Binary weights of one magnitude: every raw weight is ``+2^shift`` or ``-2^shift``:
+    `#encoding.binary<shift = 0>` (raw +-1). Its bit is the sign; a product adds or
+    subtracts the input (no multiplier), and with +-1 activations a dot product of length K
+    is ``2 * popcount(XNOR) - K`` (`binary_complex.xnor_dense`)."""
+
+    name = "encoding.binary"
+    shift: IntAttr
+
+    def __init__(self, shift: int = 0):
+        super().__init__(IntAttr(shift))
+
+    @property
+    def shared(self) -> bool:
+        """Binary weights have one digit each: no digit pattern to share."""
+        return False
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            start = parser.pos
+            parser.parse_keyword("shift")
+            parser.parse_punctuation("=")
+            shift = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            if shift > 62:
+                parser.raise_error(f"encoding.binary: shift must be in [0, 62], got {shift}", start, parser.pos)
+        return (IntAttr(shift),)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<shift = {self.shift.data}>")
+
+    def verify(self) -> None:
+        if not 0 <= self.shift.data <= 62:
+            raise VerifyException(f"encoding.binary: shift must be in [0, 62], got {self.shift.data}")
+
+    def verify_weights(self, op_name: str, raw: np.ndarray | None) -> None:
+        if raw is None:
+            raise VerifyException(f"{op_name}: binary weights must be a constant")
+        flat = np.asarray(raw, np.int64).reshape(-1)
+        bad = np.abs(flat) != (1 << self.shift.data)
+        if np.any(bad):
+            raise VerifyException(
+                f"{op_name}: raw weight {int(flat[np.argmax(bad)])} is not +-{1 << self.shift.data}, "
+                f"the binary encoding's magnitude")
+
+
+ENCODING = Dialect("encoding", [], [TwosComplementAttr, SignedDigitsAttr, SparseAttr, BinaryAttr])

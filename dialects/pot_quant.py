@@ -51,7 +51,7 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.encodings import SignedDigitsAttr, csd
+from nncc.dialects.encodings import BinaryAttr, SignedDigitsAttr, csd
 from nncc.dialects.fixed.common import fixed_of, shape_of, sorted_props
 from nncc.dialects.fixed.ops import ConstantOp, DenseOp
 from nncc.dialects.interfaces import FloatSemantics, MacLayer
@@ -86,9 +86,10 @@ SPARSITY_ATTR = "pot_quant.sparsity"
 
 def uses_shift_add(op: Operation) -> bool:
     """Whether ``op`` is a multiply-accumulate layer built from shifts and adds (its weight
-    encoding is `#encoding.signed_digits`): the one question the interpreters, the tiling,
+    encoding is `#encoding.signed_digits`, or `#encoding.binary`: one digit +-2^e per weight,
+    each term an addition or a subtraction): the one question the interpreters, the tiling,
     the emitters and the reports ask."""
-    return isinstance(op, MacLayer) and isinstance(op.weight_encoding(), SignedDigitsAttr)
+    return isinstance(op, MacLayer) and isinstance(op.weight_encoding(), (SignedDigitsAttr, BinaryAttr))
 
 
 def folded_weight(op: Operation) -> bool:

@@ -153,12 +153,13 @@ def weight_width(layer: Operation, weights: np.ndarray) -> int:
 
 
 def check_product_fraction(layer: Operation) -> None:
-    """The multipliers' products must have the accumulator's fraction: the activation's plus
-    the weights' (the weight operand's; without one the terms are taken at the accumulator's)."""
+    """The multipliers' products must not be finer than the accumulator: the activation's
+    fraction plus the weights' (the weight operand's; without one the terms are taken at the
+    accumulator's). A coarser product is aligned by the layer's `mac_terms()` weights."""
     x, acc = fixed.fixed_of(layer.activation()), fixed.fixed_of(layer.accumulator_type())
     operand = weight_operand(layer)
     product = x.frac + fixed.fixed_of(operand).frac if operand is not None else acc.frac
-    if acc.frac != product:
+    if acc.frac < product:
         raise VerilogEmissionError(f"{layer.name}: accumulator fraction {acc.frac} differs from the product fraction {product}")
 
 

@@ -417,6 +417,7 @@ FOLDERS: dict[str, Callable] = {
     "Mul": _binary(np.multiply),
     "Div": _div,
     "Neg": lambda ctx, x: [-x],
+    "Sign": lambda ctx, x: [np.sign(x)],
     "Equal": lambda ctx, a, b: [np.equal(a, b)],
     "Where": _where,
 }

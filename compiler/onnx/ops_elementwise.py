@@ -29,6 +29,7 @@ from nncc.dialects.nn import (
     MulOp,
     ReluOp,
     ReshapeOp,
+    SignOp,
     SubOp,
     TransposeOp,
 )
@@ -163,6 +164,16 @@ def import_abs(ctx):
     x = _input(ctx)
     negated = ctx.emit(MulOp(x, _scalar_const(ctx, -1.0))).output
     return [ctx.emit(MaxOp(x, negated)).output]
+
+
+@support("nn.sign, nn.sub, nn.mul", hardware=True, notes="-1, 0 or +1 as (bipolar(x) - bipolar(-x)) / 2, exact")
+def import_sign(ctx):
+    """Sign: -1, 0 or +1. `nn.sign` is bipolar (0 gives +1), so Sign(x) is
+    (sign(x) - sign(-x)) / 2, which is 0 exactly when x is 0 (exact)."""
+    x = _input(ctx)
+    up = ctx.emit(SignOp(x, 1.0)).output
+    down = ctx.emit(SignOp(ctx.emit(MulOp(x, _scalar_const(ctx, -1.0))).output, 1.0)).output
+    return [ctx.emit(MulOp(ctx.emit(SubOp(up, down)).output, _scalar_const(ctx, 0.5))).output]
 
 
 @support("nn.activation", hardware=True, notes="approximate none (erf) or tanh; " + _TABLE_NOTE)
@@ -343,6 +354,7 @@ ELEMENTWISE_IMPORTERS: dict[str, Callable] = {
     "Reciprocal": _unary("reciprocal", "1/0 and values beyond the calibrated range saturate in hardware"),
     "Neg": import_neg,
     "Abs": import_abs,
+    "Sign": import_sign,
     "Pow": import_pow,
     "Where": import_where,
     "LRN": import_lrn,

@@ -80,6 +80,14 @@ def aligned_bias(op, channels: int) -> np.ndarray:
     return _raw(op.bias).reshape(-1) << (fixed_of(op.output).frac - fixed_of(op.bias).frac)
 
 
+def aligned_weights(op, raw: np.ndarray) -> np.ndarray:
+    """The raw weights of a MAC layer with their products at the accumulator's fraction:
+    shifted left when the accumulator is finer than input times weight (a bias on a finer
+    grid, such as a fractional threshold after integer binary products)."""
+    shift = fixed_of(op.output).frac - fixed_of(op.input).frac - fixed_of(op.weight).frac
+    return raw << shift if shift > 0 else raw
+
+
 def _mac(op, args) -> np.ndarray:
     """`fixed.dense` / `fixed.conv` on raw operands (input, weight[, bias])."""
     bias = args[2] if len(args) > 2 else None
@@ -278,7 +286,7 @@ class DenseOp(IRDLOperation, _FixedMacLayer):
 
     def mac_terms(self) -> MacTerms:
         m, k = shape_of(self.weight)
-        return dense_terms(self, _raw(self.weight).reshape(m, k), aligned_bias(self, m))
+        return dense_terms(self, aligned_weights(self, _raw(self.weight).reshape(m, k)), aligned_bias(self, m))
 
     def evaluate_fixed(self, args, batch):
         return _mac(self, args)
@@ -344,7 +352,7 @@ class ConvOp(IRDLOperation, _FixedMacLayer, Windowed):
         _verify_encoding(self)
 
     def mac_terms(self) -> MacTerms:
-        return conv_terms(self, _raw(self.weight), aligned_bias(self, shape_of(self.weight)[0]))
+        return conv_terms(self, aligned_weights(self, _raw(self.weight)), aligned_bias(self, shape_of(self.weight)[0]))
 
     def evaluate_fixed(self, args, batch):
         return _mac(self, args)

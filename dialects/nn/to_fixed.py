@@ -18,11 +18,46 @@ from xdsl.ir import Operation
 
 from nncc.dialects import fixed
 from nncc.dialects.dataflow import REUSE_ATTR
+from nncc.dialects.dense import from_dense
+from nncc.dialects.encodings import BinaryAttr
+from nncc.dialects.pot_quant import CODE_ATTR
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import LAYER_ATTR, int_bits_for, quantize_array
 from nncc.dialects.interfaces import FixedLowering, layer_label
 from nncc.dialects import nn
 from nncc.dialects.nn.windows import avg_pool_divisor
+
+
+def bias_frac(bias: np.ndarray, product_frac: int, own_frac: int) -> int:
+    """Fraction bits of a layer's bias: the products' grid when the bias is exact on it,
+    else the finest grid up to its own precision (``own_frac``, the weight width less its
+    integer bits) on which it is exact.
+
+    A bias is not rounded to the products' grid when that grid is coarse: with binary
+    weights and sign activations the products are integers, and a threshold of 0.73 must
+    not become 1 (the layer's exact accumulator takes the finer fraction)."""
+    values = np.asarray(bias, np.float64)
+    frac = product_frac
+    while frac < own_frac and not np.array_equal(np.floor(values * 2.0**frac), values * 2.0**frac):
+        frac += 1
+    return frac
+
+
+def feeds_only_signs(op: Operation, prec) -> bool:
+    """Whether the layer's exact accumulator feeds only `nn.sign` ops (a threshold layer)."""
+    uses = list(op.results[0].uses)
+    return not prec.output_overridden and bool(uses) and all(isinstance(u.operation, nn.SignOp) for u in uses)
+
+
+def threshold_bias(bias: np.ndarray, product_frac: int) -> tuple[np.ndarray, FixedType]:
+    """The bias of a layer that only feeds signs, on the products' grid and exact for the
+    sign: ``s + b >= 0`` iff ``s + floor(b) >= 0`` for every s on the grid, so the bias is
+    rounded down (an integer threshold when the products are integers)."""
+    raw = np.floor(np.asarray(bias, np.float64) * 2.0**product_frac).astype(np.int64)
+    scale = 2.0**-product_frac
+    ints = int_bits_for(float(raw.min(initial=0)) * scale, float(raw.max(initial=0)) * scale)
+    width = max(2, ints + product_frac)
+    return raw, FixedType(width, width - product_frac)
 
 
 def mac(lw: FixedLowering, op: Operation, build) -> None:
@@ -40,11 +75,15 @@ def mac(lw: FixedLowering, op: Operation, build) -> None:
         b = lw.const_value(op.bias)
         if b is None:
             lw.fail("bias must be a constant")
-        frac = fixed.fixed_of(x).frac + fixed.fixed_of(w).frac
-        if (grid := lw.grid_of(op.bias, prec)) is not None:
-            frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
-        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
-        raw, typ = quantize_array(b, max(2, ints + frac), ints)
+        product = fixed.fixed_of(x).frac + fixed.fixed_of(w).frac
+        if feeds_only_signs(op, prec):
+            raw, typ = threshold_bias(b, product)
+        else:
+            ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
+            frac = bias_frac(b, product, prec.weight_width - ints)
+            if (grid := lw.grid_of(op.bias, prec)) is not None:
+                frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
+            raw, typ = quantize_array(b, max(2, ints + frac), ints)
         if typ.width.data > 64:
             lw.fail(f"bias type {typ} is wider than 64 bits")
         bias = lw.exact_constant(raw, typ)
@@ -54,7 +93,21 @@ def mac(lw: FixedLowering, op: Operation, build) -> None:
         lw.fail(f"accumulator does not fit 64 bits: {err}")
     if REUSE_ATTR in op.attributes:
         acc.owner.attributes[REUSE_ATTR] = op.attributes[REUSE_ATTR]
+    mark_binary(acc.owner, w)
     lw.finish(op, acc, prec)
+
+
+def mark_binary(layer: Operation, weight) -> None:
+    """Give a layer whose constant raw weights all have one magnitude 2^e (a binary layer:
+    BipolarQuant or 1-bit Quant weights) the encoding `#encoding.binary<shift = e>`, so its
+    hardware adds or subtracts each input instead of multiplying. Power-of-two-coded weights
+    (`pot_quant.code`) are left to `pot-quant-replace-mul-with-shift`."""
+    const = weight.owner
+    if not isinstance(const, fixed.ConstantOp) or CODE_ATTR in const.attributes:
+        return
+    mag = np.abs(np.asarray(from_dense(const.value), np.int64)).reshape(-1)
+    if mag.size and mag[0] > 0 and np.all(mag == mag[0]) and (int(mag[0]) & (int(mag[0]) - 1)) == 0:
+        layer.encoding = BinaryAttr(int(mag[0]).bit_length() - 1)
 
 
 def matmul(lw: FixedLowering, op: nn.MatMulOp) -> None:

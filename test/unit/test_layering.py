@@ -71,7 +71,7 @@ def test_the_import_check_sees_every_kind_of_import():
 # ---------------------------------------------------------------------------------------
 # dispatch over layer op classes
 
-LAYER_DIALECTS = frozenset({"nn", "fixed", "pot_quant", "dataflow"})
+LAYER_DIALECTS = frozenset({"nn", "fixed", "pot_quant", "dataflow", "binary_complex"})
 """Modules whose `<module>.<Name>Op` attributes are layer op classes."""
 
 DISPATCH_FOLDERS = ("passes", "backends", "runtime", "compiler")

@@ -1,0 +1,204 @@
+"""The `binary_complex` dialect: binarized layers at the fixed-point level.
+
+A binarized network computes with +-1 values held as bits: the bit of a value is 1 when it
+is >= 0 (its sign bit is 0), so +1 is 1 and -1 is 0. Two ops:
+
+* `binary_complex.xnor_dense`: a fully connected layer on +-1 activations and constant +-1
+  weights. Output ``o`` is ``2 * popcount(XNOR(a, w_o)) - K`` over the K bits of the
+  activation ``a`` and of the weight row ``w_o``: the dot product of the +-1 operands,
+  exactly (each agreeing pair adds +1, each disagreeing one -1). The activation's bits are
+  its elements' sign bits, so any fixed type may feed it; the weight operand holds the raw
+  weights, every one +1 or -1 (the `#encoding.binary<shift = 0>` promise). The result is an
+  integer in [-K, K]. No multiplier: a K-bit XNOR and a popcount per output.
+* `binary_complex.threshold`: one integer comparison per element against a per-channel
+  threshold, with a per-channel direction: ``+1`` if ``x >= t_c`` (direction +1) or
+  ``x <= t_c`` (direction -1), else ``-1``. This is batch normalization followed by a sign,
+  folded (`fold_batchnorm_sign`: the direction is the sign of gamma, and a zero gamma gives
+  a constant output); its result is the +-1 input of the next binary layer.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from xdsl.dialects.builtin import DenseArrayBase, I64, TensorType
+from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, prop_def, result_def, traits_def
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from nncc.dialects.dense import from_dense
+from nncc.dialects.encodings import BinaryAttr
+from nncc.dialects.fixed import ConstantOp, FixedType
+from nncc.dialects.fixed.common import fixed_of, int_array, shape_of, sorted_props
+from nncc.dialects.fixed.quantization import signed_width
+from nncc.dialects.interfaces import FixedSemantics, MacLayer, MacTerms
+from nncc.dialects.nn.semantics import dense_terms
+
+BIPOLAR = FixedType(2, 2)
+"""The type of a +-1 value: raw -1 or +1 (the result of `binary_complex.threshold`)."""
+
+BINARY_WEIGHTS = BinaryAttr(0)
+
+
+def popcount_type(terms: int) -> FixedType:
+    """The exact type of ``2 * popcount - terms``: integers in [-terms, terms]."""
+    width = max(2, signed_width(-terms, terms))
+    return FixedType(width, width)
+
+
+def bits_of(raw: np.ndarray) -> np.ndarray:
+    """The bits of +-1 values: 1 where the raw value is >= 0 (sign bit 0), else 0."""
+    return (np.asarray(raw) >= 0).astype(np.uint8)
+
+
+def xnor_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
+    """``2 * popcount(XNOR(a, w)) - K`` for activation bits [N, K] and weight bits [M, K],
+    on bits packed 8 to a byte (the count of agreeing positions, the padding excluded)."""
+    k = a_bits.shape[-1]
+    a = np.packbits(a_bits, axis=-1)
+    w = np.packbits(w_bits, axis=-1)
+    xnor = ~(a[:, None, :] ^ w[None, :, :])
+    agree = np.unpackbits(xnor, axis=-1, count=k).sum(axis=-1, dtype=np.int64)
+    return 2 * agree - k
+
+
+def _raw_constant(value: SSAValue) -> np.ndarray | None:
+    owner = value.owner
+    return np.asarray(from_dense(owner.value), np.int64) if isinstance(owner, ConstantOp) else None
+
+
+@irdl_op_definition
+class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer):
+    """Binary fully connected layer: ``y[..., o] = 2 * popcount(XNOR(bits(x), bits(w_o))) - K``,
+    the exact dot product of the +-1 activation (an element's sign: +1 when >= 0) and the
+    constant +-1 weights (raw +1 / -1, M x K). The result is `popcount_type(K)`.
+
+    Example: `%y = binary_complex.xnor_dense %x, %w : (tensor<1x8x!fixed.q<2, 2>>,
+    tensor<4x8x!fixed.q<2, 2>>) -> tensor<1x4x!fixed.q<5, 5>>`
+    """
+
+    name = "binary_complex.xnor_dense"
+    input = operand_def(TensorType)
+    weight = operand_def(TensorType)
+    output = result_def(TensorType)
+    traits = traits_def(Pure())
+    assembly_format = "$input `,` $weight attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, weight: SSAValue):
+        m, k = shape_of(weight)
+        out = TensorType(popcount_type(k), shape_of(input)[:-1] + (m,))
+        super().__init__(operands=[input, weight], result_types=[out])
+
+    def verify_(self) -> None:
+        x, w = shape_of(self.input), shape_of(self.weight)
+        if len(w) != 2 or len(x) < 2 or x[-1] != w[1]:
+            raise VerifyException(f"binary_complex.xnor_dense: input {x} does not match weight {w} (M x K)")
+        for label, value in (("input", self.input), ("weight", self.weight)):
+            if not isinstance(value.type.element_type, FixedType):
+                raise VerifyException(f"binary_complex.xnor_dense: {label} must be fixed point, got {value.type.element_type}")
+        want = TensorType(popcount_type(w[1]), x[:-1] + (w[0],))
+        if self.output.type != want:
+            raise VerifyException(f"binary_complex.xnor_dense: result must be {want}, got {self.output.type}")
+        BINARY_WEIGHTS.verify_weights(self.name, _raw_constant(self.weight))
+
+    def evaluate_fixed(self, args, batch):
+        x = np.asarray(args[0], np.int64)
+        lead = x.shape[:-1]
+        flat = bits_of(x.reshape(-1, x.shape[-1]))
+        y = xnor_popcount(flat, bits_of(args[1]))
+        return y.reshape(lead + (y.shape[-1],))
+
+    # -- MacLayer: the dot product of the +-1 operands ------------------------------
+    def activation(self) -> SSAValue:
+        return self.input
+
+    def weight_encoding(self) -> Attribute:
+        return BINARY_WEIGHTS
+
+    def fan_in(self) -> int:
+        return shape_of(self.weight)[1]
+
+    def accumulator_type(self) -> Attribute:
+        return fixed_of(self.output)
+
+    def mac_terms(self) -> MacTerms:
+        """The layer as +-1 weights times the activation: exact for +-1 activations (what a
+        sign or `binary_complex.threshold` produces), which is what this layer reads."""
+        m, k = shape_of(self.weight)
+        return dense_terms(self, _raw_constant(self.weight).reshape(m, k), np.zeros(m, np.int64))
+
+
+@irdl_op_definition
+class ThresholdOp(IRDLOperation, FixedSemantics):
+    """Per-channel threshold comparison (channels on axis 1): ``+1`` if
+    ``directions[c] * (x - thresholds[c]) >= 0`` else ``-1``; ``thresholds`` are raw values
+    of the input's type, ``directions`` +1 or -1. The result is `BIPOLAR`.
+
+    Example: `%y = binary_complex.threshold %x {directions = array<i64: 1, -1>, thresholds =
+    array<i64: 3, -2>} : (tensor<1x2x!fixed.q<5, 5>>) -> tensor<1x2x!fixed.q<2, 2>>`
+    """
+
+    name = "binary_complex.threshold"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    thresholds = prop_def(DenseArrayBase[I64])
+    directions = prop_def(DenseArrayBase[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, thresholds, directions):
+        super().__init__(
+            operands=[input], result_types=[TensorType(BIPOLAR, shape_of(input))],
+            properties=sorted_props({"thresholds": int_array(thresholds), "directions": int_array(directions)}))
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        t, d = self.thresholds.get_values(), self.directions.get_values()
+        if not isinstance(self.input.type.element_type, FixedType):
+            raise VerifyException(f"binary_complex.threshold: input must be fixed point, got {self.input.type.element_type}")
+        if len(x) < 2 or len(t) != x[1] or len(d) != x[1]:
+            raise VerifyException(
+                f"binary_complex.threshold: {len(t)} thresholds and {len(d)} directions for input {x} "
+                f"(one per channel on axis 1)")
+        if any(v not in (1, -1) for v in d):
+            raise VerifyException(f"binary_complex.threshold: directions must be +1 or -1, got {list(d)}")
+        if self.output.type != TensorType(BIPOLAR, x):
+            raise VerifyException(f"binary_complex.threshold: result must be {TensorType(BIPOLAR, x)}, got {self.output.type}")
+
+    def evaluate_fixed(self, args, batch):
+        x = np.asarray(args[0], np.int64)
+        shape = (1, -1) + (1,) * (x.ndim - 2)
+        t = np.asarray(self.thresholds.get_values(), np.int64).reshape(shape)
+        d = np.asarray(self.directions.get_values(), np.int64).reshape(shape)
+        return np.where(d * (x - t) >= 0, 1, -1).astype(np.int64)
+
+
+def fold_batchnorm_sign(acc: FixedType, gamma, beta, mean, var, epsilon: float) -> tuple[list[int], list[int]]:
+    """(thresholds, directions) of the `binary_complex.threshold` equal to
+    ``sign(gamma * (x - mean) / sqrt(var + epsilon) + beta)`` (sign(0) = +1) for every value
+    ``x`` of type ``acc``, per channel.
+
+    With s = sqrt(var + eps) and theta = mean - beta * s / gamma: gamma > 0 gives x >= theta,
+    so the raw threshold is ceil(theta * 2^F); gamma < 0 gives x <= theta, floor(theta * 2^F)
+    with direction -1; gamma = 0 gives the constant sign(beta), a threshold outside the type's
+    range. The comparison is done in float64 like the reference."""
+    lo, hi = -(1 << (acc.width.data - 1)), (1 << (acc.width.data - 1)) - 1
+    scale = 2.0**acc.frac
+    thresholds, directions = [], []
+    for g, b, m, v in zip(*(np.asarray(p, np.float64).reshape(-1) for p in (gamma, beta, mean, var))):
+        s = math.sqrt(v + epsilon)
+        if g == 0:
+            thresholds.append(lo if b >= 0 else hi + 1)
+            directions.append(1)
+            continue
+        theta = (m - b * s / g) * scale
+        raw = math.ceil(theta) if g > 0 else math.floor(theta)
+        thresholds.append(int(min(max(raw, lo - 1), hi + 1)))
+        directions.append(1 if g > 0 else -1)
+    return thresholds, directions
+
+
+BINARY_COMPLEX = Dialect("binary_complex", [XnorDenseOp, ThresholdOp], [])
