@@ -39,7 +39,7 @@ class StreamFn:
     """One function of the dataflow region (see the module docstring)."""
 
     name: str
-    kind: str  # source | window | pool | collect
+    kind: str  # source | window | pool | join | collect
     in_name: str = ""  # input stream (or the top's input array for the source)
     in_beat: str = ""
     in_channels: int = 0
@@ -56,7 +56,9 @@ class StreamFn:
     groups: tuple = ()  # max pool: per channel, the line-buffer pixels of its window
     result: tuple[str, str, int] = ("", "", 0)  # the stage's own output beat array: name, type, size
     chain: list[StepView] = field(default_factory=list)
-    last: str = ""  # the array written to the output stream
+    last: str = ""  # the array written to the output stream(s)
+    outs: list[tuple[str, str]] = field(default_factory=list)  # every output stream (a fork: several): name, beat
+    ins: list[tuple[str, str, str, str]] = field(default_factory=list)  # a join's streams: name, beat, array, type
 
 
 @dataclass(frozen=True)
@@ -78,20 +80,29 @@ class _Builder:
         self.streams: list[StreamDef] = []
         self.current: StreamFn | None = None
         self.pending: StreamDef | None = None
+        self.producer: dict[SSAValue, StreamFn] = {}  # the function whose output beat a value is
+        self.stream_of: dict[SSAValue, StreamDef] = {}  # a FIFO's output: its stream
 
     def source(self, op: fixed.QuantizeOp) -> None:
         name = self.em.name_of(op)
         self.current = StreamFn(f"{name}_source", "source", in_name=name, pixels=_pixels(op.output),
                                 result=(name, self.em.type_names[op.output], _shape(op.output)[1]), last=name,
                                 in_channels=_shape(op.output)[1])
+        self.producer[op.output] = self.current
 
     def fifo(self, op: FifoOp) -> None:
+        """A stream from the function that produces the FIFO's input (a second one from the
+        same function: a fork, the function writes every beat to both)."""
         name = self.em.name_of(op)
         elem = self.em.type_names[op.input]
         stream = StreamDef(f"{name}_s", f"beat_{name}", elem, _shape(op.input)[1], op.depth.value.data)
         self.streams.append(stream)
-        self.current.out_name, self.current.out_beat, self.current.out_channels = stream.name, stream.beat, stream.channels
-        self.fns.append(self.current)
+        fn = self.producer[op.input]
+        if not fn.outs:
+            fn.out_name, fn.out_beat, fn.out_channels = stream.name, stream.beat, stream.channels
+            self.fns.append(fn)
+        fn.outs.append((stream.name, stream.beat))
+        self.stream_of[op.output] = stream
         self.pending = stream
 
     def window(self, op: dataflow.PeOp) -> None:
@@ -124,19 +135,34 @@ class _Builder:
 
     def stage(self, op: Operation, geo, kind: str, name: str) -> None:
         last = tuple(s - 1 + st * (o - 1) for s, st, o in zip(geo.span, geo.stride, geo.out_size))
-        stream = self.pending
+        stream = self.stream_of.get(op.operands[0])
+        if stream is None:
+            raise ValueError(f"{op.name} '{name}': the HLS stream back end needs a FIFO right before a line-buffer stage")
         self.current = StreamFn(name + "_stage", kind, in_name=stream.name, in_beat=stream.beat, in_channels=stream.channels,
                                 array_type=stream.elem, last=name, geometry={
                                     "padded": geo.padded, "pad": geo.pad, "size": (geo.height, geo.width),
                                     "span": geo.span, "stride": geo.stride, "last": last, "line_buffer": geo.line_buffer})
+        self.producer[op.results[0]] = self.current
 
     def elementwise(self, op: Operation) -> None:
+        """A step on the beats of the function producing its stream operand; with several
+        stream operands (FIFO outputs) a *join* function reading one beat of each."""
         name = self.em.name_of(op)
         step = self.steps.get(name)
         if step is None:
             raise ValueError(f"{op.name} '{name}': no step to apply on beats")
+        ins = list(dict.fromkeys(u for u in op.operands if u in self.producer or u in self.stream_of))
+        if len(ins) > 1 or ins[0] not in self.producer:
+            if any(u not in self.stream_of for u in ins):
+                raise ValueError(f"{op.name} '{name}': the HLS stream back end joins FIFO outputs only")
+            self.current = StreamFn(f"{name}_join", "join", pixels=_pixels(op.results[0]), ins=[
+                (self.stream_of[u].name, self.stream_of[u].beat, self.em.src(u), self.stream_of[u].elem) for u in ins],
+                in_channels=_shape(op.results[0])[1])
+        else:
+            self.current = self.producer[ins[0]]
         self.current.chain.append(replace(step, size=_shape(op.results[0])[1]))
         self.current.last = name
+        self.producer[op.results[0]] = self.current
 
     def collect(self, op: FifoOp) -> None:
         self.fifo(op)

@@ -1,6 +1,7 @@
 """I/O style `stream` on a residual block, the smallest graph with a fork and a join: the
 value after the first convolution feeds both a two-convolution branch and the identity,
-and an element-wise `Add` joins them. The fixed-point interpreter equals the Verilog
+and an element-wise `Add` joins them. The fixed-point interpreter equals the HLS C-simulation (a
+function writing two `hls::stream`s at the fork, one reading two at the join) and the Verilog
 (Verilator) bit for bit over back-to-back samples, the measured latency and II equal the
 stream model's, nothing stalls, and the delay FIFO on the identity branch (sized by the
 model to keep the II) stalls the design, or deadlocks it, with one beat less.
@@ -56,7 +57,7 @@ def make_model(path: Path) -> None:
 def design(tmp_path_factory):
     folder = tmp_path_factory.mktemp("residual")
     make_model(folder / "m.onnx")
-    return nncc.compile(folder / "m.onnx", folder / "out", io="stream", reuse_factor=2, target="verilog")
+    return nncc.compile(folder / "m.onnx", folder / "out", io="stream", reuse_factor=2)
 
 
 def _fifos(design) -> dict[str, FifoOp]:
@@ -82,6 +83,18 @@ def test_fork_and_join_in_the_ir(design):
     assert delay.depth.value.data > max(f.depth.value.data for f in fifos.values() if f is not delay and "conv1" not in f.attributes["emit.name"].data)
     report = design.report["stream"]
     assert {s["kind"] for s in report["stages"]} == {"source", "window", "join", "collect"}
+
+
+@pytest.mark.requires("g++")
+def test_residual_csim_bit_exact_through_fork_and_join(design):
+    cpp = (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
+    delay = _delay(design)
+    fork = delay.input.owner.attributes["emit.name"].data  # the ReLU after conv1: conv1's stage writes both streams
+    stage = next(line for line in cpp.splitlines() if line.startswith("static void") and "_conv1_stage(" in line)
+    assert stage.count("hls::stream<") == 3 and fork
+    assert "_add_join(hls::stream<" in cpp and f"depth={delay.depth.value.data})" in cpp
+    x = np.random.default_rng(5).standard_normal((SAMPLES, 1, 6, 6)).astype(np.float32)
+    assert np.array_equal(design.predict(x, engine="fixed"), design.predict(x, engine="csim"))
 
 
 @pytest.mark.requires("verilator")
