@@ -169,7 +169,7 @@ class _Builder:
         name = self.em.name_of(op)
         self.fns.append(StreamFn(f"{name}_collect", "collect", in_name=self.pending.name, in_beat=self.pending.beat,
                                  in_channels=self.pending.channels, out_name=name, pixels=_pixels(op.output),
-                                 array_type=self.pending.elem))
+                                 array_type=self.em.type_names[op.output]))
 
 
 def _walk(builder: _Builder, ops: list[Operation]) -> FifoOp:

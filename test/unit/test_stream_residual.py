@@ -8,7 +8,7 @@ model to keep the II) stalls the design, or deadlocks it, with one beat less.
 
 The model (onnx.helper, seeded weights): Conv 1->2 3x3 pad 1 on 6x6 -> Relu = r1;
 r1 -> Conv 2->2 -> Relu -> Conv 2->2 (pad 1) -> Add(., r1) -> Relu -> Flatten -> Gemm 72->3,
-at reuse factor 2.
+at reuse factor 2; and the same block with a 1x1 convolution on the shortcut.
 """
 
 from __future__ import annotations
@@ -30,25 +30,34 @@ from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_STAGE_ATTR, F
 SAMPLES = 100
 
 
-def make_model(path: Path) -> None:
-    rng = np.random.default_rng(21)
+def make_model(path: Path, projection: bool = False) -> None:
+    """The residual block; with ``projection`` the shortcut is a 1x1 convolution to 3
+    channels (and the long branch a single 3x3 convolution to 3 channels)."""
+    rng = np.random.default_rng(22 if projection else 21)
 
     def init(name, *shape, scale=0.5):
         return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
 
-    def conv(x, w, b, y):
-        return helper.make_node("Conv", [x, w, b], [y], name=y, pads=[1, 1, 1, 1])
+    def conv(x, w, b, y, pad=1):
+        return helper.make_node("Conv", [x, w, b], [y], name=y, pads=[pad] * 4)
 
-    nodes = [
-        conv("input", "W1", "B1", "conv1"), helper.make_node("Relu", ["conv1"], ["r1"], name="relu1"),
-        conv("r1", "W2", "B2", "conv2"), helper.make_node("Relu", ["conv2"], ["r2"], name="relu2"),
-        conv("r2", "W3", "B3", "conv3"), helper.make_node("Add", ["conv3", "r1"], ["s"], name="add"),
-        helper.make_node("Relu", ["s"], ["r3"], name="relu3"), helper.make_node("Flatten", ["r3"], ["f"], name="flatten"),
-        helper.make_node("Gemm", ["f", "W4", "B4"], ["output"], name="fc", transB=1),
-    ]
-    inits = [init("W1", 2, 1, 3, 3), init("B1", 2, scale=0.1), init("W2", 2, 2, 3, 3), init("B2", 2, scale=0.1),
-             init("W3", 2, 2, 3, 3), init("B3", 2, scale=0.1), init("W4", 3, 72, scale=0.3), init("B4", 3, scale=0.1)]
-    graph = helper.make_graph(nodes, "tiny_residual", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 6, 6])],
+    front = [conv("input", "W1", "B1", "conv1"), helper.make_node("Relu", ["conv1"], ["r1"], name="relu1")]
+    if projection:
+        body = [conv("r1", "W2", "B2", "conv2"), conv("r1", "W3", "B3", "proj", pad=0),
+                helper.make_node("Add", ["conv2", "proj"], ["r3"], name="add")]
+        shapes, channels = [(2, 1, 3, 3), (2,), (3, 2, 3, 3), (3,), (3, 2, 1, 1), (3,)], 3
+    else:
+        body = [conv("r1", "W2", "B2", "conv2"), helper.make_node("Relu", ["conv2"], ["r2"], name="relu2"),
+                conv("r2", "W3", "B3", "conv3"), helper.make_node("Add", ["conv3", "r1"], ["s"], name="add"),
+                helper.make_node("Relu", ["s"], ["r3"], name="relu3")]
+        shapes, channels = [(2, 1, 3, 3), (2,), (2, 2, 3, 3), (2,), (2, 2, 3, 3), (2,)], 2
+    tail = [helper.make_node("Flatten", ["r3"], ["f"], name="flatten"),
+            helper.make_node("Gemm", ["f", "W4", "B4"], ["output"], name="fc", transB=1)]
+    names = ["W1", "B1", "W2", "B2", "W3", "B3"]
+    inits = [init(n, *shape, scale=0.1 if n[0] == "B" else 0.5) for n, shape in zip(names, shapes)]
+    inits += [init("W4", 3, channels * 36, scale=0.3), init("B4", 3, scale=0.1)]
+    graph = helper.make_graph(front + body + tail, "tiny_residual",
+                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 6, 6])],
                               [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3])], inits)
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
 
@@ -130,3 +139,30 @@ def test_one_beat_less_in_any_fifo_stalls(design, tmp_path):
             assert stats["stalls"] > 0 or stats["ii"] > schedule["ii_cycles"], (fifo.attributes, stats)
         finally:
             fifo.depth = IntegerAttr(depth, i64)
+
+
+@pytest.mark.requires("g++")
+@pytest.mark.requires("verilator")
+def test_projection_shortcut(tmp_path):
+    """A 1x1 convolution on the shortcut: both branches are line-buffer stages; the delay FIFO
+    sits behind the 1x1 convolution."""
+    make_model(tmp_path / "m.onnx", projection=True)
+    design = nncc.compile(tmp_path / "m.onnx", tmp_path / "out", io="stream", reuse_factor=2)
+    x = np.random.default_rng(6).standard_normal((SAMPLES, 1, 6, 6)).astype(np.float32)
+    fixed = design.predict(x, engine="fixed")
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.array_equal(fixed, design.run_rtl(x)["output"])
+    stats, schedule = design.rtl_stats, design.report["schedule"]
+    assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
+    delay = next(f for name, f in _fifos(design).items() if "_add_fifo" in name and "proj" in f.input.owner.attributes["emit.name"].data)
+    depth = delay.depth.value.data
+    assert depth > 1
+    delay.depth = IntegerAttr(depth - 1, i64)
+    for name, text in emit_project(design.design).items():
+        (tmp_path / name).write_text(text)
+    try:
+        _, less = run_rtl(design.design, tmp_path, x[:24])
+    except NnccError as err:  # the testbench's cycle limit: a deadlock
+        assert "timed out" in str(err)
+        return
+    assert less["stalls"] > 0 or less["ii"] > schedule["ii_cycles"], less
