@@ -144,7 +144,8 @@ class StreamChain:
 
     def ports(self, node: int) -> tuple[list[int], list[int]]:
         """The FIFOs a node pops and those it pushes."""
-        return ([i for i, (_, c) in enumerate(self.fifos) if c == node], [i for i, (p, _) in enumerate(self.fifos) if p == node])
+        pops = [i for i, (_, c) in enumerate(self.fifos) if c == node]
+        return pops, [i for i, (p, _) in enumerate(self.fifos) if p == node]
 
 
 @dataclass

@@ -7,7 +7,9 @@ stream per `dataflow.fifo` with `#pragma HLS STREAM depth=` its depth: the *sour
 the input array pixel by pixel; each line-buffer stage (sliding-window convolution PE, max
 pool) walks its padded frame, reads a beat at every non-padding position, and at every
 window anchor computes one output beat with the same step code as the parallel style (a
-convolution over the one window), then the element-wise ops after it on that beat; the
+convolution over the one window), then the element-wise ops after it on that beat, and
+writes it to every stream its value feeds (a fork); a *join* function reads one beat of
+each of its streams per pixel and runs an element-wise op of several streams on them; the
 *collector* gathers the last stream into an array for the *tail* (the parallel-style
 steps of the layers after the stream). Plain g++ builds use a small `hls::stream` shim
 (a queue), so the C-simulation runs every sample through the top function.

@@ -6,7 +6,10 @@ testbench drives both) and accepts a sample at most every II cycles. Inside, the
 tensor is sent pixel by pixel by a *source*; every `dataflow.fifo` becomes a FIFO module of
 its `depth` beats; sliding-window convolution PEs and max pools become line-buffer stages
 that consume and produce ready/valid beats (one pixel, all channels); element-wise ops are
-the parallel style's modules instantiated on one beat; the `collect` FIFO ends in a
+the parallel style's modules instantiated on one beat (a join, an element-wise op of several
+streams, is valid when all its FIFOs have a beat and pops them together); a value feeding
+several FIFOs is a fork (its ready is the AND of theirs, each FIFO pushes when all the
+others can too); the `collect` FIFO ends in a
 collector that hands a whole tensor to the *tail*, the layers after the stream printed by
 the parallel emitter as a sub-design (`<top>__tail`) with its own II. The top counts
 `stalls`: cycles in which some stage had a beat to push and its FIFO was full.
@@ -152,7 +155,8 @@ class _StreamEmitter:
         in_valid, in_ready = self._fork(op)
         params = f".W({width}), .D({depth}), .AW({_bits(depth - 1)}), .CW({_bits(depth) + 1})"
         self.instances.append((f"{self.top}__fifo", params, f"u_{name}", (
-            ("clk", "clk"), ("rst", "rst"), ("in_valid", in_valid), ("in_ready", in_ready), ("x0", self.beat_of[op.input][1]),
+            ("clk", "clk"), ("rst", "rst"), ("in_valid", in_valid), ("in_ready", in_ready),
+            ("x0", self.beat_of[op.input][1]),
             ("out_valid", out[0]), ("out_ready", out[2]), ("y", out[1]))))
         self.beat = out
         self.beat_of[op.output] = out
