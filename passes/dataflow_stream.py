@@ -36,7 +36,7 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import HANDSHAKES_ATTR, INDEX_ATTR, SCHEDULE_ATTR, VALID_ATTR, IndexTableAttr
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR, STREAM_STAGE_ATTR, FifoOp
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
-from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+from nncc.dialects.interfaces import Elementwise, IndexMap, Reduction, Windowed
 from nncc.passes.dataflow_plan import _handshake_groups
 from nncc.passes.dataflow_stream_model import JoinStage, StreamChain, StreamModelError, WindowStage, size_fifos
 
@@ -90,8 +90,25 @@ def _on_beats(op: Operation, v: SSAValue) -> bool:
             and _shape(op.results[0]) == _shape(v) and isinstance(op.results[0].type.element_type, fixed.FixedType))
 
 
+def _beatwise_map(op: Operation, ins: list[SSAValue]) -> bool:
+    """An `IndexMap` of several streams of its result's pixels that moves whole channels
+    (a concat on channels): every output channel is one input channel, pixel for pixel."""
+    out = op.results[0] if len(op.results) == 1 else None
+    if not isinstance(op, IndexMap) or out is None or len(ins) < 2 or any(u not in ins for u in op.operands):
+        return False
+    if any(_shape(v)[2:] != _shape(out)[2:] for v in ins) or len(_shape(out)) < 3:
+        return False
+    operand, element = (np.asarray(a).reshape(_shape(out)[1], _pixels(out)) for a in op.index_table())
+    pixel = np.arange(_pixels(out))
+    return bool((operand == operand[:, :1]).all() and (element == element[:, :1] + pixel).all()
+                and (element[:, 0] % _pixels(out) == 0).all())
+
+
 def _joins(op: Operation, ins: list[SSAValue]) -> bool:
-    """An element-wise op of several stream values of its result's shape (constants aside)."""
+    """An element-wise op of several stream values of its result's shape (constants aside),
+    or a concat of streams on channels."""
+    if _beatwise_map(op, ins):
+        return isinstance(op.results[0].type.element_type, fixed.FixedType)
     return (isinstance(op, Elementwise) and len(op.results) == 1 and len(ins) >= 2
             and all(_shape(v) == _shape(op.results[0]) for v in ins)
             and all(u in ins or isinstance(u.owner, fixed.ConstantOp) and int(np.prod(_shape(u))) == 1 for u in op.operands)
@@ -151,7 +168,8 @@ def _region(block) -> _Region:
             _check_closed(walk)
             return walk.region
         else:
-            raise DataflowStreamError(f"dataflow-stream: {op.name} joins streams but is not an element-wise op of equal shapes")
+            raise DataflowStreamError(f"dataflow-stream: {op.name} joins streams but is neither an element-wise op of "
+                                      "equal shapes nor a concat on channels")
     raise DataflowStreamError("dataflow-stream: the graph has no output")
 
 

@@ -25,7 +25,7 @@ from xdsl.ir import Operation, SSAValue
 from nncc.backends.hls_cpp.views import DesignView, StepView
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import FifoOp
-from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+from nncc.dialects.interfaces import Reduction, Windowed
 
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
@@ -60,7 +60,7 @@ class StreamFn:
     chain: list[StepView] = field(default_factory=list)
     last: str = ""  # the array written to the output stream(s)
     outs: list[tuple[str, str]] = field(default_factory=list)  # every output stream (a fork: several): name, beat
-    ins: list[tuple[str, str, str, str]] = field(default_factory=list)  # a join's streams: name, beat, array, type
+    ins: list[tuple] = field(default_factory=list)  # a join's streams: name, beat, array, type, channels
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,7 @@ class _Builder:
         self.pending: StreamDef | None = None
         self.producer: dict[SSAValue, StreamFn] = {}  # the function whose output beat a value is
         self.stream_of: dict[SSAValue, StreamDef] = {}  # a FIFO's output: its stream
+        self.pre: dict[SSAValue, tuple[SSAValue, list[StepView]]] = {}  # behind a FIFO: its output, the steps
 
     def source(self, op: fixed.QuantizeOp) -> None:
         name = self.em.name_of(op)
@@ -147,22 +148,29 @@ class _Builder:
         self.producer[op.results[0]] = self.current
 
     def elementwise(self, op: Operation) -> None:
-        """A step on the beats of the function producing its stream operand; with several
-        stream operands (FIFO outputs) a *join* function reading one beat of each."""
+        """A step on the beats of the function producing its stream operand; behind a FIFO,
+        a step kept for the join that reads that FIFO; with several stream operands a *join*
+        function reading one beat of each FIFO, then their kept steps and its own."""
         name = self.em.name_of(op)
         step = self.steps.get(name)
         if step is None:
             raise ValueError(f"{op.name} '{name}': no step to apply on beats")
-        ins = list(dict.fromkeys(u for u in op.operands if u in self.producer or u in self.stream_of))
-        if len(ins) > 1 or ins[0] not in self.producer:
-            if any(u not in self.stream_of for u in ins):
-                raise ValueError(f"{op.name} '{name}': the HLS stream back end joins FIFO outputs only")
-            self.current = StreamFn(f"{name}_join", "join", pixels=_pixels(op.results[0]), ins=[
-                (self.stream_of[u].name, self.stream_of[u].beat, self.em.src(u), self.stream_of[u].elem) for u in ins],
-                in_channels=_shape(op.results[0])[1])
-        else:
+        ins = list(dict.fromkeys(u for u in op.operands if u in self.producer or u in self.stream_of or u in self.pre))
+        if len(ins) == 1 and ins[0] in self.producer:
             self.current = self.producer[ins[0]]
-        self.current.chain.append(replace(step, size=_shape(op.results[0])[1]))
+        elif len(ins) == 1:
+            fifo, steps = self.pre.get(ins[0], (ins[0], []))
+            self.pre[op.results[0]] = (fifo, [*steps, _on_beat(step, op)])
+            return
+        else:
+            if any(u in self.producer for u in ins):
+                raise ValueError(f"{op.name} '{name}': the HLS stream back end joins FIFO outputs only")
+            fifos = [self.pre.get(u, (u, []))[0] for u in ins]
+            self.current = StreamFn(f"{name}_join", "join", pixels=_pixels(op.results[0]), ins=[
+                (self.stream_of[u].name, self.stream_of[u].beat, self.em.src(u), self.stream_of[u].elem,
+                 self.stream_of[u].channels) for u in fifos],
+                in_channels=_shape(op.results[0])[1], chain=[s for u in ins for s in self.pre.get(u, (u, []))[1]])
+        self.current.chain.append(_on_beat(step, op))
         self.current.last = name
         self.producer[op.results[0]] = self.current
 
@@ -172,6 +180,16 @@ class _Builder:
         self.fns.append(StreamFn(f"{name}_collect", "collect", in_name=self.pending.name, in_beat=self.pending.beat,
                                  in_channels=self.pending.channels, out_name=name, pixels=_pixels(op.output),
                                  array_type=self.em.type_names[op.output]))
+
+
+def _on_beat(step: StepView, op: Operation) -> StepView:
+    """A parallel step on one beat: its size is the channels; a concat on channels moves
+    chunks of channels instead of channel planes."""
+    pixels, channels = _pixels(op.results[0]), _shape(op.results[0])[1]
+    if not step.parts:
+        return replace(step, size=channels)
+    parts = tuple((p[0], p[1] // pixels, p[2] // pixels, p[3], p[4], f"o * {p[1] // pixels} + j") for p in step.parts)
+    return replace(step, size=channels, rows=1, cols=step.cols // pixels, parts=parts)
 
 
 def _walk(builder: _Builder, ops: list[Operation]) -> FifoOp:
@@ -189,7 +207,7 @@ def _walk(builder: _Builder, ops: list[Operation]) -> FifoOp:
             builder.window(op)
         elif isinstance(op, Windowed) and isinstance(op, Reduction):
             builder.pool(op)
-        elif isinstance(op, Elementwise):
+        elif any(u in builder.producer or u in builder.stream_of or u in builder.pre for u in op.operands):
             builder.elementwise(op)
     raise ValueError("the stream has no collector: run dataflow-stream")
 

@@ -29,7 +29,7 @@ from nncc.backends.verilog.render import render
 from nncc.backends.verilog.views import DesignView, ModuleView
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import STREAM_SCHEDULE_ATTR, FifoOp
-from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+from nncc.dialects.interfaces import IndexMap, Reduction, Windowed
 
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
@@ -68,9 +68,12 @@ class _Beats(par._Emitter):
 
     def table(self, op: Operation) -> list[tuple[int, ...]]:
         """The plan's rows on one beat (an element-wise op of equal-shape streams and scalar
-        constants): channel c's row is that of pixel 0, its sources channel indices."""
+        constants, a concat on channels): channel c's row is that of pixel 0, its sources
+        channel indices."""
         rows, pixels = super().table(op), _pixels(op.results[0])
-        return [tuple(j // pixels for j in rows[c * pixels]) for c in range(_shape(op.results[0])[1])]
+        first = 1 if isinstance(op, IndexMap) and len(op.operands) > 1 else 0  # a concat's rows: (operand, element)
+        return [(*rows[c * pixels][:first], *(j // pixels for j in rows[c * pixels][first:]))
+                for c in range(_shape(op.results[0])[1])]
 
     def add(self, op: Operation, kind: str, **fields) -> None:
         name, out = self.name(op), op.results[0]
@@ -258,7 +261,7 @@ def stream_view(module: ModuleOp) -> tuple[StreamView, DesignView]:
 
 def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
     """A stream op through what it is: the stream input, a FIFO, a line-buffer stage (a
-    window PE, or a `Windowed` max `Reduction`), a constant, or an `Elementwise` op on beats."""
+    window PE, or a `Windowed` max `Reduction`), an op on beats (element-wise, a join), or a constant."""
     if op is source:
         em.source(op)
         return
@@ -271,7 +274,7 @@ def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
     if isinstance(op, Windowed) and isinstance(op, Reduction):
         em.pool(op)
         return
-    if isinstance(op, Elementwise):
+    if any(u in em.beat_of for u in op.operands):
         em.elementwise(op)
         return
     par._handler(op)(em.beats, op)  # constants

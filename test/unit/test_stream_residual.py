@@ -8,7 +8,8 @@ model to keep the II) stalls the design, or deadlocks it, with one beat less.
 
 The model (onnx.helper, seeded weights): Conv 1->2 3x3 pad 1 on 6x6 -> Relu = r1;
 r1 -> Conv 2->2 -> Relu -> Conv 2->2 (pad 1) -> Add(., r1) -> Relu -> Flatten -> Gemm 72->3,
-at reuse factor 2; and the same block with a 1x1 convolution on the shortcut.
+at reuse factor 2; and the same block with a 1x1 convolution on the shortcut, and with a
+Concat on channels as the join.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_STAGE_ATTR, F
 SAMPLES = 100
 
 
-def make_model(path: Path, projection: bool = False) -> None:
-    """The residual block; with ``projection`` the shortcut is a 1x1 convolution to 3
-    channels (and the long branch a single 3x3 convolution to 3 channels)."""
-    rng = np.random.default_rng(22 if projection else 21)
+def make_model(path: Path, variant: str = "identity") -> None:
+    """The residual block (``variant`` "identity"); "projection": the shortcut is a 1x1
+    convolution to 3 channels and the long branch one 3x3 convolution to 3 channels;
+    "concat": Concat(Relu(3x3 convolution to 3 channels), shortcut) on channels."""
+    rng = np.random.default_rng({"identity": 21, "projection": 22, "concat": 23}[variant])
 
     def init(name, *shape, scale=0.5):
         return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
@@ -42,10 +44,14 @@ def make_model(path: Path, projection: bool = False) -> None:
         return helper.make_node("Conv", [x, w, b], [y], name=y, pads=[pad] * 4)
 
     front = [conv("input", "W1", "B1", "conv1"), helper.make_node("Relu", ["conv1"], ["r1"], name="relu1")]
-    if projection:
+    if variant == "projection":
         body = [conv("r1", "W2", "B2", "conv2"), conv("r1", "W3", "B3", "proj", pad=0),
                 helper.make_node("Add", ["conv2", "proj"], ["r3"], name="add")]
         shapes, channels = [(2, 1, 3, 3), (2,), (3, 2, 3, 3), (3,), (3, 2, 1, 1), (3,)], 3
+    elif variant == "concat":
+        body = [conv("r1", "W2", "B2", "conv2"), helper.make_node("Relu", ["conv2"], ["r2"], name="relu2"),
+                helper.make_node("Concat", ["r2", "r1"], ["r3"], name="cat", axis=1)]
+        shapes, channels = [(2, 1, 3, 3), (2,), (3, 2, 3, 3), (3,)], 5
     else:
         body = [conv("r1", "W2", "B2", "conv2"), helper.make_node("Relu", ["conv2"], ["r2"], name="relu2"),
                 conv("r2", "W3", "B3", "conv3"), helper.make_node("Add", ["conv3", "r1"], ["s"], name="add"),
@@ -53,7 +59,7 @@ def make_model(path: Path, projection: bool = False) -> None:
         shapes, channels = [(2, 1, 3, 3), (2,), (2, 2, 3, 3), (2,), (2, 2, 3, 3), (2,)], 2
     tail = [helper.make_node("Flatten", ["r3"], ["f"], name="flatten"),
             helper.make_node("Gemm", ["f", "W4", "B4"], ["output"], name="fc", transB=1)]
-    names = ["W1", "B1", "W2", "B2", "W3", "B3"]
+    names = ["W1", "B1", "W2", "B2", "W3", "B3"][:len(shapes)]
     inits = [init(n, *shape, scale=0.1 if n[0] == "B" else 0.5) for n, shape in zip(names, shapes)]
     inits += [init("W4", 3, channels * 36, scale=0.3), init("B4", 3, scale=0.1)]
     graph = helper.make_graph(front + body + tail, "tiny_residual",
@@ -142,12 +148,25 @@ def test_one_beat_less_in_any_fifo_stalls(design, tmp_path):
             fifo.depth = IntegerAttr(depth, i64)
 
 
+def _shortcut_fifo(design, variant: str) -> FifoOp:
+    """The delay FIFO: behind the 1x1 convolution (projection), or the concat's FIFO fed by
+    the first convolution's ReLU (concat)."""
+    def source(f):
+        return f.input.owner.attributes["emit.name"].data
+    fifos = _fifos(design).items()
+    if variant == "projection":
+        return next(f for name, f in fifos if "_add_fifo" in name and "proj" in source(f))
+    return next(f for name, f in fifos if "_cat_fifo" in name and "relu1" in source(f))
+
+
 @pytest.mark.requires("g++")
 @pytest.mark.requires("verilator")
-def test_projection_shortcut(tmp_path):
-    """A 1x1 convolution on the shortcut: both branches are line-buffer stages; the delay FIFO
-    sits behind the 1x1 convolution."""
-    make_model(tmp_path / "m.onnx", projection=True)
+@pytest.mark.parametrize("variant", ["projection", "concat"])
+def test_other_shortcuts_and_joins(tmp_path, variant):
+    """A 1x1 convolution on the shortcut (both branches are line-buffer stages), and a concat
+    on channels as the join: C-sim and RTL == fixed, on schedule, no stall, and one beat less
+    in the delay FIFO stalls (or deadlocks)."""
+    make_model(tmp_path / "m.onnx", variant)
     design = nncc.compile(tmp_path / "m.onnx", tmp_path / "out", io="stream", reuse_factor=2)
     x = np.random.default_rng(6).standard_normal((SAMPLES, 1, 6, 6)).astype(np.float32)
     fixed = design.predict(x, engine="fixed")
@@ -155,8 +174,7 @@ def test_projection_shortcut(tmp_path):
     assert np.array_equal(fixed, design.run_rtl(x)["output"])
     stats, schedule = design.rtl_stats, design.report["schedule"]
     assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
-    delay = next(f for name, f in _fifos(design).items()
-                 if "_add_fifo" in name and "proj" in f.input.owner.attributes["emit.name"].data)
+    delay = _shortcut_fifo(design, variant)
     depth = delay.depth.value.data
     assert depth > 1
     delay.depth = IntegerAttr(depth - 1, i64)
