@@ -186,3 +186,26 @@ def test_other_shortcuts_and_joins(tmp_path, variant):
         assert "timed out" in str(err)
         return
     assert less["stalls"] > 0 or less["ii"] > schedule["ii_cycles"], less
+
+
+def test_branch_into_the_tail_is_refused(tmp_path):
+    """A fork whose branches meet only after the stream (in the whole-tensor tail) is refused."""
+    rng = np.random.default_rng(7)
+
+    def init(name, *shape):
+        return numpy_helper.from_array((rng.standard_normal(shape) * 0.5).astype(np.float32), name)
+
+    nodes = [helper.make_node("Conv", ["input", "W1", "B1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+             helper.make_node("Conv", ["r1", "W2", "B2"], ["c2"], name="conv2", pads=[1, 1, 1, 1]),
+             helper.make_node("Flatten", ["r1"], ["f1"], name="flat1"),
+             helper.make_node("Flatten", ["c2"], ["f2"], name="flat2"),
+             helper.make_node("Concat", ["f1", "f2"], ["f"], name="cat", axis=1),
+             helper.make_node("Gemm", ["f", "W3", "B3"], ["output"], name="fc", transB=1)]
+    graph = helper.make_graph(nodes, "tail_join", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 6, 6])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3])],
+                              [init("W1", 2, 1, 3, 3), init("B1", 2), init("W2", 2, 2, 3, 3), init("B2", 2),
+                               init("W3", 3, 144), init("B3", 3)])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "m.onnx")
+    with pytest.raises(NnccError, match="^dataflow-stream: "):
+        nncc.compile(tmp_path / "m.onnx", tmp_path / "out", io="stream", target="verilog")
