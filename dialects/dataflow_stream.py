@@ -1,19 +1,22 @@
 """Streams and FIFOs of the `dataflow` dialect (I/O style `stream`).
 
-In stream mode the convolutional front of a chain CNN works on a stream of channel
+In stream mode the convolutional front of a CNN works on streams of channel
 vectors, one pixel per beat, in raster order: the input port's tensor is sent pixel by
 pixel (the *source*), convolutions and max pools are line-buffer stages that consume a beat
 per non-padding position of their padded frame and produce one output pixel per window
-anchor, element-wise ops (casts, activations) act on each beat on the way, and the stream
-ends in a *collector* that gathers a whole tensor for the layers after it (global pooling,
-flatten, dense), which run as in the parallel style.
+anchor, element-wise ops (casts, activations) act on each beat on the way; a value may feed
+several consumers (a *fork*: the beat goes into all their FIFOs at once) and an element-wise
+op of several streams (a *join*, e.g. the `Add` of a residual block) takes one beat of each;
+the streams end in a *collector* that gathers a whole tensor for the layers after it
+(global pooling, flatten, dense), which run as in the parallel style.
 
-Every stream edge between two stages goes through a `dataflow.fifo`: a first-in first-out
-buffer of `depth` beats of `width` bits, `beats` beats per sample. Semantically it is the
+Every stream edge into a stage, a join or a fork's consumer goes through a
+`dataflow.fifo`: a first-in first-out buffer of `depth` beats of `width` bits, `beats` beats per sample. Semantically it is the
 identity (an `IndexMap` whose table is the identity), so every interpreter and the
 whole-tensor printers treat it as a copy; the stream printers build the buffer. The FIFO
 whose consumer is the collector carries `collect`. The depths are computed by
-`dataflow-stream` from the stages' exact cycle patterns (the minimum without stall).
+`dataflow-stream` from the stages' exact cycle patterns (the minimum without stall); on
+the shorter branch of a fork, that is the delay buffer that lets the join keep the II.
 
 Example:
     %f = dataflow.fifo %x {beats = 256 : i64, depth = 2 : i64, width = 128 : i64}

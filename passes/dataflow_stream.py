@@ -3,13 +3,16 @@
 
 On a planned module whose `#emit.options` say `io = stream` (else the pass does nothing):
 
-1. finds the stream region of `@main`, a chain from the input: sliding-window convolution
-   PEs and max pools (line-buffer stages) and element-wise ops on fixed-point values
-   (applied to each beat); the first other op (global pooling, flatten, dense, the output)
-   starts the whole-tensor *tail*;
-2. puts a `dataflow.fifo` in front of every stage and of the tail (that one `collect`s);
-3. runs the cycle model (`dataflow_stream_model`) of the chain at its II, sets each FIFO's
-   depth to the smallest that never refuses a push, and writes the stages' timing, the
+1. finds the stream region of `@main`, a graph from the input: sliding-window convolution
+   PEs and max pools (line-buffer stages), element-wise ops on fixed-point values of one
+   stream (applied to each beat) and of several streams of one shape (*joins*, e.g. the
+   `Add` of a residual block); a value may feed several ops (a *fork*); the first other op
+   (global pooling, flatten, dense, the output) starts the whole-tensor *tail*;
+2. puts a `dataflow.fifo` in front of every stage, of every use of a forked value and of
+   the tail (that one `collect`s);
+3. runs the cycle model (`dataflow_stream_model`) of the graph at its II, sets each FIFO's
+   depth to the smallest that never refuses a push (on the shorter branch of a fork, the
+   delay buffer that keeps the II), and writes the stages' timing, the
    FIFOs' occupancy, the design's `dataflow.schedule` (latency and II of the stream design)
    and `dataflow.stream_schedule`;
 4. re-plans the tail as a whole-tensor design whose input is the collector: its valid times
@@ -33,9 +36,9 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import HANDSHAKES_ATTR, INDEX_ATTR, SCHEDULE_ATTR, VALID_ATTR, IndexTableAttr
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR, STREAM_STAGE_ATTR, FifoOp
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
-from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+from nncc.dialects.interfaces import Elementwise, IndexMap, Reduction, Windowed
 from nncc.passes.dataflow_plan import _handshake_groups
-from nncc.passes.dataflow_stream_model import StreamChain, StreamModelError, WindowStage, size_fifos
+from nncc.passes.dataflow_stream_model import JoinStage, StreamChain, StreamModelError, WindowStage, size_fifos
 
 
 class DataflowStreamError(PassFailedException):
@@ -56,12 +59,15 @@ def _dyn(values: dict) -> DictionaryAttr:
 
 @dataclass
 class _Region:
-    """The stream region: the input quantize, its stages in order, the value the tail takes."""
+    """The stream region: the input quantize, its stages (window stages and joins) in order,
+    the FIFOs put in, each as (producer node, consumer node) (source -1, collector k), and
+    the collector FIFO."""
 
     source: Operation
     stages: list[Operation]
-    end: SSAValue
-    tail_first: Operation
+    fifos: list[FifoOp]
+    edges: list[list[int]]
+    collector: FifoOp | None = None
 
 
 def _window_of(op: Operation):
@@ -84,20 +90,99 @@ def _on_beats(op: Operation, v: SSAValue) -> bool:
             and _shape(op.results[0]) == _shape(v) and isinstance(op.results[0].type.element_type, fixed.FixedType))
 
 
+def _beatwise_map(op: Operation, ins: list[SSAValue]) -> bool:
+    """An `IndexMap` of several streams of its result's pixels that moves whole channels
+    (a concat on channels): every output channel is one input channel, pixel for pixel."""
+    out = op.results[0] if len(op.results) == 1 else None
+    if not isinstance(op, IndexMap) or out is None or len(ins) < 2 or any(u not in ins for u in op.operands):
+        return False
+    if any(_shape(v)[2:] != _shape(out)[2:] for v in ins) or len(_shape(out)) < 3:
+        return False
+    operand, element = (np.asarray(a).reshape(_shape(out)[1], _pixels(out)) for a in op.index_table())
+    pixel = np.arange(_pixels(out))
+    return bool((operand == operand[:, :1]).all() and (element == element[:, :1] + pixel).all()
+                and (element[:, 0] % _pixels(out) == 0).all())
+
+
+def _joins(op: Operation, ins: list[SSAValue]) -> bool:
+    """An element-wise op of several stream values of its result's shape (constants aside),
+    or a concat of streams on channels."""
+    if _beatwise_map(op, ins):
+        return isinstance(op.results[0].type.element_type, fixed.FixedType)
+    return (isinstance(op, Elementwise) and len(op.results) == 1 and len(ins) >= 2
+            and all(_shape(v) == _shape(op.results[0]) for v in ins)
+            and all(u in ins or isinstance(u.owner, fixed.ConstantOp) and int(np.prod(_shape(u))) == 1 for u in op.operands)
+            and isinstance(op.results[0].type.element_type, fixed.FixedType))
+
+
+class _Walk:
+    """Builds the stream region op by op: `head[v]` is ("node", n) for a value a stage (or
+    the source) produced, possibly through element-wise ops, and ("fifo", i) for one behind
+    FIFO i."""
+
+    def __init__(self, source: Operation):
+        self.region = _Region(source, [], [], [])
+        self.head: dict[SSAValue, tuple[str, int]] = {source.results[0]: ("node", -1)}
+
+    def fed(self, v: SSAValue, user: Operation, consumer: int | None, collect: bool = False) -> tuple[str, int]:
+        """The head of ``v`` at ``user``: a FIFO is put in front of a stage (``consumer``) fed
+        by a node and of every use of a forked value; a FIFO's consumer is recorded."""
+        kind, n = self.head[v]
+        forked = len({use.operation for use in v.uses}) > 1
+        if kind == "fifo" and forked:
+            raise DataflowStreamError(f"dataflow-stream: {user.name}: a value behind a FIFO feeds several ops (not streamed)")
+        if kind == "node" and (forked or consumer is not None):
+            nth = sum(f.output in user.operands for f in self.region.fifos)
+            name = f"{_name(user)}_collect" if collect else f"{_name(user)}_fifo{nth or ''}"
+            self.region.fifos.append(_insert_fifo(v, user, name, collect))
+            self.region.edges.append([n, -2])
+            kind, n = "fifo", len(self.region.fifos) - 1
+            self.head[self.region.fifos[-1].output] = (kind, n)
+        if consumer is not None:
+            self.region.edges[n][1] = consumer
+        return kind, n
+
+    def stage(self, op: Operation, ins: list[SSAValue]) -> None:
+        for v in ins:
+            self.fed(v, op, len(self.region.stages))
+        self.head[op.results[0]] = ("node", len(self.region.stages))
+        self.region.stages.append(op)
+
+
 def _region(block) -> _Region:
     ops = [op for op in block.ops if not isinstance(op, fixed.ConstantOp)]
     if not ops or not isinstance(ops[0], fixed.QuantizeOp) or len(_shape(ops[0].output)) not in (3, 4):
         raise DataflowStreamError("dataflow-stream: stream mode needs one NCW or NCHW graph input, quantized first")
-    v, stages = ops[0].output, []
+    walk = _Walk(ops[0])
     for op in ops[1:]:
-        if v not in op.operands or len(list(v.uses)) != 1:
-            raise DataflowStreamError(f"dataflow-stream: {op.name} is not on a chain from the input (branches are not streamed yet)")
-        if _window_of(op) is not None:
-            stages.append(op)
-        elif not _on_beats(op, v):
-            return _Region(ops[0], stages, v, op)
-        v = op.results[0]
+        ins = list(dict.fromkeys(u for u in op.operands if u in walk.head))
+        if not ins:
+            raise DataflowStreamError(f"dataflow-stream: {op.name} is not fed by the stream")
+        if len(ins) == 1 and _window_of(op) is not None or _joins(op, ins):
+            walk.stage(op, ins)
+        elif len(ins) == 1 and _on_beats(op, ins[0]):
+            walk.head[op.results[0]] = walk.fed(ins[0], op, None)
+        elif len(ins) == 1:
+            walk.fed(ins[0], op, len(walk.region.stages), True)
+            walk.region.collector = walk.region.fifos[-1]
+            _check_closed(walk)
+            return walk.region
+        else:
+            raise DataflowStreamError(f"dataflow-stream: {op.name} joins streams but is neither an element-wise op of "
+                                      "equal shapes nor a concat on channels")
     raise DataflowStreamError("dataflow-stream: the graph has no output")
+
+
+def _check_closed(walk: _Walk) -> None:
+    """Every FIFO has a consumer, the collector is a new FIFO, and no stream value reaches past the collector."""
+    region = walk.region
+    if not region.collector.collect or any(c == -2 for _, c in region.edges):
+        raise DataflowStreamError("dataflow-stream: a stream branch ends before the whole-tensor tail (not streamed)")
+    inside = set(region.stages) | set(region.fifos) | {region.source}
+    for v in walk.head:
+        for use in ([] if v is region.collector.output else v.uses):
+            if use.operation not in inside and not any(r in walk.head for r in use.operation.results):
+                raise DataflowStreamError(f"dataflow-stream: {use.operation.name} takes a stream value past the collector")
 
 
 def _insert_fifo(value: SSAValue, user: Operation, name: str, collect: bool) -> FifoOp:
@@ -152,44 +237,47 @@ def _plan_tail(function: func.FuncOp, collector: FifoOp) -> tuple[int, int]:
     return ii, max(time.values()) + 1
 
 
+def _node_model(op: Operation):
+    """The cycle model of a stage: a line-buffer window stage or a join."""
+    if _window_of(op) is not None:
+        return _stage_model(op)
+    return JoinStage(_name(op), _pixels(op.results[0]))
+
+
 def stream_function(module: ModuleOp, function: func.FuncOp) -> None:
     """Streams, FIFOs and their depths, the stream schedule (see the module docstring)."""
     region = _region(function.body.blocks[0])
-    fifos = [_insert_fifo(op.operands[0], op, f"{_name(op)}_fifo", False) for op in region.stages]
-    collector = _insert_fifo(region.end, region.tail_first, f"{_name(region.tail_first)}_collect", True)
-    fifos.append(collector)
+    collector = region.collector
     tail_ii, tail_latency = _plan_tail(function, collector)
-    chain = StreamChain(_pixels(region.source.output), [_stage_model(op) for op in region.stages],
-                        _pixels(region.end), tail_ii, tail_latency)
+    chain = StreamChain(_pixels(region.source.output), [_node_model(op) for op in region.stages],
+                        _pixels(collector.input), tail_ii, tail_latency, [tuple(e) for e in region.edges])
     try:
         depths, trace, samples = size_fifos(chain)
     except StreamModelError as err:
         raise DataflowStreamError(str(err)) from None
     start = trace.fires[0]
-    for i, (fifo, depth) in enumerate(zip(fifos, depths)):
+    for i, (fifo, depth) in enumerate(zip(region.fifos, depths)):
         fifo.depth = IntegerAttr(depth, i64)
         fifo.attributes[STREAM_FIFO_ATTR] = _dyn({
             "max_occupancy": depth - 1, "pushes": len(trace.pushes[i]),
             "first_push": trace.pushes[i][0] - start, "last_pop": trace.pops[i][-1] - start})
-        consumer = region.stages[i] if i < len(region.stages) else collector
-        model = chain.stages[i] if i < len(region.stages) else None
-        out = trace.pushes[i + 1] if i + 1 < len(fifos) else trace.outputs
-        consumer.attributes[STREAM_STAGE_ATTR] = _dyn({
-            "kind": "window" if model else "collect", "service": model.service if model else chain.collect_beats,
-            "first_in": trace.pops[i][0] - start, "first_out": out[0] - start,
-            "last_out": out[_pixels_out(region, i, model) - 1] - start})
+    for n, op in enumerate([*region.stages, collector]):
+        ins, outs = chain.ports(n)
+        model = chain.stages[n] if n < len(region.stages) else None
+        out = trace.pushes[outs[0]] if model else trace.outputs
+        kind = "collect" if model is None else "window" if isinstance(model, WindowStage) else "join"
+        op.attributes[STREAM_STAGE_ATTR] = _dyn({
+            "kind": kind, "service": model.service if model else chain.collect_beats,
+            "first_in": trace.pops[ins[0]][0] - start, "first_out": out[0] - start,
+            "last_out": out[(_pixels(op.results[0]) if model else 1) - 1] - start})
+    src_out = trace.pushes[chain.ports(-1)[1][0]]
     region.source.attributes[STREAM_STAGE_ATTR] = _dyn({
         "kind": "source", "service": chain.source_beats + 1, "first_in": 0,
-        "first_out": trace.pushes[0][0] - start, "last_out": trace.pushes[0][chain.source_beats - 1] - start})
+        "first_out": src_out[0] - start, "last_out": src_out[chain.source_beats - 1] - start})
     latency = trace.outputs[0] - start
     module.attributes[SCHEDULE_ATTR] = DictionaryAttr({"ii": IntegerAttr(chain.ii, i64), "latency": IntegerAttr(latency, i64)})
     module.attributes[STREAM_SCHEDULE_ATTR] = _dyn({"ii": chain.ii, "latency": latency, "samples": samples,
                                                     "tail_ii": tail_ii, "tail_latency": tail_latency})
-
-
-def _pixels_out(region: _Region, i: int, model) -> int:
-    """Beats (or, for the collector, tensors) a stage produces per sample."""
-    return _pixels(region.stages[i].results[0]) if model else 1
 
 
 @dataclass(frozen=True)

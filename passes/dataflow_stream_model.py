@@ -1,6 +1,6 @@
 """The cycle model of a stream design (I/O style `stream`), used by `dataflow-stream`.
 
-A chain of stages linked by FIFOs: the *source* (loads the input tensor on the top
+A graph of stages linked by FIFOs: the *source* (loads the input tensor on the top
 handshake, then sends one pixel per cycle), line-buffer *window* stages (convolutions and
 max pools), and the *collector* that gathers the last stream into a tensor for the
 whole-tensor *tail* (a parallel-style sub-design with its own initiation interval and
@@ -16,6 +16,10 @@ clock cycle at a time, from registered state only:
   phases, the last of which emits the output beat and may overlap the next feed; a frame
   starts (even on a padding position) only when its first beat is at hand, so the timing
   does not depend on how long the stage was idle.
+- join (an element-wise op of several streams, a residual `Add`): combinational; takes one
+  beat of every input FIFO when all have one and its output has room.
+- fork (a stage feeding several FIFOs): the beat goes into all of them in the same cycle,
+  when all have room (`ready` = the AND of the FIFOs' `in_ready`).
 - collector: `in_ready = !full || taken`; the last beat of a sample sets full; the tail
   takes it when its II gap allows.
 
@@ -26,7 +30,7 @@ maximum, a stall).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass
@@ -51,6 +55,14 @@ class WindowStage:
         """Cycles per sample when never starved: every position plus R - 1 extra phases per anchor."""
         anchors = ((self.last[0] - self.span[0] + 1) // self.stride[0] + 1) * ((self.last[1] - self.span[1] + 1) // self.stride[1] + 1)
         return self.padded[0] * self.padded[1] + anchors * (self.reuse - 1)
+
+    def reset(self) -> WindowStage:
+        """The stage at reset."""
+        return replace(self, row=0, col=0, pend=False, phase=0)
+
+    def has_beat(self, in_valid: bool) -> bool:
+        """An output beat waits (before this cycle's step)."""
+        return self.pend and self.phase == self.reuse - 1
 
     def _pad(self) -> bool:
         r, c = self.row - self.pad[0], self.col - self.pad[1]
@@ -86,20 +98,54 @@ class WindowStage:
 
 
 @dataclass
+class JoinStage:
+    """An element-wise op of several streams (a residual `Add`): one beat of every input,
+    when all are at hand and its output has room, makes one output beat (combinational)."""
+
+    name: str
+    beats: int
+
+    @property
+    def service(self) -> int:
+        """Cycles per sample when never starved: one per beat."""
+        return self.beats
+
+    def reset(self) -> JoinStage:
+        """The stage at reset (it holds no state)."""
+        return self
+
+    def has_beat(self, in_valid: bool) -> bool:
+        return in_valid
+
+    def step(self, in_valid: bool, out_ready: bool) -> tuple[bool, bool]:
+        """One cycle: (beats popped, beat pushed)."""
+        emit = in_valid and out_ready
+        return emit, emit
+
+
+@dataclass
 class StreamChain:
-    """source -> fifo 0 -> stage 0 -> fifo 1 -> ... -> fifo k -> collector -> tail."""
+    """The stream graph: the source (node -1), the stages (nodes 0..k-1), the collector (node
+    k); `fifos[i]` = (producer node, consumer node). A producer with several FIFOs is a fork:
+    it pushes into all of them in the same cycle, when all have room."""
 
     source_beats: int
-    stages: list[WindowStage]
+    stages: list
     collect_beats: int
     tail_ii: int
     tail_latency: int
+    fifos: list[tuple[int, int]]
     depths: list[int] | None = None  # None: unbounded FIFOs
 
     @property
     def ii(self) -> int:
         """The design's initiation interval: the slowest stage's cycles per sample."""
         return max([self.source_beats + 1, self.collect_beats, self.tail_ii] + [s.service for s in self.stages])
+
+    def ports(self, node: int) -> tuple[list[int], list[int]]:
+        """The FIFOs a node pops and those it pushes."""
+        pops = [i for i, (_, c) in enumerate(self.fifos) if c == node]
+        return pops, [i for i, (p, _) in enumerate(self.fifos) if p == node]
 
 
 @dataclass
@@ -115,11 +161,31 @@ class Trace:
     stalls: int = 0
 
 
+def _stages_cycle(chain: StreamChain, ports: list, count: list[int], room: list[bool], push: list[bool],
+                  pop: list[bool]) -> int:
+    """One cycle of every stage (registered state only); the stalls it saw."""
+    stalls = 0
+    for i, stage in enumerate(chain.stages):
+        ins, outs = ports[i]
+        in_valid = all(count[f] > 0 for f in ins)
+        ready = all(room[f] for f in outs)
+        has = stage.has_beat(in_valid)
+        popped, pushed = stage.step(in_valid, ready)
+        stalls += has and not ready
+        for f in ins:
+            pop[f] = popped
+        for f in outs:
+            push[f] = pushed
+    return stalls
+
+
 def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trace:
-    """Run ``samples`` back-to-back samples through the chain at its II (the top accepts a
+    """Run ``samples`` back-to-back samples through the graph at its II (the top accepts a
     sample at most every II cycles) until the last output, or ``limit`` cycles."""
     ii = chain.ii
-    n_fifo = len(chain.stages) + 1
+    n_fifo = len(chain.fifos)
+    ports = [chain.ports(i) for i in range(len(chain.stages))]
+    src_out, col_in = chain.ports(-1)[1], chain.ports(len(chain.stages))[0][0]
     count = [0] * n_fifo
     trace = Trace(occupancy=[[] for _ in range(n_fifo)], pushes=[[] for _ in range(n_fifo)],
                   pops=[[] for _ in range(n_fifo)])
@@ -131,27 +197,25 @@ def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trac
         room = [chain.depths is None or count[i] < chain.depths[i] for i in range(n_fifo)]
         push = [False] * n_fifo
         pop = [False] * n_fifo
-        # source
+        # source (a fork when it feeds several FIFOs)
         fire = not busy and gap == 0 and loaded < samples
-        if busy:
-            trace.stalls += not room[0]
-            push[0] = room[0]
-        # window stages
-        for i, stage in enumerate(chain.stages):
-            valid_before = stage.pend and stage.phase == stage.reuse - 1
-            pop[i], push[i + 1] = stage.step(count[i] > 0, room[i + 1])
-            trace.stalls += valid_before and not room[i + 1]
+        src_room = all(room[f] for f in src_out)
+        sent = busy and src_room
+        trace.stalls += busy and not src_room
+        for f in src_out:
+            push[f] = sent
+        trace.stalls += _stages_cycle(chain, ports, count, room, push, pop)
         # collector and tail
         taken = full and tail_gap == 0
-        accept = count[n_fifo - 1] > 0 and (not full or taken)
-        pop[n_fifo - 1] = accept
+        accept = count[col_in] > 0 and (not full or taken)
+        pop[col_in] = accept
         # registered updates
         if fire:
             busy, k, gap, loaded = True, 0, ii - 1, loaded + 1
             trace.fires.append(t)
         elif gap:
             gap -= 1
-        if push[0]:
+        if sent:
             k += 1
             if k == chain.source_beats:
                 busy = False
@@ -176,9 +240,8 @@ def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trac
 
 
 def fresh(chain: StreamChain, depths: list[int] | None = None) -> StreamChain:
-    """A copy of the chain with every stage at reset."""
-    stages = [WindowStage(s.name, s.padded, s.pad, s.size, s.span, s.stride, s.last, s.reuse) for s in chain.stages]
-    return StreamChain(chain.source_beats, stages, chain.collect_beats, chain.tail_ii, chain.tail_latency, depths)
+    """A copy of the graph with every stage at reset."""
+    return replace(chain, stages=[s.reset() for s in chain.stages], depths=depths)
 
 
 class StreamModelError(Exception):

@@ -7,7 +7,9 @@ stream per `dataflow.fifo` with `#pragma HLS STREAM depth=` its depth: the *sour
 the input array pixel by pixel; each line-buffer stage (sliding-window convolution PE, max
 pool) walks its padded frame, reads a beat at every non-padding position, and at every
 window anchor computes one output beat with the same step code as the parallel style (a
-convolution over the one window), then the element-wise ops after it on that beat; the
+convolution over the one window), then the element-wise ops after it on that beat, and
+writes it to every stream its value feeds (a fork); a *join* function reads one beat of
+each of its streams per pixel and runs an element-wise op of several streams on them; the
 *collector* gathers the last stream into an array for the *tail* (the parallel-style
 steps of the layers after the stream). Plain g++ builds use a small `hls::stream` shim
 (a queue), so the C-simulation runs every sample through the top function.
@@ -23,7 +25,7 @@ from xdsl.ir import Operation, SSAValue
 from nncc.backends.hls_cpp.views import DesignView, StepView
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import FifoOp
-from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+from nncc.dialects.interfaces import Reduction, Windowed
 
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
@@ -39,7 +41,7 @@ class StreamFn:
     """One function of the dataflow region (see the module docstring)."""
 
     name: str
-    kind: str  # source | window | pool | collect
+    kind: str  # source | window | pool | join | collect
     in_name: str = ""  # input stream (or the top's input array for the source)
     in_beat: str = ""
     in_channels: int = 0
@@ -56,7 +58,9 @@ class StreamFn:
     groups: tuple = ()  # max pool: per channel, the line-buffer pixels of its window
     result: tuple[str, str, int] = ("", "", 0)  # the stage's own output beat array: name, type, size
     chain: list[StepView] = field(default_factory=list)
-    last: str = ""  # the array written to the output stream
+    last: str = ""  # the array written to the output stream(s)
+    outs: list[tuple[str, str]] = field(default_factory=list)  # every output stream (a fork: several): name, beat
+    ins: list[tuple] = field(default_factory=list)  # a join's streams: name, beat, array, type, channels
 
 
 @dataclass(frozen=True)
@@ -78,20 +82,30 @@ class _Builder:
         self.streams: list[StreamDef] = []
         self.current: StreamFn | None = None
         self.pending: StreamDef | None = None
+        self.producer: dict[SSAValue, StreamFn] = {}  # the function whose output beat a value is
+        self.stream_of: dict[SSAValue, StreamDef] = {}  # a FIFO's output: its stream
+        self.pre: dict[SSAValue, tuple[SSAValue, list[StepView]]] = {}  # behind a FIFO: its output, the steps
 
     def source(self, op: fixed.QuantizeOp) -> None:
         name = self.em.name_of(op)
         self.current = StreamFn(f"{name}_source", "source", in_name=name, pixels=_pixels(op.output),
                                 result=(name, self.em.type_names[op.output], _shape(op.output)[1]), last=name,
                                 in_channels=_shape(op.output)[1])
+        self.producer[op.output] = self.current
 
     def fifo(self, op: FifoOp) -> None:
+        """A stream from the function that produces the FIFO's input (a second one from the
+        same function: a fork, the function writes every beat to both)."""
         name = self.em.name_of(op)
         elem = self.em.type_names[op.input]
         stream = StreamDef(f"{name}_s", f"beat_{name}", elem, _shape(op.input)[1], op.depth.value.data)
         self.streams.append(stream)
-        self.current.out_name, self.current.out_beat, self.current.out_channels = stream.name, stream.beat, stream.channels
-        self.fns.append(self.current)
+        fn = self.producer[op.input]
+        if not fn.outs:
+            fn.out_name, fn.out_beat, fn.out_channels = stream.name, stream.beat, stream.channels
+            self.fns.append(fn)
+        fn.outs.append((stream.name, stream.beat))
+        self.stream_of[op.output] = stream
         self.pending = stream
 
     def window(self, op: dataflow.PeOp) -> None:
@@ -124,26 +138,58 @@ class _Builder:
 
     def stage(self, op: Operation, geo, kind: str, name: str) -> None:
         last = tuple(s - 1 + st * (o - 1) for s, st, o in zip(geo.span, geo.stride, geo.out_size))
-        stream = self.pending
+        stream = self.stream_of.get(op.operands[0])
+        if stream is None:
+            raise ValueError(f"{op.name} '{name}': the HLS stream back end needs a FIFO right before a line-buffer stage")
         self.current = StreamFn(name + "_stage", kind, in_name=stream.name, in_beat=stream.beat, in_channels=stream.channels,
                                 array_type=stream.elem, last=name, geometry={
                                     "padded": geo.padded, "pad": geo.pad, "size": (geo.height, geo.width),
                                     "span": geo.span, "stride": geo.stride, "last": last, "line_buffer": geo.line_buffer})
+        self.producer[op.results[0]] = self.current
 
     def elementwise(self, op: Operation) -> None:
+        """A step on the beats of the function producing its stream operand; behind a FIFO,
+        a step kept for the join that reads that FIFO; with several stream operands a *join*
+        function reading one beat of each FIFO, then their kept steps and its own."""
         name = self.em.name_of(op)
         step = self.steps.get(name)
         if step is None:
             raise ValueError(f"{op.name} '{name}': no step to apply on beats")
-        self.current.chain.append(replace(step, size=_shape(op.results[0])[1]))
+        ins = list(dict.fromkeys(u for u in op.operands if u in self.producer or u in self.stream_of or u in self.pre))
+        if len(ins) == 1 and ins[0] in self.producer:
+            self.current = self.producer[ins[0]]
+        elif len(ins) == 1:
+            fifo, steps = self.pre.get(ins[0], (ins[0], []))
+            self.pre[op.results[0]] = (fifo, [*steps, _on_beat(step, op)])
+            return
+        else:
+            if any(u in self.producer for u in ins):
+                raise ValueError(f"{op.name} '{name}': the HLS stream back end joins FIFO outputs only")
+            fifos = [self.pre.get(u, (u, []))[0] for u in ins]
+            self.current = StreamFn(f"{name}_join", "join", pixels=_pixels(op.results[0]), ins=[
+                (self.stream_of[u].name, self.stream_of[u].beat, self.em.src(u), self.stream_of[u].elem,
+                 self.stream_of[u].channels) for u in fifos],
+                in_channels=_shape(op.results[0])[1], chain=[s for u in ins for s in self.pre.get(u, (u, []))[1]])
+        self.current.chain.append(_on_beat(step, op))
         self.current.last = name
+        self.producer[op.results[0]] = self.current
 
     def collect(self, op: FifoOp) -> None:
         self.fifo(op)
         name = self.em.name_of(op)
         self.fns.append(StreamFn(f"{name}_collect", "collect", in_name=self.pending.name, in_beat=self.pending.beat,
                                  in_channels=self.pending.channels, out_name=name, pixels=_pixels(op.output),
-                                 array_type=self.pending.elem))
+                                 array_type=self.em.type_names[op.output]))
+
+
+def _on_beat(step: StepView, op: Operation) -> StepView:
+    """A parallel step on one beat: its size is the channels; a concat on channels moves
+    chunks of channels instead of channel planes."""
+    pixels, channels = _pixels(op.results[0]), _shape(op.results[0])[1]
+    if not step.parts:
+        return replace(step, size=channels)
+    parts = tuple((p[0], p[1] // pixels, p[2] // pixels, p[3], p[4], f"o * {p[1] // pixels} + j") for p in step.parts)
+    return replace(step, size=channels, rows=1, cols=step.cols // pixels, parts=parts)
 
 
 def _walk(builder: _Builder, ops: list[Operation]) -> FifoOp:
@@ -161,7 +207,7 @@ def _walk(builder: _Builder, ops: list[Operation]) -> FifoOp:
             builder.window(op)
         elif isinstance(op, Windowed) and isinstance(op, Reduction):
             builder.pool(op)
-        elif isinstance(op, Elementwise):
+        elif any(u in builder.producer or u in builder.stream_of or u in builder.pre for u in op.operands):
             builder.elementwise(op)
     raise ValueError("the stream has no collector: run dataflow-stream")
 

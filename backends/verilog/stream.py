@@ -6,7 +6,10 @@ testbench drives both) and accepts a sample at most every II cycles. Inside, the
 tensor is sent pixel by pixel by a *source*; every `dataflow.fifo` becomes a FIFO module of
 its `depth` beats; sliding-window convolution PEs and max pools become line-buffer stages
 that consume and produce ready/valid beats (one pixel, all channels); element-wise ops are
-the parallel style's modules instantiated on one beat; the `collect` FIFO ends in a
+the parallel style's modules instantiated on one beat (a join, an element-wise op of several
+streams, is valid when all its FIFOs have a beat and pops them together); a value feeding
+several FIFOs is a fork (its ready is the AND of theirs, each FIFO pushes when all the
+others can too); the `collect` FIFO ends in a
 collector that hands a whole tensor to the *tail*, the layers after the stream printed by
 the parallel emitter as a sub-design (`<top>__tail`) with its own II. The top counts
 `stalls`: cycles in which some stage had a beat to push and its FIFO was full.
@@ -26,7 +29,7 @@ from nncc.backends.verilog.render import render
 from nncc.backends.verilog.views import DesignView, ModuleView
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import STREAM_SCHEDULE_ATTR, FifoOp
-from nncc.dialects.interfaces import Elementwise, Reduction, Windowed
+from nncc.dialects.interfaces import IndexMap, Reduction, Windowed
 
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
@@ -55,12 +58,22 @@ class StreamView:
     tail: str
     constants: tuple
     wires: tuple[tuple[str, int], ...]
+    assigns: tuple[tuple[str, str], ...]
     instances: tuple[tuple[str, str, str, tuple[tuple[str, str], ...]], ...]  # module, params, name, ports
     stall: str
 
 
 class _Beats(par._Emitter):
     """The parallel emitter's element-wise handlers and window-PE views, on one beat."""
+
+    def table(self, op: Operation) -> list[tuple[int, ...]]:
+        """The plan's rows on one beat (an element-wise op of equal-shape streams and scalar
+        constants, a concat on channels): channel c's row is that of pixel 0, its sources
+        channel indices."""
+        rows, pixels = super().table(op), _pixels(op.results[0])
+        first = 1 if isinstance(op, IndexMap) and len(op.operands) > 1 else 0  # a concat's rows: (operand, element)
+        return [(*rows[c * pixels][:first], *(j // pixels for j in rows[c * pixels][first:]))
+                for c in range(_shape(op.results[0])[1])]
 
     def add(self, op: Operation, kind: str, **fields) -> None:
         name, out = self.name(op), op.results[0]
@@ -84,8 +97,9 @@ class _StreamEmitter:
         self.wires: list[tuple[str, int]] = []
         self.instances: list = []
         self.pushes: list[tuple[str, str]] = []  # (valid, ready) of every FIFO input
-        self.beat: tuple[str, str, str] = ("", "", "")  # the current stream: (valid, data, ready) names
-        self.ready_of: dict[str, str] = {}
+        self.beat: tuple[str, str, str] = ("", "", "")  # the last stream: (valid, data, ready) names
+        self.beat_of: dict[SSAValue, tuple[str, str, str]] = {}  # every stream value's beat
+        self.assigns: list[tuple[str, str]] = []
 
     def wire(self, name: str, width: int) -> str:
         self.wires.append((name, width))
@@ -95,14 +109,17 @@ class _StreamEmitter:
         """Declare a stage's output beat wires."""
         return (self.wire(f"{name}_v", 1), self.wire(f"{name}_d", width), self.wire(f"{name}_r", 1))
 
-    def stage(self, view: ModuleView, template: str, in_valid: str, in_data: str, in_ready: str, out_width: int) -> None:
-        """Instantiate a stream module consuming the current stream; its output becomes the current stream."""
+    def stage(self, view: ModuleView, template: str, in_valid: str, in_data: str, in_ready: str, out_width: int,
+              value: SSAValue | None = None) -> None:
+        """Instantiate a stream module consuming a stream; its output is the beat of ``value``."""
         self.beats.modules.append(replace(view, kind=template))
         out = self.stream_out(view.out, out_width)
         self.instances.append((view.module, "", f"u_{view.out}", (
             ("clk", "clk"), ("rst", "rst"), ("in_valid", in_valid), ("in_ready", in_ready), ("x0", in_data),
             ("out_valid", out[0]), ("out_ready", out[2]), ("y", out[1]))))
         self.beat = out
+        if value is not None:
+            self.beat_of[value] = out
 
     def source(self, op: fixed.QuantizeOp) -> None:
         v = op.output
@@ -112,32 +129,64 @@ class _StreamEmitter:
                           inputs=(("in_data", w, int(np.prod(_shape(v)[1:]))),), channels=_shape(v)[1],
                           plane=_pixels(v), x_width=w, index_width=_bits(_pixels(v)))
         self.wire("src_ready", 1)
-        self.stage(view, "stream/source", "in_valid && in_ok", "in_data", "src_ready", w * _shape(v)[1])
+        self.stage(view, "stream/source", "in_valid && in_ok", "in_data", "src_ready", w * _shape(v)[1], v)
 
     def elementwise(self, op: Operation) -> None:
-        """An element-wise op on the current beat (combinational)."""
+        """An element-wise op on beats (combinational): of one stream, or a join of several
+        (valid when every input has a beat; each input is popped when the others are valid
+        and the output is taken)."""
         par._handler(op)(self.beats, op)
         view = self.beats.modules[-1]
         data = self.wire(f"{view.out}_d", view.out_width * view.count)
-        ports = tuple((f"x{i}", self.beat[1] if i == 0 else name) for i, (name, _, _) in enumerate(view.inputs))
+        ports = tuple((f"x{i}", self.beat_of[u][1] if u in self.beat_of else name)
+                      for i, (u, (name, _, _)) in enumerate(zip(op.operands, view.inputs)))
         self.instances.append((view.module, "", f"u_{view.out}", (*ports, ("y", data))))
-        self.beat = (self.beat[0], data, self.beat[2])
+        ins = [self.beat_of[u] for u in dict.fromkeys(op.operands) if u in self.beat_of]
+        if len(ins) == 1:
+            self.beat = (ins[0][0], data, ins[0][2])
+        else:
+            self.beat = (self.wire(f"{view.out}_v", 1), data, self.wire(f"{view.out}_r", 1))
+            self.assigns.append((self.beat[0], " && ".join(b[0] for b in ins)))
+            for b in ins:
+                self.assigns.append((b[2], " && ".join([*(o[0] for o in ins if o is not b), self.beat[2]])))
+        self.beat_of[op.results[0]] = self.beat
 
     def fifo(self, op: FifoOp) -> None:
         name, width, depth = self.beats.name(op), op.width.value.data, op.depth.value.data
         self.beats.names[op.output] = name
         out = self.stream_out(name, width)
+        in_valid, in_ready = self._fork(op)
         params = f".W({width}), .D({depth}), .AW({_bits(depth - 1)}), .CW({_bits(depth) + 1})"
         self.instances.append((f"{self.top}__fifo", params, f"u_{name}", (
-            ("clk", "clk"), ("rst", "rst"), ("in_valid", self.beat[0]), ("in_ready", self.beat[2]), ("x0", self.beat[1]),
+            ("clk", "clk"), ("rst", "rst"), ("in_valid", in_valid), ("in_ready", in_ready),
+            ("x0", self.beat_of[op.input][1]),
             ("out_valid", out[0]), ("out_ready", out[2]), ("y", out[1]))))
-        self.pushes.append((self.beat[0], self.beat[2]))
         self.beat = out
+        self.beat_of[op.output] = out
+
+    def _fork(self, op: FifoOp) -> tuple[str, str]:
+        """The FIFO's (in_valid, in_ready) signals. A value feeding several FIFOs is a fork: its
+        ready is the AND of theirs, and each FIFO takes the beat when all the others can too."""
+        valid, _, ready = self.beat_of[op.input]
+        users = list(dict.fromkeys(use.operation for use in op.input.uses))
+        if len(users) == 1:
+            self.pushes.append((valid, ready))
+            return valid, ready
+        names = [self.beats.name(u) for u in users]
+        mine = self.beats.name(op)
+        if users[0] is op:
+            for n in names:
+                self.wire(f"{n}_ir", 1)
+            self.assigns.append((ready, " && ".join(f"{n}_ir" for n in names)))
+            self.pushes.append((valid, ready))
+        in_valid = self.wire(f"{mine}_iv", 1)
+        self.assigns.append((in_valid, " && ".join([valid, *(f"{n}_ir" for n in names if n != mine)])))
+        return in_valid, f"{mine}_ir"
 
     def window(self, op: dataflow.PeOp) -> None:
         par._window_pe(self.beats, op, op.layer())
         view = self.beats.modules.pop()
-        self.consume(view, "stream/window", view.acc_width * view.out_channels)
+        self.consume(view, "stream/window", view.acc_width * view.out_channels, op)
 
     def pool(self, op: Operation) -> None:
         """A max pool as a line-buffer stage: per channel, the max over its window's taps."""
@@ -158,11 +207,12 @@ class _StreamEmitter:
             width=geo.width, pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride,
             anchor_limit=last, padded_cols=geo.padded[1], value=geo.padded[0], row_width=_bits(geo.padded[0]),
             col_width=_bits(geo.padded[1]), reuse=1, last_phase=0, phase_width=1)
-        self.consume(view, "stream/window", x.width.data * geo.channels)
+        self.consume(view, "stream/window", x.width.data * geo.channels, op)
 
-    def consume(self, view: ModuleView, template: str, out_width: int) -> None:
-        valid, data, ready = self.beat
-        self.stage(view, template, valid, data, ready, out_width)
+    def consume(self, view: ModuleView, template: str, out_width: int, op: Operation | None = None) -> None:
+        """A stage fed by its operand's stream (the collector: by the last stream)."""
+        valid, data, ready = self.beat_of[op.operands[0]] if op else self.beat
+        self.stage(view, template, valid, data, ready, out_width, op.results[0] if op else None)
 
     def collect(self, op: FifoOp) -> None:
         self.fifo(op)
@@ -211,7 +261,7 @@ def stream_view(module: ModuleOp) -> tuple[StreamView, DesignView]:
 
 def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
     """A stream op through what it is: the stream input, a FIFO, a line-buffer stage (a
-    window PE, or a `Windowed` max `Reduction`), a constant, or an `Elementwise` op on beats."""
+    window PE, or a `Windowed` max `Reduction`), an op on beats (element-wise, a join), or a constant."""
     if op is source:
         em.source(op)
         return
@@ -224,7 +274,7 @@ def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
     if isinstance(op, Windowed) and isinstance(op, Reduction):
         em.pool(op)
         return
-    if isinstance(op, Elementwise):
+    if any(u in em.beat_of for u in op.operands):
         em.elementwise(op)
         return
     par._handler(op)(em.beats, op)  # constants
@@ -244,7 +294,7 @@ def _views(em: _StreamEmitter, module: ModuleOp, schedule: dict, tail: str) -> t
     view = StreamView(
         top=em.top, in_width=it.width.data * n_in, out_width=ot.width.data * n_out, ii=ii, gap_width=_bits(ii),
         latency=latency, modules=tuple((m.kind + ".v.j2", m) for m in em.beats.modules), tail=tail,
-        constants=tuple(em.beats.constants), wires=tuple(em.wires), instances=tuple(em.instances), stall=stall)
+        constants=tuple(em.beats.constants), wires=tuple(em.wires), assigns=tuple(em.assigns), instances=tuple(em.instances), stall=stall)
     tb = DesignView(top=em.top, in_name="in_data", in_width=view.in_width, out_name="out_data", out_width=view.out_width,
                     ii=ii, gap_width=view.gap_width, latency=latency, constants=(), modules=(), in_elements=n_in,
                     in_element_width=it.width.data, out_elements=n_out, out_element_width=ot.width.data, stream=True)
