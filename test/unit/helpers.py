@@ -110,3 +110,30 @@ def printed_with_locations(module) -> str:
     stream = io.StringIO()
     Printer(stream=stream, print_debuginfo=True).print_op(module)
     return stream.getvalue()
+
+
+def dense_mlp(path: Path, layers, seed: int, name: str, weights=None) -> Path:
+    """A Gemm -> Relu -> ... -> Gemm network saved to ``path``: ``layers`` is ((name, inputs,
+    outputs), ...), weights He-normal and biases U(-0.1, 0.1) from ``seed`` (``weights``
+    replaces the weights of the layers it names); input "input", output "output", batch
+    dimension "batch"."""
+    rng = np.random.default_rng(seed)
+    inits, nodes, current = [], [], "input"
+    for index, (layer, n_in, n_out) in enumerate(layers):
+        w = (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)).astype(np.float32)
+        if weights is not None and layer in weights:
+            w = np.asarray(weights[layer], np.float32)
+        b = rng.uniform(-0.1, 0.1, n_out).astype(np.float32)
+        inits += [numpy_helper.from_array(w, f"{layer}.weight"), numpy_helper.from_array(b, f"{layer}.bias")]
+        out = "output" if index == len(layers) - 1 else f"{layer}_out"
+        nodes.append(helper.make_node("Gemm", [current, f"{layer}.weight", f"{layer}.bias"], [out], name=layer, transB=1))
+        current = out
+        if index < len(layers) - 1:
+            nodes.append(helper.make_node("Relu", [current], [f"{layer}_relu"], name=f"{layer}_relu"))
+            current = f"{layer}_relu"
+    graph = helper.make_graph(nodes, name, [vi("input", ["batch", layers[0][1]])], [vi("output", ["batch", layers[-1][2]])],
+                              inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path

@@ -30,10 +30,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+
+from helpers import dense_mlp
 
 import nncc
 from nncc.dialects import dataflow
@@ -53,28 +52,7 @@ SHIFT_VARIANTS = ("pot4", "sd2", "sd2-shared")
 
 def dense_model(path: Path) -> Path:
     """8 -> Gemm(8) -> Relu -> Gemm(4); He-normal weights (fixed seed), biases U(-0.1, 0.1)."""
-    rng = np.random.default_rng(SEED)
-    inits, nodes, current = [], [], "input"
-    for index, (name, n_in, n_out) in enumerate(LAYERS):
-        w = (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)).astype(np.float32)
-        b = rng.uniform(-0.1, 0.1, n_out).astype(np.float32)
-        inits += [numpy_helper.from_array(w, f"{name}.weight"), numpy_helper.from_array(b, f"{name}.bias")]
-        out = "output" if index == len(LAYERS) - 1 else f"{name}_out"
-        nodes.append(helper.make_node("Gemm", [current, f"{name}.weight", f"{name}.bias"], [out], name=name, transB=1))
-        current = out
-        if index < len(LAYERS) - 1:
-            nodes.append(helper.make_node("Relu", [current], [f"{name}_relu"], name=f"{name}_relu"))
-            current = f"{name}_relu"
-    graph = helper.make_graph(
-        nodes, "pot_synth",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", LAYERS[0][1]])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", LAYERS[-1][2]])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
-    return path
+    return dense_mlp(path, LAYERS, SEED, "pot_synth")
 
 
 def layer_modules(design: nncc.Design) -> dict[str, str]:

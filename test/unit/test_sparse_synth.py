@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper
+from helpers import dense_mlp
 
 import nncc
 from nncc.compiler.analysis.synthesis import synthesize_design
@@ -27,23 +25,8 @@ LAYERS = (("fc1", 16, 16), ("fc2", 16, 8))
 
 
 def small_model(path: Path) -> Path:
-    rng = np.random.default_rng(20251207)
-    inits, nodes, current = [], [], "input"
-    for index, (name, n_in, n_out) in enumerate(LAYERS):
-        w = (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)).astype(np.float32)
-        b = rng.uniform(-0.1, 0.1, n_out).astype(np.float32)
-        inits += [numpy_helper.from_array(w, f"{name}.weight"), numpy_helper.from_array(b, f"{name}.bias")]
-        out = "output" if index == len(LAYERS) - 1 else f"{name}_out"
-        nodes.append(helper.make_node("Gemm", [current, f"{name}.weight", f"{name}.bias"], [out], name=name, transB=1))
-        current = out
-        if index < len(LAYERS) - 1:
-            nodes.append(helper.make_node("Relu", [current], [f"{name}_relu"], name=f"{name}_relu"))
-            current = f"{name}_relu"
-    graph = helper.make_graph(nodes, "sparse_small", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 16])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", 8])], inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.save(model, path)
-    return path
+    """16 -> Gemm(16) -> Relu -> Gemm(8) (He-normal weights, fixed seed)."""
+    return dense_mlp(path, LAYERS, 20251207, "sparse_small")
 
 
 def test_sparse_dsps_are_the_lanes(yosys, tmp_path):

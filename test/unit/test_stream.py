@@ -18,12 +18,9 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from xdsl.dialects.builtin import IntegerAttr, i64
 
 import nncc
-from nncc.backends.verilog.emitter import emit_project
-from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.rtl import run_rtl
+from stream_support import assert_one_beat_less_stalls
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, FifoOp
 
 SAMPLES = 120
@@ -96,25 +93,9 @@ def test_stream_rtl_bit_exact_on_schedule_without_stall(design):
 @pytest.mark.requires("verilator")
 def test_one_beat_less_in_any_fifo_stalls(design, tmp_path):
     x = np.random.default_rng(4).standard_normal((24, 1, 8, 8)).astype(np.float32)
-    schedule = design.report["schedule"]
     sized = [f for f in _fifos(design) if f.depth.value.data > 1]
     assert sized, "the model must size at least one FIFO above one beat"
-    for i, fifo in enumerate(sized):
-        depth = fifo.depth.value.data
-        fifo.depth = IntegerAttr(depth - 1, i64)
-        try:
-            project = tmp_path / f"fifo{i}"
-            project.mkdir()
-            for name, text in emit_project(design.design).items():
-                (project / name).write_text(text)
-            try:
-                _, stats = run_rtl(design.design, project, x)
-            except NnccError as err:  # the testbench's cycle limit: a deadlock
-                assert "timed out" in str(err)
-                continue
-            assert stats["stalls"] > 0 or stats["ii"] > schedule["ii_cycles"], (fifo.attributes, stats)
-        finally:
-            fifo.depth = IntegerAttr(depth, i64)
+    assert_one_beat_less_stalls(design, sized, x, tmp_path)
 
 
 def test_io_option_in_config_and_pipeline(tmp_path):

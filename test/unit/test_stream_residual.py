@@ -20,12 +20,10 @@ import numpy as np
 import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
-from xdsl.dialects.builtin import IntegerAttr, i64
 
 import nncc
-from nncc.backends.verilog.emitter import emit_project
 from nncc.compiler.diagnostics import NnccError
-from nncc.compiler.rtl import run_rtl
+from stream_support import assert_one_beat_less_stalls
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_STAGE_ATTR, FifoOp
 
 SAMPLES = 100
@@ -127,25 +125,9 @@ def test_residual_rtl_bit_exact_on_schedule_without_stall(design):
 def test_one_beat_less_in_any_fifo_stalls(design, tmp_path):
     """The delay FIFO first (its depth comes from the fork's two branches), then the others."""
     x = np.random.default_rng(4).standard_normal((24, 1, 6, 6)).astype(np.float32)
-    schedule = design.report["schedule"]
     delay = _delay(design)
     sized = [delay] + [f for f in _fifos(design).values() if f.depth.value.data > 1 and f is not delay]
-    for i, fifo in enumerate(sized):
-        depth = fifo.depth.value.data
-        fifo.depth = IntegerAttr(depth - 1, i64)
-        try:
-            project = tmp_path / f"fifo{i}"
-            project.mkdir()
-            for name, text in emit_project(design.design).items():
-                (project / name).write_text(text)
-            try:
-                _, stats = run_rtl(design.design, project, x)
-            except NnccError as err:  # the testbench's cycle limit: a deadlock
-                assert "timed out" in str(err)
-                continue
-            assert stats["stalls"] > 0 or stats["ii"] > schedule["ii_cycles"], (fifo.attributes, stats)
-        finally:
-            fifo.depth = IntegerAttr(depth, i64)
+    assert_one_beat_less_stalls(design, sized, x, tmp_path)
 
 
 def _shortcut_fifo(design, variant: str) -> FifoOp:
@@ -174,18 +156,7 @@ def test_other_shortcuts_and_joins(tmp_path, variant):
     assert np.array_equal(fixed, design.run_rtl(x)["output"])
     stats, schedule = design.rtl_stats, design.report["schedule"]
     assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
-    delay = _shortcut_fifo(design, variant)
-    depth = delay.depth.value.data
-    assert depth > 1
-    delay.depth = IntegerAttr(depth - 1, i64)
-    for name, text in emit_project(design.design).items():
-        (tmp_path / name).write_text(text)
-    try:
-        _, less = run_rtl(design.design, tmp_path, x[:24])
-    except NnccError as err:  # the testbench's cycle limit: a deadlock
-        assert "timed out" in str(err)
-        return
-    assert less["stalls"] > 0 or less["ii"] > schedule["ii_cycles"], less
+    assert_one_beat_less_stalls(design, [_shortcut_fifo(design, variant)], x[:24], tmp_path / "less")
 
 
 def test_branch_into_the_tail_is_refused(tmp_path):

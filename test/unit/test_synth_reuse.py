@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+
+from helpers import dense_mlp
 
 import nncc
 from nncc.dialects import dataflow
@@ -48,30 +48,7 @@ MACS = {name: n_in * n_out for name, n_in, n_out in LAYERS}
 
 def dense_model(path: Path, weights=None) -> Path:
     """16 -> Gemm(16) -> Relu -> Gemm(8); He-normal weights (fixed seed), biases U(-0.1, 0.1)."""
-    rng = np.random.default_rng(SEED)
-    inits, nodes, current = [], [], "input"
-    for index, (name, n_in, n_out) in enumerate(LAYERS):
-        w = (rng.standard_normal((n_out, n_in)) * np.sqrt(2.0 / n_in)).astype(np.float32)
-        if weights is not None and name in weights:
-            w = np.asarray(weights[name], np.float32)
-        b = rng.uniform(-0.1, 0.1, n_out).astype(np.float32)
-        inits += [numpy_helper.from_array(w, f"{name}.weight"), numpy_helper.from_array(b, f"{name}.bias")]
-        out = "output" if index == len(LAYERS) - 1 else f"{name}_out"
-        nodes.append(helper.make_node("Gemm", [current, f"{name}.weight", f"{name}.bias"], [out], name=name, transB=1))
-        current = out
-        if index < len(LAYERS) - 1:
-            nodes.append(helper.make_node("Relu", [current], [f"{name}_relu"], name=f"{name}_relu"))
-            current = f"{name}_relu"
-    graph = helper.make_graph(
-        nodes, "dense_reuse",
-        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", LAYERS[0][1]])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["batch", LAYERS[-1][2]])],
-        inits,
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
-    onnx.checker.check_model(model)
-    onnx.save(model, path)
-    return path
+    return dense_mlp(path, LAYERS, SEED, "dense_reuse", weights)
 
 
 def processing_elements(design: nncc.Design) -> dict[str, dict]:
