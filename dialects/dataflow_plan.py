@@ -18,7 +18,7 @@ import numpy as np
 from xdsl.ir import Operation, SSAValue
 
 from nncc.dialects import dataflow, fixed, nn, pot_quant
-from nncc.dialects.dataflow import NO_OPERAND, IndexTableAttr, PePlanAttr, WindowTimingAttr
+from nncc.dialects.dataflow import NO_OPERAND, HandshakeGroupAttr, IndexTableAttr, PePlanAttr, WindowTimingAttr
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.fixed.semantics import limits
@@ -306,3 +306,25 @@ def index_table(op: Operation) -> IndexTableAttr | None:
     if isinstance(op, nn.ConcatOp):
         return _concat_table(op)
     return None
+
+
+def handshake_groups(consumers: list[tuple[str, frozenset[str]]]) -> list[HandshakeGroupAttr]:
+    """Producers and consumers linked through combinational logic, one group each."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for consumer, producers in consumers:
+        for p in producers:
+            parent[find("c:" + consumer)] = find("p:" + p)
+    groups: dict[str, tuple[list[str], list[str]]] = {}
+    for consumer, producers in consumers:
+        root = find("c:" + consumer)
+        groups.setdefault(root, ([], []))[1].append(consumer)
+        for p in producers:
+            if p not in groups[root][0]:
+                groups[root][0].append(p)
+    return [HandshakeGroupAttr(prods, cons) for prods, cons in groups.values()]

@@ -35,9 +35,9 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import (
-    HANDSHAKES_ATTR, INDEX_ATTR, PLAN_ATTR, SCHEDULE_ATTR, VALID_ATTR, WIDTHS_ATTR, WINDOW_ATTR, HandshakeGroupAttr,
+    HANDSHAKES_ATTR, INDEX_ATTR, PLAN_ATTR, SCHEDULE_ATTR, VALID_ATTR, WIDTHS_ATTR, WINDOW_ATTR,
 )
-from nncc.dialects.dataflow_plan import arith_widths, index_table, pe_plan, window_timing
+from nncc.dialects.dataflow_plan import arith_widths, handshake_groups, index_table, pe_plan, window_timing
 from nncc.dialects.emit import NAME_ATTR, OPTIONS_ATTR
 from nncc.dialects.interfaces import ElementKernel, MacLayer, Stateful
 
@@ -71,28 +71,6 @@ def _name(op: Operation) -> str:
 # the schedule
 
 
-def _handshake_groups(consumers: list[tuple[str, frozenset[str]]]) -> list[HandshakeGroupAttr]:
-    """Producers and consumers linked through combinational logic, one group each."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for consumer, producers in consumers:
-        for p in producers:
-            parent[find("c:" + consumer)] = find("p:" + p)
-    groups: dict[str, tuple[list[str], list[str]]] = {}
-    for consumer, producers in consumers:
-        root = find("c:" + consumer)
-        groups.setdefault(root, ([], []))[1].append(consumer)
-        for p in producers:
-            if p not in groups[root][0]:
-                groups[root][0].append(p)
-    return [HandshakeGroupAttr(prods, cons) for prods, cons in groups.values()]
-
-
 def plan_function(function: func.FuncOp) -> None:
     """Valid times, handshake groups and per-op plans of one tiled, prepared function."""
     time: dict[SSAValue, int] = {}
@@ -123,7 +101,7 @@ def plan_function(function: func.FuncOp) -> None:
                 time[out], sources[out] = start, feeding
         op.attributes[VALID_ATTR] = IntegerAttr(time[op.results[0]], i64)
         _plan_op(op)
-    function.attributes[HANDSHAKES_ATTR] = ArrayAttr(_handshake_groups(consumers))
+    function.attributes[HANDSHAKES_ATTR] = ArrayAttr(handshake_groups(consumers))
 
 
 def _stage_latency(op: Operation) -> int | None:

@@ -34,10 +34,10 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import HANDSHAKES_ATTR, INDEX_ATTR, SCHEDULE_ATTR, VALID_ATTR, IndexTableAttr
+from nncc.dialects.dataflow_plan import handshake_groups
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR, STREAM_STAGE_ATTR, FifoOp
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
 from nncc.dialects.interfaces import Elementwise, IndexMap, Reduction, Windowed
-from nncc.passes.dataflow_plan import _handshake_groups
 from nncc.passes.dataflow_stream_model import JoinStage, StreamChain, StreamModelError, WindowStage, size_fifos
 
 
@@ -233,7 +233,7 @@ def _plan_tail(function: func.FuncOp, collector: FifoOp) -> tuple[int, int]:
         else:
             time[out], sources[out] = start, feeding
         op.attributes[VALID_ATTR] = IntegerAttr(time[out], i64)
-    function.attributes[HANDSHAKES_ATTR] = ArrayAttr(_handshake_groups(consumers))
+    function.attributes[HANDSHAKES_ATTR] = ArrayAttr(handshake_groups(consumers))
     return ii, max(time.values()) + 1
 
 
