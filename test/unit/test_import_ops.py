@@ -452,11 +452,13 @@ def test_every_importer_and_shape_folder_is_covered():
         "LayerNormalization", "InstanceNormalization",
     }  # fmt: skip
     covered_importers |= {"LSTM", "GRU"}  # in test_import_recurrent.py
+    covered_importers |= {"Sign"}  # in test_import_binary.py
     covered_folders = {
         "Shape", "Constant", "Gather", "Unsqueeze", "Squeeze", "Concat", "Reshape", "Expand",
         "ConstantOfShape", "Range", "Cast", "Slice", "Transpose", "Flatten", "Identity", "Add",
         "Sub", "Mul", "Div", "Neg", "Equal", "Where",
     }  # fmt: skip
+    covered_folders |= {"Sign"}  # test_sign_on_constants_folds in test_import_binary.py
     # the structural operators are covered by test_import_structure.py
     assert set(onnx_ops.IMPORTERS) == covered_importers | set(onnx_ops_structure.STRUCTURE_IMPORTERS)
     assert set(onnx_fold.FOLDERS) == covered_folders
