@@ -101,18 +101,15 @@ def cluster_rows(rows: np.ndarray, k: int, scope: str, seed: int, moments: list[
 class SparseClusterPass(ModulePass):
     """Cluster the float weights of every constant-weight MAC layer into `k` values per output
     (`scope` neuron) or per layer (`scope` layer), and give fixed-point layers with at most `k`
-    distinct raw weights per group the codebook encoding."""
+    distinct raw weights per group the codebook encoding. k-means++ is seeded with `seed`;
+    with `compensate` the values are refitted on the recorded input moment."""
 
     name = "sparse-cluster"
 
     k: int = 8
-    """Clusters (codebook values) per group."""
     scope: str = "neuron"
-    """neuron: one codebook per output channel; layer: one for the whole layer."""
     seed: int = 0
-    """Seed of the k-means++ initialisation (the result is deterministic)."""
     compensate: bool = True
-    """Refit the cluster values on the recorded input moment, when there is one."""
 
     def __post_init__(self):
         if self.k < 1:
