@@ -166,12 +166,12 @@ def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | Non
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Ready for the back ends: legal names and the `emit` options
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
-    (`dataflow-plan`), with sparse_threshold > 0 the sparse layers' multiplier lanes
-    (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
+    (`dataflow-plan`), with sparse weights or sparse_cluster > 0 the sparse layers' multiplier
+    lanes and the codebook layers' cluster lanes (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
     Options: top, part, clock_ns, io, sparse_threshold."""
     o = pipeline_options(options, "dataflow-to-emit")
     spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={o.io}}},dataflow-plan"
-    if sparse_encoding(o):
+    if sparse_encoding(o) or o.sparse_cluster:
         spec += ",sparse-materialize"
     if o.io == "stream":
         spec += ",dataflow-stream"
@@ -207,7 +207,7 @@ PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii"),
     "dataflow-to-emit": ("top", "part", "clock_ns", "io", "sparse_threshold", "sparse_structure", "sparse_prune",
-                         "sparse_prune_kind"),
+                         "sparse_prune_kind", "sparse_cluster"),
     "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns", "io"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
