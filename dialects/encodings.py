@@ -31,8 +31,8 @@ Implemented:
   subtracts its input, and with +-1 activations a dot product is 2 * popcount(XNOR) - K.
 * `#encoding.codebook<k = K, neuron | layer>`: every output's (or the layer's) raw weights
   take at most K distinct values (clustered weights); the values are the distinct raw
-  weights, not stored. The cluster-sum hardware (K products per output) is designed, not
-  built: the plan and the emitters treat the layer as two's complement.
+  weights, not stored. `sparse-materialize` adds the inputs of each cluster first and gives
+  each cluster one multiplier (`nncc.dialects.sparse_plan.cluster_plan`).
 
 Designed, not implemented (`docs/encodings.md` has the details). In each the weight operand
 still holds the exact raw weights; the attribute stores only what the hardware needs beyond
