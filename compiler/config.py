@@ -36,6 +36,8 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     sparse_structure = "mask"     # mask | N:M (2:4) | BHxBW (4x8) | balanced=P
     sparse_prune = 0.0            # magnitude pruning before calibration: fraction of weights zeroed
     sparse_prune_kind = "unstructured"  # unstructured | N:M | BHxBW | balanced=P | channels | knapsack (multipliers at reuse_factor)
+    sparse_cluster = 0            # weight clustering before calibration: k values per group (0 = off)
+    sparse_cluster_scope = "neuron"  # neuron (a codebook per output) | layer
 
     [hls]
     top = "nncc_top"
@@ -104,6 +106,8 @@ class CompileOptions:
     sparse_structure: str = "mask"
     sparse_prune: float = 0.0
     sparse_prune_kind: str = "unstructured"
+    sparse_cluster: int = 0
+    sparse_cluster_scope: str = "neuron"
     min_agreement: float = 0.98
     layers: dict = field(default_factory=dict)
     op_types: dict = field(default_factory=dict)
@@ -117,17 +121,17 @@ SECTIONS = {
     "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
                   "shift_all"),
-    "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind"),
+    "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope"),
 }
 LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms"}
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "pot_compensation": ("gptq", "none")}
+           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
-    "reuse_factor": (1, 1 << 20), "target_ii": (0, 1 << 20),
+    "reuse_factor": (1, 1 << 20), "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
     "pot_bits": (0, 8), "pot_terms": (1, 4),
 }

@@ -113,17 +113,23 @@ def sparse_encoding(o: CompileOptions) -> tuple[float, str] | None:
 def build_nn_sparse(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """`nn`-level magnitude pruning (nothing when it is off): `sparse-prune` to sparse_prune
     of sparse_prune_kind, then for channel pruning `sparse-remove-channels`; for the kind
-    "knapsack" `sparse-knapsack` keeping 1 - sparse_prune of the multipliers at reuse_factor. `nncc compile`
+    "knapsack" `sparse-knapsack` keeping 1 - sparse_prune of the multipliers at reuse_factor;
+    then with sparse_cluster = k > 0 `sparse-cluster` (k values per sparse_cluster_scope). `nncc compile`
     runs it before calibration (with the input moments recorded for its compensation)."""
     o = pipeline_options(options, "nn-sparse")
+    cluster = _parse_passes(_cluster_spec(o)) if o.sparse_cluster else []
     if not _prunes(o):
-        return []
+        return cluster
     if o.sparse_prune_kind == "knapsack":
-        return _parse_passes(f"sparse-knapsack{{budget={1 - float(o.sparse_prune)} reuse_factor={o.reuse_factor}}}")
+        return _parse_passes(f"sparse-knapsack{{budget={1 - float(o.sparse_prune)} reuse_factor={o.reuse_factor}}}") + cluster
     spec = f"sparse-prune{{fraction={float(o.sparse_prune)} kind=\"{o.sparse_prune_kind}\"}}"
     if o.sparse_prune_kind == "channels":
         spec += ",sparse-remove-channels"
-    return _parse_passes(spec)
+    return _parse_passes(spec) + cluster
+
+
+def _cluster_spec(o: CompileOptions) -> str:
+    return f"sparse-cluster{{k={o.sparse_cluster} scope={o.sparse_cluster_scope}}}"
 
 
 def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -132,13 +138,16 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     `fixed-lower-activations`.
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
-    shift_all; mode, table_bits, segments, pot_slopes, order."""
+    shift_all; sparse_cluster (then `sparse-cluster` sets the codebook encodings); mode,
+    table_bits, segments, pot_slopes, order."""
     o = pipeline_options(options, "nn-to-fixed")
     spec = (f"convert-nn-to-fixed{{width={o.width} weight_width={o.weight_width} margin_bits={o.margin_bits} "
             f"rounding={o.rounding} overflow={o.overflow}}}")
     if _pot_enabled(o) or o.shift_all:
         spec += (f",pot-quant-replace-mul-with-shift{{share={_flag(o.shift_share)} "
                  f"all_layers={_flag(o.shift_all)}}}")
+    if o.sparse_cluster:
+        spec += "," + _cluster_spec(o)
     if sparse_encoding(o):
         threshold, structure = sparse_encoding(o)
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
@@ -157,12 +166,12 @@ def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | Non
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Ready for the back ends: legal names and the `emit` options
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
-    (`dataflow-plan`), with sparse_threshold > 0 the sparse layers' multiplier lanes
-    (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
+    (`dataflow-plan`), with sparse weights or sparse_cluster > 0 the sparse layers' multiplier
+    lanes and the codebook layers' cluster lanes (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
     Options: top, part, clock_ns, io, sparse_threshold."""
     o = pipeline_options(options, "dataflow-to-emit")
     spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={o.io}}},dataflow-plan"
-    if sparse_encoding(o):
+    if sparse_encoding(o) or o.sparse_cluster:
         spec += ",sparse-materialize"
     if o.io == "stream":
         spec += ",dataflow-stream"
@@ -190,15 +199,15 @@ BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
 """The named pipelines, in lowering order (`nn-pot-quant` runs before calibration)."""
 
 _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", "pot_bits", "shift_share",
-                "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "mode", "table_bits", "segments", "pot_slopes", "order")
+                "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "mode", "table_bits", "segments", "pot_slopes", "order")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
-    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "reuse_factor"),
+    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "reuse_factor", "sparse_cluster", "sparse_cluster_scope"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii"),
     "dataflow-to-emit": ("top", "part", "clock_ns", "io", "sparse_threshold", "sparse_structure", "sparse_prune",
-                         "sparse_prune_kind"),
+                         "sparse_prune_kind", "sparse_cluster"),
     "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns", "io"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""

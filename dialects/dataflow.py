@@ -188,6 +188,34 @@ class LanePlanAttr(_KeywordSyntax):
             raise VerifyException(f"dataflow.lane_plan: {taps} taps do not fill the {total} lanes for every phase")
 
 
+CLUSTERS_ATTR = "dataflow.clusters"
+"""On a `dataflow.pe` of a codebook layer: its `ClusterPlanAttr` (written by `sparse-materialize`)."""
+
+
+@irdl_attr_definition
+class ClusterPlanAttr(_KeywordSyntax):
+    """`#dataflow.cluster_plan<lanes = [...], width = M, terms = [...]>`: the cluster lanes of
+    a codebook PE. Slot s owns `lanes[s]` multipliers (its outputs' most clusters); lane t of
+    slot s, in phase p, first adds the inputs of the up to M terms
+    `terms[((B_s + t) * R + p) * M + j]` (`B_s` the lanes of the slots before s, term indices
+    into the layer's `mac_terms()` row sharing one raw weight, `NO_OPERAND` = nothing) and
+    then multiplies the sum once by that weight. A PE needs sum(lanes) multipliers."""
+
+    name = "dataflow.cluster_plan"
+    lanes: DenseArrayBase
+    width: IntAttr
+    terms: DenseArrayBase
+
+    def __init__(self, lanes, width: int, terms):
+        super().__init__(_i64_array(lanes), IntAttr(width), _i64_array(terms))
+
+    def verify(self) -> None:
+        total, width, terms = sum(self.lanes.get_values()), self.width.data, len(self.terms.get_values())
+        if width < 1 or min(self.lanes.get_values(), default=0) < 0 or (terms % (total * width) if total else terms):
+            raise VerifyException(f"dataflow.cluster_plan: {terms} terms do not fill the {total} lanes of width {width} "
+                                  f"for every phase")
+
+
 @irdl_attr_definition
 class WindowTimingAttr(_KeywordSyntax):
     """`#dataflow.window_timing<fed, anchors, reuse, latency, line_buffer, last_row, last_col>`:
@@ -402,4 +430,4 @@ class YieldOp(IRDLOperation):
 from nncc.dialects.dataflow_stream import FifoOp  # noqa: E402 - the stream ops join the dialect
 
 DATAFLOW = Dialect("dataflow", [PeOp, YieldOp, FifoOp],
-                   [PePlanAttr, LanePlanAttr, WindowTimingAttr, HandshakeGroupAttr, IndexTableAttr])
+                   [PePlanAttr, LanePlanAttr, ClusterPlanAttr, WindowTimingAttr, HandshakeGroupAttr, IndexTableAttr])

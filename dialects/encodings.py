@@ -29,15 +29,16 @@ Implemented:
   removes them from the hardware plan (`nncc.dialects.sparse_plan`).
 * `#encoding.binary<shift = e>`: every raw weight is +-2^e (per tensor); each term adds or
   subtracts its input, and with +-1 activations a dot product is 2 * popcount(XNOR) - K.
+* `#encoding.codebook<k = K, neuron | layer>`: every output's (or the layer's) raw weights
+  take at most K distinct values (clustered weights); the values are the distinct raw
+  weights, not stored. `sparse-materialize` adds the inputs of each cluster first and gives
+  each cluster one multiplier (`nncc.dialects.sparse_plan.cluster_plan`).
 
 Designed, not implemented (`docs/encodings.md` has the details). In each the weight operand
 still holds the exact raw weights; the attribute stores only what the hardware needs beyond
 them, and its `verify_weights` checks the promise:
 
 * binary per channel (`shifts = [...]`): a magnitude 2^e_c per output channel.
-* codebook (the k distinct raw values): every weight is one of them, its index is its
-  position; per output the inputs of a cluster are summed first and each cluster sum is
-  multiplied once (k products instead of K), or a narrow index memory feeds a k-entry table.
 * complex pair (the re/im channel layout): the real-equivalent weight of A + jB is
   [[A, -B], [B, A]]; A and B are stored once and a complex tap takes three real products
   (or, binary, two popcounts over 2K bits).
@@ -335,4 +336,70 @@ class BinaryAttr(WeightEncodingAttr):
                 f"the binary encoding's magnitude")
 
 
-ENCODING = Dialect("encoding", [], [TwosComplementAttr, SignedDigitsAttr, SparseAttr, BinaryAttr])
+CODEBOOK_SCOPES = ("neuron", "layer")
+"""Where a codebook applies: one per output channel (row) or one for the whole layer."""
+
+
+def codebook_groups(raw: np.ndarray, scope: str) -> list[np.ndarray]:
+    """The distinct raw values of each codebook group of ``raw``: one array per row for
+    ``neuron``, one for the layer."""
+    rows = weight_rows(raw)
+    return [np.unique(r) for r in rows] if scope == "neuron" else [np.unique(rows)]
+
+
+@irdl_attr_definition
+class CodebookAttr(WeightEncodingAttr):
+    """Clustered weights: `#encoding.codebook<k = 8, neuron>` (every output's weights take at
+    most k distinct raw values) or `#encoding.codebook<k = 8, layer>` (the whole layer's do).
+    The values are not stored: a group's codebook is the sorted distinct raw weights of the
+    group, and a weight's index is the position of its value. A codebook output sums the
+    inputs of each cluster first and multiplies each cluster sum once (k products instead of
+    K); a zero value needs no product."""
+
+    name = "encoding.codebook"
+    k: IntAttr
+    scope: StringAttr
+
+    def __init__(self, k: int, scope: str = "neuron"):
+        super().__init__(IntAttr(k), StringAttr(scope))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        with parser.in_angle_brackets():
+            start = parser.pos
+            parser.parse_keyword("k")
+            parser.parse_punctuation("=")
+            k = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            if k < 1:
+                parser.raise_error(f"encoding.codebook: k must be >= 1, got {k}", start, parser.pos)
+            parser.parse_punctuation(",")
+            where = parser.pos
+            scope = parser.parse_identifier()
+            if scope not in CODEBOOK_SCOPES:
+                parser.raise_error(f"encoding.codebook: scope must be neuron or layer, got '{scope}'", where, parser.pos)
+        return (IntAttr(k), StringAttr(scope))
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<k = {self.k.data}, {self.scope.data}>")
+
+    def verify(self) -> None:
+        if self.k.data < 1 or self.scope.data not in CODEBOOK_SCOPES:
+            raise VerifyException(f"encoding.codebook: k must be >= 1 and the scope neuron or layer, got "
+                                  f"{self.k.data}, '{self.scope.data}'")
+
+    def verify_weights(self, op_name: str, raw: np.ndarray | None) -> None:
+        if raw is None:
+            raise VerifyException(f"{op_name}: codebook weights must be a constant")
+        for g, values in enumerate(codebook_groups(raw, self.scope.data)):
+            if values.size > self.k.data:
+                where = f"output {g}" if self.scope.data == "neuron" else "the layer"
+                raise VerifyException(f"{op_name}: {where} has {values.size} distinct raw weights, the codebook "
+                                      f"allows {self.k.data}")
+
+
+def is_codebook(encoding: Attribute) -> bool:
+    """Whether a weight encoding is a clustered codebook (cluster sums, then k products)."""
+    return isinstance(encoding, CodebookAttr)
+
+
+ENCODING = Dialect("encoding", [], [TwosComplementAttr, SignedDigitsAttr, SparseAttr, BinaryAttr, CodebookAttr])

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.ir import Operation
 
-from nncc.dialects.dataflow import LANES_ATTR, NO_OPERAND, LanePlanAttr
-from nncc.dialects.encodings import is_sparse
+from nncc.dialects.dataflow import CLUSTERS_ATTR, LANES_ATTR, NO_OPERAND, ClusterPlanAttr, LanePlanAttr
+from nncc.dialects.encodings import is_codebook, is_sparse
 
 CHAIN = 64
 """Products per partial-sum chain of a lane group (the dense plan's chain length)."""
@@ -91,3 +91,80 @@ def slot_taps(plan: LanePlanAttr, reuse: int) -> list[np.ndarray]:
 def wants_lanes(layer: Operation) -> bool:
     """Whether a layer's weight encoding asks for a sparse lane plan."""
     return is_sparse(layer.weight_encoding())
+
+
+def output_clusters(layer: Operation) -> list[list[np.ndarray]]:
+    """Per output, its clusters in the order of their raw weights: the term indices of the
+    non-zero weights that read an input element and share one raw weight."""
+    mac = layer.mac_terms()
+    weights = np.asarray(mac.weights)
+    out = []
+    for o in range(len(mac.channel)):
+        row = weights[mac.channel[o]]
+        live = np.nonzero((row != 0) & (mac.index[o] >= 0))[0]
+        out.append([live[row[live] == v] for v in np.unique(row[live])])
+    return out
+
+
+def cluster_plan(layer: Operation, reuse: int) -> tuple[LanePlan, int, tuple[int, ...]]:
+    """The cluster lanes of a codebook layer at reuse factor ``reuse``: the lane plan (its
+    taps name the first term of each cluster, the one whose weight the lane multiplies by),
+    the most terms of a cluster M, and the terms of every (lane, phase) padded to M (see
+    `ClusterPlanAttr`). Outputs are dealt to slots by their cluster counts, as `lane_plan`
+    deals them by non-zero counts."""
+    clusters = output_clusters(layer)
+    outputs = len(clusters)
+    slots = outputs // reuse
+    width = max([1] + [len(c) for cl in clusters for c in cl])
+    order = sorted(range(outputs), key=lambda o: (-len(clusters[o]), o))
+    slot_map = [0] * outputs
+    lanes, taps, terms = [], [], []
+    for s in range(slots):
+        group = order[s * reuse:(s + 1) * reuse]
+        for p, o in enumerate(group):
+            slot_map[p * slots + s] = o
+        lanes.append(len(clusters[group[0]]))
+        for t in range(lanes[-1]):
+            for o in group:
+                members = [int(k) for k in clusters[o][t]] if t < len(clusters[o]) else []
+                taps.append(members[0] if members else NO_OPERAND)
+                terms += members + [NO_OPERAND] * (width - len(members))
+    return LanePlan(tuple(slot_map), tuple(lanes), tuple(taps)), width, tuple(terms)
+
+
+def clusters_of(op: Operation) -> ClusterPlanAttr | None:
+    """The cluster plan `sparse-materialize` wrote on a PE (None for other PEs)."""
+    plan = op.attributes.get(CLUSTERS_ATTR)
+    return plan if isinstance(plan, ClusterPlanAttr) else None
+
+
+def cluster_members(plan: ClusterPlanAttr, reuse: int) -> list[np.ndarray]:
+    """Per slot, its cluster terms as [lanes, R, M] (`NO_OPERAND` pads)."""
+    width = plan.width.data
+    terms = np.asarray(plan.terms.get_values(), np.int64).reshape(-1, reuse, width)
+    out, start = [], 0
+    for count in plan.lanes.get_values():
+        out.append(terms[start:start + count])
+        start += count
+    return out
+
+
+def cluster_taps(plan: ClusterPlanAttr, reuse: int) -> list[np.ndarray]:
+    """Per slot, the first term of every (lane, phase) as [lanes, R] (the lane's weight)."""
+    return [m[:, :, 0] for m in cluster_members(plan, reuse)]
+
+
+def wants_clusters(layer: Operation, window: bool) -> bool:
+    """Whether a layer's weight encoding asks for cluster lanes (a codebook; dense engines
+    only: a sliding-window engine keeps one product per term)."""
+    return is_codebook(layer.weight_encoding()) and not window
+
+
+def pe_taps(op: Operation, reuse: int) -> list[np.ndarray] | None:
+    """Per slot the taps [lanes, R] of a PE's sparse lanes or cluster lanes (for a cluster
+    lane the first term of its cluster, the one whose weight it multiplies by); None for a
+    dense PE."""
+    lanes, clusters = lanes_of(op), clusters_of(op)
+    if lanes is not None:
+        return slot_taps(lanes, reuse)
+    return cluster_taps(clusters, reuse) if clusters is not None else None

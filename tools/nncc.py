@@ -70,6 +70,9 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
                    help="magnitude pruning before calibration: zero this fraction (of weights, blocks, channels; "
                         "knapsack: of the dense multipliers)")
     p.add_argument("--sparse-prune-kind", help="unstructured (default), N:M (2:4), BHxBW (4x4), balanced=P, channels or knapsack")
+    p.add_argument("--sparse-cluster", type=int, metavar="K",
+                   help="weight clustering before calibration: k shared values per output (a codebook encoding)")
+    p.add_argument("--sparse-cluster-scope", help="neuron (default: a codebook per output) or layer")
     p.add_argument("--min-agreement", type=float, metavar="FRACTION",
                    help="warn when argmax agreement with the original model on the calibration data is below (default 0.98)")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
@@ -186,7 +189,8 @@ def _cmd_compile(args) -> int:
         pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
         shift_share=args.shift_share, shift_all=args.shift_all, min_agreement=args.min_agreement,
         sparse_threshold=args.sparse_threshold, sparse_structure=args.sparse_structure, sparse_prune=args.sparse_prune,
-        sparse_prune_kind=args.sparse_prune_kind,
+        sparse_prune_kind=args.sparse_prune_kind, sparse_cluster=args.sparse_cluster,
+        sparse_cluster_scope=args.sparse_cluster_scope,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,

@@ -33,7 +33,7 @@ from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, M
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, IoStyle, emission_options
-from nncc.dialects.sparse_plan import lanes_of
+from nncc.dialects.sparse_plan import clusters_of, lanes_of
 
 Q_MODES = {"trn": "AP_TRN", "rnd": "AP_RND"}
 O_MODES = {"wrap": "AP_WRAP", "sat": "AP_SAT"}
@@ -331,9 +331,18 @@ def _sparse_lanes(em: _Emitter) -> bool:
     return em.pe is not None and lanes_of(em.pe) is not None
 
 
+def _cluster_lanes(em: _Emitter) -> bool:
+    """Whether the enclosing PE is built from codebook cluster lanes (`sparse-materialize`)."""
+    return em.pe is not None and clusters_of(em.pe) is not None
+
+
 def _dense(em: _Emitter, op: fixed.DenseOp) -> None:
     if pot_quant.uses_shift_add(op):
         return _shift(em, op)
+    if _cluster_lanes(em):
+        from nncc.backends.hls_cpp.mac import codebook_mac_step  # (it builds on this module)
+
+        return codebook_mac_step(em, op)
     if _sparse_lanes(em):
         from nncc.backends.hls_cpp.mac import sparse_mac_step  # (it builds on this module)
 
@@ -382,6 +391,10 @@ def _lanes_fields(em: _Emitter, op: fixed.DenseOp | fixed.ConvOp, name: str) -> 
 def _conv(em: _Emitter, op: fixed.ConvOp) -> None:
     if pot_quant.uses_shift_add(op):
         return _shift(em, op)
+    if _cluster_lanes(em):
+        from nncc.backends.hls_cpp.mac import codebook_mac_step  # (it builds on this module)
+
+        return codebook_mac_step(em, op)
     if _sparse_lanes(em):
         from nncc.backends.hls_cpp.mac import sparse_mac_step  # (it builds on this module)
 
@@ -538,7 +551,11 @@ def _mac_terms_weight(op: fixed.ConstantOp) -> bool:
     (generic MAC layers, and sparse layers whose packed tables replace the weight array)."""
     users = [use.operation for use in op.output.uses]
     return bool(users) and all(isinstance(u, MacLayer) and u.activation() is not op.output and (
-        u.name not in _FRAME or (u.parent_op() is not None and lanes_of(u.parent_op()) is not None)) for u in users)
+        u.name not in _FRAME or (u.parent_op() is not None and _packed_pe(u.parent_op()))) for u in users)
+
+
+def _packed_pe(pe: Operation) -> bool:
+    return lanes_of(pe) is not None or clusters_of(pe) is not None
 
 
 def design_view(module: ModuleOp) -> DesignView:

@@ -20,7 +20,7 @@ from nncc.backends.hls_cpp.emitter import EmissionError, StepView, _Emitter, _pe
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import MacLayer
 from nncc.dialects.nn.semantics import weight_operand
-from nncc.dialects.sparse_plan import packed_terms
+from nncc.dialects.sparse_plan import output_clusters, packed_terms
 
 
 def product_shift(op: MacLayer) -> int:
@@ -79,6 +79,37 @@ def _append(em: _Emitter, op: MacLayer, index: np.ndarray, channel: np.ndarray, 
             table2=em.table(f"{name}_channel", channel),
             weight=em.table(f"{name}_weights", weights.astype(np.int64) << np.int64(shift)),
             bias=em.table(f"{name}_bias", np.asarray(bias, np.int64)),
+            **_pe_fields(em),
+        )
+    )
+
+
+def codebook_mac_step(em: _Emitter, op: MacLayer) -> None:
+    """A codebook layer (its PE has a `#dataflow.cluster_plan`): per output, the inputs of
+    each cluster (terms sharing one raw weight) are added first and each sum is multiplied
+    once by the cluster's weight (`steps/codebook.j2`). Tables: per (output, cluster) the
+    weight and the M input elements (-1 pads), the bias per output."""
+    terms = op.mac_terms()
+    clusters = output_clusters(op)
+    n = len(clusters)
+    lanes = max(1, max((len(c) for c in clusters), default=0))
+    width = max([1] + [len(m) for cl in clusters for m in cl])
+    index = np.full((n, lanes, width), -1, np.int64)
+    values = np.zeros((n, lanes), np.int64)
+    for o, cl in enumerate(clusters):
+        for c, members in enumerate(cl):
+            index[o, c, :len(members)] = terms.index[o, members]
+            values[o, c] = np.asarray(terms.weights)[terms.channel[o], members[0]]
+    name, type_name = em.result(op)
+    x = op.activation()
+    em.steps.append(
+        StepView(
+            "codebook", name, type_name, n, em.unroll(op), src=(em.src(x),), src_types=(em.type_names[x],),
+            acc_type=em.declare_type(f"t_{name}_acc", op.accumulator_type()),
+            rows=n, inner=lanes, cols=width,
+            table=em.table(f"{name}_index", index),
+            weight=em.table(f"{name}_values", values << np.int64(product_shift(op))),
+            bias=em.table(f"{name}_bias", np.asarray(terms.bias, np.int64)[terms.channel]),
             **_pe_fields(em),
         )
     )

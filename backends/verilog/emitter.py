@@ -39,7 +39,7 @@ from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction, Stateful
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
-from nncc.dialects.sparse_plan import lanes_of, slot_taps
+from nncc.dialects.sparse_plan import cluster_members, clusters_of, pe_taps
 
 LIBRARY = "nncc_lib.v"
 
@@ -354,7 +354,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
         cg, mg = geo.channels // geo.group, geo.out_channels // geo.group
         cells = np.arange(cg * kh * kw)
         operands = np.stack([(m // mg) * cg * kh * kw + cells for m in range(geo.out_channels)])
-        slot_views = pe.mult_slots(plan, layer, operands, lanes_of(op))
+        slot_views = pe.mult_slots(plan, layer, operands, pe_taps(op, rf))
     if timing.reuse.data != rf or timing.line_buffer.data != geo.line_buffer or timing.latency.data != op.latency.value.data:
         raise VerilogEmissionError(f"dataflow.pe '{em.name(op)}': the window timing does not fit the engine")
     limit = (timing.last_row.data, timing.last_col.data)
@@ -390,17 +390,18 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
         raise VerilogEmissionError(f"the Verilog back end cannot emit a PE around {layer.name}")
     pe.check_product_fraction(layer)
     mac = layer.mac_terms()
-    lanes = lanes_of(op)
+    taps = pe_taps(op, plan.reuse.data)
     if not em.compact:
-        em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer, lanes=lanes)), w_width=pe.weight_width(layer, mac.weights),
+        em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer, taps=taps)), w_width=pe.weight_width(layer, mac.weights),
                **common)
         return
     em.add(op, "pe", w_width=pe.weight_width(layer, mac.weights), **common)
     slot_map = np.asarray(pe.slot_map_of(plan, len(mac.channel)), np.int64)
-    taps = slot_taps(lanes, plan.reuse.data) if lanes is not None else None
     k = int(mac.weights.shape[1]) if taps is None else max((len(t) for t in taps), default=0)
     chains = pe.chains_of(plan, k)
-    em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains, taps))
+    clusters = clusters_of(op)
+    members = cluster_members(clusters, plan.reuse.data) if clusters is not None else None
+    em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains, taps, members))
 
 
 _FRAME = {

@@ -13,11 +13,10 @@ from xdsl.ir import Operation
 
 from nncc.backends.verilog.views import PeSlotView
 from nncc.dialects import dataflow, fixed, pot_quant
-from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, LanePlanAttr, PePlanAttr, WindowTimingAttr
+from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAttr, WindowTimingAttr
 from nncc.dialects.dataflow_plan import shared_widths, shift_terms, slot_phases
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.nn.semantics import weight_operand
-from nncc.dialects.sparse_plan import slot_taps
 
 
 class VerilogEmissionError(ValueError):
@@ -68,17 +67,18 @@ def _slot_map(plan: PePlanAttr, outputs: int) -> list[int]:
 
 
 def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray | None = None,
-               lanes: LanePlanAttr | None = None) -> list[PeSlotView]:
+               taps: list[np.ndarray] | None = None) -> list[PeSlotView]:
     """Multiplier slots: per phase the planned output's bias and (input element, weight) terms,
     the products in the planned chains. ``window_operands`` [C, K] replaces the gathered input
     indices of a window engine (its operands are window elements). With a sparse ``lanes``
-    plan a slot has one term per lane: the tap the lane multiplies that phase, or (-1, 0)."""
+    plan (``taps`` per slot [lanes, R], `sparse_plan.pe_taps`) a slot has one term per lane:
+    the tap the lane multiplies that phase, or (-1, 0); a cluster lane shows its cluster's
+    first term (its weight is the lane's)."""
     mac = layer.mac_terms()
     rf, slots = plan.reuse.data, plan.slots.data
     outputs = len(mac.channel) if window_operands is None else len(mac.bias)
     slot_map = _slot_map(plan, outputs)
     k = mac.weights.shape[1]
-    taps = slot_taps(lanes, rf) if lanes is not None else None
     bounds = chains_of(plan, k if taps is None else max((len(t) for t in taps), default=0))
     views = []
     for s in range(slots):

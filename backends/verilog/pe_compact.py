@@ -54,13 +54,13 @@ module {module} (
                 endcase
             end
             for (k = 0; k < {k}; k = k + 1) begin : term
-                reg signed [{xw}-1:0] a;
+                reg signed [{xa}-1:0] a;
                 reg signed [{ww}-1:0] b;
 {term_params}
                 always @* begin
                     case (ph)
 {phase_arms}
-                        default: begin a = {xw}'d0; b = {ww}'d0; end
+                        default: begin a = {xa}'d0; b = {ww}'d0; end
                     endcase
                 end
                 wire signed [{aw}-1:0] sum;  // running sum of the chain (Yosys packs each chain into a DSP cascade)
@@ -129,10 +129,12 @@ _IDLE = """                if (k >= LANES[s * 16 +: 16]) begin : idle  // past t
 """
 
 
-def _operands(plan: PePlanAttr, mac, slot_map: np.ndarray, inputs: int, taps=None):
+def _operands(plan: PePlanAttr, mac, slot_map: np.ndarray, inputs: int, taps=None, members=None):
     """Per (slot, term, phase): weight and input element (`inputs` = the zero element); per
     (slot, phase): bias. With sparse ``taps`` (per slot [lanes, R]) the terms are the lanes,
-    padded to the widest slot with zero weights reading the zero element."""
+    padded to the widest slot with zero weights reading the zero element. With cluster
+    ``members`` (per slot [lanes, R, M]) the input elements are [S, lanes, R, M]: the cluster's
+    elements, added before the product."""
     rf, slots = plan.reuse.data, plan.slots.data
     outs = slot_map.reshape(rf, slots).T  # [S, R]
     channel = mac.channel[outs]
@@ -149,25 +151,48 @@ def _operands(plan: PePlanAttr, mac, slot_map: np.ndarray, inputs: int, taps=Non
         phase_out = np.broadcast_to(outs[:, None, :], padded.shape)
         weights = np.where(padded >= 0, mac.weights[phase_channel, safe], 0)
         index = np.where(padded >= 0, mac.index[phase_out, safe], -1)
+        if members is not None:
+            cells = np.full(padded.shape + (members[0].shape[2] if members else 1,), -1, np.int64)
+            for s, m in enumerate(members):
+                cells[s, :len(m)] = m
+            outs4 = np.broadcast_to(outs[:, None, :, None], cells.shape)
+            index = np.where(cells >= 0, mac.index[outs4, np.maximum(cells, 0)], -1)
     index = np.where(index >= 0, index, inputs)
     return weights, index, mac.bias[channel]
 
 
-def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[int], taps=None) -> str:
+def _term_params(k: int, rf: int, ww: int, ws: int, xw: int, is_: int, width: int) -> str:
+    """Per phase the lane's weight and operand: one input element, or with cluster lanes
+    (``width`` M > 1 elements per cell) the sum of its M elements, sign-extended."""
+    text = []
+    for p in range(rf):
+        text.append(f"                localparam [{ww}-1:0] W{p} = WEIGHTS[((s * {k} + k) * {rf} + {p}) * {ws} +: {ww}];")
+        if width == 1:
+            text.append(f"                localparam [{is_}-1:0] I{p} = INPUTS[((s * {k} + k) * {rf} + {p}) * {is_} +: {is_}];\n"
+                        f"                wire [{xw}-1:0] v{p} = xz[I{p} * {xw} +: {xw}];")
+            continue
+        for j in range(width):
+            text.append(f"                localparam [{is_}-1:0] I{p}_{j} = INPUTS[(((s * {k} + k) * {rf} + {p}) * {width} + {j}) * {is_} +: {is_}];\n"
+                        f"                wire signed [{xw}-1:0] e{p}_{j} = xz[I{p}_{j} * {xw} +: {xw}];")
+        text.append(f"                wire signed [{xw + (width - 1).bit_length()}-1:0] v{p} = "
+                    + " + ".join(f"e{p}_{j}" for j in range(width)) + ";  // the cluster's inputs, added first")
+    return "\n".join(text)
+
+
+def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[int], taps=None, members=None) -> str:
     """The module text of a multiplier PE (`m` its ModuleView without slots); a sparse PE's
-    ``taps`` (per slot [lanes, R], `sparse_plan.slot_taps`) give each slot its own lane count."""
+    ``taps`` (per slot [lanes, R], `sparse_plan.slot_taps`) give each slot its own lane count;
+    a codebook PE's cluster ``members`` (per slot [lanes, R, M]) make each lane's operand a sum."""
     rf, slots = plan.reuse.data, plan.slots.data
     n_in = m.inputs[0][2]
-    weights, index, bias = _operands(plan, mac, slot_map, n_in, taps)
+    weights, index, bias = _operands(plan, mac, slot_map, n_in, taps, members)
     k = int(weights.shape[1])
+    width = int(index.shape[3]) if index.ndim == 4 else 1
     xw, ww, aw = m.x_width, m.w_width, m.acc_width
     ws, is_, bs = _stride(ww), _stride(int(n_in).bit_length() + 1), _stride(aw)
     starts = sum(1 << lo for lo in chains[:-1])
     ends = [hi - 1 for hi in chains[1:]]
-    term_params = "\n".join(
-        f"                localparam [{is_}-1:0] I{p} = INPUTS[((s * {k} + k) * {rf} + {p}) * {is_} +: {is_}];\n"
-        f"                localparam [{ww}-1:0] W{p} = WEIGHTS[((s * {k} + k) * {rf} + {p}) * {ws} +: {ww}];\n"
-        f"                wire [{xw}-1:0] v{p} = xz[I{p} * {xw} +: {xw}];" for p in range(rf))
+    term_params = _term_params(k, rf, ww, ws, xw, is_, width)
     phase_arms = "\n".join(f"                        {p}: begin a = v{p}; b = W{p}; end" for p in range(rf))
     bias_params = "\n".join(f"            localparam [{aw}-1:0] B{p} = BIASES[(s * {rf} + {p}) * {bs} +: {aw}];" for p in range(rf))
     bias_arms = "\n".join(f"                    {p}: c = B{p};" for p in range(rf))
@@ -184,7 +209,7 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
         idle = _IDLE.replace("{aw}", str(aw))
     fields = dict(
         count=m.count, slots=slots, rf=rf, module=m.module, xw=xw, n_in=n_in, aw=aw, phase_width=m.phase_width,
-        n_in1=n_in + 1, k=k, w_bits=ws * weights.size, weights=hex_literal(weights, ws), i_bits=is_ * index.size,
+        n_in1=n_in + 1, k=k, xa=xw + (width - 1).bit_length(), w_bits=ws * weights.size, weights=hex_literal(weights, ws), i_bits=is_ * index.size,
         inputs=hex_literal(index, is_), b_bits=bs * bias.size, biases=hex_literal(bias, bs), k1=max(k, 1),
         starts=f"{starts:x}", bias_arms=bias_arms, phase_arms=phase_arms, term_params=term_params, bias_params=bias_params, ww=ww, chain_sum=chain_sum if k else "c",
         stores=stores, last_phase=m.last_phase, lane_counts=lane_counts, idle=idle,
