@@ -14,8 +14,8 @@
 // CHECK-NEXT:  localparam [32-1:0] INPUTS = 32'h11001100;
 // CHECK:       localparam [17-1:0] B0 = BIASES[(s * 2 + 0) * 20 +: 17];
 // CHECK:       0: c = B0;
-// CHECK:       localparam [4-1:0] I0 = INPUTS[((s * 2 + k) * 2 + 0) * 4 +: 4];
-// CHECK-NEXT:  localparam [8-1:0] W0 = WEIGHTS[((s * 2 + k) * 2 + 0) * 8 +: 8];
+// CHECK:       localparam [8-1:0] W0 = WEIGHTS[((s * 2 + k) * 2 + 0) * 8 +: 8];
+// CHECK-NEXT:  localparam [4-1:0] I0 = INPUTS[((s * 2 + k) * 2 + 0) * 4 +: 4];
 // CHECK-NEXT:  wire [8-1:0] v0 = xz[I0 * 8 +: 8];
 // CHECK:       0: begin a = v0; b = W0; end
 // CHECK-NEXT:  1: begin a = v1; b = W1; end
