@@ -28,10 +28,9 @@ from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, irdl_op_definition, op
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.dense import from_dense
 from nncc.dialects.encodings import BinaryAttr
-from nncc.dialects.fixed import ConstantOp, FixedType
-from nncc.dialects.fixed.common import fixed_of, int_array, shape_of, sorted_props
+from nncc.dialects.fixed import FixedType, raw_constant
+from nncc.dialects.fixed.common import expect_fixed, fixed_of, int_array, shape_of, sorted_props
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.interfaces import FixedSemantics, MacLayer, MacTerms
 from nncc.dialects.nn.semantics import dense_terms
@@ -64,9 +63,9 @@ def xnor_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     return 2 * agree - k
 
 
-def _raw_constant(value: SSAValue) -> np.ndarray | None:
-    owner = value.owner
-    return np.asarray(from_dense(owner.value), np.int64) if isinstance(owner, ConstantOp) else None
+def _expect_result(op, want: TensorType) -> None:
+    if op.output.type != want:
+        raise VerifyException(f"{op.name}: result must be {want}, got {op.output.type}")
 
 
 @irdl_op_definition
@@ -95,13 +94,10 @@ class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer):
         x, w = shape_of(self.input), shape_of(self.weight)
         if len(w) != 2 or len(x) < 2 or x[-1] != w[1]:
             raise VerifyException(f"binary_complex.xnor_dense: input {x} does not match weight {w} (M x K)")
-        for label, value in (("input", self.input), ("weight", self.weight)):
-            if not isinstance(value.type.element_type, FixedType):
-                raise VerifyException(f"binary_complex.xnor_dense: {label} must be fixed point, got {value.type.element_type}")
-        want = TensorType(popcount_type(w[1]), x[:-1] + (w[0],))
-        if self.output.type != want:
-            raise VerifyException(f"binary_complex.xnor_dense: result must be {want}, got {self.output.type}")
-        BINARY_WEIGHTS.verify_weights(self.name, _raw_constant(self.weight))
+        expect_fixed(self, "input", self.input)
+        expect_fixed(self, "weight", self.weight)
+        _expect_result(self, TensorType(popcount_type(w[1]), x[:-1] + (w[0],)))
+        BINARY_WEIGHTS.verify_weights(self.name, raw_constant(self.weight))
 
     def evaluate_fixed(self, args, batch):
         x = np.asarray(args[0], np.int64)
@@ -127,7 +123,7 @@ class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer):
         """The layer as +-1 weights times the activation: exact for +-1 activations (what a
         sign or `binary_complex.threshold` produces), which is what this layer reads."""
         m, k = shape_of(self.weight)
-        return dense_terms(self, _raw_constant(self.weight).reshape(m, k), np.zeros(m, np.int64))
+        return dense_terms(self, raw_constant(self.weight).reshape(m, k), np.zeros(m, np.int64))
 
 
 @irdl_op_definition
@@ -157,16 +153,14 @@ class ThresholdOp(IRDLOperation, FixedSemantics):
     def verify_(self) -> None:
         x = shape_of(self.input)
         t, d = self.thresholds.get_values(), self.directions.get_values()
-        if not isinstance(self.input.type.element_type, FixedType):
-            raise VerifyException(f"binary_complex.threshold: input must be fixed point, got {self.input.type.element_type}")
+        expect_fixed(self, "input", self.input)
         if len(x) < 2 or len(t) != x[1] or len(d) != x[1]:
             raise VerifyException(
                 f"binary_complex.threshold: {len(t)} thresholds and {len(d)} directions for input {x} "
                 f"(one per channel on axis 1)")
         if any(v not in (1, -1) for v in d):
             raise VerifyException(f"binary_complex.threshold: directions must be +1 or -1, got {list(d)}")
-        if self.output.type != TensorType(BIPOLAR, x):
-            raise VerifyException(f"binary_complex.threshold: result must be {TensorType(BIPOLAR, x)}, got {self.output.type}")
+        _expect_result(self, TensorType(BIPOLAR, x))
 
     def evaluate_fixed(self, args, batch):
         x = np.asarray(args[0], np.int64)

@@ -57,6 +57,13 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
 
+def _keyword_int(parser: AttrParser, keyword: str) -> int:
+    """Parse `keyword = <non-negative integer>` (the form every encoding parameter takes)."""
+    parser.parse_keyword(keyword)
+    parser.parse_punctuation("=")
+    return parser.parse_integer(allow_negative=False, allow_boolean=False)
+
+
 class WeightEncodingAttr(ParametrizedAttribute):
     """Base of the weight encodings."""
 
@@ -150,9 +157,7 @@ class SignedDigitsAttr(WeightEncodingAttr):
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
         with parser.in_angle_brackets():
             start = parser.pos
-            parser.parse_keyword("max_digits")
-            parser.parse_punctuation("=")
-            digits = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            digits = _keyword_int(parser, "max_digits")
             if digits < 1:
                 parser.raise_error(f"encoding.signed_digits: max_digits must be >= 1, got {digits}", start, parser.pos)
             share = parser.parse_optional_punctuation(",") is not None
@@ -226,13 +231,9 @@ class SparseAttr(WeightEncodingAttr):
                 if pes < 1:
                     parser.raise_error(f"encoding.sparse: balanced needs >= 1 row groups, got {pes}", start, parser.pos)
                 return (StringAttr("balanced"), IntAttr(pes), IntAttr(0))
-            parser.parse_keyword("n")
-            parser.parse_punctuation("=")
-            n = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            n = _keyword_int(parser, "n")
             parser.parse_punctuation(",")
-            parser.parse_keyword("m")
-            parser.parse_punctuation("=")
-            m = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            m = _keyword_int(parser, "m")
             if not 1 <= n < m:
                 parser.raise_error(f"encoding.sparse: n:m needs 1 <= n < m, got {n}:{m}", start, parser.pos)
         return (StringAttr("nm"), IntAttr(n), IntAttr(m))
@@ -311,9 +312,7 @@ class BinaryAttr(WeightEncodingAttr):
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
         with parser.in_angle_brackets():
             start = parser.pos
-            parser.parse_keyword("shift")
-            parser.parse_punctuation("=")
-            shift = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            shift = _keyword_int(parser, "shift")
             if shift > 62:
                 parser.raise_error(f"encoding.binary: shift must be in [0, 62], got {shift}", start, parser.pos)
         return (IntAttr(shift),)
@@ -367,9 +366,7 @@ class CodebookAttr(WeightEncodingAttr):
     def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
         with parser.in_angle_brackets():
             start = parser.pos
-            parser.parse_keyword("k")
-            parser.parse_punctuation("=")
-            k = parser.parse_integer(allow_negative=False, allow_boolean=False)
+            k = _keyword_int(parser, "k")
             if k < 1:
                 parser.raise_error(f"encoding.codebook: k must be >= 1, got {k}", start, parser.pos)
             parser.parse_punctuation(",")

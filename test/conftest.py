@@ -68,6 +68,10 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "requires(*tools): the test needs these tools (g++, verilator, yosys, icarus); see test/conftest.py"
     )
+    config.addinivalue_line(
+        "markers", "sweep: a further case of a sweep whose smallest cases run in the suite; deselected by default "
+        "(pyproject addopts), run with `pytest -m sweep` or bench/bench_sweeps.py"
+    )
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -41,6 +41,12 @@ def expect_equal(op: Operation, what: str, got, expected) -> None:
         raise VerifyException(f"{op.name}: {what} is {got}, expected {expected}")
 
 
+def expect_fixed(op: Operation, what: str, value: SSAValue) -> None:
+    """``value`` (an operand or result of ``op``) is a fixed-point tensor."""
+    if not isinstance(value.type.element_type, FixedType):
+        raise VerifyException(f"{op.name}: {what} must be fixed point, got {value.type.element_type}")
+
+
 def expect_raw_fits(op: Operation, raw: np.ndarray, typ: FixedType, what: str) -> None:
     lo, hi = -(1 << (typ.width.data - 1)), (1 << (typ.width.data - 1)) - 1
     if raw.size and (raw.min() < lo or raw.max() > hi):

@@ -57,12 +57,18 @@ from nncc.dialects.interfaces import (
 from nncc.dialects.nn.semantics import conv_terms, dense_terms
 
 
-def _raw(value: SSAValue) -> np.ndarray:
-    """The raw integers of a `fixed.constant` operand."""
+def raw_constant(value: SSAValue) -> np.ndarray | None:
+    """The raw integers of a `fixed.constant` operand; None when another op produces it."""
     owner = value.owner
-    if not isinstance(owner, ConstantOp):
-        raise VerifyException(f"{owner.name}: a multiply-accumulate layer needs constant weights and bias")
-    return np.asarray(from_dense(owner.value), np.int64)
+    return np.asarray(from_dense(owner.value), np.int64) if isinstance(owner, ConstantOp) else None
+
+
+def _raw(value: SSAValue) -> np.ndarray:
+    """The raw integers of a MAC layer's `fixed.constant` weights or bias."""
+    raw = raw_constant(value)
+    if raw is None:
+        raise VerifyException(f"{value.owner.name}: a multiply-accumulate layer needs constant weights and bias")
+    return raw
 
 
 def _verify_encoding(op) -> None:

@@ -38,7 +38,11 @@ DIRECTIONS = ("forward", "reverse")
 
 
 class _RecurrentLayer(IRDLOperation, FloatSemantics, InternalRanges, LowersToFixed, RecurrentProducts):
-    """Shared operands, properties and verifier of the float recurrent layers."""
+    """Shared accessors, properties and verifier of the float recurrent layers.
+
+    The operand declarations stay in each op: xDSL collects IRDL fields subclass first, so
+    fields declared here would come before the LSTM's ``initial_c`` and change the order.
+    """
 
     GATES: ClassVar[int] = 0
 

@@ -61,6 +61,20 @@ def vi(name: str, shape, elem=TensorProto.FLOAT) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(name, elem, shape)
 
 
+def sweep_params(cases, sweep, ids=None) -> list:
+    """pytest params of ``cases`` (names, or tuples with ``ids``), those in ``sweep`` marked
+    `sweep`: run by `pytest -m sweep` / bench/bench_sweeps.py, not by the default suite (each
+    RTL or synthesis sweep keeps its smallest cases in the suite)."""
+    ids = list(ids) if ids is not None else [str(c) for c in cases]
+    return [pytest.param(*(c if isinstance(c, tuple) else (c,)), id=i, marks=[pytest.mark.sweep] if i in sweep else [])
+            for c, i in zip(cases, ids)]
+
+
+def random_init(rng: np.random.Generator, name: str, *shape: int, scale: float = 0.5) -> onnx.TensorProto:
+    """An initializer of normal values times ``scale`` drawn from ``rng`` (seeded weights)."""
+    return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
+
+
 def onnx_model(nodes, inputs, outputs, inits=(), opset=17, extra_opsets=(), ir_version=9) -> onnx.ModelProto:
     """A model of ``nodes``; ``inputs``/``outputs`` are (name, shape) pairs or value infos."""
     graph = helper.make_graph(

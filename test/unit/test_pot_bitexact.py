@@ -28,6 +28,10 @@ file took 5 min 45 s. Builds are cached by content under $NNCC_CACHE_DIR/rtlsim 
 ~/.cache/nncc/rtlsim), so a second run takes ~40 s. Run with `pytest -s` to see the per-case
 times.
 `nncc verify DIR --samples 2000` is also run on the shared two-digit design, as a user would.
+
+The default suite runs mlp PoT RF 1, two-digit RF 1 and shared two-digit RF 2 (pot windows are
+covered on small models by test_window_conv.py); the other cases (`SWEEP`: mlp PoT RF 4,
+shared two-digit RF 1, both cnn cases) run with `pytest -m sweep` or bench/bench_sweeps.py.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ import nncc
 from nncc.dialects import dataflow
 from nncc.dialects.emit import NAME_ATTR
 
-from helpers import differing_bits
+from helpers import differing_bits, sweep_params
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
@@ -80,6 +84,8 @@ EXPECTED_RF = {
 # PE latencies where they differ from the reuse factor (window engines, see the docstring)
 EXPECTED_LATENCY = {"cnn-pot4-rf1": [326, 66, 1], "cnn-sd2-rf2": [324 + 256 + 2, 64 + 36 + 2, 2]}
 VERIFY = "mlp-sd2-shared-rf2"
+SWEEP = {"mlp-pot4-rf4", "mlp-sd2-shared-rf1", "cnn-pot4-rf1", "cnn-sd2-rf2"}
+"""Cases run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite."""
 
 pytestmark = pytest.mark.requires("verilator")
 
@@ -152,7 +158,7 @@ def verilog_modules(design: nncc.Design) -> dict[str, tuple[str, str]]:
     return modules
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_design_is_shift_and_add(results, name):
     r = results(name)
     case = CASES[name]
@@ -175,7 +181,7 @@ def test_design_is_shift_and_add(results, name):
     assert all(e["multipliers"] == 0 for e in r.design.report["layers"] if "multipliers" in e)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_rtl_equals_fixed_and_csim(results, name):
     r = results(name)
     assert r.fixed.dtype == r.csim.dtype == r.rtl.dtype == np.float64
@@ -187,7 +193,7 @@ def test_rtl_equals_fixed_and_csim(results, name):
     assert np.array_equal(r.fixed, r.csim) and np.array_equal(r.fixed, r.rtl)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_measured_schedule_equals_prediction(results, name):
     r = results(name)
     schedule = r.design.report["schedule"]

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import differing_bits
+from helpers import differing_bits, sweep_params
 from recurrent_support import fixture_path, fixture_steps, sequences
 
 import nncc
 
 SAMPLES = 1000
 CASES = [("rnn_gru_dynamo", 1), ("rnn_lstm_script", 1), ("rnn_lstm_dynamo", 4)]
+IDS = [f"{n}-rf{r}" for n, r in CASES]
+SWEEP = {"rnn_lstm_script-rf1"}  # run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite
 
 pytestmark = pytest.mark.requires("verilator")
 
@@ -35,7 +37,7 @@ def simulated(tmp_path_factory, private_cache):
     return get
 
 
-@pytest.mark.parametrize(("name", "reuse"), CASES, ids=[f"{n}-rf{r}" for n, r in CASES])
+@pytest.mark.parametrize(("name", "reuse"), sweep_params(CASES, SWEEP, IDS))
 def test_rtl_equals_fixed_and_csim(simulated, name, reuse):
     design, x, fixed, csim, rtl, _ = simulated(name, reuse)
     assert fixed.shape == rtl.shape == (SAMPLES, 3) and np.unique(fixed).size > 100
@@ -44,7 +46,7 @@ def test_rtl_equals_fixed_and_csim(simulated, name, reuse):
     assert np.array_equal(fixed, csim) and np.array_equal(fixed, rtl)
 
 
-@pytest.mark.parametrize(("name", "reuse"), CASES, ids=[f"{n}-rf{r}" for n, r in CASES])
+@pytest.mark.parametrize(("name", "reuse"), sweep_params(CASES, SWEEP, IDS))
 def test_measured_schedule_equals_prediction(simulated, name, reuse):
     design, x, _, _, _, stats = simulated(name, reuse)
     schedule = design.report["schedule"]

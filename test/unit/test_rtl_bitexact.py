@@ -17,8 +17,11 @@ channels) and conv2 (16 channels) take RF 1 as 72 and 1,152 multipliers computin
 output pixel per cycle, and RF 4 as 4 cycles per pixel; its 10-output dense layer gets 5 at
 RF 4.
 
-Verilator builds dominate the runtime (cold, on 2 cores: mlp RF 1 ~55 s, act with lookup
-tables ~60-80 s, cnn ~60-120 s each); builds are cached by content under $NNCC_CACHE_DIR/rtlsim
+cnn at RF 1 (`SWEEP`) runs with `pytest -m sweep` or bench/bench_sweeps.py, not in the default
+suite (RF 1 window engines are covered on small models by test_window_conv.py).
+
+Verilator builds dominate the runtime (cold, on 2 cores: mlp RF 1 ~55 s, act ~15 s, cnn
+~60-120 s each); builds are cached by content under $NNCC_CACHE_DIR/rtlsim
 (else ~/.cache/nncc/rtlsim), so a second run takes seconds. Run with `pytest -s` to see the
 per-case times.
 """
@@ -37,7 +40,7 @@ import pytest
 import nncc
 from nncc.dialects import dataflow
 
-from helpers import differing_bits
+from helpers import differing_bits, sweep_params
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 BIN = Path(sys.executable).parent
@@ -73,6 +76,7 @@ EXPECTED_RF = {
 # positions fed, A = 256 output pixels; conv2: 8x8 unpadded, Q = 7 * 8 + 7 + 1 = 64, A = 36)
 EXPECTED_LATENCY = {"cnn-rf1": [326, 66, 1], "cnn-rf4": [324 + 256 * 3 + 2, 64 + 36 * 3 + 2, 5]}
 BACK_PRESSURE = ("mlp-rf1", "act-rf4-pwl")  # ii 1 and ii 4
+SWEEP = {"cnn-rf1"}  # run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite
 ICARUS = "act-rf4-pwl"
 VERIFY = "act-rf4-pwl"
 
@@ -133,7 +137,7 @@ def pe_reuse_factors(design: nncc.Design) -> list[int]:
     return [op.reuse_factor.value.data for op in design.design.walk() if isinstance(op, dataflow.PeOp)]
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_rtl_equals_fixed_and_csim(results, name):
     r = results(name)
     assert r.fixed.dtype == r.csim.dtype == r.rtl.dtype == np.float64
@@ -146,7 +150,7 @@ def test_rtl_equals_fixed_and_csim(results, name):
     assert np.array_equal(r.fixed, r.csim) and np.array_equal(r.fixed, r.rtl)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_measured_schedule_equals_prediction(results, name):
     r = results(name)
     schedule = r.design.report["schedule"]

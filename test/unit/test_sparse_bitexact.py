@@ -10,6 +10,9 @@ of the HLS C++ and a Verilator simulation of the Verilog must agree bit for bit 
 inputs, the measured latency / initiation interval must equal the predicted schedule, and
 the planned multipliers must be what the plan's lanes say: for each PE the sum over slots of
 the most non-zero weights of its outputs, far below the dense N * K / R.
+
+2:4 at RF 1 and the unstructured cnn at RF 1 (`SWEEP`) run with `pytest -m sweep` or
+bench/bench_sweeps.py; the default suite keeps one case per encoding.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from nncc.dialects import dataflow
 from nncc.dialects.encodings import is_sparse
 from nncc.dialects.sparse_plan import lanes_of, packed_terms
 
-from helpers import differing_bits
+from helpers import differing_bits, sweep_params
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SAMPLES = {"mlp": 500, "cnn": 200}
@@ -58,6 +61,8 @@ CASES = {
     "cnn-unstructured-rf1": Case(1, "unstructured", 0.75, 0.27, model="cnn"),
     "cnn-2of4-rf4": Case(4, "2:4", dense_ratio=0.52, model="cnn"),
 }
+SWEEP = {"2of4-rf1", "cnn-unstructured-rf1"}
+"""Cases run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite."""
 
 pytestmark = pytest.mark.requires("verilator", "g++")
 
@@ -105,7 +110,7 @@ def pes(design: nncc.Design) -> list[dataflow.PeOp]:
     return [op for op in design.design.walk() if isinstance(op, dataflow.PeOp)]
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_fixed_csim_rtl_agree(results, name):
     design, fixed, csim, rtl, _ = results(name)
     assert fixed.shape == csim.shape == rtl.shape and fixed.shape[0] == SAMPLES[CASES[name].model]
@@ -114,7 +119,7 @@ def test_fixed_csim_rtl_agree(results, name):
     assert np.array_equal(fixed, csim) and np.array_equal(fixed, rtl)
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_measured_schedule_equals_prediction(results, name):
     design, *_, stats = results(name)
     schedule = design.report["schedule"]
@@ -122,7 +127,7 @@ def test_measured_schedule_equals_prediction(results, name):
     assert stats["cycles"] == 1 + (SAMPLES[CASES[name].model] - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
 
 
-@pytest.mark.parametrize("name", list(CASES))
+@pytest.mark.parametrize("name", sweep_params(CASES, SWEEP))
 def test_multipliers_are_the_lanes(results, name):
     design, *_ = results(name)
     case = CASES[name]

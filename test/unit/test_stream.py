@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 import nncc
+from helpers import onnx_model, random_init
 from stream_support import assert_one_beat_less_stalls
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, FifoOp
 
@@ -28,10 +29,6 @@ SAMPLES = 120
 
 def make_model(path: Path) -> None:
     rng = np.random.default_rng(12)
-
-    def init(name, *shape, scale=0.5):
-        return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
-
     nodes = [
         helper.make_node("Conv", ["input", "W1", "B1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
         helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
@@ -41,12 +38,9 @@ def make_model(path: Path) -> None:
         helper.make_node("Flatten", ["r2"], ["f"], name="flatten"),
         helper.make_node("Gemm", ["f", "W3", "B3"], ["output"], name="fc", transB=1),
     ]
-    inits = [init("W1", 2, 1, 3, 3), init("B1", 2, scale=0.1), init("W2", 2, 2, 3, 3), init("B2", 2, scale=0.1),
-             init("W3", 4, 32, scale=0.3), init("B3", 4, scale=0.1)]
-    graph = helper.make_graph(nodes, "tiny_stream_cnn",
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 8, 8])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 4])], inits)
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    inits = [random_init(rng, "W1", 2, 1, 3, 3), random_init(rng, "B1", 2, scale=0.1), random_init(rng, "W2", 2, 2, 3, 3),
+             random_init(rng, "B2", 2, scale=0.1), random_init(rng, "W3", 4, 32, scale=0.3), random_init(rng, "B3", 4, scale=0.1)]
+    onnx.save(onnx_model(nodes, [("input", [1, 1, 8, 8])], [("output", [1, 4])], inits), path)
 
 
 @pytest.fixture(scope="module")

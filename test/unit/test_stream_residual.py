@@ -19,10 +19,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 import nncc
 from nncc.compiler.diagnostics import NnccError
+from helpers import onnx_model, random_init
 from stream_support import assert_one_beat_less_stalls
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_STAGE_ATTR, FifoOp
 
@@ -34,9 +35,6 @@ def make_model(path: Path, variant: str = "identity") -> None:
     convolution to 3 channels and the long branch one 3x3 convolution to 3 channels;
     "concat": Concat(Relu(3x3 convolution to 3 channels), shortcut) on channels."""
     rng = np.random.default_rng({"identity": 21, "projection": 22, "concat": 23}[variant])
-
-    def init(name, *shape, scale=0.5):
-        return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)
 
     def conv(x, w, b, y, pad=1):
         return helper.make_node("Conv", [x, w, b], [y], name=y, pads=[pad] * 4)
@@ -58,12 +56,9 @@ def make_model(path: Path, variant: str = "identity") -> None:
     tail = [helper.make_node("Flatten", ["r3"], ["f"], name="flatten"),
             helper.make_node("Gemm", ["f", "W4", "B4"], ["output"], name="fc", transB=1)]
     names = ["W1", "B1", "W2", "B2", "W3", "B3"][:len(shapes)]
-    inits = [init(n, *shape, scale=0.1 if n[0] == "B" else 0.5) for n, shape in zip(names, shapes)]
-    inits += [init("W4", 3, channels * 36, scale=0.3), init("B4", 3, scale=0.1)]
-    graph = helper.make_graph(front + body + tail, "tiny_residual",
-                              [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 6, 6])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3])], inits)
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    inits = [random_init(rng, n, *shape, scale=0.1 if n[0] == "B" else 0.5) for n, shape in zip(names, shapes)]
+    inits += [random_init(rng, "W4", 3, channels * 36, scale=0.3), random_init(rng, "B4", 3, scale=0.1)]
+    onnx.save(onnx_model(front + body + tail, [("input", [1, 1, 6, 6])], [("output", [1, 3])], inits), path)
 
 
 @pytest.fixture(scope="module")
@@ -162,10 +157,6 @@ def test_other_shortcuts_and_joins(tmp_path, variant):
 def test_branch_into_the_tail_is_refused(tmp_path):
     """A fork whose branches meet only after the stream (in the whole-tensor tail) is refused."""
     rng = np.random.default_rng(7)
-
-    def init(name, *shape):
-        return numpy_helper.from_array((rng.standard_normal(shape) * 0.5).astype(np.float32), name)
-
     nodes = [helper.make_node("Conv", ["input", "W1", "B1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
              helper.make_node("Conv", ["r1", "W2", "B2"], ["c2"], name="conv2", pads=[1, 1, 1, 1]),
@@ -173,10 +164,8 @@ def test_branch_into_the_tail_is_refused(tmp_path):
              helper.make_node("Flatten", ["c2"], ["f2"], name="flat2"),
              helper.make_node("Concat", ["f1", "f2"], ["f"], name="cat", axis=1),
              helper.make_node("Gemm", ["f", "W3", "B3"], ["output"], name="fc", transB=1)]
-    graph = helper.make_graph(nodes, "tail_join", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 6, 6])],
-                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 3])],
-                              [init("W1", 2, 1, 3, 3), init("B1", 2), init("W2", 2, 2, 3, 3), init("B2", 2),
-                               init("W3", 3, 144), init("B3", 3)])
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "m.onnx")
+    inits = [random_init(rng, "W1", 2, 1, 3, 3), random_init(rng, "B1", 2), random_init(rng, "W2", 2, 2, 3, 3),
+             random_init(rng, "B2", 2), random_init(rng, "W3", 3, 144), random_init(rng, "B3", 3)]
+    onnx.save(onnx_model(nodes, [("input", [1, 1, 6, 6])], [("output", [1, 3])], inits), tmp_path / "m.onnx")
     with pytest.raises(NnccError, match="^dataflow-stream: "):
         nncc.compile(tmp_path / "m.onnx", tmp_path / "out", io="stream", target="verilog")
