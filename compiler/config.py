@@ -123,7 +123,10 @@ SECTIONS = {
                   "shift_all"),
     "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope"),
 }
-LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms"}
+LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms",
+              "input_reuse_factor", "recurrent_reuse_factor"}
+PRODUCT_REUSE_KEYS = {"input_reuse_factor": "input", "recurrent_reuse_factor": "recurrent"}
+"""Layer keys of a recurrent layer: the reuse factor of its input / recurrent products."""
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
@@ -131,7 +134,8 @@ CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lu
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
-    "reuse_factor": (1, 1 << 20), "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
+    "reuse_factor": (1, 1 << 20), "input_reuse_factor": (1, 1 << 20), "recurrent_reuse_factor": (1, 1 << 20),
+    "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
     "pot_bits": (0, 8), "pot_terms": (1, 4),
 }

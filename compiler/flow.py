@@ -30,14 +30,14 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
 from nncc.compiler.analysis.calibrate import calibrate, check_finite_constants, record_input_moments
-from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, CompileOptions
+from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, PRODUCT_REUSE_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
 from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_sparse, build_nn_to_emit, pipeline_spec, run_passes
-from nncc.dialects.interfaces import MacLayer
+from nncc.dialects.interfaces import FloatSemantics, MacLayer, RecurrentProducts
 from nncc.dialects import nn
-from nncc.dialects.dataflow import REUSE_ATTR
+from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.passes.pot_quant_quantize import OPTIONS_ATTR as POT_OPTIONS_ATTR
 from nncc.runtime import progress
@@ -57,28 +57,44 @@ def layer_name(op: Operation) -> str | None:
     return desc.data if isinstance(desc, StringAttr) else None
 
 
+def _is_type(op: Operation, name: str) -> bool:
+    """Whether the config's op type ``name`` (with or without the dialect) names ``op``."""
+    return name in (op.name, op.name.split(".", 1)[1])
+
+
 def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str] = ()) -> None:
-    """Put per-layer and per-op-type overrides on the `nn` ops as attributes.
+    """Put per-layer and per-op-type overrides on the float-level layer ops (`nn`,
+    `recurrent`) as attributes. An op type is named with or without its dialect
+    (``gemm``, ``nn.gemm``, ``recurrent.lstm``).
 
     ``earlier`` problems (from reading the config file) are reported together with the
     layer and op-type names that match nothing in the model."""
+    layer_ops = [op for op in module.walk() if isinstance(op, FloatSemantics) and not isinstance(op, nn.ConstantOp)]
     layers = {layer_name(op) for op in module.walk() if layer_name(op)}
     unknown = sorted(set(options.layers) - layers)
     problems = list(earlier) + [f"config: layer '{name}' matches no layer of the model" for name in unknown]
-    op_types = {op.name.split(".", 1)[1] for op in module.walk() if op.name.startswith("nn.")}
+    op_types = {op.name.split(".", 1)[1] for op in layer_ops}
     for name in sorted(options.op_types):
-        if name.removeprefix("nn.") not in op_types:
+        if not any(_is_type(op, name) for op in layer_ops):
             problems.append(f"config: op type '{name}' matches no layer (the model has: {', '.join(sorted(op_types))})")
-    if problems:
-        raise NnccError(problems)
-    for op in module.walk():
-        if not op.name.startswith("nn.") or isinstance(op, nn.ConstantOp):
-            continue
+    overrides = {}
+    for op in layer_ops:
         settings: dict = {}
         for key, table in options.op_types.items():
-            if key.removeprefix("nn.") == op.name.split(".", 1)[1]:
+            if _is_type(op, key):
                 settings.update(table)
         settings.update(options.layers.get(layer_name(op) or "", {}))
+        products = sorted(set(settings) & set(PRODUCT_REUSE_KEYS))
+        if products and not isinstance(op, RecurrentProducts):
+            problems.append(f"config: {', '.join(products)} of layer '{layer_name(op)}' ({op.name}): only a recurrent "
+                            "layer (LSTM, GRU) has input and recurrent products")
+        overrides[op] = settings
+    if problems:
+        raise NnccError(problems)
+    for op, settings in overrides.items():
+        products = {PRODUCT_REUSE_KEYS[k]: int(v) for k, v in settings.items() if k in PRODUCT_REUSE_KEYS}
+        if products:
+            op.attributes[PRODUCT_REUSE_ATTR] = DictionaryAttr({k: IntegerAttr(v, i64) for k, v in sorted(products.items())})
         precision = {k: v for k, v in settings.items() if k in PRECISION_KEYS}
         approx = {k: v for k, v in settings.items() if k in APPROX_KEYS}
         if "reuse_factor" in settings:

@@ -58,6 +58,11 @@ between input handshakes at full speed."""
 REUSE_ATTR = "dataflow.reuse_factor"
 """Per-layer reuse-factor request on a fixed-level op (from the config file)."""
 
+PRODUCT_REUSE_ATTR = "dataflow.product_reuse_factors"
+"""Per-product reuse-factor requests on a recurrent layer (config keys `input_reuse_factor`,
+`recurrent_reuse_factor`): a dictionary ``{input, recurrent}`` of integers; lowering to fixed
+point puts each on the step's matrix-vector products of that role as their `REUSE_ATTR`."""
+
 # ---------------------------------------------------------------------------------------
 # the hardware plan (written by `dataflow-plan`, printed by the back ends)
 

@@ -21,6 +21,7 @@ from xdsl.dialects.builtin import DenseArrayBase, DictionaryAttr, IntegerAttr, S
 from xdsl.ir import Block, Operation, Region, SSAValue
 
 from nncc.dialects import fixed, nn
+from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR
 from nncc.dialects.dense import to_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import LAYER_ATTR, PRECISION_ATTR, container, int_bits_for, quantize_array
@@ -69,7 +70,19 @@ class _Cell:
         bias = self.add(fixed.ConstantOp(to_dense(raw, container(typ.width.data)), typ))
         product = fixed.DenseOp(x, weight, bias)
         product.attributes[LAYER_ATTR] = StringAttr(f"{layer_label(self.op)} ({role})")
+        reuse = self.reuse_request(role.split()[0])
+        if reuse is not None:
+            product.attributes[REUSE_ATTR] = reuse
         return self.add(product)
+
+    def reuse_request(self, kind: str) -> IntegerAttr | None:
+        """The reuse factor requested for the layer's ``kind`` ("input" / "recurrent")
+        products: its own key, else the layer's `reuse_factor`, else none (the global one)."""
+        products = self.op.attributes.get(PRODUCT_REUSE_ATTR)
+        if isinstance(products, DictionaryAttr) and kind in products.data:
+            return products.data[kind]
+        layer = self.op.attributes.get(REUSE_ATTR)
+        return layer if isinstance(layer, IntegerAttr) else None
 
     def pick(self, x: SSAValue, block: int, count: int = 1) -> SSAValue:
         """Gate blocks ``block .. block+count-1`` (H elements each) of a [1, G*H] value."""

@@ -6,11 +6,13 @@ cell's latency) is in the IR."""
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 from helpers import differing_bits, ops_of
 from recurrent_support import fixture_path, fixture_steps, sequences
 
 import nncc
+from nncc.compiler.diagnostics import NnccError
 
 SAMPLES = 1000
 CASES = [("rnn_lstm_script", 1), ("rnn_lstm_dynamo", 4), ("rnn_gru_dynamo", 1), ("rnn_gru_script", 5),
@@ -60,3 +62,37 @@ def test_static_schedule_in_the_ir(compiled, name, reuse):
                           "ii": steps * (reuse + 1)}
     module = {k: v.value.data for k, v in design.design.attributes["dataflow.schedule"].data.items()}
     assert module["ii"] == steps * (reuse + 1)
+
+
+def test_config_file_reaches_the_recurrent_layer(tmp_path):
+    """A `[layers."<LSTM node>"]` table of the config file applies to the recurrent layer:
+    its width (the step's types), and its input / recurrent products' own reuse factors (the
+    step's two processing elements); the design stays bit-exact in C-simulation. An op-type
+    table names it as `recurrent.lstm` (or `lstm`)."""
+    path = fixture_path("rnn_lstm_dynamo")
+    layer = next(n.name for n in onnx.load(path).graph.node if n.op_type == "LSTM")
+    config = tmp_path / "c.toml"
+    config.write_text(f'[layers."{layer}"]\nwidth = 12\ninput_reuse_factor = 2\nrecurrent_reuse_factor = 3\n'
+                      '[op_types."recurrent.lstm"]\nweight_width = 10\n')
+    design = nncc.compile(path, tmp_path / "out", config=config)
+    scan = ops_of(design.design, "recurrent.scan")[0]
+    pes = [op for op in scan.walk() if op.name == "dataflow.pe"]
+    assert sorted(p.reuse_factor.value.data for p in pes) == [2, 3]
+    widths = {op.results[0].type.element_type.width.data for op in scan.walk()
+              if op.name in ("fixed.activation", "fixed.lut", "fixed.pwl", "fixed.poly")}
+    weights = {op.results[0].type.element_type.width.data for op in scan.walk() if op.name == "fixed.constant"
+               and len(op.results[0].type.get_shape()) == 2}
+    assert widths == {12} and weights == {10}
+    assert scan.attributes["dataflow.schedule"].data["cell_latency"].value.data == 3 + 1
+    x = sequences(200, fixture_steps("rnn_lstm_dynamo"), seed=5)
+    assert np.array_equal(design.predict(x, engine="fixed"), design.predict(x, engine="csim"))
+
+
+def test_product_reuse_factors_on_other_layers_are_refused(tmp_path):
+    """`input_reuse_factor` names a recurrent layer's product: on a dense layer it is a clear
+    error before any work."""
+    path = fixture_path("rnn_lstm_dynamo")
+    head = next(n.name for n in onnx.load(path).graph.node if n.op_type in ("Gemm", "MatMul"))
+    with pytest.raises(NnccError, match="only a recurrent layer"):
+        nncc.compile(path, tmp_path / "out", layers={head: {"input_reuse_factor": 2}})
+    assert not (tmp_path / "out").exists()

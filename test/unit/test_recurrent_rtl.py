@@ -1,19 +1,28 @@
 """Recurrent layers in Verilog, static form: Verilator equals the fixed-point interpreter
 (and C-simulation) bit for bit, and the measured latency and II equal the prediction
-(latency = T x cell latency + the head + the output register, II = T x cell latency)."""
+(latency = T x cell latency + the head + the output register, II = T x cell latency).
+
+The LSTM at reuse factor 4 keeps its input product fully parallel (config key
+`input_reuse_factor = 1` on the layer): the step's two processing elements run at their own
+reuse factors side by side, the cell takes the slower one's cycles."""
 
 from __future__ import annotations
 
 import numpy as np
+import onnx
 import pytest
 from helpers import differing_bits, sweep_params
 from recurrent_support import fixture_path, fixture_steps, sequences
 
 import nncc
+from nncc.dialects import dataflow
+from nncc.dialects.fixed.quantization import LAYER_ATTR
 
 SAMPLES = 1000
 CASES = [("rnn_gru_dynamo", 1), ("rnn_lstm_script", 1), ("rnn_lstm_dynamo", 4)]
 IDS = [f"{n}-rf{r}" for n, r in CASES]
+PRODUCTS = {("rnn_lstm_dynamo", 4): {"input_reuse_factor": 1}}
+"""Per-product reuse factors of a case's recurrent layer (config keys of the layer)."""
 SWEEP = {"rnn_lstm_script-rf1"}  # run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite
 
 pytestmark = pytest.mark.requires("verilator")
@@ -26,8 +35,11 @@ def simulated(tmp_path_factory, private_cache):
 
     def get(name: str, reuse: int):
         if (name, reuse) not in done:
-            design = nncc.compile(fixture_path(name), tmp_path_factory.mktemp(f"{name}-rf{reuse}") / "design",
-                                  reuse_factor=reuse)
+            path = fixture_path(name)
+            layer = next(n.name for n in onnx.load(path).graph.node if n.op_type in ("LSTM", "GRU"))
+            products = PRODUCTS.get((name, reuse))
+            design = nncc.compile(path, tmp_path_factory.mktemp(f"{name}-rf{reuse}") / "design", reuse_factor=reuse,
+                                  layers={layer: products} if products else {})
             x = sequences(SAMPLES, fixture_steps(name), seed=31)
             fixed, csim = design.predict(x, engine="fixed"), design.predict(x, engine="csim")
             rtl = design.run_rtl(x)["output"]
@@ -58,3 +70,16 @@ def test_measured_schedule_equals_prediction(simulated, name, reuse):
           f"measured latency {stats['latency']}, ii {stats['ii']}, {stats['cycles']} cycles")
     assert stats["latency"] == schedule["latency_cycles"] and stats["ii"] == schedule["ii_cycles"]
     assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+
+
+def test_input_and_recurrent_products_take_their_own_reuse_factor(simulated):
+    """`input_reuse_factor = 1` on the LSTM at global RF 4: the input product (48 x 4) is one
+    cycle with 192 multipliers, the recurrent product (48 x 12) four cycles with 144; the RTL
+    above is bit-exact and on schedule with them."""
+    design = simulated("rnn_lstm_dynamo", 4)[0]
+    labels = {op: str(getattr(op.layer().attributes.get(LAYER_ATTR), "data", "")) for op in design.design.walk()
+              if isinstance(op, dataflow.PeOp)}
+    pes = {label.rsplit("(", 1)[1].rstrip(")"): op for op, label in labels.items() if label.endswith(")")}
+    assert sorted(pes) == ["input", "recurrent"]
+    assert (pes["input"].reuse_factor.value.data, pes["recurrent"].reuse_factor.value.data) == (1, 4)
+    assert (pes["input"].multipliers.value.data, pes["recurrent"].multipliers.value.data) == (192, 144)
