@@ -12,9 +12,12 @@ its order:
 - ``balanced=P``: in every column, the same number of weights (the ``fraction`` of them,
   rounded down) with the smallest magnitudes become zero in each of the P row groups r mod P
   (layers whose rows P does not divide are left alone);
-- ``channels``: the ``fraction`` of output channels with the smallest L2 norm become zero,
-  weights and bias, on layers whose output reaches only other layers' activations through
-  zero-preserving element-wise ops (`sparse-remove-channels` then removes them).
+- ``channels``: the ``fraction`` of output channel groups with the smallest L2 norm become
+  zero, weights and bias, where `sparse-remove-channels` can then remove them: a group is a
+  channel of one layer, or the channels of several layers tied by residual adds and concats
+  (`nncc.dialects.nn.channels`), ranked by the mean over its layers of the channel's norm
+  relative to the layer's RMS channel norm and zeroed in all of them; the fraction applies
+  to each set of layers tied together.
 
 With ``compensate`` and a recorded input moment H = E[x x^T] (`pot_quant.input_moment`, see
 `nncc.compiler.analysis.calibrate.record_input_moments`), every pruned row's kept weights
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
+from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
@@ -42,7 +46,7 @@ from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.interfaces import FloatSemantics, MacLayer
 from nncc.dialects.nn.semantics import weight_operand
 from nncc.dialects.pot_quant import MOMENT_ATTR
-from nncc.passes.sparse_remove_channels import channel_path
+from nncc.dialects.nn.channels import channel_groups
 
 
 def _smallest(scores: np.ndarray, fraction: float) -> np.ndarray:
@@ -118,13 +122,59 @@ class SparsePrunePass(ModulePass):
         prune_mask(np.ones((4, 4)), self.kind, 0.0)  # (raises on an unknown kind)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.kind == "channels":
+            for function in [f for f in op.ops if isinstance(f, func.FuncOp)]:
+                prune_channel_groups(list(function.body.blocks[0].ops), self.fraction)
+            return
         for layer in [o for o in op.walk() if isinstance(o, MacLayer) and isinstance(o, FloatSemantics)]:
             weight = weight_operand(layer)
             if weight is None or not isinstance(weight.owner, nn.ConstantOp):
                 continue
-            if self.kind == "channels" and channel_path(layer) is None:
-                continue
             _prune_layer(layer, weight.owner, self)
+
+
+def prune_channel_groups(ops: list[Operation], fraction: float) -> None:
+    """Zero the weight rows and biases of the ``fraction`` weakest removable channel groups of
+    every set of tied layers among ``ops`` (see the module docstring)."""
+    g = channel_groups(ops, assume_zero=True)
+    members: dict = {}
+    for layer in g.producers:
+        for c, root in enumerate(g.groups_of(layer)):
+            if root not in g.pinned:
+                members.setdefault(root, []).append((layer, c))
+    tied = {layer: layer for layer in g.producers}
+
+    def find(layer):
+        while tied[layer] is not layer:
+            layer = tied[layer]
+        return layer
+
+    for group in members.values():
+        for layer, _ in group[1:]:
+            tied[find(layer)] = find(group[0][0])
+    norms = {}
+    for layer in g.producers:
+        w = np.asarray(from_dense(weight_operand(layer).owner.value), np.float64)
+        n = np.sqrt((w.reshape(w.shape[0], -1) ** 2).sum(axis=1))
+        norms[layer] = n / (np.sqrt(np.mean(n ** 2)) or 1.0)
+    by_set: dict = {}
+    for root, group in members.items():
+        by_set.setdefault(find(group[0][0]), []).append(root)
+    drop: dict = {layer: np.zeros(len(norms[layer]), bool) for layer in g.producers}
+    for roots in by_set.values():
+        scores = np.array([np.mean([norms[layer][c] for layer, c in members[r]]) for r in roots])
+        for i in np.nonzero(_smallest(scores, fraction))[0]:
+            for layer, c in members[roots[i]]:
+                drop[layer][c] = True
+    for layer, rows in drop.items():
+        if not rows.any():
+            continue
+        const = weight_operand(layer).owner
+        w = np.asarray(from_dense(const.value), np.float64)
+        replace_constant(layer, const, np.where(rows.reshape((-1,) + (1,) * (w.ndim - 1)), 0.0, w))
+        bias = getattr(layer, "bias", None)
+        if bias is not None and isinstance(bias.owner, nn.ConstantOp):
+            replace_constant(layer, bias.owner, np.where(rows, 0.0, np.asarray(from_dense(bias.owner.value), np.float64)))
 
 
 def _prune_layer(layer: Operation, const: nn.ConstantOp, options: SparsePrunePass) -> None:
@@ -133,17 +183,12 @@ def _prune_layer(layer: Operation, const: nn.ConstantOp, options: SparsePrunePas
     drop = prune_mask(rows, options.kind, options.fraction)
     moment = layer.attributes.get(MOMENT_ATTR)
     pruned = np.where(drop, 0.0, rows)
-    if options.compensate and moment is not None and options.kind != "channels":
+    if options.compensate and moment is not None:
         h = np.asarray(from_dense(moment), np.float64)
         group_rows = rows.shape[0] // h.shape[0]
         pruned = np.concatenate([compensate(rows[g * group_rows:(g + 1) * group_rows], drop[g * group_rows:(g + 1) * group_rows], h[g])
                                  for g in range(h.shape[0])])
     replace_constant(layer, const, pruned.reshape(w.shape))
-    bias = getattr(layer, "bias", None)
-    if options.kind == "channels" and bias is not None and isinstance(bias.owner, nn.ConstantOp):
-        b = np.asarray(from_dense(bias.owner.value), np.float64).copy()
-        b[drop.all(axis=1)] = 0.0
-        replace_constant(layer, bias.owner, b)
 
 
 def replace_constant(layer: Operation, const: nn.ConstantOp, values: np.ndarray) -> None:

@@ -41,3 +41,29 @@ func.func @kept(%x: tensor<1x2xf32>) -> (tensor<1x1xf32>, tensor<1x1xf32>) {
   %z = nn.dense %s, %v : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
   func.return %y, %z : tensor<1x1xf32>, tensor<1x1xf32>
 }
+
+// -----
+
+// A residual add: feature 1 is zero in the shortcut (%h, after its relu) and in the branch
+// (%g): it leaves both layers, the add and the last layer's column 1. Feature 2 is zero in
+// the branch only: the add still carries the shortcut's, so it stays everywhere.
+// CHECK-LABEL: func.func @residual
+// CHECK:       nn.dense %{{.*}} : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+// CHECK:       nn.relu %{{.*}} : tensor<1x2xf32>
+// CHECK:       nn.dense %{{.*}} : (tensor<1x2xf32>, tensor<2x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+// CHECK:       nn.add %{{.*}} : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
+// CHECK:       %[[V:.*]] = nn.constant dense<{{\[\[}}1.000000e+01, 3.000000e+01]]> : tensor<1x2xf32>
+// CHECK:       nn.dense %{{.*}}, %[[V]] : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x1xf32>
+func.func @residual(%x: tensor<1x2xf32>) -> tensor<1x1xf32> {
+  %w = nn.constant dense<[[1.0, 2.0], [0.0, 0.0], [5.0, 6.0]]> : tensor<3x2xf32>
+  %b = nn.constant dense<[1.0, 0.0, 3.0]> : tensor<3xf32>
+  %h = nn.dense %x, %w, %b : (tensor<1x2xf32>, tensor<3x2xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  %r = nn.relu %h : tensor<1x3xf32>
+  %u = nn.constant dense<[[1.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]> : tensor<3x3xf32>
+  %c = nn.constant dense<[0.5, 0.0, 0.0]> : tensor<3xf32>
+  %g = nn.dense %r, %u, %c : (tensor<1x3xf32>, tensor<3x3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  %s = nn.add %g, %r : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x3xf32>
+  %v = nn.constant dense<[[10.0, 20.0, 30.0]]> : tensor<1x3xf32>
+  %y = nn.dense %s, %v : (tensor<1x3xf32>, tensor<1x3xf32>) -> tensor<1x1xf32>
+  func.return %y : tensor<1x1xf32>
+}

@@ -20,6 +20,7 @@ import pytest
 from onnx import helper
 
 import nncc
+from nncc.compiler.analysis.synthesis import report_table
 from helpers import onnx_model, random_init
 from stream_support import assert_one_beat_less_stalls
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, FifoOp
@@ -61,6 +62,11 @@ def test_stream_ir_has_sized_fifos(design):
     assert len(fifos) == 4 and sum(f.collect is not None for f in fifos) == 1
     for f in fifos:
         assert f.depth.value.data == f.attributes[STREAM_FIFO_ATTR].data["max_occupancy"].value.data + 1
+    # `nncc report` lists every FIFO with its depth, width and bits
+    table = report_table(design.report).splitlines()
+    for f in design.report["stream"]["fifos"]:
+        assert any(line.split() == [f["name"], str(f["depth"]), str(f["width_bits"]), str(f["bits"]), str(f["max_occupancy"])]
+                   for line in table)
 
 
 @pytest.mark.requires("g++")

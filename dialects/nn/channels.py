@@ -1,0 +1,220 @@
+"""Channel groups of a float (`nn`) module: which output channels of constant-weight layers
+can leave the model together, across element-wise chains, residual adds and concats.
+
+A channel of a value is *tied* to the channels it is computed from or feeds without mixing:
+through a per-channel op that maps zero to zero (a unary element-wise op such as ReLU, a
+max / average / global pool; asked through `FloatSemantics`) channel c stays channel c; an
+`nn.add` / `nn.sub` of two operands of one shape ties channel c of both operands and of the
+result; an `nn.concat` on the channel axis ties operand channel c to result channel
+``offset + c``. A *group* is a class of tied (value, channel) pairs. It may be removed when
+
+- every value in it starts at a constant-weight layer (`AffineWeights`) whose weight row and
+  bias of that channel are zero (``assume_zero``: for any weights, to ask which channels the
+  structure allows to remove), or is an add / concat of such values;
+- every use of every value in it is a tied op as above, or a layer reading the value as its
+  activation along its channel axis with constant weights and one group (`MacLayer`: its
+  weight columns of the channel go), or an `nn.reshape` / `nn.flatten` to ``[N, C*rest]``
+  read only by such dense layers (the channel's ``rest`` consecutive columns go).
+
+Anything else (a graph output, a sigmoid, a mixing op, an operand from outside) pins the
+group. Unless ``assume_zero``, every value keeps at least one channel. `sparse-remove-channels`
+removes the groups;
+`sparse-prune` (kind ``channels``) ranks the channels of tied layers together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.ir import Operation, SSAValue
+
+from nncc.dialects.dense import from_dense
+from nncc.dialects.interfaces import AffineWeights, Elementwise, FloatSemantics, MacLayer, Windowed
+from nncc.dialects.nn import arith, structure
+from nncc.dialects.nn.ops import ConstantOp
+
+_PER_CHANNEL_POOLS = (structure.MaxPoolOp, structure.AvgPoolOp, structure.GlobalAvgPoolOp)
+
+
+def _shape(v: SSAValue) -> tuple[int, ...]:
+    return tuple(v.type.get_shape())
+
+
+def channel_axis(layer: Operation) -> int:
+    """The (non-negative) axis of a layer's result that indexes its output channels."""
+    return 1 if isinstance(layer, Windowed) else len(_shape(layer.results[0])) - 1
+
+
+def constant_weights(layer: Operation) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """(weights, bias or None) of an `AffineWeights` layer whose weight and bias are
+    `nn.constant`s, else None."""
+    if not isinstance(layer, AffineWeights) or not isinstance(layer.weight_operand().owner, ConstantOp):
+        return None
+    bias = layer.bias_operand()
+    if bias is not None and not isinstance(bias.owner, ConstantOp):
+        return None
+    w = np.asarray(from_dense(layer.weight_operand().owner.value), np.float64)
+    return w, None if bias is None else np.asarray(from_dense(bias.owner.value), np.float64).reshape(-1)
+
+
+def _consumer(user: Operation, value: SSAValue, axis: int) -> bool:
+    """A layer reading ``value`` as its activation along channel ``axis`` (constant weights,
+    one group)."""
+    if not isinstance(user, MacLayer) or user.activation() is not value or constant_weights(user) is None:
+        return False
+    if (1 if isinstance(user, Windowed) else len(_shape(value)) - 1) != axis:
+        return False
+    return getattr(getattr(user, "group", None), "value", None) is None or user.group.value.data == 1
+
+
+def _per_channel(user: Operation, value: SSAValue, axis: int) -> bool:
+    """A single-operand op that keeps channel c on channel c and maps zero to zero."""
+    if len(user.operands) != 1 or len(user.results) != 1 or not isinstance(user, FloatSemantics):
+        return False
+    if not (isinstance(user, Elementwise) or (isinstance(user, _PER_CHANNEL_POOLS) and axis == 1)):
+        return False
+    out = _shape(user.results[0])
+    if len(out) != len(_shape(value)) or out[axis] != _shape(value)[axis]:
+        return False
+    return bool(np.all(user.evaluate_float([np.zeros(_shape(value))], _shape(value)[0]) == 0))
+
+
+def _flatten_block(user: Operation, value: SSAValue, axis: int) -> int | None:
+    """``rest`` when ``user`` flattens ``value`` (channel axis 1) to [N, C*rest] and only
+    dense consumers read the result, else None."""
+    if not isinstance(user, (structure.FlattenOp, structure.ReshapeOp)) or axis != 1:
+        return None
+    shape, out = _shape(value), _shape(user.results[0])
+    rest = int(np.prod(shape[2:], dtype=np.int64))
+    if out != (shape[0], shape[1] * rest):
+        return None
+    uses = [u.operation for u in user.results[0].uses]
+    return rest if uses and all(_consumer(u, user.results[0], 1) for u in uses) else None
+
+
+@dataclass
+class ChannelGroups:
+    """The result of `channel_groups`: the tied values, the ops to rebuild and the channels
+    each value keeps."""
+
+    axis: dict[SSAValue, int] = field(default_factory=dict)
+    """Every tied value -> its channel axis."""
+    producers: list[Operation] = field(default_factory=list)
+    """Constant-weight layers whose results are tied values."""
+    consumers: dict[Operation, tuple[SSAValue, int]] = field(default_factory=dict)
+    """Layer reading a tied value -> (the tied value, columns per channel: 1, or ``rest``
+    through a flatten)."""
+    rebuilt: list[Operation] = field(default_factory=list)
+    """Tied ops (per-channel ops, adds, concats) and flattens, in no particular order."""
+    parent: dict = field(default_factory=dict)
+    pinned: set = field(default_factory=set)
+
+    def find(self, key):
+        root = key
+        while self.parent.get(root, root) != root:
+            root = self.parent[root]
+        while key != root:
+            self.parent[key], key = root, self.parent.get(key, key)
+        return root
+
+    def union(self, a, b) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra] = rb
+
+    def pin(self, key) -> None:
+        self.pinned.add(self.find(key))
+
+    def kept(self, value: SSAValue) -> list[int]:
+        """The channels of a tied value that stay."""
+        count = _shape(value)[self.axis[value]]
+        return [c for c in range(count) if self.find((value, c)) in self.pinned]
+
+    def groups_of(self, layer: Operation) -> list:
+        """The group of each output channel of a producer."""
+        out = layer.results[0]
+        return [self.find((out, c)) for c in range(_shape(out)[self.axis[out]])]
+
+
+def channel_groups(ops: list[Operation], assume_zero: bool = False) -> ChannelGroups:
+    """Tie the channels of the constant-weight layers among ``ops`` (a block's ops in order)
+    and pin the groups that cannot leave (see the module docstring)."""
+    g = ChannelGroups()
+    stack = []
+    for op in ops:
+        if isinstance(op, AffineWeights) and isinstance(op, FloatSemantics) and constant_weights(op) is not None:
+            g.producers.append(op)
+            stack.append((op.results[0], channel_axis(op)))
+    joins: list[Operation] = []
+    while stack:
+        value, axis = stack.pop()
+        if value in g.axis:
+            continue
+        g.axis[value] = axis
+        count = _shape(value)[axis]
+        for use in list(value.uses):
+            user = use.operation
+            if _consumer(user, value, axis):
+                g.consumers[user] = (value, 1)
+            elif (rest := _flatten_block(user, value, axis)) is not None:
+                g.rebuilt.append(user)
+                for dense in {u.operation for u in user.results[0].uses}:
+                    g.consumers[dense] = (value, rest)
+            elif _per_channel(user, value, axis):
+                g.rebuilt.append(user)
+                for c in range(count):
+                    g.union((value, c), (user.results[0], c))
+                stack.append((user.results[0], axis))
+            elif isinstance(user, (arith.AddOp, arith.SubOp)) and _shape(user.lhs) == _shape(user.rhs) == _shape(user.results[0]):
+                g.rebuilt.append(user)
+                joins.append(user)
+                for c in range(count):
+                    g.union((value, c), (user.results[0], c))
+                stack.append((user.results[0], axis))
+            elif isinstance(user, structure.ConcatOp) and user.axis.value.data % len(_shape(value)) == axis:
+                g.rebuilt.append(user)
+                joins.append(user)
+                offset = sum(_shape(v)[axis] for v in user.inputs[:use.index])
+                for c in range(count):
+                    g.union((value, c), (user.results[0], offset + c))
+                stack.append((user.results[0], axis))
+            else:
+                for c in range(count):
+                    g.pin((value, c))
+    g.rebuilt = list(dict.fromkeys(g.rebuilt))
+    _pin_outside_operands(g, joins)
+    if not assume_zero:
+        for layer in g.producers:
+            w, b = constant_weights(layer)
+            live = w.reshape(w.shape[0], -1).any(axis=1) | (b != 0 if b is not None else False)
+            for c in np.nonzero(live)[0]:
+                g.pin((layer.results[0], int(c)))
+        _keep_one(g)
+    return g
+
+
+def _pin_outside_operands(g: ChannelGroups, joins: list[Operation]) -> None:
+    """An add or concat operand that is not a tied value pins the result channels it feeds."""
+    for op in dict.fromkeys(joins):
+        out = op.results[0]
+        axis = g.axis[out]
+        offset = 0
+        for v in op.operands:
+            width = _shape(v)[axis]
+            if v not in g.axis:
+                for c in range(width):
+                    g.pin((out, (0 if isinstance(op, (arith.AddOp, arith.SubOp)) else offset) + c))
+            if isinstance(op, structure.ConcatOp):
+                offset += width
+
+
+def _keep_one(g: ChannelGroups) -> None:
+    """Pin channel 0 of every tied value that would lose all its channels (until none does)."""
+    changed = True
+    while changed:
+        changed = False
+        for value in g.axis:
+            if not g.kept(value):
+                g.pin((value, 0))
+                changed = True
