@@ -70,6 +70,19 @@ def sweep_params(cases, sweep, ids=None) -> list:
             for c, i in zip(cases, ids)]
 
 
+def assert_bit_exact_on_schedule(design: nncc.Design, x: np.ndarray, output: str, distinct: int = 100) -> None:
+    """fixed == C-sim == Verilator RTL bit for bit on ``x`` (at least ``distinct`` different
+    values in ``output``), the measured latency and II are the predicted ones and the run
+    took exactly 1 + (N - 1) II + latency cycles (no sample held up)."""
+    fixed_y = design.run(x, "fixed")[output]
+    assert np.unique(fixed_y).size > distinct
+    assert np.array_equal(fixed_y, design.run(x, "csim")[output])
+    assert np.array_equal(fixed_y, design.run(x, "rtl")[output])
+    schedule, stats = design.report["schedule"], design.rtl_stats
+    assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
+    assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+
+
 def random_init(rng: np.random.Generator, name: str, *shape: int, scale: float = 0.5) -> onnx.TensorProto:
     """An initializer of normal values times ``scale`` drawn from ``rng`` (seeded weights)."""
     return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32), name)

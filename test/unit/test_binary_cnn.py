@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from binary_support import binary_cnn_inputs, binary_cnn_reference, qonnx_binary_cnn
-from helpers import compile_model, ops_of
+from helpers import assert_bit_exact_on_schedule, compile_model, ops_of
 from nncc.dialects import fixed
 from nncc.dialects.encodings import BinaryAttr
 
@@ -47,11 +47,4 @@ def test_every_layer_is_binary_and_decides_like_the_model(design):
 def test_binary_cnn_fixed_csim_rtl_and_schedule(design):
     """fixed == C-sim == Verilator RTL bit for bit on 1,000 images; measured latency and II
     equal the prediction, and the run takes exactly 1 + (N - 1) II + latency cycles."""
-    x = binary_cnn_inputs(1000, seed=33)
-    fixed_y = design.run(x, "fixed")["y"]
-    assert np.unique(fixed_y).size > 100
-    assert np.array_equal(fixed_y, design.run(x, "csim")["y"])
-    assert np.array_equal(fixed_y, design.run(x, "rtl")["y"])
-    schedule, stats = design.report["schedule"], design.rtl_stats
-    assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
-    assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+    assert_bit_exact_on_schedule(design, binary_cnn_inputs(1000, seed=33), "y")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from binary_support import binary_mlp_inputs, binary_mlp_reference, qonnx_binary_mlp
-from helpers import compile_model, ops_of
+from helpers import assert_bit_exact_on_schedule, compile_model, ops_of
 from nncc.dialects import fixed
 from nncc.dialects.encodings import BinaryAttr
 from nncc.dialects.nn.to_fixed import threshold_bias
@@ -54,13 +54,7 @@ def test_binary_mlp_fixed_csim_rtl_and_schedule(tmp_path):
     equal the prediction."""
     x = binary_mlp_inputs(1000, seed=23)
     design = compile_model(qonnx_binary_mlp(), tmp_path, x[:256])
-    fixed_y = design.run(x, "fixed")["y"]
-    assert np.unique(fixed_y).size > 100
-    assert np.array_equal(fixed_y, design.run(x, "csim")["y"])
-    assert np.array_equal(fixed_y, design.run(x, "rtl")["y"])
-    schedule, stats = design.report["schedule"], design.rtl_stats
-    assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
-    assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+    assert_bit_exact_on_schedule(design, x, "y")
 
 
 def test_threshold_bias_decides_every_sign_exactly():

@@ -29,9 +29,9 @@ file took 5 min 45 s. Builds are cached by content under $NNCC_CACHE_DIR/rtlsim 
 times.
 `nncc verify DIR --samples 2000` is also run on the shared two-digit design, as a user would.
 
-The default suite runs mlp PoT RF 1, two-digit RF 1 and shared two-digit RF 2 (pot windows are
-covered on small models by test_window_conv.py); the other cases (`SWEEP`: mlp PoT RF 4,
-shared two-digit RF 1, both cnn cases) run with `pytest -m sweep` or bench/bench_sweeps.py.
+The default suite runs mlp PoT RF 1 and shared two-digit RF 2 (pot windows are covered on small
+models by test_window_conv.py); the other cases (`SWEEP`: mlp PoT RF 4, two-digit RF 1 with and
+without sharing, both cnn cases) run with `pytest -m sweep` or bench/bench_sweeps.py.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ EXPECTED_RF = {
 # PE latencies where they differ from the reuse factor (window engines, see the docstring)
 EXPECTED_LATENCY = {"cnn-pot4-rf1": [326, 66, 1], "cnn-sd2-rf2": [324 + 256 + 2, 64 + 36 + 2, 2]}
 VERIFY = "mlp-sd2-shared-rf2"
-SWEEP = {"mlp-pot4-rf4", "mlp-sd2-shared-rf1", "cnn-pot4-rf1", "cnn-sd2-rf2"}
+SWEEP = {"mlp-pot4-rf4", "mlp-sd2-rf1", "mlp-sd2-shared-rf1", "cnn-pot4-rf1", "cnn-sd2-rf2"}
 """Cases run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite."""
 
 pytestmark = pytest.mark.requires("verilator")

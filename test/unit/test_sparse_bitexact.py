@@ -11,8 +11,8 @@ inputs, the measured latency / initiation interval must equal the predicted sche
 the planned multipliers must be what the plan's lanes say: for each PE the sum over slots of
 the most non-zero weights of its outputs, far below the dense N * K / R.
 
-2:4 at RF 1 and the unstructured cnn at RF 1 (`SWEEP`) run with `pytest -m sweep` or
-bench/bench_sweeps.py; the default suite keeps one case per encoding.
+2:4 at RF 1 and both cnn cases (`SWEEP`) run with `pytest -m sweep` or bench/bench_sweeps.py;
+the default suite keeps one MLP case per encoding (sparse window engines: test_window_conv.py).
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ CASES = {
     "cnn-unstructured-rf1": Case(1, "unstructured", 0.75, 0.27, model="cnn"),
     "cnn-2of4-rf4": Case(4, "2:4", dense_ratio=0.52, model="cnn"),
 }
-SWEEP = {"2of4-rf1", "cnn-unstructured-rf1"}
+SWEEP = {"2of4-rf1", "cnn-unstructured-rf1", "cnn-2of4-rf4"}
 """Cases run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite."""
 
 pytestmark = pytest.mark.requires("verilator", "g++")

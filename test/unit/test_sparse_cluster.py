@@ -21,7 +21,7 @@ from nncc.dialects.emit import NAME_ATTR
 from nncc.dialects.encodings import CodebookAttr, codebook_groups
 from nncc.dialects.sparse_plan import clusters_of, output_clusters
 
-from helpers import dense_mlp, digits_data
+from helpers import dense_mlp, digits_data, sweep_params
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 
@@ -48,7 +48,7 @@ def _clusters_per_output(pe: dataflow.PeOp) -> list[int]:
 
 
 @pytest.mark.requires("verilator", "g++")
-@pytest.mark.parametrize("rf", [1, 4])
+@pytest.mark.parametrize("rf", sweep_params([1, 4], {"1"}))  # RF 1: `pytest -m sweep`
 def test_cluster_lanes_are_bit_exact_and_on_schedule(rf, tmp_path):
     """The 16-64-32-32-5 MLP at 4 clusters per neuron: every PE gets a cluster plan with one
     lane per cluster (at RF 1 the multipliers are the outputs' cluster counts); the fixed

