@@ -172,8 +172,8 @@ def prune_channel_groups(ops: list[Operation], fraction: float) -> None:
         const = weight_operand(layer).owner
         w = np.asarray(from_dense(const.value), np.float64)
         replace_constant(layer, const, np.where(rows.reshape((-1,) + (1,) * (w.ndim - 1)), 0.0, w))
-        bias = getattr(layer, "bias", None)
-        if bias is not None and isinstance(bias.owner, nn.ConstantOp):
+        bias = layer.bias_operand()
+        if bias is not None:  # (a constant: channel_groups takes only constant-weight layers)
             replace_constant(layer, bias.owner, np.where(rows, 0.0, np.asarray(from_dense(bias.owner.value), np.float64)))
 
 

@@ -63,7 +63,7 @@ def _layer(g: ChannelGroups, layer: Operation, operands: list[SSAValue]) -> Oper
         columns = [c * rest + j for c in g.kept(value) for j in range(rest)]
         w = np.take(w, columns, axis=1)
     bias = layer.bias_operand()
-    layer.operands = [operands[0], *layer.operands[1:]]  # (the old op goes: its type rules see the new input)
+    layer.operands = operands  # (the old op goes: with_weights' type rules see the rebuilt input)
     new = layer.with_weights(_constant(w, layer.weight_operand().owner, layer),
                              None if bias is None else _constant(b, bias.owner, layer))
     new.attributes.update(layer.attributes)
