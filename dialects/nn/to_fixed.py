@@ -30,8 +30,8 @@ from nncc.dialects.nn.windows import avg_pool_divisor
 
 def bias_frac(bias: np.ndarray, product_frac: int, own_frac: int) -> int:
     """Fraction bits of a layer's bias: the products' grid when the bias is exact on it,
-    else the finest grid up to its own precision (``own_frac``, the weight width less its
-    integer bits) on which it is exact.
+    else the finest grid up to ``own_frac`` (its own precision, the weight width less its
+    integer bits, capped by the caller at the layer's output fraction) on which it is exact.
 
     A bias is not rounded to the products' grid when that grid is coarse: with binary
     weights and sign activations the products are integers, and a threshold of 0.73 must
@@ -80,7 +80,9 @@ def mac(lw: FixedLowering, op: Operation, build) -> None:
             raw, typ = threshold_bias(b, product)
         else:
             ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
-            frac = bias_frac(b, product, prec.weight_width - ints)
+            # finer than the products only as far as the layer's output type keeps: a bias bit
+            # below its LSB would only widen the accumulator
+            frac = bias_frac(b, product, min(prec.weight_width - ints, lw.output_type(op, prec).frac))
             if (grid := lw.grid_of(op.bias, prec)) is not None:
                 frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
             raw, typ = quantize_array(b, max(2, ints + frac), ints)

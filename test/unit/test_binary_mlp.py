@@ -26,13 +26,13 @@ def test_reference_matches_the_float_interpreter(tmp_path):
 def test_thresholds_keep_their_value(tmp_path):
     """The products are on the input's 2^-4 grid (weights +-1), then integers (+-1
     activations). The first layer feeds only a sign, so its threshold is rounded down on
-    that grid, which decides every sign exactly; the logits' threshold keeps 13 fraction
-    bits instead of being rounded to an integer."""
+    that grid, which decides every sign exactly; the logits' threshold keeps the 9 fraction
+    bits of the logits' type (q<16, 7>) instead of being rounded to an integer."""
     x = binary_mlp_inputs(4000)
     design = compile_model(qonnx_binary_mlp(), tmp_path, x[:256])
     first, second = ops_of(design.design, "fixed.dense")
     assert fixed.fixed_of(first.bias) == fixed.FixedType(7, 3)
-    assert fixed.fixed_of(second.bias) == fixed.FixedType(16, 3)
+    assert fixed.fixed_of(second.bias) == fixed.FixedType(12, 3)
     # +-1 weights: each term adds or subtracts its input (the shift-and-add PE, no multiplier)
     assert first.encoding == second.encoding == BinaryAttr(0)
     want = binary_mlp_reference(x)
