@@ -142,16 +142,9 @@ def prune_channel_groups(ops: list[Operation], fraction: float) -> None:
         for c, root in enumerate(g.groups_of(layer)):
             if root not in g.pinned:
                 members.setdefault(root, []).append((layer, c))
-    tied = {layer: layer for layer in g.producers}
-
-    def find(layer):
-        while tied[layer] is not layer:
-            layer = tied[layer]
-        return layer
-
-    for group in members.values():
+    for group in members.values():  # layers sharing a group form one set (g's union-find, keyed by layer)
         for layer, _ in group[1:]:
-            tied[find(layer)] = find(group[0][0])
+            g.union(layer, group[0][0])
     norms = {}
     for layer in g.producers:
         w = np.asarray(from_dense(weight_operand(layer).owner.value), np.float64)
@@ -159,7 +152,7 @@ def prune_channel_groups(ops: list[Operation], fraction: float) -> None:
         norms[layer] = n / (np.sqrt(np.mean(n ** 2)) or 1.0)
     by_set: dict = {}
     for root, group in members.items():
-        by_set.setdefault(find(group[0][0]), []).append(root)
+        by_set.setdefault(g.find(group[0][0]), []).append(root)
     drop: dict = {layer: np.zeros(len(norms[layer]), bool) for layer in g.producers}
     for roots in by_set.values():
         scores = np.array([np.mean([norms[layer][c] for layer, c in members[r]]) for r in roots])

@@ -122,6 +122,8 @@ class ChannelGroups:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[ra] = rb
+            if ra in self.pinned:  # a group pinned before the union stays pinned
+                self.pinned.add(rb)
 
     def pin(self, key) -> None:
         self.pinned.add(self.find(key))

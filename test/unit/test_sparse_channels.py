@@ -26,9 +26,9 @@ from nncc.passes.sparse_prune import SparsePrunePass
 from nncc.passes.sparse_remove_channels import SparseRemoveChannelsPass
 
 
-def residual_model(variant: str = "add", zero: dict | None = None, seed: int = 41) -> onnx.ModelProto:
+def residual_model(variant: str = "add", zero: dict | None = None, seed: int = 41, shortcut_out: bool = False) -> onnx.ModelProto:
     """The model of the module docstring; ``zero``: initializer name -> output channels whose
-    weight rows and biases are set to zero."""
+    weight rows and biases are set to zero; ``shortcut_out``: r1 is a second graph output."""
     rng = np.random.default_rng(seed)
 
     def conv(x, w, b, y):
@@ -56,7 +56,8 @@ def residual_model(variant: str = "add", zero: dict | None = None, seed: int = 4
             values = numpy_helper.to_array(inits[name]).copy()
             values[list(channels)] = 0.0
             inits[name] = numpy_helper.from_array(values, name)
-    return onnx_model(nodes, [("input", [1, 1, 6, 6])], [("output", [1, 3])], list(inits.values()))
+    outputs = [("output", [1, 3])] + ([("r1", [1, 4, 6, 6])] if shortcut_out else [])
+    return onnx_model(nodes, [("input", [1, 1, 6, 6])], outputs, list(inits.values()))
 
 
 def removed(model: onnx.ModelProto, passes) -> tuple[object, dict[str, tuple]]:
@@ -95,6 +96,20 @@ def test_channel_zero_on_one_side_of_the_add_stays():
     model = residual_model(zero={1: [1]})
     _, shapes = removed(model, [SparseRemoveChannelsPass()])
     assert shapes == {"nn.conv0": (4, 1, 3, 3), "nn.conv1": (4, 4, 3, 3), "nn.conv2": (4, 4, 3, 3), "nn.dense0": (3, 144)}
+
+
+def test_a_shortcut_that_is_also_an_output_keeps_its_group():
+    """r1 is also a graph output: its channel 1 must stay, and with it the whole group (conv1,
+    the add, conv3), however the uses are visited; conv2's own zero channel still leaves."""
+    model = residual_model(zero={1: [1], 3: [1], 2: [2]}, shortcut_out=True)
+    module, shapes = removed(model, [SparseRemoveChannelsPass()])
+    assert shapes == {"nn.conv0": (4, 1, 3, 3), "nn.conv1": (3, 4, 3, 3), "nn.conv2": (4, 3, 3, 3), "nn.dense0": (3, 144)}
+    x = inputs()
+    got = run_float_model(module, x)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    for name in ("output", "r1"):
+        want = np.concatenate([session.run([name], {"input": x[i:i + 1]})[0] for i in range(len(x))])
+        np.testing.assert_allclose(got[name], want, rtol=1e-5, atol=1e-5)
 
 
 def test_concat_on_channels_removes_each_operands_channels():
