@@ -5,13 +5,15 @@ Usage::
 
     python bench/bench_sweeps.py [-k EXPRESSION] [--cache DIR]
 
-Each bit-exactness sweep of the test suite (`test_rtl_bitexact.py`, `test_pot_bitexact.py`,
-`test_sparse_bitexact.py`, `test_recurrent_rtl.py`) keeps its smallest cases in the default
-suite, which must stay within its time budget on a 2-core CI machine, and marks the others
-`sweep` (the bigger cnn designs, a second reuse factor of an encoding the suite already runs,
-the second exporter of a recurrent fixture). This script runs exactly those cases with pytest
+Each RTL or synthesis sweep of the test suite (`test_rtl_bitexact.py`, `test_pot_bitexact.py`,
+`test_sparse_bitexact.py`, `test_recurrent_rtl.py`, `test_sparse_cluster.py`,
+`test_synth_reuse.py`) keeps its smallest cases in the default suite, which must stay within
+its time budget on a 2-core CI machine, and marks the others `sweep` (the bigger cnn designs, a
+second reuse factor of an encoding the suite already runs, the second exporter of a recurrent
+fixture, Yosys at reuse factors 2 and 8). This script runs exactly those cases with pytest
 (`-m sweep`), with the same assertions as the suite: fixed-point interpreter == g++
-C-simulation == Verilator bit for bit, measured latency / II == predicted.
+C-simulation == Verilator bit for bit, measured latency / II == predicted, Yosys DSPs ==
+planned multipliers.
 
 Prints ONE JSON document on stdout: per test its outcome and seconds, and the totals;
 pytest's own progress goes to stderr. ``--cache`` sets $NNCC_CACHE_DIR (default: a fresh
