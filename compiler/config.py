@@ -33,9 +33,9 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
 
     [sparse]                      # sparse weights (off by default)
     sparse_threshold = 0.0        # > 0: layers at least this fraction zero get a sparse encoding (0 = off)
-    sparse_structure = "mask"     # mask | N:M (2:4) | BHxBW (4x8) | balanced=P
+    sparse_structure = "mask"     # mask | N:M (2:4) | BHxBW (4x8) | balanced=P | complementary=K
     sparse_prune = 0.0            # magnitude pruning before calibration: fraction of weights zeroed
-    sparse_prune_kind = "unstructured"  # unstructured | N:M | BHxBW | balanced=P | channels | knapsack (multipliers at reuse_factor)
+    sparse_prune_kind = "unstructured"  # unstructured | N:M | BHxBW | balanced=P | complementary=K | channels | knapsack (multipliers at reuse_factor)
     sparse_cluster = 0            # weight clustering before calibration: k values per group (0 = off)
     sparse_cluster_scope = "neuron"  # neuron (a codebook per output) | layer
 
@@ -150,10 +150,11 @@ def _structure_problem(key: str, value) -> str:
     """Why a sparse structure option is not valid ("" if it is)."""
     if not isinstance(value, str):
         return f"{key} must be a string, got {value!r}"
-    ok = re.fullmatch(r"mask|\d+:\d+|\d+x\d+|balanced=\d+", value) if key == "sparse_structure" else \
-        re.fullmatch(r"unstructured|channels|knapsack|\d+:\d+|\d+x\d+|balanced=\d+", value)
+    ok = re.fullmatch(r"mask|\d+:\d+|\d+x\d+|balanced=\d+|complementary=\d+", value) if key == "sparse_structure" else \
+        re.fullmatch(r"unstructured|channels|knapsack|\d+:\d+|\d+x\d+|balanced=\d+|complementary=\d+", value)
     if not ok:
-        kinds = "mask, N:M, BHxBW or balanced=P" if key == "sparse_structure" else "unstructured, channels, knapsack, N:M, BHxBW or balanced=P"
+        kinds = "mask, N:M, BHxBW, balanced=P or complementary=K" if key == "sparse_structure" else \
+            "unstructured, channels, knapsack, N:M, BHxBW, balanced=P or complementary=K"
         return f"{key} must be {kinds}, got {value!r}"
     return ""
 

@@ -96,7 +96,7 @@ def build_nn_pot_quant(options: CompileOptions | Mapping[str, object] | None = N
 
 
 def _prunes(o: CompileOptions) -> bool:
-    return bool(o.sparse_prune) or ":" in o.sparse_prune_kind
+    return bool(o.sparse_prune) or ":" in o.sparse_prune_kind or o.sparse_prune_kind.startswith("complementary")
 
 
 def sparse_encoding(o: CompileOptions) -> tuple[float, str] | None:
@@ -107,7 +107,7 @@ def sparse_encoding(o: CompileOptions) -> tuple[float, str] | None:
     if not _prunes(o):
         return None
     kind = o.sparse_prune_kind
-    return 0.01, kind if kind[0].isdigit() or kind.startswith("balanced") else "mask"
+    return 0.01, kind if kind[0].isdigit() or kind.startswith(("balanced", "complementary")) else "mask"
 
 
 def build_nn_sparse(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:

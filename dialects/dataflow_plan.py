@@ -22,7 +22,7 @@ from nncc.dialects.dataflow import NO_OPERAND, HandshakeGroupAttr, IndexTableAtt
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.fixed.semantics import limits
-from nncc.dialects.interfaces import ElementKernel
+from nncc.dialects.interfaces import ElementKernel, Reduction
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 
 SUM_CHUNK = 64
@@ -305,6 +305,9 @@ def index_table(op: Operation) -> IndexTableAttr | None:
         return IndexTableAttr(1, np.asarray(op.table()).reshape(-1))
     if isinstance(op, nn.ConcatOp):
         return _concat_table(op)
+    if isinstance(op, Reduction):  # any other reduction (k-winners-take-all): its groups
+        groups = op.reduction_groups()
+        return IndexTableAttr(groups.shape[1], groups.reshape(-1))
     return None
 
 

@@ -186,8 +186,9 @@ class SignedDigitsAttr(WeightEncodingAttr):
                 f"non-zero signed digits, the encoding allows {allowed}")
 
 
-SPARSE_KINDS = ("mask", "nm", "block", "balanced")
-"""The structures of `SparseAttr`: any zeros, N of M, whole blocks, column-balanced."""
+SPARSE_KINDS = ("mask", "nm", "block", "balanced", "complementary")
+"""The structures of `SparseAttr`: any zeros, N of M, whole blocks, column-balanced,
+complementary kernels."""
 
 
 def weight_rows(raw: np.ndarray) -> np.ndarray:
@@ -202,8 +203,11 @@ class SparseAttr(WeightEncodingAttr):
     `#encoding.sparse<mask>` (anywhere), `#encoding.sparse<n = 2, m = 4>` (at most N non-zeros
     in every M consecutive weights of a row), `#encoding.sparse<block = [4, 8]>` (zeros in
     whole blocks of rows x reduction; the shape divides the weight's), `#encoding.sparse<balanced = 4>`
-    (every column has the same number of non-zeros in each of the P row groups r mod P).
-    ``a``/``b`` hold (N, M), (BH, BW), (P, 0) or (0, 0)."""
+    (every column has the same number of non-zeros in each of the P row groups r mod P),
+    `#encoding.sparse<complementary = 4>` (the rows form groups of K consecutive kernels with
+    pairwise disjoint supports: a column has at most one non-zero per group, so the group's
+    kernels pack into one dense kernel and a routing map, see `complementary_packing`).
+    ``a``/``b`` hold (N, M), (BH, BW), (P, 0), (K, 0) or (0, 0)."""
 
     name = "encoding.sparse"
     kind: StringAttr
@@ -231,6 +235,13 @@ class SparseAttr(WeightEncodingAttr):
                 if pes < 1:
                     parser.raise_error(f"encoding.sparse: balanced needs >= 1 row groups, got {pes}", start, parser.pos)
                 return (StringAttr("balanced"), IntAttr(pes), IntAttr(0))
+            if parser.parse_optional_keyword("complementary") is not None:
+                parser.parse_punctuation("=")
+                kernels = parser.parse_integer(allow_negative=False, allow_boolean=False)
+                if kernels < 2:
+                    parser.raise_error(f"encoding.sparse: complementary needs >= 2 kernels per group, got {kernels}",
+                                       start, parser.pos)
+                return (StringAttr("complementary"), IntAttr(kernels), IntAttr(0))
             n = _keyword_int(parser, "n")
             parser.parse_punctuation(",")
             m = _keyword_int(parser, "m")
@@ -240,12 +251,14 @@ class SparseAttr(WeightEncodingAttr):
 
     def print_parameters(self, printer: Printer) -> None:
         kind, a, b = self.kind.data, self.a.data, self.b.data
-        text = {"mask": "mask", "nm": f"n = {a}, m = {b}", "block": f"block = [{a}, {b}]", "balanced": f"balanced = {a}"}
+        text = {"mask": "mask", "nm": f"n = {a}, m = {b}", "block": f"block = [{a}, {b}]", "balanced": f"balanced = {a}",
+                "complementary": f"complementary = {a}"}
         printer.print_string(f"<{text[kind]}>")
 
     def verify(self) -> None:
         kind, a, b = self.kind.data, self.a.data, self.b.data
-        ok = {"mask": a == b == 0, "nm": 1 <= a < b, "block": a >= 1 and b >= 1, "balanced": a >= 1 and b == 0}
+        ok = {"mask": a == b == 0, "nm": 1 <= a < b, "block": a >= 1 and b >= 1, "balanced": a >= 1 and b == 0,
+              "complementary": a >= 2 and b == 0}
         if not ok.get(kind, False):
             raise VerifyException(f"encoding.sparse: bad structure {kind} ({a}, {b}), kinds are {', '.join(SPARSE_KINDS)}")
 
@@ -281,7 +294,26 @@ def sparse_violation(enc: SparseAttr, rows: np.ndarray) -> str:
         if bad.size:
             col = int(bad[0])
             return f"column {col} has {counts[:, col].tolist()} non-zeros in the {a} row groups, they must be equal"
+    elif kind == "complementary":
+        if n_rows % a:
+            return f"groups of {a} kernels do not divide the {n_rows} rows"
+        counts = nz.reshape(-1, a, k).sum(axis=1)  # [group, column]
+        if counts.size and counts.max() > 1:
+            g, col = np.unravel_index(int(np.argmax(counts)), counts.shape)
+            rows_hit = [int(g * a + r) for r in np.nonzero(nz[g * a:(g + 1) * a, col])[0]]
+            return f"rows {rows_hit} of kernel group {g} share column {col}; complementary kernels must be disjoint"
     return ""
+
+
+def complementary_packing(rows: np.ndarray, kernels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Complementary kernels packed: per group of ``kernels`` consecutive rows the dense kernel
+    (the sum of its rows, [groups, reduction]) and the routing map (which row of the group
+    owns each column, -1 for a column none uses). ``rows`` must obey the structure."""
+    n_rows, k = rows.shape
+    grouped = np.asarray(rows).reshape(n_rows // kernels, kernels, k)
+    nz = grouped != 0
+    route = np.where(nz.any(axis=1), np.argmax(nz, axis=1), -1)
+    return grouped.sum(axis=1), route
 
 
 def is_sparse(encoding: Attribute) -> bool:

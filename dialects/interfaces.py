@@ -194,7 +194,13 @@ class Reduction(Operation, abc.ABC):
 
     @abc.abstractmethod
     def combiner(self) -> str:
-        """"sum" or "max"."""
+        """"sum", "max" or "kwta": output o keeps the first cell of its group when fewer than
+        `winners()` of the group's other cells are strictly larger, else it is zero
+        (k-winners-take-all; the output has the input's shape)."""
+
+    def winners(self) -> int:
+        """For the "kwta" combiner: how many winners a group keeps."""
+        raise NotImplementedError(f"{self.name}: combiner {self.combiner()!r} has no winners")
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from nncc.dialects.emit import (  # noqa: F401 - C_ABI_NAMES, CPP_RESERVED, IDEN
     part_problem,
     top_problem,
 )
-from nncc.dialects.interfaces import MacLayer, Stateful, layer_label
+from nncc.dialects.interfaces import MacLayer, Reduction, Stateful, layer_label
 
 EMITTABLE = (
     fixed.ConstantOp, fixed.QuantizeOp, fixed.DequantizeOp, fixed.CastOp, fixed.DenseOp, fixed.ConvOp,
@@ -45,14 +45,15 @@ EMITTABLE = (
     nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp,
 )
 """Ops the HLS C++ emitter has a construct for (the `nn` ones on fixed-point tensors only); it
-also prints any other `MacLayer` (gathered dot products from its `mac_terms()`)."""
+also prints any other `MacLayer` (gathered dot products from its `mac_terms()`) and any
+`Reduction` (from its groups and combiner)."""
 
 
 def _not_emittable(ops) -> list[str]:
     return [
         f"{o.name} '{layer_label(o)}'"
         for o in ops
-        if not isinstance(o, (*EMITTABLE, MacLayer, Stateful))
+        if not isinstance(o, (*EMITTABLE, MacLayer, Reduction, Stateful))
         or (o.name.startswith("nn.") and not isinstance(o.results[0].type.element_type, fixed.FixedType))
     ]
 

@@ -7,7 +7,8 @@ encoding named by ``structure``:
 - ``mask``: zeros anywhere (`#encoding.sparse<mask>`);
 - ``N:M`` (e.g. ``2:4``): at most N non-zeros in every M consecutive weights of a row;
 - ``BHxBW`` (e.g. ``4x8``): zeros in whole blocks of BH rows by BW reduction columns;
-- ``balanced=P``: the same non-zero count per column in each of P row groups (r mod P).
+- ``balanced=P``: the same non-zero count per column in each of P row groups (r mod P);
+- ``complementary=K``: groups of K consecutive rows (kernels) with disjoint supports.
 
 A layer whose weights do not obey the structure is an error naming the layer and the reason.
 The raw weights, the results and the op kinds do not change; `sparse-materialize` turns the
@@ -46,13 +47,17 @@ def parse_structure(text: str) -> SparseAttr:
     if m := re.fullmatch(r"balanced=(\d+)", text):
         if int(m[1]) >= 1:
             return SparseAttr("balanced", int(m[1]))
-    raise ValueError(f"sparse-encode: structure must be mask, N:M (1 <= N < M), BHxBW or balanced=P, got '{text}'")
+    if m := re.fullmatch(r"complementary=(\d+)", text):
+        if int(m[1]) >= 2:
+            return SparseAttr("complementary", int(m[1]))
+    raise ValueError("sparse-encode: structure must be mask, N:M (1 <= N < M), BHxBW, balanced=P or complementary=K "
+                     f"(K >= 2), got '{text}'")
 
 
 @dataclass(frozen=True)
 class SparseEncodePass(ModulePass):
     """Give constant-weight MAC layers that are at least `threshold` zero the sparse encoding
-    `structure` (mask, N:M, BHxBW or balanced=P)."""
+    `structure` (mask, N:M, BHxBW, balanced=P or complementary=K)."""
 
     name = "sparse-encode"
 

@@ -12,6 +12,13 @@ its order:
 - ``balanced=P``: in every column, the same number of weights (the ``fraction`` of them,
   rounded down) with the smallest magnitudes become zero in each of the P row groups r mod P
   (layers whose rows P does not divide are left alone);
+- ``complementary=K``: the rows form groups of K consecutive kernels, and every column of a
+  group keeps its weight in one kernel only (the fraction is implied, 1 - 1/K): the columns
+  are dealt to the kernels in equal numbers (as near as the reduction length allows) so as
+  to keep the most magnitude, an assignment problem solved exactly (scipy's
+  `linear_sum_assignment`); the kernels then have disjoint supports, pack into one dense
+  kernel with a routing map (`encodings.complementary_packing`) and share its multipliers
+  (layers whose rows K does not divide are left alone);
 - ``channels``: the ``fraction`` of output channel groups with the smallest L2 norm become
   zero, weights and bias, where `sparse-remove-channels` can then remove them: a group is a
   channel of one layer, or the channels of several layers tied by residual adds and concats
@@ -85,9 +92,31 @@ def prune_mask(rows: np.ndarray, kind: str, fraction: float) -> np.ndarray:
         dropped = math.floor(fraction * per + 1e-9)
         ranks = np.argsort(np.argsort(a.reshape(per, groups, k), axis=0, kind="stable"), axis=0, kind="stable")
         return (ranks < dropped).reshape(n_rows, k)
+    if m := re.fullmatch(r"complementary=(\d+)", kind):
+        kernels = int(m[1])
+        if kernels < 2:
+            raise ValueError(f"sparse-prune: complementary needs >= 2 kernels per group, got {kernels}")
+        if n_rows % kernels:  # (this layer keeps its weights)
+            return np.zeros(rows.shape, bool)
+        return ~np.concatenate([complementary_owners(a[g:g + kernels]) for g in range(0, n_rows, kernels)])
     if kind == "channels":
         return np.repeat(_smallest(np.sqrt((a ** 2).sum(axis=1)), fraction)[:, None], k, axis=1)
-    raise ValueError(f"sparse-prune: kind must be unstructured, channels, N:M, BHxBW or balanced=P, got '{kind}'")
+    raise ValueError("sparse-prune: kind must be unstructured, channels, N:M, BHxBW, balanced=P or complementary=K, "
+                     f"got '{kind}'")
+
+
+def complementary_owners(scores: np.ndarray) -> np.ndarray:
+    """[K, columns] boolean: the one kernel that keeps each column, each kernel owning
+    ⌈columns / K⌉ or ⌊columns / K⌋ of them, with the largest total score (an exact
+    assignment of columns to the kernels' places)."""
+    from scipy.optimize import linear_sum_assignment
+
+    kernels, columns = scores.shape
+    places = np.repeat(np.arange(kernels), -(-columns // kernels))  # each kernel's share of places
+    cols, chosen = linear_sum_assignment(-scores[places].T)  # columns x places, maximise the kept score
+    owners = np.zeros(scores.shape, bool)
+    owners[places[chosen], cols] = True
+    return owners
 
 
 def compensate(rows: np.ndarray, drop: np.ndarray, moment: np.ndarray) -> np.ndarray:

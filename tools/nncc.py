@@ -65,11 +65,11 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
     p.add_argument("--sparse-threshold", type=float, metavar="FRACTION",
                    help="layers with at least this fraction of zero weights get a sparse encoding: no multiplier for a zero")
-    p.add_argument("--sparse-structure", help="the zeros' structure with --sparse-threshold: mask (default), N:M, BHxBW or balanced=P")
+    p.add_argument("--sparse-structure", help="the zeros' structure with --sparse-threshold: mask (default), N:M, BHxBW, balanced=P or complementary=K")
     p.add_argument("--sparse-prune", type=float, metavar="FRACTION",
                    help="magnitude pruning before calibration: zero this fraction (of weights, blocks, channels; "
                         "knapsack: of the dense multipliers)")
-    p.add_argument("--sparse-prune-kind", help="unstructured (default), N:M (2:4), BHxBW (4x4), balanced=P, channels or knapsack")
+    p.add_argument("--sparse-prune-kind", help="unstructured (default), N:M (2:4), BHxBW (4x4), balanced=P, complementary=K (K kernels with disjoint supports share multipliers), channels or knapsack")
     p.add_argument("--sparse-cluster", type=int, metavar="K",
                    help="weight clustering before calibration: k shared values per output (a codebook encoding)")
     p.add_argument("--sparse-cluster-scope", help="neuron (default: a codebook per output) or layer")

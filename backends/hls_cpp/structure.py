@@ -53,9 +53,27 @@ def _gather_step(em: _Emitter, op: Operation, table: np.ndarray, value: int = 0)
     )
 
 
+def _kwta(em: _Emitter, op: Reduction) -> None:
+    """k-winners-take-all: per output its group (itself first); the element stays when fewer
+    than `winners()` of the others are larger."""
+    name, type_name = em.result(op)
+    table = _plan_table(op)
+    em.steps.append(
+        StepView(
+            "kwta", name, type_name, _size(op.results[0]), em.unroll(op),
+            src=(em.src(op.operands[0]),), src_types=(em.type_names[op.operands[0]],),
+            rows=table.shape[0], inner=table.shape[1], table=em.table(f"{name}_groups", table), value=op.winners(),
+        )
+    )
+
+
 def reduction(em: _Emitter, op: Reduction) -> None:
     """Any `Reduction`: a window engine's table (with padding cells) for `Windowed` ops, one
-    group per output otherwise, combined by the op's `combiner()`."""
+    group per output otherwise, combined by the op's `combiner()` (a k-winners-take-all
+    selection keeps or zeroes each group's first element)."""
+    if op.combiner() == "kwta":
+        _kwta(em, op)
+        return
     is_max = op.combiner() == "max"
     if isinstance(op, Windowed):
         _window_pool(em, op, is_max)

@@ -314,8 +314,20 @@ def _gather(em: _Emitter, op: Operation, pad_raw: int = 0) -> None:
     em.add(op, "gather", value=pad_raw, items=tuple((i, row[0]) for i, row in enumerate(em.table(op))))
 
 
+def _kwta(em: _Emitter, op: Reduction) -> None:
+    """k-winners-take-all: per output its group (itself first, from the plan's table); a
+    comparator against every other element, their count, and a select."""
+    groups = tuple((o, kept, len(kept) - 1) for o, kept in
+                   ((o, tuple(c for c in cells if c != NO_OPERAND)) for o, cells in enumerate(em.table(op))))
+    width = max(last for _, _, last in groups).bit_length() if groups else 1
+    em.add(op, "kwta", groups=groups, value=op.winners(), index_width=max(width, 1))
+
+
 def _reduction(em: _Emitter, op: Reduction) -> None:
     """Any `Reduction` (pools, reduces): the plan's groups, combined by `combiner()`."""
+    if op.combiner() == "kwta":
+        _kwta(em, op)
+        return
     _groups(op.combiner() == "max")(em, op)
 
 

@@ -402,6 +402,16 @@ def reduce(m: ModuleView) -> Counter:
     return tally
 
 
+def kwta(m: ModuleView) -> Counter:
+    """k-winners-take-all: per output a comparator against every other element of its
+    group, an adder tree counting the larger ones, a compare with k and a select."""
+    tally = Counter()
+    for _, cells, last in m.groups:
+        tally += Counter(compare_bit=last * m.out_width + m.index_width, adder_bit=last * m.index_width,
+                         select_bit=m.out_width)
+    return tally
+
+
 def wiring(m: ModuleView) -> Counter:
     """Reshape, transpose, pad, concat: wires and constants only."""
     return Counter()
@@ -418,7 +428,7 @@ def top_module(view: DesignView) -> Counter:
 CONSTRUCTS = {
     "pe": pe_multiplier, "pe_shift": pe_shift, "pe_window": pe_window, "cast": cast, "relu": relu,
     "clamp": clamp, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
-    "reduce": reduce, "gather": wiring, "concat": wiring,
+    "reduce": reduce, "kwta": kwta, "gather": wiring, "concat": wiring,
 }
 
 

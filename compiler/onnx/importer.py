@@ -57,8 +57,10 @@ from nncc.compiler.diagnostics import NnccError, ProblemList
 from nncc.compiler.onnx.limits import too_many_elements
 from nncc.compiler.onnx.fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
 from nncc.compiler.onnx.load import check_and_infer, load_model, upgrade_opset
+from nncc.compiler.onnx.ops_structure import TOPK_PATTERN
+from nncc.compiler.onnx.patterns import Kwta, find_kwta
 from nncc.dialects.dense import to_dense
-from nncc.dialects.nn import ConstantOp
+from nncc.dialects.nn import ConstantOp, KwtaOp
 from nncc.dialects.fixed.quantization import GRID_ATTR, grid_attr
 
 NAME_ATTR = "nncc.name"
@@ -319,13 +321,18 @@ def find_unsupported(graph: onnx.GraphProto, initializers: set[str]) -> list[str
     """Every node nncc cannot import, described as "node 'name' (OpType): reason"."""
     problems = []
     constant = set(initializers)
+    absorbed = {i for found in find_kwta(graph) for i in found.nodes}
     for i in _topological(graph):
         node = graph.node[i]
+        if i in absorbed:  # imported as one nn.kwta
+            continue
         key = op_key(node)
         all_const = all((not x) or x in constant for x in node.input)
         foldable = onnx_fold.folder_for(key) is not None and (all_const or key in onnx_fold.SHAPE_ONLY)
         if key is None:
             problems.append(f"{_describe(node, i)}: {_domain_problem(node)}")
+        elif key == "TopK":  # (its sub-graph, when it is a k-WTA, was absorbed above)
+            problems.append(f"{_describe(node, i)}: {TOPK_PATTERN}")
         elif foldable:
             constant.update(x for x in node.output if x)
         elif onnx_ops.importer_for(key) is None:
@@ -398,13 +405,21 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
     """Fold or import every node in topological order; record a problem per failed node
     (and skip the nodes that depend on it)."""
     failed: set[str] = set()
+    kwta = {found.nodes[-1]: found for found in find_kwta(graph)}
+    absorbed = {i for found in kwta.values() for i in found.nodes[:-1]}
     for i in _topological(graph):
         node = graph.node[i]
+        if i in absorbed:
+            continue
         if any(x in failed for x in node.input if x):
             failed.update(x for x in node.output if x)
             continue
         try:
             ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
+            if i in kwta:
+                results = [_import_kwta(ctx, kwta[i])]
+                builder.values[node.output[0]] = results[0]
+                continue
             folded = onnx_fold.try_fold(ctx)
             if folded is not None:
                 if onnx_fold.batch_dependent(ctx, builder.batch_derived):
@@ -441,6 +456,23 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
                 owner = value.owner
                 if isinstance(owner, Operation) and (hint := ssa_name_hint(name)) is not None:
                     value.name_hint = hint
+
+
+def _import_kwta(ctx: NodeContext, found: Kwta) -> SSAValue:
+    """One `nn.kwta` for a k-winners-take-all sub-graph (`patterns.find_kwta`)."""
+    if found.input not in ctx.builder.values:
+        ctx.fail(f"k-winners-take-all of '{found.input}': the input must be computed at run time")
+    if ctx.builder.batch_axes.get(found.input, 0):
+        ctx.fail("k-winners-take-all on a sequence-first tensor is not supported")
+    x = ctx.builder.values[found.input]
+    rank = len(x.type.get_shape())
+    axis, slice_axis = (a + rank if a < 0 else a for a in (found.axis, found.slice_axis))
+    if axis != slice_axis or not 1 <= axis < rank:
+        ctx.fail(f"k-winners-take-all: TopK axis {found.axis} and Slice axis {found.slice_axis} "
+                 f"must name the same non-batch axis of a rank-{rank} tensor")
+    if found.k > x.type.get_shape()[axis]:
+        ctx.fail(f"TopK k = {found.k} exceeds the {x.type.get_shape()[axis]} elements of axis {axis}")
+    return ctx.emit(KwtaOp(x, found.k, axis)).output
 
 
 def _graph_outputs(graph: onnx.GraphProto, builder: "_GraphBuilder") -> tuple[list[SSAValue], list[str]]:

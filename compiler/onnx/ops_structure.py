@@ -536,7 +536,19 @@ def _reduce(op_class, *, becomes: str = "", notes: str = _REDUCE_NOTES, l2: bool
     return importer
 
 
+TOPK_PATTERN = ("supported only as k-winners-take-all: the k-th largest value (a Slice of the last of the "
+                "TopK values), GreaterOrEqual with the TopK input, then Where(mask, x, 0) or x * Cast(mask); "
+                "the indices unused")
+
+
+@support("nn.kwta", hardware=True, notes=TOPK_PATTERN + " (see `nncc.compiler.onnx.patterns`)")
+def import_topk(ctx):
+    """TopK: only inside a k-winners-take-all sub-graph (imported there as one op)."""
+    ctx.fail(TOPK_PATTERN)
+
+
 STRUCTURE_IMPORTERS: dict[str, Callable] = {
+    "TopK": import_topk,
     "Slice": import_slice,
     "Gather": import_gather,
     "Split": import_split,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import I64, DenseArrayBase, TensorType
+from xdsl.dialects.builtin import I64, DenseArrayBase, IntegerAttr, TensorType, i64
 from xdsl.ir import SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -26,7 +26,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.interfaces import FloatSemantics, Reduction, SelectsValues
+from nncc.dialects.interfaces import FixedSemantics, FloatSemantics, Reduction, SelectsValues
 from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn.common import expect_result, expect_same_element, int_array, shape_of, sorted_props
 from nncc.dialects.nn.structure import DataMovement
@@ -191,5 +191,76 @@ class ReduceMinOp(ReduceOp, LowersToFixed):
         to_fixed.reduce(lowering, self, "min")
 
 
-SELECTION_OPS = [GatherOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp]
+@irdl_op_definition
+class KwtaOp(IRDLOperation, FloatSemantics, FixedSemantics, Reduction, SelectsValues, LowersToFixed):
+    """k-winners-take-all along one axis: an element is kept when fewer than ``k`` elements
+    of its line are strictly larger, otherwise it becomes zero (ties at the k-th value are
+    all kept: the element is at least the k-th largest, the form a model exported as
+    TopK / GreaterOrEqual / Where computes). Type-agnostic like the pools: it selects
+    values, so it also runs on fixed-point tensors.
+
+    Example: `%y = nn.kwta %x {axis = 1 : i64, k = 8 : i64} : tensor<1x32xf32> -> tensor<1x32xf32>`
+    """
+
+    name = "nn.kwta"
+    input = operand_def(TensorType)
+    output = result_def(TensorType)
+    k = prop_def(IntegerAttr[I64])
+    axis = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
+
+    def __init__(self, input: SSAValue, k: int, axis: int):
+        super().__init__(
+            operands=[input], result_types=[input.type],
+            properties=sorted_props({"k": IntegerAttr(k, i64), "axis": IntegerAttr(axis, i64)}),
+        )
+
+    def verify_(self) -> None:
+        x = shape_of(self.input)
+        axis, k = self.axis.value.data, self.k.value.data
+        if not 1 <= axis < len(x):
+            raise VerifyException(f"{self.name}: axis {axis} must be a non-batch axis of rank {len(x)}")
+        if not 1 <= k <= x[axis]:
+            raise VerifyException(f"{self.name}: k = {k} must be in [1, {x[axis]}] (the length of axis {axis})")
+        expect_result(self, self.output, x)
+        expect_same_element(self)
+
+    def evaluate_float(self, args, batch):
+        x = args[0]
+        axis = self.axis.value.data
+        line = np.moveaxis(x, axis, -1)
+        larger = (line[..., None, :] > line[..., :, None]).sum(axis=-1)  # per element: strictly larger ones
+        kept = np.where(larger < self.k.value.data, line, np.zeros((), line.dtype))
+        return np.moveaxis(kept, -1, axis)
+
+    def evaluate_fixed(self, args, batch):
+        return self.evaluate_float(args, batch)
+
+    def reduction_groups(self) -> np.ndarray:
+        """Per element its line along ``axis``, itself first (the others in axis order)."""
+        x = shape_of(self.input)
+        axis = self.axis.value.data
+        lines = ns.axis_groups(x, (axis,))  # [positions, L]: the elements of each line
+        count = lines.shape[1]
+        order = np.array([[i] + [j for j in range(count) if j != i] for i in range(count)], np.int64)  # self first
+        out = np.empty((lines.size, count), np.int64)
+        out[lines.reshape(-1)] = lines[:, order].reshape(-1, count)
+        return out
+
+    def combiner(self) -> str:
+        return "kwta"
+
+    def winners(self) -> int:
+        return self.k.value.data
+
+    def lower_to_fixed(self, lowering) -> None:
+        """See `nncc.dialects.nn.to_fixed`."""
+        from nncc.dialects.nn import to_fixed
+
+        to_fixed.same_type(lowering, self, lambda x: KwtaOp(x, self.k.value.data, self.axis.value.data))
+
+
+SELECTION_OPS = [GatherOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, KwtaOp]
 """Index-table selection and reductions."""

@@ -61,6 +61,8 @@ def reductions():
     yield nn.GlobalMaxPoolOp(q2), True
     yield nn.ReduceSumOp(x2, (2, 3)), False
     yield nn.ReduceMaxOp(x2, (1,)), False
+    yield nn.KwtaOp(x2, 2, 1), False
+    yield nn.KwtaOp(q2, 4, 3), True
 
 
 @pytest.mark.parametrize("op, integer", list(reductions()), ids=lambda v: getattr(v, "name", str(v)))
@@ -74,6 +76,8 @@ def test_reduction_groups_reproduce_the_op(op, integer):
     cells = flat[:, np.where(groups >= 0, groups, 0)]
     if op.combiner() == "sum":
         got = np.where(groups >= 0, cells, 0).sum(axis=-1)
+    elif op.combiner() == "kwta":  # the first cell stays when fewer than k others are larger
+        got = np.where((cells[..., 1:] > cells[..., :1]).sum(axis=-1) < op.winners(), cells[..., 0], 0)
     else:
         got = np.where(groups >= 0, cells, -np.inf if not integer else np.iinfo(np.int64).min).max(axis=-1)
     assert np.array_equal(got, want) if integer else np.allclose(got, want, rtol=1e-12, atol=1e-12)

@@ -3,7 +3,8 @@
 Each case compiles the 16-64-32-32-5 MLP fixture (or the conv-conv-dense CNN fixture, whose
 convolutions are sliding-window engines) with sparse weights: magnitude-pruned by
 `sparse-prune` (unstructured 75 %, 2:4, 4x4 blocks 50 %, column-balanced over 8 row groups
-50 %, 50 % of the neurons removed), or an ONNX file whose weights arrive with 75 % zeros
+50 %, 50 % of the neurons removed, complementary kernels in groups of 4: every input column
+kept by one kernel of its group), or an ONNX file whose weights arrive with 75 % zeros
 (recognised by `sparse_threshold`). `sparse-materialize` gives every PE's slots only the
 lanes their outputs' non-zero weights need. The fixed-point interpreter, the g++ C-simulation
 of the HLS C++ and a Verilator simulation of the Verilog must agree bit for bit on N(0,1)
@@ -27,7 +28,8 @@ from onnx import numpy_helper
 
 import nncc
 from nncc.dialects import dataflow
-from nncc.dialects.encodings import is_sparse
+from nncc.dialects.dense import from_dense
+from nncc.dialects.encodings import complementary_packing, is_sparse, weight_rows
 from nncc.dialects.sparse_plan import lanes_of, packed_terms
 
 from helpers import differing_bits, sweep_params
@@ -58,10 +60,14 @@ CASES = {
     "block-rf4": Case(4, "4x4", 0.5, 0.52),
     "balanced-rf4": Case(4, "balanced=8", 0.5, 0.55),
     "channels-rf4": Case(4, "channels", 0.5, 0.33),
+    "complementary-rf1": Case(1, "complementary=4", dense_ratio=0.28),
+    "complementary-rf4": Case(4, "complementary=4", dense_ratio=0.28),
+    "cnn-complementary-rf1": Case(1, "complementary=4", dense_ratio=0.34, model="cnn"),
+    "cnn-complementary-rf4": Case(4, "complementary=4", dense_ratio=0.40, model="cnn"),
     "cnn-unstructured-rf1": Case(1, "unstructured", 0.75, 0.27, model="cnn"),
     "cnn-2of4-rf4": Case(4, "2:4", dense_ratio=0.52, model="cnn"),
 }
-SWEEP = {"2of4-rf1", "cnn-unstructured-rf1", "cnn-2of4-rf4"}
+SWEEP = {"2of4-rf1", "cnn-unstructured-rf1", "cnn-2of4-rf4", "complementary-rf1", "cnn-complementary-rf4"}
 """Cases run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite."""
 
 pytestmark = pytest.mark.requires("verilator", "g++")
@@ -146,12 +152,18 @@ def test_multipliers_are_the_lanes(results, name):
         assert -(-nnz // rf) <= expected
         if case.kind == "2:4":  # rows of equal counts: exactly ceil(nnz / R) when nothing rounded to zero
             assert expected <= len(counts) * -(-layer.fan_in() // 2) // rf
+        if case.kind.startswith("complementary"):  # one product per column of each group's packed kernel
+            raw = weight_rows(np.asarray(from_dense(layer.weight.owner.value)))
+            packed, route = complementary_packing(raw, 4)
+            assert sum(counts) == np.count_nonzero(route >= 0) == np.count_nonzero(packed)
+            assert expected <= -(-raw.shape[1] // 4) * raw.shape[0] // rf
     assert planned <= case.dense_ratio * DENSE[case.model, case.reuse_factor], planned
     if case.kind == "channels":
         shapes = [tuple(pe.output.type.get_shape()) for pe in pes(design)]
         assert shapes == [(1, 32), (1, 16), (1, 16), (1, 5)]
     verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
-    assert ("localparam [" in verilog and "LANES" in verilog) == any(lanes_of(pe) for pe in pes(design))
+    compact = [pe for pe in pes(design) if pe.window is None]  # (window engines print their lanes per tap)
+    assert ("localparam [" in verilog and "LANES" in verilog) == any(lanes_of(pe) for pe in compact)
 
 
 def edge_model(path: Path) -> Path:

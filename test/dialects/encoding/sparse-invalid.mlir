@@ -38,3 +38,23 @@ func.func @runtime_weights(%x: tensor<1x2x!fixed.q<8, 3>>, %w: tensor<1x2x!fixed
   %y = fixed.dense %x, %w {encoding = #encoding.sparse<mask>} : (tensor<1x2x!fixed.q<8, 3>>, tensor<1x2x!fixed.q<8, 1>>) -> tensor<1x1x!fixed.q<17, 5>>
   func.return %y : tensor<1x1x!fixed.q<17, 5>>
 }
+
+// -----
+
+// Complementary kernels 2 and 3 (the second group) both use column 2.
+func.func @overlapping(%x: tensor<1x3x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<18, 6>> {
+  %w = fixed.constant dense<[[1, 0, 2], [0, 3, 0], [0, 5, 1], [6, 0, 7]]> : tensor<4x3xi8> -> tensor<4x3x!fixed.q<8, 1>>
+  // CHECK: Operation does not verify: fixed.dense: rows [2, 3] of kernel group 1 share column 2; complementary kernels must be disjoint
+  %y = fixed.dense %x, %w {encoding = #encoding.sparse<complementary = 2>} : (tensor<1x3x!fixed.q<8, 3>>, tensor<4x3x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<18, 6>>
+  func.return %y : tensor<1x4x!fixed.q<18, 6>>
+}
+
+// -----
+
+// Groups of 3 kernels do not divide 4 rows.
+func.func @ungrouped(%x: tensor<1x3x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<18, 6>> {
+  %w = fixed.constant dense<[[1, 0, 0], [0, 3, 0], [0, 0, 1], [6, 0, 0]]> : tensor<4x3xi8> -> tensor<4x3x!fixed.q<8, 1>>
+  // CHECK: Operation does not verify: fixed.dense: groups of 3 kernels do not divide the 4 rows
+  %y = fixed.dense %x, %w {encoding = #encoding.sparse<complementary = 3>} : (tensor<1x3x!fixed.q<8, 3>>, tensor<4x3x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<18, 6>>
+  func.return %y : tensor<1x4x!fixed.q<18, 6>>
+}

@@ -4,17 +4,20 @@
 
 // The sparse weight encodings survive print -> parse: any zeros (mask), 2 of every 4
 // consecutive weights, zeros in whole 1x2 blocks, and the same non-zero count per column in
-// each of 2 interleaved row groups (rows 0, 2 and rows 1, 3).
+// each of 2 interleaved row groups (rows 0, 2 and rows 1, 3); complementary pairs of kernels
+// (rows 0, 1 and rows 2, 3 never share a column).
 // CHECK-LABEL: func.func @dense
 // CHECK:       fixed.dense %{{.*}}, %{{.*}} {encoding = #encoding.sparse<mask>}
 // CHECK:       fixed.dense %{{.*}}, %{{.*}} {encoding = #encoding.sparse<n = 2, m = 4>}
 // CHECK:       fixed.dense %{{.*}}, %{{.*}} {encoding = #encoding.sparse<block = [1, 2]>}
 // CHECK:       fixed.dense %{{.*}}, %{{.*}} {encoding = #encoding.sparse<balanced = 2>}
+// CHECK:       fixed.dense %{{.*}}, %{{.*}} {encoding = #encoding.sparse<complementary = 2>}
 // GENERIC:     <{encoding = #encoding.sparse<mask>}>
 // GENERIC:     <{encoding = #encoding.sparse<n = 2, m = 4>}>
 // GENERIC:     <{encoding = #encoding.sparse<block = [1, 2]>}>
 // GENERIC:     <{encoding = #encoding.sparse<balanced = 2>}>
-func.func @dense(%x: tensor<1x4x!fixed.q<8, 3>>) -> (tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>) {
+// GENERIC:     <{encoding = #encoding.sparse<complementary = 2>}>
+func.func @dense(%x: tensor<1x4x!fixed.q<8, 3>>) -> (tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>) {
   %w = fixed.constant dense<[[0, 3, 0, 0], [1, 0, 2, 0], [0, 0, 0, 0], [5, 6, 0, 7]]> : tensor<4x4xi8> -> tensor<4x4x!fixed.q<8, 1>>
   %a = fixed.dense %x, %w {encoding = #encoding.sparse<mask>} : (tensor<1x4x!fixed.q<8, 3>>, tensor<4x4x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<18, 6>>
   %v = fixed.constant dense<[[0, 3, 0, 1], [1, 0, 2, 0], [0, 0, 0, 0], [5, 6, 0, 0]]> : tensor<4x4xi8> -> tensor<4x4x!fixed.q<8, 1>>
@@ -23,7 +26,9 @@ func.func @dense(%x: tensor<1x4x!fixed.q<8, 3>>) -> (tensor<1x4x!fixed.q<18, 6>>
   %c = fixed.dense %x, %u {encoding = #encoding.sparse<block = [1, 2]>} : (tensor<1x4x!fixed.q<8, 3>>, tensor<4x4x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<18, 6>>
   %t = fixed.constant dense<[[1, 0, 0, 2], [0, 3, 0, 4], [0, 5, 0, 0], [6, 0, 0, 0]]> : tensor<4x4xi8> -> tensor<4x4x!fixed.q<8, 1>>
   %d = fixed.dense %x, %t {encoding = #encoding.sparse<balanced = 2>} : (tensor<1x4x!fixed.q<8, 3>>, tensor<4x4x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<18, 6>>
-  func.return %a, %b, %c, %d : tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>
+  %s = fixed.constant dense<[[1, 0, 0, 2], [0, 3, 4, 0], [0, 5, 0, 0], [6, 0, 7, 8]]> : tensor<4x4xi8> -> tensor<4x4x!fixed.q<8, 1>>
+  %e = fixed.dense %x, %s {encoding = #encoding.sparse<complementary = 2>} : (tensor<1x4x!fixed.q<8, 3>>, tensor<4x4x!fixed.q<8, 1>>) -> tensor<1x4x!fixed.q<18, 6>>
+  func.return %a, %b, %c, %d, %e : tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>, tensor<1x4x!fixed.q<18, 6>>
 }
 
 // -----

@@ -151,3 +151,19 @@ func.func @reduce_batch(%x: tensor<1x4xf32>) -> tensor<1x1xf32> {
   %y = nn.reduce_sum %x {axes = array<i64: 0>} : tensor<1x4xf32> -> tensor<1x1xf32>
   func.return %y : tensor<1x1xf32>
 }
+
+// -----
+
+func.func @kwta_k(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // CHECK: nn.kwta: k = 5 must be in [1, 4] (the length of axis 1)
+  %y = nn.kwta %x {axis = 1 : i64, k = 5 : i64} : tensor<1x4xf32> -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}
+
+// -----
+
+func.func @kwta_axis(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
+  // CHECK: nn.kwta: axis 0 must be a non-batch axis of rank 2
+  %y = nn.kwta %x {axis = 0 : i64, k = 1 : i64} : tensor<1x4xf32> -> tensor<1x4xf32>
+  func.return %y : tensor<1x4xf32>
+}

@@ -108,7 +108,7 @@ func.func @quant(%x: tensor<1x4xf32>) -> tensor<1x4xf32> {
 
 // Index-table selection (-1 selects a zero) and reductions (reduced axes kept as size 1).
 // CHECK-LABEL: func.func @selection
-func.func @selection(%x: tensor<1x2x3xf32>) -> (tensor<1x3x2xf32>, tensor<1x2x1xf32>) {
+func.func @selection(%x: tensor<1x2x3xf32>) -> (tensor<1x3x2xf32>, tensor<1x2x1xf32>, tensor<1x2x3xf32>) {
   // CHECK-NEXT: %[[G:.*]] = nn.gather %x {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
   %g = nn.gather %x {indices = array<i64: 5, -1, 0, 1, 2, 3>} : tensor<1x2x3xf32> -> tensor<1x3x2xf32>
   // CHECK-NEXT: %[[S:.*]] = nn.reduce_sum %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
@@ -119,8 +119,10 @@ func.func @selection(%x: tensor<1x2x3xf32>) -> (tensor<1x3x2xf32>, tensor<1x2x1x
   %mx = nn.reduce_max %x {axes = array<i64: 1, 2>} : tensor<1x2x3xf32> -> tensor<1x1x1xf32>
   // CHECK-NEXT: %[[MN:.*]] = nn.reduce_min %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
   %mn = nn.reduce_min %x {axes = array<i64: 2>} : tensor<1x2x3xf32> -> tensor<1x2x1xf32>
-  // CHECK-NEXT: func.return %[[G]], %[[MN]] : tensor<1x3x2xf32>, tensor<1x2x1xf32>
-  func.return %g, %mn : tensor<1x3x2xf32>, tensor<1x2x1xf32>
+  // CHECK-NEXT: %[[K:.*]] = nn.kwta %x {axis = 2 : i64, k = 2 : i64} : tensor<1x2x3xf32> -> tensor<1x2x3xf32>
+  %k = nn.kwta %x {axis = 2 : i64, k = 2 : i64} : tensor<1x2x3xf32> -> tensor<1x2x3xf32>
+  // CHECK-NEXT: func.return %[[G]], %[[MN]], %[[K]] : tensor<1x3x2xf32>, tensor<1x2x1xf32>, tensor<1x2x3xf32>
+  func.return %g, %mn, %k : tensor<1x3x2xf32>, tensor<1x2x1xf32>, tensor<1x2x3xf32>
 }
 
 // -----

@@ -1,0 +1,154 @@
+"""Multi-node ONNX patterns imported as one op.
+
+ONNX has no k-winners-take-all operator; a model exports it as the k-th largest value of
+a line (``TopK`` then a ``Slice`` of its last value), a comparison with it and a select:
+
+    kth  = Slice(TopK(x, k, axis).values, start k-1 (or -1), end k (or past the end), axis)
+    keep = GreaterOrEqual(x, kth)
+    y    = Where(keep, x, 0)          or   y = Mul(x, Cast(keep))
+
+(torch's ``x * (x >= x.topk(k, dim).values[:, -1:])`` and its `torch.where` form, from
+both exporters). `find_kwta` finds each such sub-graph; the importer emits one `nn.kwta`
+for it at its last node and skips the others. A ``TopK`` anywhere else is reported as
+unsupported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+from nncc.compiler.onnx.load import DEFAULT_DOMAINS
+
+
+@dataclass(frozen=True)
+class Kwta:
+    """One k-winners-take-all sub-graph: its input, k, the TopK axis and the Slice axis
+    (both as written; the importer checks that they name the same axis), and the nodes
+    it replaces (indices into the graph's node list, the last one's output is the result)."""
+
+    input: str
+    k: int
+    axis: int
+    slice_axis: int
+    nodes: tuple[int, ...]
+
+
+def _constants(graph: onnx.GraphProto) -> dict[str, np.ndarray]:
+    values = {t.name: t for t in graph.initializer}
+    out: dict[str, np.ndarray] = {}
+    for name, tensor in values.items():
+        try:
+            out[name] = numpy_helper.to_array(tensor)
+        except (ValueError, TypeError):
+            continue
+    for node in graph.node:  # (a graph's nodes are in topological order)
+        if node.domain not in DEFAULT_DOMAINS or len(node.output) != 1:
+            continue
+        if node.op_type == "Constant":
+            for attr in node.attribute:
+                if attr.name == "value" and attr.HasField("t"):
+                    try:
+                        out[node.output[0]] = numpy_helper.to_array(attr.t)
+                    except (ValueError, TypeError):
+                        pass
+        elif node.op_type in _RESHAPES and node.input and all(x in out for x in node.input if x):
+            try:
+                out[node.output[0]] = _RESHAPES[node.op_type](node, [out[x] if x else None for x in node.input])
+            except (ValueError, TypeError, IndexError):
+                pass
+    return out
+
+
+def _unsqueeze(node: onnx.NodeProto, args: list) -> np.ndarray:
+    axes = args[1] if len(args) > 1 else _attr(node, "axes", [])
+    return np.expand_dims(args[0], tuple(int(a) for a in np.asarray(axes).reshape(-1)))
+
+
+_RESHAPES = {
+    "Reshape": lambda node, args: np.reshape(args[0], [int(d) for d in args[1]]),
+    "Unsqueeze": _unsqueeze,
+    "Squeeze": lambda node, args: np.squeeze(args[0]),
+    "Identity": lambda node, args: args[0],
+}
+"""The shape glue exporters put around the constants of the pattern (k as a 1-D tensor, the
+Slice bounds), evaluated on constants."""
+
+
+def _attr(node: onnx.NodeProto, name: str, default):
+    for attr in node.attribute:
+        if attr.name == name:
+            return onnx.helper.get_attribute_value(attr)
+    return default
+
+
+def _ints(consts: dict[str, np.ndarray], node: onnx.NodeProto, i: int) -> list[int] | None:
+    if i >= len(node.input) or not node.input[i]:
+        return None
+    value = consts.get(node.input[i])
+    return None if value is None else [int(v) for v in np.asarray(value).reshape(-1)]
+
+
+def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
+    """Every k-winners-take-all sub-graph of ``graph`` (see the module docstring)."""
+    consts = _constants(graph)
+    consumers: dict[str, list[int]] = {}
+    for i, node in enumerate(graph.node):
+        for name in node.input:
+            if name:
+                consumers.setdefault(name, []).append(i)
+    outputs = {o.name for o in graph.output}
+
+    def only(name: str, op_type: str) -> int | None:
+        """The one consumer of ``name`` when it is an ``op_type`` node and ``name`` is internal."""
+        users = consumers.get(name, [])
+        if len(users) != 1 or name in outputs:
+            return None
+        node = graph.node[users[0]]
+        return users[0] if node.op_type == op_type and node.domain in DEFAULT_DOMAINS else None
+
+    found = []
+    for t, topk in enumerate(graph.node):
+        if topk.op_type != "TopK" or topk.domain not in DEFAULT_DOMAINS or len(topk.input) < 2:
+            continue
+        if int(_attr(topk, "largest", 1)) != 1 or (len(topk.output) > 1 and topk.output[1]
+                                                  and (consumers.get(topk.output[1]) or topk.output[1] in outputs)):
+            continue
+        k = _ints(consts, topk, 1)
+        s = only(topk.output[0], "Slice")
+        if k is None or len(k) != 1 or k[0] < 1 or s is None:
+            continue
+        k = k[0]
+        slice_node = graph.node[s]
+        starts, ends = _ints(consts, slice_node, 1), _ints(consts, slice_node, 2)
+        axes, steps = _ints(consts, slice_node, 3), _ints(consts, slice_node, 4)
+        if starts is None or ends is None or len(starts) != 1 or axes is None or len(axes) != 1 or steps not in (None, [1]):
+            continue
+        start = starts[0] + k if starts[0] < 0 else starts[0]
+        if start != k - 1 or ends[0] < k:
+            continue
+        g = only(slice_node.output[0], "GreaterOrEqual")
+        if g is None or list(graph.node[g].input) != [topk.input[0], slice_node.output[0]]:
+            continue
+        ge = graph.node[g].output[0]
+        users = consumers.get(ge, [])
+        if len(users) != 1 or ge in outputs:
+            continue
+        last = graph.node[users[0]]
+        nodes = (t, s, g, users[0])
+        if last.op_type == "Where" and last.domain in DEFAULT_DOMAINS:
+            zero = consts.get(last.input[2]) if len(last.input) == 3 else None
+            if list(last.input[:2]) != [ge, topk.input[0]] or zero is None or np.any(np.asarray(zero) != 0):
+                continue
+        elif last.op_type == "Cast" and last.domain in DEFAULT_DOMAINS:
+            m = only(last.output[0], "Mul")
+            if m is None or sorted(graph.node[m].input) != sorted([topk.input[0], last.output[0]]):
+                continue
+            nodes += (m,)
+        else:
+            continue
+        found.append(Kwta(topk.input[0], k, int(_attr(topk, "axis", -1)), axes[0], nodes))
+    return found
