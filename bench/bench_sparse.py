@@ -19,6 +19,8 @@ the 5-output last layer runs at RF 5) and synthesized with Yosys `synth_xilinx -
 - ``2of4``: ``sparse_prune_kind="2:4"`` (magnitude pruning, 2 of every 4 weights);
 - ``channels``: ``sparse_prune=0.5, sparse_prune_kind="channels"`` (half the neurons of the
   hidden layers removed);
+- ``complementary4``: ``sparse_prune_kind="complementary=4"`` (groups of 4 kernels with
+  disjoint supports, each input column kept by one kernel of its group). Not in the default list;
 - ``clusters8`` / ``clusters4``: ``sparse_cluster=8`` / ``4`` (k-means weight clustering, a
   codebook per neuron; cluster lanes: each cluster's inputs added first, one multiplier per
   cluster). Not in the default list.
@@ -74,6 +76,8 @@ def compile_variant(name: str, folder: Path, rf: int) -> nncc.Design:
         return nncc.compile(zeroed(folder), out, reuse_factor=rf, target="verilog", **extra)
     if name == "2of4":
         return nncc.compile(MODEL, out, reuse_factor=rf, target="verilog", sparse_prune_kind="2:4")
+    if name == "complementary4":
+        return nncc.compile(MODEL, out, reuse_factor=rf, target="verilog", sparse_prune_kind="complementary=4")
     if name.startswith("clusters"):
         return nncc.compile(MODEL, out, reuse_factor=rf, target="verilog", sparse_cluster=int(name[len("clusters"):]))
     return nncc.compile(MODEL, out, reuse_factor=rf, target="verilog", sparse_prune=0.5, sparse_prune_kind="channels")

@@ -20,6 +20,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     reuse_factor = 1              # cycles per sample of each multiply-accumulate layer
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
     io = "parallel"               # parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
+    weight_memory = "logic"       # logic (constants in LUTs) | bram (a block-RAM word per phase, RF > 1)
 
     [pot_quant]                   # power-of-two / signed-digit weights (off by default)
     pot_bits = 4                  # digit code width; 0 = off
@@ -36,6 +37,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     sparse_structure = "mask"     # mask | N:M (2:4) | BHxBW (4x8) | balanced=P | complementary=K
     sparse_prune = 0.0            # magnitude pruning before calibration: fraction of weights zeroed
     sparse_prune_kind = "unstructured"  # unstructured | N:M | BHxBW | balanced=P | complementary=K | channels | knapsack (multipliers at reuse_factor)
+    sparse_prune_resource = "dsp"  # knapsack budget on: dsp (multipliers) | bram (weight ROMs, weight_memory = "bram") | dsp+bram
     sparse_cluster = 0            # weight clustering before calibration: k values per group (0 = off)
     sparse_cluster_scope = "neuron"  # neuron (a codebook per output) | layer
 
@@ -90,6 +92,7 @@ class CompileOptions:
     reuse_factor: int = 1
     target_ii: int = 0
     io: str = "parallel"
+    weight_memory: str = "logic"
     top: str = DEFAULT_TOP
     part: str = DEFAULT_PART
     clock_ns: float = DEFAULT_CLOCK_NS
@@ -106,6 +109,7 @@ class CompileOptions:
     sparse_structure: str = "mask"
     sparse_prune: float = 0.0
     sparse_prune_kind: str = "unstructured"
+    sparse_prune_resource: str = "dsp"
     sparse_cluster: int = 0
     sparse_cluster_scope: str = "neuron"
     min_agreement: float = 0.98
@@ -116,12 +120,13 @@ class CompileOptions:
 SECTIONS = {
     "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
-    "dataflow": ("reuse_factor", "target_ii", "io"),
+    "dataflow": ("reuse_factor", "target_ii", "io", "weight_memory"),
     "hls": ("top", "part", "clock_ns"),
     "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
                   "shift_all"),
-    "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope"),
+    "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_prune_resource",
+               "sparse_cluster", "sparse_cluster_scope"),
 }
 LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms",
               "input_reuse_factor", "recurrent_reuse_factor"}
@@ -130,7 +135,8 @@ PRODUCT_REUSE_KEYS = {"input_reuse_factor": "input", "recurrent_reuse_factor": "
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer")}
+           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "weight_memory": ("logic", "bram"),
+           "sparse_prune_resource": ("dsp", "bram", "dsp+bram"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),

@@ -113,7 +113,8 @@ def sparse_encoding(o: CompileOptions) -> tuple[float, str] | None:
 def build_nn_sparse(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """`nn`-level magnitude pruning (nothing when it is off): `sparse-prune` to sparse_prune
     of sparse_prune_kind, then for channel pruning `sparse-remove-channels`; for the kind
-    "knapsack" `sparse-knapsack` keeping 1 - sparse_prune of the multipliers at reuse_factor;
+    "knapsack" `sparse-knapsack` keeping 1 - sparse_prune of the multipliers at reuse_factor
+    (or of the weight ROMs' block RAMs at weight_width bits, sparse_prune_resource);
     then with sparse_cluster = k > 0 `sparse-cluster` (k values per sparse_cluster_scope). `nncc compile`
     runs it before calibration (with the input moments recorded for its compensation)."""
     o = pipeline_options(options, "nn-sparse")
@@ -121,7 +122,8 @@ def build_nn_sparse(options: CompileOptions | Mapping[str, object] | None = None
     if not _prunes(o):
         return cluster
     if o.sparse_prune_kind == "knapsack":
-        return _parse_passes(f"sparse-knapsack{{budget={1 - float(o.sparse_prune)} reuse_factor={o.reuse_factor}}}") + cluster
+        return _parse_passes(f"sparse-knapsack{{budget={1 - float(o.sparse_prune)} reuse_factor={o.reuse_factor} "
+                             f"resource=\"{o.sparse_prune_resource}\" weight_bits={o.weight_width}}}") + cluster
     spec = f"sparse-prune{{fraction={float(o.sparse_prune)} kind=\"{o.sparse_prune_kind}\"}}"
     if o.sparse_prune_kind == "channels":
         spec += ",sparse-remove-channels"
@@ -158,9 +160,10 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
 
 def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Fixed-point layers into `dataflow` processing elements with their reuse factors and
-    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii."""
+    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii, weight_memory."""
     o = pipeline_options(options, "fixed-to-dataflow")
-    return _parse_passes(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii}}}")
+    return _parse_passes(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii} "
+                         f"weight_memory={o.weight_memory}}}")
 
 
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -202,13 +205,14 @@ _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", 
                 "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "mode", "table_bits", "segments", "pot_slopes", "order")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
-    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "reuse_factor", "sparse_cluster", "sparse_cluster_scope"),
+    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "sparse_prune_resource", "weight_width", "reuse_factor",
+                  "sparse_cluster", "sparse_cluster_scope"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
-    "fixed-to-dataflow": ("reuse_factor", "target_ii"),
+    "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory"),
     "dataflow-to-emit": ("top", "part", "clock_ns", "io", "sparse_threshold", "sparse_structure", "sparse_prune",
                          "sparse_prune_kind", "sparse_cluster"),
-    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "top", "part", "clock_ns", "io"),
+    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "top", "part", "clock_ns", "io"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
 

@@ -28,6 +28,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from xdsl.dialects.builtin import I64, ArrayAttr, DenseArrayBase, IntAttr, IntegerAttr, StringAttr, UnitAttr, i64
@@ -191,6 +192,34 @@ class LanePlanAttr(_KeywordSyntax):
         total = sum(lanes)
         if min(lanes, default=0) < 0 or (taps % total if total else taps):
             raise VerifyException(f"dataflow.lane_plan: {taps} taps do not fill the {total} lanes for every phase")
+
+
+MEMORY_ATTR = "dataflow.weight_memory"
+"""On a multiplier `dataflow.pe` (reuse factor R > 1, not a window engine): "bram" when its
+weights live in a block-RAM ROM, one word per phase holding every lane's weight of that
+phase (read a cycle ahead, at the next phase's address, so the schedule does not change);
+absent, the weights are constants selected by the phase in logic (written by
+`dataflow-tile` from its `weight_memory` option)."""
+
+WEIGHT_MEMORIES = ("logic", "bram")
+"""Where a PE's weights live: `dataflow-tile`'s `weight_memory` choices."""
+
+
+def bram_blocks(width: int, depth: int) -> float:
+    """Xilinx 7-series block RAMs (RAMB36 = 1, RAMB18 = 0.5) of a ROM of ``depth`` words of
+    ``width`` bits read synchronously (simple dual port), as Yosys `synth_xilinx` maps it:
+    the fewer of RAMB18s (36 bits wide up to 512 words, 18 up to 1024, ...) and RAMB36s (72
+    bits wide up to 512 words, 36 up to 1024, ...), the width split across blocks and the
+    depth across cascaded ones."""
+    if width <= 0 or depth <= 0:
+        return 0.0
+    best = math.inf
+    for blocks, deepest, wide in ((0.5, 512, 36), (1.0, 512, 72)):
+        rows, w = deepest, wide
+        while rows < depth and w > 1:  # deeper words, narrower ports
+            rows, w = rows * 2, w // 2
+        best = min(best, blocks * math.ceil(width / w) * math.ceil(depth / rows))
+    return best
 
 
 CLUSTERS_ATTR = "dataflow.clusters"

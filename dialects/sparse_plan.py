@@ -106,13 +106,25 @@ def output_clusters(layer: Operation) -> list[list[np.ndarray]]:
     return out
 
 
-def cluster_plan(layer: Operation, reuse: int) -> tuple[LanePlan, int, tuple[int, ...]]:
+def channel_clusters(layer: Operation) -> list[list[np.ndarray]]:
+    """Per output channel (the outputs of a sliding-window engine), its clusters: the term
+    indices of its non-zero weights grouped by raw weight, in increasing weight order (the
+    engine's window holds every term; padding cells read zero)."""
+    weights = np.asarray(layer.mac_terms().weights)
+    out = []
+    for row in weights:
+        live = np.nonzero(row != 0)[0]
+        out.append([live[row[live] == v] for v in np.unique(row[live])])
+    return out
+
+
+def cluster_plan(layer: Operation, reuse: int, window: bool = False) -> tuple[LanePlan, int, tuple[int, ...]]:
     """The cluster lanes of a codebook layer at reuse factor ``reuse``: the lane plan (its
     taps name the first term of each cluster, the one whose weight the lane multiplies by),
     the most terms of a cluster M, and the terms of every (lane, phase) padded to M (see
-    `ClusterPlanAttr`). Outputs are dealt to slots by their cluster counts, as `lane_plan`
-    deals them by non-zero counts."""
-    clusters = output_clusters(layer)
+    `ClusterPlanAttr`). Outputs (output channels of a window engine) are dealt to slots by
+    their cluster counts, as `lane_plan` deals them by non-zero counts."""
+    clusters = channel_clusters(layer) if window else output_clusters(layer)
     outputs = len(clusters)
     slots = outputs // reuse
     width = max([1] + [len(c) for cl in clusters for c in cl])
@@ -155,9 +167,9 @@ def cluster_taps(plan: ClusterPlanAttr, reuse: int) -> list[np.ndarray]:
 
 
 def wants_clusters(layer: Operation, window: bool) -> bool:
-    """Whether a layer's weight encoding asks for cluster lanes (a codebook; dense engines
-    only: a sliding-window engine keeps one product per term)."""
-    return is_codebook(layer.weight_encoding()) and not window
+    """Whether a layer's weight encoding asks for cluster lanes (a codebook), in a dense
+    engine or a sliding-window engine alike."""
+    return is_codebook(layer.weight_encoding())
 
 
 def pe_taps(op: Operation, reuse: int) -> list[np.ndarray] | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, i64
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.ir import Block, Operation, Region
 from xdsl.passes import ModulePass
 from xdsl.traits import ConstantLike
@@ -40,6 +40,7 @@ from xdsl.utils.exceptions import PassFailedException
 from nncc.dialects import dataflow
 from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
 from nncc.dialects.interfaces import MacLayer, Stateful, Windowed
+from nncc.dialects.pot_quant import uses_shift_add
 
 
 def legal_reuse(outputs: int, requested: int) -> int:
@@ -114,7 +115,11 @@ class DataflowTilePass(ModulePass):
     at or below it, i.e. the fewest multipliers for that initiation interval),
     `conv_window` (default true: convolutions become sliding-window engines with a line
     buffer, one output pixel at a time, their reuse factor dividing the output channels;
-    false: a convolution is a plain PE over its whole output tensor).
+    false: a convolution is a plain PE over its whole output tensor), `weight_memory`
+    (`logic`, default: the weights are constants selected by the phase; `bram`: every
+    multiplier PE with reuse factor > 1 that is not a window engine reads each phase's
+    weights from a block-RAM ROM word, `dataflow.weight_memory`; a layer's own
+    `dataflow.weight_memory` attribute, from the configuration, wins).
     """
 
     name = "dataflow-tile"
@@ -122,8 +127,12 @@ class DataflowTilePass(ModulePass):
     reuse_factor: int = 1
     target_ii: int = 0
     conv_window: bool = True
+    weight_memory: str = "logic"
 
     def __post_init__(self):
+        if self.weight_memory not in dataflow.WEIGHT_MEMORIES:
+            raise ValueError(f"dataflow-tile: weight_memory must be one of {', '.join(dataflow.WEIGHT_MEMORIES)}, "
+                             f"got {self.weight_memory!r}")
         if self.reuse_factor < 1:
             raise ValueError(f"dataflow-tile: reuse_factor must be >= 1, got {self.reuse_factor}")
         if self.target_ii < 0:
@@ -160,7 +169,7 @@ class DataflowTilePass(ModulePass):
             for layer in [o for o in block.ops if isinstance(o, Stateful)]:
                 body = layer.step_region().block
                 for inner in [o for o in body.ops if isinstance(o, MacLayer)]:
-                    self.wrap(body, inner)
+                    self.wrap(body, inner, step=True)
                 schedule_stateful(layer)
             latency, ii = schedule(function)
             op.attributes[SCHEDULE_ATTR] = DictionaryAttr(
@@ -177,8 +186,9 @@ class DataflowTilePass(ModulePass):
         rf = self.choose(layer, outputs)
         return rf, outputs * terms // rf, rf, False
 
-    def wrap(self, block: Block, layer: MacLayer) -> None:
-        """Move ``layer`` (and the constants only it reads) into a new `dataflow.pe`."""
+    def wrap(self, block: Block, layer: MacLayer, step: bool = False) -> None:
+        """Move ``layer`` (and the constants only it reads) into a new `dataflow.pe` (``step``:
+        a recurrent cell's product, whose weights stay in logic)."""
         rf, units, latency, window = self.plan(layer)
         operands = list(layer.operands)
         runtime = layer.activation()
@@ -191,6 +201,9 @@ class DataflowTilePass(ModulePass):
         pe.location = layer.location
         for key, value in layer.attributes.items():
             pe.attributes[key] = value
+        memory = pe.attributes.pop(dataflow.MEMORY_ATTR, StringAttr(self.weight_memory))
+        if memory.data == "bram" and rf > 1 and not window and not step and not uses_shift_add(layer):
+            pe.attributes[dataflow.MEMORY_ATTR] = StringAttr("bram")
         block.insert_op_before(pe, layer)
         result.replace_all_uses_with(pe.output)
         layer.detach()

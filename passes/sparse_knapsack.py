@@ -19,6 +19,16 @@ of every row are refitted for the removed ones (`sparse_prune.compensate`). The 
 in ``rounds`` geometric steps, recomputing the saliencies of the refitted weights after each
 (a removed weight stays removed).
 
+The resource is the multipliers (``resource = "dsp"``), the block RAMs of the weight ROMs
+(``"bram"``, for designs built with ``weight_memory = bram``) or both (``"dsp+bram"``, the same
+fraction of each). A PE whose weights live in a ROM reads one word per phase holding every
+lane's weight, so its word is ``weight_bits * sum_s lanes_s`` bits wide and R words deep; the
+program gives each layer an integer b of block-RAM columns with ``ports * b >= weight_bits *
+sum_s m_s`` (ports: 72 bits for up to 512 words, 36 up to 1024, ... of a RAMB36) and bounds
+``sum b * cascade`` by the budget, a fraction of the dense plan's blocks computed the same way
+(`dataflow.bram_blocks` of the ROM Yosys maps is at most that: it may pick RAMB18s). Removing
+72 / weight_bits lanes of a layer frees a block, as hls4ml's BRAM-aware pattern does.
+
 The reuse factor of each layer is what `dataflow-tile` will choose for ``reuse_factor``: the
 smallest divisor of its outputs (channels) at or above it. Layers whose outputs are not the
 rows of their weight (a dense layer over a batch of rows) are left alone.
@@ -53,6 +63,12 @@ class LayerItems:
     reuse: int
     values: np.ndarray    # [N, K], normalised to sum 1
     alive: np.ndarray     # [N, K]: the non-zero weights (a removed weight stays removed)
+
+    @property
+    def rom(self) -> bool:
+        """Whether the layer's weights can live in a block-RAM ROM (`dataflow-tile` puts them
+        there for R > 1 outside window engines)."""
+        return self.reuse > 1 and not isinstance(self.layer, Windowed)
 
 
 def _moments(layer: Operation, rows: int) -> np.ndarray | None:
@@ -99,11 +115,31 @@ def layer_items(layer: Operation, reuse_factor: int, rows: np.ndarray | None = N
     return LayerItems(layer, rows, rf, values / total if total > 0 else values, rows != 0)
 
 
-def choose(items: list[LayerItems], budget: int) -> list[np.ndarray]:
+def rom_ports(depth: int) -> tuple[int, int]:
+    """(port width, cascaded blocks) of a RAMB36 holding ``depth`` words."""
+    width, rows = 72, 512
+    while rows < depth and width > 1:
+        rows, width = rows * 2, width // 2
+    return width, -(-depth // rows)
+
+
+def dense_brams(items: list[LayerItems], weight_bits: int) -> int:
+    """The RAMB36 columns of the dense plan's weight ROMs (the bound `choose` uses)."""
+    total = 0
+    for it in [it for it in items if it.rom]:
+        ports, cascade = rom_ports(it.reuse)
+        total += -(-weight_bits * it.values.size // it.reuse // ports) * cascade
+    return total
+
+
+def choose(items: list[LayerItems], budget: int | None, bram_budget: int | None = None,
+           weight_bits: int = 8) -> list[np.ndarray]:
     """The kept weights per layer (boolean [N, K]) of the largest total value whose lanes fit
-    ``budget`` multipliers, solved exactly with scipy's `milp`: a binary x per weight and an
-    integer m per slot (the slot's lanes) with ``sum_k x[o, k] <= m[slot(o)]`` for each of
-    its outputs o = p * S + s and ``sum m <= budget``."""
+    ``budget`` multipliers and whose weight ROMs fit ``bram_budget`` blocks (None: that
+    resource is free), solved exactly with scipy's `milp`: a binary x per weight, an integer
+    m per slot (the slot's lanes) with ``sum_k x[o, k] <= m[slot(o)]`` for each of its outputs
+    o = p * S + s, ``sum m <= budget``, and per layer an integer b of RAMB36 columns with
+    ``ports * b >= weight_bits * sum m``, ``sum b * cascade <= bram_budget``."""
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import coo_matrix
 
@@ -123,16 +159,42 @@ def choose(items: list[LayerItems], budget: int) -> list[np.ndarray]:
         weight_base += n * k
         slot_base += slots
     n_m = slot_base - n_x
-    rows += [row] * n_m
-    cols += list(range(n_x, slot_base))
-    data += [1.0] * n_m
-    matrix = coo_matrix((data, (rows, cols)), shape=(row + 1, slot_base)).tocsr()
-    lower = np.full(row + 1, -np.inf)
-    upper_rows = np.zeros(row + 1)
-    upper_rows[-1] = budget
-    cost = np.concatenate([-values, np.zeros(n_m)])
-    bounds = Bounds(np.zeros(slot_base), np.concatenate([upper, np.full(n_m, np.inf)]))
-    result = milp(cost, integrality=np.ones(slot_base), bounds=bounds, constraints=[LinearConstraint(matrix, lower, upper_rows)],
+    n_vars, limits = slot_base, []
+    if budget is not None:
+        rows += [row] * n_m
+        cols += list(range(n_x, slot_base))
+        data += [1.0] * n_m
+        limits.append((row, budget))
+        row += 1
+    if bram_budget is not None:  # per layer b columns: weight_bits * sum m - ports * b <= 0
+        column, start, block_row = slot_base, n_x, []
+        for it in items:
+            slots = it.values.shape[0] // it.reuse
+            if not it.rom:  # (weights in logic: no block RAM)
+                start += slots
+                continue
+            ports, cascade = rom_ports(it.reuse)
+            rows += [row] * (slots + 1)
+            cols += list(range(start, start + slots)) + [column]
+            data += [float(weight_bits)] * slots + [-float(ports)]
+            limits.append((row, 0))
+            row += 1
+            block_row.append((column, cascade))
+            column, start = column + 1, start + slots
+        rows += [row] * len(block_row)
+        cols += [c for c, _ in block_row]
+        data += [float(k) for _, k in block_row]
+        limits.append((row, bram_budget))
+        row += 1
+        n_vars = column
+    matrix = coo_matrix((data, (rows, cols)), shape=(row, n_vars)).tocsr()
+    lower = np.full(row, -np.inf)
+    upper_rows = np.zeros(row)
+    for r, limit in limits:
+        upper_rows[r] = limit
+    cost = np.concatenate([-values, np.zeros(n_vars - n_x)])
+    bounds = Bounds(np.zeros(n_vars), np.concatenate([upper, np.full(n_vars - n_x, np.inf)]))
+    result = milp(cost, integrality=np.ones(n_vars), bounds=bounds, constraints=[LinearConstraint(matrix, lower, upper_rows)],
                   options={"time_limit": 120, "mip_rel_gap": 1e-4})
     if result.x is None:
         raise PassFailedException(f"sparse-knapsack: the solver failed: {result.message}")
@@ -147,9 +209,11 @@ def choose(items: list[LayerItems], budget: int) -> list[np.ndarray]:
 @dataclass(frozen=True)
 class SparseKnapsackPass(ModulePass):
     """Keep the most valuable weights whose multiplier lanes (at the layers' reuse factors) fit
-    `budget` (a fraction of the dense multipliers) and zero the rest; `reuse_factor` as given to
-    `dataflow-tile`; `compensate` refits the kept weights on the recorded input moments;
-    `rounds` geometric steps to the budget, the saliencies recomputed after each."""
+    `budget` (a fraction of the dense multipliers) and zero the rest; `resource`: what the
+    budget bounds, `dsp` (multipliers), `bram` (the weight ROMs' block RAMs at `weight_bits`
+    per weight) or `dsp+bram`; `reuse_factor` as given to `dataflow-tile`; `compensate` refits
+    the kept weights on the recorded input moments; `rounds` geometric steps to the budget,
+    the saliencies recomputed after each."""
 
     name = "sparse-knapsack"
 
@@ -157,6 +221,8 @@ class SparseKnapsackPass(ModulePass):
     reuse_factor: int = 1
     compensate: bool = True
     rounds: int = 4
+    resource: str = "dsp"
+    weight_bits: int = 8
 
     def __post_init__(self):
         if not 0 < self.budget <= 1:
@@ -165,6 +231,10 @@ class SparseKnapsackPass(ModulePass):
             raise ValueError(f"sparse-knapsack: rounds must be >= 1, got {self.rounds}")
         if self.reuse_factor < 1:
             raise ValueError(f"sparse-knapsack: reuse_factor must be >= 1, got {self.reuse_factor}")
+        if self.resource not in ("dsp", "bram", "dsp+bram"):
+            raise ValueError(f"sparse-knapsack: resource must be dsp, bram or dsp+bram, got {self.resource!r}")
+        if not 1 <= self.weight_bits <= 64:
+            raise ValueError(f"sparse-knapsack: weight_bits must be in [1, 64], got {self.weight_bits}")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         layers = [o for o in op.walk() if isinstance(o, MacLayer) and isinstance(o, FloatSemantics)]
@@ -172,11 +242,14 @@ class SparseKnapsackPass(ModulePass):
         if not items:
             return
         total = sum(it.values.size // it.reuse for it in items)  # the dense plan's multipliers
+        blocks = dense_brams(items, self.weight_bits)
         rows = [it.rows for it in items]
         for step in range(1, self.rounds + 1):  # geometric steps to the budget, saliencies refreshed
             fraction = self.budget ** (step / self.rounds)
             items = [layer_items(it.layer, self.reuse_factor, r) for it, r in zip(items, rows)]
-            rows = [self._pruned(it, keep) for it, keep in zip(items, choose(items, int(np.floor(fraction * total))))]
+            dsp = int(np.floor(fraction * total)) if "dsp" in self.resource else None
+            bram = int(np.floor(fraction * blocks)) if "bram" in self.resource else None
+            rows = [self._pruned(it, keep) for it, keep in zip(items, choose(items, dsp, bram, self.weight_bits))]
         for it, r in zip(items, rows):
             const = weight_operand(it.layer).owner
             replace_constant(it.layer, const, r.reshape(np.asarray(from_dense(const.value)).shape))

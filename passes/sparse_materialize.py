@@ -48,7 +48,7 @@ def materialize(pe: dataflow.PeOp) -> None:
         lanes = lane_plan(pe.layer(), rf, pe.window is not None)
         pe.attributes[LANES_ATTR] = LanePlanAttr(lanes.lanes, lanes.taps)
     else:
-        lanes, width, terms = cluster_plan(pe.layer(), rf)
+        lanes, width, terms = cluster_plan(pe.layer(), rf, pe.window is not None)
         pe.attributes[CLUSTERS_ATTR] = ClusterPlanAttr(lanes.lanes, width, terms)
     pe.attributes[PLAN_ATTR] = PePlanAttr(rf, plan.slots.data, plan.acc_width.data, plan.stages.data, lanes.slot_map,
                                           lanes.chains())

@@ -53,6 +53,9 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--io", choices=("parallel", "stream"),
                    help="parallel (default: whole tensors per handshake) or stream (pixel streams through FIFOs)")
     p.add_argument("--target-ii", type=int, help="fewest multipliers that keep this initiation interval")
+    p.add_argument("--weight-memory", choices=("logic", "bram"),
+                   help="where multiplier weights live at reuse factor > 1: logic (default, constants in LUTs) or bram "
+                        "(a block-RAM word per phase)")
     p.add_argument("--pot", dest="pot_bits", type=int, metavar="BITS",
                    help="power-of-two weights with BITS-bit digit codes (e.g. 4), realized with shifts and adds")
     p.add_argument("--pot-terms", type=int, help="signed digits per weight with --pot: 1 (default, power of two), 2, ...")
@@ -70,6 +73,9 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
                    help="magnitude pruning before calibration: zero this fraction (of weights, blocks, channels; "
                         "knapsack: of the dense multipliers)")
     p.add_argument("--sparse-prune-kind", help="unstructured (default), N:M (2:4), BHxBW (4x4), balanced=P, complementary=K (K kernels with disjoint supports share multipliers), channels or knapsack")
+    p.add_argument("--sparse-prune-resource", choices=("dsp", "bram", "dsp+bram"),
+                   help="what --sparse-prune-kind knapsack budgets: dsp (default, multipliers), bram (the weight ROMs' "
+                        "block RAMs, with --weight-memory bram) or dsp+bram")
     p.add_argument("--sparse-cluster", type=int, metavar="K",
                    help="weight clustering before calibration: k shared values per output (a codebook encoding)")
     p.add_argument("--sparse-cluster-scope", help="neuron (default: a codebook per output) or layer")
@@ -184,12 +190,13 @@ def _cmd_compile(args) -> int:
     options = with_overrides(
         options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
-        reuse_factor=args.reuse_factor, target_ii=args.target_ii, io=args.io, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
+        reuse_factor=args.reuse_factor, target_ii=args.target_ii, io=args.io, weight_memory=args.weight_memory, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
         pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding,
         pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
         shift_share=args.shift_share, shift_all=args.shift_all, min_agreement=args.min_agreement,
         sparse_threshold=args.sparse_threshold, sparse_structure=args.sparse_structure, sparse_prune=args.sparse_prune,
-        sparse_prune_kind=args.sparse_prune_kind, sparse_cluster=args.sparse_cluster,
+        sparse_prune_kind=args.sparse_prune_kind, sparse_prune_resource=args.sparse_prune_resource,
+        sparse_cluster=args.sparse_cluster,
         sparse_cluster_scope=args.sparse_cluster_scope,
     )
     files, spec = compile_model(

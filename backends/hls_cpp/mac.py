@@ -14,13 +14,17 @@ to the accumulator's width, which is exact whenever the accumulator holds the re
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+from xdsl.ir import Operation
 
 from nncc.backends.hls_cpp.emitter import EmissionError, StepView, _Emitter, _pe_fields, _size
+from nncc.dialects import dataflow
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import MacLayer
 from nncc.dialects.nn.semantics import weight_operand
-from nncc.dialects.sparse_plan import output_clusters, packed_terms
+from nncc.dialects.sparse_plan import channel_clusters, output_clusters, packed_terms
 
 
 def product_shift(op: MacLayer) -> int:
@@ -113,3 +117,43 @@ def codebook_mac_step(em: _Emitter, op: MacLayer) -> None:
             **_pe_fields(em),
         )
     )
+
+
+def window_lane_step(em: _Emitter, pe_op: Operation, parallel: StepView) -> StepView:
+    """A sparse or clustered sliding-window engine in stream mode: the per-pixel step over
+    the window array (channels x kh x kw in the weights' order, a grouped layer's block per
+    output channel): per output channel its packed non-zero terms (``mac``) or its clusters
+    (``codebook``), from the step the parallel form built (``parallel``)."""
+    layer = pe_op.layer()
+    geo = dataflow.window_geometry(layer)
+    cells = (geo.channels // geo.group) * geo.kernel[0] * geo.kernel[1]
+    n, per_group = geo.out_channels, geo.out_channels // geo.group
+    base = np.array([(m // per_group) * cells for m in range(n)], np.int64)
+    terms = layer.mac_terms()
+    weights, bias = np.asarray(terms.weights, np.int64), np.asarray(terms.bias, np.int64)
+    name = parallel.out
+    if parallel.template == "codebook":
+        clusters = channel_clusters(layer)
+        lanes = max(1, max((len(c) for c in clusters), default=0))
+        width = max([1] + [len(m) for cl in clusters for m in cl])
+        index = np.full((n, lanes, width), -1, np.int64)
+        values = np.zeros((n, lanes), np.int64)
+        for m, cl in enumerate(clusters):
+            for c, members in enumerate(cl):
+                index[m, c, :len(members)] = base[m] + members
+                values[m, c] = weights[m, members[0]]
+        return replace(parallel, size=n, rows=n, inner=lanes, cols=width, unroll=True,
+                       table=em.table(f"{name}_win_index", index),
+                       weight=em.table(f"{name}_win_values", values << np.int64(product_shift(layer))),
+                       bias=em.table(f"{name}_win_bias", bias))
+    packed = packed_terms(layer, window=True)
+    width = max(1, max((len(t) for t in packed), default=0))
+    index = np.full((n, width), -1, np.int64)
+    packed_w = np.zeros((n, width), np.int64)
+    for m, ks in enumerate(packed):
+        index[m, :len(ks)] = base[m] + ks
+        packed_w[m, :len(ks)] = weights[m, ks]
+    return replace(parallel, size=n, rows=n, inner=width, unroll=True,
+                   table=em.table(f"{name}_win_index", index), table2=em.table(f"{name}_win_channel", np.arange(n)),
+                   weight=em.table(f"{name}_win_weights", packed_w << np.int64(product_shift(layer))),
+                   bias=em.table(f"{name}_win_bias", bias))

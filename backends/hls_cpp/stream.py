@@ -113,11 +113,16 @@ class _Builder:
         geo = dataflow.window_geometry(layer)
         name = self.em.name_of(op)
         parallel = self.steps.get(name)
-        if parallel is None or parallel.template != "conv":
-            raise ValueError(f"dataflow.pe '{name}': the HLS stream back end needs a multiplier convolution step")
         kh, kw = geo.kernel
-        table = self.em.table(f"{name}_win", np.arange(kh * kw))
-        step = replace(parallel, cols=1, in_size=kh * kw, table=table, size=geo.out_channels, unroll=True)
+        if parallel is not None and parallel.template in ("mac", "codebook"):  # sparse or clustered lanes
+            from nncc.backends.hls_cpp.mac import window_lane_step  # (it builds on the emitter)
+
+            step = window_lane_step(self.em, op, parallel)
+        elif parallel is None or parallel.template != "conv":
+            raise ValueError(f"dataflow.pe '{name}': the HLS stream back end needs a multiplier convolution step")
+        else:
+            table = self.em.table(f"{name}_win", np.arange(kh * kw))
+            step = replace(parallel, cols=1, in_size=kh * kw, table=table, size=geo.out_channels, unroll=True)
         taps = tuple(((c * kh + i) * kw + j, (geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1]
                       + (geo.span[1] - 1 - j * geo.dilation[1]), c)
                      for c in range(geo.channels) for i in range(kh) for j in range(kw))

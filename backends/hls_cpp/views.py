@@ -66,6 +66,7 @@ class StepView:
     out_type: str
     size: int
     unroll: bool = True
+    weight_memory: str = ""  # "bram": the weight array bound to a block-RAM ROM
     src: tuple[str, ...] = ()
     src_types: tuple[str, ...] = ()
     src_raw: tuple[bool, ...] = ()

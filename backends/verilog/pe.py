@@ -67,13 +67,15 @@ def _slot_map(plan: PePlanAttr, outputs: int) -> list[int]:
 
 
 def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray | None = None,
-               taps: list[np.ndarray] | None = None) -> list[PeSlotView]:
+               taps: list[np.ndarray] | None = None, members: list[np.ndarray] | None = None) -> list[PeSlotView]:
     """Multiplier slots: per phase the planned output's bias and (input element, weight) terms,
     the products in the planned chains. ``window_operands`` [C, K] replaces the gathered input
     indices of a window engine (its operands are window elements). With a sparse ``lanes``
     plan (``taps`` per slot [lanes, R], `sparse_plan.pe_taps`) a slot has one term per lane:
     the tap the lane multiplies that phase, or (-1, 0); a cluster lane shows its cluster's
-    first term (its weight is the lane's)."""
+    first term (its weight is the lane's); with cluster ``members`` (per slot [lanes, R, M],
+    `sparse_plan.cluster_members`) a lane's operand is the tuple of its cluster's elements,
+    added before the product."""
     mac = layer.mac_terms()
     rf, slots = plan.reuse.data, plan.slots.data
     outputs = len(mac.channel) if window_operands is None else len(mac.bias)
@@ -89,6 +91,9 @@ def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray |
             index = window_operands[channel] if window_operands is not None else mac.index[o]
             if taps is None:
                 terms = tuple(zip(index.tolist(), mac.weights[channel].tolist()))
+            elif members is not None:
+                terms = tuple((tuple(int(index[t]) for t in lane if t >= 0), int(mac.weights[channel, lane[0]]) if lane[0] >= 0 else 0)
+                              for lane in members[s][:, p])
             else:
                 terms = tuple((int(index[t]), int(mac.weights[channel, t])) if t >= 0 else (-1, 0) for t in taps[s][:, p])
             phases.append((o, int(mac.bias[channel]), terms))

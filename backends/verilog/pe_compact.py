@@ -36,12 +36,11 @@ module {module} (
     wire [{xw}*{n_in1}-1:0] xz = {{{xw}'d0, xs}};  // element {n_in} reads zero (padding)
     // per (slot s, term k, phase p) at (s * {k} + k) * {rf} + p: the weight and the input element;
     // per (slot, phase) at s * {rf} + p: the bias (aligned to the accumulator)
-    localparam [{w_bits}-1:0] WEIGHTS = {weights};
-    localparam [{i_bits}-1:0] INPUTS = {inputs};
+{weights_param}    localparam [{i_bits}-1:0] INPUTS = {inputs};
     localparam [{b_bits}-1:0] BIASES = {biases};
     // the planned product chains: terms starting one (bit k of CHAIN_START)
     localparam [{k1}-1:0] CHAIN_START = {k1}'h{starts};
-{lane_counts}    wire [{aw}*{slots}-1:0] r;
+{lane_counts}{weight_rom}    wire [{aw}*{slots}-1:0] r;
     genvar s, k;
     generate
         for (s = 0; s < {slots}; s = s + 1) begin : slot
@@ -102,6 +101,24 @@ module {module} (
 endmodule
 '''
 
+TOKEN_DIGITS = 2048
+"""Hexadecimal digits per literal token: longer constants are concatenations of such pieces
+(Yosys' Verilog lexer cannot hold a token much longer than 16 KB)."""
+
+
+def sized_hex(digits: str, bits: int | None = None) -> str:
+    """The ``bits``-bit Verilog constant (default 4 per digit) of the hexadecimal ``digits``
+    (most significant first), as one sized literal or a concatenation of pieces of at most
+    `TOKEN_DIGITS` digits (the first piece takes the bits that are not whole digits)."""
+    bits = 4 * len(digits) if bits is None else bits
+    if len(digits) <= TOKEN_DIGITS:
+        return f"{bits}'h{digits}"
+    cut = len(digits) % TOKEN_DIGITS or TOKEN_DIGITS
+    pieces = [digits[:cut]] + [digits[i:i + TOKEN_DIGITS] for i in range(cut, len(digits), TOKEN_DIGITS)]
+    widths = [bits - 4 * (len(digits) - cut)] + [4 * len(p) for p in pieces[1:]]
+    return "{" + ", ".join(f"{w}'h{p}" for w, p in zip(widths, pieces)) + "}"
+
+
 def hex_literal(values: np.ndarray, stride: int) -> str:
     """A sized hexadecimal literal of `values` (element 0 in the least significant bits), each
     element two's complement in `stride` bits (a multiple of 4, at most 64)."""
@@ -110,7 +127,7 @@ def hex_literal(values: np.ndarray, stride: int) -> str:
         return f"{stride}'h0"
     digits = stride // 4
     text = np.frombuffer(values[::-1].astype(">i8").tobytes().hex().encode(), np.uint8).reshape(-1, 16)
-    return f"{stride * values.size}'h" + text[:, 16 - digits:].tobytes().decode()
+    return sized_hex(text[:, 16 - digits:].tobytes().decode())
 
 
 def _stride(width: int) -> int:
@@ -161,12 +178,14 @@ def _operands(plan: PePlanAttr, mac, slot_map: np.ndarray, inputs: int, taps=Non
     return weights, index, mac.bias[channel]
 
 
-def _term_params(k: int, rf: int, ww: int, ws: int, xw: int, is_: int, width: int) -> str:
-    """Per phase the lane's weight and operand: one input element, or with cluster lanes
-    (``width`` M > 1 elements per cell) the sum of its M elements, sign-extended."""
+def _term_params(k: int, rf: int, ww: int, ws: int, xw: int, is_: int, width: int, bram: bool = False) -> str:
+    """Per phase the lane's weight (unless it comes from the block-RAM word) and operand: one
+    input element, or with cluster lanes (``width`` M > 1 elements per cell) the sum of its M
+    elements, sign-extended."""
     text = []
     for p in range(rf):
-        text.append(f"                localparam [{ww}-1:0] W{p} = WEIGHTS[((s * {k} + k) * {rf} + {p}) * {ws} +: {ww}];")
+        if not bram:
+            text.append(f"                localparam [{ww}-1:0] W{p} = WEIGHTS[((s * {k} + k) * {rf} + {p}) * {ws} +: {ww}];")
         if width == 1:
             text.append(f"                localparam [{is_}-1:0] I{p} = INPUTS[((s * {k} + k) * {rf} + {p}) * {is_} +: {is_}];\n"
                         f"                wire [{xw}-1:0] v{p} = xz[I{p} * {xw} +: {xw}];")
@@ -179,10 +198,39 @@ def _term_params(k: int, rf: int, ww: int, ws: int, xw: int, is_: int, width: in
     return "\n".join(text)
 
 
-def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[int], taps=None, members=None) -> str:
+_ROM = """    // the weights of each phase in one block-RAM word (lane t of slot s at bit (BASE[s] + t) * {ww}),
+    // read a cycle ahead at the next phase's address: word 0 waits while the PE is idle
+    localparam [{base_bits}-1:0] BASE = {bases};
+    (* rom_style = "block" *) reg [{word}-1:0] wrom [0:{rf}-1];
+    initial begin
+{words}
+    end
+    wire [{phase_width}-1:0] ph_next = ((in_valid || busy) && ph != {last_phase}) ? ph + 1'b1 : {phase_width}'d0;
+    reg [{word}-1:0] wq;
+    always @(posedge clk) wq <= wrom[rst ? {phase_width}'d0 : ph_next];
+"""
+
+
+def _rom_words(weights: np.ndarray, lanes: list[int], ww: int) -> list[str]:
+    """Per phase the word of every slot's lanes' weights, packed (slot s from BASE[s])."""
+    mask = (1 << ww) - 1
+    words = []
+    for p in range(weights.shape[2]):
+        value, shift = 0, 0
+        for s, count in enumerate(lanes):
+            for t in range(count):
+                value |= (int(weights[s, t, p]) & mask) << shift
+                shift += ww
+        words.append(sized_hex(f"{value:x}".rjust(-(-shift // 4), "0"), shift))
+    return words
+
+
+def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[int], taps=None, members=None,
+                  bram: bool = False) -> str:
     """The module text of a multiplier PE (`m` its ModuleView without slots); a sparse PE's
     ``taps`` (per slot [lanes, R], `sparse_plan.slot_taps`) give each slot its own lane count;
-    a codebook PE's cluster ``members`` (per slot [lanes, R, M]) make each lane's operand a sum."""
+    a codebook PE's cluster ``members`` (per slot [lanes, R, M]) make each lane's operand a sum;
+    with ``bram`` the weights come from a block-RAM ROM word per phase (`dataflow.weight_memory`)."""
     rf, slots = plan.reuse.data, plan.slots.data
     n_in = m.inputs[0][2]
     weights, index, bias = _operands(plan, mac, slot_map, n_in, taps, members)
@@ -192,8 +240,8 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
     ws, is_, bs = _stride(ww), _stride(int(n_in).bit_length() + 1), _stride(aw)
     starts = sum(1 << lo for lo in chains[:-1])
     ends = [hi - 1 for hi in chains[1:]]
-    term_params = _term_params(k, rf, ww, ws, xw, is_, width)
-    phase_arms = "\n".join(f"                        {p}: begin a = v{p}; b = W{p}; end" for p in range(rf))
+    term_params = _term_params(k, rf, ww, ws, xw, is_, width, bram)
+    phase_arms = "\n".join(f"                        {p}: begin a = v{p}; b = {'wb' if bram else f'W{p}'}; end" for p in range(rf))
     bias_params = "\n".join(f"            localparam [{aw}-1:0] B{p} = BIASES[(s * {rf} + {p}) * {bs} +: {aw}];" for p in range(rf))
     bias_arms = "\n".join(f"                    {p}: c = B{p};" for p in range(rf))
     chain_sum = " + ".join(f"term[{e}].sum" for e in ends) or f"{aw}'sd0"
@@ -207,9 +255,22 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
         lane_counts = (f"    // the multiplier lanes of each slot (16 bits per slot): its densest output's non-zero weights\n"
                        f"    localparam [{16 * slots}-1:0] LANES = {hex_literal(counts, 16)};\n")
         idle = _IDLE.replace("{aw}", str(aw))
+    weight_rom = ""
+    if bram:
+        lanes = [len(t) for t in taps] if taps is not None else [k] * slots
+        bases = np.concatenate([[0], np.cumsum(lanes)[:-1]]).astype(np.int64)
+        words = _rom_words(weights, lanes, ww)
+        weight_rom = _ROM.format(ww=ww, base_bits=32 * slots, bases=hex_literal(bases, 32), word=max(1, sum(lanes) * ww),
+                                 rf=rf, words="\n".join(f"        wrom[{p}] = {w};" for p, w in enumerate(words)),
+                                 phase_width=m.phase_width, last_phase=m.last_phase)
+        term_params += (f"\n                localparam integer WI = BASE[s * 32 +: 32] + k < {max(1, sum(lanes))} ? "
+                        f"BASE[s * 32 +: 32] + k : 0;  // (past the slot's lanes: unused)\n"
+                        f"                wire [{ww}-1:0] wb = wq[WI * {ww} +: {ww}];")
+    weights_param = "" if bram else f"    localparam [{ws * weights.size}-1:0] WEIGHTS = {hex_literal(weights, ws)};\n"
     fields = dict(
+        weight_rom=weight_rom, weights_param=weights_param,
         count=m.count, slots=slots, rf=rf, module=m.module, xw=xw, n_in=n_in, aw=aw, phase_width=m.phase_width,
-        n_in1=n_in + 1, k=k, xa=xw + (width - 1).bit_length(), w_bits=ws * weights.size, weights=hex_literal(weights, ws), i_bits=is_ * index.size,
+        n_in1=n_in + 1, k=k, xa=xw + (width - 1).bit_length(), i_bits=is_ * index.size,
         inputs=hex_literal(index, is_), b_bits=bs * bias.size, biases=hex_literal(bias, bs), k1=max(k, 1),
         starts=f"{starts:x}", bias_arms=bias_arms, phase_arms=phase_arms, term_params=term_params, bias_params=bias_params, ww=ww, chain_sum=chain_sum if k else "c",
         stores=stores, last_phase=m.last_phase, lane_counts=lane_counts, idle=idle,

@@ -72,6 +72,8 @@ class ModuleView:
     slots: tuple[PeSlotView, ...] = ()
     acc_width: int = 0
     x_width: int = 0
+    operand_width: int = 0  # > 0: a multiplier operand is a sum of cluster elements this wide
+    weight_memory: str = ""  # "bram": the PE's weights are read from a block-RAM word per phase
     w_width: int = 0
     # shift-and-add processing element: pool wires (input elements, shared patterns
     # (index, input element, digits), negated copies (name, source)) and shifter width

@@ -23,6 +23,7 @@ from xdsl.dialects.builtin import ModuleOp, StringAttr
 from nncc.backends.verilog.views import CastSpec, DesignView, ModuleView
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects import fixed
+from nncc.dialects.dataflow import bram_blocks
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.dialects.interfaces import layer_label
 from nncc.dialects.emit import NAME_ATTR
@@ -68,6 +69,7 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "window_control": {"LUT": 0.0, "FF": 6.0},  # window engine: feeding / pending flags, anchor tests
     "handshake": {"LUT": 6.12},                 # fitted: top module fire / ready logic
     "counter_bit": {"LUT": 1.55},               # fitted: a bit of the top's gap counter (II > 1)
+    "bram": {"BRAM": 1.0},                      # a RAMB36 (a RAMB18 counts 0.5): a PE's weight ROM
 }
 
 
@@ -160,7 +162,7 @@ def pe_products(m: ModuleView) -> Counter:
     for s in m.slots:
         keys = []
         for k in range(s.terms):
-            pairs = tuple((e, w) if e >= 0 and w != 0 else (-1, 0) for _, _, terms in s.phases for e, w in [terms[k]])
+            pairs = tuple((e, w) if _live(e) and w != 0 else (-1, 0) for _, _, terms in s.phases for e, w in [terms[k]])
             if all(w == 0 for _, w in pairs):
                 continue
             keys.append(pairs)
@@ -177,8 +179,20 @@ def pe_products(m: ModuleView) -> Counter:
         tally["shared_tree_bit"] += max(shared - 2, 0) * m.acc_width
     for sources in inputs_by_position:
         tally["mux_lut"] += m.x_width * mux_luts(len(set(sources)))
-    tally["phase_function"] = phase_functions(weights)
+    for pairs in products:  # cluster lanes: a lane's window elements are added before its product
+        cells = max((len(e) for e, _ in pairs if isinstance(e, tuple)), default=1)
+        tally["fabric_adder_bit"] += (cells - 1) * (m.operand_width or m.x_width)
+    if m.weight_memory == "bram":  # the weights come from a ROM word per phase: no bit patterns in logic
+        tally["bram"] = bram_blocks(sum(s.terms for s in m.slots) * m.w_width, m.reuse)
+    else:
+        tally["phase_function"] = phase_functions(weights)
     return tally
+
+
+def _live(e) -> bool:
+    """Whether a term's operand reads input: an element index >= 0, or a non-empty tuple of
+    the elements a cluster lane adds."""
+    return len(e) > 0 if isinstance(e, tuple) else e >= 0
 
 
 def pe_multiplier(m: ModuleView) -> Counter:

@@ -1,6 +1,8 @@
 // RUN: nncc-opt %s -p dataflow-tile --split-input-file | filecheck %s
 // RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=3}' --split-input-file | filecheck %s --check-prefix=RF3
 // RUN: nncc-opt %s -p 'dataflow-tile{target_ii=2}' --split-input-file | filecheck %s --check-prefix=II
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2 weight_memory=bram}' --split-input-file | filecheck %s --check-prefix=BRAM
+// RUN: nncc-opt %s -p 'dataflow-tile{weight_memory=bram}' --split-input-file | filecheck %s --check-prefix=BRAM1
 
 // A 4-output dense layer of 2 terms: fully parallel by default (8 multipliers, 1 cycle);
 // the weights move into the processing element. Schedule: 1 cycle of PE + 1 output register.
@@ -19,6 +21,11 @@
 
 // II:          dataflow.schedule = {ii = 2 : i64, latency = 3 : i64}
 // II:          dataflow.pe {{.*}} attributes {latency = 2 : i64, multipliers = 4 : i64, reuse_factor = 2 : i64}
+
+// weight_memory=bram at RF 2: the weights of each phase come from a block-RAM word; at RF 1
+// there is one word, so they stay constants.
+// BRAM:        dataflow.pe {{.*}} attributes {dataflow.weight_memory = "bram", latency = 2 : i64, multipliers = 4 : i64, reuse_factor = 2 : i64}
+// BRAM1:       dataflow.pe {{.*}} attributes {latency = 1 : i64, multipliers = 8 : i64, reuse_factor = 1 : i64}
 func.func @main(%x: tensor<1x2xf32>) -> tensor<1x4xf32> {
   %q = fixed.quantize %x {overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>} : tensor<1x2xf32> -> tensor<1x2x!fixed.q<8, 3>>
   %w = fixed.constant dense<[[1, 2], [3, 4], [5, 6], [7, 8]]> : tensor<4x2xi8> -> tensor<4x2x!fixed.q<8, 1>>

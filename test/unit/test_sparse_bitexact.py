@@ -6,7 +6,8 @@ convolutions are sliding-window engines) with sparse weights: magnitude-pruned b
 50 %, 50 % of the neurons removed, complementary kernels in groups of 4: every input column
 kept by one kernel of its group), or an ONNX file whose weights arrive with 75 % zeros
 (recognised by `sparse_threshold`). `sparse-materialize` gives every PE's slots only the
-lanes their outputs' non-zero weights need. The fixed-point interpreter, the g++ C-simulation
+lanes their outputs' non-zero weights need (cnn-complementary-rf1 in stream I/O: the window
+engines' packed terms in the HLS per-pixel step too). The fixed-point interpreter, the g++ C-simulation
 of the HLS C++ and a Verilator simulation of the Verilog must agree bit for bit on N(0,1)
 inputs, the measured latency / initiation interval must equal the predicted schedule, and
 the planned multipliers must be what the plan's lanes say: for each PE the sum over slots of
@@ -50,6 +51,7 @@ class Case:
     fraction: float = 0.0
     dense_ratio: float = 1.0  # planned multipliers at most this fraction of the dense PEs'
     model: str = "mlp"
+    io: str = "parallel"
 
 
 CASES = {
@@ -62,7 +64,7 @@ CASES = {
     "channels-rf4": Case(4, "channels", 0.5, 0.33),
     "complementary-rf1": Case(1, "complementary=4", dense_ratio=0.28),
     "complementary-rf4": Case(4, "complementary=4", dense_ratio=0.28),
-    "cnn-complementary-rf1": Case(1, "complementary=4", dense_ratio=0.34, model="cnn"),
+    "cnn-complementary-rf1": Case(1, "complementary=4", dense_ratio=0.34, model="cnn", io="stream"),
     "cnn-complementary-rf4": Case(4, "complementary=4", dense_ratio=0.40, model="cnn"),
     "cnn-unstructured-rf1": Case(1, "unstructured", 0.75, 0.27, model="cnn"),
     "cnn-2of4-rf4": Case(4, "2:4", dense_ratio=0.52, model="cnn"),
@@ -97,7 +99,7 @@ def results(tmp_path_factory):
             folder = tmp_path_factory.mktemp(name)
             if case.kind:
                 design = nncc.compile(FIXTURES / f"{case.model}.onnx", folder / "design", reuse_factor=case.reuse_factor,
-                                      sparse_prune=case.fraction, sparse_prune_kind=case.kind)
+                                      sparse_prune=case.fraction, sparse_prune_kind=case.kind, io=case.io)
             else:
                 design = nncc.compile(zeroed_model(folder), folder / "design", reuse_factor=case.reuse_factor,
                                       sparse_threshold=0.5)

@@ -19,7 +19,7 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dense import from_dense
 from nncc.dialects.emit import NAME_ATTR
 from nncc.dialects.encodings import CodebookAttr, codebook_groups
-from nncc.dialects.sparse_plan import clusters_of, output_clusters
+from nncc.dialects.sparse_plan import channel_clusters, clusters_of, output_clusters
 
 from helpers import dense_mlp, digits_data, sweep_params
 
@@ -61,6 +61,32 @@ def test_cluster_lanes_are_bit_exact_and_on_schedule(rf, tmp_path):
         assert all(pe.multipliers.value.data == sum(_clusters_per_output(pe)) for pe in pes)
     assert sum(pe.multipliers.value.data for pe in pes) <= (64 + 32 + 32) * 4 // rf + 5 * 4
     x = np.random.default_rng(11).standard_normal((200, 16)).astype(np.float32)
+    fixed_out = design.predict(x, engine="fixed")
+    assert np.unique(fixed_out).size > 100
+    assert np.array_equal(fixed_out, design.predict(x, engine="csim"))
+    assert np.array_equal(fixed_out, design.run_rtl(x)["output"])
+    schedule, stats = design.report["schedule"], design.rtl_stats
+    assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
+
+
+@pytest.mark.requires("verilator", "g++")
+@pytest.mark.parametrize("rf, io", sweep_params([(1, "stream"), (4, "parallel"), (1, "parallel"), (4, "stream")],
+                                                {"rf1-parallel", "rf4-stream"},
+                                                ["rf1-stream", "rf4-parallel", "rf1-parallel", "rf4-stream"]))
+def test_window_engines_get_cluster_lanes(rf, io, tmp_path):
+    """The conv-conv-dense CNN at 4 clusters per output channel: each sliding-window engine
+    gets one lane per cluster of each channel (its window elements added first, one product;
+    8 x 4 and 16 x 4 multipliers at RF 1 instead of 72 and 1152), bit-exact in the fixed
+    interpreter, the C-simulation (the stream form's per-pixel step too) and Verilator, on
+    the predicted schedule."""
+    design = nncc.compile(FIXTURES / "cnn.onnx", tmp_path / "design", reuse_factor=rf, io=io, sparse_cluster=4)
+    windows = [op for op in design.design.walk() if isinstance(op, dataflow.PeOp) and op.window is not None]
+    assert len(windows) == 2 and all(clusters_of(pe) is not None for pe in windows)
+    counts = [[len(c) for c in channel_clusters(pe.layer())] for pe in windows]
+    assert all(max(c) <= 4 for c in counts)
+    if rf == 1:
+        assert [pe.multipliers.value.data for pe in windows] == [sum(c) for c in counts]
+    x = np.random.default_rng(12).standard_normal((100, 1, 16, 16)).astype(np.float32)
     fixed_out = design.predict(x, engine="fixed")
     assert np.unique(fixed_out).size > 100
     assert np.array_equal(fixed_out, design.predict(x, engine="csim"))
