@@ -13,8 +13,9 @@ inputs, the measured latency / initiation interval must equal the predicted sche
 the planned multipliers must be what the plan's lanes say: for each PE the sum over slots of
 the most non-zero weights of its outputs, far below the dense N * K / R.
 
-2:4 at RF 1 and both cnn cases (`SWEEP`) run with `pytest -m sweep` or bench/bench_sweeps.py;
-the default suite keeps one MLP case per encoding (sparse window engines: test_window_conv.py).
+Every encoding runs on the MLP and the CNN at RF 1 and RF 4; the cases in `SWEEP` run with
+`pytest -m sweep` or bench/bench_sweeps.py, the default suite keeps one MLP case per encoding,
+the complementary CNN at RF 1 in stream I/O (sparse window engines: test_window_conv.py).
 """
 
 from __future__ import annotations
@@ -62,6 +63,17 @@ CASES = {
     "block-rf4": Case(4, "4x4", 0.5, 0.52),
     "balanced-rf4": Case(4, "balanced=8", 0.5, 0.55),
     "channels-rf4": Case(4, "channels", 0.5, 0.33),
+    "block-rf1": Case(1, "4x4", 0.5, 0.52),
+    "balanced-rf1": Case(1, "balanced=8", 0.5, 0.52),
+    "channels-rf1": Case(1, "channels", 0.5, 0.33),
+    "cnn-unstructured-rf4": Case(4, "unstructured", 0.75, 0.33, model="cnn"),
+    "cnn-2of4-rf1": Case(1, "2:4", dense_ratio=0.50, model="cnn"),
+    "cnn-block-rf1": Case(1, "4x4", 0.5, 0.59, model="cnn"),
+    "cnn-block-rf4": Case(4, "4x4", 0.5, 0.58, model="cnn"),
+    "cnn-balanced-rf1": Case(1, "balanced=8", 0.5, 0.59, model="cnn"),
+    "cnn-balanced-rf4": Case(4, "balanced=8", 0.5, 0.61, model="cnn"),
+    "cnn-channels-rf1": Case(1, "channels", 0.5, 0.30, model="cnn"),
+    "cnn-channels-rf4": Case(4, "channels", 0.5, 0.29, model="cnn"),
     "complementary-rf1": Case(1, "complementary=4", dense_ratio=0.28),
     "complementary-rf4": Case(4, "complementary=4", dense_ratio=0.28),
     "cnn-complementary-rf1": Case(1, "complementary=4", dense_ratio=0.34, model="cnn", io="stream"),
@@ -69,7 +81,9 @@ CASES = {
     "cnn-unstructured-rf1": Case(1, "unstructured", 0.75, 0.27, model="cnn"),
     "cnn-2of4-rf4": Case(4, "2:4", dense_ratio=0.52, model="cnn"),
 }
-SWEEP = {"2of4-rf1", "cnn-unstructured-rf1", "cnn-2of4-rf4", "complementary-rf1", "cnn-complementary-rf4"}
+SWEEP = {"2of4-rf1", "cnn-unstructured-rf1", "cnn-2of4-rf4", "complementary-rf1", "cnn-complementary-rf4",
+         "block-rf1", "balanced-rf1", "channels-rf1", "cnn-unstructured-rf4", "cnn-2of4-rf1", "cnn-block-rf1",
+         "cnn-block-rf4", "cnn-balanced-rf1", "cnn-balanced-rf4", "cnn-channels-rf1", "cnn-channels-rf4"}
 """Cases run by `pytest -m sweep` (bench/bench_sweeps.py), not by the default suite."""
 
 pytestmark = pytest.mark.requires("verilator", "g++")
@@ -162,7 +176,8 @@ def test_multipliers_are_the_lanes(results, name):
     assert planned <= case.dense_ratio * DENSE[case.model, case.reuse_factor], planned
     if case.kind == "channels":
         shapes = [tuple(pe.output.type.get_shape()) for pe in pes(design)]
-        assert shapes == [(1, 32), (1, 16), (1, 16), (1, 5)]
+        assert shapes == ([(1, 32), (1, 16), (1, 16), (1, 5)] if case.model == "mlp" else
+                          [(1, 4, 16, 16), (1, 8, 6, 6), (1, 10)])
     verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
     compact = [pe for pe in pes(design) if pe.window is None]  # (window engines print their lanes per tap)
     assert ("localparam [" in verilog and "LANES" in verilog) == any(lanes_of(pe) for pe in compact)
