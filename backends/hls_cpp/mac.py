@@ -88,6 +88,22 @@ def _append(em: _Emitter, op: MacLayer, index: np.ndarray, channel: np.ndarray, 
     )
 
 
+def _cluster_tables(clusters: list[list[np.ndarray]], elements, weight) -> tuple[np.ndarray, np.ndarray]:
+    """The tables of a codebook step: per output and cluster its input elements, padded to
+    the largest cluster with -1 ([N, lanes, M]; ``elements(o, members)`` maps term indices to
+    input elements), and its raw weight ([N, lanes]; ``weight(o, first member)``)."""
+    n = len(clusters)
+    lanes = max(1, max((len(c) for c in clusters), default=0))
+    width = max([1] + [len(m) for cl in clusters for m in cl])
+    index = np.full((n, lanes, width), -1, np.int64)
+    values = np.zeros((n, lanes), np.int64)
+    for o, cl in enumerate(clusters):
+        for c, members in enumerate(cl):
+            index[o, c, :len(members)] = elements(o, members)
+            values[o, c] = weight(o, members[0])
+    return index, values
+
+
 def codebook_mac_step(em: _Emitter, op: MacLayer) -> None:
     """A codebook layer (its PE has a `#dataflow.cluster_plan`): per output, the inputs of
     each cluster (terms sharing one raw weight) are added first and each sum is multiplied
@@ -96,14 +112,10 @@ def codebook_mac_step(em: _Emitter, op: MacLayer) -> None:
     terms = op.mac_terms()
     clusters = output_clusters(op)
     n = len(clusters)
-    lanes = max(1, max((len(c) for c in clusters), default=0))
-    width = max([1] + [len(m) for cl in clusters for m in cl])
-    index = np.full((n, lanes, width), -1, np.int64)
-    values = np.zeros((n, lanes), np.int64)
-    for o, cl in enumerate(clusters):
-        for c, members in enumerate(cl):
-            index[o, c, :len(members)] = terms.index[o, members]
-            values[o, c] = np.asarray(terms.weights)[terms.channel[o], members[0]]
+    weights = np.asarray(terms.weights)
+    index, values = _cluster_tables(clusters, lambda o, members: terms.index[o, members],
+                                    lambda o, first: weights[terms.channel[o], first])
+    lanes, width = index.shape[1:]
     name, type_name = em.result(op)
     x = op.activation()
     em.steps.append(
@@ -133,16 +145,9 @@ def window_lane_step(em: _Emitter, pe_op: Operation, parallel: StepView) -> Step
     weights, bias = np.asarray(terms.weights, np.int64), np.asarray(terms.bias, np.int64)
     name = parallel.out
     if parallel.template == "codebook":
-        clusters = channel_clusters(layer)
-        lanes = max(1, max((len(c) for c in clusters), default=0))
-        width = max([1] + [len(m) for cl in clusters for m in cl])
-        index = np.full((n, lanes, width), -1, np.int64)
-        values = np.zeros((n, lanes), np.int64)
-        for m, cl in enumerate(clusters):
-            for c, members in enumerate(cl):
-                index[m, c, :len(members)] = base[m] + members
-                values[m, c] = weights[m, members[0]]
-        return replace(parallel, size=n, rows=n, inner=lanes, cols=width, unroll=True,
+        index, values = _cluster_tables(channel_clusters(layer), lambda m, members: base[m] + members,
+                                        lambda m, first: weights[m, first])
+        return replace(parallel, size=n, rows=n, inner=index.shape[1], cols=index.shape[2], unroll=True,
                        table=em.table(f"{name}_win_index", index),
                        weight=em.table(f"{name}_win_values", values << np.int64(product_shift(layer))),
                        bias=em.table(f"{name}_win_bias", bias))
