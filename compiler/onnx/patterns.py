@@ -37,30 +37,45 @@ class Kwta:
     nodes: tuple[int, ...]
 
 
-def _constants(graph: onnx.GraphProto) -> dict[str, np.ndarray]:
-    values = {t.name: t for t in graph.initializer}
-    out: dict[str, np.ndarray] = {}
-    for name, tensor in values.items():
-        try:
-            out[name] = numpy_helper.to_array(tensor)
-        except (ValueError, TypeError):
-            continue
-    for node in graph.node:  # (a graph's nodes are in topological order)
-        if node.domain not in DEFAULT_DOMAINS or len(node.output) != 1:
-            continue
-        if node.op_type == "Constant":
-            for attr in node.attribute:
-                if attr.name == "value" and attr.HasField("t"):
-                    try:
-                        out[node.output[0]] = numpy_helper.to_array(attr.t)
-                    except (ValueError, TypeError):
-                        pass
-        elif node.op_type in _RESHAPES and node.input and all(x in out for x in node.input if x):
+class _Constants:
+    """The compile-time values the pattern needs (small constants: k, the Slice bounds, the
+    zero of the select), decoded on demand from initializers and Constant nodes, through the
+    shape glue of `_RESHAPES`; a tensor that cannot be decoded is no constant."""
+
+    LIMIT = 64
+    """Elements of the largest constant decoded (the pattern's are scalars or 1-D)."""
+
+    def __init__(self, graph: onnx.GraphProto):
+        self.initializers = {t.name: t for t in graph.initializer}
+        self.producers = {node.output[0]: node for node in graph.node
+                          if node.domain in DEFAULT_DOMAINS and len(node.output) == 1 and node.output[0]}
+        self.values: dict[str, np.ndarray | None] = {}
+
+    def get(self, name: str, depth: int = 0) -> np.ndarray | None:
+        if name not in self.values:
+            self.values[name] = None
             try:
-                out[node.output[0]] = _RESHAPES[node.op_type](node, [out[x] if x else None for x in node.input])
-            except (ValueError, TypeError, IndexError):
-                pass
-    return out
+                self.values[name] = self._decode(name, depth)
+            except Exception:  # (a malformed tensor is not a constant of the pattern)
+                self.values[name] = None
+        return self.values[name]
+
+    def _decode(self, name: str, depth: int) -> np.ndarray | None:
+        tensor = self.initializers.get(name)
+        if tensor is not None:
+            return numpy_helper.to_array(tensor) if int(np.prod(tensor.dims)) <= self.LIMIT else None
+        node = self.producers.get(name)
+        if node is None or depth > 8:
+            return None
+        if node.op_type == "Constant":
+            attr = next((a for a in node.attribute if a.name == "value" and a.HasField("t")), None)
+            return numpy_helper.to_array(attr.t) if attr is not None and int(np.prod(attr.t.dims)) <= self.LIMIT else None
+        if node.op_type in _RESHAPES and node.input and node.input[0]:
+            args = [self.get(x, depth + 1) if x else None for x in node.input]
+            if args[0] is None or any(a is None for a, x in zip(args, node.input) if x):
+                return None
+            return _RESHAPES[node.op_type](node, args)
+        return None
 
 
 def _unsqueeze(node: onnx.NodeProto, args: list) -> np.ndarray:
@@ -75,7 +90,7 @@ _RESHAPES = {
     "Identity": lambda node, args: args[0],
 }
 """The shape glue exporters put around the constants of the pattern (k as a 1-D tensor, the
-Slice bounds), evaluated on constants."""
+Slice bounds), evaluated on constants (`_Constants`)."""
 
 
 def _attr(node: onnx.NodeProto, name: str, default):
@@ -85,16 +100,20 @@ def _attr(node: onnx.NodeProto, name: str, default):
     return default
 
 
-def _ints(consts: dict[str, np.ndarray], node: onnx.NodeProto, i: int) -> list[int] | None:
+def _ints(consts: _Constants, node: onnx.NodeProto, i: int) -> list[int] | None:
     if i >= len(node.input) or not node.input[i]:
         return None
     value = consts.get(node.input[i])
-    return None if value is None else [int(v) for v in np.asarray(value).reshape(-1)]
+    if value is None or np.asarray(value).dtype.kind not in "iu":
+        return None
+    return [int(v) for v in np.asarray(value).reshape(-1)]
 
 
 def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
     """Every k-winners-take-all sub-graph of ``graph`` (see the module docstring)."""
-    consts = _constants(graph)
+    if not any(node.op_type == "TopK" for node in graph.node):
+        return []
+    consts = _Constants(graph)
     consumers: dict[str, list[int]] = {}
     for i, node in enumerate(graph.node):
         for name in node.input:

@@ -13,6 +13,7 @@ budget: a 64-32-10 MLP at RF 8 with 8-bit weights needs 28.5 + 4 blocks dense, 1
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +46,8 @@ def test_rom_weights_are_bit_exact_on_the_same_schedule(extra, tmp_path):
     verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
     assert verilog.count('(* rom_style = "block" *)') == len(pes) and "localparam [" in verilog
     cpp = (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
-    assert cpp.count("type=rom_1p impl=bram") == len(pes)  # the HLS weight arrays bound to block RAM too
+    bound = set(re.findall(r"BIND_STORAGE variable=(\w+) type=rom_1p impl=bram", cpp))
+    assert len(bound) == len(pes)  # every PE's HLS weight array bound to block RAM too
     x = np.random.default_rng(4).standard_normal((300, 16)).astype(np.float32)
     fixed = design.predict(x, engine="fixed")
     assert np.unique(fixed).size > 100
