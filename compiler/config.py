@@ -21,6 +21,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
     io = "parallel"               # parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
     weight_memory = "logic"       # logic (constants in LUTs) | bram (a block-RAM word per phase, RF > 1)
+    recurrent_form = "static"     # static (one cell engine over the T steps) | non_static (T engines, a sequence per cell)
 
     [pot_quant]                   # power-of-two / signed-digit weights (off by default)
     pot_bits = 4                  # digit code width; 0 = off
@@ -93,6 +94,7 @@ class CompileOptions:
     target_ii: int = 0
     io: str = "parallel"
     weight_memory: str = "logic"
+    recurrent_form: str = "static"
     top: str = DEFAULT_TOP
     part: str = DEFAULT_PART
     clock_ns: float = DEFAULT_CLOCK_NS
@@ -120,7 +122,7 @@ class CompileOptions:
 SECTIONS = {
     "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
-    "dataflow": ("reuse_factor", "target_ii", "io", "weight_memory"),
+    "dataflow": ("reuse_factor", "target_ii", "io", "weight_memory", "recurrent_form"),
     "hls": ("top", "part", "clock_ns"),
     "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
@@ -135,7 +137,7 @@ PRODUCT_REUSE_KEYS = {"input_reuse_factor": "input", "recurrent_reuse_factor": "
 PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "weight_memory": ("logic", "bram"),
+           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
            "sparse_prune_resource": ("dsp", "bram", "dsp+bram"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),

@@ -95,15 +95,24 @@ def _timing(op: Operation) -> tuple[int, int]:
     return 0, 1
 
 
-def schedule_stateful(layer: Stateful) -> None:
-    """Record a recurrent layer's static schedule (one cell engine reused over the T steps,
-    the state in registers): the cell takes ``cell_latency`` cycles from (x_t, state) to the
-    registered next state, so latency = ii = T x cell_latency."""
+RECURRENT_FORMS = ("static", "non_static")
+"""`dataflow-tile`'s `recurrent_form` choices (hls4ml's two forms of a recurrent layer)."""
+
+
+def schedule_stateful(layer: Stateful, form: str = "static") -> None:
+    """Record a recurrent layer's schedule. The cell takes ``cell_latency`` cycles from
+    (x_t, state) to the registered next state, so latency = T x cell_latency. Static form
+    (one cell engine reused over the T steps, the state in registers): ii = latency.
+    Non-static form (``non_static`` = 1: T cell engines in a pipeline, one per time step, each
+    handing its sequence and state to the next every cell_latency cycles): ii = cell_latency,
+    T sequences in flight."""
     cell, _ = block_schedule(layer.step_region().block)
     steps = layer.time_steps()
+    pipelined = form == "non_static"
     layer.attributes[SCHEDULE_ATTR] = DictionaryAttr({
-        "cell_latency": IntegerAttr(cell, i64), "ii": IntegerAttr(steps * cell, i64),
-        "latency": IntegerAttr(steps * cell, i64), "steps": IntegerAttr(steps, i64)})
+        "cell_latency": IntegerAttr(cell, i64), "ii": IntegerAttr(cell if pipelined else steps * cell, i64),
+        "latency": IntegerAttr(steps * cell, i64), "steps": IntegerAttr(steps, i64),
+        "non_static": IntegerAttr(int(pipelined), i64)})
 
 
 @dataclass(frozen=True)
@@ -119,7 +128,10 @@ class DataflowTilePass(ModulePass):
     (`logic`, default: the weights are constants selected by the phase; `bram`: every
     multiplier PE with reuse factor > 1 that is not a window engine reads each phase's
     weights from a block-RAM ROM word, `dataflow.weight_memory`; a layer's own
-    `dataflow.weight_memory` attribute, from the configuration, wins).
+    `dataflow.weight_memory` attribute, from the configuration, wins), `recurrent_form`
+    (`static`, default: a recurrent layer is one cell engine reused over its T steps, a new
+    sequence every T x cell cycles; `non_static`: T cell engines in a pipeline, a new sequence
+    every cell latency).
     """
 
     name = "dataflow-tile"
@@ -128,8 +140,12 @@ class DataflowTilePass(ModulePass):
     target_ii: int = 0
     conv_window: bool = True
     weight_memory: str = "logic"
+    recurrent_form: str = "static"
 
     def __post_init__(self):
+        if self.recurrent_form not in RECURRENT_FORMS:
+            raise ValueError(f"dataflow-tile: recurrent_form must be one of {', '.join(RECURRENT_FORMS)}, "
+                             f"got {self.recurrent_form!r}")
         if self.weight_memory not in dataflow.WEIGHT_MEMORIES:
             raise ValueError(f"dataflow-tile: weight_memory must be one of {', '.join(dataflow.WEIGHT_MEMORIES)}, "
                              f"got {self.weight_memory!r}")
@@ -170,7 +186,7 @@ class DataflowTilePass(ModulePass):
                 body = layer.step_region().block
                 for inner in [o for o in body.ops if isinstance(o, MacLayer)]:
                     self.wrap(body, inner, step=True)
-                schedule_stateful(layer)
+                schedule_stateful(layer, self.recurrent_form)
             latency, ii = schedule(function)
             op.attributes[SCHEDULE_ATTR] = DictionaryAttr(
                 {"ii": IntegerAttr(ii, i64), "latency": IntegerAttr(latency, i64)}

@@ -6,12 +6,17 @@ the step's input slice ``x[t]`` (``x[T-1-t]`` walking backwards) into the step's
 buffer, runs the step's layers (each printed by its own construct, like the layers of the
 top function), copies the next state into the state buffers and stores the new h at its
 time position of the result. The loop is opened and closed by the ``scan_open`` and
-``scan_close`` steps (`design.cpp.j2`).
+``scan_close`` steps (`design.cpp.j2`). In the non-static form (`dataflow.schedule`'s
+``non_static``) the loop is unrolled: one cell engine per time step, which the top
+function's pipeline (II = the cell latency) overlaps across sequences.
 """
 
 from __future__ import annotations
 
+from xdsl.dialects.builtin import DictionaryAttr
+
 from nncc.backends.hls_cpp.emitter import BufferView, StepView, _Emitter, _handler, _size
+from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.interfaces import Stateful
 
 
@@ -34,7 +39,9 @@ def scan_step(em: _Emitter, op: Stateful) -> None:
         em.steps.append(StepView("copy", buf, em.type_names[arg], _size(arg), unroll, src=(em.src(initial),),
                                  src_types=(em.type_names[initial],)))
     x_buf = _buffer(em, x_arg, f"{name}_xt")
-    em.steps.append(StepView("scan_open", name, type_name, steps))
+    timing = op.attributes.get(SCHEDULE_ATTR)
+    pipelined = isinstance(timing, DictionaryAttr) and "non_static" in timing.data and timing.data["non_static"].value.data
+    em.steps.append(StepView("scan_open", name, type_name, steps, value=int(bool(pipelined))))
     sequence = op.sequence()
     em.steps.append(StepView("scan_slice", x_buf, em.type_names[x_arg], _size(x_arg), unroll, src=(em.src(sequence),),
                              src_types=(em.type_names[sequence],), rows=steps, is_sub=reverse))

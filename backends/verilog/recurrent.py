@@ -1,5 +1,9 @@
-"""The static form of a recurrent layer (`Stateful`) in Verilog: one cell engine reused over
-the T time steps, the state in registers.
+"""A recurrent layer (`Stateful`) in Verilog. Static form: one cell engine reused over the T
+time steps, the state in registers (`modules/scan.v.j2`). Non-static form
+(`dataflow.schedule`'s ``non_static``): T copies of the cell engine in a pipeline, stage k
+computing step k of its sequence and handing sequence, state and the h so far to stage k + 1
+every cell latency, so a new sequence enters every C cycles and leaves T x C cycles later
+(`modules/scan_pipeline.v.j2`; the whole pipeline waits while the output register is full).
 
 The layer is a registered stage with the processing elements' handshake (`in_valid` /
 `in_ready`, `out_valid` / `out_ready`). It accepts a whole sequence; step t (walking
@@ -69,4 +73,26 @@ def scan_stage(em: _Emitter, op: Stateful) -> None:
         seq_bits=_t(x_arg).width.data * x_elem * steps, h_bits=_t(h).width.data * _size(h), states=states,
         next_states=tuple(em.names[v] for v in terminator.operands), inner=inner_modules,
     )
-    em.modules[-1] = replace(view, registered=True, text=render("modules/scan.v.j2", m=view, s=fields))
+    if timing.data.get("non_static") and timing.data["non_static"].value.data:
+        if steps < 2:
+            raise VerilogEmissionError(f"{op.name} '{em.name(op)}': the non-static form needs at least 2 time steps")
+        fields["stages"] = _stages(fields, steps, op.reversed_time())
+        text = render("modules/scan_pipeline.v.j2", m=view, s=fields)
+    else:
+        text = render("modules/scan.v.j2", m=view, s=fields)
+    em.modules[-1] = replace(view, registered=True, text=text)
+
+
+def _stages(fields: dict, steps: int, reverse: bool) -> tuple[dict, ...]:
+    """The non-static form's stages: per stage k its time step t (T - 1 - k walking backwards)
+    and its copy of the step's instances, every wire of the step renamed with the suffix _k<k>."""
+    local = {"xt"} | {wire for wire, _, _, _ in fields["states"]} | {i.out for i in fields["inner"]}
+    out = []
+    for k in range(steps):
+        rename = {name: f"{name}_k{k}" for name in local}
+        inner = tuple(dict(module=i.module, out=rename[i.out], out_width=i.out_width, count=i.count,
+                           registered=i.registered, inputs=tuple(rename.get(inp[0], inp[0]) for inp in i.inputs))
+                      for i in fields["inner"])
+        out.append(dict(k=k, t=steps - 1 - k if reverse else k, inner=inner,
+                        next=tuple(rename.get(name, name) for name in fields["next_states"])))
+    return tuple(out)

@@ -150,7 +150,7 @@ def _layer(ctx, gates: int, order: tuple[int, ...], build: Callable) -> list[SSA
     notes="forward, reverse, bidirectional; layout 0/1; clip; constant initial_h/initial_c equal for every sample "
     "(torch's Shape/Expand zeros fold); outputs Y and Y_h (not Y_c); no peepholes, input_forget or sequence_lens "
     "shorter than the sequence; default activations. Fixed point, HLS C++ and Verilog in the static "
-    "form (one cell engine over the time steps)",
+    "form (one cell engine over the time steps) or the non-static one (an engine per step, sequences overlapped)",
 )
 def import_lstm(ctx):
     """LSTM: one `recurrent.lstm` per direction, gates re-ordered from (i, o, f, c)."""
@@ -172,7 +172,7 @@ def import_lstm(ctx):
     hardware=True,
     notes="forward, reverse, bidirectional; linear_before_reset 0/1; layout 0/1; clip; constant initial_h equal "
     "for every sample; outputs Y and Y_h; no sequence_lens shorter than the sequence; default activations. Fixed "
-    "point, HLS C++ and Verilog (static form)",
+    "point, HLS C++ and Verilog (static and non-static forms)",
 )
 def import_gru(ctx):
     """GRU: one `recurrent.gru` per direction (gate order z, r, h kept)."""

@@ -83,3 +83,43 @@ def test_input_and_recurrent_products_take_their_own_reuse_factor(simulated):
     assert sorted(pes) == ["input", "recurrent"]
     assert (pes["input"].reuse_factor.value.data, pes["recurrent"].reuse_factor.value.data) == (1, 4)
     assert (pes["input"].multipliers.value.data, pes["recurrent"].multipliers.value.data) == (192, 144)
+
+
+# ---------------------------------------------------------------------------------------
+# non-static form: T cell engines in a pipeline
+
+NON_STATIC = [("rnn_gru_dynamo", 1), ("rnn_lstm_dynamo", 4), ("rnn_bilstm2_script", 1)]
+NON_STATIC_IDS = [f"{n}-rf{r}" for n, r in NON_STATIC]
+NON_STATIC_SWEEP = {"rnn_bilstm2_script-rf1"}
+
+
+@pytest.mark.requires("g++")
+@pytest.mark.parametrize(("name", "reuse"), sweep_params(NON_STATIC, NON_STATIC_SWEEP, NON_STATIC_IDS))
+def test_non_static_form_overlaps_sequences(name, reuse, tmp_path, private_cache):
+    """`recurrent_form = "non_static"`: one cell engine per time step, in a pipeline; a new
+    sequence every cell latency (II = C instead of T x C) and the same latency T x C + head +
+    output register. Bit-exact against the fixed interpreter and the C-simulation on 1,000
+    back-to-back sequences, on schedule, and still bit-exact when the output is taken only
+    every third cycle (the pipeline waits). The 2-layer bidirectional LSTM covers the reverse
+    direction (stage k computes step T - 1 - k) and two recurrent layers in a row."""
+    path = fixture_path(name)
+    layer = next(n.name for n in onnx.load(path).graph.node if n.op_type in ("LSTM", "GRU"))
+    products = PRODUCTS.get((name, reuse))
+    design = nncc.compile(path, tmp_path / "design", reuse_factor=reuse, recurrent_form="non_static",
+                          layers={layer: products} if products else {})
+    x = sequences(SAMPLES, fixture_steps(name), seed=37)
+    fixed = design.predict(x, engine="fixed")
+    assert np.unique(fixed).size > 100
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.array_equal(fixed, design.run_rtl(x)["output"])
+    schedule, stats = design.report["schedule"], dict(design.rtl_stats)
+    cell = reuse + 1
+    if name != "rnn_bilstm2_script":
+        head = 1 if reuse == 1 else 3
+        assert schedule == {"latency_cycles": fixture_steps(name) * cell + head + 1, "ii_cycles": max(cell, head)}
+    print(f"\n{name} rf {reuse} non-static: predicted {schedule}, measured latency {stats['latency']}, ii {stats['ii']}")
+    assert (stats["latency"], stats["ii"]) == (schedule["latency_cycles"], schedule["ii_cycles"])
+    assert stats["cycles"] == 1 + (len(x) - 1) * schedule["ii_cycles"] + schedule["latency_cycles"]
+    assert np.array_equal(fixed[:200], design.run_rtl(x[:200], stall=3)["output"])
+    cpp = (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
+    assert "(non-static form)" in cpp and "HLS UNROLL" in cpp
