@@ -164,6 +164,10 @@ def _structure_problem(key: str, value) -> str:
         kinds = "mask, N:M, BHxBW, balanced=P or complementary=K" if key == "sparse_structure" else \
             "unstructured, channels, knapsack, N:M, BHxBW, balanced=P or complementary=K"
         return f"{key} must be {kinds}, got {value!r}"
+    numbers = [int(n) for n in re.findall(r"\d+", value)]
+    if (value.startswith("complementary") and numbers[0] < 2) or (value.startswith("balanced") and numbers[0] < 1) \
+            or (":" in value and not 1 <= numbers[0] < numbers[1]) or ("x" in value and min(numbers) < 1):
+        return f"{key} {value!r}: complementary needs K >= 2, balanced P >= 1, N:M 1 <= N < M, blocks >= 1"
     return ""
 
 
@@ -266,7 +270,7 @@ def read_config(path: str | Path | None, base: CompileOptions | None = None) -> 
                 entries[str(name)] = dict(table)
             updates[section] = {**getattr(options, section), **entries}
         else:
-            problems.append(f"{path}: unknown section [{section}] (known: model, activations, dataflow, pot_quant, hls, report, layers, op_types)")
+            problems.append(f"{path}: unknown section [{section}] (known: {', '.join([*SECTIONS, 'layers', 'op_types'])})")
     valid = {k: v for k, v in updates.items() if not any(f": {k} must" in p for p in problems)}
     return replace(options, **valid), problems
 

@@ -50,7 +50,12 @@ def complementary_masks(shape: tuple[int, ...], kernels: int, seed: int = 0) -> 
     groups of ``kernels`` consecutive kernels, every column (the rest of the shape, in its
     order) kept by exactly one kernel of its group, ⌈columns / K⌉ or ⌊columns / K⌋ each, at
     random from ``seed``."""
-    shape = tuple(int(d) for d in shape)
+    try:
+        shape, kernels = tuple(int(d) for d in shape), int(kernels)
+    except (TypeError, ValueError):
+        raise NnccError(f"complementary masks: shape {shape!r} and kernels {kernels!r} must be integers") from None
+    if any(d < 1 for d in shape):
+        raise NnccError(f"complementary masks: shape {list(shape)} must have positive dimensions")
     if kernels < 2 or not shape or shape[0] % kernels:
         raise NnccError(f"complementary masks: {kernels} kernels per group must be >= 2 and divide the "
                         f"{shape[0] if shape else 0} output channels")
@@ -86,20 +91,21 @@ def pruning_masks(model: str | os.PathLike, *, kind: str = "unstructured", fract
                                                   "reuse_factor": reuse_factor}, "pruning_masks")
     module = import_model(model)
     graph = onnx.load(os.fspath(model), load_external_data=False).graph
-    nodes = {n.name: n for n in graph.node if n.name}
-    initializers = {t.name: tuple(t.dims) for t in graph.initializer}
+    names = [n.name for n in graph.node]
+    nodes = {n.name: n for n in graph.node if n.name and names.count(n.name) == 1}
+    initializers = {t.name: t for t in graph.initializer}
     layers = {}
     for layer in module.walk():
         weight = weight_operand(layer) if isinstance(layer, MacLayer) and isinstance(layer, FloatSemantics) else None
-        node = nodes.get(layer_label(layer)) if weight is not None and isinstance(weight.owner, nn.ConstantOp) else None
+        if weight is None or not isinstance(weight.owner, nn.ConstantOp):
+            continue
+        node = nodes.get(layer_label(layer))
         if node is not None and len(node.input) > 1 and node.input[1] in initializers:
-            layers[layer] = node
+            layers[layer] = (node.input[1], _onnx_layout(node))
+        elif (found := _by_value(np.asarray(from_dense(weight.owner.value)), initializers)) is not None:
+            layers[layer] = found  # (a node without a unique name: its weight found by value)
     if calibration is not None:
-        from nncc.compiler.api import model_inputs
-
-        names = model_inputs(module)
-        inputs = dict(calibration) if isinstance(calibration, Mapping) else {names[0]: np.asarray(calibration)}
-        record_input_moments(module, inputs)
+        record_input_moments(module, _calibration(module, calibration))
     passes = [p for p in build_nn_sparse(options) if not isinstance(p, SparseRemoveChannelsPass)]
     if not compensate:
         passes = [replace(p, compensate=False) if hasattr(p, "compensate") else p for p in passes]
@@ -107,22 +113,53 @@ def pruning_masks(model: str | os.PathLike, *, kind: str = "unstructured", fract
     for p in passes:
         p.apply(ctx, module)
     masks = {}
-    for layer, node in layers.items():
+    for layer, (name, transposed) in layers.items():
         keep = np.asarray(from_dense(weight_operand(layer).owner.value)) != 0
-        if _onnx_layout(node):
+        if transposed:
             keep = keep.T
-        name = node.input[1]
-        if keep.shape != initializers[name]:
-            keep = keep.reshape(initializers[name])
-        masks[name] = keep
+        dims = tuple(initializers[name].dims)
+        masks[name] = keep if keep.shape == dims else keep.reshape(dims)
     return masks
+
+
+def _by_value(weight: np.ndarray, initializers: dict) -> tuple[str, bool] | None:
+    """The initializer holding ``weight`` (or its transpose, for a [in, out] weight), if one
+    does: (name, transposed)."""
+    for name, tensor in initializers.items():
+        if int(np.prod(tensor.dims)) != weight.size:
+            continue
+        values = np.asarray(numpy_helper.to_array(tensor), np.float32)
+        if values.shape == weight.shape and np.array_equal(values, weight.astype(np.float32)):
+            return name, False
+        if values.ndim == 2 and values.T.shape == weight.shape and np.array_equal(values.T, weight.astype(np.float32)):
+            return name, True
+    return None
+
+
+def _calibration(module, calibration) -> dict[str, np.ndarray]:
+    """The calibration inputs by name (an array for the single input), checked."""
+    from nncc.compiler.api import model_inputs
+    from nncc.runtime.interpreter import main_function
+    from nncc.runtime.inputs import InputError, check_inputs
+
+    names = model_inputs(module)
+    shapes = [tuple(arg.type.get_shape()) for arg in main_function(module).body.blocks[0].args]
+    try:
+        return check_inputs(calibration, names, shapes, what="pruning_masks: calibration")
+    except InputError as err:
+        raise NnccError(str(err)) from None
 
 
 def apply_masks(model: str | os.PathLike | onnx.ModelProto, masks: Mapping[str, np.ndarray]) -> onnx.ModelProto:
     """``model`` with every weight initializer named in ``masks`` set to zero outside its
     mask (a copy; the model's other tensors unchanged)."""
-    proto = onnx.load(os.fspath(model)) if not isinstance(model, onnx.ModelProto) else onnx.ModelProto.FromString(
-        model.SerializeToString())
+    if isinstance(model, onnx.ModelProto):
+        proto = onnx.ModelProto.FromString(model.SerializeToString())
+    else:
+        try:
+            proto = onnx.load(os.fspath(model))
+        except Exception as err:  # (a missing file, or one that is not an ONNX model)
+            raise NnccError(f"apply_masks: cannot load {os.fspath(model)!r}: {type(err).__name__}: {err}") from None
     by_name = {t.name: t for t in proto.graph.initializer}
     missing = sorted(set(masks) - set(by_name))
     if missing:

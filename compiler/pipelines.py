@@ -118,6 +118,10 @@ def build_nn_sparse(options: CompileOptions | Mapping[str, object] | None = None
     then with sparse_cluster = k > 0 `sparse-cluster` (k values per sparse_cluster_scope). `nncc compile`
     runs it before calibration (with the input moments recorded for its compensation)."""
     o = pipeline_options(options, "nn-sparse")
+    if o.sparse_prune_resource != "dsp" and (o.sparse_prune_kind != "knapsack" or o.weight_memory != "bram"
+                                             or not o.sparse_prune):
+        raise NnccError(f"sparse_prune_resource {o.sparse_prune_resource!r} budgets the weight ROMs' block RAMs: it "
+                        "needs sparse_prune_kind 'knapsack', a sparse_prune fraction and weight_memory 'bram'")
     cluster = _parse_passes(_cluster_spec(o)) if o.sparse_cluster else []
     if not _prunes(o):
         return cluster
@@ -205,7 +209,7 @@ _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", 
                 "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "mode", "table_bits", "segments", "pot_slopes", "order")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
-    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "sparse_prune_resource", "weight_width", "reuse_factor",
+    "nn-sparse": ("sparse_prune", "sparse_prune_kind", "sparse_prune_resource", "weight_width", "weight_memory", "reuse_factor",
                   "sparse_cluster", "sparse_cluster_scope"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,

@@ -243,6 +243,10 @@ class SparseKnapsackPass(ModulePass):
             return
         total = sum(it.values.size // it.reuse for it in items)  # the dense plan's multipliers
         blocks = dense_brams(items, self.weight_bits)
+        if "bram" in self.resource and not blocks:
+            raise PassFailedException("sparse-knapsack: a block-RAM budget, but no layer keeps its weights in block "
+                                      f"RAM at reuse factor {self.reuse_factor} (weight ROMs need a reuse factor > 1, "
+                                      "outside sliding-window engines)")
         rows = [it.rows for it in items]
         for step in range(1, self.rounds + 1):  # geometric steps to the budget, saliencies refreshed
             fraction = self.budget ** (step / self.rounds)

@@ -537,8 +537,8 @@ def _reduce(op_class, *, becomes: str = "", notes: str = _REDUCE_NOTES, l2: bool
 
 
 TOPK_PATTERN = ("supported only as k-winners-take-all: the k-th largest value (a Slice of the last of the "
-                "TopK values), GreaterOrEqual with the TopK input, then Where(mask, x, 0) or x * Cast(mask); "
-                "the indices unused")
+                "TopK values, largest = 1, sorted = 1), GreaterOrEqual with the TopK input, then Where(mask, x, 0) "
+                "or x * Cast(mask); the indices unused")
 
 
 @support("nn.kwta", hardware=True, notes=TOPK_PATTERN + " (see `nncc.compiler.onnx.patterns`)")

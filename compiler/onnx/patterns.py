@@ -4,8 +4,11 @@ ONNX has no k-winners-take-all operator; a model exports it as the k-th largest 
 a line (``TopK`` then a ``Slice`` of its last value), a comparison with it and a select:
 
     kth  = Slice(TopK(x, k, axis).values, start k-1 (or -1), end k (or past the end), axis)
+           (TopK with largest = 1 and sorted = 1, its indices unused)
     keep = GreaterOrEqual(x, kth)
-    y    = Where(keep, x, 0)          or   y = Mul(x, Cast(keep))
+    y    = Where(keep, x, zeros)      or   y = Mul(x, Cast(keep))
+
+(zeros: any constant of zeros, torch's zeros_like included)
 
 (torch's ``x * (x >= x.topk(k, dim).values[:, -1:])`` and its `torch.where` form, from
 both exporters). `find_kwta` finds each such sub-graph; the importer emits one `nn.kwta`
@@ -59,6 +62,23 @@ class _Constants:
             except Exception:  # (a malformed tensor is not a constant of the pattern)
                 self.values[name] = None
         return self.values[name]
+
+    def is_zero(self, name: str) -> bool:
+        """Whether ``name`` is a constant of zeros of any size: an initializer or Constant
+        node whose values are all zero, or a ConstantOfShape of zero (torch's zeros_like)."""
+        try:
+            tensor = self.initializers.get(name)
+            node = self.producers.get(name)
+            if tensor is None and node is not None and node.op_type == "Constant":
+                tensor = next((a.t for a in node.attribute if a.name == "value" and a.HasField("t")), None)
+            if tensor is not None:
+                return int(np.prod(tensor.dims)) <= 1 << 22 and not np.any(numpy_helper.to_array(tensor))
+            if node is not None and node.op_type == "ConstantOfShape":
+                value = next((a.t for a in node.attribute if a.name == "value" and a.HasField("t")), None)
+                return value is None or not np.any(numpy_helper.to_array(value))
+        except Exception:  # (a malformed tensor is not a zero)
+            return False
+        return False
 
     def _decode(self, name: str, depth: int) -> np.ndarray | None:
         tensor = self.initializers.get(name)
@@ -133,7 +153,7 @@ def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
     for t, topk in enumerate(graph.node):
         if topk.op_type != "TopK" or topk.domain not in DEFAULT_DOMAINS or len(topk.input) < 2:
             continue
-        if int(_attr(topk, "largest", 1)) != 1 or (len(topk.output) > 1 and topk.output[1]
+        if int(_attr(topk, "largest", 1)) != 1 or int(_attr(topk, "sorted", 1)) != 1 or (len(topk.output) > 1 and topk.output[1]
                                                   and (consumers.get(topk.output[1]) or topk.output[1] in outputs)):
             continue
         k = _ints(consts, topk, 1)
@@ -159,8 +179,7 @@ def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
         last = graph.node[users[0]]
         nodes = (t, s, g, users[0])
         if last.op_type == "Where" and last.domain in DEFAULT_DOMAINS:
-            zero = consts.get(last.input[2]) if len(last.input) == 3 else None
-            if list(last.input[:2]) != [ge, topk.input[0]] or zero is None or np.any(np.asarray(zero) != 0):
+            if list(last.input[:2]) != [ge, topk.input[0]] or len(last.input) != 3 or not consts.is_zero(last.input[2]):
                 continue
         elif last.op_type == "Cast" and last.domain in DEFAULT_DOMAINS:
             m = only(last.output[0], "Mul")

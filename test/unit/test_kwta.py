@@ -139,3 +139,46 @@ def test_topk_outside_the_pattern_is_reported(tmp_path):
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
     with pytest.raises(NnccError, match=r"node 'top3' \(TopK\): supported only as k-winners-take-all"):
         import_onnx(path)
+
+
+def kwta_mlp(path: Path, *, width: int = 128, sorted_: int = 1, zeros: str = "initializer") -> Path:
+    """Gemm 8 -> width, k-WTA (k 5) in the Where form, whose zeros are an initializer of the
+    batch's shape [2, width] (torch's zeros_like), or ConstantOfShape of the input's shape."""
+    rng = np.random.default_rng(1)
+    nodes = [helper.make_node("Gemm", ["input", "w"], ["h"], transB=1),
+             helper.make_node("TopK", ["h", "k"], ["v", "i"], axis=1, sorted=sorted_, name="topk"),
+             helper.make_node("Slice", ["v", "s", "e", "a"], ["kth"]),
+             helper.make_node("GreaterOrEqual", ["h", "kth"], ["ge"])]
+    consts = {"w": rng.standard_normal((width, 8)).astype(np.float32), "k": np.array([5], np.int64),
+              "s": np.array([4], np.int64), "e": np.array([5], np.int64), "a": np.array([1], np.int64)}
+    if zeros == "initializer":
+        consts["zero"] = np.zeros((2, width), np.float32)
+    else:
+        nodes += [helper.make_node("Shape", ["h"], ["shape"]),
+                  helper.make_node("ConstantOfShape", ["shape"], ["zero"],
+                                   value=numpy_helper.from_array(np.zeros(1, np.float32)))]
+    nodes.append(helper.make_node("Where", ["ge", "h", "zero"], ["output"]))
+    graph = helper.make_graph(nodes, "kwta_wide", [helper.make_tensor_value_info("input", TensorProto.FLOAT, [2, 8])],
+                              [helper.make_tensor_value_info("output", TensorProto.FLOAT, [2, width])],
+                              [numpy_helper.from_array(v, k) for k, v in consts.items()])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), path)
+    return path
+
+
+@pytest.mark.parametrize("zeros", ["initializer", "constant_of_shape"])
+def test_wide_layers_and_their_zeros(tmp_path, zeros):
+    """A 128-wide layer: the select's zeros of the batch's shape (an initializer of 256 zeros,
+    or ConstantOfShape of the input's shape) are recognised whatever their size."""
+    path = kwta_mlp(tmp_path / "wide.onnx", zeros=zeros)
+    assert [op.k.value.data for op in kwta_ops(import_onnx(path))] == [5]
+    design = nncc.compile(path, tmp_path / "d", target="hls-cpp")
+    x = np.random.default_rng(2).standard_normal((16, 8)).astype(np.float32)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    want = np.concatenate([session.run(None, {"input": x[i:i + 2]})[0] for i in range(0, 16, 2)])
+    assert np.abs(design.predict(x, engine="float") - want).max() <= 1e-5
+
+
+def test_unsorted_topk_is_not_a_kwta(tmp_path):
+    """With sorted = 0 the last TopK value is not the k-th largest: refused, not mis-imported."""
+    with pytest.raises(NnccError, match=r"node 'topk' \(TopK\): supported only as k-winners-take-all.*sorted = 1"):
+        import_onnx(kwta_mlp(tmp_path / "unsorted.onnx", sorted_=0))

@@ -129,3 +129,27 @@ def test_complementary_masks_partition_every_group():
     assert not np.array_equal(mask, complementary_masks((8, 3, 2, 2), 4, seed=2))
     with pytest.raises(NnccError, match="divide the 6 output channels"):
         complementary_masks((6, 4), 4)
+
+
+def test_bad_inputs_are_clear_errors(tmp_path):
+    model = FIXTURES / "digits_mlp.onnx"
+    with pytest.raises(NnccError, match="calibration: input 'x' has shape"):
+        pruning_masks(model, kind="knapsack", fraction=0.5, calibration=np.zeros((8, 3)))
+    with pytest.raises(NnccError, match="NaN"):
+        pruning_masks(model, kind="knapsack", fraction=0.5, calibration=np.full((8, 64), np.nan))
+    with pytest.raises(NnccError, match="complementary needs K >= 2"):
+        pruning_masks(model, kind="complementary=1")
+    with pytest.raises(NnccError, match="cannot load"):
+        apply_masks(tmp_path / "missing.onnx", {})
+
+
+def test_nodes_without_names_are_matched_by_their_weights(tmp_path):
+    """A model whose nodes have no names (onnx.helper's default): the masks still come back,
+    each weight found by value, in its initializer's layout."""
+    model = onnx.load(FIXTURES / "digits_mlp.onnx")
+    for node in model.graph.node:
+        node.name = ""
+    onnx.save(model, tmp_path / "nameless.onnx")
+    masks = pruning_masks(tmp_path / "nameless.onnx", kind="2:4")
+    assert {k: v.shape for k, v in masks.items()} == {"net.0.weight": (32, 64), "net.2.weight": (32, 32),
+                                                      "net.4.weight": (10, 32)}

@@ -74,3 +74,16 @@ def test_yosys_blocks_and_the_knapsack_bram_budget(yosys, tmp_path):
     print(f"\nBRAM dense {measured['total']['BRAM']}, knapsack at 50 %: {result['total']}")
     assert result["total"]["BRAM"] <= 16
     assert pruned.report["estimate"]["total"]["BRAM"] == pytest.approx(result["total"]["BRAM"], abs=0.5)
+
+
+def test_a_bram_budget_needs_rom_weights(tmp_path):
+    """A block-RAM budget without block-RAM weights, or where no layer can have them (RF 1),
+    is a clear error before any output is written."""
+    from nncc.compiler.diagnostics import NnccError
+
+    common = dict(sparse_prune=0.5, sparse_prune_kind="knapsack", sparse_prune_resource="bram")
+    with pytest.raises(NnccError, match="needs sparse_prune_kind 'knapsack', a sparse_prune fraction and weight_memory"):
+        nncc.compile(FIXTURES / "mlp.onnx", tmp_path / "a", reuse_factor=4, **common)
+    with pytest.raises(NnccError, match="no layer keeps its weights in block RAM at reuse factor 1"):
+        nncc.compile(FIXTURES / "mlp.onnx", tmp_path / "b", weight_memory="bram", **common)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
