@@ -2,9 +2,11 @@
 time steps, the state in registers (`modules/scan.v.j2`). Non-static form
 (`dataflow.schedule`'s ``non_static``): T copies of the cell engine in a pipeline, stage k
 computing step k of its sequence and handing sequence, state and the h so far to stage k + 1
-every cell latency, so a new sequence enters every C cycles and leaves T x C cycles later
-(`modules/scan_pipeline.v.j2`; the stages wait with their results, at the end of their period,
-while the last one's cannot go into an output register that is still full).
+when its step is done and stage k + 1 is free, so a new sequence can enter every C cycles and
+leaves T x C cycles later (`modules/scan_pipeline.v.j2`: every stage counts its own step, a
+done stage waits while the next is busy, the last one while the output register is full, and
+a sequence is taken whenever the first stage is free, so a slower stage after the layer sets
+the pace without rounding it to the cell's period).
 
 The layer is a registered stage with the processing elements' handshake (`in_valid` /
 `in_ready`, `out_valid` / `out_ready`). It accepts a whole sequence; step t (walking

@@ -9,7 +9,7 @@ import onnxruntime as ort
 from helpers import FIXTURES, onnx_model
 from onnx import helper, numpy_helper
 
-RNN_FIXTURES = [f"rnn_{m}_{e}" for m in ("lstm", "gru", "bilstm2") for e in ("script", "dynamo")]
+RNN_FIXTURES = [f"rnn_{m}_{e}" for m in ("lstm", "gru", "bilstm2", "bilstm_conv") for e in ("script", "dynamo")]
 FIXTURE_BATCH = 2
 FLOAT_TOLERANCE = 1e-5
 VARIANT_BATCH = 4

@@ -26,10 +26,11 @@ from nncc.runtime.interpreter import run_float
 
 @pytest.mark.parametrize("name", RNN_FIXTURES)
 def test_fixture_float_matches_onnxruntime(name):
-    """Both exporters' LSTM, GRU and 2-layer biLSTM: 256 sequences, batched, within 1e-5."""
+    """Both exporters' LSTM, GRU, 2-layer biLSTM and biLSTM + Conv1d: 256 sequences, batched,
+    within 1e-5."""
     module = import_onnx(fixture_path(name))
     layers = ops_of(module, "recurrent.lstm") + ops_of(module, "recurrent.gru")
-    assert len(layers) == (4 if "bilstm2" in name else 1)
+    assert len(layers) == (4 if "bilstm2" in name else 2 if "bilstm_conv" in name else 1)
     x = sequences(256, fixture_steps(name), seed=3)
     got = run_float(module, {"input": x})["output"]
     want = run_ort(fixture_path(name), x, FIXTURE_BATCH)
