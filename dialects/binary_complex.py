@@ -63,6 +63,28 @@ def xnor_popcount(a_bits: np.ndarray, w_bits: np.ndarray) -> np.ndarray:
     return 2 * agree - k
 
 
+def complex_xnor_popcount(x_bits: np.ndarray, y_bits: np.ndarray, a_bits: np.ndarray,
+                          b_bits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The binarized complex dot product of activations ``x + jy`` [N, K] with weight rows
+    ``A + jB`` [M, K], every part +-1 held as a bit (`bits_of`), as two popcounts over 2K bits:
+
+        Re = sum(A x - B y) = 2 * popcount([XNOR(A, x), XOR(B, y)]) - 2K
+        Im = sum(B x + A y) = 2 * popcount([XNOR(B, x), XNOR(A, y)]) - 2K
+
+    (``-B y`` is an XOR: the product of +-1 values is +1 exactly when their bits agree). The
+    real and imaginary parts are exact integers in [-2K, 2K] of the same parity as 2K."""
+    k = x_bits.shape[-1]
+    xb, yb = (np.packbits(v, axis=-1)[:, None, :] for v in (x_bits, y_bits))
+    ab, bb = (np.packbits(v, axis=-1)[None, :, :] for v in (a_bits, b_bits))
+
+    def count(bits: np.ndarray) -> np.ndarray:
+        return np.unpackbits(bits, axis=-1, count=k).sum(axis=-1, dtype=np.int64)
+
+    re = count(~(ab ^ xb)) + count(bb ^ yb)
+    im = count(~(bb ^ xb)) + count(~(ab ^ yb))
+    return 2 * re - 2 * k, 2 * im - 2 * k
+
+
 def _expect_result(op, want: TensorType) -> None:
     if op.output.type != want:
         raise VerifyException(f"{op.name}: result must be {want}, got {op.output.type}")

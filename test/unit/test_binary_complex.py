@@ -19,6 +19,7 @@ from nncc.dialects.binary_complex import (
     XnorDenseOp,
     fold_batchnorm_sign,
     popcount_type,
+    complex_xnor_popcount,
     xnor_popcount,
 )
 from nncc.dialects.dense import to_dense
@@ -59,6 +60,39 @@ def test_xnor_popcount_random(k):
     w = rng.choice([-1, 1], (12, k))
     got = xnor_popcount((a >= 0).astype(np.uint8), (w >= 0).astype(np.uint8))
     assert np.array_equal(got, a @ w.T)
+
+
+def _complex_reference(x, y, a, b):
+    """The complex dot products of the +-1 operands: (x + jy) . (A + jB) per row."""
+    z = (x + 1j * y) @ (a + 1j * b).T
+    return np.rint(z.real).astype(np.int64), np.rint(z.imag).astype(np.int64)
+
+
+def _bits(v):
+    return (np.asarray(v) >= 0).astype(np.uint8)
+
+
+def test_binarized_complex_dot_product_exhaustively():
+    """K = 3 complex taps: every activation (x, y), 64 of them, against every weight row
+    (A, B), 64: all 4,096 pairs of the small case."""
+    every = all_pm1(6)  # (re, im) of 3 taps
+    x, y = every[:, :3], every[:, 3:]
+    re, im = complex_xnor_popcount(_bits(x), _bits(y), _bits(x), _bits(y))
+    want_re, want_im = _complex_reference(x, y, x, y)
+    assert np.array_equal(re, want_re) and np.array_equal(im, want_im)
+    assert re.min() == -6 and re.max() == 6 and im.min() == -6 and im.max() == 6
+
+
+@pytest.mark.parametrize("k", [1, 5, 37, 64])
+def test_binarized_complex_dot_product_random(k):
+    """10^5 random activation / weight pairs: 1,000 activations x 100 weight rows."""
+    rng = np.random.default_rng(100 + k)
+    x, y = rng.choice([-1, 1], (1000, k)), rng.choice([-1, 1], (1000, k))
+    a, b = rng.choice([-1, 1], (100, k)), rng.choice([-1, 1], (100, k))
+    re, im = complex_xnor_popcount(_bits(x), _bits(y), _bits(a), _bits(b))
+    want_re, want_im = _complex_reference(x, y, a, b)
+    assert re.shape == (1000, 100)
+    assert np.array_equal(re, want_re) and np.array_equal(im, want_im)
 
 
 def test_mac_terms_describe_the_layer():
