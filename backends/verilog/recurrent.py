@@ -83,7 +83,9 @@ def scan_stage(em: _Emitter, op: Stateful) -> None:
         text = render("modules/scan_pipeline.v.j2", m=view, s=fields)
     else:
         text = render("modules/scan.v.j2", m=view, s=fields)
-    em.modules[-1] = replace(view, registered=True, text=text)
+    em.modules[-1] = replace(view, registered=True, text=text, steps=steps, non_static="stages" in fields,
+                             seq_bits=fields["seq_bits"], state_bits=sum(bits for _, bits, _, _ in states),
+                             inner_modules=tuple(i.module for i in inner_modules))
 
 
 def _stages(fields: dict, steps: int, reverse: bool) -> tuple[dict, ...]:

@@ -74,6 +74,12 @@ class ModuleView:
     x_width: int = 0
     operand_width: int = 0  # > 0: a multiplier operand is a sum of cluster elements this wide
     weight_memory: str = ""  # "bram": the PE's weights are read from a block-RAM word per phase
+    # recurrent layer engine (kind "scan"): time steps, the non-static form's copies, register bits
+    steps: int = 0
+    non_static: bool = False
+    seq_bits: int = 0
+    state_bits: int = 0
+    inner_modules: tuple[str, ...] = ()  # the step's modules (one instance each, T in the non-static form)
     w_width: int = 0
     # shift-and-add processing element: pool wires (input elements, shared patterns
     # (index, input element, digits), negated copies (name, source)) and shifter width

@@ -426,6 +426,21 @@ def kwta(m: ModuleView) -> Counter:
     return tally
 
 
+def scan(m: ModuleView) -> Counter:
+    """A recurrent layer's engine (its step's modules are priced as modules of their own):
+    static, the sequence and state registers, the result (every step's h) and the step and
+    cycle counters with the input slice's multiplexer; non-static, per stage the sequence, the
+    state, the h so far and a cycle counter (no slice multiplexer: each stage reads a fixed
+    step)."""
+    out_bits = m.out_width * m.count
+    if m.non_static:
+        per_stage = m.seq_bits + m.state_bits + out_bits + 1
+        return Counter(register_bit=m.steps * per_stage + out_bits + 1, counter_bit=m.steps * 4, stage_control=m.steps)
+    step_bits = max(1, int(m.steps).bit_length())
+    return Counter(register_bit=m.seq_bits + m.state_bits + out_bits + 2 + step_bits, counter_bit=step_bits + 4,
+                   mux_lut=(m.seq_bits // max(m.steps, 1)) * mux_luts(m.steps), stage_control=1)
+
+
 def wiring(m: ModuleView) -> Counter:
     """Reshape, transpose, pad, concat: wires and constants only."""
     return Counter()
@@ -442,7 +457,7 @@ def top_module(view: DesignView) -> Counter:
 CONSTRUCTS = {
     "pe": pe_multiplier, "pe_shift": pe_shift, "pe_window": pe_window, "cast": cast, "relu": relu,
     "clamp": clamp, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
-    "reduce": reduce, "kwta": kwta, "gather": wiring, "concat": wiring,
+    "reduce": reduce, "kwta": kwta, "gather": wiring, "concat": wiring, "scan": scan,
 }
 
 
@@ -481,6 +496,11 @@ def module_tallies(module: ModuleOp) -> tuple[DesignView, dict[str, Counter]]:
     view = design_view(module)
     prefix = f"{view.top}__"
     tallies = {m.module[len(prefix):]: CONSTRUCTS[m.kind](m) for m in view.modules}
+    for m in view.modules:  # the non-static form instantiates its step's modules once per time step
+        if m.kind == "scan" and m.non_static:
+            for inner in m.inner_modules:
+                name = inner[len(prefix):]
+                tallies[name] = Counter({k: v * m.steps for k, v in tallies[name].items()})
     tallies[TOP_GROUP] = top_module(view)
     return view, tallies
 

@@ -151,42 +151,57 @@ def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
 
     found = []
     for t, topk in enumerate(graph.node):
-        if topk.op_type != "TopK" or topk.domain not in DEFAULT_DOMAINS or len(topk.input) < 2:
+        if topk.op_type != "TopK" or topk.domain not in DEFAULT_DOMAINS:
             continue
-        if int(_attr(topk, "largest", 1)) != 1 or int(_attr(topk, "sorted", 1)) != 1 or (len(topk.output) > 1 and topk.output[1]
-                                                  and (consumers.get(topk.output[1]) or topk.output[1] in outputs)):
-            continue
-        k = _ints(consts, topk, 1)
-        s = only(topk.output[0], "Slice")
-        if k is None or len(k) != 1 or k[0] < 1 or s is None:
-            continue
-        k = k[0]
-        slice_node = graph.node[s]
-        starts, ends = _ints(consts, slice_node, 1), _ints(consts, slice_node, 2)
-        axes, steps = _ints(consts, slice_node, 3), _ints(consts, slice_node, 4)
-        if starts is None or ends is None or len(starts) != 1 or axes is None or len(axes) != 1 or steps not in (None, [1]):
-            continue
-        start = starts[0] + k if starts[0] < 0 else starts[0]
-        if start != k - 1 or ends[0] < k:
-            continue
-        g = only(slice_node.output[0], "GreaterOrEqual")
-        if g is None or list(graph.node[g].input) != [topk.input[0], slice_node.output[0]]:
-            continue
-        ge = graph.node[g].output[0]
-        users = consumers.get(ge, [])
-        if len(users) != 1 or ge in outputs:
-            continue
-        last = graph.node[users[0]]
-        nodes = (t, s, g, users[0])
-        if last.op_type == "Where" and last.domain in DEFAULT_DOMAINS:
-            if list(last.input[:2]) != [ge, topk.input[0]] or len(last.input) != 3 or not consts.is_zero(last.input[2]):
-                continue
-        elif last.op_type == "Cast" and last.domain in DEFAULT_DOMAINS:
-            m = only(last.output[0], "Mul")
-            if m is None or sorted(graph.node[m].input) != sorted([topk.input[0], last.output[0]]):
-                continue
-            nodes += (m,)
-        else:
-            continue
-        found.append(Kwta(topk.input[0], k, int(_attr(topk, "axis", -1)), axes[0], nodes))
+        try:
+            match = _match(graph, t, consts, consumers, outputs, only)
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
+            match = None  # (a malformed node is no pattern: the importer reports it)
+        if match is not None:
+            found.append(match)
     return found
+
+
+def _match(graph: onnx.GraphProto, t: int, consts: _Constants, consumers: dict, outputs: set, only) -> Kwta | None:
+    """The k-WTA sub-graph starting at TopK node ``t``, or None."""
+    topk = graph.node[t]
+    if len(topk.input) < 2 or len(topk.output) < 1:
+        return None
+    if int(_attr(topk, "largest", 1)) != 1 or int(_attr(topk, "sorted", 1)) != 1 or (
+            len(topk.output) > 1 and topk.output[1] and (consumers.get(topk.output[1]) or topk.output[1] in outputs)):
+        return None
+    k = _ints(consts, topk, 1)
+    s = only(topk.output[0], "Slice")
+    if k is None or len(k) != 1 or k[0] < 1 or s is None:
+        return None
+    k = k[0]
+    slice_node = graph.node[s]
+    starts, ends = _ints(consts, slice_node, 1), _ints(consts, slice_node, 2)
+    axes, steps = _ints(consts, slice_node, 3), _ints(consts, slice_node, 4)
+    if starts is None or ends is None or len(starts) != 1 or axes is None or len(axes) != 1 or steps not in (None, [1]):
+        return None
+    start = starts[0] + k if starts[0] < 0 else starts[0]
+    if start != k - 1 or ends[0] < k or len(slice_node.output) != 1:
+        return None
+    g = only(slice_node.output[0], "GreaterOrEqual")
+    if g is None or list(graph.node[g].input) != [topk.input[0], slice_node.output[0]] or len(graph.node[g].output) != 1:
+        return None
+    ge = graph.node[g].output[0]
+    users = consumers.get(ge, [])
+    if len(users) != 1 or ge in outputs:
+        return None
+    last = graph.node[users[0]]
+    nodes = (t, s, g, users[0])
+    if last.op_type == "Where" and last.domain in DEFAULT_DOMAINS:
+        if list(last.input[:2]) != [ge, topk.input[0]] or len(last.input) != 3 or not consts.is_zero(last.input[2]):
+            return None
+    elif last.op_type == "Cast" and last.domain in DEFAULT_DOMAINS and len(last.output) == 1:
+        m = only(last.output[0], "Mul")
+        if m is None or sorted(graph.node[m].input) != sorted([topk.input[0], last.output[0]]):
+            return None
+        nodes += (m,)
+    else:
+        return None
+    if len(graph.node[nodes[-1]].output) != 1:
+        return None
+    return Kwta(topk.input[0], k, int(_attr(topk, "axis", -1)), axes[0], nodes)

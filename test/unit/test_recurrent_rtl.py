@@ -15,6 +15,7 @@ from helpers import differing_bits, sweep_params
 from recurrent_support import fixture_path, fixture_steps, sequences
 
 import nncc
+from nncc.compiler.analysis.synthesis import design_estimate
 from nncc.dialects import dataflow
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 
@@ -127,3 +128,10 @@ def test_non_static_form_overlaps_sequences(name, reuse, tmp_path, private_cache
     assert np.array_equal(fixed[:200], design.run_rtl(x[:200], stall=3)["output"])
     cpp = (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
     assert "(non-static form)" in cpp and "HLS UNROLL" in cpp
+    # the resource estimate prices T copies of the step's logic: T x the static form's step DSPs
+    static = nncc.compile(path, tmp_path / "static", reuse_factor=reuse, target="verilog",
+                          layers={layer: products} if products else {})
+    top = sum(pe.multipliers.value.data for pe in design.design.walk()
+              if isinstance(pe, dataflow.PeOp) and pe.parent_op().name == "func.func")
+    step = design_estimate(static)["total"]["DSP"] - top
+    assert step > 0 and design_estimate(design)["total"]["DSP"] == fixture_steps(name) * step + top
