@@ -252,6 +252,8 @@ def emit_targets(design: ModuleOp, target: str, inputs: Mapping[str, np.ndarray]
 STAGE_AFTER = {
     "pot-quant-quantize": "pot_quantized",
     "pot-quant-prune": "pruned",
+    "sparse-prune": "pruned",
+    "sparse-knapsack": "pruned",
     "convert-nn-to-fixed": "fixed_point",
     "pot-quant-replace-mul-with-shift": "shift_add",
 }

@@ -6,7 +6,7 @@ the compile is run on the calibration data and compared with that reference:
 
     float             the imported model, float interpreter (nncc's import is exact: ~1e-6)
     pot_quantized     after power-of-two / signed-digit weight quantization (float weights)
-    pruned            after log-aware pruning
+    pruned            after pruning (log-aware, magnitude by structure, or the knapsack)
     fixed_point       after conversion to fixed point (exact activations)
     hardware          the final design: activation tables, every cast; the generated C++ and
                       Verilog equal it bit for bit (`nncc verify` checks it)
@@ -92,7 +92,8 @@ def reference_outputs(model: str | os.PathLike, float_module, inputs: Mapping[st
 class StageRecorder:
     """Measures each stage of a compile against the reference outputs."""
 
-    FLOAT_STAGES = {"pot-quant-quantize": "pot_quantized", "pot-quant-prune": "pruned"}
+    FLOAT_STAGES = {"pot-quant-quantize": "pot_quantized", "pot-quant-prune": "pruned", "sparse-prune": "pruned",
+                    "sparse-knapsack": "pruned"}
     FIXED_STAGES = {"convert-nn-to-fixed": "fixed_point"}
 
     def __init__(self, reference: Mapping[str, np.ndarray], source: str, inputs: Mapping[str, np.ndarray]):

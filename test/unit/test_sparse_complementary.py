@@ -52,3 +52,18 @@ def test_pruned_rows_obey_the_encoding_and_pack():
         for k in range(4):
             assert np.array_equal(np.where(route[g] == k, packed[g], 0.0), kept[g * 4 + k])
     assert np.array_equal(prune_mask(rows[:6], "complementary=4", 0.0), np.zeros((6, 10), bool))  # 4 does not divide 6
+
+
+def test_the_report_shows_what_pruning_cost(tmp_path):
+    """The fidelity and complexity reports have a `pruned` stage after `sparse-prune`, so the
+    accuracy lost to pruning is not charged to the fixed-point conversion."""
+    from pathlib import Path
+
+    import nncc
+
+    design = nncc.compile(Path(__file__).parent.parent / "fixtures" / "mlp.onnx", tmp_path / "d", target="hls-cpp",
+                          sparse_prune_kind="complementary=4")
+    fidelity = [s["stage"] for s in design.report["fidelity"]["stages"]]
+    complexity = {s["stage"]: s["total"]["rmps"] for s in design.report["complexity"]["stages"]}
+    assert fidelity == ["float", "pruned", "fixed_point", "hardware"]
+    assert complexity["pruned"] < complexity["float"] / 3  # 1/4 of the hidden layers' products remain
