@@ -307,8 +307,9 @@ def test_progress_lines_on_stderr_and_quiet(work, monkeypatch, capsys):
     progress.configure(quiet=False)
 
 
-def test_progress_bar_counts(monkeypatch, capsys):
+def test_progress_bar_counts(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.setenv("NNCC_CACHE_DIR", str(tmp_path))
     progress.configure(quiet=False)
     with progress.bar("work", 8) as advance:
         import time
@@ -320,3 +321,25 @@ def test_progress_bar_counts(monkeypatch, capsys):
     assert "work [....................] 0/8" in err
     assert "work [####################] 8/8" in err
     assert "work: done in" in err
+
+
+def test_progress_line_says_how_long_the_last_similar_step_took(monkeypatch, capsys, tmp_path):
+    """Steps whose messages differ only in their numbers share a remembered time; the line of
+    the next one shows it."""
+    monkeypatch.setattr(progress, "DELAY", 0.0)
+    monkeypatch.setenv("NNCC_CACHE_DIR", str(tmp_path))
+    progress.configure(quiet=False)
+    import time
+
+    with progress.status("simulating 100 samples in RTL"):
+        time.sleep(0.25)
+    first = capsys.readouterr().err
+    assert "last time" not in first and "simulating 100 samples in RTL: done in" in first
+    with progress.bar("simulating 2000 samples in RTL", 4) as advance:
+        time.sleep(0.05)
+        advance(4)
+    second = capsys.readouterr().err
+    assert "simulating 2000 samples in RTL (last time 0.2 s) [" in second or \
+        "simulating 2000 samples in RTL (last time 0.3 s) [" in second
+    assert progress.last_time("simulating 7 samples in RTL") is not None
+    assert progress.last_time("building the RTL simulation") is None
