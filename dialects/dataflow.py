@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import I64, ArrayAttr, DenseArrayBase, IntAttr, IntegerAttr, StringAttr, UnitAttr, i64
+from xdsl.dialects.builtin import I64, ArrayAttr, DenseArrayBase, DictionaryAttr, IntAttr, IntegerAttr, StringAttr, UnitAttr, i64
 from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
@@ -205,20 +205,41 @@ WEIGHT_MEMORIES = ("logic", "bram")
 """Where a PE's weights live: `dataflow-tile`'s `weight_memory` choices."""
 
 
+def weight_memory(pe: Operation) -> str:
+    """Where a PE's weights live: "bram" (`MEMORY_ATTR`) or "logic"."""
+    memory = pe.attributes.get(MEMORY_ATTR)
+    return memory.data if isinstance(memory, StringAttr) else "logic"
+
+
+def non_static(layer: Operation) -> bool:
+    """Whether a recurrent layer's `SCHEDULE_ATTR` asks for the non-static form (T cell
+    engines in a pipeline), as `dataflow-tile`'s `recurrent_form` records it."""
+    timing = layer.attributes.get(SCHEDULE_ATTR)
+    flag = timing.data.get("non_static") if isinstance(timing, DictionaryAttr) else None
+    return isinstance(flag, IntegerAttr) and bool(flag.value.data)
+
+
+def rom_ports(depth: int, widest: int = 72) -> tuple[int, int]:
+    """(port width, cascaded blocks) of a block RAM holding ``depth`` words of a simple dual
+    port ROM: ``widest`` bits up to 512 words (RAMB36 72, RAMB18 36), half as wide for every
+    doubling of the depth, cascaded past the deepest form."""
+    width, rows = widest, 512
+    while rows < depth and width > 1:  # deeper words, narrower ports
+        rows, width = rows * 2, width // 2
+    return width, -(-depth // rows)
+
+
 def bram_blocks(width: int, depth: int) -> float:
     """Xilinx 7-series block RAMs (RAMB36 = 1, RAMB18 = 0.5) of a ROM of ``depth`` words of
     ``width`` bits read synchronously (simple dual port), as Yosys `synth_xilinx` maps it:
-    the fewer of RAMB18s (36 bits wide up to 512 words, 18 up to 1024, ...) and RAMB36s (72
-    bits wide up to 512 words, 36 up to 1024, ...), the width split across blocks and the
+    the fewer of RAMB18s and RAMB36s (`rom_ports`), the width split across blocks and the
     depth across cascaded ones."""
     if width <= 0 or depth <= 0:
         return 0.0
     best = math.inf
-    for blocks, deepest, wide in ((0.5, 512, 36), (1.0, 512, 72)):
-        rows, w = deepest, wide
-        while rows < depth and w > 1:  # deeper words, narrower ports
-            rows, w = rows * 2, w // 2
-        best = min(best, blocks * math.ceil(width / w) * math.ceil(depth / rows))
+    for blocks, widest in ((0.5, 36), (1.0, 72)):
+        ports, cascade = rom_ports(depth, widest)
+        best = min(best, blocks * math.ceil(width / ports) * cascade)
     return best
 
 

@@ -46,6 +46,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import nn
+from nncc.dialects.dataflow import rom_ports
 from nncc.dialects.dense import from_dense
 from nncc.dialects.interfaces import FloatSemantics, MacLayer, Windowed
 from nncc.dialects.nn.semantics import weight_operand
@@ -113,14 +114,6 @@ def layer_items(layer: Operation, reuse_factor: int, rows: np.ndarray | None = N
     values = saliency(rows, _moments(layer, rows.shape[0]))
     total = values.sum()
     return LayerItems(layer, rows, rf, values / total if total > 0 else values, rows != 0)
-
-
-def rom_ports(depth: int) -> tuple[int, int]:
-    """(port width, cascaded blocks) of a RAMB36 holding ``depth`` words."""
-    width, rows = 72, 512
-    while rows < depth and width > 1:
-        rows, width = rows * 2, width // 2
-    return width, -(-depth // rows)
 
 
 def dense_brams(items: list[LayerItems], weight_bits: int) -> int:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nncc.runtime.cache import cache_root
+
 CXXFLAGS = ("-std=c++17", "-O2", "-fPIC", "-shared", "-Wall", "-Wextra")
 
 
@@ -26,8 +28,7 @@ class CsimError(Exception):
 
 def cache_dir() -> Path:
     """Where built libraries are kept ($NNCC_CACHE_DIR, else ~/.cache/nncc/csim)."""
-    root = os.environ.get("NNCC_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "nncc")
-    return Path(root) / "csim"
+    return cache_root() / "csim"
 
 
 def _sources(project: Path) -> list[Path]:

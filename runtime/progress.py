@@ -21,6 +21,8 @@ from pathlib import Path
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from nncc.runtime.cache import cache_root
+
 DELAY = 1.0
 """Seconds a step runs before its status line appears."""
 
@@ -42,8 +44,7 @@ def _tty() -> bool:
 
 
 def _times_file() -> Path:
-    root = os.environ.get("NNCC_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "nncc")
-    return Path(root) / "step_times.json"
+    return cache_root() / "step_times.json"
 
 
 def step_kind(message: str) -> str:

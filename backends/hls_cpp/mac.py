@@ -58,15 +58,23 @@ def sparse_mac_step(em: _Emitter, op: MacLayer) -> None:
     packed non-zero terms only, one row per output (-1 pads the shorter rows), under the
     PE's lane count as multiplier budget."""
     terms = op.mac_terms()
-    packed = packed_terms(op, window=False)
+    raw = np.asarray(terms.weights)
+    index, weights = _packed_tables(packed_terms(op, window=False), lambda o, ks: terms.index[o, ks],
+                                    lambda o, ks: raw[terms.channel[o], ks])
+    _append(em, op, index, np.arange(len(index)), weights, np.asarray(terms.bias)[terms.channel])
+
+
+def _packed_tables(packed: list[np.ndarray], elements, weights) -> tuple[np.ndarray, np.ndarray]:
+    """The tables of a sparse step: per output its packed non-zero terms' input elements,
+    padded with -1 ([N, widest]; ``elements(o, terms)``), and their raw weights ([N, widest],
+    zero pads; ``weights(o, terms)``)."""
     width = max(1, max((len(t) for t in packed), default=0))
-    n = len(packed)
-    index = np.full((n, width), -1, np.int64)
-    weights = np.zeros((n, width), np.int64)
+    index = np.full((len(packed), width), -1, np.int64)
+    values = np.zeros((len(packed), width), np.int64)
     for o, ks in enumerate(packed):
-        index[o, :len(ks)] = terms.index[o, ks]
-        weights[o, :len(ks)] = np.asarray(terms.weights)[terms.channel[o], ks]
-    _append(em, op, index, np.arange(n), weights, np.asarray(terms.bias)[terms.channel])
+        index[o, :len(ks)] = elements(o, ks)
+        values[o, :len(ks)] = weights(o, ks)
+    return index, values
 
 
 def _append(em: _Emitter, op: MacLayer, index: np.ndarray, channel: np.ndarray, weights: np.ndarray, bias) -> None:
@@ -151,14 +159,9 @@ def window_lane_step(em: _Emitter, pe_op: Operation, parallel: StepView) -> Step
                        table=em.table(f"{name}_win_index", index),
                        weight=em.table(f"{name}_win_values", values << np.int64(product_shift(layer))),
                        bias=em.table(f"{name}_win_bias", bias))
-    packed = packed_terms(layer, window=True)
-    width = max(1, max((len(t) for t in packed), default=0))
-    index = np.full((n, width), -1, np.int64)
-    packed_w = np.zeros((n, width), np.int64)
-    for m, ks in enumerate(packed):
-        index[m, :len(ks)] = base[m] + ks
-        packed_w[m, :len(ks)] = weights[m, ks]
-    return replace(parallel, size=n, rows=n, inner=width, unroll=True,
+    index, packed_w = _packed_tables(packed_terms(layer, window=True), lambda m, ks: base[m] + ks,
+                                     lambda m, ks: weights[m, ks])
+    return replace(parallel, size=n, rows=n, inner=index.shape[1], unroll=True,
                    table=em.table(f"{name}_win_index", index), table2=em.table(f"{name}_win_channel", np.arange(n)),
                    weight=em.table(f"{name}_win_weights", packed_w << np.int64(product_shift(layer))),
                    bias=em.table(f"{name}_win_bias", bias))

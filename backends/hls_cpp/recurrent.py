@@ -13,10 +13,8 @@ function's pipeline (II = the cell latency) overlaps across sequences.
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import DictionaryAttr
-
 from nncc.backends.hls_cpp.emitter import BufferView, StepView, _Emitter, _handler, _size
-from nncc.dialects.dataflow import SCHEDULE_ATTR
+from nncc.dialects.dataflow import non_static
 from nncc.dialects.interfaces import Stateful
 
 
@@ -39,9 +37,7 @@ def scan_step(em: _Emitter, op: Stateful) -> None:
         em.steps.append(StepView("copy", buf, em.type_names[arg], _size(arg), unroll, src=(em.src(initial),),
                                  src_types=(em.type_names[initial],)))
     x_buf = _buffer(em, x_arg, f"{name}_xt")
-    timing = op.attributes.get(SCHEDULE_ATTR)
-    pipelined = isinstance(timing, DictionaryAttr) and "non_static" in timing.data and timing.data["non_static"].value.data
-    em.steps.append(StepView("scan_open", name, type_name, steps, value=int(bool(pipelined))))
+    em.steps.append(StepView("scan_open", name, type_name, steps, value=int(non_static(op))))
     sequence = op.sequence()
     em.steps.append(StepView("scan_slice", x_buf, em.type_names[x_arg], _size(x_arg), unroll, src=(em.src(sequence),),
                              src_types=(em.type_names[sequence],), rows=steps, is_sub=reverse))

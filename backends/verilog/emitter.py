@@ -33,8 +33,7 @@ from nncc.backends.verilog.render import render
 from nncc.backends.verilog.views import CastSpec, ConstView, DesignView, ModuleView
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import (
-    HANDSHAKES_ATTR, INDEX_ATTR, MEMORY_ATTR, NO_OPERAND, SCHEDULE_ATTR, VALID_ATTR, WIDTHS_ATTR, HandshakeGroupAttr,
-    IndexTableAttr,
+    HANDSHAKES_ATTR, INDEX_ATTR, NO_OPERAND, SCHEDULE_ATTR, VALID_ATTR, WIDTHS_ATTR, HandshakeGroupAttr, IndexTableAttr,
 )
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
@@ -371,7 +370,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
         members = cluster_members(clusters, rf) if clusters is not None else None
         slot_views = pe.mult_slots(plan, layer, operands, pe_taps(op, rf), members)
         if members is not None:  # a lane adds up to M window elements before its product
-            fields["operand_width"] = x.width.data + max(0, int(clusters.width.data - 1).bit_length())
+            fields["operand_width"] = pe.cluster_sum_width(x.width.data, clusters.width.data)
     if timing.reuse.data != rf or timing.line_buffer.data != geo.line_buffer or timing.latency.data != op.latency.value.data:
         raise VerilogEmissionError(f"dataflow.pe '{em.name(op)}': the window timing does not fit the engine")
     limit = (timing.last_row.data, timing.last_col.data)
@@ -411,19 +410,17 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     clusters = clusters_of(op)
     members = cluster_members(clusters, plan.reuse.data) if clusters is not None else None
     if not em.compact:
-        width = x.width.data + max(0, int(clusters.width.data - 1).bit_length()) if members is not None else 0
-        memory = op.attributes.get(MEMORY_ATTR)
+        width = pe.cluster_sum_width(x.width.data, clusters.width.data) if members is not None else 0
         em.add(op, "pe", slots=tuple(pe.mult_slots(plan, layer, taps=taps, members=members)),
                w_width=pe.weight_width(layer, mac.weights), operand_width=width,
-               weight_memory=memory.data if isinstance(memory, StringAttr) else "", **common)
+               weight_memory=dataflow.weight_memory(op), **common)
         return
     em.add(op, "pe", w_width=pe.weight_width(layer, mac.weights), **common)
     slot_map = np.asarray(pe.slot_map_of(plan, len(mac.channel)), np.int64)
     k = int(mac.weights.shape[1]) if taps is None else max((len(t) for t in taps), default=0)
     chains = pe.chains_of(plan, k)
-    bram = op.attributes.get(MEMORY_ATTR) == StringAttr("bram")
     em.modules[-1] = replace(em.modules[-1], text=print_mult_pe(em.modules[-1], plan, mac, slot_map, chains, taps, members,
-                                                                bram))
+                                                                dataflow.weight_memory(op) == "bram"))
 
 
 _FRAME = {

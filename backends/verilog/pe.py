@@ -66,6 +66,11 @@ def _slot_map(plan: PePlanAttr, outputs: int) -> list[int]:
     return slot_map
 
 
+def cluster_sum_width(x_width: int, cells: int) -> int:
+    """Bits of a cluster lane's operand: the sum of up to ``cells`` ``x_width``-bit inputs."""
+    return x_width + max(0, int(cells) - 1).bit_length()
+
+
 def mult_slots(plan: PePlanAttr, layer: Operation, window_operands: np.ndarray | None = None,
                taps: list[np.ndarray] | None = None, members: list[np.ndarray] | None = None) -> list[PeSlotView]:
     """Multiplier slots: per phase the planned output's bias and (input element, weight) terms,

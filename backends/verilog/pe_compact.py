@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from nncc.backends.verilog.pe import cluster_sum_width
 from nncc.dialects.dataflow import PePlanAttr
 
 _MODULE = '''// processing element: {count} outputs, {slots} per cycle over {rf} cycle(s)
@@ -193,7 +194,7 @@ def _term_params(k: int, rf: int, ww: int, ws: int, xw: int, is_: int, width: in
         for j in range(width):
             text.append(f"                localparam [{is_}-1:0] I{p}_{j} = INPUTS[(((s * {k} + k) * {rf} + {p}) * {width} + {j}) * {is_} +: {is_}];\n"
                         f"                wire signed [{xw}-1:0] e{p}_{j} = xz[I{p}_{j} * {xw} +: {xw}];")
-        text.append(f"                wire signed [{xw + (width - 1).bit_length()}-1:0] v{p} = "
+        text.append(f"                wire signed [{cluster_sum_width(xw, width)}-1:0] v{p} = "
                     + " + ".join(f"e{p}_{j}" for j in range(width)) + ";  // the cluster's inputs, added first")
     return "\n".join(text)
 
@@ -270,7 +271,7 @@ def print_mult_pe(m, plan: PePlanAttr, mac, slot_map: np.ndarray, chains: list[i
     fields = dict(
         weight_rom=weight_rom, weights_param=weights_param,
         count=m.count, slots=slots, rf=rf, module=m.module, xw=xw, n_in=n_in, aw=aw, phase_width=m.phase_width,
-        n_in1=n_in + 1, k=k, xa=xw + (width - 1).bit_length(), i_bits=is_ * index.size,
+        n_in1=n_in + 1, k=k, xa=cluster_sum_width(xw, width), i_bits=is_ * index.size,
         inputs=hex_literal(index, is_), b_bits=bs * bias.size, biases=hex_literal(bias, bs), k1=max(k, 1),
         starts=f"{starts:x}", bias_arms=bias_arms, phase_arms=phase_arms, term_params=term_params, bias_params=bias_params, ww=ww, chain_sum=chain_sum if k else "c",
         stores=stores, last_phase=m.last_phase, lane_counts=lane_counts, idle=idle,

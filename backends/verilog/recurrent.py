@@ -27,7 +27,7 @@ from xdsl.dialects.builtin import DictionaryAttr
 
 from nncc.backends.verilog.emitter import VerilogEmissionError, _Emitter, _handler, _size, _t
 from nncc.backends.verilog.render import render
-from nncc.dialects.dataflow import SCHEDULE_ATTR
+from nncc.dialects.dataflow import SCHEDULE_ATTR, non_static
 from nncc.dialects.interfaces import Stateful
 
 
@@ -76,7 +76,7 @@ def scan_stage(em: _Emitter, op: Stateful) -> None:
         seq_bits=_t(x_arg).width.data * x_elem * steps, h_bits=_t(h).width.data * _size(h), states=states,
         next_states=tuple(em.names[v] for v in terminator.operands), inner=inner_modules,
     )
-    if timing.data.get("non_static") and timing.data["non_static"].value.data:
+    if non_static(op):
         if steps < 2:
             raise VerilogEmissionError(f"{op.name} '{em.name(op)}': the non-static form needs at least 2 time steps")
         fields["stages"] = _stages(fields, steps, op.reversed_time())

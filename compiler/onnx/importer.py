@@ -416,11 +416,7 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
             continue
         try:
             ctx = NodeContext(node, _node_label(node, i), opset, builder, _attributes(node))
-            if i in kwta:
-                results = [_import_kwta(ctx, kwta[i])]
-                builder.values[node.output[0]] = results[0]
-                continue
-            folded = onnx_fold.try_fold(ctx)
+            folded = None if i in kwta else onnx_fold.try_fold(ctx)
             if folded is not None:
                 if onnx_fold.batch_dependent(ctx, builder.batch_derived):
                     builder.batch_derived.update(x for x in node.output if x)
@@ -434,12 +430,15 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
                         if j in ctx.out_grids:
                             builder.grids[name] = ctx.out_grids[j]
                 continue
-            _check_batch_derived(ctx)
-            if onnx_batch_axis.applies(ctx):
-                results = onnx_batch_axis.import_node(ctx)
+            if i in kwta:  # the last node of a k-WTA sub-graph (its other nodes were skipped)
+                results = [_import_kwta(ctx, kwta[i])]
             else:
-                onnx_batch_axis.refuse_moved(ctx)
-                results = onnx_ops.importer_for(op_key(node))(ctx)
+                _check_batch_derived(ctx)
+                if onnx_batch_axis.applies(ctx):
+                    results = onnx_batch_axis.import_node(ctx)
+                else:
+                    onnx_batch_axis.refuse_moved(ctx)
+                    results = onnx_ops.importer_for(op_key(node))(ctx)
         except ImportProblem as err:
             problems.add(f"{_describe(node, i)}: {err}")
             failed.update(x for x in node.output if x)
