@@ -42,6 +42,11 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     sparse_cluster = 0            # weight clustering before calibration: k values per group (0 = off)
     sparse_cluster_scope = "neuron"  # neuron (a codebook per output) | layer
 
+    [recurrent]                   # recurrent layers (LSTM, GRU)
+    delta = false                 # delta form (DeltaLSTM / DeltaGRU): only changed inputs are multiplied
+    delta_x = 0.0                 # change threshold of the input x_t (real units; 0 = exact)
+    delta_h = 0.0                 # change threshold of the hidden state h
+
     [hls]
     top = "nncc_top"
     part = "xcu250-figd2104-2L-e"
@@ -95,6 +100,9 @@ class CompileOptions:
     io: str = "parallel"
     weight_memory: str = "logic"
     recurrent_form: str = "static"
+    delta: bool = False
+    delta_x: float = 0.0
+    delta_h: float = 0.0
     top: str = DEFAULT_TOP
     part: str = DEFAULT_PART
     clock_ns: float = DEFAULT_CLOCK_NS
@@ -124,6 +132,7 @@ SECTIONS = {
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
     "dataflow": ("reuse_factor", "target_ii", "io", "weight_memory", "recurrent_form"),
     "hls": ("top", "part", "clock_ns"),
+    "recurrent": ("delta", "delta_x", "delta_h"),
     "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
                   "shift_all"),
@@ -191,6 +200,8 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
         problems.append(f"{where}: {key} must be a fraction in [0, 1), got {value!r}")
     elif key in ("sparse_structure", "sparse_prune_kind") and (problem := _structure_problem(key, value)):
         problems.append(f"{where}: {problem}")
+    elif key in ("delta_x", "delta_h") and (not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0):
+        problems.append(f"{where}: {key} must be a number >= 0, got {value!r}")
     elif key == "min_agreement" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1):
         problems.append(f"{where}: min_agreement must be a fraction in [0, 1], got {value!r}")
     elif key in EMIT_CHECKS and (problem := EMIT_CHECKS[key](value)):

@@ -157,6 +157,8 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     if sparse_encoding(o):
         threshold, structure = sparse_encoding(o)
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
+    if o.delta:
+        spec += f",recurrent-delta{{theta_x={float(o.delta_x)} theta_h={float(o.delta_h)}}}"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)
@@ -206,7 +208,7 @@ BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
 """The named pipelines, in lowering order (`nn-pot-quant` runs before calibration)."""
 
 _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", "pot_bits", "shift_share",
-                "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "mode", "table_bits", "segments", "pot_slopes", "order")
+                "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "delta", "delta_x", "delta_h", "mode", "table_bits", "segments", "pot_slopes", "order")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
     "nn-sparse": ("sparse_prune", "sparse_prune_kind", "sparse_prune_resource", "weight_width", "weight_memory", "reuse_factor",

@@ -320,6 +320,7 @@ class ElementFunction:
     - "cast": y = x at the result's fraction (``rounding``) and width (``overflow``).
     - "relu": y = max(x, 0).
     - "clamp": y = min(max(x, low), high).
+    - "dead_zone": y = x if |x| >= low else 0.
     - "leaky_relu": y = x if x >= 0 else (x * alpha at x's type, ``rounding``, saturating);
       ``scale`` is the scalar constant operand alpha.
     - "binary": y = lhs ``operator`` rhs ("+", "-", "*"), exact, operands aligned to the

@@ -19,6 +19,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "pot-quant-prune": ("pot_quant_prune", "PotQuantPrunePass"),
     "pot-quant-quantize": ("pot_quant_quantize", "PotQuantQuantizePass"),
     "pot-quant-replace-mul-with-shift": ("pot_quant_replace_mul_with_shift", "PotQuantReplaceMulWithShiftPass"),
+    "recurrent-delta": ("recurrent_delta", "RecurrentDeltaPass"),
     "sparse-cluster": ("sparse_cluster", "SparseClusterPass"),
     "sparse-encode": ("sparse_encode", "SparseEncodePass"),
     "sparse-knapsack": ("sparse_knapsack", "SparseKnapsackPass"),

@@ -22,7 +22,11 @@ ii = the largest PE latency (1 without PEs).
 A recurrent layer (`Stateful`) gets the static form: the multiply-accumulate layers of its
 step are wrapped the same way, the step's own latency (from its inputs to the registered next
 state) is its cell latency C, and the layer takes T x C cycles per sequence and a new
-sequence every T x C cycles (its latency and ii in `dataflow.schedule` on the op).
+sequence every T x C cycles (its latency and ii in `dataflow.schedule` on the op). In the delta
+form (`recurrent.delta_accumulate` engines, `nncc.dialects.recurrent.delta`) the engine of a
+product with reuse factor R gets rows / R PEs (`dataflow.delta_engine`), a step's length
+depends on the changes, and the schedule records the bound where every column changed
+(``data_dependent`` = 1); the static form is required.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from nncc.dialects import dataflow
 from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
 from nncc.dialects.interfaces import MacLayer, Stateful, Windowed
 from nncc.dialects.pot_quant import uses_shift_add
+from nncc.dialects.recurrent.delta import DeltaAccumulateOp, is_delta_step, set_engine, worst_cycles
 
 
 def legal_reuse(outputs: int, requested: int) -> int:
@@ -89,6 +94,9 @@ def _timing(op: Operation) -> tuple[int, int]:
     """(delay, cycles busy per sample) of one op (0, 1 for a combinational op)."""
     if isinstance(op, dataflow.PeOp):
         return op.latency.value.data, op.latency.value.data  # a PE takes a new sample once done
+    if isinstance(op, DeltaAccumulateOp):
+        worst = worst_cycles(op)
+        return worst, worst
     if isinstance(op, Stateful) and isinstance(op.attributes.get(SCHEDULE_ATTR), DictionaryAttr):
         timing = op.attributes[SCHEDULE_ATTR].data
         return timing["latency"].value.data, timing["ii"].value.data
@@ -109,10 +117,14 @@ def schedule_stateful(layer: Stateful, form: str = "static") -> None:
     cell, _ = block_schedule(layer.step_region().block)
     steps = layer.time_steps()
     pipelined = form == "non_static"
+    delta = is_delta_step(layer.step_region().block)
+    if pipelined and delta:
+        raise PassFailedException("dataflow-tile: a delta-form recurrent layer has steps of data-dependent length; "
+                                  "only the static form (recurrent_form = static) is supported for it")
     layer.attributes[SCHEDULE_ATTR] = DictionaryAttr({
         "cell_latency": IntegerAttr(cell, i64), "ii": IntegerAttr(cell if pipelined else steps * cell, i64),
         "latency": IntegerAttr(steps * cell, i64), "steps": IntegerAttr(steps, i64),
-        "non_static": IntegerAttr(int(pipelined), i64)})
+        "non_static": IntegerAttr(int(pipelined), i64), "data_dependent": IntegerAttr(int(delta), i64)})
 
 
 @dataclass(frozen=True)
@@ -186,6 +198,9 @@ class DataflowTilePass(ModulePass):
                 body = layer.step_region().block
                 for inner in [o for o in body.ops if isinstance(o, MacLayer)]:
                     self.wrap(body, inner, step=True)
+                for inner in [o for o in body.ops if isinstance(o, DeltaAccumulateOp)]:
+                    rows = inner.weight.type.get_shape()[0]
+                    set_engine(inner, rows // self.choose(inner, rows))
                 schedule_stateful(layer, self.recurrent_form)
             latency, ii = schedule(function)
             op.attributes[SCHEDULE_ATTR] = DictionaryAttr(

@@ -36,13 +36,14 @@ from nncc.dialects.emit import (  # noqa: F401 - C_ABI_NAMES, CPP_RESERVED, IDEN
     top_problem,
 )
 from nncc.dialects.interfaces import MacLayer, Reduction, Stateful, layer_label
+from nncc.dialects.recurrent.delta import DeltaAccumulateOp
 
 EMITTABLE = (
     fixed.ConstantOp, fixed.QuantizeOp, fixed.DequantizeOp, fixed.CastOp, fixed.DenseOp, fixed.ConvOp,
     fixed.MatMulOp, fixed.AddOp, fixed.SubOp, fixed.MulOp, fixed.SumPoolOp, fixed.ReduceSumOp,
-    fixed.ReduceMaxOp, fixed.ClampOp, fixed.LeakyReluOp, fixed.LutOp, fixed.PwlOp, fixed.PolyOp,
+    fixed.ReduceMaxOp, fixed.ClampOp, fixed.DeadZoneOp, fixed.LeakyReluOp, fixed.LutOp, fixed.PwlOp, fixed.PolyOp,
     nn.ReluOp, nn.ReshapeOp, nn.FlattenOp, nn.TransposeOp, nn.ConcatOp, nn.MaxPoolOp,
-    nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp,
+    nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp, DeltaAccumulateOp,
 )
 """Ops the HLS C++ emitter has a construct for (the `nn` ones on fixed-point tensors only); it
 also prints any other `MacLayer` (gathered dot products from its `mac_terms()`) and any

@@ -491,6 +491,7 @@ _FUNCTIONS = {
     "cast": _unary("copy"),
     "relu": _unary("relu"),
     "clamp": _unary("clamp", lambda em, name, fn: {"value": fn.low, "value2": fn.high}),
+    "dead_zone": _unary("dead_zone", lambda em, name, fn: {"value": fn.low}),
     "leaky_relu": _unary("leaky_relu", _leaky_fields),
     "lut": _unary("lut", _lut_fields),
     "pwl": _unary("pwl", _pwl_fields),
@@ -541,6 +542,10 @@ def _handler(op: Operation):
         from nncc.backends.hls_cpp.recurrent import scan_step  # (it builds on this module)
 
         return scan_step
+    if op.name == "recurrent.delta_accumulate":
+        from nncc.backends.hls_cpp.recurrent import delta_step  # (it builds on this module)
+
+        return delta_step
     if isinstance(op, MacLayer):
         from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
 

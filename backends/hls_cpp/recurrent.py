@@ -13,9 +13,10 @@ function's pipeline (II = the cell latency) overlaps across sequences.
 
 from __future__ import annotations
 
-from nncc.backends.hls_cpp.emitter import BufferView, StepView, _Emitter, _handler, _size
+from nncc.backends.hls_cpp.emitter import BufferView, StepView, _Emitter, _handler, _shape, _size
 from nncc.dialects.dataflow import non_static
 from nncc.dialects.interfaces import Stateful
+from nncc.dialects.recurrent.delta import DeltaAccumulateOp, engine
 
 
 def _buffer(em: _Emitter, value, name: str) -> str:
@@ -52,3 +53,17 @@ def scan_step(em: _Emitter, op: Stateful) -> None:
     em.steps.append(StepView("scan_store", name, type_name, _size(h), unroll, src=(em.names[h],),
                              src_types=(em.type_names[h],), rows=steps, is_sub=reverse))
     em.steps.append(StepView("scan_close", name, type_name, steps))
+
+
+def delta_step(em: _Emitter, op: DeltaAccumulateOp) -> None:
+    """A delta memory update M' = M + W Δ (`nncc.dialects.recurrent.delta`): a loop over
+    the columns that skips those whose Δ is zero, each column's rows shared by the engine's
+    PEs (the row loop unrolled by the PE count)."""
+    name, type_name = em.result(op)
+    rows, cols = _shape(op.weight)
+    pes, column_cycles = engine(op)
+    em.steps.append(StepView(
+        "delta_accumulate", name, type_name, rows, em.unroll(op),
+        src=(em.src(op.memory), em.src(op.delta)), src_types=(em.type_names[op.memory], em.type_names[op.delta]),
+        weight=em.src(op.weight), weight_type=em.type_names[op.weight], rows=rows, cols=cols, inner=pes,
+        latency=column_cycles))

@@ -209,6 +209,10 @@ def _clamp(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
     em.add(op, "clamp", value=fn.low, value2=fn.high)
 
 
+def _dead_zone(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    em.add(op, "dead_zone", value=fn.low, value2=-fn.low)
+
+
 def _leaky(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
     t, a = _t(op.operands[0]), _t(fn.scale)
     product = FixedType(t.width.data + a.width.data, t.int_bits.data + a.int_bits.data)
@@ -281,6 +285,7 @@ _FUNCTIONS = {
     "cast": _cast,
     "relu": _relu,
     "clamp": _clamp,
+    "dead_zone": _dead_zone,
     "leaky_relu": _leaky,
     "lut": _lut,
     "pwl": _pwl,

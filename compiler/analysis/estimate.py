@@ -342,6 +342,11 @@ def clamp(m: ModuleView) -> Counter:
     return Counter(compare_bit=2 * m.out_width * m.count, select_bit=m.out_width * m.count)
 
 
+def dead_zone(m: ModuleView) -> Counter:
+    """Two constant comparisons (x >= T, x <= -T) and a select per element."""
+    return Counter(compare_bit=2 * m.out_width * m.count, select_bit=m.out_width * m.count)
+
+
 def leaky(m: ModuleView) -> Counter:
     """x < 0 ? cast(alpha * x) : x: a constant product (a DSP), a cast and a select per element."""
     per = cast_unit(m.cast) + Counter(dsp=dsp_per_product(m.out_width, m.inputs[1][1]), select_bit=m.out_width)
@@ -456,7 +461,7 @@ def top_module(view: DesignView) -> Counter:
 
 CONSTRUCTS = {
     "pe": pe_multiplier, "pe_shift": pe_shift, "pe_window": pe_window, "cast": cast, "relu": relu,
-    "clamp": clamp, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
+    "clamp": clamp, "dead_zone": dead_zone, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
     "reduce": reduce, "kwta": kwta, "gather": wiring, "concat": wiring, "scan": scan,
 }
 

@@ -71,6 +71,42 @@ class ClampOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
 
 
 @irdl_op_definition
+class DeadZoneOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
+    """Zero every raw value whose magnitude is below ``threshold`` (in the operand's raw units,
+    >= 0); same type: y = x if |x| >= threshold else 0. A delta network's change detector
+    (threshold 0 keeps every value).
+
+    Example: `%y = fixed.dead_zone %d {threshold = 8 : i64} : tensor<1x8x!fixed.q<17, 2>>`
+    """
+
+    name = "fixed.dead_zone"
+    T: ClassVar = VarConstraint("T", FIXED_TENSOR)
+    input = operand_def(T)
+    output = result_def(T)
+    threshold = prop_def(IntegerAttr[I64])
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input)"
+
+    def __init__(self, input: SSAValue, threshold: int):
+        super().__init__(operands=[input], result_types=[input.type],
+                         properties={"threshold": IntegerAttr(int(threshold), i64)})
+
+    def verify_(self) -> None:
+        limit = 1 << (fixed_of(self.input).width.data - 1)
+        if not 0 <= self.threshold.value.data < limit:
+            raise VerifyException(f"fixed.dead_zone: threshold {self.threshold.value.data} is not in [0, {limit}) "
+                                  f"(the operand's raw range)")
+
+    def evaluate_fixed(self, args, batch):
+        x = args[0]
+        return np.where(np.abs(x) >= self.threshold.value.data, x, 0)
+
+    def element_function(self) -> ElementFunction:
+        return ElementFunction("dead_zone", low=self.threshold.value.data)
+
+
+@irdl_op_definition
 class LeakyReluOp(IRDLOperation, FixedSemantics, Elementwise, ElementKernel):
     """x if x >= 0 else cast(x * alpha) to x's type (`rounding`, saturating).
 
@@ -316,5 +352,5 @@ class ActivationOp(IRDLOperation, FixedSemantics, Elementwise):
                                    self.parameters())
 
 
-NONLINEAR_OPS = [ClampOp, LeakyReluOp, LutOp, PwlOp, PolyOp, ActivationOp]
+NONLINEAR_OPS = [ClampOp, DeadZoneOp, LeakyReluOp, LutOp, PwlOp, PolyOp, ActivationOp]
 """Clamps, piecewise functions and ideal activations."""

@@ -102,6 +102,11 @@ class ScanOp(IRDLOperation, FixedSemantics, Stateful, RecurrentProducts):
 
     def evaluate_fixed(self, args, batch):
         """Run the body once per time step; constants are evaluated once."""
+        return self.run_steps(args, batch)
+
+    def run_steps(self, args, batch, see=None):
+        """`evaluate_fixed`; ``see(t, op, operand values)``, if given, is called before each
+        body op of step t runs (the delta form's cycle model counts the changes with it)."""
         block = self.body.block
         x = args[0]
         states = [np.broadcast_to(s, (batch,) + s.shape[1:]) for s in args[1:]]
@@ -118,7 +123,10 @@ class ScanOp(IRDLOperation, FixedSemantics, Stateful, RecurrentProducts):
                         constants[op] = op.evaluate_fixed([], batch)
                     env[op.results[0]] = constants[op]
                 else:
-                    env[op.results[0]] = op.evaluate_fixed([env[v] for v in op.operands], batch)
+                    values = [env[v] for v in op.operands]
+                    if see is not None:
+                        see(t, op, values)
+                    env[op.results[0]] = op.evaluate_fixed(values, batch)
             out[:, t] = states[0]
         return out
 
