@@ -219,6 +219,14 @@ def non_static(layer: Operation) -> bool:
     return isinstance(flag, IntegerAttr) and bool(flag.value.data)
 
 
+def data_dependent(op: Operation) -> bool:
+    """Whether an op's (a recurrent layer's, or a design module's) `SCHEDULE_ATTR` says its
+    cycles depend on the data (a delta-form layer): its latency and ii are then bounds."""
+    timing = op.attributes.get(SCHEDULE_ATTR)
+    flag = timing.data.get("data_dependent") if isinstance(timing, DictionaryAttr) else None
+    return isinstance(flag, IntegerAttr) and bool(flag.value.data)
+
+
 def rom_ports(depth: int, widest: int = 72) -> tuple[int, int]:
     """(port width, cascaded blocks) of a block RAM holding ``depth`` words of a simple dual
     port ROM: ``widest`` bits up to 512 words (RAMB36 72, RAMB18 36), half as wide for every

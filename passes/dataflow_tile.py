@@ -203,9 +203,10 @@ class DataflowTilePass(ModulePass):
                     set_engine(inner, rows // self.choose(inner, rows))
                 schedule_stateful(layer, self.recurrent_form)
             latency, ii = schedule(function)
-            op.attributes[SCHEDULE_ATTR] = DictionaryAttr(
-                {"ii": IntegerAttr(ii, i64), "latency": IntegerAttr(latency, i64)}
-            )
+            timing = {"ii": IntegerAttr(ii, i64), "latency": IntegerAttr(latency, i64)}
+            if any(dataflow.data_dependent(o) for o in block.ops):
+                timing["data_dependent"] = IntegerAttr(1, i64)  # latency and ii are bounds
+            op.attributes[SCHEDULE_ATTR] = DictionaryAttr(timing)
 
     def plan(self, layer: MacLayer) -> tuple[int, int, int, bool]:
         """(reuse factor, multipliers, latency, window engine?) of one layer."""

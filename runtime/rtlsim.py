@@ -7,7 +7,8 @@ The testbench contract (module ``tb`` in ``tb.v``, drives its own clock):
 * plusargs ``+STIMULI=<file>`` (one hex line per sample: the whole input vector, IN_W bits),
   ``+COUNT=<n>``, ``+RESULTS=<file>`` (the tb writes one hex line per output, OUT_W bits),
   ``+STATS=<file>`` (the tb writes ``latency <cycles>``, ``ii <cycles>``, ``cycles <total>``, or
-  ``timeout`` when it gave up), optional ``+STALL=<k>`` (drop out_ready one cycle in k);
+  ``timeout`` when it gave up), optional ``+STALL=<k>`` (drop out_ready one cycle in k),
+  optional ``+TIMES=<file>`` (``i <cycle>`` per accepted input, ``o <cycle>`` per taken output);
 * a vector packs its elements' raw two's-complement values, element 0 in the least significant
   bits, every element of the tensor the same width.
 
@@ -378,6 +379,16 @@ def _parse_stats(text: str) -> dict:
     return stats
 
 
+def _times(path: Path) -> dict:
+    """``in_cycles`` / ``out_cycles``: the cycle each input was accepted and each output taken
+    (the testbench's optional +TIMES file; absent: nothing)."""
+    if not path.exists():
+        return {}
+    kinds = np.array([line[:1] for line in path.read_text().splitlines() if line])
+    cycles = np.array([int(line[2:]) for line in path.read_text().splitlines() if line], np.int64)
+    return {"in_cycles": cycles[kinds == "i"], "out_cycles": cycles[kinds == "o"]}
+
+
 def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, out_elements: int,
         out_width: int, *, out_signed: bool = True, stall: int = 0, timeout: float = 600.0,
         workdir: str | os.PathLike | None = None) -> tuple[np.ndarray, dict]:
@@ -386,7 +397,9 @@ def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, ou
     ``inputs_raw``: int64 samples x elements (raw two's-complement values, ``in_width`` bits
     each). Returns the outputs (int64 samples x ``out_elements``, ``out_width`` bits each,
     sign-extended if ``out_signed``) and the testbench's stats (``latency``, ``ii``,
-    ``cycles``, plus ``seconds`` of wall time and ``simulator``). ``stall`` > 0 makes the tb
+    ``cycles``, plus ``seconds`` of wall time and ``simulator``, and, from a testbench that
+    writes +TIMES, ``in_cycles`` and ``out_cycles``: per sample the cycle it was accepted and
+    its output taken). ``stall`` > 0 makes the tb
     drop out_ready one cycle in ``stall``. ``workdir`` keeps the stimulus/result files there
     (else a temporary folder). ``timeout`` is wall-clock seconds.
     """
@@ -406,12 +419,12 @@ def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, ou
     else:
         simulator = "verilator"
         cmd = [str(exe)]
-    cmd += ["+STIMULI=stimuli.hex", f"+COUNT={count}", "+RESULTS=results.hex", "+STATS=stats.txt"]
+    cmd += ["+STIMULI=stimuli.hex", f"+COUNT={count}", "+RESULTS=results.hex", "+STATS=stats.txt", "+TIMES=times.txt"]
     if stall:
         cmd.append(f"+STALL={int(stall)}")
 
     def go(folder: Path):
-        for name in ("results.hex", "stats.txt"):
+        for name in ("results.hex", "stats.txt", "times.txt"):
             (folder / name).unlink(missing_ok=True)
         (folder / "stimuli.hex").write_text("\n".join(lines) + "\n")
         start = time.perf_counter()
@@ -434,7 +447,7 @@ def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, ou
                               f"{len(out_lines)} of {count} outputs (deadlock or missing out_valid?)\n{_tail(log)}")
         if len(out_lines) != count:
             raise RtlSimError(f"{count} inputs but {len(out_lines)} outputs\n{_tail(log)}")
-        stats.update(seconds=seconds, simulator=simulator)
+        stats.update(seconds=seconds, simulator=simulator, **_times(folder / "times.txt"))
         return unpack_hex(out_lines, out_elements, out_width, signed=out_signed), stats
 
     if workdir is not None:

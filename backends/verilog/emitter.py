@@ -66,7 +66,10 @@ class _Emitter:
         if options is None or not isinstance(schedule, DictionaryAttr):
             raise VerilogEmissionError("module is not ready: run dataflow-tile and hls-prepare-for-emission first")
         self.top = options.top_name
-        self.ii = schedule.data["ii"].value.data
+        # a data-dependent design (delta-form layers) takes a sample whenever its first stage is
+        # free: no spacing beyond the handshakes
+        self.data_dependent = dataflow.data_dependent(module)
+        self.ii = 1 if self.data_dependent else schedule.data["ii"].value.data
         self.latency = schedule.data["latency"].value.data
         mains = [f for f in module.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main"]
         if len(mains) != 1:
@@ -154,6 +157,7 @@ class _Emitter:
             top=self.top, in_name=self.names[self.input], in_width=it.width.data * _size(self.input),
             out_name=self.names[self.output], out_width=ot.width.data * _size(self.output),
             ii=self.ii, gap_width=max(1, int(self.ii).bit_length()), latency=self.latency,
+            data_dependent=self.data_dependent,
             constants=tuple(self.constants), modules=modules, handshakes=wires, in_ready=in_ready,
             in_fire=fire_of_producer.get("in", "1'b0"), out_fire=fire_of_consumer["out"],
             in_elements=_size(self.input), in_element_width=it.width.data,
@@ -454,6 +458,10 @@ def _handler(op: Operation):
         from nncc.backends.verilog.recurrent import scan_stage  # (it builds on this module)
 
         return scan_stage
+    if op.name == "recurrent.delta_accumulate":
+        from nncc.backends.verilog.recurrent import delta_engine  # (it builds on this module)
+
+        return delta_engine
     raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
 
 

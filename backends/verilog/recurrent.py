@@ -26,9 +26,13 @@ from dataclasses import replace
 from xdsl.dialects.builtin import DictionaryAttr
 
 from nncc.backends.verilog.emitter import VerilogEmissionError, _Emitter, _handler, _size, _t
+from nncc.backends.verilog.pe_compact import _stride, hex_literal
 from nncc.backends.verilog.render import render
+from nncc.backends.verilog.views import ModuleView
+from nncc.dialects.fixed import ConstantOp
 from nncc.dialects.dataflow import SCHEDULE_ATTR, non_static
 from nncc.dialects.interfaces import Stateful
+from nncc.dialects.recurrent.delta import DELTA_ENGINE_ATTR, DeltaAccumulateOp, column_lists, engine, is_delta_step
 
 
 def _state_inputs(em: _Emitter, op: Stateful, state_args) -> tuple[tuple[str, int, str, str], ...]:
@@ -60,7 +64,7 @@ def scan_stage(em: _Emitter, op: Stateful) -> None:
     first_module, first_constant = len(em.modules), len(em.constants)
     terminator = block.last_op
     for inner in block.ops:
-        if inner is not terminator:
+        if inner is not terminator and not _engine_weight(inner):
             _handler(inner)(em, inner)
     if len(em.constants) != first_constant:
         raise VerilogEmissionError(f"{op.name} '{em.name(op)}': constants of the step outside its PEs are not supported")
@@ -75,8 +79,12 @@ def scan_stage(em: _Emitter, op: Stateful) -> None:
         cycle_width=max(1, int(cell).bit_length()), x_bits=_t(x_arg).width.data * x_elem,
         seq_bits=_t(x_arg).width.data * x_elem * steps, h_bits=_t(h).width.data * _size(h), states=states,
         next_states=tuple(em.names[v] for v in terminator.operands), inner=inner_modules,
+        data_dependent=is_delta_step(block),
+        done=" && ".join(f"{i.out}_done" for i in inner_modules if i.kind == "delta_accumulate") or "1'b1",
     )
     if non_static(op):
+        if fields["data_dependent"]:
+            raise VerilogEmissionError(f"{op.name} '{em.name(op)}': the non-static form of a delta-form layer is not supported")
         if steps < 2:
             raise VerilogEmissionError(f"{op.name} '{em.name(op)}': the non-static form needs at least 2 time steps")
         fields["stages"] = _stages(fields, steps, op.reversed_time())
@@ -101,3 +109,39 @@ def _stages(fields: dict, steps: int, reverse: bool) -> tuple[dict, ...]:
         out.append(dict(k=k, t=steps - 1 - k if reverse else k, inner=inner,
                         next=tuple(rename.get(name, name) for name in fields["next_states"])))
     return tuple(out)
+
+
+def delta_engine(em: _Emitter, op: DeltaAccumulateOp) -> None:
+    """A delta memory update (`nncc.dialects.recurrent.delta`) as its column-skipping engine
+    (`modules/delta_accumulate.v.j2`): a registered module the static scan starts with the
+    step and whose ``done`` ends the step. Per PE the column lists of `column_lists` are
+    constants indexed by (column, slot)."""
+    pes, k = engine(op)
+    rows, cols = op.weight.type.get_shape()
+    longest, values, local = column_lists(op.weight_raw(), pes)
+    if longest != k:
+        raise VerilogEmissionError(f"{op.name} '{em.name(op)}': its {DELTA_ENGINE_ATTR} says {k} cycles per column, "
+                                   f"its weights need {longest}: run dataflow-tile again")
+    per_pe = rows // pes
+    ww, dw, mw = _t(op.weight).width.data, _t(op.delta).width.data, _t(op.memory).width.data
+    rw = max(1, int(per_pe - 1).bit_length()) if per_pe > 1 else 0
+    wstride, rstride = _stride(ww), _stride(max(rw, 1))
+    tables = tuple(dict(index=p, weights=hex_literal(values[p].reshape(-1), wstride),
+                        rows=hex_literal(local[p].reshape(-1), rstride) if rw else "",
+                        outputs=tuple((p + q * pes, q) for q in range(per_pe)))
+                   for p in range(pes))
+    fields = dict(rows=rows, cols=cols, pes=pes, k=k, per_pe=per_pe, ww=ww, dw=dw, mw=mw, pw=ww + dw, rw=rw,
+                  wstride=wstride, rstride=rstride, entries=cols * k, sw=max(1, int(k - 1).bit_length()),
+                  jw=max(1, int(cols - 1).bit_length()), ew=max(1, int(cols * k - 1).bit_length()), pe_tables=tables)
+    name, out = em.name(op), op.output
+    em.names[out], em.valid[out] = name, 0
+    view = ModuleView(kind="delta_accumulate", module=f"{em.top}__{name}", out=name, out_width=mw, count=rows,
+                      inputs=(em.port(op.memory), em.port(op.delta)), registered=True)
+    em.modules.append(replace(view, text=render("modules/delta_accumulate.v.j2", m=view, d=fields)))
+
+
+def _engine_weight(op) -> bool:
+    """Whether ``op`` is a constant read only as the weights of delta engines (which hold them
+    as their own tables)."""
+    return isinstance(op, ConstantOp) and bool(op.output.uses) and all(
+        isinstance(use.operation, DeltaAccumulateOp) and use.index == 2 for use in op.output.uses)

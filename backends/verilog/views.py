@@ -150,3 +150,4 @@ class DesignView:
     in_fire: str = ""
     out_fire: str = ""
     stream: bool = False  # io = stream: the top counts `stalls` (the testbench reports them)
+    data_dependent: bool = False  # delta-form layers: latency is a bound, ii 1 (the handshakes pace samples)

@@ -143,8 +143,10 @@ def step_cycles(scan: Operation, x: np.ndarray, states: list[np.ndarray]) -> tup
     per_step: dict[int, np.ndarray] = {}
 
     def see_delta(t: int, op: Operation, args: list[np.ndarray]) -> None:
+        if not isinstance(op, DeltaAccumulateOp):
+            return
         changed = np.count_nonzero(np.asarray(args[1]).reshape(len(x), -1), axis=1)
-        step = engine_cycles(op, 0) + engine(op)[1] * changed
+        step = 1 + engine(op)[1] * changed
         per_step[t] = np.maximum(per_step.get(t, np.zeros(len(x), np.int64)), step)
         rows, cols = op.weight.type.get_shape()
         tally["changed"] += int(changed.sum())
