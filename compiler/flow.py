@@ -29,6 +29,7 @@ from xdsl.ir import Operation
 from xdsl.utils.exceptions import PassFailedException
 
 from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
+from nncc.compiler.analysis.delta import delta_layers, delta_report
 from nncc.compiler.analysis.calibrate import calibrate, check_finite_constants, record_input_moments
 from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, PRODUCT_REUSE_KEYS, CompileOptions
 from nncc.compiler.context import make_context
@@ -206,6 +207,9 @@ def compile_model(
         print(line, file=sys.stderr)
     report.update(notes)
     report["complexity"] = {"stages": [{"stage": name, **data} for name, data in stages.items()]}
+    if delta_layers(design):
+        with progress.status("counting the delta-form layers' changes on the calibration data"):
+            report["delta"] = delta_report(design, next(iter(inputs.values())))
     files["model.mlir"] = module_text(float_module).encode()
     if original is not None:
         files[FLOAT_FILE] = module_text(original).encode()

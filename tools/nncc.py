@@ -56,6 +56,10 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--recurrent-form", choices=("static", "non_static"),
                    help="recurrent layers: static (default, one cell engine over the T steps) or non_static "
                         "(T cell engines in a pipeline: a new sequence every cell latency)")
+    p.add_argument("--delta", type=_thresholds, metavar="THETA_X[,THETA_H]",
+                   help="recurrent layers in the delta form (DeltaLSTM / DeltaGRU): only inputs and hidden states that "
+                        "changed by at least THETA since they were last passed on are multiplied (0 = exact, the dense "
+                        "result; one value sets both)")
     p.add_argument("--weight-memory", choices=("logic", "bram"),
                    help="where multiplier weights live at reuse factor > 1: logic (default, constants in LUTs) or bram "
                         "(a block-RAM word per phase)")
@@ -184,6 +188,17 @@ def _cmd_run(args) -> int:
     return 0
 
 
+def _thresholds(text: str) -> tuple[float, float]:
+    """``--delta``: "X" or "X,H", numbers >= 0."""
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) not in (1, 2) or not all(v >= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected THETA_X[,THETA_H], numbers >= 0, got {text!r}")
+    return values[0], values[-1]
+
+
 def _cmd_compile(args) -> int:
     from nncc.compiler.config import read_config, with_overrides
     from nncc.compiler.diagnostics import one_line
@@ -201,6 +216,7 @@ def _cmd_compile(args) -> int:
         sparse_prune_kind=args.sparse_prune_kind, sparse_prune_resource=args.sparse_prune_resource,
         sparse_cluster=args.sparse_cluster,
         sparse_cluster_scope=args.sparse_cluster_scope,
+        **(dict(delta=True, delta_x=args.delta[0], delta_h=args.delta[1]) if args.delta else {}),
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,

@@ -85,3 +85,15 @@ def sample_times(design: ModuleOp, x: np.ndarray) -> dict:
         raise NnccError("the design's schedule is not data-dependent")
     return dict(intervals=layer["cycles"][:-1], latencies=layer["cycles"] + (bound - layer["dense_cycles"]),
                 profile=layer)
+
+
+def delta_report(design: ModuleOp, x: np.ndarray) -> list[dict]:
+    """`delta_profile` as JSON numbers (report.json's ``delta``): per layer the temporal
+    sparsity, the effective and dense multiply-accumulates per sequence, the engine's cycles
+    per sequence (mean, min, max, and the bound where every column changes) and the speed-up."""
+    return [dict(layer=p["layer"], temporal_sparsity=round(p["temporal_sparsity"], 4),
+                 effective_macs=round(p["effective_macs"], 1), dense_macs=round(p["dense_macs"], 1),
+                 cycles_mean=round(float(np.mean(p["cycles"])), 2), cycles_min=int(np.min(p["cycles"])),
+                 cycles_max=int(np.max(p["cycles"])), cycles_bound=int(p["dense_cycles"]),
+                 speedup=round(p["speedup"], 3))
+            for p in delta_profile(design, x)]

@@ -8,6 +8,7 @@ the compile is run on the calibration data and compared with that reference:
     pot_quantized     after power-of-two / signed-digit weight quantization (float weights)
     pruned            after pruning (log-aware, magnitude by structure, or the knapsack)
     fixed_point       after conversion to fixed point (exact activations)
+    delta             after the delta form of recurrent layers (`--delta`: skipped small changes)
     hardware          the final design: activation tables, every cast; the generated C++ and
                       Verilog equal it bit for bit (`nncc verify` checks it)
 
@@ -94,7 +95,7 @@ class StageRecorder:
 
     FLOAT_STAGES = {"pot-quant-quantize": "pot_quantized", "pot-quant-prune": "pruned", "sparse-prune": "pruned",
                     "sparse-knapsack": "pruned"}
-    FIXED_STAGES = {"convert-nn-to-fixed": "fixed_point"}
+    FIXED_STAGES = {"convert-nn-to-fixed": "fixed_point", "recurrent-delta": "delta"}
 
     def __init__(self, reference: Mapping[str, np.ndarray], source: str, inputs: Mapping[str, np.ndarray]):
         self.reference = reference
