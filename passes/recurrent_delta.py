@@ -13,6 +13,9 @@ M' = `recurrent.delta_accumulate`(M, Δ, W) in place of the product. With Θ = 0
 computes exactly what it did before. The thresholds are rounded up to the raw grid of Δ
 (|Δ| >= Θ).
 
+Sparse weights (`#encoding.sparse<...>`) are read as they are: the engine keeps only the
+non-zero weights of each column (`column_lists`), so column-balanced ones leave no PE idle.
+
 Options: `theta_x`, `theta_h` (>= 0). A product whose input is neither x_t nor the previous h
 (a GRU with linear_before_reset = 0 multiplies r h first) cannot be delta-coded: the pass
 stops with the layer's name. Layers are selected by `layers` (comma-separated layer labels;
@@ -35,6 +38,7 @@ from xdsl.utils.exceptions import PassFailedException
 from nncc.dialects import fixed
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.dense import to_dense
+from nncc.dialects.encodings import is_sparse
 from nncc.dialects.fixed.quantization import LAYER_ATTR, container
 from nncc.dialects.interfaces import layer_label
 from nncc.dialects.recurrent.delta import DeltaAccumulateOp
@@ -94,9 +98,9 @@ class RecurrentDeltaPass(ModulePass):
                     f"recurrent-delta: layer '{label}': product '{product.attributes.get(LAYER_ATTR, StringAttr('?')).data}' "
                     "multiplies neither x_t nor the previous h (a GRU with linear_before_reset = 0 multiplies r h "
                     "first), so it cannot be delta-coded")
-            if product.encoding is not None:
-                raise PassFailedException(f"recurrent-delta: layer '{label}': the delta engine reads plain "
-                                          f"two's-complement weights, not {product.encoding}")
+            if product.encoding is not None and not is_sparse(product.encoding):
+                raise PassFailedException(f"recurrent-delta: layer '{label}': the delta engine reads two's-complement "
+                                          f"weights (zeros skipped), not {product.encoding}")
         terminator = block.last_op
         first = block.first_op
         new_states: list[SSAValue] = []
