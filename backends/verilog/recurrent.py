@@ -136,7 +136,8 @@ def delta_engine(em: _Emitter, op: DeltaAccumulateOp) -> None:
     name, out = em.name(op), op.output
     em.names[out], em.valid[out] = name, 0
     view = ModuleView(kind="delta_accumulate", module=f"{em.top}__{name}", out=name, out_width=mw, count=rows,
-                      inputs=(em.port(op.memory), em.port(op.delta)), registered=True)
+                      inputs=(em.port(op.memory), em.port(op.delta)), registered=True, pes=pes, columns=cols,
+                      reuse=k, acc_width=mw, x_width=dw, product_width=ww)
     em.modules.append(replace(view, text=render("modules/delta_accumulate.v.j2", m=view, d=fields)))
 
 

@@ -74,6 +74,9 @@ class ModuleView:
     x_width: int = 0
     operand_width: int = 0  # > 0: a multiplier operand is a sum of cluster elements this wide
     weight_memory: str = ""  # "bram": the PE's weights are read from a block-RAM word per phase
+    # delta memory engine (kind "delta_accumulate"): PEs, columns, cycles per column in `reuse`
+    pes: int = 0
+    columns: int = 0
     # recurrent layer engine (kind "scan"): time steps, the non-static form's copies, register bits
     steps: int = 0
     non_static: bool = False

@@ -446,6 +446,19 @@ def scan(m: ModuleView) -> Counter:
                    mux_lut=(m.seq_bits // max(m.steps, 1)) * mux_luts(m.steps), stage_control=1)
 
 
+def delta_engine(m: ModuleView) -> Counter:
+    """A delta memory engine: per PE a product (weight x the column's change) and an adder
+    into one of its rows' accumulators, its (column, slot) weight and row tables; the
+    accumulators, the change register and mask, the lowest-set-bit column select and the
+    change multiplexer."""
+    entries = m.columns * m.reuse
+    per_pe = Counter(dsp=dsp_per_product(m.product_width, m.x_width), fabric_adder_bit=m.acc_width,
+                     mux_lut=m.product_width * mux_luts(entries) + m.acc_width * mux_luts(m.count // max(m.pes, 1)))
+    return _times(per_pe, m.pes) + Counter(
+        register_bit=m.count * m.acc_width + m.columns * (m.x_width + 1) + max(1, int(m.reuse - 1).bit_length()),
+        mux_lut=m.x_width * mux_luts(m.columns), select_bit=2 * m.columns, stage_control=1)
+
+
 def wiring(m: ModuleView) -> Counter:
     """Reshape, transpose, pad, concat: wires and constants only."""
     return Counter()
@@ -462,7 +475,7 @@ def top_module(view: DesignView) -> Counter:
 CONSTRUCTS = {
     "pe": pe_multiplier, "pe_shift": pe_shift, "pe_window": pe_window, "cast": cast, "relu": relu,
     "clamp": clamp, "dead_zone": dead_zone, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
-    "reduce": reduce, "kwta": kwta, "gather": wiring, "concat": wiring, "scan": scan,
+    "reduce": reduce, "kwta": kwta, "delta_accumulate": delta_engine, "gather": wiring, "concat": wiring, "scan": scan,
 }
 
 
