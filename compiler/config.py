@@ -46,6 +46,8 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     delta = false                 # delta form (DeltaLSTM / DeltaGRU): only changed inputs are multiplied
     delta_x = 0.0                 # change threshold of the input x_t (real units; 0 = exact)
     delta_h = 0.0                 # change threshold of the hidden state h
+    integer_only = false          # iRNN cells: per-row dyadic weight scales, pre-activations and c at
+                                  # twice the layer width, integer piecewise-linear gates
 
     [hls]
     top = "nncc_top"
@@ -103,6 +105,7 @@ class CompileOptions:
     delta: bool = False
     delta_x: float = 0.0
     delta_h: float = 0.0
+    integer_only: bool = False
     top: str = DEFAULT_TOP
     part: str = DEFAULT_PART
     clock_ns: float = DEFAULT_CLOCK_NS
@@ -132,7 +135,7 @@ SECTIONS = {
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
     "dataflow": ("reuse_factor", "target_ii", "io", "weight_memory", "recurrent_form"),
     "hls": ("top", "part", "clock_ns"),
-    "recurrent": ("delta", "delta_x", "delta_h"),
+    "recurrent": ("delta", "delta_x", "delta_h", "integer_only"),
     "report": ("min_agreement",),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
                   "shift_all"),
@@ -140,10 +143,13 @@ SECTIONS = {
                "sparse_cluster", "sparse_cluster_scope"),
 }
 LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms",
-              "input_reuse_factor", "recurrent_reuse_factor"}
+              "input_reuse_factor", "recurrent_reuse_factor", "state_width", "integer_only"}
 PRODUCT_REUSE_KEYS = {"input_reuse_factor": "input", "recurrent_reuse_factor": "recurrent"}
 """Layer keys of a recurrent layer: the reuse factor of its input / recurrent products."""
-PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow")
+PRECISION_KEYS = ("width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "state_width",
+                  "integer_only")
+RECURRENT_KEYS = ("state_width", "integer_only")
+"""Layer keys of recurrent layers only: the state's width, the integer-only cell."""
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
            "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
@@ -151,7 +157,7 @@ CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lu
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
-    "reuse_factor": (1, 1 << 20), "input_reuse_factor": (1, 1 << 20), "recurrent_reuse_factor": (1, 1 << 20),
+    "state_width": (2, 32), "reuse_factor": (1, 1 << 20), "input_reuse_factor": (1, 1 << 20), "recurrent_reuse_factor": (1, 1 << 20),
     "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
     "pot_bits": (0, 8), "pot_terms": (1, 4),

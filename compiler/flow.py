@@ -31,7 +31,7 @@ from xdsl.utils.exceptions import PassFailedException
 from nncc.compiler.api import import_model, model_inputs, module_text, read_inputs, resolve_pipeline
 from nncc.compiler.analysis.delta import delta_layers, delta_report
 from nncc.compiler.analysis.calibrate import calibrate, check_finite_constants, record_input_moments
-from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, PRODUCT_REUSE_KEYS, CompileOptions
+from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, PRODUCT_REUSE_KEYS, RECURRENT_KEYS, CompileOptions
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
@@ -89,6 +89,14 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
         if products and not isinstance(op, RecurrentProducts):
             problems.append(f"config: {', '.join(products)} of layer '{layer_name(op)}' ({op.name}): only a recurrent "
                             "layer (LSTM, GRU) has input and recurrent products")
+        cell = sorted(set(settings) & set(RECURRENT_KEYS))
+        if cell and not isinstance(op, RecurrentProducts):
+            problems.append(f"config: {', '.join(cell)} of layer '{layer_name(op)}' ({op.name}): only a recurrent "
+                            "layer (LSTM, GRU) has a state and gates")
+        if isinstance(op, RecurrentProducts) and options.integer_only:
+            settings.setdefault("integer_only", True)
+        if settings.get("integer_only"):
+            settings.setdefault("mode", "pwl")  # integer piecewise-linear gates unless the layer says otherwise
         overrides[op] = settings
     if problems:
         raise NnccError(problems)

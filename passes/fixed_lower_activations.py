@@ -151,13 +151,34 @@ def build_lut(function: str, t_in: FixedType, t_out: FixedType, table_bits: int,
     return table, shift, offset
 
 
-def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, pot_slopes: bool, coeff_width: int,
-              params=()):
-    """Breakpoints (raw), slopes, intercepts (raw) and their types."""
+def _pwl_breakpoints(function: str, t_in: FixedType, segments: int, adaptive: bool, params=()) -> np.ndarray:
+    """Raw breakpoints of ``segments`` segments over the function's range: evenly spaced, or
+    (``adaptive``) placed where the function bends, equal shares of the integral of
+    sqrt|f''| (a chord's error grows with |f''| h^2, so this evens it out)."""
     a, b = input_range(function, t_in, params)
     frac = t_in.frac
     lo_raw, hi_raw = _raw_limits(t_in)
-    bps = np.unique(np.clip(np.round(np.linspace(a, b, segments + 1) * 2.0**frac), lo_raw, hi_raw).astype(np.int64))
+    points = np.linspace(a, b, segments + 1)
+    if adaptive:
+        grid = np.linspace(a, b, 4097)
+        with np.errstate(all="ignore"):
+            f = np.asarray(_ideal(function, np.round(grid * 2.0**frac).astype(np.int64), frac, params), np.float64)
+            bend = np.abs(np.gradient(np.gradient(f, grid), grid))
+        if np.all(np.isfinite(bend)) and bend.max() > 0:
+            density = np.sqrt(bend + 1e-6 * bend.max())
+            mass = np.concatenate([[0.0], np.cumsum(0.5 * (density[1:] + density[:-1]) * np.diff(grid))])
+            points = np.interp(np.linspace(0.0, mass[-1], segments + 1), mass, grid)
+    return np.unique(np.clip(np.round(points * 2.0**frac), lo_raw, hi_raw).astype(np.int64))
+
+
+def _pwl_fit(function: str, t_in: FixedType, t_out: FixedType, bps: np.ndarray, pot_slopes: bool,
+             coeff_width: int, centred: bool, params=()):
+    """Slopes and intercepts (raw) and their types of the segments between ``bps``: chords
+    (with ``pot_slopes`` the slope rounded to a power of two, through the segment's middle);
+    ``centred`` moves each chord by the middle of its error range on the segment's raw inputs,
+    so the error swings equally to both sides (half the chord's worst error on a convex or
+    concave piece)."""
+    frac = t_in.frac
     xs = fm.to_float(bps, frac)
     fx = _ideal(function, bps, frac, params)
     fx = np.where(np.isfinite(fx), fx, np.sign(np.nan_to_num(fx)) * 2.0 ** (t_out.int_bits.data - 1))
@@ -172,12 +193,40 @@ def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, p
             c = float(_ideal(function, np.asarray([round(mid * 2.0**frac)]), frac, params)[0]) - m * mid
         else:
             c = fx[j] - m * xs[j]
+        if centred:
+            raw = np.unique(np.linspace(bps[j], bps[j + 1], min(int(bps[j + 1] - bps[j]) + 1, 4097)).round()).astype(np.int64)
+            with np.errstate(all="ignore"):
+                residual = _ideal(function, raw, frac, params) - (m * fm.to_float(raw, frac) + c)
+            if np.all(np.isfinite(residual)):
+                c += 0.5 * (float(residual.max()) + float(residual.min()))
         slopes[j + 1], intercepts[j + 1] = m, c
     slope_type = FixedType(coeff_width, _int_bits(float(np.abs(slopes).max())))
     intercept_type = FixedType(coeff_width, _int_bits(float(np.abs(intercepts).max())))
     m_raw = fm.quantize(slopes, coeff_width, slope_type.frac, "rnd", "sat")
     c_raw = fm.quantize(intercepts, coeff_width, intercept_type.frac, "rnd", "sat")
     return bps, m_raw, slope_type, c_raw, intercept_type
+
+
+def build_pwl(function: str, t_in: FixedType, t_out: FixedType, segments: int, pot_slopes: bool, coeff_width: int,
+              params=()):
+    """Breakpoints (raw), slopes, intercepts (raw) and their types: of the candidate fits
+    (evenly spaced chords, and breakpoints placed where the function bends with centred
+    segments), the one with the smaller worst error over the raw inputs, measured as the
+    hardware computes it (quantized slopes and intercepts)."""
+    best, best_error = None, math.inf
+    for adaptive in (False, True):
+        bps = _pwl_breakpoints(function, t_in, segments, adaptive, params)
+        fit = _pwl_fit(function, t_in, t_out, bps, pot_slopes, coeff_width, centred=adaptive, params=params)
+        _, m_raw, m_type, c_raw, c_type = fit
+
+        def evaluate(raw, fit=fit):
+            return fm.pwl_eval(raw, t_in.frac, fit[0], fit[1], fit[2].frac, fit[3], fit[4].frac, t_out.width.data,
+                               t_out.frac, "rnd", "sat")
+
+        error = _max_error(function, t_in, t_out, evaluate, params)
+        if error < best_error:
+            best, best_error = fit, error
+    return best
 
 
 def _taylor_coefficients(function: str, order: int, t_in: FixedType) -> tuple[np.ndarray, float, float]:

@@ -60,6 +60,10 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
                    help="recurrent layers in the delta form (DeltaLSTM / DeltaGRU): only inputs and hidden states that "
                         "changed by at least THETA since they were last passed on are multiplied (0 = exact, the dense "
                         "result; one value sets both)")
+    p.add_argument("--integer-only", action="store_true", default=None,
+                   help="recurrent layers as integer-only cells (iRNN): weights with a scale per row and a dyadic "
+                        "rescaling of every product, pre-activations and cell state at twice the width (int16 next to "
+                        "--width 8 --weight-width 8), integer piecewise-linear gates")
     p.add_argument("--weight-memory", choices=("logic", "bram"),
                    help="where multiplier weights live at reuse factor > 1: logic (default, constants in LUTs) or bram "
                         "(a block-RAM word per phase)")
@@ -217,6 +221,7 @@ def _cmd_compile(args) -> int:
         sparse_cluster=args.sparse_cluster,
         sparse_cluster_scope=args.sparse_cluster_scope,
         **(dict(delta=True, delta_x=args.delta[0], delta_h=args.delta[1]) if args.delta else {}),
+        integer_only=args.integer_only,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,

@@ -66,8 +66,8 @@ def scan_stage(em: _Emitter, op: Stateful) -> None:
     for inner in block.ops:
         if inner is not terminator and not _engine_weight(inner):
             _handler(inner)(em, inner)
-    if len(em.constants) != first_constant:
-        raise VerilogEmissionError(f"{op.name} '{em.name(op)}': constants of the step outside its PEs are not supported")
+    step_constants = tuple(em.constants[first_constant:])  # declared inside the engine's module
+    del em.constants[first_constant:]
     inner_modules = tuple(replace(m, inner=True) for m in em.modules[first_module:])
     em.modules[first_module:] = list(inner_modules)
     steps, h = op.time_steps(), state_args[0]
@@ -79,7 +79,7 @@ def scan_stage(em: _Emitter, op: Stateful) -> None:
         cycle_width=max(1, int(cell).bit_length()), x_bits=_t(x_arg).width.data * x_elem,
         seq_bits=_t(x_arg).width.data * x_elem * steps, h_bits=_t(h).width.data * _size(h), states=states,
         next_states=tuple(em.names[v] for v in terminator.operands), inner=inner_modules,
-        data_dependent=is_delta_step(block),
+        data_dependent=is_delta_step(block), constants=step_constants,
         done=" && ".join(f"{i.out}_done" for i in inner_modules if i.kind == "delta_accumulate") or "1'b1",
     )
     if non_static(op):

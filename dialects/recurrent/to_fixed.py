@@ -12,6 +12,12 @@ Types (W = the layer's width, S = its state width, the ``state_width`` key of it
 - the state: h is ``q<S, 1>`` (|h| < 1; wider when the initial h needs it), an LSTM's c is
   ``q<S, I>`` with I from its calibrated range (``cell``); the products of the state update
   are exact and rounded once per state.
+
+Integer-only cells (iRNN; ``integer_only`` in `fixed.precision`, `--integer-only`): the
+weights of every row get their own real scale, and the product is rescaled by a per-row
+dyadic constant and requantized (`_Cell.scaled_dense`); the pre-activations and c are twice
+the layer's width up to 16 bits (int16 next to int8 weights and activations at ``--width 8
+--weight-width 8``).
 """
 
 from __future__ import annotations
@@ -35,6 +41,30 @@ MARGIN_BITS = 1
 STATE_WIDTH_KEY = "state_width"
 """The `fixed.precision` key of the state's (h, c) width."""
 
+INTEGER_ONLY_KEY = "integer_only"
+"""The `fixed.precision` key (1) of an integer-only cell (iRNN): per-row dyadic weight scales,
+the pre-activations and an LSTM's c at twice the layer's width up to 16 bits (h keeps it)."""
+
+DYADIC_WIDTH = 16
+"""Bits of an integer-only cell's per-row rescaling constants (m in m 2^-k)."""
+
+
+PRODUCT_MARGIN = 2
+"""Integer bits an integer-only cell's requantized product has above the pre-activations'."""
+
+
+def wide_width(width: int) -> int:
+    """An integer-only cell's pre-activation and c width: twice the layer's, at most 16 (int16
+    next to int8), never below the layer's."""
+    return max(width, min(2 * width, 16))
+
+
+def integer_only(op: Operation) -> bool:
+    """Whether a recurrent layer's `fixed.precision` asks for the integer-only cell."""
+    over = op.attributes.get(PRECISION_ATTR)
+    value = over.data.get(INTEGER_ONLY_KEY) if isinstance(over, DictionaryAttr) else None
+    return isinstance(value, IntegerAttr) and bool(value.value.data)
+
 
 class _Cell:
     """Builds one cell step into a block, with the layer's precision."""
@@ -43,11 +73,13 @@ class _Cell:
         self.lw, self.op, self.block = lw, op, block
         self.prec = lw.precision(op)
         self.hidden = op.hidden
+        self.integer = integer_only(op)
         ranges = op.attributes.get(INTERNAL_RANGES_ATTR)
         if not isinstance(ranges, DictionaryAttr) or "gates" not in ranges.data:
             lw.fail(f"no calibrated internal ranges (attribute {INTERNAL_RANGES_ATTR}); calibrate the model first")
         self.ranges = {k: tuple(v.get_values()) for k, v in ranges.data.items() if isinstance(v, DenseArrayBase)}
-        self.pre = FixedType(self.prec.width, int_bits_for(*self.ranges["gates"], MARGIN_BITS))
+        pre_width = wide_width(self.prec.width) if self.integer else self.prec.width
+        self.pre = FixedType(pre_width, int_bits_for(*self.ranges["gates"], MARGIN_BITS))
         self.act = FixedType(self.prec.width, 1)
 
     def add(self, new: Operation) -> SSAValue:
@@ -60,7 +92,9 @@ class _Cell:
 
     def dense(self, x: SSAValue, w: np.ndarray, b: np.ndarray, role: str) -> SSAValue:
         """The exact accumulator of x W^T + b (the bias exact at the product's fraction),
-        labelled ``<layer> (<role>)``."""
+        labelled ``<layer> (<role>)``; integer-only, `scaled_dense`."""
+        if self.integer:
+            return self.scaled_dense(x, w, b, role)
         weight = self.weight(w)
         frac = fixed.fixed_of(x).frac + fixed.fixed_of(weight).frac
         ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
@@ -74,6 +108,36 @@ class _Cell:
         if reuse is not None:
             product.attributes[REUSE_ATTR] = reuse
         return self.add(product)
+
+    def scaled_dense(self, x: SSAValue, w: np.ndarray, b: np.ndarray, role: str) -> SSAValue:
+        """Integer-only (iRNN): every row r of W gets its own real scale s_r = max|W_r| / (2^(B-1) - 1)
+        (B = the weight width), so its integers use the whole B-bit range; the accumulator
+        x W_int^T is multiplied by the dyadic constant c_r = s_r 2^(B-1) (``DYADIC_WIDTH`` bits,
+        its rounding error below 2^-DYADIC_WIDTH of c_r) and the bias added, exactly, then
+        requantized (rounded and saturated) to the pre-activation's fraction with
+        ``PRODUCT_MARGIN`` more integer bits than the calibrated pre-activation range."""
+        bits = self.prec.weight_width
+        peak = np.abs(w).max(axis=1)
+        scale = np.where(peak > 0, peak / ((1 << (bits - 1)) - 1), 1.0)
+        raw = np.clip(np.round(w / scale[:, None]), -(1 << (bits - 1)) + 1, (1 << (bits - 1)) - 1).astype(np.int64)
+        weight = self.add(fixed.ConstantOp(to_dense(raw, container(bits)), FixedType(bits, 1)))
+        product = fixed.DenseOp(x, weight)
+        product.attributes[LAYER_ATTR] = StringAttr(f"{layer_label(self.op)} ({role})")
+        reuse = self.reuse_request(role.split()[0])
+        if reuse is not None:
+            product.attributes[REUSE_ATTR] = reuse
+        factor = scale * 2.0 ** (bits - 1)
+        c_raw, c_type = quantize_array(factor[None, :], DYADIC_WIDTH, int_bits_for(0.0, float(factor.max())))
+        multiplier = self.add(fixed.ConstantOp(to_dense(c_raw, container(DYADIC_WIDTH)), c_type))
+        rescaled = self.add(fixed.MulOp(self.add(product), multiplier))
+        frac = fixed.fixed_of(rescaled).frac
+        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
+        b_raw, b_type = quantize_array(b, max(2, ints + frac), ints)
+        if b_type.width.data > 64:
+            self.lw.fail(f"bias type {b_type} is wider than 64 bits")
+        bias = self.add(fixed.ConstantOp(to_dense(b_raw, container(b_type.width.data)), b_type))
+        exact = self.add(fixed.AddOp(rescaled, bias))
+        return self.cast(exact, FixedType(self.pre.width.data + PRODUCT_MARGIN, self.pre.int_bits.data + PRODUCT_MARGIN))
 
     def reuse_request(self, kind: str) -> IntegerAttr | None:
         """The reuse factor requested for the layer's ``kind`` ("input" / "recurrent")
@@ -109,10 +173,15 @@ class _Cell:
         return self.add(new)
 
 
-def _state_width(lw: FixedLowering, op: Operation) -> int:
+def _state_width(lw: FixedLowering, op: Operation, cell: bool = False) -> int:
+    """The width of h (``cell`` false) or of an LSTM's c: the layer's `state_width`, else its
+    width (c: twice it in an integer-only cell)."""
     over = op.attributes.get(PRECISION_ATTR)
     value = over.data.get(STATE_WIDTH_KEY) if isinstance(over, DictionaryAttr) else None
-    width = value.value.data if isinstance(value, IntegerAttr) else lw.precision(op).width
+    default = lw.precision(op).width
+    if cell and integer_only(op):
+        default = wide_width(default)
+    width = value.value.data if isinstance(value, IntegerAttr) else default
     if not 2 <= width <= 32:
         lw.fail(f"{STATE_WIDTH_KEY} {width} must be in [2, 32]")
     return width
@@ -173,7 +242,7 @@ def lower(lw: FixedLowering, op: Operation) -> None:
     types = [h_type]
     if len(initial) > 1:
         cell_range = tuple(op.attributes[INTERNAL_RANGES_ATTR].data["cell"].get_values())
-        types.append(FixedType(_state_width(lw, op), int_bits_for(*cell_range, MARGIN_BITS)))
+        types.append(FixedType(_state_width(lw, op, cell=True), int_bits_for(*cell_range, MARGIN_BITS)))
     states = [lw.constant(v, t.width.data, t.int_bits.data) for v, t in zip(initial, types)]
     x_slice = TensorType(fixed.fixed_of(x), (1, x.type.get_shape()[2]))
     block = Block(arg_types=[x_slice] + [s.type for s in states])

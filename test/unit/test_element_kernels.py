@@ -40,6 +40,7 @@ def kernels():
     yield fixed.CastOp(q, FixedType(10, 1), TRN, WRAP)
     yield nn.ReluOp(q)
     yield fixed.ClampOp(q, -100, 200)
+    yield fixed.DeadZoneOp(q, 700)
     yield fixed.LeakyReluOp(q, arg((), FixedType(12, 0)), RND)
     yield fixed.LutOp(q, FixedType(12, 2), to_dense(RNG.integers(-2000, 2000, 64), IntegerType(32)), 6, 32, "tanh")
     yield fixed.LutOp(q, FixedType(12, 2), to_dense(RNG.integers(-2000, 2000, 16), IntegerType(32)), -1, 3, "sin")
@@ -68,6 +69,8 @@ def _reference(op, args):
         return np.maximum(x, 0)
     if fn.kind == "clamp":
         return np.clip(x, fn.low, fn.high)
+    if fn.kind == "dead_zone":
+        return np.where((x >= fn.low) | (x <= -fn.low), x, 0)
     if fn.kind == "leaky_relu":
         a = fixed.fixed_of(fn.scale)
         return np.where(x >= 0, x, fm.cast(x * args[1], t_in.frac + a.frac, w, f, fn.rounding, fn.overflow))
