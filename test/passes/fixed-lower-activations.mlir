@@ -15,12 +15,14 @@
 // values (f(first) + f(last)) / 2 rounded to q<8, 1>.
 // SMALL:       fixed.lut %x {fixed.approx = "lut{entries=17}", fixed.approx_error = 0.10938008427698437 : f64, function = "sigmoid", offset = 8 : i64, shift = 4 : i64, table = dense<[0, 0, 1, 2, 4, 10, 24, 48, 78, 103, 117, 124, 126, 127, 127, 127, 127]> : tensor<17xi8>}
 
-// Chords through -8, -4, 0, 4, 8 (raw -128 ... 127), flat outside.
-// PWL:         fixed.pwl %x {fixed.approx = "pwl{segments=4}", fixed.approx_error = 0.14101530196831052 : f64, breakpoints = dense<[-128, -64, 0, 64, 127]> : tensor<5xi64>, function = "sigmoid", intercept_type = !fixed.q<18, 1>, intercepts = dense<[44, 4671, 65536, 65536, 126367, 131025]> : tensor<6xi64>, overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>, slope_type = !fixed.q<18, -2>, slopes = dense<[0, 4627, 126357, 126357, 4695, 0]> : tensor<6xi64>}
+// Evenly spaced chords through -8, -4, 0, 4, 8 would err by 0.141; breakpoints placed where
+// sigmoid bends (-8, -1.7, 0, 1.7, 8: raw -128, -27, 0, 27, 127) with every segment centred on
+// its error range err by 0.044, so those are kept (flat outside).
+// PWL:         fixed.pwl %x {fixed.approx = "pwl{segments=4}", fixed.approx_error = 0.044355142802203151 : f64, breakpoints = dense<[-128, -27, 0, 27, 127]> : tensor<5xi64>, function = "sigmoid", intercept_type = !fixed.q<18, 1>, intercepts = dense<[44, 20523, 63731, 67341, 110464, 131025]> : tensor<6xi64>, overflow = #fixed<overflow sat>, rounding = #fixed<rounding rnd>, slope_type = !fixed.q<18, -1>, slopes = dense<[0, 12938, 106844, 106844, 13065, 0]> : tensor<6xi64>}
 
-// Power-of-two slopes: the chords' 0.0044 and 0.24 become 2^-8 and 2^-2, in q<18, -1>
-// raw units 2048 and 65536.
-// POT:         fixed.pwl %x {fixed.approx = "pwl{segments=4, pot_slopes}"{{.*}}slope_type = !fixed.q<18, -1>, slopes = dense<[0, 2048, 65536, 65536, 2048, 0]>
+// Power-of-two slopes on the bend-placed segments (worst error 0.059, against 0.14 on even
+// ones): the chords' 0.024 and 0.20 become 2^-5 and 2^-2, in q<18, 0> raw units 8192 and 65536.
+// POT:         fixed.pwl %x {fixed.approx = "pwl{segments=4, pot_slopes}"{{.*}}breakpoints = dense<[-128, -27, 0, 27, 127]>{{.*}}slope_type = !fixed.q<18, 0>, slopes = dense<[0, 8192, 65536, 65536, 8192, 0]>
 
 // 1/2 + x/4 - x^3/48 clamped where its error is smallest (|x| <= 2 here).
 // TAYLOR:      fixed.poly %x {fixed.approx = "taylor{order=3}", fixed.approx_error = 0.16372714986953352 : f64, acc_type = !fixed.q<24, 2>, coeff_type = !fixed.q<18, 1>, coefficients = dense<[65536, 32768, 0, -2731]> : tensor<4xi64>, function = "sigmoid", max = 32 : i64, min = -32 : i64

@@ -12,7 +12,7 @@
 // CHECK-NEXT:  l1_sig[i] = nncc::from_raw<t_l1_sig>(l1_sig_table[idx]);
 
 // PWL:         const int32_t l1_sig_breaks[5] = {
-// PWL-NEXT:    -128, -64, 0, 64, 127
+// PWL-NEXT:    -128, -27, 0, 27, 127
 // PWL:         k += (l1_sig_breaks[b] <= r) ? 1 : 0;
 // PWL:         l1_sig[i] = nncc::from_raw<t_l1_sig_slope>(l1_sig_slopes[k]) * l0_x[i] + nncc::from_raw<t_l1_sig_intercept>(l1_sig_intercepts[k]);
 // PWL:         typedef ap_fixed<8, 1, AP_RND, AP_SAT> t_l1_sig;
