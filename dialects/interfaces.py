@@ -299,6 +299,11 @@ class RecurrentProducts(Operation, abc.ABC):
     def time_steps(self) -> int:
         """T: steps per sequence."""
 
+    def product_weights(self) -> tuple[SSAValue, ...]:
+        """The weight operands ([rows, cols]) of the step's matrix-vector products that a pass
+        may rewrite (pruning); none by default."""
+        return ()
+
 
 INTERNAL_RANGES_ATTR = "fixed.internal_ranges"
 """A dictionary attribute: internal quantity name -> `array<f64: min, max>` (calibrated)."""

@@ -32,6 +32,11 @@ are refitted to minimise the row's output error on the calibration data:
 ``w_keep += H_kk^-1 H_kp w_p`` (the least-squares correction for the removed weights ``w_p``),
 the compensation the power-of-two path applies to rounding errors. The moment is left for
 `pot-quant-quantize`, which removes it.
+
+Recurrent layers (`RecurrentProducts`: LSTM, GRU) have their input and recurrent matrices
+(`product_weights`, gate blocks stacked along the rows) pruned by magnitude the same way, without
+compensation, except ``complementary`` and ``channels``; ``balanced=P`` gives the column-balanced
+weights a delta engine with P processing elements walks without idling (`recurrent-delta`).
 """
 
 from __future__ import annotations
@@ -50,7 +55,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from nncc.dialects import nn
 from nncc.dialects.dense import from_dense, to_dense
-from nncc.dialects.interfaces import FloatSemantics, MacLayer
+from nncc.dialects.interfaces import FloatSemantics, MacLayer, RecurrentProducts
 from nncc.dialects.nn.semantics import weight_operand
 from nncc.dialects.pot_quant import MOMENT_ATTR
 from nncc.dialects.nn.channels import channel_groups
@@ -160,6 +165,13 @@ class SparsePrunePass(ModulePass):
             if weight is None or not isinstance(weight.owner, nn.ConstantOp):
                 continue
             _prune_layer(layer, weight.owner, self)
+        if self.kind.startswith("complementary"):
+            return
+        for layer in [o for o in op.walk() if isinstance(o, RecurrentProducts) and isinstance(o, FloatSemantics)]:
+            for value in layer.product_weights():
+                if isinstance(value.owner, nn.ConstantOp):
+                    rows = np.asarray(from_dense(value.owner.value), np.float64)
+                    replace_constant(layer, value.owner, np.where(prune_mask(rows, self.kind, self.fraction), 0.0, rows))
 
 
 def prune_channel_groups(ops: list[Operation], fraction: float) -> None:

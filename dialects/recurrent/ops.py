@@ -67,6 +67,10 @@ class _RecurrentLayer(IRDLOperation, FloatSemantics, InternalRanges, LowersToFix
         """The input and recurrent matrix-vector products (all gates)."""
         return [("input", np.asarray(constant_value(self.weight))), ("recurrent", np.asarray(constant_value(self.recurrence)))]
 
+    def product_weights(self) -> tuple[SSAValue, ...]:
+        """The input matrix W and the recurrent matrix R."""
+        return (self.weight, self.recurrence)
+
     def state_products(self):
         """LSTM: f c, i g, o tanh(c); GRU: r times the recurrent term and z (h - n) (the lowering
         computes (1 - z) n + z h as n + z (h - n)); H elements each."""
