@@ -61,7 +61,11 @@ def _constant(raw: np.ndarray, typ: fixed.FixedType, shape) -> fixed.ConstantOp:
 
 @dataclass(frozen=True)
 class RecurrentDeltaPass(ModulePass):
-    """Delta-code the products of recurrent steps (see the module docstring)."""
+    """Delta-code the products of recurrent steps (see the module docstring).
+
+    Options: `theta_x` and `theta_h`, the change thresholds of the input slice and of the
+    hidden state in real units (0: exact); `layers`, the layer labels to rewrite
+    (comma-separated; empty: every recurrent layer)."""
 
     name = "recurrent-delta"
 

@@ -59,7 +59,7 @@ def test_static_schedule_in_the_ir(compiled, name, reuse):
         assert pes and all(pe.reuse_factor.value.data == reuse for pe in pes)
         # the input and recurrent products run in parallel and feed the gates: C = R + 1
         assert timing == {"steps": steps, "cell_latency": reuse + 1, "latency": steps * (reuse + 1),
-                          "ii": steps * (reuse + 1), "non_static": 0}
+                          "ii": steps * (reuse + 1), "non_static": 0, "data_dependent": 0}
     module = {k: v.value.data for k, v in design.design.attributes["dataflow.schedule"].data.items()}
     assert module["ii"] == steps * (reuse + 1)
 

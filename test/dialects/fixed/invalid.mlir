@@ -120,6 +120,14 @@ func.func @reduce_max_type(%x: tensor<1x2x4x!fixed.q<8, 3>>) -> tensor<1x2x1x!fi
 
 // -----
 
+func.func @dead_zone_threshold(%x: tensor<1x4x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<8, 3>> {
+  // CHECK: Operation does not verify: fixed.dead_zone: threshold 128 is not in [0, 128) (the operand's raw range)
+  %d = fixed.dead_zone %x {threshold = 128 : i64} : tensor<1x4x!fixed.q<8, 3>>
+  func.return %d : tensor<1x4x!fixed.q<8, 3>>
+}
+
+// -----
+
 func.func @clamp_bounds(%x: tensor<1x4x!fixed.q<8, 3>>) -> tensor<1x4x!fixed.q<8, 3>> {
   // CHECK: Operation does not verify: fixed.clamp: min 96 is greater than max 0
   %c = fixed.clamp %x {max = 0 : i64, min = 96 : i64} : tensor<1x4x!fixed.q<8, 3>>

@@ -97,3 +97,12 @@ func.func @nonlinear(%x: tensor<1x4x!fixed.q<8, 3>>) -> (tensor<1x4x!fixed.q<8, 
   %a = fixed.activation %x {function = "tanh"} : tensor<1x4x!fixed.q<8, 3>> -> tensor<1x4x!fixed.q<8, 1>>
   func.return %c, %l, %t, %p, %y, %a : tensor<1x4x!fixed.q<8, 3>>, tensor<1x4x!fixed.q<8, 3>>, tensor<1x4x!fixed.q<8, 1>>, tensor<1x4x!fixed.q<8, 1>>, tensor<1x4x!fixed.q<8, 1>>, tensor<1x4x!fixed.q<8, 1>>
 }
+
+// -----
+
+// CHECK-LABEL: func.func @dead_zone(
+// CHECK-NEXT:    %d = fixed.dead_zone %x {threshold = 8 : i64} : tensor<1x4x!fixed.q<9, 4>>
+func.func @dead_zone(%x: tensor<1x4x!fixed.q<9, 4>>) -> tensor<1x4x!fixed.q<9, 4>> {
+  %d = fixed.dead_zone %x {threshold = 8 : i64} : tensor<1x4x!fixed.q<9, 4>>
+  func.return %d : tensor<1x4x!fixed.q<9, 4>>
+}

@@ -77,3 +77,12 @@ func.func @scan_args(%x: tensor<1x5x3x!fixed.q<8, 2>>, %h0: tensor<1x2x!fixed.q<
   }
   func.return %y : tensor<1x5x2x!fixed.q<8, 1>>
 }
+
+// -----
+
+func.func @delta_fraction(%m: tensor<1x2x!fixed.q<19, 6>>, %d: tensor<1x2x!fixed.q<9, 4>>) -> tensor<1x2x!fixed.q<19, 6>> {
+  %w = fixed.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8> -> tensor<2x2x!fixed.q<8, 1>>
+  // CHECK: recurrent.delta_accumulate: the product's fraction (delta's + weight's) must be the memory's
+  %n = recurrent.delta_accumulate %m, %d, %w : (tensor<1x2x!fixed.q<19, 6>>, tensor<1x2x!fixed.q<9, 4>>, tensor<2x2x!fixed.q<8, 1>>) -> tensor<1x2x!fixed.q<19, 6>>
+  func.return %n : tensor<1x2x!fixed.q<19, 6>>
+}

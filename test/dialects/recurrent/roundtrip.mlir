@@ -42,3 +42,15 @@ func.func @scan(%x: tensor<1x5x3x!fixed.q<8, 2>>, %h0: tensor<1x2x!fixed.q<8, 1>
   }
   func.return %y : tensor<1x5x2x!fixed.q<8, 1>>
 }
+
+// -----
+
+// The delta form's memory update (inside a step it reads the step's values).
+// CHECK-LABEL: func.func @delta(
+// CHECK-NEXT:    %w = fixed.constant dense<{{\[\[}}1, 2], [3, 4]]> : tensor<2x2xi8> -> tensor<2x2x!fixed.q<8, 1>>
+// CHECK-NEXT:    %n = recurrent.delta_accumulate %m, %d, %w : (tensor<1x2x!fixed.q<19, 6>>, tensor<1x2x!fixed.q<9, 3>>, tensor<2x2x!fixed.q<8, 1>>) -> tensor<1x2x!fixed.q<19, 6>>
+func.func @delta(%m: tensor<1x2x!fixed.q<19, 6>>, %d: tensor<1x2x!fixed.q<9, 3>>) -> tensor<1x2x!fixed.q<19, 6>> {
+  %w = fixed.constant dense<[[1, 2], [3, 4]]> : tensor<2x2xi8> -> tensor<2x2x!fixed.q<8, 1>>
+  %n = recurrent.delta_accumulate %m, %d, %w : (tensor<1x2x!fixed.q<19, 6>>, tensor<1x2x!fixed.q<9, 3>>, tensor<2x2x!fixed.q<8, 1>>) -> tensor<1x2x!fixed.q<19, 6>>
+  func.return %n : tensor<1x2x!fixed.q<19, 6>>
+}
