@@ -31,7 +31,8 @@ def delta_layers(design: ModuleOp) -> list[Stateful]:
 
 
 def delta_profile(design: ModuleOp, x: np.ndarray) -> list[dict]:
-    """Per delta-form layer, on the samples ``x`` (float, batch first): ``layer``, ``cycles``
+    """Per delta-form layer, on the samples ``x`` (float, batch first): ``layer`` (its label,
+    with " (reverse)" for a backward direction), ``cycles``
     (int64 per sample: the layer's engine cycles for that sequence), ``dense_cycles`` (the
     same engine fetching every column: the schedule's bound), ``temporal_sparsity`` (the
     fraction of Δ entries that were zero), ``effective_macs`` and ``dense_macs`` (per
@@ -58,7 +59,7 @@ def delta_profile(design: ModuleOp, x: np.ndarray) -> list[dict]:
         bound = timing["latency"].value.data
         count = len(cycles)
         out.append(dict(
-            layer=layer_label(layer), cycles=cycles, dense_cycles=bound,
+            layer=layer_label(layer) + (" (reverse)" if layer.reversed_time() else ""), cycles=cycles, dense_cycles=bound,
             temporal_sparsity=1.0 - tally["changed"] / max(tally["columns"], 1),
             effective_macs=tally["macs"] / count, dense_macs=tally["dense_macs"] / count,
             speedup=bound / float(np.mean(cycles)) if count else 1.0,
