@@ -136,8 +136,8 @@ def step_cycles(scan: Operation, x: np.ndarray, states: list[np.ndarray]) -> tup
     """Per sequence of a delta-form `recurrent.scan` (raw input ``x`` [N, T, I] and initial
     states): its cycles in the engine (per step 1 + the slowest engine's
     `engine_cycles`), and totals: ``steps``, ``changed`` (non-zero Δ columns fetched),
-    ``columns`` (columns a dense engine fetches), ``macs`` (multiply-accumulates done:
-    changed columns x rows) and ``dense_macs``."""
+    ``columns`` (columns a dense engine fetches), ``macs`` (multiply-accumulates done: the
+    non-zero weights of the changed columns) and ``dense_macs`` (every weight, every step)."""
     cycles = np.zeros(len(x), np.int64)
     tally = dict(steps=0, changed=0, columns=0, macs=0, dense_macs=0)
     per_step: dict[int, np.ndarray] = {}
@@ -145,14 +145,14 @@ def step_cycles(scan: Operation, x: np.ndarray, states: list[np.ndarray]) -> tup
     def see_delta(t: int, op: Operation, args: list[np.ndarray]) -> None:
         if not isinstance(op, DeltaAccumulateOp):
             return
-        changed = np.count_nonzero(np.asarray(args[1]).reshape(len(x), -1), axis=1)
-        step = 1 + engine(op)[1] * changed
-        per_step[t] = np.maximum(per_step.get(t, np.zeros(len(x), np.int64)), step)
-        rows, cols = op.weight.type.get_shape()
+        fired = np.asarray(args[1]).reshape(len(x), -1) != 0
+        changed = fired.sum(axis=1)
+        per_step[t] = np.maximum(per_step.get(t, np.zeros(len(x), np.int64)), engine_cycles(op, changed))
+        weight = op.weight_raw()
         tally["changed"] += int(changed.sum())
-        tally["columns"] += cols * len(x)
-        tally["macs"] += int(changed.sum()) * rows
-        tally["dense_macs"] += rows * cols * len(x)
+        tally["columns"] += weight.shape[1] * len(x)
+        tally["macs"] += int((fired @ np.count_nonzero(weight, axis=0)).sum())
+        tally["dense_macs"] += weight.size * len(x)
 
     scan.run_steps([x] + list(states), len(x), see_delta)
     for step in per_step.values():
