@@ -4,15 +4,18 @@
 Usage::
 
     python bench/bench_binary.py [--model mlp|cnn] [--shape 16,32,10] [--samples 1000] [--no-synth]
+        [--reuse-factor R] [--variants binary,binary_shift_add,int8]
 
 Prints ONE JSON document on stdout; progress goes to stderr. Two models of the same shape
-``IN -> HIDDEN -> OUT`` (QONNX, opset 17), each compiled at reuse factor 1 (target all):
+``IN -> HIDDEN -> OUT`` (QONNX, opset 17), each compiled at reuse factor R (default 1, target all):
 
 * ``binary``: an 8-bit input Quant (2^-4), BipolarQuant weights in both layers, a float
   threshold subtracted before a BipolarQuant on the hidden layer and from the logits;
-* ``binary_shift_add``: ``binary`` compiled with ``shift_all=True``: the +-1 (and +-2^e)
-  weights become `#encoding.signed_digits<max_digits = 1>` and the shift-and-add PE adds or
-  subtracts each input (no multiplier);
+  fc2 (+-1 weights, +-1 inputs) becomes `binary_complex.xnor_dense`: XNOR gates and a
+  popcount tree per output (`binary-complex-replace-dense-with-xnor`);
+* ``binary_shift_add``: ``binary`` compiled without `binary-complex-replace-dense-with-xnor`
+  (the `nn-to-emit` pipeline less that pass): fc2 keeps `#encoding.binary<shift = 0>` on the
+  shift-and-add PE, which adds or subtracts each +-1 input (the hardware before the XNOR PE);
 * ``int8``: the same with 8-bit Quant weights (per-tensor scale 2^-5) and an 8-bit
   unsigned hidden Quant (2^-3, FLOOR) in place of the sign.
 
@@ -124,11 +127,27 @@ CNN_MACS = {"conv1": 4 * 9, "conv2": 8 * 36, "fc": 128 * 10}
 """Multiply-accumulate terms of each CNN layer's engine at reuse factor 1 (a window engine
 computes one output pixel, all its channels, per cycle), as the MLP's K x M."""
 
-VARIANTS = {"binary": ("binary", {}), "binary_shift_add": ("binary", {"shift_all": True}), "int8": ("int8", {})}
-"""Variant name -> (model kind, nncc.compile options)."""
+XNOR_PASS = "binary-complex-replace-dense-with-xnor"
+VARIANTS = {"binary": ("binary", {}), "binary_shift_add": ("binary", {"without": XNOR_PASS}), "int8": ("int8", {})}
+"""Variant name -> (model kind, nncc.compile options; ``without``: compile with the `nn-to-emit`
+pipeline less that pass)."""
 
 
-def run_variant(name: str, shape: tuple[int, int, int] | None, samples: int, synth: bool, folder: Path) -> dict:
+def compile_options(options: dict, reuse_factor: int) -> dict:
+    """The nncc.compile keyword arguments of a variant (``without`` becomes a ``pipeline``)."""
+    from nncc.compiler.config import CompileOptions
+    from nncc.compiler.pipelines import build_nn_to_emit, pipeline_spec
+
+    out = {k: v for k, v in options.items() if k != "without"}
+    out["reuse_factor"] = reuse_factor
+    if "without" in options:
+        passes = build_nn_to_emit(CompileOptions(reuse_factor=reuse_factor))
+        out["pipeline"] = pipeline_spec([p for p in passes if p.name != options["without"]])
+    return out
+
+
+def run_variant(name: str, shape: tuple[int, int, int] | None, samples: int, synth: bool, folder: Path,
+                reuse_factor: int = 1) -> dict:
     """Compile, run three ways, optionally synthesize; the variant's JSON entry (``shape``
     None: the CNN)."""
     kind, options = VARIANTS[name]
@@ -138,7 +157,8 @@ def run_variant(name: str, shape: tuple[int, int, int] | None, samples: int, syn
     onnx.save(build_cnn(kind) if shape is None else build(kind, *shape), folder / f"{kind}.onnx")
     np.save(folder / f"{kind}_cal.npy", x[:256])
     start = time.perf_counter()
-    design = nncc.compile(folder / f"{kind}.onnx", folder / name, calibration=folder / f"{kind}_cal.npy", **options)
+    design = nncc.compile(folder / f"{kind}.onnx", folder / name, calibration=folder / f"{kind}_cal.npy",
+                          **compile_options(options, reuse_factor))
     entry: dict = {"options": options, "compile_s": round(time.perf_counter() - start, 2)}
     fixed_y = design.run(x, "fixed")["y"]
     entry["fixed_equals_csim"] = bool(np.array_equal(fixed_y, design.run(x, "csim")["y"]))
@@ -167,13 +187,15 @@ def main(argv=None) -> None:
     parser.add_argument("--shape", default="16,32,10", help="IN,HIDDEN,OUT (mlp)")
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--no-synth", action="store_true")
+    parser.add_argument("--reuse-factor", type=int, default=1)
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated: " + ", ".join(VARIANTS))
     args = parser.parse_args(argv)
     shape = tuple(int(v) for v in args.shape.split(",")) if args.model == "mlp" else None
     with tempfile.TemporaryDirectory() as tmp:
         names = args.variants.split(",")
-        doc = {"model": args.model, "shape": list(shape) if shape else [1, 8, 8], "variants": {n: run_variant(n, shape, args.samples, not args.no_synth, Path(tmp))
-                                                 for n in names}}
+        doc = {"model": args.model, "shape": list(shape) if shape else [1, 8, 8], "reuse_factor": args.reuse_factor,
+               "variants": {n: run_variant(n, shape, args.samples, not args.no_synth, Path(tmp), args.reuse_factor)
+                            for n in names}}
     print(json.dumps(doc, indent=2))
 
 

@@ -140,7 +140,9 @@ def _cluster_spec(o: CompileOptions) -> str:
 
 def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """A calibrated `nn` module to fixed point: `convert-nn-to-fixed`, then (with weight
-    techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, then
+    techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
+    `binary-complex-replace-dense-with-xnor` (binary x binary dense layers become XNOR and
+    popcount, after the encodings so that they see no such layer), then
     `fixed-lower-activations`.
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
@@ -159,6 +161,7 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
     if o.delta:
         spec += f",recurrent-delta{{theta_x={float(o.delta_x)} theta_h={float(o.delta_h)}}}"
+    spec += ",binary-complex-replace-dense-with-xnor"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)

@@ -32,7 +32,7 @@ from nncc.dialects.encodings import BinaryAttr
 from nncc.dialects.fixed import FixedType, raw_constant
 from nncc.dialects.fixed.common import expect_fixed, fixed_of, int_array, shape_of, sorted_props
 from nncc.dialects.fixed.quantization import signed_width
-from nncc.dialects.interfaces import FixedSemantics, MacLayer, MacTerms
+from nncc.dialects.interfaces import ElementKernel, FixedSemantics, IndexMap, MacLayer, MacTerms, PopcountLayer, Reduction
 from nncc.dialects.nn.semantics import dense_terms
 
 BIPOLAR = FixedType(2, 2)
@@ -85,13 +85,34 @@ def complex_xnor_popcount(x_bits: np.ndarray, y_bits: np.ndarray, a_bits: np.nda
     return 2 * re - 2 * k, 2 * im - 2 * k
 
 
+def holds_bipolar(value: SSAValue) -> bool:
+    """Whether every raw element of ``value`` is provably -1 or +1: the result of a
+    `binary_complex.threshold`, of an element-wise table whose entries are all -1 or +1 (the
+    lowering of `nn.sign` / QONNX BipolarQuant with a power-of-two scale), or of ops that only
+    copy such elements (an `IndexMap` with no fill, a max `Reduction` whose groups are not
+    empty: a max of +-1 values is +-1)."""
+    op = value.owner
+    if isinstance(op, ThresholdOp):
+        return True
+    if isinstance(op, ElementKernel) and len(op.operands) == 1:
+        fn = op.element_function()
+        return fn.kind == "lut" and fn.table is not None and bool(np.isin(fn.table, (-1, 1)).all())
+    if isinstance(op, IndexMap) and len(op.operands) == 1:
+        _, element = op.index_table()
+        return bool((np.asarray(element) >= 0).all()) and holds_bipolar(op.operands[0])
+    if isinstance(op, Reduction) and len(op.operands) == 1 and op.combiner() == "max":
+        groups = np.asarray(op.reduction_groups())
+        return bool((groups >= 0).any(axis=1).all()) and holds_bipolar(op.operands[0])
+    return False
+
+
 def _expect_result(op, want: TensorType) -> None:
     if op.output.type != want:
         raise VerifyException(f"{op.name}: result must be {want}, got {op.output.type}")
 
 
 @irdl_op_definition
-class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer):
+class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer, PopcountLayer):
     """Binary fully connected layer: ``y[..., o] = 2 * popcount(XNOR(bits(x), bits(w_o))) - K``,
     the exact dot product of the +-1 activation (an element's sign: +1 when >= 0) and the
     constant +-1 weights (raw +1 / -1, M x K). The result is `popcount_type(K)`.
@@ -146,6 +167,11 @@ class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer):
         sign or `binary_complex.threshold` produces), which is what this layer reads."""
         m, k = shape_of(self.weight)
         return dense_terms(self, raw_constant(self.weight).reshape(m, k), np.zeros(m, np.int64))
+
+    # -- PopcountLayer: the weight bits ----------------------------------------------
+    def weight_bits(self) -> np.ndarray:
+        m, k = shape_of(self.weight)
+        return bits_of(raw_constant(self.weight).reshape(m, k))
 
 
 @irdl_op_definition

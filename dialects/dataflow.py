@@ -145,6 +145,9 @@ class PePlanAttr(_KeywordSyntax):
       slot), `k >= T` is the slot's node `k - T` (in order of appearance), `right` may be
       `NO_OPERAND` (a lone shifted/negated term). `roots` (S entries): each slot's root
       operand, `NO_OPERAND` for a slot without terms.
+      An XNOR PE (`interfaces.PopcountLayer`) has the popcount tree of each slot in `tree`:
+      its K terms are the XNOR bits (0 or 1), every node unsigned and as wide as its count;
+      the slot's result is ``2 * root - K``.
     - `stages`: register stages between the PE's input and its held result.
     """
 

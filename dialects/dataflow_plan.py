@@ -2,8 +2,9 @@
 them into the IR and by the back ends that print them (which never import passes).
 
 - `pe_plan`: a PE's slot map (phase p, slot s computes output p * S + s), the product chains
-  of multiplier slots (at most `SUM_CHUNK` products each) or the balanced adder tree of
-  shift-and-add slots with every node as wide as its exact value range;
+  of multiplier slots (at most `SUM_CHUNK` products each), the balanced adder tree of
+  shift-and-add slots with every node as wide as its exact value range, or the popcount
+  tree of an XNOR slot (`PopcountLayer`: leaves are the K XNOR bits, nodes unsigned);
 - `window_timing`: a window engine's controller timing (from `WindowGeometry`);
 - `arith_widths`: the intermediate widths of an element function's multiply-add stage
   (`fixed.pwl`, `fixed.poly`);
@@ -22,7 +23,7 @@ from nncc.dialects.dataflow import NO_OPERAND, HandshakeGroupAttr, IndexTableAtt
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.fixed.semantics import limits
-from nncc.dialects.interfaces import ElementKernel, Reduction
+from nncc.dialects.interfaces import ElementKernel, PopcountLayer, Reduction
 from nncc.dialects.nn.windows import broadcast_index_table, ceil_extra, window_index_table
 
 SUM_CHUNK = 64
@@ -172,6 +173,25 @@ def shift_tree(slots, rf: int, ranges: dict[str, tuple[int, int]], x_width: int,
     return nodes, roots
 
 
+def popcount_tree(slot: int, bits: int, nodes: list[int]) -> int:
+    """Balanced adder tree counting one slot's ``bits`` XNOR bits (leaves 0 or 1): appends
+    the nodes (slot, width, left, right) to ``nodes``, every node as wide as its count
+    (unsigned, ``bit_length(count)`` bits), and returns the root operand (a lone bit is its
+    own root; see `PePlanAttr`)."""
+    level = [(k, 1) for k in range(bits)]  # (operand, most ones it can hold)
+    made = 0
+    while len(level) > 1:
+        following = []
+        for (a, na), (b, nb) in zip(level[0::2], level[1::2]):
+            nodes.extend((slot, (na + nb).bit_length(), a, b))
+            following.append((bits + made, na + nb))
+            made += 1
+        if len(level) % 2:
+            following.append(level[-1])
+        level = following
+    return level[0][0] if level else NO_OPERAND
+
+
 # ---------------------------------------------------------------------------------------
 # processing elements
 
@@ -185,6 +205,10 @@ def pe_plan(op: dataflow.PeOp) -> PePlanAttr:
     outputs = dataflow.window_geometry(layer).out_channels if window else layer.outputs()
     slots = outputs // rf
     slot_map = [p * slots + s for p in range(rf) for s in range(slots)]
+    if isinstance(layer, PopcountLayer):  # XNOR gates and a popcount tree per slot
+        tree: list[int] = []
+        roots = [popcount_tree(s, layer.fan_in(), tree) for s in range(slots)]
+        return PePlanAttr(rf, slots, acc, 1, slot_map, (), tree, roots)
     if pot_quant.uses_shift_add(layer):
         x = fixed.fixed_of(layer.input).width.data
         terms = shift_terms(layer, window)

@@ -151,6 +151,24 @@ class MacLayer(Operation, abc.ABC):
 
 
 @dataclass(frozen=True)
+class PopcountLayerTrait(OpTrait):
+    """Marker of `PopcountLayer`."""
+
+
+class PopcountLayer(Operation, abc.ABC):
+    """A `MacLayer` on +-1 activations and constant +-1 weights held as bits (bit 1 = +1):
+    output ``o`` is ``2 * popcount(XNOR(a, w_o)) - K``. The back ends build it from XNOR
+    gates and a popcount adder tree (no multiplier, no shift-and-add terms); the bits of an
+    activation element are its sign bits (1 when the element is >= 0)."""
+
+    traits = traits_def(PopcountLayerTrait())
+
+    @abc.abstractmethod
+    def weight_bits(self) -> np.ndarray:
+        """[M, K] uint8: the bit of every weight, one row per output channel."""
+
+
+@dataclass(frozen=True)
 class WindowedTrait(OpTrait):
     """Marker of `Windowed`."""
 

@@ -54,7 +54,7 @@ from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.encodings import BinaryAttr, SignedDigitsAttr, csd
 from nncc.dialects.fixed.common import fixed_of, shape_of, sorted_props
 from nncc.dialects.fixed.ops import ConstantOp, DenseOp
-from nncc.dialects.interfaces import FloatSemantics, MacLayer
+from nncc.dialects.interfaces import FloatSemantics, MacLayer, PopcountLayer
 from nncc.dialects.interfaces import LowersToFixed
 
 
@@ -87,9 +87,11 @@ SPARSITY_ATTR = "pot_quant.sparsity"
 def uses_shift_add(op: Operation) -> bool:
     """Whether ``op`` is a multiply-accumulate layer built from shifts and adds (its weight
     encoding is `#encoding.signed_digits`, or `#encoding.binary`: one digit +-2^e per weight,
-    each term an addition or a subtraction): the one question the interpreters, the tiling,
-    the emitters and the reports ask."""
-    return isinstance(op, MacLayer) and isinstance(op.weight_encoding(), (SignedDigitsAttr, BinaryAttr))
+    each term an addition or a subtraction; not a `PopcountLayer`, whose +-1 activations make
+    it XNOR gates and a popcount): the one question the interpreters, the tiling, the
+    emitters and the reports ask."""
+    return (isinstance(op, MacLayer) and not isinstance(op, PopcountLayer)
+            and isinstance(op.weight_encoding(), (SignedDigitsAttr, BinaryAttr)))
 
 
 def folded_weight(op: Operation) -> bool:

@@ -8,6 +8,7 @@ from importlib import import_module
 from xdsl.passes import ModulePass
 
 _PASSES: dict[str, tuple[str, str]] = {
+    "binary-complex-replace-dense-with-xnor": ("binary_complex_replace_dense_with_xnor", "BinaryComplexReplaceDenseWithXnorPass"),
     "convert-nn-to-fixed": ("convert_nn_to_fixed", "ConvertNnToFixedPass"),
     "dataflow-plan": ("dataflow_plan", "DataflowPlanPass"),
     "dataflow-stream": ("dataflow_stream", "DataflowStreamPass"),

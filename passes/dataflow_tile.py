@@ -4,7 +4,8 @@
 Multiply-accumulate layers are the ops that implement `MacLayer`
 (`nncc.dialects.interfaces`): `fixed.dense`, `fixed.conv` and any plugin layer; with the
 signed-digit weight encoding (`pot_quant.uses_shift_add`) their PE "multipliers" are
-shift-add units: a digit-controlled shifter per term, no multiplier. A layer
+shift-add units: a digit-controlled shifter per term, no multiplier; for an XNOR layer
+(`PopcountLayer`, binary weights and activations) they are XNOR gates feeding a popcount. A layer
 that is also `Windowed` can become a sliding-window engine.
 
 A layer with N outputs of K terms each gets reuse factor R (N / R outputs per cycle on
@@ -43,7 +44,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from nncc.dialects import dataflow
 from nncc.dialects.dataflow import REUSE_ATTR, SCHEDULE_ATTR
-from nncc.dialects.interfaces import MacLayer, Stateful, Windowed
+from nncc.dialects.interfaces import MacLayer, PopcountLayer, Stateful, Windowed
 from nncc.dialects.pot_quant import uses_shift_add
 from nncc.dialects.recurrent.delta import DeltaAccumulateOp, is_delta_step, set_engine, worst_cycles
 
@@ -234,7 +235,8 @@ class DataflowTilePass(ModulePass):
         for key, value in layer.attributes.items():
             pe.attributes[key] = value
         memory = pe.attributes.pop(dataflow.MEMORY_ATTR, StringAttr(self.weight_memory))
-        if memory.data == "bram" and rf > 1 and not window and not step and not uses_shift_add(layer):
+        if (memory.data == "bram" and rf > 1 and not window and not step and not uses_shift_add(layer)
+                and not isinstance(layer, PopcountLayer)):  # (an XNOR PE's weight bits stay in logic)
             pe.attributes[dataflow.MEMORY_ATTR] = StringAttr("bram")
         block.insert_op_before(pe, layer)
         result.replace_all_uses_with(pe.output)

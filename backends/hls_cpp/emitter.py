@@ -29,7 +29,7 @@ from nncc.dialects.dataflow import INDEX_ATTR, SCHEDULE_ATTR, IndexTableAttr
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.types import ceil_log2
-from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction, Stateful
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, PopcountLayer, Reduction, Stateful
 from nncc.dialects.nn.windows import window_index_table
 from nncc.dialects.dataflow_plan import index_table
 from nncc.dialects.emit import NAME_ATTR, UNROLL_ATTR, IoStyle, emission_options
@@ -528,7 +528,7 @@ from its `mac_terms()`)."""
 def _handler(op: Operation):
     """The op's construct: the frame's, else through its interface (`ElementKernel`,
     `Reduction`, `IndexMap`; a recurrent layer (`Stateful`) in its static form, `recurrent.py`;
-    a `MacLayer`: gathered dot products, `mac.py`)."""
+    a `PopcountLayer`: XNOR and popcount, `xnor.py`; a `MacLayer`: gathered dot products, `mac.py`)."""
     handler = _FRAME.get(op.name)
     if handler is not None:
         return handler
@@ -546,6 +546,10 @@ def _handler(op: Operation):
         from nncc.backends.hls_cpp.recurrent import delta_step  # (it builds on this module)
 
         return delta_step
+    if isinstance(op, PopcountLayer):
+        from nncc.backends.hls_cpp.xnor import xnor_step  # (it builds on this module)
+
+        return xnor_step
     if isinstance(op, MacLayer):
         from nncc.backends.hls_cpp.mac import mac_step  # (it builds on this module)
 

@@ -37,7 +37,7 @@ from nncc.dialects.dataflow import (
 )
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, Reduction, Stateful
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, PopcountLayer, Reduction, Stateful
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
 from nncc.dialects.sparse_plan import cluster_members, clusters_of, pe_taps
 
@@ -407,6 +407,11 @@ def _pe(em: _Emitter, op: dataflow.PeOp) -> None:
     common = dict(reuse=plan.reuse.data, last_phase=plan.reuse.data - 1,
                   phase_width=max(1, int(plan.reuse.data - 1).bit_length()), acc_width=acc.width.data,
                   x_width=x.width.data)
+    if isinstance(layer, PopcountLayer):
+        x_width = x.width.data
+        em.add(op, "pe_xnor", slots=tuple(pe.xnor_slots(plan, layer)), bits=layer.fan_in(),
+               sign_bits=tuple(k * x_width + x_width - 1 for k in range(layer.fan_in())), **common)
+        return
     if pe.is_shift_layer(layer):
         slot_views, fields = pe.shift_slots(plan, layer, window=False)
         em.add(op, "pe_shift", slots=tuple(slot_views), **common, **fields)

@@ -16,6 +16,7 @@ from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAttr, WindowTimingAttr
 from nncc.dialects.dataflow_plan import shared_widths, shift_terms, slot_phases
 from nncc.dialects.fixed.quantization import signed_width
+from nncc.dialects.interfaces import PopcountLayer
 from nncc.dialects.nn.semantics import weight_operand
 
 
@@ -151,6 +152,40 @@ def shift_slots(plan: PePlanAttr, layer: Operation, window: bool):
     fields = dict(pool_inputs=terms.used, pool_shared=tuple((q, e, d, w) for (q, e, d), w in zip(terms.shared, widths)),
                   pool_negated=tuple(sorted(negated.items())), shift_width=max(1, int(max_shift).bit_length()))
     return views, fields
+
+
+def xnor_slots(plan: PePlanAttr, layer: PopcountLayer) -> list[PeSlotView]:
+    """XNOR slots from the plan: per phase the planned output's weight row (bit k = weight k,
+    1 = +1), and the plan's popcount tree over the slot's XNOR bits ``e<slot>[k]``."""
+    bits = layer.weight_bits()
+    m, k = bits.shape
+    rf, slots = plan.reuse.data, plan.slots.data
+    slot_map = _slot_map(plan, layer.outputs())
+    if layer.outputs() != m:
+        raise PlanError(f"{layer.name}: an XNOR PE needs one input row ({layer.outputs()} outputs, {m} weight rows)")
+    nodes: dict[int, list] = {}
+    flat = plan.tree.get_values()
+    for i in range(0, len(flat), 4):
+        nodes.setdefault(flat[i], []).append(flat[i + 1:i + 4])
+    roots = plan.roots.get_values()
+    if len(roots) != slots:
+        raise PlanError(f"dataflow.pe: the plan has {len(roots)} tree roots for {slots} slots")
+    views = []
+    for s in range(slots):
+        def part(operand: int) -> tuple[str, int, int]:
+            if operand < k:
+                return (f"e{s}[{operand}]", 1, 0)
+            if operand - k >= len(nodes.get(s, ())):
+                raise PlanError(f"dataflow.pe: slot {s} tree operand {operand} names no node")
+            return (f"t{s}_{operand - k}", 1, 0)
+
+        tree = tuple((f"t{s}_{j}", width, tuple(part(o) for o in (a, b) if o != NO_OPERAND))
+                     for j, (width, a, b) in enumerate(nodes.get(s, ())))
+        outputs = [slot_map[p * slots + s] for p in range(rf)]
+        words = tuple(f"{k}'b" + "".join(str(int(b)) for b in bits[o][::-1]) for o in outputs)
+        views.append(PeSlotView(s, tuple((o, 0, ()) for o in outputs), k, tree=tree,
+                                root=part(roots[s])[0], words=words))
+    return views
 
 
 def weight_width(layer: Operation, weights: np.ndarray) -> int:

@@ -90,6 +90,10 @@ class ModuleView:
     pool_shared: tuple[tuple[int, int, tuple[tuple[int, int], ...]], ...] = ()
     pool_negated: tuple[tuple[str, str], ...] = ()
     shift_width: int = 1
+    # XNOR processing element: K (terms per output) and, per input element k, the position of
+    # its sign bit in the input vector
+    bits: int = 0
+    sign_bits: tuple[int, ...] = ()
     # sliding-window convolution engine (see dataflow.WindowGeometry)
     shift: bool = False
     channels: int = 0
@@ -128,6 +132,8 @@ class PeSlotView:
     root: str = ""
     # multiplier slots: the term ranges [lo, hi) of the chained partial sums
     chunks: tuple[tuple[int, int], ...] = ()
+    # XNOR slots: per phase the weight row as a Verilog literal (bit k = weight k, 1 = +1)
+    words: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

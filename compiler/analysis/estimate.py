@@ -70,6 +70,8 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "handshake": {"LUT": 6.12},                 # fitted: top module fire / ready logic
     "counter_bit": {"LUT": 1.55},               # fitted: a bit of the top's gap counter (II > 1)
     "bram": {"BRAM": 1.0},                      # a RAMB36 (a RAMB18 counts 0.5): a PE's weight ROM
+    "xnor_select_bit": {"LUT": 1.0},            # an XNOR with a weight bit that changes with the phase
+    "popcount_bit": {"LUT": 0.31},              # measured (binary MLP fc2, RF 1; not in the fit): a popcount node bit
 }
 
 
@@ -268,6 +270,22 @@ def shift_slots(m: ModuleView) -> Counter:
 def pe_shift(m: ModuleView) -> Counter:
     """A shift-and-add PE: its slots and registers."""
     return shift_slots(m) + pe_registers(m, absorbed=False)
+
+
+def pe_xnor(m: ModuleView) -> Counter:
+    """An XNOR-popcount PE: per slot its popcount tree and ``2 * popcount - K`` (node bits from
+    the view, plus the result's: ABC packs the narrow levels into LUT6 compressors); an
+    XNOR with a constant weight bit is an inversion absorbed by the tree's LUTs, one whose
+    weight bit changes with the phase (RF > 1) a LUT of the input bit and the phase. The
+    registers: only the input's K sign bits are read (Yosys drops the other bits of xr)."""
+    tally = Counter(register_bit=m.bits + m.acc_width * m.count + (m.phase_width if m.reuse > 1 else 0),
+                    input_select_bit=m.bits, stage_control=1)
+    for s in m.slots:
+        tally["popcount_bit"] += sum(width for _, width, _ in s.tree) + m.acc_width
+        if m.reuse > 1:
+            rows = [word.split("'b")[1] for word in s.words]
+            tally["xnor_select_bit"] += sum(1 for column in zip(*rows) if len(set(column)) > 1)
+    return tally
 
 
 def shift_register_bits(taps: Iterable[int], x_bits: int) -> int:
@@ -473,7 +491,7 @@ def top_module(view: DesignView) -> Counter:
 
 
 CONSTRUCTS = {
-    "pe": pe_multiplier, "pe_shift": pe_shift, "pe_window": pe_window, "cast": cast, "relu": relu,
+    "pe": pe_multiplier, "pe_shift": pe_shift, "pe_xnor": pe_xnor, "pe_window": pe_window, "cast": cast, "relu": relu,
     "clamp": clamp, "dead_zone": dead_zone, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
     "reduce": reduce, "kwta": kwta, "delta_accumulate": delta_engine, "gather": wiring, "concat": wiring, "scan": scan,
 }

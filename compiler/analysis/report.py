@@ -15,7 +15,7 @@ from nncc.compiler.analysis.complexity import coded_weights, weight_type
 from nncc.compiler.analysis.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.encodings import is_sparse
-from nncc.dialects.interfaces import ElementKernel, MacLayer, Requantizing, layer_label
+from nncc.dialects.interfaces import ElementKernel, MacLayer, PopcountLayer, Requantizing, layer_label
 from nncc.compiler.analysis.stream_report import stream_section
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.fixed import semantics as fm
@@ -53,6 +53,8 @@ def _layer_types(entry: dict, layer: MacLayer) -> None:
     coded = coded_weights(layer)
     if coded is not None and coded.multiplierless:
         entry["arithmetic"] = "shift-add" + (" (shared sub-expressions)" if coded.shared else "")
+    if isinstance(layer, PopcountLayer):
+        entry["arithmetic"] = "xnor-popcount"
     if is_sparse(layer.weight_encoding()):
         weights = np.asarray(layer.mac_terms().weights)
         entry["weight_encoding"] = str(layer.weight_encoding())
@@ -184,10 +186,16 @@ def build_report(
         t = fixed.fixed_of(op.results[0])
         entry: dict = {"name": name, "op": op.name, "type": type_text(t)}
         producer = op.operands[0].owner if op.operands else None
+        while (isinstance(producer, ElementKernel) and not isinstance(producer, dataflow.PeOp)
+               and layer_label(producer) == name):  # the layer's own bias add and cast (an XNOR layer's)
+            producer = producer.operands[0].owner
         if isinstance(producer, dataflow.PeOp):
             entry["reuse_factor"] = producer.reuse_factor.value.data
             coded = coded_weights(producer.layer())
-            if coded is not None and coded.multiplierless:  # digit-controlled shift-add units
+            if isinstance(producer.layer(), PopcountLayer):  # XNOR gates feeding popcounts
+                entry["multipliers"] = 0
+                entry["xnor_units"] = producer.multipliers.value.data
+            elif coded is not None and coded.multiplierless:  # digit-controlled shift-add units
                 entry["multipliers"] = 0
                 entry["shift_add_units"] = producer.multipliers.value.data
             else:

@@ -9,6 +9,9 @@
 //   T nncc::from_raw<T>(int64_t r)
 //       The T = ap_fixed<W, I, ...> whose raw bits are the low W bits of r (no quantization,
 //       no saturation: from_raw<T>(raw(x)) == x).
+//   nncc::word32, int nncc::popcount32(word32 v)
+//       A packed word of 32 bits (ap_uint<32> with the Xilinx headers, uint32_t with nncc's
+//       subset) and the number of its set bits (XNOR-popcount layers).
 #ifndef NNCC_SUPPORT_H
 #define NNCC_SUPPORT_H
 
@@ -26,6 +29,12 @@ constexpr int64_t raw(const ap_fixed<W, I, Q, O, N>& x) {
 template <class T>
 constexpr T from_raw(int64_t r) {
   return T::from_raw_value(r);
+}
+
+typedef uint32_t word32;
+
+inline int popcount32(word32 v) {
+  return __builtin_popcount(v);
 }
 
 }  // namespace nncc
@@ -49,6 +58,15 @@ inline T from_raw(int64_t r) {
   T t;
   t.range(T::width - 1, 0) = static_cast<ap_ulong>(static_cast<uint64_t>(r));
   return t;
+}
+
+typedef ap_uint<32> word32;
+
+/// A sum of the 32 bits (HLS builds an adder tree).
+inline int popcount32(const word32& v) {
+  int count = 0;
+  for (int i = 0; i < 32; i++) count += v[i] ? 1 : 0;
+  return count;
 }
 
 }  // namespace nncc

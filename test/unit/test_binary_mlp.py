@@ -30,11 +30,14 @@ def test_thresholds_keep_their_value(tmp_path):
     bits of the logits' type (q<16, 7>) instead of being rounded to an integer."""
     x = binary_mlp_inputs(4000)
     design = compile_model(qonnx_binary_mlp(), tmp_path, x[:256])
-    first, second = ops_of(design.design, "fixed.dense")
+    (first,) = ops_of(design.design, "fixed.dense")
+    (second,) = ops_of(design.design, "binary_complex.xnor_dense")
+    (bias_add,) = [op for op in ops_of(design.design, "fixed.add") if op.lhs is second.parent_op().output]
     assert fixed.fixed_of(first.bias) == fixed.FixedType(7, 3)
-    assert fixed.fixed_of(second.bias) == fixed.FixedType(12, 3)
-    # +-1 weights: each term adds or subtracts its input (the shift-and-add PE, no multiplier)
-    assert first.encoding == second.encoding == BinaryAttr(0)
+    assert fixed.fixed_of(bias_add.rhs) == fixed.FixedType(12, 3)
+    # +-1 weights on an 8-bit input: each term adds or subtracts its input (the shift-and-add
+    # PE, no multiplier); on the sign's +-1 input: XNOR and popcount
+    assert first.encoding == BinaryAttr(0)
     want = binary_mlp_reference(x)
     agree = float(np.mean(np.argmax(design.run(x, "fixed")["y"], 1) == np.argmax(want, 1)))
     # the remaining disagreements come from the input: the graph input is rounded to its
@@ -70,7 +73,8 @@ def test_threshold_bias_decides_every_sign_exactly():
 
 @pytest.mark.requires("yosys")
 def test_binary_layers_use_no_dsp(tmp_path):
-    """Yosys (synth_xilinx, xc7): the binary layers are adders and subtracters only."""
+    """Yosys (synth_xilinx, xc7): the binary layers are adders and subtracters (fc1) and XNOR
+    gates with popcount trees (fc2) only: no DSP."""
     from nncc.compiler.analysis.synthesis import synthesize_design
 
     x = binary_mlp_inputs(256, on_grid=True)
@@ -81,3 +85,6 @@ def test_binary_layers_use_no_dsp(tmp_path):
         print(f"\n{name}: {layers[name]['LUT']} LUT, {layers[name]['DSP']} DSP, {layers[name]['LUT'] / macs:.2f} LUT per MAC")
         assert layers[name]["DSP"] == 0 and layers[name]["LUT"] > 0
     assert result["total"]["DSP"] == 0
+    # fc2 is XNOR + popcount (with its bias add and output cast): about 1.7 LUT per MAC
+    # measured, against about 2.7 for the shift-and-add PE it replaces (bench/README.md)
+    assert layers["fc2"]["LUT"] / (32 * 10) < 2.0
