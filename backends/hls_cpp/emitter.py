@@ -527,7 +527,8 @@ from its `mac_terms()`)."""
 
 def _handler(op: Operation):
     """The op's construct: the frame's, else through its interface (`ElementKernel`,
-    `Reduction`, `IndexMap`; a recurrent layer (`Stateful`) in its static form, `recurrent.py`;
+    `Reduction`, `IndexMap`; a recurrent layer (`Stateful`) in its static form and a delta
+    memory update, `recurrent.py`;
     a `PopcountLayer`: XNOR and popcount, `xnor.py`; a `MacLayer`: gathered dot products, `mac.py`)."""
     handler = _FRAME.get(op.name)
     if handler is not None:
@@ -538,14 +539,10 @@ def _handler(op: Operation):
         from nncc.backends.hls_cpp.structure import data_movement, reduction  # (it builds on this module)
 
         return reduction if isinstance(op, Reduction) else data_movement
-    if isinstance(op, Stateful):
-        from nncc.backends.hls_cpp.recurrent import scan_step  # (it builds on this module)
+    if isinstance(op, Stateful) or op.name == "recurrent.delta_accumulate":
+        from nncc.backends.hls_cpp.recurrent import delta_step, scan_step  # (it builds on this module)
 
-        return scan_step
-    if op.name == "recurrent.delta_accumulate":
-        from nncc.backends.hls_cpp.recurrent import delta_step  # (it builds on this module)
-
-        return delta_step
+        return scan_step if isinstance(op, Stateful) else delta_step
     if isinstance(op, PopcountLayer):
         from nncc.backends.hls_cpp.xnor import xnor_step  # (it builds on this module)
 

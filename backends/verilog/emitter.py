@@ -459,14 +459,10 @@ def _handler(op: Operation):
         return _reduction
     if isinstance(op, IndexMap):
         return _data_movement
-    if isinstance(op, Stateful):
-        from nncc.backends.verilog.recurrent import scan_stage  # (it builds on this module)
+    if isinstance(op, Stateful) or op.name == "recurrent.delta_accumulate":
+        from nncc.backends.verilog.recurrent import delta_engine, scan_stage  # (it builds on this module)
 
-        return scan_stage
-    if op.name == "recurrent.delta_accumulate":
-        from nncc.backends.verilog.recurrent import delta_engine  # (it builds on this module)
-
-        return delta_engine
+        return scan_stage if isinstance(op, Stateful) else delta_engine
     raise VerilogEmissionError(f"the Verilog back end cannot emit {op.name}")
 
 

@@ -185,28 +185,7 @@ def build_report(
             continue
         t = fixed.fixed_of(op.results[0])
         entry: dict = {"name": name, "op": op.name, "type": type_text(t)}
-        producer = op.operands[0].owner if op.operands else None
-        while (isinstance(producer, ElementKernel) and not isinstance(producer, dataflow.PeOp)
-               and layer_label(producer) == name):  # the layer's own bias add and cast (an XNOR layer's)
-            producer = producer.operands[0].owner
-        if isinstance(producer, dataflow.PeOp):
-            entry["reuse_factor"] = producer.reuse_factor.value.data
-            coded = coded_weights(producer.layer())
-            if isinstance(producer.layer(), PopcountLayer):  # XNOR gates feeding popcounts
-                entry["multipliers"] = 0
-                entry["xnor_units"] = producer.multipliers.value.data
-            elif coded is not None and coded.multiplierless:  # digit-controlled shift-add units
-                entry["multipliers"] = 0
-                entry["shift_add_units"] = producer.multipliers.value.data
-            else:
-                entry["multipliers"] = producer.multipliers.value.data
-            entry["latency_cycles"] = producer.latency.value.data
-            entry["ii_cycles"] = producer.latency.value.data
-            if producer.window is not None:
-                entry["engine"] = "sliding window (line buffer)"
-            producer = producer.layer()
-        if isinstance(producer, MacLayer):
-            _layer_types(entry, producer)
+        _hardware(entry, op.operands[0].owner if op.operands else None, name)
         if isinstance(op, Requantizing):
             entry["rounding"], entry["overflow"] = op.conversion()
             entry["saturated"] = saturation_count(op, every, inputs) if entry["overflow"] == "sat" else 0
@@ -240,6 +219,33 @@ def build_report(
         "outputs": outputs,
         **_optional("pot_quant", coded), **_optional("stream", stream_section(design)),
     }
+
+
+def _hardware(entry: dict, producer, name: str) -> None:
+    """A layer's PE facts (reuse factor, multipliers or XNOR / shift-add units, latency, the
+    window engine) and weight types, from the PE that produced it (past the layer's own bias add
+    and cast, as an XNOR layer has)."""
+    while (isinstance(producer, ElementKernel) and not isinstance(producer, dataflow.PeOp)
+           and layer_label(producer) == name):  # the layer's own bias add and cast (an XNOR layer's)
+        producer = producer.operands[0].owner
+    if isinstance(producer, dataflow.PeOp):
+        entry["reuse_factor"] = producer.reuse_factor.value.data
+        coded = coded_weights(producer.layer())
+        if isinstance(producer.layer(), PopcountLayer):  # XNOR gates feeding popcounts
+            entry["multipliers"] = 0
+            entry["xnor_units"] = producer.multipliers.value.data
+        elif coded is not None and coded.multiplierless:  # digit-controlled shift-add units
+            entry["multipliers"] = 0
+            entry["shift_add_units"] = producer.multipliers.value.data
+        else:
+            entry["multipliers"] = producer.multipliers.value.data
+        entry["latency_cycles"] = producer.latency.value.data
+        entry["ii_cycles"] = producer.latency.value.data
+        if producer.window is not None:
+            entry["engine"] = "sliding window (line buffer)"
+        producer = producer.layer()
+    if isinstance(producer, MacLayer):
+        _layer_types(entry, producer)
 
 
 def _optional(key: str, value) -> dict:

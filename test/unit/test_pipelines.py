@@ -42,7 +42,8 @@ def test_nn_to_emit_is_the_three_level_pipelines_in_a_row():
     parts = [*build_nn_to_fixed(options), *build_fixed_to_dataflow(options), *build_dataflow_to_emit(options)]
     assert pipeline_spec(build_nn_to_emit(options)) == pipeline_spec(parts)
     names = [p.name for p in build_nn_to_emit(options)]
-    assert names == ["convert-nn-to-fixed", "pot-quant-replace-mul-with-shift", "fixed-lower-activations",
+    assert names == ["convert-nn-to-fixed", "pot-quant-replace-mul-with-shift", "binary-complex-replace-dense-with-xnor",
+                     "fixed-lower-activations",
                      "dataflow-tile", "hls-prepare-for-emission", "dataflow-plan"]
 
 
