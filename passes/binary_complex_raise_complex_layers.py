@@ -146,10 +146,10 @@ class RaiseComplexSubgraph(RewritePattern):
                                    op.output.type.element_type))
         layer = _complex_op(l1, h, l1.weight, l2.weight, bias.output)
         bias.location = layer.location = op.location
-        rewriter.insert_op([*new_ops, bias, layer])
-        rewriter.replace_op(op, [], [layer.results[0]])
+        rewriter.insert([*new_ops, bias, layer])
+        rewriter.replace(op, [], [layer.results[0]])
         for dead in (sub, add, l1, l2, l3, l4):
-            rewriter.erase_op(dead)
+            rewriter.erase(dead)
 
 
 class RaiseRealEquivalent(RewritePattern):
@@ -169,8 +169,8 @@ class RaiseRealEquivalent(RewritePattern):
         a, b = (ConstantOp(to_dense(np.ascontiguousarray(p), element)) for p in parts)
         layer = _complex_op(op, op.input, a.output, b.output, op.bias)
         a.location = b.location = layer.location = op.location
-        rewriter.insert_op([a, b, layer])
-        rewriter.replace_op(op, [], [layer.results[0]])
+        rewriter.insert([a, b, layer])
+        rewriter.replace(op, [], [layer.results[0]])
 
 
 def populate_binary_complex_raise_complex_layers_patterns() -> list[RewritePattern]:
