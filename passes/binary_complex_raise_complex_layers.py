@@ -36,8 +36,20 @@ from xdsl.pattern_rewriter import (
 
 from nncc.dialects.binary_complex import ComplexConvOp, ComplexDenseOp, complex_parts
 from nncc.dialects.dense import to_dense
-from nncc.dialects.nn import AddOp, ConcatOp, ConstantOp, ConvOp, DenseOp, GatherOp, ReshapeOp, SubOp
+from nncc.dialects.interfaces import AffineWeights, MacLayer, Windowed
+from nncc.dialects.nn import AddOp, ConcatOp, ConstantOp, GatherOp, ReshapeOp, SubOp
 from nncc.dialects.nn.canonicalize import constant_value
+
+
+def _real_layer(op: Operation | None) -> str | None:
+    """"conv" or "dense" for a float layer with rewritable weights (`AffineWeights`, a
+    `MacLayer`; "conv" when `Windowed`: an ungrouped convolution), else None."""
+    if not isinstance(op, AffineWeights) or not isinstance(op, MacLayer):
+        return None
+    if isinstance(op, Windowed):
+        return "conv" if op.window_geometry().group == 1 else None
+    rank = len(op.results[0].type.get_shape())
+    return "dense" if op.output_channel_axis() == rank - 1 and len(op.weight_operand().type.get_shape()) == 2 else None
 
 
 def _only_use(value: SSAValue, user: Operation) -> bool:
@@ -56,9 +68,10 @@ def _halves(x: SSAValue, y: SSAValue, layer) -> SSAValue | None:
     n = int(np.prod(half[1:], dtype=np.int64))
     if int(np.prod(src[1:], dtype=np.int64)) != 2 * n or tuple(y.type.get_shape()) != half:
         return None
-    if isinstance(layer, ConvOp) and src != (half[0], 2 * half[1]) + half[2:]:
+    kind = _real_layer(layer)
+    if kind == "conv" and src != (half[0], 2 * half[1]) + half[2:]:
         return None
-    if isinstance(layer, DenseOp) and len(half) != 2:
+    if kind == "dense" and len(half) != 2:
         return None
     first, second = (np.asarray(g.indices.get_values(), np.int64) for g in (gx, gy))
     if not (np.array_equal(first, np.arange(n)) and np.array_equal(second, np.arange(n, 2 * n))):
@@ -68,11 +81,9 @@ def _halves(x: SSAValue, y: SSAValue, layer) -> SSAValue | None:
 
 def _same_layer(p, q) -> bool:
     """Same kind, geometry, weights and bias (by value)."""
-    if type(p) is not type(q):
+    if type(p) is not type(q) or p.properties != q.properties:
         return False
-    if isinstance(p, ConvOp) and (p.group.value.data != 1 or p.properties != q.properties):
-        return False
-    wp, wq = constant_value(p.weight), constant_value(q.weight)
+    wp, wq = constant_value(p.weight_operand()), constant_value(q.weight_operand())
     if wp is None or wq is None or wp.shape != wq.shape or not np.array_equal(wp, wq):
         return False
     bp, bq = (_bias(layer) for layer in (p, q))
@@ -81,16 +92,17 @@ def _same_layer(p, q) -> bool:
 
 def _bias(layer) -> np.ndarray | None:
     """The layer's bias values (zeros without one), None when it is not a constant."""
-    if layer.bias is None:
-        return np.zeros(layer.weight.type.get_shape()[0])
-    value = constant_value(layer.bias)
+    if layer.bias_operand() is None:
+        return np.zeros(layer.weight_operand().type.get_shape()[0])
+    value = constant_value(layer.bias_operand())
     return None if value is None else np.asarray(value, np.float64).reshape(-1)
 
 
 def _complex_op(layer, x: SSAValue, a: SSAValue, b: SSAValue, bias: SSAValue | None) -> Operation:
-    if isinstance(layer, ConvOp):
-        return ComplexConvOp(x, a, b, bias, layer.strides.get_values(), layer.pads.get_values(),
-                             layer.dilations.get_values())
+    if _real_layer(layer) == "conv":
+        props = layer.properties
+        return ComplexConvOp(x, a, b, bias, props["strides"].get_values(), props["pads"].get_values(),
+                             props["dilations"].get_values())
     return ComplexDenseOp(x, a, b, bias)
 
 
@@ -107,19 +119,17 @@ class RaiseComplexSubgraph(RewritePattern):
         if not (_only_use(sub.output, op) and _only_use(add.output, op)):
             return
         l1, l2 = sub.lhs.owner, sub.rhs.owner
-        if not isinstance(l1, (ConvOp, DenseOp)):
+        kind = _real_layer(l1)
+        if kind is None or _real_layer(l2) != kind:
             return
         rank = len(op.output.type.get_shape())
-        if op.axis.value.data != (1 if isinstance(l1, ConvOp) else rank - 1):
+        if op.axis.value.data != (1 if kind == "conv" else rank - 1):
             return
-        x, y = getattr(l1, "input", None), getattr(l2, "input", None)
-        if x is None or y is None:
-            return
+        x, y = l1.activation(), l2.activation()
         for l3, l4 in ((add.lhs.owner, add.rhs.owner), (add.rhs.owner, add.lhs.owner)):
-            layers = (l1, l2, l3, l4)
-            if not all(isinstance(layer, (ConvOp, DenseOp)) for layer in layers):
+            if _real_layer(l3) != kind or _real_layer(l4) != kind:
                 return
-            if l3.input is y and l4.input is x:
+            if l3.activation() is y and l4.activation() is x:
                 break
         else:
             return
@@ -128,15 +138,13 @@ class RaiseComplexSubgraph(RewritePattern):
             return
         if not (_same_layer(l1, l3) and _same_layer(l2, l4) and type(l1) is type(l2)):
             return
-        if isinstance(l1, ConvOp) and (l1.properties != l2.properties):
-            return
-        if l1.weight.type != l2.weight.type:
+        if l1.properties != l2.properties or l1.weight_operand().type != l2.weight_operand().type:
             return
         h = _halves(x, y, l1)
         if h is None:
             return
         new_ops = []
-        if isinstance(l1, DenseOp) and tuple(h.type.get_shape()) != (1, 2 * x.type.get_shape()[1]):
+        if kind == "dense" and tuple(h.type.get_shape()) != (1, 2 * x.type.get_shape()[1]):
             flat = ReshapeOp(h, (1, 2 * x.type.get_shape()[1]))
             flat.location = op.location
             new_ops.append(flat)
@@ -144,7 +152,7 @@ class RaiseComplexSubgraph(RewritePattern):
         a_bias, b_bias = _bias(l1), _bias(l2)
         bias = ConstantOp(to_dense(np.concatenate([a_bias - b_bias, a_bias + b_bias]),
                                    op.output.type.element_type))
-        layer = _complex_op(l1, h, l1.weight, l2.weight, bias.output)
+        layer = _complex_op(l1, h, l1.weight_operand(), l2.weight_operand(), bias.output)
         bias.location = layer.location = op.location
         rewriter.insert([*new_ops, bias, layer])
         rewriter.replace(op, [], [layer.results[0]])
@@ -155,19 +163,18 @@ class RaiseComplexSubgraph(RewritePattern):
 class RaiseRealEquivalent(RewritePattern):
     """(b): a real conv (group 1) or dense layer with the weight [[A, -B], [B, A]]."""
 
-    @op_type_rewrite_pattern
-    def match_and_rewrite(self, op: ConvOp | DenseOp, rewriter: PatternRewriter) -> None:
-        if isinstance(op, ConvOp) and op.group.value.data != 1:
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if _real_layer(op) is None:
             return
-        w = constant_value(op.weight)
+        w = constant_value(op.weight_operand())
         if w is None:
             return
         parts = complex_parts(np.asarray(w))
         if parts is None or not np.any(parts[0]) or not np.any(parts[1]):
             return
-        element = op.weight.type.element_type
+        element = op.weight_operand().type.element_type
         a, b = (ConstantOp(to_dense(np.ascontiguousarray(p), element)) for p in parts)
-        layer = _complex_op(op, op.input, a.output, b.output, op.bias)
+        layer = _complex_op(op, op.activation(), a.output, b.output, op.bias_operand())
         a.location = b.location = layer.location = op.location
         rewriter.insert([a, b, layer])
         rewriter.replace(op, [], [layer.results[0]])
