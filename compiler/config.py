@@ -18,6 +18,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
 
     [dataflow]
     reuse_factor = 1              # cycles per sample of each multiply-accumulate layer
+    complex_products = 4          # real products per complex tap: 4 | 3 (Gauss: 3/4 of the multipliers, same result)
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
     io = "parallel"               # parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
     weight_memory = "logic"       # logic (constants in LUTs) | bram (a block-RAM word per phase, RF > 1)
@@ -98,6 +99,7 @@ class CompileOptions:
     pot_slopes: bool = False
     order: int = 5
     reuse_factor: int = 1
+    complex_products: int = 4
     target_ii: int = 0
     io: str = "parallel"
     weight_memory: str = "logic"
@@ -133,7 +135,7 @@ class CompileOptions:
 SECTIONS = {
     "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
-    "dataflow": ("reuse_factor", "target_ii", "io", "weight_memory", "recurrent_form"),
+    "dataflow": ("reuse_factor", "complex_products", "target_ii", "io", "weight_memory", "recurrent_form"),
     "hls": ("top", "part", "clock_ns"),
     "recurrent": ("delta", "delta_x", "delta_h", "integer_only"),
     "report": ("min_agreement",),
@@ -160,7 +162,7 @@ RANGES = {
     "state_width": (2, 32), "reuse_factor": (1, 1 << 20), "input_reuse_factor": (1, 1 << 20), "recurrent_reuse_factor": (1, 1 << 20),
     "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
-    "pot_bits": (0, 8), "pot_terms": (1, 4),
+    "pot_bits": (0, 8), "pot_terms": (1, 4), "complex_products": (3, 4),
 }
 
 

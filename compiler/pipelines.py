@@ -37,10 +37,12 @@ from nncc.passes import get_all_passes
 
 def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[ModulePass]:
     """Canonical `nn` form after import: canonicalize, fuse constant adds into biases,
-    fold batch norms (again fusing adds that followed them), canonicalize, CSE."""
+    fold batch norms (again fusing adds that followed them), complex layers written as real
+    graphs become `binary_complex` complex layers, canonicalize, CSE."""
     from xdsl.transforms.canonicalize import CanonicalizePass
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
+    from nncc.passes.binary_complex_raise_complex_layers import BinaryComplexRaiseComplexLayersPass
     from nncc.passes.nn_fold_batchnorm import NnFoldBatchnormPass
     from nncc.passes.nn_fuse_bias import NnFuseBiasPass
 
@@ -50,6 +52,7 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
         NnFuseBiasPass(),
         NnFoldBatchnormPass(),
         NnFuseBiasPass(),
+        BinaryComplexRaiseComplexLayersPass(),
         CanonicalizePass(),
         CommonSubexpressionElimination(),
     ]
@@ -139,7 +142,9 @@ def _cluster_spec(o: CompileOptions) -> str:
 
 
 def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
-    """A calibrated `nn` module to fixed point: `convert-nn-to-fixed`, then (with weight
+    """A calibrated `nn` module to fixed point: with complex_products = 3
+    `binary-complex-set-products{products=3}` (Gauss form of the complex layers), then
+    `convert-nn-to-fixed`, then (with weight
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
     `binary-complex-replace-dense-with-xnor` (binary x binary dense layers become XNOR and
     popcount, after the encodings so that they see no such layer), then
@@ -147,9 +152,10 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
     shift_all; sparse_cluster (then `sparse-cluster` sets the codebook encodings); mode,
-    table_bits, segments, pot_slopes, order."""
+    table_bits, segments, pot_slopes, order; complex_products."""
     o = pipeline_options(options, "nn-to-fixed")
-    spec = (f"convert-nn-to-fixed{{width={o.width} weight_width={o.weight_width} margin_bits={o.margin_bits} "
+    spec = f"binary-complex-set-products{{products={o.complex_products}}}," if o.complex_products != 4 else ""
+    spec += (f"convert-nn-to-fixed{{width={o.width} weight_width={o.weight_width} margin_bits={o.margin_bits} "
             f"rounding={o.rounding} overflow={o.overflow}}}")
     if _pot_enabled(o) or o.shift_all:
         spec += (f",pot-quant-replace-mul-with-shift{{share={_flag(o.shift_share)} "
@@ -211,7 +217,8 @@ BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
 """The named pipelines, in lowering order (`nn-pot-quant` runs before calibration)."""
 
 _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", "pot_bits", "shift_share",
-                "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "delta", "delta_x", "delta_h", "mode", "table_bits", "segments", "pot_slopes", "order")
+                "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "delta", "delta_x", "delta_h", "mode", "table_bits", "segments", "pot_slopes", "order",
+                "complex_products")
 PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-cleanup": (),
     "nn-sparse": ("sparse_prune", "sparse_prune_kind", "sparse_prune_resource", "weight_width", "weight_memory", "reuse_factor",

@@ -8,7 +8,9 @@ from importlib import import_module
 from xdsl.passes import ModulePass
 
 _PASSES: dict[str, tuple[str, str]] = {
+    "binary-complex-raise-complex-layers": ("binary_complex_raise_complex_layers", "BinaryComplexRaiseComplexLayersPass"),
     "binary-complex-replace-dense-with-xnor": ("binary_complex_replace_dense_with_xnor", "BinaryComplexReplaceDenseWithXnorPass"),
+    "binary-complex-set-products": ("binary_complex_set_products", "BinaryComplexSetProductsPass"),
     "convert-nn-to-fixed": ("convert_nn_to_fixed", "ConvertNnToFixedPass"),
     "dataflow-plan": ("dataflow_plan", "DataflowPlanPass"),
     "dataflow-stream": ("dataflow_stream", "DataflowStreamPass"),

@@ -76,6 +76,8 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
                                               "calibration data change least) or none (every weight on its own)")
     p.add_argument("--pot-prune", type=float, metavar="FRACTION", help="log-aware pruning: zero this fraction of each layer's weights, smallest first")
     p.add_argument("--shift-share", action="store_const", const=True, help="share digit patterns per input (common sub-expressions)")
+    p.add_argument("--complex-products", type=int, choices=(3, 4),
+                   help="real products per complex tap of the complex layers: 4, or 3 (Gauss form)")
     p.add_argument("--shift-all", action="store_const", const=True, help="also realize uniform weights with shifts and adds (canonical signed digits)")
     p.add_argument("--sparse-threshold", type=float, metavar="FRACTION",
                    help="layers with at least this fraction of zero weights get a sparse encoding: no multiplier for a zero")
@@ -212,7 +214,7 @@ def _cmd_compile(args) -> int:
     options = with_overrides(
         options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
-        reuse_factor=args.reuse_factor, target_ii=args.target_ii, io=args.io, weight_memory=args.weight_memory, recurrent_form=args.recurrent_form, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
+        reuse_factor=args.reuse_factor, complex_products=args.complex_products, target_ii=args.target_ii, io=args.io, weight_memory=args.weight_memory, recurrent_form=args.recurrent_form, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
         pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding,
         pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
         shift_share=args.shift_share, shift_all=args.shift_all, min_agreement=args.min_agreement,

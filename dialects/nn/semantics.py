@@ -46,9 +46,12 @@ def constant_value(value) -> np.ndarray:
 def weight_operand(op):
     """The weight operand of a multiply-accumulate layer: its first constant operand
     (`ConstantLike` producer) of rank 2 or more other than the activation; None when the
-    weights are not an operand."""
+    weights are not an operand, or are derived from several (an op with ``DERIVED_WEIGHTS``
+    true: its `mac_terms` give the weights)."""
     from xdsl.traits import ConstantLike
 
+    if getattr(op, "DERIVED_WEIGHTS", False):  # weights built from several operands (a complex layer)
+        return None
     for value in op.operands:
         owner = value.owner
         if value is op.activation() or len(value.type.get_shape()) < 2:

@@ -60,43 +60,59 @@ def threshold_bias(bias: np.ndarray, product_frac: int) -> tuple[np.ndarray, Fix
     return raw, FixedType(width, width - product_frac)
 
 
-def mac(lw: FixedLowering, op: Operation, build) -> None:
+def mac(lw: FixedLowering, op: Operation, build, weight: np.ndarray | None = None,
+        bias: np.ndarray | None = None) -> None:
     """A multiply-accumulate layer: constant weights (and bias) at the fixed-point level,
-    ``build(x, w, bias)`` makes the exact-accumulator op, then the output cast."""
+    ``build(x, w, bias)`` makes the exact-accumulator op, then the output cast.
+
+    ``weight`` / ``bias``: float values that stand for the op's ``weight`` / ``bias``
+    operands (a layer whose weights are derived from its operands: a complex layer's
+    real-equivalent ``[[A, -B], [B, A]]``); rounded to the weight precision."""
     prec = lw.precision(op)
     x = lw.values.get(op.input)
     if x is None:
         lw.fail("input must be computed at run time")
-    if lw.const_value(op.weight) is None:
-        lw.fail("weights must be constants")
-    w = lw.weight(op.weight, prec)
-    bias = None
-    if op.bias is not None:
-        b = lw.const_value(op.bias)
-        if b is None:
-            lw.fail("bias must be a constant")
-        product = fixed.fixed_of(x).frac + fixed.fixed_of(w).frac
-        if feeds_only_signs(op, prec):
-            raw, typ = threshold_bias(b, product)
-        else:
-            ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
-            # finer than the products only as far as the layer's output type keeps: a bias bit
-            # below its LSB would only widen the accumulator
-            frac = bias_frac(b, product, min(prec.weight_width - ints, lw.output_type(op, prec).frac))
-            if (grid := lw.grid_of(op.bias, prec)) is not None:
-                frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
-            raw, typ = quantize_array(b, max(2, ints + frac), ints)
-        if typ.width.data > 64:
-            lw.fail(f"bias type {typ} is wider than 64 bits")
-        bias = lw.exact_constant(raw, typ)
+    if weight is not None:
+        w = lw.constant(np.asarray(weight, np.float64), prec.weight_width, prec.weight_int_bits)
+    else:
+        if lw.const_value(op.weight) is None:
+            lw.fail("weights must be constants")
+        w = lw.weight(op.weight, prec)
+    b_const = None
+    if bias is not None or (weight is None and op.bias is not None):
+        raw, typ = mac_bias(lw, op, prec, fixed.fixed_of(x).frac + fixed.fixed_of(w).frac, bias)
+        b_const = lw.exact_constant(raw, typ)
     try:
-        acc = lw.emit(build(x, w, bias)).output
+        acc = lw.emit(build(x, w, b_const)).output
     except Exception as err:  # the accumulator type verifier rejects > 64 bits
         lw.fail(f"accumulator does not fit 64 bits: {err}")
     if REUSE_ATTR in op.attributes:
         acc.owner.attributes[REUSE_ATTR] = op.attributes[REUSE_ATTR]
     mark_binary(acc.owner, w)
     lw.finish(op, acc, prec)
+
+
+def mac_bias(lw: FixedLowering, op: Operation, prec, product_frac: int,
+             values: np.ndarray | None = None) -> tuple[np.ndarray, FixedType]:
+    """(raw, type) of a layer's bias for products on ``product_frac`` fraction bits: the
+    op's constant ``bias`` operand, or ``values`` standing for it."""
+    b = values if values is not None else lw.const_value(op.bias)
+    if b is None:
+        lw.fail("bias must be a constant")
+    b = np.asarray(b, np.float64)
+    if feeds_only_signs(op, prec):
+        raw, typ = threshold_bias(b, product_frac)
+    else:
+        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
+        # finer than the products only as far as the layer's output type keeps: a bias bit
+        # below its LSB would only widen the accumulator
+        frac = bias_frac(b, product_frac, min(prec.weight_width - ints, lw.output_type(op, prec).frac))
+        if values is None and (grid := lw.grid_of(op.bias, prec)) is not None:
+            frac = max(frac, grid.frac)  # keep a bias on a finer grid exact
+        raw, typ = quantize_array(b, max(2, ints + frac), ints)
+    if typ.width.data > 64:
+        lw.fail(f"bias type {typ} is wider than 64 bits")
+    return raw, typ
 
 
 def mark_binary(layer: Operation, weight) -> None:

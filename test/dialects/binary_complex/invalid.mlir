@@ -72,3 +72,56 @@ func.func @binary_encoding_magnitude(%x: tensor<1x2x!fixed.q<8, 3>>) -> tensor<1
   %y = fixed.dense %x, %w {encoding = #encoding.binary<shift = 1>} : (tensor<1x2x!fixed.q<8, 3>>, tensor<1x2x!fixed.q<4, 3>>) -> tensor<1x1x!fixed.q<13, 7>>
   func.return %y : tensor<1x1x!fixed.q<13, 7>>
 }
+
+// -----
+
+// The input must hold 2 x C channels [re; im] for C x k x k weights.
+func.func @complex_conv_channels(%h: tensor<1x3x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %a = nn.constant dense<1.0> : tensor<2x1x3x3xf32>
+  %b = nn.constant dense<0.5> : tensor<2x1x3x3xf32>
+  // CHECK: Operation does not verify: binary_complex.complex_conv: input (1, 3, 4, 4) must have 2 x 1 = 2 channels [re; im] on axis 1 for weights (2, 1, 3, 3)
+  %y = binary_complex.complex_conv %h, %a, %b {dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x3x4x4xf32>, tensor<2x1x3x3xf32>, tensor<2x1x3x3xf32>) -> tensor<1x4x4x4xf32>
+  func.return %y : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A and B must have one shape.
+func.func @complex_dense_parts(%v: tensor<1x8xf32>) -> tensor<1x6xf32> {
+  %a = nn.constant dense<1.0> : tensor<3x4xf32>
+  %b = nn.constant dense<1.0> : tensor<2x4xf32>
+  // CHECK: Operation does not verify: binary_complex.complex_dense: real weight (3, 4) and imaginary weight (2, 4) differ in shape
+  %y = binary_complex.complex_dense %v, %a, %b : (tensor<1x8xf32>, tensor<3x4xf32>, tensor<2x4xf32>) -> tensor<1x6xf32>
+  func.return %y : tensor<1x6xf32>
+}
+
+// -----
+
+// The complex bias is [Re(c); Im(c)]: 2M values.
+func.func @complex_dense_bias(%v: tensor<1x8xf32>) -> tensor<1x6xf32> {
+  %a = nn.constant dense<1.0> : tensor<3x4xf32>
+  %c = nn.constant dense<1.0> : tensor<3xf32>
+  // CHECK: Operation does not verify: binary_complex.complex_dense: bias shape (3,) is not (6,) ([re; im])
+  %y = binary_complex.complex_dense %v, %a, %a, %c : (tensor<1x8xf32>, tensor<3x4xf32>, tensor<3x4xf32>, tensor<3xf32>) -> tensor<1x6xf32>
+  func.return %y : tensor<1x6xf32>
+}
+
+// -----
+
+// 3 or 4 real products per complex tap.
+func.func @complex_dense_products(%v: tensor<1x8xf32>) -> tensor<1x6xf32> {
+  %a = nn.constant dense<1.0> : tensor<3x4xf32>
+  // CHECK: Operation does not verify: binary_complex.complex_dense: products must be 3 or 4, got 2
+  %y = binary_complex.complex_dense %v, %a, %a {products = 2 : i64} : (tensor<1x8xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<1x6xf32>
+  func.return %y : tensor<1x6xf32>
+}
+
+// -----
+
+// The result is [Re; Im]: 2M features.
+func.func @complex_dense_result(%v: tensor<1x8xf32>) -> tensor<1x3xf32> {
+  %a = nn.constant dense<1.0> : tensor<3x4xf32>
+  // CHECK: Operation does not verify: binary_complex.complex_dense: result shape (1, 3) does not match expected (1, 6)
+  %y = binary_complex.complex_dense %v, %a, %a : (tensor<1x8xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<1x3xf32>
+  func.return %y : tensor<1x3xf32>
+}

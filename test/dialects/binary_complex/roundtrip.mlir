@@ -35,3 +35,27 @@ func.func @binary_first_layer(%x: tensor<1x4x!fixed.q<8, 3>>) -> tensor<1x2x!fix
   %y = fixed.dense %x, %w {encoding = #encoding.binary<shift = 2>} : (tensor<1x4x!fixed.q<8, 3>>, tensor<2x4x!fixed.q<4, 3>>) -> tensor<1x2x!fixed.q<14, 8>>
   func.return %y : tensor<1x2x!fixed.q<14, 8>>
 }
+
+// -----
+
+// The complex layers at the float level (channels [re; im]): a convolution with the
+// complex bias [Re(c); Im(c)] in the Gauss form (products = 3), a dense layer without bias.
+// CHECK-LABEL: func.func @complex_layers
+// CHECK-NEXT:  %[[A:.*]] = nn.constant
+// CHECK-NEXT:  %[[B:.*]] = nn.constant
+// CHECK-NEXT:  %[[C:.*]] = nn.constant
+// CHECK-NEXT:  %[[Y:.*]] = binary_complex.complex_conv %h, %[[A]], %[[B]], %[[C]] {dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, products = 3 : i64, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32>, tensor<2x1x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+// CHECK:       %[[Z:.*]] = binary_complex.complex_dense %v, %{{.*}}, %{{.*}} : (tensor<1x8xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<1x6xf32>
+// GENERIC-LABEL: "func.func"() <{sym_name = "complex_layers"
+// GENERIC:       "binary_complex.complex_conv"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, products = 3 : i64, strides = array<i64: 1, 1>}>
+// GENERIC:       "binary_complex.complex_dense"(%{{.*}}, %{{.*}}, %{{.*}}) : (tensor<1x8xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<1x6xf32>
+func.func @complex_layers(%h: tensor<1x2x4x4xf32>, %v: tensor<1x8xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x6xf32>) {
+  %a = nn.constant dense<1.0> : tensor<2x1x3x3xf32>
+  %b = nn.constant dense<0.5> : tensor<2x1x3x3xf32>
+  %c = nn.constant dense<[0.1, 0.2, 0.3, 0.4]> : tensor<4xf32>
+  %y = binary_complex.complex_conv %h, %a, %b, %c {dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, products = 3 : i64, strides = array<i64: 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x1x3x3xf32>, tensor<2x1x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  %d = nn.constant dense<1.0> : tensor<3x4xf32>
+  %e = nn.constant dense<-1.0> : tensor<3x4xf32>
+  %z = binary_complex.complex_dense %v, %d, %e : (tensor<1x8xf32>, tensor<3x4xf32>, tensor<3x4xf32>) -> tensor<1x6xf32>
+  func.return %y, %z : tensor<1x4x4x4xf32>, tensor<1x6xf32>
+}

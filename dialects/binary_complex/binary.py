@@ -1,4 +1,4 @@
-"""The `binary_complex` dialect: binarized layers at the fixed-point level.
+"""The binarized layers of the `binary_complex` dialect, at the fixed-point level.
 
 A binarized network computes with +-1 values held as bits: the bit of a value is 1 when it
 is >= 0 (its sign bit is 0), so +1 is 1 and -1 is 0. Two ops:
@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, I64, TensorType
-from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.ir import Attribute, SSAValue
 from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, prop_def, result_def, traits_def
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
@@ -242,5 +242,3 @@ def fold_batchnorm_sign(acc: FixedType, gamma, beta, mean, var, epsilon: float) 
         directions.append(1 if g > 0 else -1)
     return thresholds, directions
 
-
-BINARY_COMPLEX = Dialect("binary_complex", [XnorDenseOp, ThresholdOp], [])

@@ -1,0 +1,19 @@
+"""The `binary_complex` dialect: binarized and complex-valued layers.
+
+`binary.py`: the binarized layers at the fixed-point level (XNOR-popcount dense, the folded
+batch-norm + sign threshold, the binarized complex dot product `complex_xnor_popcount`).
+`complex.py`: the complex-valued layers at the float level (`complex_conv`,
+`complex_dense`), which lower to real `fixed.conv` / `fixed.dense` layers (`lowering.py`).
+"""
+
+from __future__ import annotations
+
+from xdsl.ir import Dialect
+
+from nncc.dialects.binary_complex.binary import *  # noqa: F401,F403
+from nncc.dialects.binary_complex.binary import ThresholdOp, XnorDenseOp
+from nncc.dialects.binary_complex.complex import (  # noqa: F401
+    COMPLEX_OPS, ComplexConvOp, ComplexDenseOp, complex_parts, real_equivalent,
+)
+
+BINARY_COMPLEX = Dialect("binary_complex", [XnorDenseOp, ThresholdOp, *COMPLEX_OPS], [])
