@@ -18,6 +18,7 @@ from nncc.dialects.encodings import is_sparse
 from nncc.dialects.interfaces import ElementKernel, MacLayer, PopcountLayer, Requantizing, layer_label
 from nncc.compiler.analysis.stream_report import stream_section
 from nncc.dialects.dataflow import SCHEDULE_ATTR
+from nncc.dialects.emit import emission_options
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.passes.fixed_lower_activations import ERROR_ATTR
@@ -211,6 +212,7 @@ def build_report(
     return {
         "nncc_version": __version__,
         "schedule": {"latency_cycles": timing.get("latency"), "ii_cycles": timing.get("ii")},
+        **_optional("throughput", throughput(design)),
         "model": model_name,
         "target": target,
         "pipeline": pipeline,
@@ -246,6 +248,23 @@ def _hardware(entry: dict, producer, name: str) -> None:
         producer = producer.layer()
     if isinstance(producer, MacLayer):
         _layer_types(entry, producer)
+
+
+def throughput(design: ModuleOp) -> dict | None:
+    """At the design's target clock: ``clock_mhz``, ``samples_per_second`` (f / ii),
+    ``latency_us`` (latency / f); with steps of data-dependent length (delta-form layers) the
+    schedule's latency and ii are bounds, so these are the guaranteed worst case
+    (``data_dependent``: true). None before `hls-prepare-for-emission` or `dataflow-tile`."""
+    options, schedule = emission_options(design), design.attributes.get(SCHEDULE_ATTR)
+    if options is None or schedule is None:
+        return None
+    ii, latency = schedule.data["ii"].value.data, schedule.data["latency"].value.data
+    hertz = 1e9 / options.clock_ns.data
+    out = {"clock_mhz": report_number(hertz / 1e6), "samples_per_second": report_number(hertz / ii),
+           "latency_us": report_number(latency / hertz * 1e6)}
+    if dataflow.data_dependent(design):
+        out["data_dependent"] = True
+    return out
 
 
 def _optional(key: str, value) -> dict:

@@ -75,6 +75,10 @@ def test_rtl_equals_fixed_and_csim_and_cycles_equal_prediction(simulated, name, 
     assert len(measured_intervals) == SAMPLES - 1 and np.array_equal(measured_intervals, predicted["intervals"])
     assert np.array_equal(measured_latencies, predicted["latencies"])
     assert cycles.min() < cycles.max() < predicted["profile"]["dense_cycles"]  # data-dependent, below the bound
+    # the report's throughput is the worst case (every column changes); measured is better
+    throughput = json.loads((design.folder / "report.json").read_text())["throughput"]
+    measured = throughput["clock_mhz"] * 1e6 / measured_intervals.mean()
+    assert throughput["data_dependent"] and measured > throughput["samples_per_second"]
     report = json.loads((design.folder / "report.json").read_text())["delta"][0]
     assert report["cycles_bound"] == predicted["profile"]["dense_cycles"] and 0 < report["temporal_sparsity"] < 1
     assert report["effective_macs"] < report["dense_macs"]

@@ -76,3 +76,7 @@ def test_bit_exact_three_ways(designs, private_cache):
     assert np.array_equal(fixed_out, csim) and np.array_equal(fixed_out, rtl)
     schedule = design.report["schedule"]
     assert design.rtl_stats["latency"] == schedule["latency_cycles"] and design.rtl_stats["ii"] == schedule["ii_cycles"]
+    # the report's throughput at the 200 MHz target is f / the measured II
+    throughput = design.report["throughput"]
+    assert throughput["clock_mhz"] == 200.0
+    assert throughput["samples_per_second"] == pytest.approx(200e6 / design.rtl_stats["ii"])
