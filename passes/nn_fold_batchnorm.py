@@ -42,6 +42,8 @@ class FoldBatchnormIntoLayer(RewritePattern):
         if any(p is None for p in params):
             return
         scale, beta, mean, var, weight = (np.asarray(p, np.float64) for p in params)
+        if binary_weights(weight):
+            return
         factor = scale / np.sqrt(var + op.epsilon.value.data)
         bias = np.zeros_like(mean) if layer.bias_operand() is None else constant_value(layer.bias_operand())
         if bias is None:
@@ -59,6 +61,14 @@ class FoldBatchnormIntoLayer(RewritePattern):
         rewriter.erase(layer)
 
 
+def binary_weights(weight: np.ndarray) -> bool:
+    """Whether folding would spoil a binarized layer: its weights are all -1 or +1. Folding
+    would scale every output channel's weights by its own factor, so the layer would need
+    multipliers instead of additions or XNOR gates; the batch norm stays, a per-channel scale
+    and shift (one product per output instead of one per weight)."""
+    return bool(weight.size) and bool(np.isin(weight, (-1.0, 1.0)).all())
+
+
 def populate_nn_fold_batchnorm_patterns() -> list[RewritePattern]:
     """Patterns of `nn-fold-batchnorm`, for reuse in other pipelines."""
     return [FoldBatchnormIntoLayer()]
@@ -70,8 +80,9 @@ class NnFoldBatchnormPass(ModulePass):
     `AffineWeights` layer with its output channels on axis 1.
 
     Batch normalizations without such a producer (for example on a graph input, or
-    after a layer whose result has other users) stay as they are; the interpreter and
-    the later lowering handle them as a per-channel scale and shift.
+    after a layer whose result has other users), and those after a layer with +-1 weights
+    (`binary_weights`), stay as they are; the interpreter and the later
+    lowering handle them as a per-channel scale and shift.
     """
 
     name = "nn-fold-batchnorm"
