@@ -129,7 +129,7 @@ class RecurrentDeltaPass(ModulePass):
             deltas[v] = gate.output
             next_values.append(back.output)
         for product in products:
-            raw = [o.owner.evaluate_fixed([], 1) for o in product.operands[1:]]
+            raw = [fixed.raw_constant(o) for o in product.operands[1:]]
             zeros = np.zeros((1, product.input.type.get_shape()[-1]), np.int64)
             bias = np.asarray(product.evaluate_fixed([zeros, *raw], 1)).reshape(product.output.type.get_shape())
             initial = _constant(bias, fixed.fixed_of(product.output), product.output.type.get_shape())

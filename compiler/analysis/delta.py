@@ -18,6 +18,7 @@ from xdsl.dialects.builtin import ModuleOp
 from nncc.compiler.diagnostics import NnccError
 from nncc.dialects import dataflow
 from nncc.dialects.dataflow import SCHEDULE_ATTR
+from nncc.dialects.fixed import raw_constant
 from nncc.dialects.interfaces import Stateful, layer_label
 from nncc.dialects.recurrent.delta import is_delta_step, step_cycles
 from nncc.runtime.fixed_interpreter import run_fixed
@@ -53,7 +54,7 @@ def delta_profile(design: ModuleOp, x: np.ndarray) -> list[dict]:
     run_fixed(design, {name: np.asarray(x)}, observe=observe)
     out = []
     for layer in layers:
-        args = [values[v] if v in values else _constant(v) for v in layer.operands]
+        args = [values[v] if v in values else raw_constant(v) for v in layer.operands]
         cycles, tally = step_cycles(layer, np.asarray(args[0]), args[1:])
         timing = layer.attributes[SCHEDULE_ATTR].data
         bound = timing["latency"].value.data
@@ -65,10 +66,6 @@ def delta_profile(design: ModuleOp, x: np.ndarray) -> list[dict]:
             speedup=bound / float(np.mean(cycles)) if count else 1.0,
         ))
     return out
-
-
-def _constant(value) -> np.ndarray:
-    return np.asarray(value.owner.evaluate_fixed([], 1))
 
 
 def sample_times(design: ModuleOp, x: np.ndarray) -> dict:

@@ -26,7 +26,7 @@ from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, irdl_op_definition, op
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.fixed import ConstantOp, fixed_of
+from nncc.dialects.fixed import fixed_of, raw_constant
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.interfaces import FixedSemantics
 
@@ -71,10 +71,10 @@ class DeltaAccumulateOp(IRDLOperation, FixedSemantics):
 
     def weight_raw(self) -> np.ndarray:
         """The weight's raw values [rows, cols] (its operand is a `fixed.constant`)."""
-        owner = self.weight.owner
-        if not isinstance(owner, ConstantOp):
+        raw = raw_constant(self.weight)
+        if raw is None:
             raise VerifyException("recurrent.delta_accumulate: the weight must be a fixed.constant")
-        return np.asarray(owner.evaluate_fixed([], 1), np.int64).reshape(self.weight.type.get_shape())
+        return raw.reshape(self.weight.type.get_shape())
 
     def evaluate_fixed(self, args, batch):
         m, d, w = args
@@ -135,27 +135,24 @@ def is_delta_step(block) -> bool:
 def step_cycles(scan: Operation, x: np.ndarray, states: list[np.ndarray]) -> tuple[np.ndarray, dict]:
     """Per sequence of a delta-form `recurrent.scan` (raw input ``x`` [N, T, I] and initial
     states): its cycles in the engine (per step 1 + the slowest engine's
-    `engine_cycles`), and totals: ``steps``, ``changed`` (non-zero Δ columns fetched),
+    `engine_cycles`), and totals: ``changed`` (non-zero Δ columns fetched),
     ``columns`` (columns a dense engine fetches), ``macs`` (multiply-accumulates done: the
     non-zero weights of the changed columns) and ``dense_macs`` (every weight, every step)."""
-    cycles = np.zeros(len(x), np.int64)
-    tally = dict(steps=0, changed=0, columns=0, macs=0, dense_macs=0)
+    tally = dict(changed=0, columns=0, macs=0, dense_macs=0)
     per_step: dict[int, np.ndarray] = {}
+    column_weights = {op: np.count_nonzero(op.weight_raw(), axis=0)  # non-zero weights per column
+                      for op in scan.step_region().block.ops if isinstance(op, DeltaAccumulateOp)}
 
     def see_delta(t: int, op: Operation, args: list[np.ndarray]) -> None:
-        if not isinstance(op, DeltaAccumulateOp):
+        if op not in column_weights:
             return
         fired = np.asarray(args[1]).reshape(len(x), -1) != 0
         changed = fired.sum(axis=1)
-        per_step[t] = np.maximum(per_step.get(t, np.zeros(len(x), np.int64)), engine_cycles(op, changed))
-        weight = op.weight_raw()
+        per_step[t] = np.maximum(per_step.get(t, 0), engine_cycles(op, changed))
         tally["changed"] += int(changed.sum())
-        tally["columns"] += weight.shape[1] * len(x)
-        tally["macs"] += int((fired @ np.count_nonzero(weight, axis=0)).sum())
-        tally["dense_macs"] += weight.size * len(x)
+        tally["columns"] += fired.size
+        tally["macs"] += int((fired @ column_weights[op]).sum())
+        tally["dense_macs"] += int(column_weights[op].size * op.weight.type.get_shape()[0]) * len(x)
 
     scan.run_steps([x] + list(states), len(x), see_delta)
-    for step in per_step.values():
-        cycles += 1 + step
-    tally["steps"] = len(per_step) * len(x)
-    return cycles, tally
+    return sum((1 + step for step in per_step.values()), np.zeros(len(x), np.int64)), tally

@@ -96,12 +96,18 @@ class _Cell:
         if self.integer:
             return self.scaled_dense(x, w, b, role)
         weight = self.weight(w)
-        frac = fixed.fixed_of(x).frac + fixed.fixed_of(weight).frac
+        return self.product(x, weight, self.bias(b, fixed.fixed_of(x).frac + fixed.fixed_of(weight).frac), role)
+
+    def bias(self, b: np.ndarray, frac: int) -> SSAValue:
+        """The bias constant, exact at fraction ``frac`` (a sum's)."""
         ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
         raw, typ = quantize_array(b, max(2, ints + frac), ints)
         if typ.width.data > 64:
             self.lw.fail(f"bias type {typ} is wider than 64 bits")
-        bias = self.add(fixed.ConstantOp(to_dense(raw, container(typ.width.data)), typ))
+        return self.add(fixed.ConstantOp(to_dense(raw, container(typ.width.data)), typ))
+
+    def product(self, x: SSAValue, weight: SSAValue, bias: SSAValue | None, role: str) -> SSAValue:
+        """`fixed.dense` labelled ``<layer> (<role>)``, with the reuse factor asked for its role."""
         product = fixed.DenseOp(x, weight, bias)
         product.attributes[LAYER_ATTR] = StringAttr(f"{layer_label(self.op)} ({role})")
         reuse = self.reuse_request(role.split()[0])
@@ -121,22 +127,11 @@ class _Cell:
         scale = np.where(peak > 0, peak / ((1 << (bits - 1)) - 1), 1.0)
         raw = np.clip(np.round(w / scale[:, None]), -(1 << (bits - 1)) + 1, (1 << (bits - 1)) - 1).astype(np.int64)
         weight = self.add(fixed.ConstantOp(to_dense(raw, container(bits)), FixedType(bits, 1)))
-        product = fixed.DenseOp(x, weight)
-        product.attributes[LAYER_ATTR] = StringAttr(f"{layer_label(self.op)} ({role})")
-        reuse = self.reuse_request(role.split()[0])
-        if reuse is not None:
-            product.attributes[REUSE_ATTR] = reuse
         factor = scale * 2.0 ** (bits - 1)
         c_raw, c_type = quantize_array(factor[None, :], DYADIC_WIDTH, int_bits_for(0.0, float(factor.max())))
         multiplier = self.add(fixed.ConstantOp(to_dense(c_raw, container(DYADIC_WIDTH)), c_type))
-        rescaled = self.add(fixed.MulOp(self.add(product), multiplier))
-        frac = fixed.fixed_of(rescaled).frac
-        ints = int_bits_for(float(b.min(initial=0)), float(b.max(initial=0)))
-        b_raw, b_type = quantize_array(b, max(2, ints + frac), ints)
-        if b_type.width.data > 64:
-            self.lw.fail(f"bias type {b_type} is wider than 64 bits")
-        bias = self.add(fixed.ConstantOp(to_dense(b_raw, container(b_type.width.data)), b_type))
-        exact = self.add(fixed.AddOp(rescaled, bias))
+        rescaled = self.add(fixed.MulOp(self.product(x, weight, None, role), multiplier))
+        exact = self.add(fixed.AddOp(rescaled, self.bias(b, fixed.fixed_of(rescaled).frac)))
         return self.cast(exact, FixedType(self.pre.width.data + PRODUCT_MARGIN, self.pre.int_bits.data + PRODUCT_MARGIN))
 
     def reuse_request(self, kind: str) -> IntegerAttr | None:
