@@ -61,6 +61,9 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "cast_round_bit": {"LUT": 0.0},             # fitted: the rounding increment (carry chain)
     "cast_saturate_bit": {"LUT": 0.95},         # fitted: a dropped integer bit checked for overflow
     "compare_bit": {"LUT": 0.1},                # fitted: a comparison bit (carry chain)
+    "const_compare_bit": {"LUT": 0.35},         # set from one measurement (the sigmoid_pwl design's
+                                                # PWL layer, bench_estimate 2026-12-07), not fitted:
+                                                # a bit of x >= constant above the constant's trailing zeros
     "poly_step_bit": {"LUT": 0.97},             # fitted: a Horner step's sum and cast, per bit
     "rom_small_bit": {"LUT": 1.0},              # a non-constant bit of a table of <= 64 entries
     "rom_bit": {"LUT": 4.08},                   # fitted: a non-constant bit of a larger table
@@ -399,11 +402,19 @@ def lut_rom(m: ModuleView) -> Counter:
     return _times(per, m.count)
 
 
+def significant_bits(constant: int, width: int) -> int:
+    """Bits of a ``width``-bit input that ``x >= constant`` has to look at: those above the
+    constant's trailing zeros (the sign bit alone for 0)."""
+    raw = constant & ((1 << width) - 1)
+    return width - ((raw & -raw).bit_length() - 1) if raw else 1
+
+
 def pwl_unit(m: ModuleView) -> Counter:
-    """A piecewise-linear unit per element: breakpoint comparisons, slope / intercept tables,
-    one product (a DSP), the sum and the output cast."""
+    """A piecewise-linear unit per element: breakpoint comparisons (priced by the bits each
+    constant makes it look at), slope / intercept tables, one product (a DSP), the sum and the
+    output cast."""
     per = Counter(
-        compare_bit=len(m.breakpoints) * m.inputs[0][1],
+        const_compare_bit=sum(significant_bits(b, m.inputs[0][1]) for b in m.breakpoints),
         dsp=dsp_per_product(m.slope_width, m.inputs[0][1]), adder_bit=m.sum_width,
     ) + cast_unit(m.cast) + rom_tally(m.slopes, m.slope_width) + rom_tally(m.intercepts, m.intercept_width)
     return _times(per, m.count)
