@@ -221,7 +221,7 @@ def compile(  # noqa: A001 - the public name users expect
     model: str | os.PathLike,
     output_dir: str | os.PathLike | None = None,
     *,
-    calibration: str | os.PathLike | None = None,
+    calibration: str | os.PathLike | np.ndarray | dict | None = None,
     config: str | os.PathLike | None = None,
     pipeline: str | None = None,
     target: str = "all",
@@ -229,6 +229,9 @@ def compile(  # noqa: A001 - the public name users expect
     **options,
 ) -> Design:
     """Compile an ONNX model into a design folder (a temporary one if not given).
+
+    ``calibration``: a .npy / .npz file, an array (one input) or a dict of arrays by input
+    name; None calibrates on N(0,1) samples (with a warning).
 
     Keyword options are those of `CompileOptions` (width, weight_width, rounding,
     overflow, margin_bits, mode, table_bits, segments, pot_slopes, order, reuse_factor,

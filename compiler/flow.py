@@ -126,8 +126,9 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
                 )
 
 
-def calibration_inputs(module: ModuleOp, path: str | os.PathLike | None, samples: int) -> tuple[dict, str]:
-    """Calibration batch from a file (checked like every engine's input: shape, NaN/Inf), or
+def calibration_inputs(module: ModuleOp, path, samples: int) -> tuple[dict, str]:
+    """Calibration batch from a file, or given as an array (one input) or a dict of arrays
+    by input name (Python API), checked like every engine's input (shape, NaN/Inf); or
     N(0,1) samples with a warning."""
     from nncc.runtime.interpreter import main_function
 
@@ -135,6 +136,8 @@ def calibration_inputs(module: ModuleOp, path: str | os.PathLike | None, samples
     shapes = [tuple(arg.type.get_shape()) for arg in block.args]
     if path is not None:
         try:
+            if isinstance(path, (np.ndarray, dict)):
+                return check_inputs(path, model_inputs(module), shapes, what="calibration"), "arrays given to compile()"
             return check_inputs(read_inputs(path, module), model_inputs(module), shapes, what="--calibration"), Path(path).name
         except InputError as err:
             raise NnccError(str(err)) from None
@@ -154,7 +157,7 @@ def compile_model(
     model: str | os.PathLike,
     options: CompileOptions,
     *,
-    calibration: str | os.PathLike | None = None,
+    calibration: str | os.PathLike | np.ndarray | dict | None = None,
     pipeline: str | None = None,
     target: str = "all",
     input_shapes: Mapping | None = None,

@@ -145,6 +145,7 @@ class _Builder:
         cells = tuple((geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1] + (geo.span[1] - 1 - j * geo.dilation[1])
                       for i in range(geo.kernel[0]) for j in range(geo.kernel[1]))
         self.stage(op, geo, "pool", name)
+        self.current.geometry["pad_raw"] = -(1 << (fixed.fixed_of(op.operands[0]).width.data - 1))  # the lowest value
         self.current.groups = cells
         self.current.result = (name, self.em.type_names[op.results[0]], geo.channels)
 
@@ -156,7 +157,8 @@ class _Builder:
         self.current = StreamFn(name + "_stage", kind, in_name=stream.name, in_beat=stream.beat, in_channels=stream.channels,
                                 array_type=stream.elem, last=name, geometry={
                                     "padded": geo.padded, "pad": geo.pad, "size": (geo.height, geo.width),
-                                    "span": geo.span, "stride": geo.stride, "last": last, "line_buffer": geo.line_buffer})
+                                    "span": geo.span, "stride": geo.stride, "last": last, "line_buffer": geo.line_buffer,
+                                    "pad_raw": 0})
         self.producer[op.results[0]] = self.current
 
     def elementwise(self, op: Operation) -> None:

@@ -31,6 +31,13 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import STREAM_SCHEDULE_ATTR, FifoOp
 from nncc.dialects.interfaces import IndexMap, Reduction, Windowed
 
+def _lowest(channels: int, width: int) -> str:
+    """A beat of ``channels`` copies of the lowest ``width``-bit value: a max pool's padding
+    (ONNX skips padded cells; every window has a real one, which wins over this)."""
+    lowest = "1'b1" if width == 1 else f"1'b1, {width - 1}'d0"
+    return f"{{{channels}{{{lowest}}}}}"
+
+
 FIFO_MODULE_SUFFIX = {"registers": "", "lutram": "_lutram", "bram": "_bram"}
 """The FIFO module (templates/stream/fifo.v.j2) of each `dataflow.fifo` memory."""
 
@@ -190,6 +197,7 @@ class _StreamEmitter:
     def window(self, op: dataflow.PeOp) -> None:
         par._window_pe(self.beats, op, op.layer())
         view = self.beats.modules.pop()
+        view = replace(view, pad_fill=f"{view.channels * view.x_width}'d0")  # a convolution pads with zeros
         self.consume(view, "stream/window", view.acc_width * view.out_channels, op)
 
     def pool(self, op: Operation) -> None:
@@ -210,7 +218,7 @@ class _StreamEmitter:
             x_width=x.width.data, out_channels=geo.channels, line_buffer=geo.line_buffer, height=geo.height,
             width=geo.width, pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride,
             anchor_limit=last, padded_cols=geo.padded[1], value=geo.padded[0], row_width=_bits(geo.padded[0]),
-            col_width=_bits(geo.padded[1]), reuse=1, last_phase=0, phase_width=1)
+            col_width=_bits(geo.padded[1]), reuse=1, last_phase=0, phase_width=1, pad_fill=_lowest(geo.channels, x.width.data))
         self.consume(view, "stream/window", x.width.data * geo.channels, op)
 
     def consume(self, view: ModuleView, template: str, out_width: int, op: Operation | None = None) -> None:

@@ -74,6 +74,7 @@ class ModuleView:
     x_width: int = 0
     operand_width: int = 0  # > 0: a multiplier operand is a sum of cluster elements this wide
     weight_memory: str = ""  # "bram": the PE's weights are read from a block-RAM word per phase
+    pad_fill: str = ""  # stream line-buffer stages: the Verilog constant shifted in at a padding position
     # delta memory engine (kind "delta_accumulate"): PEs, columns, cycles per column in `reuse`
     pes: int = 0
     columns: int = 0
