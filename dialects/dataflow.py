@@ -51,6 +51,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.dense import i64_array
 from nncc.dialects.interfaces import FixedSemantics
 
 SCHEDULE_ATTR = "dataflow.schedule"
@@ -91,7 +92,7 @@ NO_OPERAND = -1
 
 
 def _i64_array(values) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+    return i64_array(values)
 
 
 class _KeywordSyntax(ParametrizedAttribute):
