@@ -146,7 +146,8 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     `binary-complex-set-products{products=3}` (Gauss form of the complex layers), then
     `convert-nn-to-fixed`, then (with weight
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
-    `binary-complex-replace-dense-with-xnor` (binary x binary dense layers become XNOR and
+    `binary-complex-replace-dense-with-xnor` and `-conv-with-xnor` (binary x binary dense
+    layers and convolutions become XNOR and
     popcount, after the encodings so that they see no such layer), then
     `fixed-lower-activations`.
 
@@ -167,7 +168,7 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
     if o.delta:
         spec += f",recurrent-delta{{theta_x={float(o.delta_x)} theta_h={float(o.delta_h)}}}"
-    spec += ",binary-complex-replace-dense-with-xnor"
+    spec += ",binary-complex-replace-dense-with-xnor,binary-complex-replace-conv-with-xnor"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)
