@@ -366,7 +366,10 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
                 taps.append(((c * kh + i) * kw + j, back * geo.channels + c))
     shift = pe.is_shift_layer(layer)
     fields: dict = {}
-    if shift:
+    if isinstance(layer, PopcountLayer):  # XNOR gates and popcount trees, no multiplier
+        slot_views, fields = pe.xnor_slots(plan, layer, window=True), pe.xnor_window_fields(layer, x.width.data)
+        w_width = 1
+    elif shift:
         slot_views, fields = pe.shift_slots(plan, layer, window=True)
         w_width = 1
     else:

@@ -117,7 +117,7 @@ class XnorConvOp(IRDLOperation, FixedSemantics, MacLayer, PopcountLayer, Windowe
 
     def evaluate_fixed(self, args, batch):
         x = np.asarray(args[0], np.int64)
-        terms = conv_terms(self, np.zeros((shape_of(self.weight)[0], 1), np.int64), np.zeros(1, np.int64))
+        terms = conv_terms(self, raw_constant(self.weight), np.zeros(shape_of(self.weight)[0], np.int64))
         y = window_popcount(x.reshape(x.shape[0], -1), terms.index, terms.channel, self.weight_bits())
         shift = fixed_of(self.output).frac - fixed_of(self.input).frac - fixed_of(self.weight).frac
         y = (y << shift) + aligned_bias(self, shape_of(self.weight)[0])[terms.channel][None]
