@@ -1,0 +1,124 @@
+"""XNOR-popcount sliding-window engines for binary convolutions (`binary_complex.xnor_conv`,
+`binary-complex-replace-conv-with-xnor` in `nn-to-fixed`) on the binary CNN of
+test/unit/binary_support.py: its second convolution (+-1 weights, zero padding 1, on the
+sign's +-1 maps) becomes XNOR and popcount; the fixed-point outputs stay those of the
+shift-and-add lowering bit for bit; fixed == g++ C-sim == Verilator RTL on 1,000 images in
+parallel and in stream I/O, fully parallel and folded (reuse factor 2: 4 of the 8 output
+channels per cycle), with the measured latency / II / cycles the predicted ones; Yosys
+builds the XNOR layer without DSPs and with fewer LUTs per MAC than an 8-bit layer of the
+same shape.
+
+The stream designs use `first_layer_real`: the CNN with a real-valued (multiplier) first
+convolution, since the HLS stream back end builds line-buffer stages for multiplier and
+XNOR convolutions only (not yet the shift-and-add engine of a binary first layer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import onnx
+import pytest
+
+from binary_support import CNN_CHANNELS, binary_cnn_inputs, qonnx_binary_cnn
+from helpers import assert_bit_exact_on_schedule, ops_of
+import nncc
+from nncc.compiler.config import CompileOptions
+from nncc.compiler.pipelines import build_nn_to_emit, pipeline_spec
+from nncc.dialects import dataflow
+from nncc.dialects.binary_complex import XnorConvOp
+
+pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
+
+CONV_PASS = "binary-complex-replace-conv-with-xnor"
+
+
+def first_layer_real(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The binary CNN with conv1 on its float weights (no BipolarQuant): a multiplier layer."""
+    model = onnx.ModelProto.FromString(model.SerializeToString())
+    nodes = [n for n in model.graph.node if n.name != "bin_w1"]
+    for node in nodes:
+        if node.name == "conv1":
+            node.input[1] = "w1f"
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    return model
+
+
+def _compile(folder, model: onnx.ModelProto, xnor: bool = True, **options) -> nncc.Design:
+    folder.mkdir(parents=True, exist_ok=True)
+    onnx.save(model, folder / "model.onnx")
+    np.save(folder / "calibration.npy", binary_cnn_inputs(256, on_grid=True))
+    if not xnor:  # the nn-to-emit pipeline less the conv pass: the shift-and-add window engine
+        passes = build_nn_to_emit(CompileOptions(**{k: v for k, v in options.items() if k != "target"}))
+        options["pipeline"] = pipeline_spec([p for p in passes if p.name != CONV_PASS])
+    return nncc.compile(folder / "model.onnx", folder / "out", calibration=folder / "calibration.npy", **options)
+
+
+def test_xnor_conv_keeps_the_fixed_point_outputs(tmp_path):
+    """With and without the pass: the same fixed-point outputs on 1,000 images; only conv2
+    (on the sign's +-1 maps) becomes XNOR, conv1 (8-bit pixels) keeps its engine."""
+    xnor = _compile(tmp_path / "a", qonnx_binary_cnn(), target="hls-cpp")
+    shift_add = _compile(tmp_path / "b", qonnx_binary_cnn(), xnor=False, target="hls-cpp")
+    (layer,) = ops_of(xnor.design, XnorConvOp.name)
+    assert layer.fan_in() == CNN_CHANNELS[0] * 9 and layer.window_geometry().out_channels == CNN_CHANNELS[1]
+    assert len(ops_of(xnor.design, "fixed.conv")) == 1 and len(ops_of(shift_add.design, "fixed.conv")) == 2
+    x = binary_cnn_inputs(1000, seed=35)
+    assert np.array_equal(xnor.run(x, "fixed")["y"], shift_add.run(x, "fixed")["y"])
+    assert xnor.report["schedule"] == shift_add.report["schedule"]
+
+
+def test_padded_taps_count_zero_for_every_window():
+    """The op's semantics on random +-1 maps (padding 1, stride 1 and 2, with a bias at a
+    finer fraction) equal the fixed-point convolution of the same operands."""
+    from xdsl.parser import Parser
+
+    from nncc.compiler.context import make_context
+    from nncc.dialects import fixed
+
+    rng = np.random.default_rng(5)
+    w = rng.choice([-1, 1], size=(3, 2, 3, 3))
+    for stride in (1, 2):
+        text = _conv_text(w, stride)
+        module = Parser(make_context(), text).parse_module()
+        conv = next(op for op in module.walk() if isinstance(op, fixed.ConvOp))
+        xnor = XnorConvOp(conv.input, conv.weight, conv.bias, conv.strides.get_values(), conv.pads.get_values(),
+                          conv.dilations.get_values())
+        assert xnor.output.type == conv.output.type
+        x = rng.choice([-1, 1], size=(500, 2, 5, 5)).astype(np.int64)
+        bias = np.array([3, -5, 1], np.int64)
+        want = conv.evaluate_fixed([x, w, bias], 500)
+        assert np.array_equal(xnor.evaluate_fixed([x, w, bias], 500), want)
+
+
+def _conv_text(w: np.ndarray, stride: int) -> str:
+    out = (5 + 2 - 3) // stride + 1
+    return f"""
+func.func @c(%x: tensor<1x2x5x5x!fixed.q<2, 2>>) -> tensor<1x3x{out}x{out}x!fixed.q<12, 9>> {{
+  %w = fixed.constant dense<{w.tolist()}> : tensor<3x2x3x3xi8> -> tensor<3x2x3x3x!fixed.q<2, 2>>
+  %b = fixed.constant dense<[3, -5, 1]> : tensor<3xi8> -> tensor<3x!fixed.q<6, 3>>
+  %y = fixed.conv %x, %w, %b {{dilations = array<i64: 1, 1>, group = 1 : i64, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: {stride}, {stride}>}} : (tensor<1x2x5x5x!fixed.q<2, 2>>, tensor<3x2x3x3x!fixed.q<2, 2>>, tensor<3x!fixed.q<6, 3>>) -> tensor<1x3x{out}x{out}x!fixed.q<12, 9>>
+  func.return %y : tensor<1x3x{out}x{out}x!fixed.q<12, 9>>
+}}"""
+
+
+@pytest.mark.requires("g++")
+@pytest.mark.requires("verilator")
+@pytest.mark.parametrize("io, reuse_factor", [("parallel", 1), ("parallel", 2), ("stream", 1), ("stream", 2)])
+def test_xnor_conv_fixed_csim_rtl_and_schedule(tmp_path, io, reuse_factor):
+    """fixed == C-sim == Verilator RTL bit for bit on 1,000 images; the XNOR engine computes
+    8 / R output channels per cycle over R phases per output pixel; the measured latency,
+    II and total cycles are the predicted ones, and report.json's frames/s is f / II."""
+    model = qonnx_binary_cnn() if io == "parallel" else first_layer_real(qonnx_binary_cnn())
+    design = _compile(tmp_path, model, io=io, reuse_factor=reuse_factor)
+    (layer,) = ops_of(design.design, XnorConvOp.name)
+    pe = layer.parent_op()
+    assert isinstance(pe, dataflow.PeOp) and pe.window is not None and pe.reuse_factor.value.data == reuse_factor
+    plan = pe.attributes[dataflow.PLAN_ATTR]
+    assert plan.slots.data == CNN_CHANNELS[1] // reuse_factor and not plan.chains.get_values()
+    verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
+    engine = verilog.split("XNOR and popcount only")[1].split("endmodule")[0] if io == "parallel" else verilog
+    assert "XNOR with the window bits" in engine and (io == "stream" or " * " not in engine)
+    assert "XNOR-popcount convolution" in (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
+    assert_bit_exact_on_schedule(design, binary_cnn_inputs(1000, seed=33), "y")
+    schedule, throughput = design.report["schedule"], design.report["throughput"]
+    print(f"\n{io} R={reuse_factor}: {schedule}, {throughput}")
