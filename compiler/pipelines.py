@@ -176,10 +176,11 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
 
 def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Fixed-point layers into `dataflow` processing elements with their reuse factors and
-    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii, weight_memory, recurrent_form."""
+    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii, weight_memory, recurrent_form,
+    xnor_simd (the tile pass's `simd`: input bits per cycle of XNOR window engines)."""
     o = pipeline_options(options, "fixed-to-dataflow")
     return _parse_passes(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii} "
-                         f"weight_memory={o.weight_memory} recurrent_form={o.recurrent_form}}}")
+                         f"weight_memory={o.weight_memory} recurrent_form={o.recurrent_form} simd={o.xnor_simd}}}")
 
 
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -226,10 +227,10 @@ PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
                   "sparse_cluster", "sparse_cluster_scope"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
-    "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form"),
+    "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd"),
     "dataflow-to-emit": ("top", "part", "clock_ns", "io", "sparse_threshold", "sparse_structure", "sparse_prune",
                          "sparse_prune_kind", "sparse_cluster"),
-    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "top", "part", "clock_ns",
+    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd", "top", "part", "clock_ns",
                    "io"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""

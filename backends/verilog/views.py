@@ -102,6 +102,12 @@ class ModuleView:
     padded: bool = False
     count_width: int = 0
     result_shift: int = 0
+    # SIMD folding (folds > 1): bits per phase, phases per output group, each phase's first
+    # bit in the window, the phases that start a group's count
+    simd: int = 0
+    folds: int = 1
+    chunks: tuple[int, ...] = ()
+    first_phases: tuple[int, ...] = ()
     # sliding-window convolution engine (see dataflow.WindowGeometry)
     shift: bool = False
     channels: int = 0

@@ -18,9 +18,11 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
+from onnx import helper
 
-from binary_support import CNN_CHANNELS, binary_cnn_inputs, qonnx_binary_cnn
+from binary_support import CNN_CHANNELS, IN_SCALE, binary_cnn_inputs, qonnx_binary_cnn
 from helpers import assert_bit_exact_on_schedule, ops_of
+from import_quant_support import QONNX, f32, init, make
 import nncc
 from nncc.compiler.config import CompileOptions
 from nncc.compiler.pipelines import build_nn_to_emit, pipeline_spec
@@ -122,3 +124,46 @@ def test_xnor_conv_fixed_csim_rtl_and_schedule(tmp_path, io, reuse_factor):
     assert_bit_exact_on_schedule(design, binary_cnn_inputs(1000, seed=33), "y")
     schedule, throughput = design.report["schedule"], design.report["throughput"]
     print(f"\n{io} R={reuse_factor}: {schedule}, {throughput}")
+
+
+def eight_bit_conv(seed: int = 37) -> onnx.ModelProto:
+    """conv2's shape with 8-bit operands: x [4, 8, 8] -> Quant(8 bits) -> Conv(8 filters 3x3,
+    pad 1) -> y."""
+    rng = np.random.default_rng(seed)
+    c1, c2 = CNN_CHANNELS
+    inits = [init("s_in", f32(IN_SCALE)), init("z", f32(0)), init("b8", f32(8)),
+             init("w", (rng.standard_normal((c2, c1, 3, 3)) * 0.5).astype(np.float32))]
+    nodes = [
+        helper.make_node("Quant", ["x", "s_in", "z", "b8"], ["xq"], name="quant_in", domain=QONNX, signed=1,
+                         narrow=0, rounding_mode="ROUND"),
+        helper.make_node("Conv", ["xq", "w"], ["y"], name="conv", pads=[1, 1, 1, 1]),
+    ]
+    return make(nodes, inits, [c1, 8, 8], [c2, 8, 8])
+
+
+@pytest.mark.requires("yosys")
+def test_xnor_conv_luts_per_mac_next_to_an_8_bit_layer(tmp_path):
+    """Yosys (synth_xilinx, xc7): the XNOR window engine (conv2, 288 MACs per output pixel)
+    uses no DSP (nor does any binary layer), and fewer LUTs per MAC than the same-shape
+    8-bit layer built in LUTs (`shift_all`: shifts and adds); the 8-bit multiplier layer is
+    printed too (its products in DSPs)."""
+    from nncc.compiler.analysis.synthesis import synthesize_design
+
+    macs = CNN_CHANNELS[1] * CNN_CHANNELS[0] * 9
+    binary = synthesize_design(_compile(tmp_path / "b", qonnx_binary_cnn()))
+    rows = {row["layer"]: row for row in binary["layers"]}
+    x = np.random.default_rng(38).standard_normal((256, CNN_CHANNELS[0], 8, 8)).astype(np.float32) * 2
+    np.save(tmp_path / "x8.npy", x)
+    onnx.save(eight_bit_conv(), tmp_path / "conv8.onnx")
+    eight = {}
+    for kind, extra in (("multipliers", {}), ("LUTs", {"shift_all": True})):
+        design = nncc.compile(tmp_path / "conv8.onnx", tmp_path / kind, calibration=tmp_path / "x8.npy", width=8,
+                              weight_width=8, **extra)
+        eight[kind] = {row["layer"]: row for row in synthesize_design(design)["layers"]}["conv"]
+    print()
+    for name, row in (("xnor conv2", rows["conv2"]), ("8-bit, multipliers", eight["multipliers"]),
+                      ("8-bit, LUTs (shift-add)", eight["LUTs"])):
+        print(f"{name}: {row['LUT']} LUT, {row['FF']} FF, {row['DSP']} DSP, {row['LUT'] / macs:.2f} LUT per MAC")
+    assert all(rows[name]["DSP"] == 0 for name in ("conv1", "conv2", "fc")) and binary["total"]["DSP"] == 0
+    assert eight["multipliers"]["DSP"] > 0
+    assert 0 < rows["conv2"]["LUT"] < eight["LUTs"]["LUT"] / 4
