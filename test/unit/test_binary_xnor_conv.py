@@ -21,7 +21,7 @@ import pytest
 from onnx import helper
 
 from binary_support import CNN_CHANNELS, IN_SCALE, binary_cnn_inputs, qonnx_binary_cnn
-from helpers import assert_bit_exact_on_schedule, ops_of
+from helpers import assert_bit_exact_on_schedule, ops_of, sweep_params
 from import_quant_support import QONNX, f32, init, make
 import nncc
 from nncc.compiler.config import CompileOptions
@@ -103,27 +103,40 @@ func.func @c(%x: tensor<1x2x5x5x!fixed.q<2, 2>>) -> tensor<1x3x{out}x{out}x!fixe
 }}"""
 
 
+RTL_CASES = [("parallel", 2, 12), ("stream", 1, 0), ("parallel", 1, 0), ("stream", 2, 12)]
+RTL_IDS = ["parallel-R2-S12", "stream-R1", "parallel-R1", "stream-R2-S12"]
+
+
 @pytest.mark.requires("g++")
 @pytest.mark.requires("verilator")
-@pytest.mark.parametrize("io, reuse_factor", [("parallel", 1), ("parallel", 2), ("stream", 1), ("stream", 2)])
-def test_xnor_conv_fixed_csim_rtl_and_schedule(tmp_path, io, reuse_factor):
-    """fixed == C-sim == Verilator RTL bit for bit on 1,000 images; the XNOR engine computes
-    8 / R output channels per cycle over R phases per output pixel; the measured latency,
-    II and total cycles are the predicted ones, and report.json's frames/s is f / II."""
+@pytest.mark.parametrize("io, reuse_factor, simd", sweep_params(RTL_CASES, RTL_IDS[2:], RTL_IDS))
+def test_xnor_conv_fixed_csim_rtl_and_schedule(tmp_path, io, reuse_factor, simd):
+    """fixed == C-sim == Verilator RTL bit for bit on 1,000 images. The XNOR engine computes
+    PE = 8 / R output channels per phase, each over SIMD of its K = 36 window bits (0: all),
+    so R x K / SIMD phases per output pixel (full parallelism: one output pixel per cycle);
+    the measured latency, II and total cycles are the predicted ones, and report.json's
+    frames/s is the clock over the II."""
     model = qonnx_binary_cnn() if io == "parallel" else first_layer_real(qonnx_binary_cnn())
-    design = _compile(tmp_path, model, io=io, reuse_factor=reuse_factor)
+    design = _compile(tmp_path, model, io=io, reuse_factor=reuse_factor, xnor_simd=simd)
     (layer,) = ops_of(design.design, XnorConvOp.name)
     pe = layer.parent_op()
-    assert isinstance(pe, dataflow.PeOp) and pe.window is not None and pe.reuse_factor.value.data == reuse_factor
+    k = layer.fan_in()
+    folds = k // simd if simd else 1
+    assert isinstance(pe, dataflow.PeOp) and pe.window is not None
+    assert pe.reuse_factor.value.data == reuse_factor * folds and dataflow.xnor_simd(pe) == (simd or k)
     plan = pe.attributes[dataflow.PLAN_ATTR]
     assert plan.slots.data == CNN_CHANNELS[1] // reuse_factor and not plan.chains.get_values()
+    assert pe.latency.value.data == layer.window_geometry().latency(reuse_factor * folds)
     verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
     engine = verilog.split("XNOR and popcount only")[1].split("endmodule")[0] if io == "parallel" else verilog
     assert "XNOR with the window bits" in engine and (io == "stream" or " * " not in engine)
     assert "XNOR-popcount convolution" in (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
     assert_bit_exact_on_schedule(design, binary_cnn_inputs(1000, seed=33), "y")
     schedule, throughput = design.report["schedule"], design.report["throughput"]
-    print(f"\n{io} R={reuse_factor}: {schedule}, {throughput}")
+    assert throughput["samples_per_second"] == pytest.approx(throughput["clock_mhz"] * 1e6 / design.rtl_stats["ii"],
+                                                             rel=1e-5)
+    print(f"\n{io} R={reuse_factor} SIMD={simd or k}: {schedule}, measured {design.rtl_stats['ii']} cycles per "
+          f"frame, {throughput['samples_per_second']:,.0f} frames/s at {throughput['clock_mhz']} MHz")
 
 
 def eight_bit_conv(seed: int = 37) -> onnx.ModelProto:
