@@ -92,6 +92,21 @@ def test_padded_taps_count_zero_for_every_window():
         assert np.array_equal(xnor.evaluate_fixed([x, w, bias], 500), want)
 
 
+def test_per_layer_simd_from_the_config_file(tmp_path):
+    """`[layers.conv2] simd = 10` (rounded down to 9, a divisor of K = 36) reaches the PE as
+    `dataflow.simd`; the engine takes R x K / SIMD = 4 phases per output pixel and the fixed
+    outputs do not change."""
+    (tmp_path / "cfg.toml").write_text('[layers.conv2]\nsimd = 10\n')
+    design = _compile(tmp_path, qonnx_binary_cnn(), config=tmp_path / "cfg.toml", target="hls-cpp")
+    (layer,) = ops_of(design.design, XnorConvOp.name)
+    pe = layer.parent_op()
+    assert dataflow.xnor_simd(pe) == 9 and pe.reuse_factor.value.data == 4
+    assert pe.latency.value.data == layer.window_geometry().latency(4) == design.report["schedule"]["ii_cycles"]
+    full = _compile(tmp_path / "full", qonnx_binary_cnn(), target="hls-cpp")
+    x = binary_cnn_inputs(200, seed=36)
+    assert np.array_equal(design.run(x, "fixed")["y"], full.run(x, "fixed")["y"])
+
+
 def _conv_text(w: np.ndarray, stride: int) -> str:
     out = (5 + 2 - 3) // stride + 1
     return f"""
