@@ -146,9 +146,9 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     `binary-complex-set-products{products=3}` (Gauss form of the complex layers), then
     `convert-nn-to-fixed`, then (with weight
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
-    `binary-complex-replace-dense-with-xnor` and `-conv-with-xnor` (binary x binary dense
-    layers and convolutions become XNOR and
-    popcount, after the encodings so that they see no such layer), then
+    `binary-complex-replace-dense-with-xnor` and `binary-complex-replace-conv-with-xnor`
+    (binary x binary dense layers and convolutions become XNOR and popcount, after the
+    encodings so that they see no such layer), then
     `fixed-lower-activations`.
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
