@@ -21,6 +21,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     complex_products = 4          # real products per complex tap: 4 | 3 (Gauss: 3/4 of the multipliers, same result)
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
     io = "parallel"               # parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
+    fifo_memory = "auto"          # stream FIFOs in: auto (by depth and bits) | registers | lutram | bram
     weight_memory = "logic"       # logic (constants in LUTs) | bram (a block-RAM word per phase, RF > 1)
     recurrent_form = "static"     # static (one cell engine over the T steps) | non_static (T engines, a sequence per cell)
 
@@ -103,6 +104,7 @@ class CompileOptions:
     complex_products: int = 4
     target_ii: int = 0
     io: str = "parallel"
+    fifo_memory: str = "auto"
     weight_memory: str = "logic"
     recurrent_form: str = "static"
     delta: bool = False
@@ -136,7 +138,8 @@ class CompileOptions:
 SECTIONS = {
     "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
-    "dataflow": ("reuse_factor", "xnor_simd", "complex_products", "target_ii", "io", "weight_memory", "recurrent_form"),
+    "dataflow": ("reuse_factor", "xnor_simd", "complex_products", "target_ii", "io", "fifo_memory", "weight_memory",
+                 "recurrent_form"),
     "hls": ("top", "part", "clock_ns"),
     "recurrent": ("delta", "delta_x", "delta_h", "integer_only"),
     "report": ("min_agreement",),
@@ -155,7 +158,7 @@ RECURRENT_KEYS = ("state_width", "integer_only")
 """Layer keys of recurrent layers only: the state's width, the integer-only cell."""
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
+           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "fifo_memory": ("auto", "registers", "lutram", "bram"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
            "sparse_prune_resource": ("dsp", "bram", "dsp+bram"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),

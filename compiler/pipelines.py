@@ -188,13 +188,13 @@ def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
     (`dataflow-plan`), with sparse weights or sparse_cluster > 0 the sparse layers' multiplier
     lanes and the codebook layers' cluster lanes (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
-    Options: top, part, clock_ns, io, sparse_threshold."""
+    Options: top, part, clock_ns, io, fifo_memory, sparse_threshold."""
     o = pipeline_options(options, "dataflow-to-emit")
     spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={o.io}}},dataflow-plan"
     if sparse_encoding(o) or o.sparse_cluster:
         spec += ",sparse-materialize"
     if o.io == "stream":
-        spec += ",dataflow-stream"
+        spec += f",dataflow-stream{{fifo_memory={o.fifo_memory}}}"
     return _parse_passes(spec)
 
 
@@ -228,10 +228,10 @@ PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd"),
-    "dataflow-to-emit": ("top", "part", "clock_ns", "io", "sparse_threshold", "sparse_structure", "sparse_prune",
+    "dataflow-to-emit": ("top", "part", "clock_ns", "io", "fifo_memory", "sparse_threshold", "sparse_structure", "sparse_prune",
                          "sparse_prune_kind", "sparse_cluster"),
-    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd", "top", "part", "clock_ns",
-                   "io"),
+    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd", "top", "part",
+                   "clock_ns", "io", "fifo_memory"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
 

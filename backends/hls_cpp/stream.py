@@ -27,6 +27,10 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import FifoOp
 from nncc.dialects.interfaces import Reduction, Windowed
 
+FIFO_IMPL = {"registers": "srl", "lutram": "lutram", "bram": "bram"}
+"""The `BIND_STORAGE type=fifo impl=` of each `dataflow.fifo` memory (shift registers for the
+register FIFOs of at most two beats)."""
+
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
     return tuple(v.type.get_shape())
@@ -65,13 +69,15 @@ class StreamFn:
 
 @dataclass(frozen=True)
 class StreamDef:
-    """A stream of beats: its name, beat struct, element type, channels and FIFO depth."""
+    """A stream of beats: its name, beat struct, element type, channels, FIFO depth and the
+    storage its FIFO binds to (`impl`, from the FIFO's memory)."""
 
     name: str
     beat: str
     elem: str
     channels: int
     depth: int
+    impl: str = "lutram"
 
 
 class _Builder:
@@ -98,7 +104,8 @@ class _Builder:
         same function: a fork, the function writes every beat to both)."""
         name = self.em.name_of(op)
         elem = self.em.type_names[op.input]
-        stream = StreamDef(f"{name}_s", f"beat_{name}", elem, _shape(op.input)[1], op.depth.value.data)
+        stream = StreamDef(f"{name}_s", f"beat_{name}", elem, _shape(op.input)[1], op.depth.value.data,
+                           FIFO_IMPL[op.memory_kind])
         self.streams.append(stream)
         fn = self.producer[op.input]
         if not fn.outs:

@@ -31,6 +31,9 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import STREAM_SCHEDULE_ATTR, FifoOp
 from nncc.dialects.interfaces import IndexMap, Reduction, Windowed
 
+FIFO_MODULE_SUFFIX = {"registers": "", "lutram": "_lutram", "bram": "_bram"}
+"""The FIFO module (templates/stream/fifo.v.j2) of each `dataflow.fifo` memory."""
+
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
     return tuple(v.type.get_shape())
@@ -157,7 +160,8 @@ class _StreamEmitter:
         out = self.stream_out(name, width)
         in_valid, in_ready = self._fork(op)
         params = f".W({width}), .D({depth}), .AW({_bits(depth - 1)}), .CW({_bits(depth) + 1})"
-        self.instances.append((f"{self.top}__fifo", params, f"u_{name}", (
+        module = f"{self.top}__fifo{FIFO_MODULE_SUFFIX[op.memory_kind]}"
+        self.instances.append((module, params, f"u_{name}", (
             ("clk", "clk"), ("rst", "rst"), ("in_valid", in_valid), ("in_ready", in_ready),
             ("x0", self.beat_of[op.input][1]),
             ("out_valid", out[0]), ("out_ready", out[2]), ("y", out[1]))))
