@@ -235,7 +235,7 @@ def compile(  # noqa: A001 - the public name users expect
 
     Keyword options are those of `CompileOptions` (width, weight_width, rounding,
     overflow, margin_bits, mode, table_bits, segments, pot_slopes, order, reuse_factor,
-    target_ii, io, top, part, clock_ns, calibration_samples, pot_bits, pot_terms,
+    xnor_simd, target_ii, io, top, part, clock_ns, calibration_samples, pot_bits, pot_terms,
     pot_per_channel, pot_rounding, pot_compensation, pot_prune, shift_share, shift_all);
     they override the config file.
     """

@@ -38,7 +38,7 @@ from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
 from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_sparse, build_nn_to_emit, pipeline_spec, run_passes
 from nncc.dialects.interfaces import FloatSemantics, MacLayer, RecurrentProducts
 from nncc.dialects import nn
-from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR
+from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR, SIMD_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.passes.pot_quant_quantize import OPTIONS_ATTR as POT_OPTIONS_ATTR
 from nncc.runtime import progress
@@ -108,6 +108,8 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
         approx = {k: v for k, v in settings.items() if k in APPROX_KEYS}
         if "reuse_factor" in settings:
             op.attributes[REUSE_ATTR] = IntegerAttr(int(settings["reuse_factor"]), i64)
+        if "simd" in settings:
+            op.attributes[SIMD_ATTR] = IntegerAttr(int(settings["simd"]), i64)
         pot = {}
         if "pot_bits" in settings:
             pot["enabled"] = int(settings["pot_bits"] != 0)

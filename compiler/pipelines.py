@@ -146,8 +146,9 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     `binary-complex-set-products{products=3}` (Gauss form of the complex layers), then
     `convert-nn-to-fixed`, then (with weight
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
-    `binary-complex-replace-dense-with-xnor` (binary x binary dense layers become XNOR and
-    popcount, after the encodings so that they see no such layer), then
+    `binary-complex-replace-dense-with-xnor` and `binary-complex-replace-conv-with-xnor`
+    (binary x binary dense layers and convolutions become XNOR and popcount, after the
+    encodings so that they see no such layer), then
     `fixed-lower-activations`.
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
@@ -167,7 +168,7 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
     if o.delta:
         spec += f",recurrent-delta{{theta_x={float(o.delta_x)} theta_h={float(o.delta_h)}}}"
-    spec += ",binary-complex-replace-dense-with-xnor"
+    spec += ",binary-complex-replace-dense-with-xnor,binary-complex-replace-conv-with-xnor"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)
@@ -175,10 +176,11 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
 
 def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Fixed-point layers into `dataflow` processing elements with their reuse factors and
-    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii, weight_memory, recurrent_form."""
+    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii, weight_memory, recurrent_form,
+    xnor_simd (the tile pass's `simd`: input bits per cycle of XNOR window engines)."""
     o = pipeline_options(options, "fixed-to-dataflow")
     return _parse_passes(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii} "
-                         f"weight_memory={o.weight_memory} recurrent_form={o.recurrent_form}}}")
+                         f"weight_memory={o.weight_memory} recurrent_form={o.recurrent_form} simd={o.xnor_simd}}}")
 
 
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -225,11 +227,11 @@ PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
                   "sparse_cluster", "sparse_cluster_scope"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
-    "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form"),
+    "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd"),
     "dataflow-to-emit": ("top", "part", "clock_ns", "io", "fifo_memory", "sparse_threshold", "sparse_structure", "sparse_prune",
                          "sparse_prune_kind", "sparse_cluster"),
-    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "top", "part", "clock_ns",
-                   "io", "fifo_memory"),
+    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd", "top", "part",
+                   "clock_ns", "io", "fifo_memory"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
 

@@ -125,6 +125,9 @@ class _Builder:
             from nncc.backends.hls_cpp.mac import window_lane_step  # (it builds on the emitter)
 
             step = window_lane_step(self.em, op, parallel)
+        elif parallel is not None and parallel.template == "xnor_conv":  # the window array is one position
+            table = self.em.table(f"{name}_win", np.arange(parallel.value)[None])
+            step = replace(parallel, cols=1, table=table, size=geo.out_channels, unroll=True)
         elif parallel is None or parallel.template != "conv":
             raise ValueError(f"dataflow.pe '{name}': the HLS stream back end needs a multiplier convolution step")
         else:

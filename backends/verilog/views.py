@@ -95,6 +95,20 @@ class ModuleView:
     # its sign bit in the input vector
     bits: int = 0
     sign_bits: tuple[int, ...] = ()
+    # XNOR window engine: the taps' lowest raw bits (1 = a +-1 value, 0 = the zero padding),
+    # whether the layer is padded (the valid taps' count nv replaces K), nv's width, and the
+    # shift of 2 * popcount - K to the accumulator's fraction
+    xnor: bool = False
+    low_bits: tuple[int, ...] = ()
+    padded: bool = False
+    count_width: int = 0
+    result_shift: int = 0
+    # SIMD folding (folds > 1): bits per phase, phases per output group, each phase's first
+    # bit in the window, the phases that start a group's count
+    simd: int = 0
+    folds: int = 1
+    chunks: tuple[int, ...] = ()
+    first_phases: tuple[int, ...] = ()
     # sliding-window convolution engine (see dataflow.WindowGeometry)
     shift: bool = False
     channels: int = 0

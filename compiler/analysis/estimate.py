@@ -309,12 +309,13 @@ def line_buffer(m: ModuleView) -> Counter:
     per bit), the line buffer (its untapped runs in SRLs, not flip-flops), the padding
     select, the output shift registers (less one result per multiplier slot, which sits in
     its DSP's output register) and the row / column counters."""
-    plane_bits = m.x_width * m.channels * m.plane
-    pixel_bits = m.x_width * m.channels
+    x_width = (2 if m.padded else 1) if m.xnor else m.x_width  # an XNOR engine reads sign (and lowest) bits only
+    plane_bits = x_width * m.channels * m.plane
+    pixel_bits = x_width * m.channels
     taps = [j // m.channels for _, j in m.taps]
     registers = (plane_bits + pixel_bits * m.line_buffer - shift_register_bits(taps, pixel_bits)
                  + result_bits(m) + m.phase_width + m.row_width + m.col_width)
-    if not m.shift:  # each multiplier slot's result r sits in its DSP's output register
+    if not m.shift and not m.xnor:  # each multiplier slot's result r sits in its DSP's output register
         registers -= m.acc_width * len(m.slots)
     return Counter(register_bit=registers, shift_load_bit=plane_bits, select_bit=pixel_bits, window_control=1,
                    stage_control=1)
@@ -323,7 +324,19 @@ def line_buffer(m: ModuleView) -> Counter:
 def pe_window(m: ModuleView) -> Counter:
     """A sliding-window convolution engine: line buffer, counters and the slots (multipliers
     or shift-and-add trees)."""
-    return line_buffer(m) + (shift_slots(m) if m.shift else pe_products(m))
+    return line_buffer(m) + (xnor_window(m) if m.xnor else shift_slots(m) if m.shift else pe_products(m))
+
+
+def xnor_window(m: ModuleView) -> Counter:
+    """An XNOR window engine's slots (`pe_xnor`'s popcount trees and phase-selected weight
+    bits), plus a padded layer's shared count of valid taps."""
+    tally = Counter(popcount_bit=m.bits if m.padded else 0)
+    for s in m.slots:
+        tally["popcount_bit"] += sum(width for _, width, _ in s.tree) + 2 * m.acc_width
+        if m.reuse > 1:
+            rows = [word.split("'b")[1] for word in s.words]
+            tally["xnor_select_bit"] += sum(1 for column in zip(*rows) if len(set(column)) > 1)
+    return tally
 
 
 # ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from xdsl.dialects.builtin import StringAttr
 from xdsl.ir import Operation
 
 from nncc.dialects import fixed
-from nncc.dialects.dataflow import REUSE_ATTR
+from nncc.dialects.dataflow import REUSE_ATTR, SIMD_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.encodings import BinaryAttr
 from nncc.dialects.pot_quant import CODE_ATTR
@@ -86,8 +86,9 @@ def mac(lw: FixedLowering, op: Operation, build, weight: np.ndarray | None = Non
         acc = lw.emit(build(x, w, b_const)).output
     except Exception as err:  # the accumulator type verifier rejects > 64 bits
         lw.fail(f"accumulator does not fit 64 bits: {err}")
-    if REUSE_ATTR in op.attributes:
-        acc.owner.attributes[REUSE_ATTR] = op.attributes[REUSE_ATTR]
+    for key in (REUSE_ATTR, SIMD_ATTR):
+        if key in op.attributes:
+            acc.owner.attributes[key] = op.attributes[key]
     mark_binary(acc.owner, w)
     lw.finish(op, acc, prec)
 
