@@ -9,7 +9,12 @@ weight row and bias for it and every reader is a tied op, a constant-weight laye
 along the channel axis (`nn.dense`: its input features; `nn.conv` with one group: its input
 channels; after a flatten: the channel's block of features) or such a flatten. So a channel
 of a residual block goes only when both the branch and the shortcut produce zero for it, and
-it goes from both. Groups that reach a graph output, a non-zero-preserving op or a value
+it goes from both. A complex layer (`binary_complex.complex_conv` / `complex_dense`) loses
+whole complex filters, both planes (its A, B and bias rows; a complex consumer loses A and B
+columns): it stays a smaller complex layer. A removed channel that an op after its producer
+turns into a non-zero constant (a sign, a sigmoid) is folded into its consumers' biases
+(dense layers and unpadded convolutions); it stays when it reaches a convolution with
+padding. Groups that reach a graph output, an op that does not keep them constant or a value
 from outside stay. Every value keeps at least one channel. The model's results do not change.
 """
 
@@ -27,7 +32,7 @@ from xdsl.passes import ModulePass
 
 from nncc.dialects import nn
 from nncc.dialects.dense import to_dense
-from nncc.dialects.interfaces import AffineWeights
+from nncc.dialects.interfaces import AffineWeights, ComplexWeights
 from nncc.dialects.nn.channels import ChannelGroups, channel_groups, constant_weights
 
 
@@ -52,20 +57,31 @@ def _result_type(g: ChannelGroups, op: Operation, operands: list[SSAValue]) -> T
 
 def _layer(g: ChannelGroups, layer: Operation, operands: list[SSAValue]) -> Operation:
     """``layer`` with the weight rows of its removed output channels and the weight columns of
-    its removed input channels gone, reading the (rebuilt) ``operands``."""
+    its removed input channels gone (their constants, `ChannelGroups.const`, added to the
+    bias), reading the (rebuilt) ``operands``."""
     w, b = constant_weights(layer)
+    if layer in g.consumers:
+        value, rest = g.consumers[layer]
+        kept = g.kept(value)
+        gone = np.setdiff1d(np.arange(len(g.const[value])), kept)
+        blocks = w.reshape(w.shape[0], len(g.const[value]), -1)  # [out, channel, rest or kernel]
+        shift = blocks[:, gone].sum(axis=2) @ g.const[value][gone]
+        if np.any(shift != 0):
+            b = shift if b is None else b + shift
+        w = np.take(w, [c * rest + j for c in kept for j in range(rest)], axis=1)
     out = layer.results[0]
     if out in g.axis:
         rows = g.kept(out)
         w, b = w[rows], None if b is None else b[rows]
-    if layer in g.consumers:
-        value, rest = g.consumers[layer]
-        columns = [c * rest + j for c in g.kept(value) for j in range(rest)]
-        w = np.take(w, columns, axis=1)
-    bias = layer.bias_operand()
     layer.operands = operands  # (the old op goes: with_weights' type rules see the rebuilt input)
-    new = layer.with_weights(_constant(w, layer.weight_operand().owner, layer),
-                             None if bias is None else _constant(b, bias.owner, layer))
+    if isinstance(layer, ComplexWeights):
+        like = layer.weight_parts()[0].owner
+        m, c = w.shape[0] // 2, w.shape[1] // 2
+        new = layer.with_parts(_constant(w[:m, :c], like, layer), _constant(w[m:, :c], like, layer),
+                               None if b is None else _constant(b, like, layer))
+    else:
+        like = layer.weight_operand().owner
+        new = layer.with_weights(_constant(w, like, layer), None if b is None else _constant(b, like, layer))
     new.attributes.update(layer.attributes)
     return new
 
@@ -85,7 +101,7 @@ def remove_channels(ops: list[Operation]) -> int:
         if op not in affected:
             continue
         operands = [new_of.get(v, v) for v in op.operands]
-        if isinstance(op, AffineWeights) and (op in g.consumers or op.results[0] in g.axis):
+        if isinstance(op, (AffineWeights, ComplexWeights)) and (op in g.consumers or op.results[0] in g.axis):
             new = _layer(g, op, operands)
         else:
             new = type(op).create(operands=operands, result_types=[_result_type(g, op, operands)],
