@@ -214,10 +214,11 @@ def prune_channel_groups(ops: list[Operation], fraction: float) -> None:
             continue
         const = weight_operand(layer).owner
         w = np.asarray(from_dense(const.value), np.float64)
-        replace_constant(layer, const, np.where(rows.reshape((-1,) + (1,) * (w.ndim - 1)), 0.0, w))
+        replace_constant(layer, const, np.where(rows.reshape((-1,) + (1,) * (w.ndim - 1)), 0.0, w), True)
         bias = layer.bias_operand()
         if bias is not None:  # (a constant: channel_groups takes only constant-weight layers)
-            replace_constant(layer, bias.owner, np.where(rows, 0.0, np.asarray(from_dense(bias.owner.value), np.float64)))
+            replace_constant(layer, bias.owner, np.where(rows, 0.0, np.asarray(from_dense(bias.owner.value), np.float64)),
+                             True)
 
 
 def _zero_filters(layer: ComplexWeights, rows: np.ndarray) -> None:
@@ -226,11 +227,11 @@ def _zero_filters(layer: ComplexWeights, rows: np.ndarray) -> None:
     filters = rows[:len(rows) // 2] | rows[len(rows) // 2:]
     for part in layer.weight_parts():
         w = np.asarray(from_dense(part.owner.value), np.float64)
-        replace_constant(layer, part.owner, np.where(filters.reshape((-1,) + (1,) * (w.ndim - 1)), 0.0, w))
+        replace_constant(layer, part.owner, np.where(filters.reshape((-1,) + (1,) * (w.ndim - 1)), 0.0, w), True)
     bias = layer.bias_operand()
     if bias is not None:
         b = np.asarray(from_dense(bias.owner.value), np.float64)
-        replace_constant(layer, bias.owner, np.where(np.concatenate([filters, filters]), 0.0, b))
+        replace_constant(layer, bias.owner, np.where(np.concatenate([filters, filters]), 0.0, b), True)
 
 
 def _prune_layer(layer: Operation, const: nn.ConstantOp, options: SparsePrunePass) -> None:
@@ -247,9 +248,13 @@ def _prune_layer(layer: Operation, const: nn.ConstantOp, options: SparsePrunePas
     replace_constant(layer, const, pruned.reshape(w.shape))
 
 
-def replace_constant(layer: Operation, const: nn.ConstantOp, values: np.ndarray) -> None:
-    """Give ``layer`` a new constant of ``values`` in place of ``const`` (which other users keep)."""
+def replace_constant(layer: Operation, const: nn.ConstantOp, values: np.ndarray, same_grid: bool = False) -> None:
+    """Give ``layer`` a new constant of ``values`` in place of ``const`` (which other users
+    keep); ``same_grid``: the values are ``const``'s with some made zero, so the new constant
+    keeps its attributes (a `fixed.grid` stays true)."""
     new = nn.ConstantOp(to_dense(values, const.value.get_element_type()))
+    if same_grid:
+        new.attributes.update(const.attributes)
     Rewriter.insert_op(new, InsertPoint.before(const))
     index = list(layer.operands).index(const.output)
     layer.operands = [*layer.operands[:index], new.output, *layer.operands[index + 1:]]

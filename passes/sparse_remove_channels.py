@@ -36,8 +36,12 @@ from nncc.dialects.interfaces import AffineWeights, ComplexWeights
 from nncc.dialects.nn.channels import ChannelGroups, channel_groups, constant_weights
 
 
-def _constant(values: np.ndarray, like: nn.ConstantOp, before: Operation) -> SSAValue:
+def _constant(values: np.ndarray, like: nn.ConstantOp, before: Operation, same_grid: bool = True) -> SSAValue:
+    """A new constant of ``values`` before ``before``, with ``like``'s element type and, when
+    ``same_grid`` (the values are some of ``like``'s), its attributes (a `fixed.grid`)."""
     new = nn.ConstantOp(to_dense(values, like.value.get_element_type()))
+    if same_grid:
+        new.attributes.update(like.attributes)
     Rewriter.insert_op(new, InsertPoint.before(before))
     return new.output
 
@@ -60,6 +64,8 @@ def _layer(g: ChannelGroups, layer: Operation, operands: list[SSAValue]) -> Oper
     its removed input channels gone (their constants, `ChannelGroups.const`, added to the
     bias), reading the (rebuilt) ``operands``."""
     w, b = constant_weights(layer)
+    bias = layer.bias_operand()
+    bias_like = None if bias is None else bias.owner  # (None: a new bias, or one that took constants)
     if layer in g.consumers:
         value, rest = g.consumers[layer]
         kept = g.kept(value)
@@ -67,7 +73,7 @@ def _layer(g: ChannelGroups, layer: Operation, operands: list[SSAValue]) -> Oper
         blocks = w.reshape(w.shape[0], len(g.const[value]), -1)  # [out, channel, rest or kernel]
         shift = blocks[:, gone].sum(axis=2) @ g.const[value][gone]
         if np.any(shift != 0):
-            b = shift if b is None else b + shift
+            b, bias_like = shift if b is None else b + shift, None
         w = np.take(w, [c * rest + j for c in kept for j in range(rest)], axis=1)
     out = layer.results[0]
     if out in g.axis:
@@ -75,13 +81,17 @@ def _layer(g: ChannelGroups, layer: Operation, operands: list[SSAValue]) -> Oper
         w, b = w[rows], None if b is None else b[rows]
     layer.operands = operands  # (the old op goes: with_weights' type rules see the rebuilt input)
     if isinstance(layer, ComplexWeights):
-        like = layer.weight_parts()[0].owner
+        like = [v.owner for v in layer.weight_parts()]
         m, c = w.shape[0] // 2, w.shape[1] // 2
-        new = layer.with_parts(_constant(w[:m, :c], like, layer), _constant(w[m:, :c], like, layer),
-                               None if b is None else _constant(b, like, layer))
+        weights = [_constant(w[:m, :c], like[0], layer), _constant(w[m:, :c], like[1], layer)]
     else:
-        like = layer.weight_operand().owner
-        new = layer.with_weights(_constant(w, like, layer), None if b is None else _constant(b, like, layer))
+        like = [layer.weight_operand().owner]
+        weights = [_constant(w, like[0], layer)]
+    new_bias = None if b is None else _constant(b, bias_like or like[0], layer, bias_like is not None)
+    if isinstance(layer, ComplexWeights):
+        new = layer.with_parts(*weights, new_bias)
+    else:
+        new = layer.with_weights(*weights, new_bias)
     new.attributes.update(layer.attributes)
     return new
 
