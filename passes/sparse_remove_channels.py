@@ -12,7 +12,8 @@ of a residual block goes only when both the branch and the shortcut produce zero
 it goes from both. A complex layer (`binary_complex.complex_conv` / `complex_dense`) loses
 whole complex filters, both planes (its A, B and bias rows; a complex consumer loses A and B
 columns): it stays a smaller complex layer. A removed channel that an op after its producer
-turns into a non-zero constant (a sign, a sigmoid) is folded into its consumers' biases
+turns into a non-zero constant (a sign, a sigmoid, a batch norm, which loses the removed
+channels' parameters) is folded into its consumers' biases
 (dense layers and unpadded convolutions); it stays when it reaches a convolution with
 padding. Groups that reach a graph output, an op that does not keep them constant or a value
 from outside stay. Every value keeps at least one channel. The model's results do not change.
@@ -31,9 +32,9 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.passes import ModulePass
 
 from nncc.dialects import nn
-from nncc.dialects.dense import to_dense
+from nncc.dialects.dense import from_dense, to_dense
 from nncc.dialects.interfaces import AffineWeights, ComplexWeights
-from nncc.dialects.nn.channels import ChannelGroups, channel_groups, constant_weights
+from nncc.dialects.nn.channels import ChannelGroups, channel_groups, channel_parameters, constant_weights
 
 
 def _constant(values: np.ndarray, like: nn.ConstantOp, before: Operation, same_grid: bool = True) -> SSAValue:
@@ -114,6 +115,10 @@ def remove_channels(ops: list[Operation]) -> int:
         if isinstance(op, (AffineWeights, ComplexWeights)) and (op in g.consumers or op.results[0] in g.axis):
             new = _layer(g, op, operands)
         else:
+            if channel_parameters(op):
+                kept = g.kept(op.operands[0])
+                operands = operands[:1] + [_constant(np.asarray(from_dense(v.owner.value))[kept], v.owner, op)
+                                           for v in op.operands[1:]]
             new = type(op).create(operands=operands, result_types=[_result_type(g, op, operands)],
                                   properties=dict(op.properties), attributes=dict(op.attributes))
         new.location = op.location

@@ -3,7 +3,8 @@ can leave the model together, across element-wise chains, residual adds and conc
 
 A channel of a value is *tied* to the channels it is computed from or feeds without mixing:
 through a per-channel op (a unary element-wise op such as ReLU or sign, a max / average /
-global pool; asked through `FloatSemantics`) channel c stays channel c; an `nn.add` /
+global pool, asked through `FloatSemantics`; an `nn.batchnorm` with constant parameters,
+which lose the removed channels' entries) channel c stays channel c; an `nn.add` /
 `nn.sub` of two operands of one shape ties channel c of both operands and of the result; an
 `nn.concat` on the channel axis ties operand channel c to result channel ``offset + c``. A
 layer with complex weights (`ComplexWeights`, channels ``[re; im]``) ties the two planes of
@@ -42,7 +43,7 @@ from xdsl.ir import Operation, SSAValue
 from nncc.dialects.dense import from_dense
 from nncc.dialects.interfaces import AffineWeights, ComplexWeights, Elementwise, FloatSemantics, MacLayer, Windowed
 from nncc.dialects.nn import arith, structure
-from nncc.dialects.nn.ops import ConstantOp
+from nncc.dialects.nn.ops import BatchNormOp, ConstantOp
 
 _PER_CHANNEL_POOLS = (structure.MaxPoolOp, structure.AvgPoolOp, structure.GlobalAvgPoolOp)
 
@@ -91,9 +92,18 @@ def _consumer(user: Operation, value: SSAValue, axis: int) -> bool:
     return getattr(getattr(user, "group", None), "value", None) is None or user.group.value.data == 1
 
 
+def channel_parameters(op: Operation) -> bool:
+    """An `nn.batchnorm` whose scale, bias, mean and variance are constants: one parameter
+    per channel of its input (operand 0), sliced with the channels it keeps."""
+    return isinstance(op, BatchNormOp) and all(isinstance(v.owner, ConstantOp) for v in op.operands[1:])
+
+
 def _per_channel(user: Operation, value: SSAValue, axis: int) -> bool:
-    """A single-operand op that keeps channel c on channel c (what it makes of a removed
-    channel's constant is asked later, `_constants`)."""
+    """A single-operand op (or a batch norm with constant parameters, on channel axis 1)
+    that keeps channel c on channel c (what it makes of a removed channel's constant is
+    asked later, `_constants`)."""
+    if channel_parameters(user) and user.operands[0] is value and axis == 1:
+        return True
     if len(user.operands) != 1 or len(user.results) != 1 or not isinstance(user, FloatSemantics):
         return False
     if not (isinstance(user, Elementwise) or (isinstance(user, _PER_CHANNEL_POOLS) and axis == 1)):
@@ -295,6 +305,8 @@ def _mapped_constant(op: Operation, const: np.ndarray, axis: int) -> np.ndarray:
     view = [1] * len(shape)
     view[axis] = len(const)
     x = np.broadcast_to(np.nan_to_num(const).reshape(view), shape)
-    y = np.moveaxis(np.asarray(op.evaluate_float([np.array(x)], 1), np.float64), axis, 0).reshape(len(const), -1)
+    params = [np.asarray(from_dense(v.owner.value), np.float64) for v in op.operands[1:]]  # (a batch norm's)
+    y = op.evaluate_float([np.array(x), *params], 1)
+    y = np.moveaxis(np.asarray(y, np.float64), axis, 0).reshape(len(const), -1)
     same = np.all(y == y[:, :1], axis=1) & np.isfinite(const)
     return np.where(same, y[:, 0], np.nan)

@@ -118,3 +118,36 @@ func.func @padded(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %y = binary_complex.complex_conv %s, %p, %q {dilations = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 1, 1>} : (tensor<1x4x4x4xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x4x4xf32>
   func.return %y : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// A batch norm with constant parameters between a complex layer and a sign: the zero filter 1
+// (planes 1 and 3) leaves with its batch-norm entries; the batch norm maps it to -3 (real
+// plane) and +1 (imaginary plane), the sign to -1 and +1, and the unpadded consumer's bias
+// takes 9 taps of A = 1, B = 2: Re += 9 (1 (-1) - 2 (+1)) = -27, Im += 9 (2 (-1) + 1 (+1)) = -9.
+// CHECK-LABEL: func.func @batchnorm
+// CHECK:       %[[H:.*]] = binary_complex.complex_conv %x, %{{.*}} -> tensor<1x2x3x3xf32>
+// CHECK-NEXT:  %[[G:.*]] = nn.constant dense<[1.000000e+00, -1.000000e+00]> : tensor<2xf32>
+// CHECK-NEXT:  %[[BE:.*]] = nn.constant dense<[5.000000e-01, 2.500000e-01]> : tensor<2xf32>
+// CHECK-NEXT:  %[[M:.*]] = nn.constant dense<[0.000000e+00, 1.000000e+00]> : tensor<2xf32>
+// CHECK-NEXT:  %[[V:.*]] = nn.constant dense<1.000000e+00> : tensor<2xf32>
+// CHECK-NEXT:  %[[N:.*]] = nn.batchnorm %[[H]], %[[G]], %[[BE]], %[[M]], %[[V]]
+// CHECK-NEXT:  %[[S:.*]] = nn.sign %[[N]]
+// CHECK:       %[[D:.*]] = nn.constant dense<[-2.700000e+01, -9.000000e+00]> : tensor<2xf32>
+// CHECK-NEXT:  binary_complex.complex_conv %[[S]], %{{.*}}, %{{.*}}, %[[D]] {{.*}} : (tensor<1x2x3x3xf32>, tensor<1x1x3x3xf32>, tensor<1x1x3x3xf32>, tensor<2xf32>) -> tensor<1x2x1x1xf32>
+func.func @batchnorm(%x: tensor<1x2x3x3xf32>) -> tensor<1x2xf32> {
+  %a = nn.constant dense<[[[[1.0]]], [[[0.0]]]]> : tensor<2x1x1x1xf32>
+  %b = nn.constant dense<[[[[2.0]]], [[[0.0]]]]> : tensor<2x1x1x1xf32>
+  %h = binary_complex.complex_conv %x, %a, %b {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x2x3x3xf32>, tensor<2x1x1x1xf32>, tensor<2x1x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %g = nn.constant dense<[1.0, 2.0, -1.0, 4.0]> : tensor<4xf32>
+  %be = nn.constant dense<[0.5, -3.0, 0.25, 1.0]> : tensor<4xf32>
+  %m = nn.constant dense<[0.0, 0.0, 1.0, 0.0]> : tensor<4xf32>
+  %v = nn.constant dense<[1.0, 1.0, 1.0, 1.0]> : tensor<4xf32>
+  %n = nn.batchnorm %h, %g, %be, %m, %v {epsilon = 0.0 : f64} : (tensor<1x4x3x3xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>, tensor<4xf32>) -> tensor<1x4x3x3xf32>
+  %s = nn.sign %n {scale = 1.0 : f64} : tensor<1x4x3x3xf32>
+  %p = nn.constant dense<1.0> : tensor<1x2x3x3xf32>
+  %q = nn.constant dense<2.0> : tensor<1x2x3x3xf32>
+  %y = binary_complex.complex_conv %s, %p, %q {dilations = array<i64: 1, 1>, pads = array<i64: 0, 0, 0, 0>, strides = array<i64: 1, 1>} : (tensor<1x4x3x3xf32>, tensor<1x2x3x3xf32>, tensor<1x2x3x3xf32>) -> tensor<1x2x1x1xf32>
+  %f = nn.flatten %y {axis = 1 : i64} : tensor<1x2x1x1xf32> -> tensor<1x2xf32>
+  func.return %f : tensor<1x2xf32>
+}
