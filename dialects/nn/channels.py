@@ -308,5 +308,5 @@ def _mapped_constant(op: Operation, const: np.ndarray, axis: int) -> np.ndarray:
     params = [np.asarray(from_dense(v.owner.value), np.float64) for v in op.operands[1:]]  # (a batch norm's)
     y = op.evaluate_float([np.array(x), *params], 1)
     y = np.moveaxis(np.asarray(y, np.float64), axis, 0).reshape(len(const), -1)
-    same = np.all(y == y[:, :1], axis=1) & np.isfinite(const)
+    same = np.all(y == y[:, :1], axis=1) & np.isfinite(const) & np.isfinite(y[:, 0])
     return np.where(same, y[:, 0], np.nan)
