@@ -470,6 +470,33 @@ class AffineWeights(Operation, abc.ABC):
         self.operands[next(i for i, v in enumerate(self.operands) if v is old)] = weight
 
 
+@dataclass(frozen=True)
+class ComplexWeightsTrait(OpTrait):
+    """Marker of `ComplexWeights`."""
+
+
+class ComplexWeights(Operation, abc.ABC):
+    """An `nn` layer with complex weights ``A + jB`` on channels ``[re; im]``: its real
+    equivalent has the weight ``[[A, -B], [B, A]]`` (output channels f and M + f are the two
+    planes of complex filter f, input channels c and C + c the two planes of complex input
+    channel c) and the bias ``[Re(c); Im(c)]``. Channel pruning keeps the planes together and
+    rebuilds the layer from smaller A, B and bias operands."""
+
+    traits = traits_def(ComplexWeightsTrait())
+
+    @abc.abstractmethod
+    def weight_parts(self) -> tuple[SSAValue, SSAValue]:
+        """(A, B): the real and imaginary weights, output channels first."""
+
+    @abc.abstractmethod
+    def bias_operand(self) -> SSAValue | None:
+        """``[Re(c); Im(c)]`` (None: no bias)."""
+
+    @abc.abstractmethod
+    def with_parts(self, weight_re: SSAValue, weight_im: SSAValue, bias: SSAValue | None) -> Operation:
+        """A new op: the same layer on the same input with other weights and bias."""
+
+
 # ---------------------------------------------------------------------------------------
 # lowering between levels
 
