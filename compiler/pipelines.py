@@ -37,11 +37,13 @@ from nncc.passes import get_all_passes
 
 def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[ModulePass]:
     """Canonical `nn` form after import: canonicalize, fuse constant adds into biases,
-    fold batch norms (again fusing adds that followed them), complex layers written as real
-    graphs become `binary_complex` complex layers, canonicalize, CSE."""
+    fold batch norms (again fusing adds that followed them), batch norm + sign after binary
+    layers become integer thresholds (`binary-complex-fold-threshold`), complex layers written
+    as real graphs become `binary_complex` complex layers, canonicalize, CSE."""
     from xdsl.transforms.canonicalize import CanonicalizePass
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
+    from nncc.passes.binary_complex_fold_threshold import BinaryComplexFoldThresholdPass
     from nncc.passes.binary_complex_raise_complex_layers import BinaryComplexRaiseComplexLayersPass
     from nncc.passes.nn_fold_batchnorm import NnFoldBatchnormPass
     from nncc.passes.nn_fuse_bias import NnFuseBiasPass
@@ -52,6 +54,7 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
         NnFuseBiasPass(),
         NnFoldBatchnormPass(),
         NnFuseBiasPass(),
+        BinaryComplexFoldThresholdPass(),
         BinaryComplexRaiseComplexLayersPass(),
         CanonicalizePass(),
         CommonSubexpressionElimination(),

@@ -431,6 +431,19 @@ class SelectsValues(Operation, abc.ABC):
     traits = traits_def(SelectsValuesTrait())
 
 
+@dataclass(frozen=True)
+class ExactInputTrait(OpTrait):
+    """Marker of `ExactInput`."""
+
+
+class ExactInput(Operation, abc.ABC):
+    """An op that reads its operand's exact value (a comparison against integer
+    thresholds): the layer producing the operand keeps its exact accumulator instead of
+    rounding it to a calibrated output type first (`convert-nn-to-fixed`)."""
+
+    traits = traits_def(ExactInputTrait())
+
+
 # ---------------------------------------------------------------------------------------
 # rewritable weights
 

@@ -8,6 +8,7 @@ from importlib import import_module
 from xdsl.passes import ModulePass
 
 _PASSES: dict[str, tuple[str, str]] = {
+    "binary-complex-fold-threshold": ("binary_complex_fold_threshold", "BinaryComplexFoldThresholdPass"),
     "binary-complex-raise-complex-layers": ("binary_complex_raise_complex_layers", "BinaryComplexRaiseComplexLayersPass"),
     "binary-complex-replace-dense-with-xnor": ("binary_complex_replace_dense_with_xnor", "BinaryComplexReplaceDenseWithXnorPass"),
     "binary-complex-set-products": ("binary_complex_set_products", "BinaryComplexSetProductsPass"),
