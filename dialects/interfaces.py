@@ -352,6 +352,8 @@ class ElementFunction:
       left), y = ``table[i]``.
     - "pwl": segment k = number of ``table`` breakpoints <= x; y = ``slopes[k]`` * x +
       ``intercepts[k]``, slopes of ``multiplier_type``, intercepts of ``addend_type``.
+    - "threshold": y = +1 if ``slopes[c]`` * (x - ``table[c]``) >= 0 else -1, c the
+      element's channel (axis 1): per-channel raw thresholds and directions (+1 / -1).
     - "poly": u = clamp(x, low, high); Horner over the coefficients ``table`` (c_0 first,
       of ``addend_type``) into an accumulator of ``multiplier_type``: t = t * u + c_i,
       each step rounded with ``rounding`` and saturated to the accumulator.

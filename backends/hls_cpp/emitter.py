@@ -240,6 +240,12 @@ def _lut_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
     }
 
 
+def _threshold_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
+    """Per-channel thresholds and directions; ``cols`` channels over the step's elements."""
+    return {"table": em.table(f"{name}_thresholds", fn.table), "weight": em.table(f"{name}_directions", fn.slopes),
+            "cols": int(fn.table.size)}
+
+
 def _pwl_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
     return {
         "table": em.table(f"{name}_breaks", fn.table),
@@ -496,6 +502,7 @@ _FUNCTIONS = {
     "lut": _unary("lut", _lut_fields),
     "pwl": _unary("pwl", _pwl_fields),
     "poly": _unary("poly", _poly_fields),
+    "threshold": _unary("threshold", _threshold_fields),
     "binary": _binary,
 }
 """One printer per kind of element function (`ElementFunction.kind`)."""
