@@ -195,6 +195,7 @@ class FoldThreshold(RewritePattern):
             return
         new_layer = layer.with_weights(layer.weight_operand(), None)
         new_layer.location = layer.location
+        new_layer.results[0].name_hint = layer.results[0].name_hint
         threshold = SignThresholdOp(new_layer.results[0], *folded)
         threshold.location = op.location
         rewriter.replace(op, [new_layer, threshold], [threshold.output])
