@@ -75,3 +75,74 @@ def test_fixed_csim_rtl_bit_exact(tmp_path, name):
     latency and II are the predicted ones."""
     design = _compile(name, tmp_path)
     assert_bit_exact_on_schedule(design, DATA[f"{name}_x"], "output", distinct=10)
+
+
+K, CHANNELS = 7, 6
+
+
+def _bn_sign_model(gamma, beta, mean, var, bipolar: bool, bias=None, seed: int = 8) -> onnx.ModelProto:
+    """x [N, 7] -> Sign (ternary: -1 / 0 / +1) -> Gemm(+-1 weights, bias) -> BatchNorm ->
+    bipolar Where(>= 0) or ternary Sign -> y [N, 6]."""
+    from onnx import helper, numpy_helper
+
+    from helpers import onnx_model
+
+    rng = np.random.default_rng(seed)
+    f32 = lambda a, n: numpy_helper.from_array(np.asarray(a, np.float32), n)  # noqa: E731
+    inits = [f32(np.where(rng.standard_normal((CHANNELS, K)) >= 0, 1, -1), "w"), f32(rng.uniform(-1, 1, CHANNELS) if bias is None else bias, "b"),
+             f32(gamma, "g"), f32(beta, "beta"), f32(mean, "m"), f32(var, "v"), f32(0, "zero"), f32(1, "one"),
+             f32(-1, "minus")]  # fmt: skip
+    nodes = [helper.make_node("Sign", ["x"], ["s"], name="sign_in"),
+             helper.make_node("Gemm", ["s", "w", "b"], ["acc"], name="fc", transB=1),
+             helper.make_node("BatchNormalization", ["acc", "g", "beta", "m", "v"], ["z"], name="bn")]
+    if bipolar:
+        nodes += [helper.make_node("GreaterOrEqual", ["z", "zero"], ["ge"], name="ge"),
+                  helper.make_node("Where", ["ge", "one", "minus"], ["y"], name="bipolar")]
+    else:
+        nodes.append(helper.make_node("Sign", ["z"], ["y"], name="sign"))
+    return onnx_model(nodes, [("x", ["N", K])], [("y", ["N", CHANNELS])], inits)
+
+
+def _every_accumulator() -> np.ndarray:
+    """All 3^7 inputs in {-1, 0, 1}^7: every channel's accumulator takes every integer in
+    [-K_c, K_c] (K_c = 7 with +-1 weights)."""
+    grid = np.stack(np.meshgrid(*[np.array([-1.0, 0.0, 1.0])] * K, indexing="ij"), -1)
+    return grid.reshape(-1, K).astype(np.float32)
+
+
+@pytest.mark.parametrize("bipolar", [True, False], ids=["bipolar", "ternary"])
+def test_fold_equals_batch_norm_and_sign_for_every_accumulator(bipolar):
+    """Positive, negative and zero gamma (constant +1 / -1 channels): after the fold the
+    float interpreter equals onnxruntime on every accumulator value of every channel."""
+    rng = np.random.default_rng(9)
+    gamma = [1.3, -0.7, 0.0, 0.0, 2.1, -1.9]
+    beta = [0.2, -0.4, 0.4, -0.3, -1.1, 0.9]
+    model = _bn_sign_model(gamma, beta, rng.uniform(-3, 3, CHANNELS), rng.uniform(0.5, 3, CHANNELS), bipolar)
+    module = import_model(model)
+    (threshold,) = [op for op in module.walk() if isinstance(op, SignThresholdOp)]
+    assert list(threshold.directions.get_values()) == [1, -1, 1, 1, 1, -1]
+    t = threshold.thresholds.get_values()
+    assert t[2] <= -K and t[3] > K  # gamma = 0: always +1 (beta > 0), always -1 (beta < 0)
+    x = _every_accumulator()
+    ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    assert set(np.unique(ref)) == {-1.0, 1.0}
+    from nncc.runtime.interpreter import run_float
+
+    got = run_float(module, {"x": x})["y"]
+    assert np.array_equal(got, ref)
+
+
+def test_ternary_sign_with_an_exact_zero_is_kept():
+    """No bias, mean 1, beta 0: the batch norm is exactly 0 at accumulator 1, where ONNX Sign gives 0;
+    no +-1 threshold can, so the layer keeps its batch norm and ternary sign (and the float
+    interpreter still equals onnxruntime, zeros included)."""
+    ones = np.ones(CHANNELS)
+    model = _bn_sign_model(ones, np.zeros(CHANNELS), ones, ones, bipolar=False, bias=np.zeros(CHANNELS))
+    module = import_model(model)
+    assert not [op for op in module.walk() if isinstance(op, SignThresholdOp)]
+    x = _every_accumulator()
+    ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    assert (ref == 0).any()
+    from nncc.runtime.interpreter import run_float
+
+    assert np.array_equal(run_float(module, {"x": x})["y"], ref)
