@@ -150,8 +150,8 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     `convert-nn-to-fixed`, then (with weight
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
     `binary-complex-replace-dense-with-xnor` (binary x binary dense layers become XNOR and
-    popcount, after the encodings so that they see no such layer), then
-    `fixed-lower-activations`.
+    popcount, after the encodings so that they see no such layer), max pools of +-1 values
+    as an OR of bits (`binary-complex-set-or-pools`), then `fixed-lower-activations`.
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
     shift_all; sparse_cluster (then `sparse-cluster` sets the codebook encodings); mode,
@@ -170,7 +170,7 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
     if o.delta:
         spec += f",recurrent-delta{{theta_x={float(o.delta_x)} theta_h={float(o.delta_h)}}}"
-    spec += ",binary-complex-replace-dense-with-xnor"
+    spec += ",binary-complex-replace-dense-with-xnor,binary-complex-set-or-pools"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)

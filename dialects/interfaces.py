@@ -195,6 +195,10 @@ class Elementwise(Operation, abc.ABC):
     traits = traits_def(ElementwiseTrait())
 
 
+BIT_OR_ATTR = "binary_complex.bit_or"
+"""Unit attribute on a max `Reduction` of +-1 values: built as an OR of bits (`bit_or`)."""
+
+
 @dataclass(frozen=True)
 class ReductionTrait(OpTrait):
     """Marker of `Reduction`."""
@@ -215,6 +219,13 @@ class Reduction(Operation, abc.ABC):
         """"sum", "max" or "kwta": output o keeps the first cell of its group when fewer than
         `winners()` of the group's other cells are strictly larger, else it is zero
         (k-winners-take-all; the output has the input's shape)."""
+
+    def bit_or(self) -> bool:
+        """Whether the hardware builds this max as the OR of its elements' bits (an
+        element's bit: its sign bit is clear): exact for +-1 values, where max is +1 iff
+        one of them is +1. `binary-complex-set-or-pools` decides it, from a proof that the
+        input holds only -1 and +1, and records it as `BIT_OR_ATTR`; the emitters read it."""
+        return self.combiner() == "max" and BIT_OR_ATTR in self.attributes
 
     def winners(self) -> int:
         """For the "kwta" combiner: how many winners a group keeps."""

@@ -322,7 +322,8 @@ def _groups(is_max: bool):
         for o, cells in enumerate(em.table(op)):
             kept = tuple(c for c in cells if c != NO_OPERAND)
             groups.append((o, kept, len(kept) - 1))
-        em.add(op, "reduce", is_max=is_max, groups=tuple(groups))
+        is_or = isinstance(op, Reduction) and op.bit_or()  # (+1 and -1 raw in value / value2)
+        em.add(op, "reduce", is_max=is_max, is_or=is_or, groups=tuple(groups), value=1, value2=-1)
 
     return handle
 

@@ -21,6 +21,7 @@ from helpers import assert_bit_exact_on_schedule, ops_of
 import nncc
 from nncc.compiler.api import import_model
 from nncc.dialects.binary_complex import SignThresholdOp, ThresholdOp
+from nncc.dialects.interfaces import Reduction
 
 pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
@@ -65,6 +66,8 @@ def test_float_equals_onnxruntime_and_fixed_keeps_the_argmax(tmp_path, name):
     dense = ops_of(design.design, "binary_complex.xnor_dense")
     assert len(dense) == EXPECTED[name][1]
     assert len([op for op in design.design.walk() if isinstance(op, ThresholdOp)]) == EXPECTED[name][0]
+    pools = [op for op in design.design.walk() if isinstance(op, Reduction)]
+    assert len(pools) == (name == "cnn") and all(op.bit_or() for op in pools)  # the max pool on +-1: an OR
 
 
 @pytest.mark.requires("g++")
@@ -75,6 +78,10 @@ def test_fixed_csim_rtl_bit_exact(tmp_path, name):
     latency and II are the predicted ones."""
     design = _compile(name, tmp_path)
     assert_bit_exact_on_schedule(design, DATA[f"{name}_x"], "output", distinct=10)
+    if name == "cnn":  # the max pool is an OR of sign bits in both back ends
+        verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
+        assert verilog.count("(the OR of their bits") == 8 * 4 * 4
+        assert "(the OR of their bits" in (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
 
 
 K, CHANNELS = 7, 6
