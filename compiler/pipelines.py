@@ -36,10 +36,11 @@ from nncc.passes import get_all_passes
 
 
 def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[ModulePass]:
-    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases,
-    fold batch norms (again fusing adds that followed them), batch norm + sign after binary
-    layers become integer thresholds (`binary-complex-fold-threshold`), complex layers written
-    as real graphs become `binary_complex` complex layers, canonicalize, CSE."""
+    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases, batch
+    norm + sign after layers with an integer accumulator become integer thresholds
+    (`binary-complex-fold-threshold`, before the batch norms fold into the layers' weights),
+    fold batch norms (again fusing adds that followed them), complex layers written as real
+    graphs become `binary_complex` complex layers, canonicalize, CSE."""
     from xdsl.transforms.canonicalize import CanonicalizePass
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
@@ -52,9 +53,9 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
     return [
         CanonicalizePass(),
         NnFuseBiasPass(),
+        BinaryComplexFoldThresholdPass(),
         NnFoldBatchnormPass(),
         NnFuseBiasPass(),
-        BinaryComplexFoldThresholdPass(),
         BinaryComplexRaiseComplexLayersPass(),
         CanonicalizePass(),
         CommonSubexpressionElimination(),

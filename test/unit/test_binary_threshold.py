@@ -153,3 +153,46 @@ def test_ternary_sign_with_an_exact_zero_is_kept():
     from nncc.runtime.interpreter import run_float
 
     assert np.array_equal(run_float(module, {"x": x})["y"], ref)
+
+
+def _stream_model() -> onnx.ModelProto:
+    """x [N, 1, 8, 8] -> Sign (ternary) -> Conv (integer weights in [-2, 2], 4 filters 3x3,
+    pad 1) -> BatchNorm (gamma of both signs) -> bipolar Where(>= 0) -> MaxPool 2 -> y."""
+    from onnx import helper, numpy_helper
+
+    from helpers import onnx_model
+
+    rng = np.random.default_rng(3)
+    f32 = lambda a, n: numpy_helper.from_array(np.asarray(a, np.float32), n)  # noqa: E731
+    c = 4
+    inits = [f32(rng.integers(-2, 3, (c, 1, 3, 3)), "w"), f32(rng.uniform(0.5, 2, c) * np.array([1, -1, 1, -1]), "g"),
+             f32(rng.uniform(-1, 1, c), "beta"), f32(rng.uniform(-2, 2, c), "m"), f32(rng.uniform(1, 4, c), "v"),
+             f32(0, "zero"), f32(1, "one"), f32(-1, "minus")]  # fmt: skip
+    nodes = [helper.make_node("Sign", ["x"], ["s"], name="sign_in"),
+             helper.make_node("Conv", ["s", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
+             helper.make_node("BatchNormalization", ["c", "g", "beta", "m", "v"], ["z"], name="bn"),
+             helper.make_node("GreaterOrEqual", ["z", "zero"], ["ge"], name="ge"),
+             helper.make_node("Where", ["ge", "one", "minus"], ["b"], name="bipolar"),
+             helper.make_node("MaxPool", ["b"], ["y"], name="pool", kernel_shape=[2, 2], strides=[2, 2])]
+    return onnx_model(nodes, [("x", ["N", 1, 8, 8])], [("y", ["N", c, 4, 4])], inits)
+
+
+@pytest.mark.requires("g++")
+@pytest.mark.requires("verilator")
+def test_stream_threshold_and_or_pool_bit_exact(tmp_path):
+    """io = stream: the threshold on each beat (a pixel's channels) and the OR max pool in
+    the line-buffer stage; float == onnxruntime, fixed == C-sim == RTL on 1,000 images with
+    the predicted latency / II."""
+    model = _stream_model()
+    onnx.save(model, tmp_path / "m.onnx")
+    x = np.random.default_rng(4).standard_normal((1000, 1, 8, 8)).astype(np.float32)
+    x[np.abs(x) < 0.3] = 0  # (Sign(0) = 0 reaches the convolution)
+    np.save(tmp_path / "cal.npy", x[:64])
+    design = nncc.compile(tmp_path / "m.onnx", tmp_path / "out", calibration=tmp_path / "cal.npy", io="stream")
+    assert len([op for op in design.design.walk() if isinstance(op, ThresholdOp)]) == 1
+    ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    assert np.array_equal(design.run(x, "float")["y"], ref)
+    assert np.array_equal(design.run(x, "fixed")["y"], ref)
+    assert_bit_exact_on_schedule(design, x, "y", distinct=1)
+    verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
+    assert verilog.count("(|{ ~") == 4 * 4 * 4  # the max pool: an OR of 4 sign bits per output
