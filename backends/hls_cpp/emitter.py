@@ -240,12 +240,6 @@ def _lut_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
     }
 
 
-def _threshold_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
-    """Per-channel thresholds and directions; ``cols`` channels over the step's elements."""
-    return {"table": em.table(f"{name}_thresholds", fn.table), "weight": em.table(f"{name}_directions", fn.slopes),
-            "cols": int(fn.table.size)}
-
-
 def _pwl_fields(em: _Emitter, name: str, fn: ElementFunction) -> dict:
     return {
         "table": em.table(f"{name}_breaks", fn.table),
@@ -502,7 +496,8 @@ _FUNCTIONS = {
     "lut": _unary("lut", _lut_fields),
     "pwl": _unary("pwl", _pwl_fields),
     "poly": _unary("poly", _poly_fields),
-    "threshold": _unary("threshold", _threshold_fields),
+    "threshold": _unary("threshold", lambda em, name, fn: {"table": em.table(f"{name}_thresholds", fn.table),
+                        "weight": em.table(f"{name}_directions", fn.slopes), "cols": int(fn.table.size)}),
     "binary": _binary,
 }
 """One printer per kind of element function (`ElementFunction.kind`)."""
