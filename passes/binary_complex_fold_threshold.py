@@ -14,8 +14,9 @@ integer values in ``[-K_c, K_c]``, ``K_c`` the sum of |w| of output channel c.
 The fold is decided by exhaustion, not by formula: for every channel and every integer ``a``
 in that range the chain (bias, batch norm, affine ops) is evaluated in float64 and in
 float32 (onnxruntime's precision) and the sign taken. The layer is rewritten only when, on
-every channel, both precisions give the same sign everywhere, never exactly 0 under the
-ternary sign (where the model would output 0, not +-1), and the +1 values form an interval
+every channel, both precisions give the same sign everywhere, no value is within
+`NEAR_ZERO` of 0 without being 0 (there the model's own rounding, its operation order,
+decides), never exactly 0 under the ternary sign (where the model would output 0, not +-1), and the +1 values form an interval
 ``a >= t_c`` (direction +1: gamma > 0), ``a <= t_c`` (direction -1: gamma < 0) or all / no
 values (gamma = 0: a constant channel, a threshold outside the range). Otherwise the layer
 keeps its batch norm and (ternary) sign as they were. The rewrite drops the layer's bias
@@ -43,6 +44,10 @@ from nncc.dialects.interfaces import AffineWeights, SelectsValues
 from nncc.dialects.nn.canonicalize import constant_value
 
 AFFINE = (nn.BatchNormOp, nn.MulOp, nn.AddOp, nn.SubOp)
+
+NEAR_ZERO = 1e-5
+"""A pre-sign value this close to 0 (but not 0) leaves the sign to the model's float rounding
+(operation order, float32): the fold is not proven and the layer is kept."""
 
 
 def _const(value: SSAValue) -> np.ndarray | None:
@@ -135,16 +140,18 @@ def fold(chain: _Chain, ternary: bool) -> tuple[list[int], list[int]] | None:
     reach = np.abs(w).reshape(w.shape[0], -1).sum(axis=1).astype(np.int64)  # K_c
     out = layer.results[0].type.get_shape()
     values = np.arange(-int(reach.max(initial=0)), int(reach.max(initial=0)) + 1)
-    acc = np.broadcast_to(values.reshape((-1,) + (1,) * (len(out) - 1)), (values.size, *out[1:]))
-    signs = []
+    # one pixel per channel: the affine ops are per channel (checked on their result)
+    acc = np.broadcast_to(values.reshape((-1,) + (1,) * (len(out) - 1)), (values.size, out[1]) + (1,) * (len(out) - 2))
+    signs, near = [], None
     for dtype in (np.float64, np.float32):
         z = _evaluate(chain, acc, bias, dtype)
         flat = np.moveaxis(z, 1, -1).reshape(values.size, -1, out[1])
         if not (flat == flat[:, :1, :]).all():
             return None  # the affine ops are not per channel
         signs.append(np.sign(flat[:, 0, :]))
-    if not np.array_equal(signs[0], signs[1]):
-        return None
+        near = flat[:, 0, :] if near is None else near
+    if not np.array_equal(signs[0], signs[1]) or ((near != 0) & (np.abs(near) < NEAR_ZERO)).any():
+        return None  # a sign the model's own float rounding may decide either way
     thresholds, directions = [], []
     for c in range(out[1]):
         inside = np.abs(values) <= reach[c]
@@ -182,8 +189,8 @@ class FoldThreshold(RewritePattern):
         ternary = z is not None
         if z is None and isinstance(op, nn.SignOp) and op.scale.value.data == 1.0 and op.input.has_one_use():
             z = op.input  # (a sign whose input has other uses may be half of a ternary sign)
-        if z is None:
-            return
+        if z is None or (ternary and len(list(z.uses)) != 2):
+            return  # (a ternary sign's input used elsewhere too keeps the layer alive)
         chain = _chain(z)
         if chain is None or not chain.ops:
             return

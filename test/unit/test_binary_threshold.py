@@ -196,3 +196,16 @@ def test_stream_threshold_and_or_pool_bit_exact(tmp_path):
     assert_bit_exact_on_schedule(design, x, "y", distinct=1)
     verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
     assert verilog.count("(|{ ~") == 4 * 4 * 4  # the max pool: an OR of 4 sign bits per output
+
+
+@pytest.mark.requires("yosys")
+def test_bnn_mlp_uses_no_dsp(tmp_path):
+    """Yosys (synth_xilinx, xc7) on the BNN MLP: the first layer (+-1 weights on the 8-bit
+    input: adders), the XNOR-popcount layers and the threshold comparators use no DSP."""
+    from nncc.compiler.analysis.synthesis import synthesize_design
+
+    result = synthesize_design(_compile("mlp", tmp_path))
+    for row in result["layers"]:
+        print(f"\n{row['layer']}: {row['LUT']} LUT, {row['DSP']} DSP")
+        assert row["DSP"] == 0
+    assert result["total"]["DSP"] == 0 and result["total"]["LUT"] > 0
