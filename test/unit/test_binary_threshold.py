@@ -157,7 +157,8 @@ def test_ternary_sign_with_an_exact_zero_is_kept():
 
 def _stream_model() -> onnx.ModelProto:
     """x [N, 1, 8, 8] -> Sign (ternary) -> Conv (integer weights in [-2, 2], 4 filters 3x3,
-    pad 1) -> BatchNorm (gamma of both signs) -> bipolar Where(>= 0) -> MaxPool 2 -> y."""
+    pad 1) -> BatchNorm (gamma of both signs) -> bipolar Where(>= 0) -> MaxPool 2 -> Conv 1x1
+    (integer weights, 3 filters) -> y."""
     from onnx import helper, numpy_helper
 
     from helpers import onnx_model
@@ -167,21 +168,22 @@ def _stream_model() -> onnx.ModelProto:
     c = 4
     inits = [f32(rng.integers(-2, 3, (c, 1, 3, 3)), "w"), f32(rng.uniform(0.5, 2, c) * np.array([1, -1, 1, -1]), "g"),
              f32(rng.uniform(-1, 1, c), "beta"), f32(rng.uniform(-2, 2, c), "m"), f32(rng.uniform(1, 4, c), "v"),
-             f32(0, "zero"), f32(1, "one"), f32(-1, "minus")]  # fmt: skip
+             f32(rng.integers(-2, 3, (3, c, 1, 1)), "w2"), f32(0, "zero"), f32(1, "one"), f32(-1, "minus")]  # fmt: skip
     nodes = [helper.make_node("Sign", ["x"], ["s"], name="sign_in"),
              helper.make_node("Conv", ["s", "w"], ["c"], name="conv", pads=[1, 1, 1, 1]),
              helper.make_node("BatchNormalization", ["c", "g", "beta", "m", "v"], ["z"], name="bn"),
              helper.make_node("GreaterOrEqual", ["z", "zero"], ["ge"], name="ge"),
              helper.make_node("Where", ["ge", "one", "minus"], ["b"], name="bipolar"),
-             helper.make_node("MaxPool", ["b"], ["y"], name="pool", kernel_shape=[2, 2], strides=[2, 2])]
-    return onnx_model(nodes, [("x", ["N", 1, 8, 8])], [("y", ["N", c, 4, 4])], inits)
+             helper.make_node("MaxPool", ["b"], ["p"], name="pool", kernel_shape=[2, 2], strides=[2, 2]),
+             helper.make_node("Conv", ["p", "w2"], ["y"], name="conv2")]
+    return onnx_model(nodes, [("x", ["N", 1, 8, 8])], [("y", ["N", 3, 4, 4])], inits)
 
 
 @pytest.mark.requires("g++")
 @pytest.mark.requires("verilator")
 def test_stream_threshold_and_or_pool_bit_exact(tmp_path):
-    """io = stream: the threshold on each beat (a pixel's channels) and the OR max pool in
-    the line-buffer stage; float == onnxruntime, fixed == C-sim == RTL on 1,000 images with
+    """io = stream: the threshold on each beat (a pixel's channels) and the max pool as an OR
+    of the sign bits in its line-buffer stage (both back ends); float == onnxruntime, fixed == C-sim == RTL on 1,000 images with
     the predicted latency / II."""
     model = _stream_model()
     onnx.save(model, tmp_path / "m.onnx")
@@ -195,7 +197,8 @@ def test_stream_threshold_and_or_pool_bit_exact(tmp_path):
     assert np.array_equal(design.run(x, "fixed")["y"], ref)
     assert_bit_exact_on_schedule(design, x, "y", distinct=1)
     verilog = (design.folder / "verilog" / f"{design.top}.v").read_text()
-    assert verilog.count("(|{ ~") == 4 * 4 * 4  # the max pool: an OR of 4 sign bits per output
+    assert verilog.count("(|{ ~lb[") == 4  # the pool stage: per channel an OR of its window's 4 sign bits
+    assert "nncc::raw(lb[" in (design.folder / "hls_cpp" / f"{design.top}.cpp").read_text()
 
 
 @pytest.mark.requires("yosys")
