@@ -19,7 +19,17 @@ every channel, both precisions give the same sign everywhere, no value is within
 decides), never exactly 0 under the ternary sign (where the model would output 0, not +-1), and the +1 values form an interval
 ``a >= t_c`` (direction +1: gamma > 0), ``a <= t_c`` (direction -1: gamma < 0) or all / no
 values (gamma = 0: a constant channel, a threshold outside the range). Otherwise the layer
-keeps its batch norm and (ternary) sign as they were. The rewrite drops the layer's bias
+keeps its batch norm and (ternary) sign as they were.
+
+A layer with integer weights on a real-valued input (the first layer of a BNN) has no finite
+set of accumulator values to try: its affine chain is s_c * a + b_c, and the threshold
+-b_c / s_c is rounded in its direction onto the 2^-32 grid (`fold_real`, ``frac`` 32), exact
+for every fixed-point accumulator of at most 32 fraction bits. There the fixed-point design
+computes sign(batch norm) of its own (quantized-input) accumulator exactly, instead of through
+a batch norm rounded to the weight precision; a tie (an accumulator exactly at the threshold,
+where ONNX Sign gives 0) gives +1.
+
+The rewrite drops the layer's bias
 (folded into the thresholds): the layer result is the exact integer accumulator, and
 `convert-nn-to-fixed` lowers the threshold to `binary_complex.threshold` on it, so the
 fixed-point result equals the float model's on every input whose accumulator it computes
@@ -29,6 +39,8 @@ exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import math
 
 import numpy as np
 from xdsl.context import Context
@@ -127,16 +139,17 @@ def _evaluate(chain: _Chain, acc: np.ndarray, bias: np.ndarray | None, dtype) ->
     return x
 
 
-def fold(chain: _Chain, ternary: bool) -> tuple[list[int], list[int]] | None:
-    """(thresholds, directions) equal to sign(chain(a)) for every integer accumulator value
-    in range, in float64 and float32, or None (module docstring)."""
+def fold(chain: _Chain, ternary: bool) -> tuple[list[int], list[int], int] | None:
+    """(thresholds, directions, frac) equal to sign(chain(a)) for every integer accumulator
+    value in range, in float64 and float32 (frac 0); on a real-valued input `fold_real`; or
+    None (module docstring)."""
     layer = chain.layer
     w = _const(layer.weight_operand())
-    if w is None or not np.array_equal(w, np.round(w)) or not integer_valued(layer.activation()):
-        return None
     bias = None if layer.bias_operand() is None else _const(layer.bias_operand())
-    if layer.bias_operand() is not None and bias is None:
+    if w is None or not np.array_equal(w, np.round(w)) or (layer.bias_operand() is not None and bias is None):
         return None
+    if not integer_valued(layer.activation()):
+        return fold_real(chain, bias, ternary)
     reach = np.abs(w).reshape(w.shape[0], -1).sum(axis=1).astype(np.int64)  # K_c
     out = layer.results[0].type.get_shape()
     values = np.arange(-int(reach.max(initial=0)), int(reach.max(initial=0)) + 1)
@@ -164,7 +177,45 @@ def fold(chain: _Chain, ternary: bool) -> tuple[list[int], list[int]] | None:
             return None
         thresholds.append(t[0])
         directions.append(t[1])
-    return thresholds, directions
+    return thresholds, directions, 0
+
+
+REAL_FRAC = 32
+"""Fraction bits of the thresholds on a real-valued accumulator (`fold_real`)."""
+
+
+def fold_real(chain: _Chain, bias: np.ndarray | None, ternary: bool) -> tuple[list[int], list[int], int] | None:
+    """(thresholds, directions, REAL_FRAC) of the chain on a real-valued accumulator a: the
+    chain is z = s_c * a + b_c (float64); the threshold -b_c / s_c rounded up (s_c > 0) or
+    down (s_c < 0) onto the 2^-REAL_FRAC grid, so that every accumulator on a grid of at most
+    REAL_FRAC fraction bits compares exactly as with the unrounded threshold; s_c = 0 gives a
+    constant channel. Under the ternary sign a channel that is constantly 0 is refused; the
+    tie z = 0 itself (one real value of a) gives +1."""
+    channels = chain.layer.results[0].type.get_shape()[1]
+    rank = len(chain.layer.results[0].type.get_shape())
+    points = np.array([-1.0, 0.0, 1.0, 2.0]).reshape((-1,) + (1,) * (rank - 1))
+    acc = np.broadcast_to(points, (4, channels) + (1,) * (rank - 2))
+    z = np.moveaxis(_evaluate(chain, acc, bias, np.float64), 1, -1).reshape(4, -1, channels)
+    if not (z == z[:, :1, :]).all():
+        return None  # the affine ops are not per channel
+    z = z[:, 0, :]
+    shift, scale = z[1], z[2] - z[1]
+    if not np.allclose(z[3] - z[1], 2 * scale, rtol=1e-9, atol=1e-12):
+        return None
+    thresholds, directions, big = [], [], 1 << 62
+    for s, b in zip(scale.tolist(), shift.tolist()):
+        if s == 0:
+            if ternary and b == 0:
+                return None  # the model's output is 0
+            thresholds.append(-big if b >= 0 else big)
+            directions.append(1)
+            continue
+        theta = -b / s * 2.0**REAL_FRAC
+        if not abs(theta) < big:
+            return None
+        thresholds.append(math.ceil(theta) if s > 0 else math.floor(theta))
+        directions.append(1 if s > 0 else -1)
+    return thresholds, directions, REAL_FRAC
 
 
 def _interval(values: np.ndarray, plus: np.ndarray) -> tuple[int, int] | None:

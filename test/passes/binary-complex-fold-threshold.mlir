@@ -9,7 +9,7 @@
 // CHECK-NEXT:   %[[S:.*]] = nn.sign %x
 // CHECK-NEXT:   %[[W:.*]] = nn.constant
 // CHECK-NEXT:   %[[D:.*]] = nn.dense %[[S]], %[[W]] : (tensor<1x4xf32>, tensor<2x4xf32>) -> tensor<1x2xf32>
-// CHECK-NEXT:   %[[T:.*]] = binary_complex.sign_threshold %[[D]] {directions = array<i64: 1, -1>, thresholds = array<i64: 0, 2>} : (tensor<1x2xf32>) -> tensor<1x2xf32>
+// CHECK-NEXT:   %[[T:.*]] = binary_complex.sign_threshold %[[D]] {directions = array<i64: 1, -1>, frac = 0 : i64, thresholds = array<i64: 0, 2>} : (tensor<1x2xf32>) -> tensor<1x2xf32>
 // CHECK-NEXT:   func.return %[[T]] : tensor<1x2xf32>
 func.func @ternary(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %s = nn.sign %x {scale = 1.000000e+00 : f64} : tensor<1x4xf32>
@@ -39,7 +39,7 @@ func.func @ternary(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // which the bipolar sign maps to +1, like the threshold).
 // CHECK-LABEL:  func.func @bipolar_affine
 // CHECK:        %[[D:.*]] = nn.dense
-// CHECK-NEXT:   %[[T:.*]] = binary_complex.sign_threshold %[[D]] {directions = array<i64: 1, 1>, thresholds = array<i64: -4, 2>}
+// CHECK-NEXT:   %[[T:.*]] = binary_complex.sign_threshold %[[D]] {directions = array<i64: 1, 1>, frac = 0 : i64, thresholds = array<i64: -4, 2>}
 // CHECK-NEXT:   func.return %[[T]]
 func.func @bipolar_affine(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
   %s = nn.sign %x {scale = 1.000000e+00 : f64} : tensor<1x4xf32>
@@ -56,8 +56,7 @@ func.func @bipolar_affine(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // -----
 
 // Left alone: the ternary sign of a batch norm that is exactly 0 at a = 0 (the model gives 0
-// there, no +-1 threshold can), and a layer whose input is not provably -1 / 0 / +1 (a
-// function argument: its accumulator is not an integer).
+// there, no +-1 threshold can), and a layer whose weights are not integers.
 // CHECK-LABEL:  func.func @kept
 // CHECK-NOT:    binary_complex.sign_threshold
 // CHECK:        func.return
@@ -75,8 +74,30 @@ func.func @kept(%x: tensor<1x4xf32>) -> (tensor<1x2xf32>, tensor<1x2xf32>) {
   %10 = nn.sub %6, %9 : (tensor<1x2xf32>, tensor<1x2xf32>) -> tensor<1x2xf32>
   %11 = nn.constant dense<5.000000e-01> : tensor<1xf32>
   %y = nn.mul %10, %11 : (tensor<1x2xf32>, tensor<1xf32>) -> tensor<1x2xf32>
-  %e = nn.dense %x, %1 : (tensor<1x4xf32>, tensor<2x4xf32>) -> tensor<1x2xf32>
+  %h = nn.constant dense<[[0.5, -1.0, 1.0, 1.0], [-1.0, -1.0, 1.0, -1.0]]> : tensor<2x4xf32>
+  %e = nn.dense %s, %h : (tensor<1x4xf32>, tensor<2x4xf32>) -> tensor<1x2xf32>
   %a = nn.add %e, %3 : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
   %z = nn.sign %a {scale = 1.000000e+00 : f64} : tensor<1x2xf32>
   func.return %y, %z : tensor<1x2xf32>, tensor<1x2xf32>
+}
+
+// -----
+
+// +-1 weights on a real-valued input (a function argument: the first layer of a BNN): the
+// threshold -b / s (here -0.5 and 0.25 for the scale 2 and -1) rounded in its direction onto
+// the 2^-32 grid (frac 32): -0.5 * 2^32 and 0.25 * 2^32, exact for any accumulator of at
+// most 32 fraction bits.
+// CHECK-LABEL:  func.func @real
+// CHECK:        %[[D:.*]] = nn.dense %x
+// CHECK-NEXT:   %[[T:.*]] = binary_complex.sign_threshold %[[D]] {directions = array<i64: 1, -1>, frac = 32 : i64, thresholds = array<i64: -2147483648, 1073741824>}
+// CHECK-NEXT:   func.return %[[T]]
+func.func @real(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
+  %1 = nn.constant dense<[[1.0, -1.0, 1.0, 1.0], [-1.0, -1.0, 1.0, -1.0]]> : tensor<2x4xf32>
+  %d = nn.dense %x, %1 : (tensor<1x4xf32>, tensor<2x4xf32>) -> tensor<1x2xf32>
+  %g = nn.constant dense<[2.0, -1.0]> : tensor<2xf32>
+  %m = nn.mul %d, %g : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %b = nn.constant dense<[1.0, 0.25]> : tensor<2xf32>
+  %a = nn.add %m, %b : (tensor<1x2xf32>, tensor<2xf32>) -> tensor<1x2xf32>
+  %y = nn.sign %a {scale = 1.000000e+00 : f64} : tensor<1x2xf32>
+  func.return %y : tensor<1x2xf32>
 }

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 DATA = np.load(FIXTURES / "torch_bnn.npz")
 # name: (thresholds at the nn level, xnor_dense layers)
-EXPECTED = {"mlp": (1, 2), "cnn": (2, 2)}
+EXPECTED = {"mlp": (2, 2), "cnn": (3, 2)}
 
 
 def _compile(name: str, folder: Path) -> nncc.Design:
@@ -43,12 +43,13 @@ def _onnxruntime(name: str, x: np.ndarray) -> np.ndarray:
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
 def test_batch_norm_and_sign_become_thresholds(name):
-    """No batch norm or sign is left after a binary layer with an integer accumulator (the
-    first layer's input is real: its batch norm and sign stay)."""
+    """No batch norm or sign is left: after the first layer (real input) thresholds on the
+    2^-32 grid, after the others integer thresholds on the integer accumulator."""
     module = import_model(onnx.load(FIXTURES / f"torch_bnn_{name}.onnx"))
     thresholds = [op for op in module.walk() if isinstance(op, SignThresholdOp)]
     assert len(thresholds) == EXPECTED[name][0]
-    assert len(ops_of(module, "nn.batchnorm")) == 1
+    assert [op.frac.value.data for op in thresholds] == [32] + [0] * (len(thresholds) - 1)
+    assert not ops_of(module, "nn.batchnorm") and not ops_of(module, "nn.sign")
 
 
 @pytest.mark.parametrize("name", ["mlp", "cnn"])
@@ -203,7 +204,7 @@ def test_stream_threshold_and_or_pool_bit_exact(tmp_path):
 
 @pytest.mark.requires("yosys")
 def test_bnn_mlp_uses_no_dsp(tmp_path):
-    """Yosys (synth_xilinx, xc7) on the BNN MLP: the first layer (+-1 weights on the 8-bit
+    """Yosys (synth_xilinx, xc7) on the BNN MLP: the first layer (+-1 weights on the 16-bit
     input: adders), the XNOR-popcount layers and the threshold comparators use no DSP."""
     from nncc.compiler.analysis.synthesis import synthesize_design
 
