@@ -213,3 +213,39 @@ def test_bnn_mlp_uses_no_dsp(tmp_path):
         print(f"\n{row['layer']}: {row['LUT']} LUT, {row['DSP']} DSP")
         assert row["DSP"] == 0
     assert result["total"]["DSP"] == 0 and result["total"]["LUT"] > 0
+
+
+def _bipolar_model(form: str) -> onnx.ModelProto:
+    """x [N, 6] -> one bipolar-sign sub-graph of ``form`` (scale 0.5 for the Where forms)."""
+    from onnx import helper, numpy_helper
+
+    from helpers import onnx_model
+
+    f32 = lambda a, n: numpy_helper.from_array(np.asarray(a, np.float32), n)  # noqa: E731
+    inits = [f32(0, "zero"), f32(0.5, "half"), f32(-0.5, "minus")]
+    node = helper.make_node
+    nodes = {
+        "ge_where": [node("GreaterOrEqual", ["x", "zero"], ["c"]), node("Where", ["c", "half", "minus"], ["y"])],
+        "less_where": [node("Less", ["x", "zero"], ["c"]), node("Where", ["c", "minus", "half"], ["y"])],
+        "sign_equal": [node("Sign", ["x"], ["s"]), node("Equal", ["x", "zero"], ["e"]),
+                       node("Cast", ["e"], ["f"], to=onnx.TensorProto.FLOAT), node("Add", ["s", "f"], ["y"])],
+    }[form]
+    return onnx_model(nodes, [("x", ["N", 6])], [("y", ["N", 6])], inits)
+
+
+@pytest.mark.parametrize("form", ["ge_where", "less_where", "sign_equal"])
+def test_bipolar_sign_forms_import_as_one_sign(form):
+    """torch.where(x >= 0, s, -s), torch.where(x < 0, -s, s) and sign(x) + (x == 0) import as
+    one bipolar `nn.sign` (sign(0) = +1), equal to onnxruntime (zeros included)."""
+    from nncc.dialects import nn
+    from nncc.runtime.interpreter import run_float
+
+    model = _bipolar_model(form)
+    module = import_model(model)
+    (sign,) = ops_of(module, "nn.sign")
+    assert sign.scale.value.data == (1.0 if form == "sign_equal" else 0.5)
+    assert not [op for op in module.walk() if isinstance(op, (nn.MulOp, nn.AddOp, nn.SubOp))]
+    x = np.random.default_rng(6).standard_normal((500, 6)).astype(np.float32)
+    x[::7, ::2] = 0.0
+    ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    assert np.array_equal(run_float(module, {"x": x})["y"], ref)
