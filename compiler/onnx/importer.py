@@ -21,7 +21,9 @@ DequantizeLinear and the QONNX Quant/BipolarQuant/Trunc ops (domains
 power-of-two grid of the result becomes the `fixed.grid` attribute of its `nn.constant`.
 On run-time tensors a QuantizeLinear -> DequantizeLinear pair (per tensor) or a QONNX
 Quant becomes `nn.fake_quant` (`nn.fake_quant_axis` with one scale per channel), a
-BipolarQuant `nn.sign`; integer tensors never reach the IR.
+BipolarQuant `nn.sign`; integer tensors never reach the IR. Multi-node patterns become one op:
+k-winners-take-all (`nn.kwta`) and the bipolar sign torch users write with a straight-through
+estimator (`torch.where(x >= 0, 1., -1.)` and its variants, `nn.sign`; `patterns.py`).
 
 ONNX node names become the IR ops' locations (``loc("name")``).
 """
