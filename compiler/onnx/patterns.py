@@ -14,6 +14,11 @@ a line (``TopK`` then a ``Slice`` of its last value), a comparison with it and a
 both exporters). `find_kwta` finds each such sub-graph; the importer emits one `nn.kwta`
 for it at its last node and skips the others. A ``TopK`` anywhere else is reported as
 unsupported.
+
+The bipolar sign (sign(0) = +1) of binarized networks, as torch users write it for a
+straight-through estimator (``torch.where(x >= 0, 1., -1.)``, ``torch.where(x < 0, -1., 1.)``,
+``torch.sign(x) + (x == 0)``), exports as a comparison with 0 and a select (or Sign + Equal +
+Cast + Add); `find_bipolar` finds each such sub-graph and the importer emits one `nn.sign`.
 """
 
 from __future__ import annotations
