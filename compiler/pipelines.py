@@ -36,12 +36,15 @@ from nncc.passes import get_all_passes
 
 
 def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[ModulePass]:
-    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases,
+    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases, batch
+    norm + sign after layers with an integer accumulator become integer thresholds
+    (`binary-complex-fold-threshold`, before the batch norms fold into the layers' weights),
     fold batch norms (again fusing adds that followed them), complex layers written as real
     graphs become `binary_complex` complex layers, canonicalize, CSE."""
     from xdsl.transforms.canonicalize import CanonicalizePass
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
+    from nncc.passes.binary_complex_fold_threshold import BinaryComplexFoldThresholdPass
     from nncc.passes.binary_complex_raise_complex_layers import BinaryComplexRaiseComplexLayersPass
     from nncc.passes.nn_fold_batchnorm import NnFoldBatchnormPass
     from nncc.passes.nn_fuse_bias import NnFuseBiasPass
@@ -50,6 +53,7 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
     return [
         CanonicalizePass(),
         NnFuseBiasPass(),
+        BinaryComplexFoldThresholdPass(),
         NnFoldBatchnormPass(),
         NnFuseBiasPass(),
         BinaryComplexRaiseComplexLayersPass(),
@@ -148,8 +152,8 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
     `binary-complex-replace-dense-with-xnor` and `binary-complex-replace-conv-with-xnor`
     (binary x binary dense layers and convolutions become XNOR and popcount, after the
-    encodings so that they see no such layer), then
-    `fixed-lower-activations`.
+    encodings so that they see no such layer), max pools of +-1 values as an OR of bits
+    (`binary-complex-set-or-pools`), then `fixed-lower-activations`.
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
     shift_all; sparse_cluster (then `sparse-cluster` sets the codebook encodings); mode,
@@ -168,7 +172,7 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
     if o.delta:
         spec += f",recurrent-delta{{theta_x={float(o.delta_x)} theta_h={float(o.delta_h)}}}"
-    spec += ",binary-complex-replace-dense-with-xnor,binary-complex-replace-conv-with-xnor"
+    spec += ",binary-complex-replace-dense-with-xnor,binary-complex-replace-conv-with-xnor,binary-complex-set-or-pools"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)

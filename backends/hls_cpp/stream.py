@@ -60,6 +60,7 @@ class StreamFn:
     window_size: int = 0
     step: StepView | None = None
     groups: tuple = ()  # max pool: per channel, the line-buffer pixels of its window
+    is_or: bool = False  # max pool of +-1 values: the OR of their bits
     result: tuple[str, str, int] = ("", "", 0)  # the stage's own output beat array: name, type, size
     chain: list[StepView] = field(default_factory=list)
     last: str = ""  # the array written to the output stream(s)
@@ -150,6 +151,7 @@ class _Builder:
         self.stage(op, geo, "pool", name)
         self.current.geometry["pad_raw"] = -(1 << (fixed.fixed_of(op.operands[0]).width.data - 1))  # the lowest value
         self.current.groups = cells
+        self.current.is_or = op.bit_or()
         self.current.result = (name, self.em.type_names[op.results[0]], geo.channels)
 
     def stage(self, op: Operation, geo, kind: str, name: str) -> None:

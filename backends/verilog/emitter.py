@@ -234,6 +234,13 @@ def _lut(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
     )
 
 
+def _threshold(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    """Per-channel (channel, threshold, direction is -1) of ``value`` channels; the module
+    gives element i of its ``count`` the channel i * value / count."""
+    items = tuple((c, int(t), int(d < 0)) for c, (t, d) in enumerate(zip(fn.table, fn.slopes)))
+    em.add(op, "threshold", items=items, value=len(items), value2=1, offset=-1)  # (+1 and -1 raw)
+
+
 def _widths(em: _Emitter, op: Operation) -> tuple[int, int]:
     attr = op.attributes.get(WIDTHS_ATTR)
     if not isinstance(attr, DenseArrayBase) or len(attr.get_values()) != 2:
@@ -294,6 +301,7 @@ _FUNCTIONS = {
     "lut": _lut,
     "pwl": _pwl,
     "poly": _poly,
+    "threshold": _threshold,
     "binary": _binary,
 }
 """One printer per kind of element function (`ElementFunction.kind`)."""
@@ -314,7 +322,8 @@ def _groups(is_max: bool):
         for o, cells in enumerate(em.table(op)):
             kept = tuple(c for c in cells if c != NO_OPERAND)
             groups.append((o, kept, len(kept) - 1))
-        em.add(op, "reduce", is_max=is_max, groups=tuple(groups))
+        is_or = isinstance(op, Reduction) and op.bit_or()  # (+1 and -1 raw in value / value2)
+        em.add(op, "reduce", is_max=is_max, is_or=is_or, groups=tuple(groups), value=1, value2=-1)
 
     return handle
 

@@ -201,7 +201,8 @@ class _StreamEmitter:
         self.consume(view, "stream/window", view.acc_width * view.out_channels, op)
 
     def pool(self, op: Operation) -> None:
-        """A max pool as a line-buffer stage: per channel, the max over its window's taps."""
+        """A max pool as a line-buffer stage: per channel, the max over its window's taps (of
+        +-1 values: the OR of their bits, `Reduction.bit_or`)."""
         geo = op.window_geometry()
         x = par._t(op.operands[0])
         name = self.beats.name(op)
@@ -215,6 +216,7 @@ class _StreamEmitter:
         view = ModuleView(
             kind="stream/window", module=f"{self.top}__{name}", out=name, out_width=x.width.data, count=geo.channels,
             inputs=(("x", x.width.data, geo.channels),), is_max=True, groups=tuple(groups), channels=geo.channels,
+            is_or=op.bit_or(), value2=1, offset=-1,  # (an OR of +-1 bits: +1 and -1 raw)
             x_width=x.width.data, out_channels=geo.channels, line_buffer=geo.line_buffer, height=geo.height,
             width=geo.width, pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride,
             anchor_limit=last, padded_cols=geo.padded[1], value=geo.padded[0], row_width=_bits(geo.padded[0]),

@@ -57,6 +57,7 @@ class ModuleView:
     last: int = 0
     operator: str = ""
     is_max: bool = False
+    is_or: bool = False  # a max of +-1 values as an OR of their bits (sign bits clear)
     # piecewise-linear / polynomial data
     breakpoints: tuple[int, ...] = ()
     slopes: tuple[int, ...] = ()

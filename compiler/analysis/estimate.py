@@ -381,6 +381,11 @@ def dead_zone(m: ModuleView) -> Counter:
     return Counter(compare_bit=2 * m.out_width * m.count, select_bit=m.out_width * m.count)
 
 
+def threshold(m: ModuleView) -> Counter:
+    """A comparison of the input with its channel's constant per element (+1 / -1 out)."""
+    return Counter(const_compare_bit=m.inputs[0][1] * m.count)
+
+
 def leaky(m: ModuleView) -> Counter:
     """x < 0 ? cast(alpha * x) : x: a constant product (a DSP), a cast and a select per element."""
     per = cast_unit(m.cast) + Counter(dsp=dsp_per_product(m.out_width, m.inputs[1][1]), select_bit=m.out_width)
@@ -452,11 +457,14 @@ def binary(m: ModuleView) -> Counter:
 
 
 def reduce(m: ModuleView) -> Counter:
-    """Pooling / reductions: per output a chain of comparisons and selects (max) or a sum."""
+    """Pooling / reductions: per output a chain of comparisons and selects (max), an OR of
+    sign bits (a max of +-1 values: a LUT6 per 6 bits, priced as selects) or a sum."""
     tally = Counter()
     for _, cells, _ in m.groups:
         n = max(len(cells) - 1, 0)
-        if m.is_max:
+        if m.is_or:
+            tally["select_bit"] += -(-len(cells) // 6)
+        elif m.is_max:
             tally += Counter(compare_bit=n * m.out_width, select_bit=n * m.out_width)
         else:
             tally["adder_bit"] += n * m.out_width
@@ -516,7 +524,7 @@ def top_module(view: DesignView) -> Counter:
 
 CONSTRUCTS = {
     "pe": pe_multiplier, "pe_shift": pe_shift, "pe_xnor": pe_xnor, "pe_window": pe_window, "cast": cast, "relu": relu,
-    "clamp": clamp, "dead_zone": dead_zone, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
+    "clamp": clamp, "dead_zone": dead_zone, "leaky": leaky, "threshold": threshold, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
     "reduce": reduce, "kwta": kwta, "delta_accumulate": delta_engine, "gather": wiring, "concat": wiring, "scan": scan,
 }
 

@@ -32,7 +32,7 @@ from nncc.dialects.encodings import BinaryAttr
 from nncc.dialects.fixed import FixedType, raw_constant
 from nncc.dialects.fixed.common import expect_fixed, fixed_of, int_array, shape_of, sorted_props
 from nncc.dialects.fixed.quantization import signed_width
-from nncc.dialects.interfaces import ElementKernel, FixedSemantics, IndexMap, MacLayer, MacTerms, PopcountLayer, Reduction
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, Elementwise, FixedSemantics, IndexMap, MacLayer, MacTerms, PopcountLayer, Reduction
 from nncc.dialects.nn.semantics import dense_terms
 
 BIPOLAR = FixedType(2, 2)
@@ -175,7 +175,7 @@ class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer, PopcountLayer):
 
 
 @irdl_op_definition
-class ThresholdOp(IRDLOperation, FixedSemantics):
+class ThresholdOp(IRDLOperation, FixedSemantics, ElementKernel, Elementwise):
     """Per-channel threshold comparison (channels on axis 1): ``+1`` if
     ``directions[c] * (x - thresholds[c]) >= 0`` else ``-1``; ``thresholds`` are raw values
     of the input's type, ``directions`` +1 or -1. The result is `BIPOLAR`.
@@ -216,6 +216,11 @@ class ThresholdOp(IRDLOperation, FixedSemantics):
         t = np.asarray(self.thresholds.get_values(), np.int64).reshape(shape)
         d = np.asarray(self.directions.get_values(), np.int64).reshape(shape)
         return np.where(d * (x - t) >= 0, 1, -1).astype(np.int64)
+
+    def element_function(self) -> ElementFunction:
+        """Kind "threshold": the per-channel thresholds and directions."""
+        return ElementFunction("threshold", table=np.asarray(self.thresholds.get_values(), np.int64),
+                               slopes=np.asarray(self.directions.get_values(), np.int64))
 
 
 def fold_batchnorm_sign(acc: FixedType, gamma, beta, mean, var, epsilon: float) -> tuple[list[int], list[int]]:

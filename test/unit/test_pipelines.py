@@ -44,7 +44,7 @@ def test_nn_to_emit_is_the_three_level_pipelines_in_a_row():
     names = [p.name for p in build_nn_to_emit(options)]
     assert names == ["convert-nn-to-fixed", "pot-quant-replace-mul-with-shift", "binary-complex-replace-dense-with-xnor",
                      "binary-complex-replace-conv-with-xnor",
-                     "fixed-lower-activations",
+                     "binary-complex-set-or-pools", "fixed-lower-activations",
                      "dataflow-tile", "hls-prepare-for-emission", "dataflow-plan"]
 
 
