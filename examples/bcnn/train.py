@@ -1,9 +1,9 @@
 """Train the example's binarized complex CNN on numpy-made radio bursts, prune it 20x by whole
 complex filters, and export both networks to ONNX (needs torch and onnx; not nncc).
 
-    python train.py [--threads 2]
+    python train.py [--threads 1] [--out DIR]
 
-Writes, next to this script:
+Writes, next to this script (or into `--out DIR`):
 
 - `bcnn.onnx`, `bcnn_pruned.onnx`: the unpruned and the 20x-pruned network, +-1 weights as
   constants, activations binarized with `torch.sign` (ONNX Sign); input `[batch, 2, 64]`
@@ -122,8 +122,10 @@ def export(model, path: Path, form: str, x: np.ndarray) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=HERE, help="folder for the outputs (default: this one)")
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     start = time.time()
@@ -139,8 +141,8 @@ def main() -> None:
     latent = {f"conv{i}_{p}": getattr(c, p).weight.detach().numpy().copy()
               for i, c in enumerate(model.convs) for p in ("re", "im")}
     latent["fc"] = model.fc.weight.detach().numpy().copy()
-    export(model, HERE / "bcnn.onnx", "sign", xt[:256])
-    export(model, HERE / "bcnn_where.onnx", "where", xt[:256])
+    export(model, args.out / "bcnn.onnx", "sign", xt[:256])
+    export(model, args.out / "bcnn_where.onnx", "where", xt[:256])
 
     for stage, widths in enumerate(PRUNE_STAGES):
         prune(model, widths)
@@ -152,10 +154,10 @@ def main() -> None:
     results["parameter_reduction"] = parameters(WIDTHS) / parameters(final)
     for i in range(len(WIDTHS)):
         latent[f"keep{i}"] = torch.nonzero(model.masks[i, :WIDTHS[i]]).flatten().numpy()
-    export(model, HERE / "bcnn_pruned.onnx", "sign", xt[:256])
-    export(model, HERE / "bcnn_pruned_where.onnx", "where", xt[:256])
-    np.savez_compressed(HERE / "latent.npz", **latent)
-    np.savez_compressed(HERE / "testset.npz", x=xt, y=yt, snr_db=snr, seed=TEST_SEED,
+    export(model, args.out / "bcnn_pruned.onnx", "sign", xt[:256])
+    export(model, args.out / "bcnn_pruned_where.onnx", "where", xt[:256])
+    np.savez_compressed(args.out / "latent.npz", **latent)
+    np.savez_compressed(args.out / "testset.npz", x=xt, y=yt, snr_db=snr, seed=TEST_SEED,
                         float_accuracy=json.dumps(results))
     results["seconds"] = round(time.time() - start, 1)
     print(json.dumps(results, indent=2))
