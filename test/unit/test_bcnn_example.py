@@ -1,9 +1,9 @@
 """The BCNN example (examples/bcnn): a binarized complex CNN classifying numpy-made radio
 bursts, unpruned and 20x structurally pruned (no torch needed).
 
-Uses only the committed files: dataset.py, bcnn.onnx, bcnn_pruned.onnx and testset.npz.
+Uses only the committed files: dataset.py, the four ONNX files and testset.npz.
 Checked: the burst generator is seeded; nncc's float interpreter equals onnxruntime on both
-committed models; the pruned model is physically smaller (whole complex filters removed, >= 20x
+committed models; the torch.where exports compute what the Sign exports do (onnxruntime); the pruned model is physically smaller (whole complex filters removed, >= 20x
 fewer binary weights) with every weight +-1; and, for the pruned model (the smaller one),
 fixed point == C-sim == Verilator RTL bit for bit on 1,000 test bursts, the measured II and
 latency the predicted ones, and the accuracies the example's README states.
@@ -80,6 +80,16 @@ def test_float_interpreter_matches_onnxruntime(name, testset):
     got = run_float_model(import_model(path), x)["output"]
     want = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]
     np.testing.assert_allclose(got, want, atol=1e-4, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["bcnn", "bcnn_pruned"])
+def test_where_exports_equal_the_sign_exports(name, testset):
+    """The torch.where(x >= 0, 1, -1) exports compute what the Sign exports compute on the test
+    bursts (no batch-norm output is exactly 0 in float)."""
+    ort = pytest.importorskip("onnxruntime")
+    x = testset[0]
+    run = lambda f: ort.InferenceSession(str(EXAMPLE / f), providers=["CPUExecutionProvider"]).run(None, {"input": x})[0]  # noqa: E731
+    assert np.array_equal(run(f"{name}.onnx"), run(f"{name}_where.onnx"))
 
 
 @pytest.mark.requires("g++")
