@@ -1,12 +1,15 @@
-"""I/O style `stream` on the small CNN (test/fixtures/cnn.onnx): prints one JSON object.
+"""I/O style `stream` on a CNN (default the small CNN, test/fixtures/cnn.onnx; also
+test/fixtures/resnet8.onnx): prints one JSON object.
 
-Compiles the model in stream mode (Verilog), simulates --samples back-to-back inputs in
-Verilator and reports: bit-exactness against the fixed-point interpreter (samples equal),
-the stream model's latency and II against the measured ones, stall cycles, and every FIFO's
-depth, width and bits; with --shrink also, for every FIFO sized above one beat, the
-simulation with one beat less (stall cycles or a timeout).
+Compiles the model in stream mode (HLS C++ and Verilog), runs --samples inputs through the
+C simulation and back to back through Verilator and reports: bit-exactness against the
+fixed-point interpreter (samples equal, C-sim and RTL), the stream model's latency and II
+against the measured ones, stall cycles, and every FIFO's depth, width, bits and memory;
+with --shrink also, for every FIFO sized above one beat, the simulation with one beat less
+(stall cycles or a timeout; --shrink-samples inputs, one Verilator build per FIFO).
 
-Usage: python bench/bench_stream.py [--samples 1000] [--reuse-factor 1] [--shrink] [--keep DIR]
+Usage: python bench/bench_stream.py [--model test/fixtures/cnn.onnx] [--samples 1000]
+       [--reuse-factor 1] [--shrink] [--shrink-samples 50] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -55,7 +58,9 @@ def shrink_runs(design, x, work: Path) -> list[dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(ROOT / "test" / "fixtures" / "cnn.onnx"))
     parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--shrink-samples", type=int, default=50)
     parser.add_argument("--reuse-factor", type=int, default=1)
     parser.add_argument("--shrink", action="store_true")
     parser.add_argument("--keep")
@@ -65,22 +70,26 @@ def main() -> int:
     work = Path(args.keep or tempfile.mkdtemp(prefix="nncc_bench_stream_"))
     work.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    design = nncc.compile(ROOT / "test" / "fixtures" / "cnn.onnx", work / "design", io="stream",
-                          reuse_factor=args.reuse_factor, target="verilog")
+    design = nncc.compile(args.model, work / "design", io="stream", reuse_factor=args.reuse_factor)
     compile_s = time.perf_counter() - start
-    x = np.random.default_rng(0).standard_normal((args.samples, 1, 16, 16)).astype(np.float32)
+    x = np.random.default_rng(0).standard_normal((args.samples, *design.input_shapes[0][1:])).astype(np.float32)
     fixed = design.predict(x, engine="fixed")
+    csim = design.predict(x, engine="csim")
+    start = time.perf_counter()
     rtl = design.run_rtl(x)["output"]
+    rtl_s = time.perf_counter() - start
     stats, schedule = design.rtl_stats, design.report["schedule"]
     result = {
-        "model": "cnn.onnx", "io": "stream", "reuse_factor": args.reuse_factor, "compile_s": round(compile_s, 2),
-        "samples": args.samples, "samples_equal": int(np.all(fixed == rtl, axis=1).sum()),
+        "model": Path(args.model).name, "io": "stream", "reuse_factor": args.reuse_factor, "compile_s": round(compile_s, 2),
+        "rtl_build_and_run_s": round(rtl_s, 1), "samples": args.samples,
+        "csim_samples_equal": int(np.all(fixed == csim, axis=1).sum()),
+        "samples_equal": int(np.all(fixed == rtl, axis=1).sum()),
         "predicted": {"latency": schedule["latency_cycles"], "ii": schedule["ii_cycles"]},
         "measured": {"latency": stats["latency"], "ii": stats["ii"], "stalls": stats["stalls"], "cycles": stats["cycles"]},
-        "fifos": [{k: f[k] for k in ("name", "depth", "width_bits", "bits")} for f in design.report["stream"]["fifos"]],
+        "fifos": [{k: f[k] for k in ("name", "depth", "width_bits", "bits", "memory")} for f in design.report["stream"]["fifos"]],
     }
     if args.shrink:
-        result["one_beat_less"] = shrink_runs(design, x[:50], work)
+        result["one_beat_less"] = shrink_runs(design, x[:args.shrink_samples], work)
     json.dump(result, sys.stdout, indent=1)
     print()
     return 0

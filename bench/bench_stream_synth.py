@@ -1,10 +1,11 @@
 """Yosys (synth_xilinx -family xc7, out of context) LUT / FF / DSP / BRAM of one small CNN in
 both I/O styles at the same reuse factor; prints one JSON object.
 
-The model is the stream unit test's (onnx.helper, seeded weights): Conv 1->2 3x3 pad 1 on
-8x8 -> Relu -> MaxPool 2x2 -> Conv 2->2 3x3 pad 1 -> Relu -> Flatten -> Gemm 32->4.
+The default model is the stream unit test's (onnx.helper, seeded weights): Conv 1->2 3x3
+pad 1 on 8x8 -> Relu -> MaxPool 2x2 -> Conv 2->2 3x3 pad 1 -> Relu -> Flatten -> Gemm 32->4;
+--model takes any ONNX file instead (e.g. test/fixtures/cnn.onnx, the small CNN).
 
-Usage: python bench/bench_stream_synth.py [--reuse-factor 2] [--timeout 1800] [--keep DIR]
+Usage: python bench/bench_stream_synth.py [--model M.onnx] [--reuse-factor 2] [--timeout 1800] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="an ONNX file (default: the stream unit test's tiny CNN)")
     parser.add_argument("--reuse-factor", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--keep")
@@ -33,10 +35,13 @@ def main() -> int:
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="nncc_bench_stream_synth_"))
     work.mkdir(parents=True, exist_ok=True)
-    make_model(work / "tiny_cnn.onnx")
-    result = {"model": "tiny stream CNN (1x8x8, conv-relu-pool-conv-relu-dense)", "reuse_factor": args.reuse_factor}
+    model = Path(args.model) if args.model else work / "tiny_cnn.onnx"
+    if not args.model:
+        make_model(model)
+    name = model.name if args.model else "tiny stream CNN (1x8x8, conv-relu-pool-conv-relu-dense)"
+    result = {"model": name, "reuse_factor": args.reuse_factor}
     for io in ("parallel", "stream"):
-        design = nncc.compile(work / "tiny_cnn.onnx", work / io, io=io, reuse_factor=args.reuse_factor, target="verilog")
+        design = nncc.compile(model, work / io, io=io, reuse_factor=args.reuse_factor, target="verilog")
         files = [design.folder / "verilog" / f"{design.top}.v", design.folder / "verilog" / "nncc_lib.v"]
         start = time.perf_counter()
         with progress.status(f"Yosys synth_xilinx of the {io} design"):

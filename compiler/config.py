@@ -21,6 +21,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     complex_products = 4          # real products per complex tap: 4 | 3 (Gauss: 3/4 of the multipliers, same result)
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
     io = "parallel"               # parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
+    fifo_memory = "auto"          # stream FIFOs in: auto (by depth and bits) | registers | lutram | bram
     weight_memory = "logic"       # logic (constants in LUTs) | bram (a block-RAM word per phase, RF > 1)
     recurrent_form = "static"     # static (one cell engine over the T steps) | non_static (T engines, a sequence per cell)
 
@@ -99,9 +100,11 @@ class CompileOptions:
     pot_slopes: bool = False
     order: int = 5
     reuse_factor: int = 1
+    xnor_simd: int = 0
     complex_products: int = 4
     target_ii: int = 0
     io: str = "parallel"
+    fifo_memory: str = "auto"
     weight_memory: str = "logic"
     recurrent_form: str = "static"
     delta: bool = False
@@ -135,7 +138,8 @@ class CompileOptions:
 SECTIONS = {
     "model": ("width", "weight_width", "rounding", "overflow", "margin_bits"),
     "activations": ("mode", "table_bits", "segments", "pot_slopes", "order"),
-    "dataflow": ("reuse_factor", "complex_products", "target_ii", "io", "weight_memory", "recurrent_form"),
+    "dataflow": ("reuse_factor", "xnor_simd", "complex_products", "target_ii", "io", "fifo_memory", "weight_memory",
+                 "recurrent_form"),
     "hls": ("top", "part", "clock_ns"),
     "recurrent": ("delta", "delta_x", "delta_h", "integer_only"),
     "report": ("min_agreement",),
@@ -144,7 +148,7 @@ SECTIONS = {
     "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_prune_resource",
                "sparse_cluster", "sparse_cluster_scope"),
 }
-LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "pot_bits", "pot_terms",
+LAYER_KEYS = {"width", "int_bits", "weight_width", "weight_int_bits", "rounding", "overflow", "mode", "table_bits", "segments", "order", "reuse_factor", "simd", "pot_bits", "pot_terms",
               "input_reuse_factor", "recurrent_reuse_factor", "state_width", "integer_only"}
 PRODUCT_REUSE_KEYS = {"input_reuse_factor": "input", "recurrent_reuse_factor": "recurrent"}
 """Layer keys of a recurrent layer: the reuse factor of its input / recurrent products."""
@@ -154,12 +158,12 @@ RECURRENT_KEYS = ("state_width", "integer_only")
 """Layer keys of recurrent layers only: the state's width, the integer-only cell."""
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
+           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "fifo_memory": ("auto", "registers", "lutram", "bram"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
            "sparse_prune_resource": ("dsp", "bram", "dsp+bram"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer")}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
-    "state_width": (2, 32), "reuse_factor": (1, 1 << 20), "input_reuse_factor": (1, 1 << 20), "recurrent_reuse_factor": (1, 1 << 20),
+    "state_width": (2, 32), "reuse_factor": (1, 1 << 20), "simd": (1, 1 << 20), "xnor_simd": (0, 1 << 20), "input_reuse_factor": (1, 1 << 20), "recurrent_reuse_factor": (1, 1 << 20),
     "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
     "pot_bits": (0, 8), "pot_terms": (1, 4), "complex_products": (3, 4),

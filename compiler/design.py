@@ -221,7 +221,7 @@ def compile(  # noqa: A001 - the public name users expect
     model: str | os.PathLike,
     output_dir: str | os.PathLike | None = None,
     *,
-    calibration: str | os.PathLike | None = None,
+    calibration: str | os.PathLike | np.ndarray | dict | None = None,
     config: str | os.PathLike | None = None,
     pipeline: str | None = None,
     target: str = "all",
@@ -230,9 +230,12 @@ def compile(  # noqa: A001 - the public name users expect
 ) -> Design:
     """Compile an ONNX model into a design folder (a temporary one if not given).
 
+    ``calibration``: a .npy / .npz file, an array (one input) or a dict of arrays by input
+    name; None calibrates on N(0,1) samples (with a warning).
+
     Keyword options are those of `CompileOptions` (width, weight_width, rounding,
     overflow, margin_bits, mode, table_bits, segments, pot_slopes, order, reuse_factor,
-    target_ii, io, top, part, clock_ns, calibration_samples, pot_bits, pot_terms,
+    xnor_simd, target_ii, io, top, part, clock_ns, calibration_samples, pot_bits, pot_terms,
     pot_per_channel, pot_rounding, pot_compensation, pot_prune, shift_share, shift_all);
     they override the config file.
     """

@@ -38,7 +38,7 @@ from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
 from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_sparse, build_nn_to_emit, pipeline_spec, run_passes
 from nncc.dialects.interfaces import FloatSemantics, MacLayer, RecurrentProducts
 from nncc.dialects import nn
-from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR
+from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR, SIMD_ATTR
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.passes.pot_quant_quantize import OPTIONS_ATTR as POT_OPTIONS_ATTR
 from nncc.runtime import progress
@@ -108,6 +108,8 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
         approx = {k: v for k, v in settings.items() if k in APPROX_KEYS}
         if "reuse_factor" in settings:
             op.attributes[REUSE_ATTR] = IntegerAttr(int(settings["reuse_factor"]), i64)
+        if "simd" in settings:
+            op.attributes[SIMD_ATTR] = IntegerAttr(int(settings["simd"]), i64)
         pot = {}
         if "pot_bits" in settings:
             pot["enabled"] = int(settings["pot_bits"] != 0)
@@ -126,8 +128,9 @@ def annotate_config(module: ModuleOp, options: CompileOptions, earlier: list[str
                 )
 
 
-def calibration_inputs(module: ModuleOp, path: str | os.PathLike | None, samples: int) -> tuple[dict, str]:
-    """Calibration batch from a file (checked like every engine's input: shape, NaN/Inf), or
+def calibration_inputs(module: ModuleOp, path, samples: int) -> tuple[dict, str]:
+    """Calibration batch from a file, or given as an array (one input) or a dict of arrays
+    by input name (Python API), checked like every engine's input (shape, NaN/Inf); or
     N(0,1) samples with a warning."""
     from nncc.runtime.interpreter import main_function
 
@@ -135,6 +138,8 @@ def calibration_inputs(module: ModuleOp, path: str | os.PathLike | None, samples
     shapes = [tuple(arg.type.get_shape()) for arg in block.args]
     if path is not None:
         try:
+            if isinstance(path, (np.ndarray, dict)):
+                return check_inputs(path, model_inputs(module), shapes, what="calibration"), "arrays given to compile()"
             return check_inputs(read_inputs(path, module), model_inputs(module), shapes, what="--calibration"), Path(path).name
         except InputError as err:
             raise NnccError(str(err)) from None
@@ -154,7 +159,7 @@ def compile_model(
     model: str | os.PathLike,
     options: CompileOptions,
     *,
-    calibration: str | os.PathLike | None = None,
+    calibration: str | os.PathLike | np.ndarray | dict | None = None,
     pipeline: str | None = None,
     target: str = "all",
     input_shapes: Mapping | None = None,

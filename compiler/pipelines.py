@@ -36,12 +36,15 @@ from nncc.passes import get_all_passes
 
 
 def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[ModulePass]:
-    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases,
+    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases, batch
+    norm + sign after layers with an integer accumulator become integer thresholds
+    (`binary-complex-fold-threshold`, before the batch norms fold into the layers' weights),
     fold batch norms (again fusing adds that followed them), complex layers written as real
     graphs become `binary_complex` complex layers, canonicalize, CSE."""
     from xdsl.transforms.canonicalize import CanonicalizePass
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
+    from nncc.passes.binary_complex_fold_threshold import BinaryComplexFoldThresholdPass
     from nncc.passes.binary_complex_raise_complex_layers import BinaryComplexRaiseComplexLayersPass
     from nncc.passes.nn_fold_batchnorm import NnFoldBatchnormPass
     from nncc.passes.nn_fuse_bias import NnFuseBiasPass
@@ -50,6 +53,7 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
     return [
         CanonicalizePass(),
         NnFuseBiasPass(),
+        BinaryComplexFoldThresholdPass(),
         NnFoldBatchnormPass(),
         NnFuseBiasPass(),
         BinaryComplexRaiseComplexLayersPass(),
@@ -146,9 +150,10 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
     `binary-complex-set-products{products=3}` (Gauss form of the complex layers), then
     `convert-nn-to-fixed`, then (with weight
     techniques on, or shift_all) `pot-quant-replace-mul-with-shift`, the weight encodings,
-    `binary-complex-replace-dense-with-xnor` (binary x binary dense layers become XNOR and
-    popcount, after the encodings so that they see no such layer), then
-    `fixed-lower-activations`.
+    `binary-complex-replace-dense-with-xnor` and `binary-complex-replace-conv-with-xnor`
+    (binary x binary dense layers and convolutions become XNOR and popcount, after the
+    encodings so that they see no such layer), max pools of +-1 values as an OR of bits
+    (`binary-complex-set-or-pools`), then `fixed-lower-activations`.
 
     Options: width, weight_width, margin_bits, rounding, overflow; pot_bits, shift_share,
     shift_all; sparse_cluster (then `sparse-cluster` sets the codebook encodings); mode,
@@ -167,7 +172,7 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
         spec += f",sparse-encode{{threshold={threshold} structure=\"{structure}\"}}"
     if o.delta:
         spec += f",recurrent-delta{{theta_x={float(o.delta_x)} theta_h={float(o.delta_h)}}}"
-    spec += ",binary-complex-replace-dense-with-xnor"
+    spec += ",binary-complex-replace-dense-with-xnor,binary-complex-replace-conv-with-xnor,binary-complex-set-or-pools"
     spec += (f",fixed-lower-activations{{mode={o.mode} table_bits={o.table_bits} segments={o.segments} "
              f"pot_slopes={_flag(o.pot_slopes)} order={o.order}}}")
     return _parse_passes(spec)
@@ -175,10 +180,11 @@ def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = No
 
 def build_fixed_to_dataflow(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """Fixed-point layers into `dataflow` processing elements with their reuse factors and
-    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii, weight_memory, recurrent_form."""
+    the schedule (`dataflow-tile`). Options: reuse_factor, target_ii, weight_memory, recurrent_form,
+    xnor_simd (the tile pass's `simd`: input bits per cycle of XNOR window engines)."""
     o = pipeline_options(options, "fixed-to-dataflow")
     return _parse_passes(f"dataflow-tile{{reuse_factor={o.reuse_factor} target_ii={o.target_ii} "
-                         f"weight_memory={o.weight_memory} recurrent_form={o.recurrent_form}}}")
+                         f"weight_memory={o.weight_memory} recurrent_form={o.recurrent_form} simd={o.xnor_simd}}}")
 
 
 def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
@@ -186,13 +192,13 @@ def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
     (`dataflow-plan`), with sparse weights or sparse_cluster > 0 the sparse layers' multiplier
     lanes and the codebook layers' cluster lanes (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
-    Options: top, part, clock_ns, io, sparse_threshold."""
+    Options: top, part, clock_ns, io, fifo_memory, sparse_threshold."""
     o = pipeline_options(options, "dataflow-to-emit")
     spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={o.io}}},dataflow-plan"
     if sparse_encoding(o) or o.sparse_cluster:
         spec += ",sparse-materialize"
     if o.io == "stream":
-        spec += ",dataflow-stream"
+        spec += f",dataflow-stream{{fifo_memory={o.fifo_memory}}}"
     return _parse_passes(spec)
 
 
@@ -225,11 +231,11 @@ PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
                   "sparse_cluster", "sparse_cluster_scope"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
     "nn-to-fixed": _NN_TO_FIXED,
-    "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form"),
-    "dataflow-to-emit": ("top", "part", "clock_ns", "io", "sparse_threshold", "sparse_structure", "sparse_prune",
+    "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd"),
+    "dataflow-to-emit": ("top", "part", "clock_ns", "io", "fifo_memory", "sparse_threshold", "sparse_structure", "sparse_prune",
                          "sparse_prune_kind", "sparse_cluster"),
-    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "top", "part", "clock_ns",
-                   "io"),
+    "nn-to-emit": (*_NN_TO_FIXED, "reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd", "top", "part",
+                   "clock_ns", "io", "fifo_memory"),
 }
 """The options (fields of `CompileOptions`) each built-in pipeline reads in a `-p` entry."""
 

@@ -51,6 +51,7 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.dense import i64_array
 from nncc.dialects.interfaces import FixedSemantics
 
 SCHEDULE_ATTR = "dataflow.schedule"
@@ -91,7 +92,7 @@ NO_OPERAND = -1
 
 
 def _i64_array(values) -> DenseArrayBase:
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+    return i64_array(values)
 
 
 class _KeywordSyntax(ParametrizedAttribute):
@@ -147,7 +148,9 @@ class PePlanAttr(_KeywordSyntax):
       operand, `NO_OPERAND` for a slot without terms.
       An XNOR PE (`interfaces.PopcountLayer`) has the popcount tree of each slot in `tree`:
       its K terms are the XNOR bits (0 or 1), every node unsigned and as wide as its count;
-      the slot's result is ``2 * root - K``.
+      the slot's result is ``2 * root - K``. A SIMD-folded XNOR window engine (`SIMD_ATTR`)
+      counts SIMD bits per phase (its trees have SIMD leaves) and its slot map names each
+      output on the F = K / SIMD consecutive phases that accumulate it.
     - `stages`: register stages between the PE's input and its held result.
     """
 
@@ -206,6 +209,20 @@ absent, the weights are constants selected by the phase in logic (written by
 
 WEIGHT_MEMORIES = ("logic", "bram")
 """Where a PE's weights live: `dataflow-tile`'s `weight_memory` choices."""
+
+
+SIMD_ATTR = "dataflow.simd"
+"""SIMD folding of an XNOR window engine (`interfaces.PopcountLayer` + `Windowed`): on a
+fixed-level layer a request (config key `simd`), on its `dataflow.pe` the bits of each
+output's K that one cycle counts (a divisor of K below K; absent: all K). Such a PE's reuse
+factor is R_pe * F with F = K / SIMD: each of the R_pe output groups takes F consecutive
+phases, one SIMD-bit chunk each, its slots accumulating the partial popcounts."""
+
+
+def xnor_simd(pe: Operation) -> int:
+    """The bits per cycle of an XNOR PE (`SIMD_ATTR`; its layer's K when absent)."""
+    simd = pe.attributes.get(SIMD_ATTR)
+    return simd.value.data if isinstance(simd, IntegerAttr) else pe.layer().fan_in()
 
 
 def weight_memory(pe: Operation) -> str:
@@ -466,8 +483,18 @@ class PeOp(IRDLOperation, FixedSemantics):
             if not hasattr(layer, "strides"):
                 raise VerifyException(f"dataflow.pe: a window engine needs a convolution, not {layer.name}")
             geo = window_geometry(layer)
-            if geo.out_channels % rf:
-                raise VerifyException(f"dataflow.pe: reuse factor {rf} does not divide the {geo.out_channels} output channels")
+            simd = self.attributes.get(SIMD_ATTR)
+            if isinstance(simd, IntegerAttr):  # a SIMD-folded XNOR engine: R = R_pe * (K / SIMD)
+                k = layer.fan_in()
+                if simd.value.data < 1 or k % simd.value.data or rf % (k // simd.value.data):
+                    raise VerifyException(f"dataflow.pe: simd {simd.value.data} must divide K = {k} and K / simd "
+                                          f"the reuse factor {rf}")
+                rf_groups = rf // (k // simd.value.data)
+            else:
+                rf_groups = rf
+            if geo.out_channels % rf_groups:
+                raise VerifyException(f"dataflow.pe: reuse factor {rf_groups} does not divide the {geo.out_channels} "
+                                      f"output channels")
             if self.latency.value.data != geo.latency(rf):
                 raise VerifyException(f"dataflow.pe: window latency is {self.latency.value.data}, expected {geo.latency(rf)}")
             return

@@ -203,12 +203,16 @@ def pe_plan(op: dataflow.PeOp) -> PePlanAttr:
     acc = fixed.fixed_of(layer.accumulator_type()).width.data
     window = op.window is not None
     outputs = dataflow.window_geometry(layer).out_channels if window else layer.outputs()
+    if isinstance(layer, PopcountLayer):  # XNOR gates and a popcount tree per slot (over SIMD bits)
+        simd = dataflow.xnor_simd(op)
+        folds = layer.fan_in() // simd
+        slots = outputs * folds // rf
+        slot_map = [(p // folds) * slots + s for p in range(rf) for s in range(slots)]
+        tree: list[int] = []
+        roots = [popcount_tree(s, simd, tree) for s in range(slots)]
+        return PePlanAttr(rf, slots, acc, 1, slot_map, (), tree, roots)
     slots = outputs // rf
     slot_map = [p * slots + s for p in range(rf) for s in range(slots)]
-    if isinstance(layer, PopcountLayer):  # XNOR gates and a popcount tree per slot
-        tree: list[int] = []
-        roots = [popcount_tree(s, layer.fan_in(), tree) for s in range(slots)]
-        return PePlanAttr(rf, slots, acc, 1, slot_map, (), tree, roots)
     if pot_quant.uses_shift_add(layer):
         x = fixed.fixed_of(layer.input).width.data
         terms = shift_terms(layer, window)

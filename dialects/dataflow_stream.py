@@ -17,22 +17,28 @@ whole-tensor printers treat it as a copy; the stream printers build the buffer. 
 whose consumer is the collector carries `collect`. The depths are computed by
 `dataflow-stream` from the stages' exact cycle patterns (the minimum without stall); on
 the shorter branch of a fork, that is the delay buffer that lets the join keep the II.
+`memory` says what holds the beats (`FIFO_MEMORIES`): `"registers"` (flip-flops),
+`"lutram"` (distributed RAM, read asynchronously) or `"bram"` (block RAM: a registered
+read that always holds the head beat, so the FIFO's timing is the same); absent, `"lutram"`.
 
 Example:
-    %f = dataflow.fifo %x {beats = 256 : i64, depth = 2 : i64, width = 128 : i64}
+    %f = dataflow.fifo %x {beats = 256 : i64, depth = 2 : i64, memory = "registers", width = 128 : i64}
         : tensor<1x8x16x16x!fixed.q<16, 6>> -> tensor<1x8x16x16x!fixed.q<16, 6>>
 """
 
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import I64, IntegerAttr, TensorType, UnitAttr, i64
+from xdsl.dialects.builtin import I64, IntegerAttr, StringAttr, TensorType, UnitAttr, i64
 from xdsl.ir import SSAValue
 from xdsl.irdl import IRDLOperation, ParsePropInAttrDict, irdl_op_definition, operand_def, opt_prop_def, prop_def, result_def, traits_def
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
 from nncc.dialects.interfaces import FixedSemantics, IndexMap
+
+FIFO_MEMORIES = ("registers", "lutram", "bram")
+"""What may hold a FIFO's beats (`dataflow.fifo` `memory`)."""
 
 STREAM_SCHEDULE_ATTR = "dataflow.stream_schedule"
 """Module attribute (stream mode): `{latency, ii, samples}` of the stream model, the same
@@ -59,15 +65,24 @@ class FifoOp(IRDLOperation, FixedSemantics, IndexMap):
     width = prop_def(IntegerAttr[I64])
     beats = prop_def(IntegerAttr[I64])
     collect = opt_prop_def(UnitAttr)
+    memory = opt_prop_def(StringAttr)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($output)"
 
-    def __init__(self, value: SSAValue, depth: int, width: int, beats: int, collect: bool = False):
+    def __init__(self, value: SSAValue, depth: int, width: int, beats: int, collect: bool = False,
+                 memory: str | None = None):
         props = {"depth": IntegerAttr(depth, i64), "width": IntegerAttr(width, i64), "beats": IntegerAttr(beats, i64)}
         if collect:
             props["collect"] = UnitAttr()
+        if memory is not None:
+            props["memory"] = StringAttr(memory)
         super().__init__(operands=[value], result_types=[value.type], properties=props)
+
+    @property
+    def memory_kind(self) -> str:
+        """What holds the beats: one of `FIFO_MEMORIES` (absent: "lutram")."""
+        return self.memory.data if self.memory is not None else "lutram"
 
     def verify_(self) -> None:
         if self.input.type != self.output.type:
@@ -75,6 +90,8 @@ class FifoOp(IRDLOperation, FixedSemantics, IndexMap):
         for field in ("depth", "width", "beats"):
             if getattr(self, field).value.data < 1:
                 raise VerifyException(f"dataflow.fifo: {field} must be >= 1")
+        if self.memory_kind not in FIFO_MEMORIES:
+            raise VerifyException(f"dataflow.fifo: memory must be one of {', '.join(FIFO_MEMORIES)}, not {self.memory_kind!r}")
 
     def evaluate_fixed(self, args, batch):
         """A FIFO delays a stream; on values it is the identity."""

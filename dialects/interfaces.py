@@ -195,6 +195,10 @@ class Elementwise(Operation, abc.ABC):
     traits = traits_def(ElementwiseTrait())
 
 
+BIT_OR_ATTR = "binary_complex.bit_or"
+"""Unit attribute on a max `Reduction` of +-1 values: built as an OR of bits (`bit_or`)."""
+
+
 @dataclass(frozen=True)
 class ReductionTrait(OpTrait):
     """Marker of `Reduction`."""
@@ -215,6 +219,13 @@ class Reduction(Operation, abc.ABC):
         """"sum", "max" or "kwta": output o keeps the first cell of its group when fewer than
         `winners()` of the group's other cells are strictly larger, else it is zero
         (k-winners-take-all; the output has the input's shape)."""
+
+    def bit_or(self) -> bool:
+        """Whether the hardware builds this max as the OR of its elements' bits (an
+        element's bit: its sign bit is clear): exact for +-1 values, where max is +1 iff
+        one of them is +1. `binary-complex-set-or-pools` decides it, from a proof that the
+        input holds only -1 and +1, and records it as `BIT_OR_ATTR`; the emitters read it."""
+        return self.combiner() == "max" and BIT_OR_ATTR in self.attributes
 
     def winners(self) -> int:
         """For the "kwta" combiner: how many winners a group keeps."""
@@ -352,6 +363,8 @@ class ElementFunction:
       left), y = ``table[i]``.
     - "pwl": segment k = number of ``table`` breakpoints <= x; y = ``slopes[k]`` * x +
       ``intercepts[k]``, slopes of ``multiplier_type``, intercepts of ``addend_type``.
+    - "threshold": y = +1 if ``slopes[c]`` * (x - ``table[c]``) >= 0 else -1, c the
+      element's channel (axis 1): per-channel raw thresholds and directions (+1 / -1).
     - "poly": u = clamp(x, low, high); Horner over the coefficients ``table`` (c_0 first,
       of ``addend_type``) into an accumulator of ``multiplier_type``: t = t * u + c_i,
       each step rounded with ``rounding`` and saturated to the accumulator.
@@ -431,43 +444,26 @@ class SelectsValues(Operation, abc.ABC):
     traits = traits_def(SelectsValuesTrait())
 
 
-# ---------------------------------------------------------------------------------------
-# rewritable weights
-
-
 @dataclass(frozen=True)
-class AffineWeightsTrait(OpTrait):
-    """Marker of `AffineWeights`."""
+class ExactInputTrait(OpTrait):
+    """Marker of `ExactInput`."""
 
 
-class AffineWeights(Operation, abc.ABC):
-    """An `nn` layer y = W * x + b whose weight and bias are operands that passes may rewrite
-    (fold a batch norm, fuse a per-channel add, code the weights). The weight's first axis
-    and the bias index the output channels, which lie on `output_channel_axis()` of the
-    result."""
+class ExactInput(Operation, abc.ABC):
+    """An op that reads its operand's exact value (a comparison against integer
+    thresholds): the layer producing the operand keeps its exact accumulator instead of
+    rounding it to a calibrated output type first (`convert-nn-to-fixed`)."""
 
-    traits = traits_def(AffineWeightsTrait())
+    traits = traits_def(ExactInputTrait())
 
-    @abc.abstractmethod
-    def weight_operand(self) -> SSAValue:
-        """W: output channels first."""
 
-    @abc.abstractmethod
-    def bias_operand(self) -> SSAValue | None:
-        """b: one value per output channel (None: no bias)."""
+# ---------------------------------------------------------------------------------------
+# rewritable weights (in their own module, re-exported here)
 
-    @abc.abstractmethod
-    def output_channel_axis(self) -> int:
-        """The result axis that indexes the output channels."""
+from nncc.dialects import weight_interfaces as _weights  # noqa: E402
 
-    @abc.abstractmethod
-    def with_weights(self, weight: SSAValue, bias: SSAValue | None) -> Operation:
-        """A new op: the same layer with other weight and bias values (same location)."""
-
-    def replace_weight(self, weight: SSAValue) -> None:
-        """Make the op read ``weight`` in place of its weight operand."""
-        old = self.weight_operand()
-        self.operands[next(i for i, v in enumerate(self.operands) if v is old)] = weight
+AffineWeights, AffineWeightsTrait = _weights.AffineWeights, _weights.AffineWeightsTrait
+ComplexWeights, ComplexWeightsTrait = _weights.ComplexWeights, _weights.ComplexWeightsTrait
 
 
 # ---------------------------------------------------------------------------------------

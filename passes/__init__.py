@@ -8,8 +8,11 @@ from importlib import import_module
 from xdsl.passes import ModulePass
 
 _PASSES: dict[str, tuple[str, str]] = {
+    "binary-complex-fold-threshold": ("binary_complex_fold_threshold", "BinaryComplexFoldThresholdPass"),
     "binary-complex-raise-complex-layers": ("binary_complex_raise_complex_layers", "BinaryComplexRaiseComplexLayersPass"),
     "binary-complex-replace-dense-with-xnor": ("binary_complex_replace_dense_with_xnor", "BinaryComplexReplaceDenseWithXnorPass"),
+    "binary-complex-replace-conv-with-xnor": ("binary_complex_replace_conv_with_xnor", "BinaryComplexReplaceConvWithXnorPass"),
+    "binary-complex-set-or-pools": ("binary_complex_set_or_pools", "BinaryComplexSetOrPoolsPass"),
     "binary-complex-set-products": ("binary_complex_set_products", "BinaryComplexSetProductsPass"),
     "convert-nn-to-fixed": ("convert_nn_to_fixed", "ConvertNnToFixedPass"),
     "dataflow-plan": ("dataflow_plan", "DataflowPlanPass"),

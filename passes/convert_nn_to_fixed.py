@@ -219,13 +219,17 @@ class _Converter(FixedLowering):
             self.fail(str(err))
 
     def weight(self, value: SSAValue, prec: _Precision) -> SSAValue:
-        """A constant operand: exact on its `fixed.grid`, else rounded to the weight precision."""
+        """A constant operand: exact on its `fixed.grid`, else rounded to the weight precision;
+        binary weights (all -1 or +1, no grid, no per-layer weight precision) exactly as
+        `fixed.q<2, 2>` (raw -1 / +1: what `binary-complex-replace-dense-with-xnor` reads)."""
         array = self.const_value(value)
         if array is None:
             self.fail(f"operand {value} has no fixed-point value")
         if isinstance(value.owner, WeightsOp):
             return self.coded_weight(value.owner)
         typ = self.grid_of(value, prec)
+        if typ is None and not prec.weights_overridden and array.size and np.isin(array, (-1.0, 1.0)).all():
+            typ = FixedType(2, 2)
         if typ is None:
             return self.constant(array, prec.weight_width, prec.weight_int_bits)
         raw = array * 2.0**typ.frac

@@ -15,7 +15,10 @@ On a planned module whose `#emit.options` say `io = stream` (else the pass does 
    delay buffer that keeps the II), and writes the stages' timing, the
    FIFOs' occupancy, the design's `dataflow.schedule` (latency and II of the stream design)
    and `dataflow.stream_schedule`;
-4. re-plans the tail as a whole-tensor design whose input is the collector: its valid times
+4. chooses each FIFO's `memory` (option `fifo_memory`: `auto`, or `registers`, `lutram` or
+   `bram` for all of them): with `auto`, registers up to 2 beats, block RAM above
+   `BRAM_MIN_BITS` bits when deeper than `BRAM_MIN_DEPTH` beats, distributed RAM otherwise;
+5. re-plans the tail as a whole-tensor design whose input is the collector: its valid times
    and handshake groups (`in` = the collector).
 """
 
@@ -35,7 +38,7 @@ from xdsl.utils.exceptions import PassFailedException
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow import HANDSHAKES_ATTR, INDEX_ATTR, SCHEDULE_ATTR, VALID_ATTR, IndexTableAttr
 from nncc.dialects.dataflow_plan import handshake_groups
-from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR, STREAM_STAGE_ATTR, FifoOp
+from nncc.dialects.dataflow_stream import FIFO_MEMORIES, STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR, STREAM_STAGE_ATTR, FifoOp
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
 from nncc.dialects.interfaces import Elementwise, IndexMap, Reduction, Windowed
 from nncc.passes.dataflow_stream_model import JoinStage, StreamChain, StreamModelError, WindowStage, size_fifos
@@ -43,6 +46,23 @@ from nncc.passes.dataflow_stream_model import JoinStage, StreamChain, StreamMode
 
 class DataflowStreamError(PassFailedException):
     """The module cannot be streamed."""
+
+
+BRAM_MIN_BITS = 4096
+"""`auto`: a FIFO of more bits than this (and deeper than `BRAM_MIN_DEPTH`) goes to block RAM
+(a RAMB18 holds 18 Kbit; a smaller buffer wastes most of one)."""
+BRAM_MIN_DEPTH = 32
+"""`auto`: block RAM only for FIFOs deeper than this (a shallow, wide FIFO would take many
+block RAMs for a few words each; distributed RAM is 32 or 64 words deep per LUT)."""
+
+
+def fifo_memory(depth: int, width: int, choice: str = "auto") -> str:
+    """What holds a FIFO of ``depth`` beats of ``width`` bits (module docstring, step 4)."""
+    if choice != "auto":
+        return choice
+    if depth <= 2:
+        return "registers"
+    return "bram" if depth > BRAM_MIN_DEPTH and depth * width > BRAM_MIN_BITS else "lutram"
 
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
@@ -77,7 +97,10 @@ def _window_of(op: Operation):
     if isinstance(op, Windowed) and isinstance(op, Reduction) and op.combiner() == "max":
         geo = op.window_geometry()
         if geo.pad != (0, 0) or geo.padded != (geo.height, geo.width):
-            raise DataflowStreamError(f"dataflow-stream: {op.name} with padding is not streamed yet")
+            # padded cells are skipped; the line buffer shifts in the lowest value there, so
+            # every window needs a real cell to take the maximum of
+            if bool(np.any(np.all(op.reduction_groups() < 0, axis=1))):
+                raise DataflowStreamError(f"dataflow-stream: {op.name} has a window of padding only")
         return geo
     return None
 
@@ -244,8 +267,8 @@ def _node_model(op: Operation):
     return JoinStage(_name(op), _pixels(op.results[0]))
 
 
-def stream_function(module: ModuleOp, function: func.FuncOp) -> None:
-    """Streams, FIFOs and their depths, the stream schedule (see the module docstring)."""
+def stream_function(module: ModuleOp, function: func.FuncOp, memory: str = "auto") -> None:
+    """Streams, FIFOs and their depths and memories, the stream schedule (see the module docstring)."""
     region = _region(function.body.blocks[0])
     collector = region.collector
     tail_ii, tail_latency = _plan_tail(function, collector)
@@ -258,6 +281,7 @@ def stream_function(module: ModuleOp, function: func.FuncOp) -> None:
     start = trace.fires[0]
     for i, (fifo, depth) in enumerate(zip(region.fifos, depths)):
         fifo.depth = IntegerAttr(depth, i64)
+        fifo.memory = StringAttr(fifo_memory(depth, fifo.width.value.data, memory))
         fifo.attributes[STREAM_FIFO_ATTR] = _dyn({
             "max_occupancy": depth - 1, "pushes": len(trace.pushes[i]),
             "first_push": trace.pushes[i][0] - start, "last_pop": trace.pops[i][-1] - start})
@@ -284,18 +308,24 @@ def stream_function(module: ModuleOp, function: func.FuncOp) -> None:
 class DataflowStreamPass(ModulePass):
     """With `io = stream`: streams and exactly sized FIFOs between the line-buffer stages of
     the convolutional front, the stream schedule, and the whole-tensor tail re-planned
-    behind the collector (see the module docstring); with `io = parallel` nothing."""
+    behind the collector (see the module docstring); with `io = parallel` nothing.
+
+    `fifo_memory`: `auto` (by depth and bits) or `registers`, `lutram`, `bram` for every FIFO."""
 
     name = "dataflow-stream"
+    fifo_memory: str = "auto"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         options = emission_options(op)
         if options is None or SCHEDULE_ATTR not in op.attributes:
             raise DataflowStreamError("dataflow-stream: the module is not planned: run dataflow-tile, "
                                       "hls-prepare-for-emission and dataflow-plan first")
+        if self.fifo_memory not in ("auto", *FIFO_MEMORIES):
+            raise DataflowStreamError(f"dataflow-stream: fifo_memory must be auto or one of {', '.join(FIFO_MEMORIES)}, "
+                                      f"not {self.fifo_memory!r}")
         if options.io_style != IoStyle.STREAM:
             return
         mains = [f for f in op.ops if isinstance(f, func.FuncOp) and f.sym_name.data == "main"]
         if len(mains) != 1:
             raise DataflowStreamError("dataflow-stream: the module needs exactly one func.func @main")
-        stream_function(op, mains[0])
+        stream_function(op, mains[0], self.fifo_memory)

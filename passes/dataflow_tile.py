@@ -144,7 +144,11 @@ class DataflowTilePass(ModulePass):
     `dataflow.weight_memory` attribute, from the configuration, wins), `recurrent_form`
     (`static`, default: a recurrent layer is one cell engine reused over its T steps, a new
     sequence every T x cell cycles; `non_static`: T cell engines in a pipeline, a new sequence
-    every cell latency).
+    every cell latency), `simd` (XNOR window engines, `binary_complex.xnor_conv`: the input
+    bits each output counts per cycle, FINN's SIMD next to the reuse factor's PE = output
+    channels / R; 0, default: all K; otherwise the largest divisor of K not above it; a
+    layer's own `dataflow.simd` request, from the configuration, wins; the engine then takes
+    R x K / SIMD cycles per output pixel, `dataflow.SIMD_ATTR`).
     """
 
     name = "dataflow-tile"
@@ -154,6 +158,7 @@ class DataflowTilePass(ModulePass):
     conv_window: bool = True
     weight_memory: str = "logic"
     recurrent_form: str = "static"
+    simd: int = 0
 
     def __post_init__(self):
         if self.recurrent_form not in RECURRENT_FORMS:
@@ -166,6 +171,17 @@ class DataflowTilePass(ModulePass):
             raise ValueError(f"dataflow-tile: reuse_factor must be >= 1, got {self.reuse_factor}")
         if self.target_ii < 0:
             raise ValueError(f"dataflow-tile: target_ii must be >= 0, got {self.target_ii}")
+        if self.simd < 0:
+            raise ValueError(f"dataflow-tile: simd must be >= 0 (0: all input bits per cycle), got {self.simd}")
+
+    def choose_simd(self, op: Operation, bits: int) -> int:
+        """The SIMD of an XNOR window engine: the largest divisor of its ``bits`` (K) that is
+        not above the layer's request or the pass's (0: K)."""
+        override = op.attributes.get(dataflow.SIMD_ATTR)
+        requested = override.value.data if isinstance(override, IntegerAttr) else self.simd
+        if requested <= 0 or requested >= bits:
+            return bits
+        return max(d for d in range(1, requested + 1) if bits % d == 0)
 
     def choose(self, op: Operation, outputs: int) -> int:
         """The reuse factor of one layer."""
@@ -215,7 +231,9 @@ class DataflowTilePass(ModulePass):
         if self.conv_window and isinstance(layer, Windowed):
             geo = layer.window_geometry()
             rf = self.choose_window(layer, geo)
-            return rf, geo.out_channels * terms // rf, geo.latency(rf), True
+            simd = self.choose_simd(layer, terms) if isinstance(layer, PopcountLayer) else terms
+            folds = terms // simd  # an XNOR engine's output group takes F phases of SIMD bits each
+            return rf * folds, geo.out_channels * simd // rf, geo.latency(rf * folds), True
         rf = self.choose(layer, outputs)
         return rf, outputs * terms // rf, rf, False
 
@@ -234,6 +252,9 @@ class DataflowTilePass(ModulePass):
         pe.location = layer.location
         for key, value in layer.attributes.items():
             pe.attributes[key] = value
+        pe.attributes.pop(dataflow.SIMD_ATTR, None)
+        if window and isinstance(layer, PopcountLayer) and self.choose_simd(layer, layer.fan_in()) < layer.fan_in():
+            pe.attributes[dataflow.SIMD_ATTR] = IntegerAttr(self.choose_simd(layer, layer.fan_in()), i64)
         memory = pe.attributes.pop(dataflow.MEMORY_ATTR, StringAttr(self.weight_memory))
         if (memory.data == "bram" and rf > 1 and not window and not step and not uses_shift_add(layer)
                 and not isinstance(layer, PopcountLayer)):  # (an XNOR PE's weight bits stay in logic)

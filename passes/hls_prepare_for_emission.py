@@ -35,7 +35,7 @@ from nncc.dialects.emit import (  # noqa: F401 - C_ABI_NAMES, CPP_RESERVED, IDEN
     part_problem,
     top_problem,
 )
-from nncc.dialects.interfaces import MacLayer, Reduction, Stateful, layer_label
+from nncc.dialects.interfaces import ElementKernel, MacLayer, Reduction, Stateful, layer_label
 from nncc.dialects.recurrent.delta import DeltaAccumulateOp
 
 EMITTABLE = (
@@ -46,15 +46,16 @@ EMITTABLE = (
     nn.GlobalMaxPoolOp, nn.PadOp, nn.GatherOp, func.ReturnOp, dataflow.PeOp, DeltaAccumulateOp,
 )
 """Ops the HLS C++ emitter has a construct for (the `nn` ones on fixed-point tensors only); it
-also prints any other `MacLayer` (gathered dot products from its `mac_terms()`) and any
-`Reduction` (from its groups and combiner)."""
+also prints any other `MacLayer` (gathered dot products from its `mac_terms()`), any
+`Reduction` (from its groups and combiner) and any `ElementKernel` (by its function's kind:
+`binary_complex.threshold`)."""
 
 
 def _not_emittable(ops) -> list[str]:
     return [
         f"{o.name} '{layer_label(o)}'"
         for o in ops
-        if not isinstance(o, (*EMITTABLE, MacLayer, Reduction, Stateful))
+        if not isinstance(o, (*EMITTABLE, MacLayer, Reduction, Stateful, ElementKernel))
         or (o.name.startswith("nn.") and not isinstance(o.results[0].type.element_type, fixed.FixedType))
     ]
 

@@ -50,8 +50,13 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--activation", dest="mode", help="lut (default), pwl or taylor")
     p.add_argument("--table-bits", type=int, help="log2 of activation table size (default 10)")
     p.add_argument("--reuse-factor", type=int, help="cycles per sample of each multiply-accumulate layer (default 1)")
+    p.add_argument("--xnor-simd", type=int, help="XNOR window engines: input bits each output counts per cycle "
+                   "(FINN's SIMD; default 0 = all; the engine takes reuse factor x K / SIMD cycles per output pixel)")
     p.add_argument("--io", choices=("parallel", "stream"),
                    help="parallel (default: whole tensors per handshake) or stream (pixel streams through FIFOs)")
+    p.add_argument("--fifo-memory", choices=("auto", "registers", "lutram", "bram"),
+                   help="with --io stream, what holds the FIFOs: auto (default: registers up to 2 beats, block RAM "
+                        "above 4,096 bits and 32 beats, else distributed RAM) or that memory for all of them")
     p.add_argument("--target-ii", type=int, help="fewest multipliers that keep this initiation interval")
     p.add_argument("--recurrent-form", choices=("static", "non_static"),
                    help="recurrent layers: static (default, one cell engine over the T steps) or non_static "
@@ -214,7 +219,7 @@ def _cmd_compile(args) -> int:
     options = with_overrides(
         options, width=args.width, weight_width=args.weight_width,
         rounding=args.rounding, overflow=args.overflow, mode=args.mode, table_bits=args.table_bits,
-        reuse_factor=args.reuse_factor, complex_products=args.complex_products, target_ii=args.target_ii, io=args.io, weight_memory=args.weight_memory, recurrent_form=args.recurrent_form, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
+        reuse_factor=args.reuse_factor, xnor_simd=args.xnor_simd, complex_products=args.complex_products, target_ii=args.target_ii, io=args.io, fifo_memory=args.fifo_memory, weight_memory=args.weight_memory, recurrent_form=args.recurrent_form, pot_bits=args.pot_bits, pot_terms=args.pot_terms,
         pot_per_channel=args.pot_per_channel, pot_rounding=args.pot_rounding,
         pot_compensation=args.pot_compensation, pot_prune=args.pot_prune,
         shift_share=args.shift_share, shift_all=args.shift_all, min_agreement=args.min_agreement,

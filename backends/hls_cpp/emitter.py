@@ -496,6 +496,8 @@ _FUNCTIONS = {
     "lut": _unary("lut", _lut_fields),
     "pwl": _unary("pwl", _pwl_fields),
     "poly": _unary("poly", _poly_fields),
+    "threshold": _unary("threshold", lambda em, name, fn: {"table": em.table(f"{name}_thresholds", fn.table),
+                        "weight": em.table(f"{name}_directions", fn.slopes), "cols": int(fn.table.size)}),
     "binary": _binary,
 }
 """One printer per kind of element function (`ElementFunction.kind`)."""

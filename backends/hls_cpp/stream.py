@@ -27,6 +27,10 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import FifoOp
 from nncc.dialects.interfaces import Reduction, Windowed
 
+FIFO_IMPL = {"registers": "srl", "lutram": "lutram", "bram": "bram"}
+"""The `BIND_STORAGE type=fifo impl=` of each `dataflow.fifo` memory (shift registers for the
+register FIFOs of at most two beats)."""
+
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
     return tuple(v.type.get_shape())
@@ -56,6 +60,7 @@ class StreamFn:
     window_size: int = 0
     step: StepView | None = None
     groups: tuple = ()  # max pool: per channel, the line-buffer pixels of its window
+    is_or: bool = False  # max pool of +-1 values: the OR of their bits
     result: tuple[str, str, int] = ("", "", 0)  # the stage's own output beat array: name, type, size
     chain: list[StepView] = field(default_factory=list)
     last: str = ""  # the array written to the output stream(s)
@@ -65,13 +70,15 @@ class StreamFn:
 
 @dataclass(frozen=True)
 class StreamDef:
-    """A stream of beats: its name, beat struct, element type, channels and FIFO depth."""
+    """A stream of beats: its name, beat struct, element type, channels, FIFO depth and the
+    storage its FIFO binds to (`impl`, from the FIFO's memory)."""
 
     name: str
     beat: str
     elem: str
     channels: int
     depth: int
+    impl: str = "lutram"
 
 
 class _Builder:
@@ -98,7 +105,8 @@ class _Builder:
         same function: a fork, the function writes every beat to both)."""
         name = self.em.name_of(op)
         elem = self.em.type_names[op.input]
-        stream = StreamDef(f"{name}_s", f"beat_{name}", elem, _shape(op.input)[1], op.depth.value.data)
+        stream = StreamDef(f"{name}_s", f"beat_{name}", elem, _shape(op.input)[1], op.depth.value.data,
+                           FIFO_IMPL[op.memory_kind])
         self.streams.append(stream)
         fn = self.producer[op.input]
         if not fn.outs:
@@ -118,6 +126,9 @@ class _Builder:
             from nncc.backends.hls_cpp.mac import window_lane_step  # (it builds on the emitter)
 
             step = window_lane_step(self.em, op, parallel)
+        elif parallel is not None and parallel.template == "xnor_conv":  # the window array is one position
+            table = self.em.table(f"{name}_win", np.arange(parallel.value)[None])
+            step = replace(parallel, cols=1, table=table, size=geo.out_channels, unroll=True)
         elif parallel is None or parallel.template != "conv":
             raise ValueError(f"dataflow.pe '{name}': the HLS stream back end needs a multiplier convolution step")
         else:
@@ -138,7 +149,9 @@ class _Builder:
         cells = tuple((geo.span[0] - 1 - i * geo.dilation[0]) * geo.padded[1] + (geo.span[1] - 1 - j * geo.dilation[1])
                       for i in range(geo.kernel[0]) for j in range(geo.kernel[1]))
         self.stage(op, geo, "pool", name)
+        self.current.geometry["pad_raw"] = -(1 << (fixed.fixed_of(op.operands[0]).width.data - 1))  # the lowest value
         self.current.groups = cells
+        self.current.is_or = op.bit_or()
         self.current.result = (name, self.em.type_names[op.results[0]], geo.channels)
 
     def stage(self, op: Operation, geo, kind: str, name: str) -> None:
@@ -149,7 +162,8 @@ class _Builder:
         self.current = StreamFn(name + "_stage", kind, in_name=stream.name, in_beat=stream.beat, in_channels=stream.channels,
                                 array_type=stream.elem, last=name, geometry={
                                     "padded": geo.padded, "pad": geo.pad, "size": (geo.height, geo.width),
-                                    "span": geo.span, "stride": geo.stride, "last": last, "line_buffer": geo.line_buffer})
+                                    "span": geo.span, "stride": geo.stride, "last": last, "line_buffer": geo.line_buffer,
+                                    "pad_raw": 0})
         self.producer[op.results[0]] = self.current
 
     def elementwise(self, op: Operation) -> None:

@@ -12,7 +12,8 @@ from nncc.dialects.interfaces import IndexMap, Reduction, Windowed
 
 def _window_pool(em: _Emitter, op: Operation, is_max: bool) -> None:
     """Sum/max pools: one row of the plan's table per (channel, window), its valid source
-    elements (padding cells are `NO_OPERAND`, -1)."""
+    elements (padding cells are `NO_OPERAND`, -1); a max of +-1 values as an OR of bits
+    (`Reduction.bit_or`)."""
     name, type_name = em.result(op)
     table = _plan_table(op)
     em.steps.append(
@@ -20,7 +21,7 @@ def _window_pool(em: _Emitter, op: Operation, is_max: bool) -> None:
             "window_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
             src=(em.src(op.input),), src_types=(em.type_names[op.input],),
             rows=table.shape[0], inner=table.shape[1],
-            table=em.table(f"{name}_window", table), is_max=is_max,
+            table=em.table(f"{name}_window", table), is_max=is_max, is_or=op.bit_or(),
         )
     )
 
@@ -34,6 +35,7 @@ def _group_reduce(em: _Emitter, op: Operation, is_max: bool) -> None:
             "group_reduce", name, type_name, _size(op.results[0]), em.unroll(op),
             src=(em.src(op.input),), src_types=(em.type_names[op.input],),
             rows=table.shape[0], inner=table.shape[1], table=em.table(f"{name}_groups", table), is_max=is_max,
+            is_or=op.bit_or(),
         )
     )
 

@@ -91,6 +91,7 @@ class StepView:
     shift: int = 0
     shift_left: bool = False
     is_max: bool = False
+    is_or: bool = False  # a max of +-1 values as an OR of their bits
     is_sub: bool = False
     offset: int = 0
     degree: int = 0

@@ -234,6 +234,13 @@ def _lut(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
     )
 
 
+def _threshold(em: _Emitter, op: ElementKernel, fn: ElementFunction) -> None:
+    """Per-channel (channel, threshold, direction is -1) of ``value`` channels; the module
+    gives element i of its ``count`` the channel i * value / count."""
+    items = tuple((c, int(t), int(d < 0)) for c, (t, d) in enumerate(zip(fn.table, fn.slopes)))
+    em.add(op, "threshold", items=items, value=len(items), value2=1, offset=-1)  # (+1 and -1 raw)
+
+
 def _widths(em: _Emitter, op: Operation) -> tuple[int, int]:
     attr = op.attributes.get(WIDTHS_ATTR)
     if not isinstance(attr, DenseArrayBase) or len(attr.get_values()) != 2:
@@ -294,6 +301,7 @@ _FUNCTIONS = {
     "lut": _lut,
     "pwl": _pwl,
     "poly": _poly,
+    "threshold": _threshold,
     "binary": _binary,
 }
 """One printer per kind of element function (`ElementFunction.kind`)."""
@@ -314,7 +322,8 @@ def _groups(is_max: bool):
         for o, cells in enumerate(em.table(op)):
             kept = tuple(c for c in cells if c != NO_OPERAND)
             groups.append((o, kept, len(kept) - 1))
-        em.add(op, "reduce", is_max=is_max, groups=tuple(groups))
+        is_or = isinstance(op, Reduction) and op.bit_or()  # (+1 and -1 raw in value / value2)
+        em.add(op, "reduce", is_max=is_max, is_or=is_or, groups=tuple(groups), value=1, value2=-1)
 
     return handle
 
@@ -366,7 +375,12 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
                 taps.append(((c * kh + i) * kw + j, back * geo.channels + c))
     shift = pe.is_shift_layer(layer)
     fields: dict = {}
-    if shift:
+    if isinstance(layer, PopcountLayer):  # XNOR gates and popcount trees, no multiplier
+        simd = dataflow.xnor_simd(op)
+        slot_views = pe.xnor_slots(plan, layer, window=True, simd=simd)
+        fields = pe.xnor_window_fields(layer, x.width.data, simd, rf)
+        w_width = 1
+    elif shift:
         slot_views, fields = pe.shift_slots(plan, layer, window=True)
         w_width = 1
     else:
@@ -384,6 +398,7 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
         raise VerilogEmissionError(f"dataflow.pe '{em.name(op)}': the window timing does not fit the engine")
     limit = (timing.last_row.data, timing.last_col.data)
     slot_map = list(plan.slot_map.get_values())
+    folds = fields.get("folds", 1)  # a SIMD-folded XNOR slot writes its output on a group's last phase
     em.add(
         op, "pe_window", reuse=rf, last_phase=rf - 1, phase_width=max(1, int(rf - 1).bit_length()),
         slots=tuple(slot_views), acc_width=acc.width.data, x_width=x.width.data, w_width=w_width, shift=shift,
@@ -392,7 +407,8 @@ def _window_pe(em: _Emitter, op: dataflow.PeOp, layer) -> None:
         anchors=timing.anchors.data, pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride,
         anchor_limit=limit, last_position=limit, padded_cols=geo.padded[1],
         row_width=max(1, int(geo.padded[0]).bit_length()), col_width=max(1, int(geo.padded[1]).bit_length()),
-        phase_outputs=tuple(tuple((s, slot_map[p * slots + s]) for s in range(slots)) for p in range(rf)),
+        phase_outputs=tuple(tuple((s, slot_map[p * slots + s]) for s in range(slots)) if p % folds == folds - 1 else ()
+                            for p in range(rf)),
         **fields,
     )
 

@@ -154,15 +154,26 @@ def shift_slots(plan: PePlanAttr, layer: Operation, window: bool):
     return views, fields
 
 
-def xnor_slots(plan: PePlanAttr, layer: PopcountLayer) -> list[PeSlotView]:
-    """XNOR slots from the plan: per phase the planned output's weight row (bit k = weight k,
-    1 = +1), and the plan's popcount tree over the slot's XNOR bits ``e<slot>[k]``."""
+def xnor_slots(plan: PePlanAttr, layer: PopcountLayer, window: bool = False, simd: int = 0) -> list[PeSlotView]:
+    """XNOR slots from the plan: per phase the planned output's weight bits (bit k = weight k,
+    1 = +1; a SIMD-folded engine's phase ``p`` reads chunk ``p % F`` of SIMD bits, F = K /
+    SIMD) and bias (raw, aligned: a windowed layer's per output channel, zero for a dense
+    one, whose bias is a separate add), and the plan's popcount tree over the slot's XNOR
+    bits ``e<slot>[k]``. A window engine's outputs are its output channels."""
     bits = layer.weight_bits()
     m, k = bits.shape
+    simd = simd or k
+    folds = k // simd
     rf, slots = plan.reuse.data, plan.slots.data
-    slot_map = _slot_map(plan, layer.outputs())
-    if layer.outputs() != m:
+    outputs = m if window else layer.outputs()
+    slot_map = list(plan.slot_map.get_values())
+    if folds == 1:
+        slot_map = _slot_map(plan, outputs)
+    elif sorted(slot_map) != sorted(list(range(outputs)) * folds):
+        raise PlanError(f"dataflow.pe: a folded slot map must name each of the {outputs} outputs {folds} times")
+    if outputs != m:
         raise PlanError(f"{layer.name}: an XNOR PE needs one input row ({layer.outputs()} outputs, {m} weight rows)")
+    bias = np.asarray(layer.mac_terms().bias, np.int64) if window else np.zeros(m, np.int64)
     nodes: dict[int, list] = {}
     flat = plan.tree.get_values()
     for i in range(0, len(flat), 4):
@@ -173,19 +184,37 @@ def xnor_slots(plan: PePlanAttr, layer: PopcountLayer) -> list[PeSlotView]:
     views = []
     for s in range(slots):
         def part(operand: int) -> tuple[str, int, int]:
-            if operand < k:
+            if operand < simd:
                 return (f"e{s}[{operand}]", 1, 0)
-            if operand - k >= len(nodes.get(s, ())):
+            if operand - simd >= len(nodes.get(s, ())):
                 raise PlanError(f"dataflow.pe: slot {s} tree operand {operand} names no node")
-            return (f"t{s}_{operand - k}", 1, 0)
+            return (f"t{s}_{operand - simd}", 1, 0)
 
         tree = tuple((f"t{s}_{j}", width, tuple(part(o) for o in (a, b) if o != NO_OPERAND))
                      for j, (width, a, b) in enumerate(nodes.get(s, ())))
         outputs = [slot_map[p * slots + s] for p in range(rf)]
-        words = tuple(f"{k}'b" + "".join(str(int(b)) for b in bits[o][::-1]) for o in outputs)
-        views.append(PeSlotView(s, tuple((o, 0, ()) for o in outputs), k, tree=tree,
+        words = tuple(f"{simd}'b" + "".join(str(int(b)) for b in bits[o][(p % folds) * simd:(p % folds + 1) * simd][::-1])
+                      for p, o in enumerate(outputs))
+        views.append(PeSlotView(s, tuple((o, int(bias[o]), ()) for o in outputs), k, tree=tree,
                                 root=part(roots[s])[0], words=words))
     return views
+
+
+def xnor_window_fields(layer: PopcountLayer, x_width: int, simd: int, reuse: int) -> dict:
+    """The window-engine fields of an XNOR layer: its K taps' sign-bit and lowest-bit
+    positions in the window vector ``xs``, whether it is zero-padded (then ``nv``, the count of
+    valid taps, replaces the constant K), the shift of ``2 * popcount - K`` to the
+    accumulator's fraction, and a SIMD-folded engine's chunk per phase (F = K / SIMD phases
+    per output group, the first of which starts the slots' partial counts)."""
+    acc, x, w = (fixed.fixed_of(v) for v in (layer.output, layer.input, layer.weight))
+    pads = layer.pads.get_values()
+    folds = layer.fan_in() // simd
+    return dict(xnor=True, bits=layer.fan_in(), padded=any(p > 0 for p in pads), simd=simd, folds=folds,
+                chunks=tuple((p % folds) * simd for p in range(reuse)),
+                first_phases=tuple(p for p in range(reuse) if p % folds == 0),
+                sign_bits=tuple(e * x_width + x_width - 1 for e in range(layer.fan_in())),
+                low_bits=tuple(e * x_width for e in range(layer.fan_in())),
+                count_width=max(1, int(layer.fan_in()).bit_length()), result_shift=acc.frac - x.frac - w.frac)
 
 
 def weight_width(layer: Operation, weights: np.ndarray) -> int:

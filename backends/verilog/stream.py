@@ -31,6 +31,16 @@ from nncc.dialects import dataflow, fixed
 from nncc.dialects.dataflow_stream import STREAM_SCHEDULE_ATTR, FifoOp
 from nncc.dialects.interfaces import IndexMap, Reduction, Windowed
 
+def _lowest(channels: int, width: int) -> str:
+    """A beat of ``channels`` copies of the lowest ``width``-bit value: a max pool's padding
+    (ONNX skips padded cells; every window has a real one, which wins over this)."""
+    lowest = "1'b1" if width == 1 else f"1'b1, {width - 1}'d0"
+    return f"{{{channels}{{{lowest}}}}}"
+
+
+FIFO_MODULE_SUFFIX = {"registers": "", "lutram": "_lutram", "bram": "_bram"}
+"""The FIFO module (templates/stream/fifo.v.j2) of each `dataflow.fifo` memory."""
+
 
 def _shape(v: SSAValue) -> tuple[int, ...]:
     return tuple(v.type.get_shape())
@@ -157,7 +167,8 @@ class _StreamEmitter:
         out = self.stream_out(name, width)
         in_valid, in_ready = self._fork(op)
         params = f".W({width}), .D({depth}), .AW({_bits(depth - 1)}), .CW({_bits(depth) + 1})"
-        self.instances.append((f"{self.top}__fifo", params, f"u_{name}", (
+        module = f"{self.top}__fifo{FIFO_MODULE_SUFFIX[op.memory_kind]}"
+        self.instances.append((module, params, f"u_{name}", (
             ("clk", "clk"), ("rst", "rst"), ("in_valid", in_valid), ("in_ready", in_ready),
             ("x0", self.beat_of[op.input][1]),
             ("out_valid", out[0]), ("out_ready", out[2]), ("y", out[1]))))
@@ -186,10 +197,12 @@ class _StreamEmitter:
     def window(self, op: dataflow.PeOp) -> None:
         par._window_pe(self.beats, op, op.layer())
         view = self.beats.modules.pop()
+        view = replace(view, pad_fill=f"{view.channels * view.x_width}'d0")  # a convolution pads with zeros
         self.consume(view, "stream/window", view.acc_width * view.out_channels, op)
 
     def pool(self, op: Operation) -> None:
-        """A max pool as a line-buffer stage: per channel, the max over its window's taps."""
+        """A max pool as a line-buffer stage: per channel, the max over its window's taps (of
+        +-1 values: the OR of their bits, `Reduction.bit_or`)."""
         geo = op.window_geometry()
         x = par._t(op.operands[0])
         name = self.beats.name(op)
@@ -203,10 +216,11 @@ class _StreamEmitter:
         view = ModuleView(
             kind="stream/window", module=f"{self.top}__{name}", out=name, out_width=x.width.data, count=geo.channels,
             inputs=(("x", x.width.data, geo.channels),), is_max=True, groups=tuple(groups), channels=geo.channels,
+            is_or=op.bit_or(), value2=1, offset=-1,  # (an OR of +-1 bits: +1 and -1 raw)
             x_width=x.width.data, out_channels=geo.channels, line_buffer=geo.line_buffer, height=geo.height,
             width=geo.width, pad_top=geo.pad[0], pad_left=geo.pad[1], span=geo.span, stride=geo.stride,
             anchor_limit=last, padded_cols=geo.padded[1], value=geo.padded[0], row_width=_bits(geo.padded[0]),
-            col_width=_bits(geo.padded[1]), reuse=1, last_phase=0, phase_width=1)
+            col_width=_bits(geo.padded[1]), reuse=1, last_phase=0, phase_width=1, pad_fill=_lowest(geo.channels, x.width.data))
         self.consume(view, "stream/window", x.width.data * geo.channels, op)
 
     def consume(self, view: ModuleView, template: str, out_width: int, op: Operation | None = None) -> None:

@@ -57,6 +57,7 @@ class ModuleView:
     last: int = 0
     operator: str = ""
     is_max: bool = False
+    is_or: bool = False  # a max of +-1 values as an OR of their bits (sign bits clear)
     # piecewise-linear / polynomial data
     breakpoints: tuple[int, ...] = ()
     slopes: tuple[int, ...] = ()
@@ -74,6 +75,7 @@ class ModuleView:
     x_width: int = 0
     operand_width: int = 0  # > 0: a multiplier operand is a sum of cluster elements this wide
     weight_memory: str = ""  # "bram": the PE's weights are read from a block-RAM word per phase
+    pad_fill: str = ""  # stream line-buffer stages: the Verilog constant shifted in at a padding position
     # delta memory engine (kind "delta_accumulate"): PEs, columns, cycles per column in `reuse`
     pes: int = 0
     columns: int = 0
@@ -94,6 +96,20 @@ class ModuleView:
     # its sign bit in the input vector
     bits: int = 0
     sign_bits: tuple[int, ...] = ()
+    # XNOR window engine: the taps' lowest raw bits (1 = a +-1 value, 0 = the zero padding),
+    # whether the layer is padded (the valid taps' count nv replaces K), nv's width, and the
+    # shift of 2 * popcount - K to the accumulator's fraction
+    xnor: bool = False
+    low_bits: tuple[int, ...] = ()
+    padded: bool = False
+    count_width: int = 0
+    result_shift: int = 0
+    # SIMD folding (folds > 1): bits per phase, phases per output group, each phase's first
+    # bit in the window, the phases that start a group's count
+    simd: int = 0
+    folds: int = 1
+    chunks: tuple[int, ...] = ()
+    first_phases: tuple[int, ...] = ()
     # sliding-window convolution engine (see dataflow.WindowGeometry)
     shift: bool = False
     channels: int = 0

@@ -309,12 +309,13 @@ def line_buffer(m: ModuleView) -> Counter:
     per bit), the line buffer (its untapped runs in SRLs, not flip-flops), the padding
     select, the output shift registers (less one result per multiplier slot, which sits in
     its DSP's output register) and the row / column counters."""
-    plane_bits = m.x_width * m.channels * m.plane
-    pixel_bits = m.x_width * m.channels
+    x_width = (2 if m.padded else 1) if m.xnor else m.x_width  # an XNOR engine reads sign (and lowest) bits only
+    plane_bits = x_width * m.channels * m.plane
+    pixel_bits = x_width * m.channels
     taps = [j // m.channels for _, j in m.taps]
     registers = (plane_bits + pixel_bits * m.line_buffer - shift_register_bits(taps, pixel_bits)
                  + result_bits(m) + m.phase_width + m.row_width + m.col_width)
-    if not m.shift:  # each multiplier slot's result r sits in its DSP's output register
+    if not m.shift and not m.xnor:  # each multiplier slot's result r sits in its DSP's output register
         registers -= m.acc_width * len(m.slots)
     return Counter(register_bit=registers, shift_load_bit=plane_bits, select_bit=pixel_bits, window_control=1,
                    stage_control=1)
@@ -323,7 +324,19 @@ def line_buffer(m: ModuleView) -> Counter:
 def pe_window(m: ModuleView) -> Counter:
     """A sliding-window convolution engine: line buffer, counters and the slots (multipliers
     or shift-and-add trees)."""
-    return line_buffer(m) + (shift_slots(m) if m.shift else pe_products(m))
+    return line_buffer(m) + (xnor_window(m) if m.xnor else shift_slots(m) if m.shift else pe_products(m))
+
+
+def xnor_window(m: ModuleView) -> Counter:
+    """An XNOR window engine's slots (`pe_xnor`'s popcount trees and phase-selected weight
+    bits), plus a padded layer's shared count of valid taps."""
+    tally = Counter(popcount_bit=m.bits if m.padded else 0)
+    for s in m.slots:
+        tally["popcount_bit"] += sum(width for _, width, _ in s.tree) + 2 * m.acc_width
+        if m.reuse > 1:
+            rows = [word.split("'b")[1] for word in s.words]
+            tally["xnor_select_bit"] += sum(1 for column in zip(*rows) if len(set(column)) > 1)
+    return tally
 
 
 # ---------------------------------------------------------------------------------------
@@ -366,6 +379,11 @@ def clamp(m: ModuleView) -> Counter:
 def dead_zone(m: ModuleView) -> Counter:
     """Two constant comparisons (x >= T, x <= -T) and a select per element."""
     return Counter(compare_bit=2 * m.out_width * m.count, select_bit=m.out_width * m.count)
+
+
+def threshold(m: ModuleView) -> Counter:
+    """A comparison of the input with its channel's constant per element (+1 / -1 out)."""
+    return Counter(const_compare_bit=m.inputs[0][1] * m.count)
 
 
 def leaky(m: ModuleView) -> Counter:
@@ -439,11 +457,14 @@ def binary(m: ModuleView) -> Counter:
 
 
 def reduce(m: ModuleView) -> Counter:
-    """Pooling / reductions: per output a chain of comparisons and selects (max) or a sum."""
+    """Pooling / reductions: per output a chain of comparisons and selects (max), an OR of
+    sign bits (a max of +-1 values: a LUT6 per 6 bits, priced as selects) or a sum."""
     tally = Counter()
     for _, cells, _ in m.groups:
         n = max(len(cells) - 1, 0)
-        if m.is_max:
+        if m.is_or:
+            tally["select_bit"] += -(-len(cells) // 6)
+        elif m.is_max:
             tally += Counter(compare_bit=n * m.out_width, select_bit=n * m.out_width)
         else:
             tally["adder_bit"] += n * m.out_width
@@ -503,7 +524,7 @@ def top_module(view: DesignView) -> Counter:
 
 CONSTRUCTS = {
     "pe": pe_multiplier, "pe_shift": pe_shift, "pe_xnor": pe_xnor, "pe_window": pe_window, "cast": cast, "relu": relu,
-    "clamp": clamp, "dead_zone": dead_zone, "leaky": leaky, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
+    "clamp": clamp, "dead_zone": dead_zone, "leaky": leaky, "threshold": threshold, "lut": lut_rom, "pwl": pwl_unit, "poly": poly_unit, "binary": binary,
     "reduce": reduce, "kwta": kwta, "delta_accumulate": delta_engine, "gather": wiring, "concat": wiring, "scan": scan,
 }
 

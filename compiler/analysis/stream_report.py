@@ -1,5 +1,5 @@
 """The `stream` section of report.json (I/O style `stream`): the stream model's schedule,
-every stage's timing and every FIFO's depth, width and bits, as `dataflow-stream` wrote them."""
+every stage's timing and every FIFO's depth, width, bits and memory, as `dataflow-stream` wrote them."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def stream_section(design: ModuleOp) -> dict | None:
             stages.append({"name": emitted_name(op), **_plain(stage)})
         if isinstance(op, FifoOp):
             depth, width = op.depth.value.data, op.width.value.data
-            fifos.append({"name": emitted_name(op), "depth": depth, "width_bits": width, "bits": depth * width,
+            fifos.append({"name": emitted_name(op), "depth": depth, "width_bits": width, "bits": depth * width, "memory": op.memory_kind,
                           "beats_per_sample": op.beats.value.data, "collect": op.collect is not None,
                           **_plain(op.attributes[STREAM_FIFO_ATTR])})
     return {"schedule": _plain(schedule), "stages": stages, "fifos": fifos}

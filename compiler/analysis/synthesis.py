@@ -173,10 +173,10 @@ def report_table(report: dict, estimate: dict | None = None) -> str:
     lines.append(f"latency {schedule.get('latency_cycles')} cycles, initiation interval {schedule.get('ii_cycles')} cycles")
     fifos = (report.get("stream") or {}).get("fifos", [])
     if fifos:
-        rows = [("stream FIFO", "depth", "width", "bits", "max occupancy")]
-        rows += [(one_line(f["name"])[:40], str(f["depth"]), str(f["width_bits"]), str(f["bits"]), str(f["max_occupancy"]))
-                 for f in fifos]
-        rows.append(("total", "", "", str(sum(f["bits"] for f in fifos)), ""))
+        rows = [("stream FIFO", "depth", "width", "bits", "memory", "max occupancy")]
+        rows += [(one_line(f["name"])[:40], str(f["depth"]), str(f["width_bits"]), str(f["bits"]), f.get("memory", ""),
+                  str(f["max_occupancy"])) for f in fifos]
+        rows.append(("total", "", "", str(sum(f["bits"] for f in fifos)), "", ""))
         lines += ["", *_table(rows)]
     resources = resource_lines(report, estimate)
     if resources:

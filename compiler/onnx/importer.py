@@ -21,7 +21,9 @@ DequantizeLinear and the QONNX Quant/BipolarQuant/Trunc ops (domains
 power-of-two grid of the result becomes the `fixed.grid` attribute of its `nn.constant`.
 On run-time tensors a QuantizeLinear -> DequantizeLinear pair (per tensor) or a QONNX
 Quant becomes `nn.fake_quant` (`nn.fake_quant_axis` with one scale per channel), a
-BipolarQuant `nn.sign`; integer tensors never reach the IR.
+BipolarQuant `nn.sign`; integer tensors never reach the IR. Multi-node patterns become one op:
+k-winners-take-all (`nn.kwta`) and the bipolar sign torch users write with a straight-through
+estimator (`torch.where(x >= 0, 1., -1.)` and its variants, `nn.sign`; `patterns.py`).
 
 ONNX node names become the IR ops' locations (``loc("name")``).
 """
@@ -58,9 +60,9 @@ from nncc.compiler.onnx.limits import too_many_elements
 from nncc.compiler.onnx.fold import QONNX_DOMAINS, QONNX_OPS, Grid, op_key
 from nncc.compiler.onnx.load import check_and_infer, load_model, upgrade_opset
 from nncc.compiler.onnx.ops_structure import TOPK_PATTERN
-from nncc.compiler.onnx.patterns import Kwta, find_kwta
+from nncc.compiler.onnx.patterns import Bipolar, Kwta, find_bipolar, find_kwta
 from nncc.dialects.dense import to_dense
-from nncc.dialects.nn import ConstantOp, KwtaOp
+from nncc.dialects.nn import ConstantOp, KwtaOp, SignOp
 from nncc.dialects.fixed.quantization import GRID_ATTR, grid_attr
 
 NAME_ATTR = "nncc.name"
@@ -321,10 +323,10 @@ def find_unsupported(graph: onnx.GraphProto, initializers: set[str]) -> list[str
     """Every node nncc cannot import, described as "node 'name' (OpType): reason"."""
     problems = []
     constant = set(initializers)
-    absorbed = {i for found in find_kwta(graph) for i in found.nodes}
+    absorbed = {i for found in (*find_kwta(graph), *find_bipolar(graph)) for i in found.nodes}
     for i in _topological(graph):
         node = graph.node[i]
-        if i in absorbed:  # imported as one nn.kwta
+        if i in absorbed:  # imported as one nn.kwta / nn.sign
             continue
         key = op_key(node)
         all_const = all((not x) or x in constant for x in node.input)
@@ -405,7 +407,7 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
     """Fold or import every node in topological order; record a problem per failed node
     (and skip the nodes that depend on it)."""
     failed: set[str] = set()
-    kwta = {found.nodes[-1]: found for found in find_kwta(graph)}
+    kwta = {found.nodes[-1]: found for found in (*find_kwta(graph), *find_bipolar(graph))}
     absorbed = {i for found in kwta.values() for i in found.nodes[:-1]}
     for i in _topological(graph):
         node = graph.node[i]
@@ -430,8 +432,8 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
                         if j in ctx.out_grids:
                             builder.grids[name] = ctx.out_grids[j]
                 continue
-            if i in kwta:  # the last node of a k-WTA sub-graph (its other nodes were skipped)
-                results = [_import_kwta(ctx, kwta[i])]
+            if i in kwta:  # the last node of a k-WTA / bipolar sub-graph (its other nodes were skipped)
+                results = [_import_pattern(ctx, kwta[i])]
             else:
                 _check_batch_derived(ctx)
                 if onnx_batch_axis.applies(ctx):
@@ -457,8 +459,13 @@ def _build_nodes(graph: onnx.GraphProto, builder: "_GraphBuilder", opset: int, p
                     value.name_hint = hint
 
 
-def _import_kwta(ctx: NodeContext, found: Kwta) -> SSAValue:
-    """One `nn.kwta` for a k-winners-take-all sub-graph (`patterns.find_kwta`)."""
+def _import_pattern(ctx: NodeContext, found: Kwta | Bipolar) -> SSAValue:
+    """One `nn.kwta` for a k-winners-take-all sub-graph (`patterns.find_kwta`), one bipolar
+    `nn.sign` for a bipolar-sign sub-graph (`patterns.find_bipolar`)."""
+    if isinstance(found, Bipolar):
+        if found.input not in ctx.builder.values:
+            ctx.fail(f"bipolar sign of '{found.input}': the input must be computed at run time")
+        return ctx.emit(SignOp(ctx.builder.values[found.input], found.scale)).output
     if found.input not in ctx.builder.values:
         ctx.fail(f"k-winners-take-all of '{found.input}': the input must be computed at run time")
     if ctx.builder.batch_axes.get(found.input, 0):

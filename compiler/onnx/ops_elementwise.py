@@ -166,7 +166,10 @@ def import_abs(ctx):
     return [ctx.emit(MaxOp(x, negated)).output]
 
 
-@support("nn.sign, nn.sub, nn.mul", hardware=True, notes="-1, 0 or +1 as (bipolar(x) - bipolar(-x)) / 2, exact")
+@support("nn.sign, nn.sub, nn.mul", hardware=True,
+         notes="-1, 0 or +1 as (bipolar(x) - bipolar(-x)) / 2, exact; after a batch norm on a binary layer's "
+               "integer accumulator a +-1 threshold when no accumulator value gives 0 "
+               "(`binary-complex-fold-threshold`); Sign(x) + Cast(Equal(x, 0)) is one bipolar nn.sign")
 def import_sign(ctx):
     """Sign: -1, 0 or +1. `nn.sign` is bipolar (0 gives +1), so Sign(x) is
     (sign(x) - sign(-x)) / 2, which is 0 exactly when x is 0 (exact)."""
@@ -203,7 +206,10 @@ def import_pow(ctx):
     return [ctx.emit(ActivationOp(x, "pow", [p])).output]
 
 
-@support("nn.mul, nn.add", hardware=True, notes="constant condition: x * c + y * (1 - c); either branch may be a constant")
+@support("nn.mul, nn.add; nn.sign (bipolar sign)", hardware=True,
+         notes="constant condition: x * c + y * (1 - c); either branch may be a constant; a bipolar sign "
+               "Where(GreaterOrEqual(x, 0), s, -s) or Where(Less(x, 0), -s, s), s > 0 (torch.where(x >= 0, 1., -1.), "
+               "the STE forward), becomes one nn.sign (sign(0) = +1; see `nncc.compiler.onnx.patterns`)")
 def import_where(ctx):
     """Where with a constant condition: x * c + y * (1 - c), with constant branches folded
     and all-true / all-false masks skipping their product."""

@@ -14,6 +14,11 @@ a line (``TopK`` then a ``Slice`` of its last value), a comparison with it and a
 both exporters). `find_kwta` finds each such sub-graph; the importer emits one `nn.kwta`
 for it at its last node and skips the others. A ``TopK`` anywhere else is reported as
 unsupported.
+
+The bipolar sign (sign(0) = +1) of binarized networks, as torch users write it for a
+straight-through estimator (``torch.where(x >= 0, 1., -1.)``, ``torch.where(x < 0, -1., 1.)``,
+``torch.sign(x) + (x == 0)``), exports as a comparison with 0 and a select (or Sign + Equal +
+Cast + Add); `find_bipolar` finds each such sub-graph and the importer emits one `nn.sign`.
 """
 
 from __future__ import annotations
@@ -205,3 +210,92 @@ def _match(graph: onnx.GraphProto, t: int, consts: _Constants, consumers: dict, 
     if len(graph.node[nodes[-1]].output) != 1:
         return None
     return Kwta(topk.input[0], k, int(_attr(topk, "axis", -1)), axes[0], nodes)
+
+
+# ---------------------------------------------------------------------------------------
+# bipolar sign (sign(0) = +1), as torch users write it with a straight-through estimator
+
+
+@dataclass(frozen=True)
+class Bipolar:
+    """One bipolar-sign sub-graph: ``scale if x >= 0 else -scale``. Its input, the scale and
+    the nodes it replaces (indices into the graph's node list; the last one's output is the
+    result). ONNX ``Sign`` alone is ternary (sign(0) = 0) and is not such a sub-graph."""
+
+    input: str
+    scale: float
+    nodes: tuple[int, ...]
+
+
+BIPOLAR_FORMS = ("Where(GreaterOrEqual(x, 0), s, -s), Where(Less(x, 0), -s, s) (s > 0), "
+                 "Sign(x) + Cast(Equal(x, 0))")
+"""The bipolar-sign forms `find_bipolar` recognises (torch: ``torch.where(x >= 0, 1., -1.)``,
+``torch.where(x < 0, -1., 1.)``, ``torch.sign(x) + (x == 0)``)."""
+
+
+def find_bipolar(graph: onnx.GraphProto) -> list[Bipolar]:
+    """Every bipolar-sign sub-graph of ``graph`` (`BIPOLAR_FORMS`)."""
+    if not any(node.op_type in ("GreaterOrEqual", "Less", "Equal") for node in graph.node):
+        return []
+    consts = _Constants(graph)
+    consumers: dict[str, list[int]] = {}
+    for i, node in enumerate(graph.node):
+        for name in node.input:
+            if name:
+                consumers.setdefault(name, []).append(i)
+    outputs = {o.name for o in graph.output}
+
+    def user(name: str, op_type: str) -> int | None:
+        users = consumers.get(name, [])
+        if len(users) != 1 or name in outputs:
+            return None
+        node = graph.node[users[0]]
+        ok = node.op_type == op_type and node.domain in DEFAULT_DOMAINS and len(node.output) == 1
+        return users[0] if ok else None
+
+    found = []
+    for i, node in enumerate(graph.node):
+        if node.domain not in DEFAULT_DOMAINS or len(node.input) != 2 or len(node.output) != 1:
+            continue
+        try:
+            match = _match_bipolar(graph, i, consts, user)
+        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
+            match = None  # (a malformed node is no pattern: the importer reports it)
+        if match is not None:
+            found.append(match)
+    return found
+
+
+def _scalar(consts: _Constants, name: str) -> float | None:
+    value = consts.get(name)
+    if value is None or np.asarray(value).size != 1 or np.asarray(value).dtype.kind not in "fiu":
+        return None
+    return float(np.asarray(value).reshape(-1)[0])
+
+
+def _match_bipolar(graph: onnx.GraphProto, i: int, consts: _Constants, user) -> Bipolar | None:
+    """The bipolar sub-graph whose comparison is node ``i``, or None."""
+    cmp = graph.node[i]
+    x, zero = cmp.input
+    if _scalar(consts, zero) != 0.0 or consts.get(x) is not None:
+        return None
+    if cmp.op_type in ("GreaterOrEqual", "Less"):
+        w = user(cmp.output[0], "Where")
+        if w is None or len(graph.node[w].input) != 3 or graph.node[w].input[0] != cmp.output[0]:
+            return None
+        a, b = (_scalar(consts, v) for v in graph.node[w].input[1:])
+        if a is None or b is None or a != -b or a == 0:
+            return None
+        scale = a if cmp.op_type == "GreaterOrEqual" else b
+        return Bipolar(x, scale, (i, w)) if scale > 0 else None
+    if cmp.op_type != "Equal":
+        return None
+    c = user(cmp.output[0], "Cast")
+    a = user(graph.node[c].output[0], "Add") if c is not None else None
+    if a is None:
+        return None
+    other = [v for v in graph.node[a].input if v != graph.node[c].output[0]]
+    s = next((k for k, n in enumerate(graph.node) if list(n.output) == other and n.op_type == "Sign"), None)
+    if len(other) != 1 or s is None or list(graph.node[s].input) != [x] or user(other[0], "Add") != a:
+        return None
+    return Bipolar(x, 1.0, tuple(sorted((s, i, c))) + (a,))

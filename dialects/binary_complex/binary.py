@@ -13,13 +13,13 @@ is >= 0 (its sign bit is 0), so +1 is 1 and -1 is 0. Two ops:
 * `binary_complex.threshold`: one integer comparison per element against a per-channel
   threshold, with a per-channel direction: ``+1`` if ``x >= t_c`` (direction +1) or
   ``x <= t_c`` (direction -1), else ``-1``. This is batch normalization followed by a sign,
-  folded (`fold_batchnorm_sign`: the direction is the sign of gamma, and a zero gamma gives
-  a constant output); its result is the +-1 input of the next binary layer.
+  folded (by `binary-complex-fold-threshold` through `binary_complex.sign_threshold`: the
+  direction is the sign of gamma, and a zero gamma gives a constant output); its result is
+  the +-1 input of the next binary layer.
 """
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, I64, TensorType
@@ -32,7 +32,7 @@ from nncc.dialects.encodings import BinaryAttr
 from nncc.dialects.fixed import FixedType, raw_constant
 from nncc.dialects.fixed.common import expect_fixed, fixed_of, int_array, shape_of, sorted_props
 from nncc.dialects.fixed.quantization import signed_width
-from nncc.dialects.interfaces import ElementKernel, FixedSemantics, IndexMap, MacLayer, MacTerms, PopcountLayer, Reduction
+from nncc.dialects.interfaces import ElementFunction, ElementKernel, Elementwise, FixedSemantics, IndexMap, MacLayer, MacTerms, PopcountLayer, Reduction
 from nncc.dialects.nn.semantics import dense_terms
 
 BIPOLAR = FixedType(2, 2)
@@ -175,7 +175,7 @@ class XnorDenseOp(IRDLOperation, FixedSemantics, MacLayer, PopcountLayer):
 
 
 @irdl_op_definition
-class ThresholdOp(IRDLOperation, FixedSemantics):
+class ThresholdOp(IRDLOperation, FixedSemantics, ElementKernel, Elementwise):
     """Per-channel threshold comparison (channels on axis 1): ``+1`` if
     ``directions[c] * (x - thresholds[c]) >= 0`` else ``-1``; ``thresholds`` are raw values
     of the input's type, ``directions`` +1 or -1. The result is `BIPOLAR`.
@@ -217,28 +217,8 @@ class ThresholdOp(IRDLOperation, FixedSemantics):
         d = np.asarray(self.directions.get_values(), np.int64).reshape(shape)
         return np.where(d * (x - t) >= 0, 1, -1).astype(np.int64)
 
-
-def fold_batchnorm_sign(acc: FixedType, gamma, beta, mean, var, epsilon: float) -> tuple[list[int], list[int]]:
-    """(thresholds, directions) of the `binary_complex.threshold` equal to
-    ``sign(gamma * (x - mean) / sqrt(var + epsilon) + beta)`` (sign(0) = +1) for every value
-    ``x`` of type ``acc``, per channel.
-
-    With s = sqrt(var + eps) and theta = mean - beta * s / gamma: gamma > 0 gives x >= theta,
-    so the raw threshold is ceil(theta * 2^F); gamma < 0 gives x <= theta, floor(theta * 2^F)
-    with direction -1; gamma = 0 gives the constant sign(beta), a threshold outside the type's
-    range. The comparison is done in float64 like the reference."""
-    lo, hi = -(1 << (acc.width.data - 1)), (1 << (acc.width.data - 1)) - 1
-    scale = 2.0**acc.frac
-    thresholds, directions = [], []
-    for g, b, m, v in zip(*(np.asarray(p, np.float64).reshape(-1) for p in (gamma, beta, mean, var))):
-        s = math.sqrt(v + epsilon)
-        if g == 0:
-            thresholds.append(lo if b >= 0 else hi + 1)
-            directions.append(1)
-            continue
-        theta = (m - b * s / g) * scale
-        raw = math.ceil(theta) if g > 0 else math.floor(theta)
-        thresholds.append(int(min(max(raw, lo - 1), hi + 1)))
-        directions.append(1 if g > 0 else -1)
-    return thresholds, directions
+    def element_function(self) -> ElementFunction:
+        """Kind "threshold": the per-channel thresholds and directions."""
+        return ElementFunction("threshold", table=np.asarray(self.thresholds.get_values(), np.int64),
+                               slopes=np.asarray(self.directions.get_values(), np.int64))
 

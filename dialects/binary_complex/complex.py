@@ -42,7 +42,7 @@ from xdsl.irdl import (
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException
 
-from nncc.dialects.interfaces import FloatSemantics, LowersToFixed, MacLayer, MacTerms, Windowed
+from nncc.dialects.interfaces import ComplexWeights, FloatSemantics, LowersToFixed, MacLayer, MacTerms, Windowed
 from nncc.dialects.nn import semantics as ns
 from nncc.dialects.nn import shapes
 from nncc.dialects.nn.common import check_shape, expect_result, expect_same_element, int_array, shape_of, sorted_props
@@ -68,9 +68,10 @@ def complex_parts(w: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return None
 
 
-class _ComplexLayer(FloatSemantics, MacLayer, LowersToFixed):
+class _ComplexLayer(FloatSemantics, MacLayer, LowersToFixed, ComplexWeights):
     """What both complex layers share: operands, the real-equivalent weight, the `MacLayer`
-    answers (the real-equivalent layer's: 4 real products per complex tap) and the lowering."""
+    answers (the real-equivalent layer's: 4 real products per complex tap), the
+    `ComplexWeights` answers (for channel pruning) and the lowering."""
 
     DERIVED_WEIGHTS: ClassVar[bool] = True
     """The `MacLayer` weights are derived from two operands (no single weight operand)."""
@@ -85,6 +86,12 @@ class _ComplexLayer(FloatSemantics, MacLayer, LowersToFixed):
         if self.bias is None:
             return np.zeros(2 * shape_of(self.weight_re)[0])
         return np.asarray(ns.constant_value(self.bias), np.float64).reshape(-1)
+
+    def weight_parts(self) -> tuple[SSAValue, SSAValue]:
+        return self.weight_re, self.weight_im
+
+    def bias_operand(self) -> SSAValue | None:
+        return self.bias
 
     def product_count(self) -> int:
         """Real products per complex tap in the fixed-point form (3 or 4)."""
@@ -175,6 +182,12 @@ class ComplexConvOp(IRDLOperation, _ComplexLayer, Windowed):
         """No groups: the real-equivalent convolution has group 1."""
         return IntegerAttr(1, i64)
 
+    def with_parts(self, weight_re: SSAValue, weight_im: SSAValue, bias: SSAValue | None) -> Operation:
+        new = ComplexConvOp(self.input, weight_re, weight_im, bias, self.strides.get_values(), self.pads.get_values(),
+                            self.dilations.get_values(), None if self.products is None else self.product_count())
+        new.location = self.location
+        return new
+
     def verify_(self) -> None:
         a = self._verify_common(1)
         if len(a) not in (3, 4):
@@ -237,6 +250,12 @@ class ComplexDenseOp(IRDLOperation, _ComplexLayer):
         out = TensorType(input.type.element_type, shape_of(input)[:-1] + (2 * shape_of(weight_re)[0],))
         props = {} if products is None else {"products": IntegerAttr(products, i64)}
         super().__init__(operands=[input, weight_re, weight_im, bias], result_types=[out], properties=props)
+
+    def with_parts(self, weight_re: SSAValue, weight_im: SSAValue, bias: SSAValue | None) -> Operation:
+        new = ComplexDenseOp(self.input, weight_re, weight_im, bias,
+                             None if self.products is None else self.product_count())
+        new.location = self.location
+        return new
 
     def verify_(self) -> None:
         a = self._verify_common(-1)

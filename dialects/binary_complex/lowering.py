@@ -2,7 +2,8 @@
 
 Both forms reuse the real multiply-accumulate layers (`fixed.conv`, `fixed.dense`), so both
 back ends build them with no construct of their own. The weights are rounded once, as the
-real-equivalent ``W = [[A, -B], [B, A]]`` at the weight precision, and the bias once, as
+real-equivalent ``W = [[A, -B], [B, A]]`` at the weight precision (exactly, on the finer grid, when A and
+B carry a `fixed.grid`: BipolarQuant weights stay +-1 integers), and the bias once, as
 ``[Re(c); Im(c)]``; the 3-product form derives ``B - A`` and ``A + B`` from the rounded raw
 values exactly, so the two forms compute the same fixed-point result.
 """
@@ -14,7 +15,7 @@ import numpy as np
 from nncc.dialects import fixed, nn
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.fixed.quantization import quantize_array
+from nncc.dialects.fixed.quantization import quantize_array, signed_width
 from nncc.dialects.interfaces import FixedLowering
 from nncc.dialects.nn import to_fixed
 
@@ -32,21 +33,38 @@ def lower_complex(lw: FixedLowering, op) -> None:
         bias = lw.const_value(op.bias)
         if bias is None:
             lw.fail("bias must be a constant")
+    raw, wtype = _weight_raw(lw, op, w)
     if op.product_count() == 4:
-        to_fixed.mac(lw, op, op.fixed_layer, weight=w, bias=bias)
+        to_fixed.mac(lw, op, op.fixed_layer, weight=lw.exact_constant(raw, wtype), bias=bias)
     else:
-        _gauss(lw, op, w, bias)
+        _gauss(lw, op, raw, wtype, bias)
 
 
-def _gauss(lw: FixedLowering, op, w: np.ndarray, bias: np.ndarray | None) -> None:
+def _weight_raw(lw: FixedLowering, op, w: np.ndarray) -> tuple[np.ndarray, FixedType]:
+    """The real-equivalent weight ``w`` as (raw, type): exact on the finer of A's and B's
+    `fixed.grid` when both carry one (BipolarQuant / Quant weights: +-1 stays the 2-bit
+    integers a binary layer needs), else rounded to the weight precision."""
+    prec = lw.precision(op)
+    grids = [lw.grid_of(v, prec) for v in (op.weight_re, op.weight_im)]
+    if any(g is None for g in grids):
+        return quantize_array(w, prec.weight_width, prec.weight_int_bits)
+    frac = max(g.frac for g in grids)
+    scaled = w * 2.0**frac
+    if np.any(scaled != np.floor(scaled)):
+        lw.fail(f"weights are not on their fixed.grid ({frac} fraction bits)")
+    raw = scaled.astype(np.int64)
+    width = max(2, signed_width(int(raw.min(initial=0)), int(raw.max(initial=0))))
+    return raw, FixedType(width, width - frac)
+
+
+def _gauss(lw: FixedLowering, op, raw: np.ndarray, wtype: FixedType, bias: np.ndarray | None) -> None:
     """k1 = A (x + y), k2 = (B - A) x + Im(c), k3 = (A + B) y - Re(c); Re = k1 - k3,
     Im = k1 + k2; then [Re; Im] to the output type."""
     prec = lw.precision(op)
     h = lw.values.get(op.input)
     if h is None:
         lw.fail("input must be computed at run time")
-    raw, wtype = quantize_array(w, prec.weight_width, prec.weight_int_bits)
-    m, c = w.shape[0] // 2, w.shape[1] // 2
+    m, c = raw.shape[0] // 2, raw.shape[1] // 2
     ra, rb = raw[:m, :c], raw[m:, :c]
     wider = FixedType(wtype.width.data + 1, wtype.int_bits.data + 1)
     lw.check_width(wider)

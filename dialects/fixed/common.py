@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from xdsl.dialects.builtin import DenseArrayBase, TensorType, i64
+from xdsl.dialects.builtin import DenseArrayBase, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.irdl import base
 from xdsl.utils.exceptions import VerifyException
 
+from nncc.dialects.dense import i64_array
 from nncc.dialects.fixed.types import FixedType
 
 
@@ -29,7 +30,7 @@ def shape_of(value: SSAValue) -> tuple[int, ...]:
 
 def int_array(values: Sequence[int]) -> DenseArrayBase:
     """`array<i64: ...>` from Python ints."""
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+    return i64_array(values)
 
 
 def sorted_props(props: dict) -> dict:

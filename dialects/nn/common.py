@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import DenseArrayBase, Float64Type, FloatAttr, TensorType, i64
+from xdsl.dialects.builtin import DenseArrayBase, Float64Type, FloatAttr, TensorType
 from xdsl.ir import Operation, SSAValue
 from xdsl.utils.exceptions import VerifyException
+
+from nncc.dialects.dense import i64_array
 
 
 def int_array(values: Sequence[int]) -> DenseArrayBase:
     """Build an `array<i64: ...>` property from Python ints."""
-    return DenseArrayBase.from_list(i64, [int(v) for v in values])
+    return i64_array(values)
 
 
 def shape_of(value: SSAValue) -> tuple[int, ...]:

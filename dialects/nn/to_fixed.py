@@ -14,10 +14,10 @@ import math
 
 import numpy as np
 from xdsl.dialects.builtin import StringAttr
-from xdsl.ir import Operation
+from xdsl.ir import Operation, SSAValue
 
 from nncc.dialects import fixed
-from nncc.dialects.dataflow import REUSE_ATTR
+from nncc.dialects.dataflow import REUSE_ATTR, SIMD_ATTR
 from nncc.dialects.dense import from_dense
 from nncc.dialects.encodings import BinaryAttr
 from nncc.dialects.pot_quant import CODE_ATTR
@@ -60,19 +60,22 @@ def threshold_bias(bias: np.ndarray, product_frac: int) -> tuple[np.ndarray, Fix
     return raw, FixedType(width, width - product_frac)
 
 
-def mac(lw: FixedLowering, op: Operation, build, weight: np.ndarray | None = None,
+def mac(lw: FixedLowering, op: Operation, build, weight: np.ndarray | SSAValue | None = None,
         bias: np.ndarray | None = None) -> None:
     """A multiply-accumulate layer: constant weights (and bias) at the fixed-point level,
     ``build(x, w, bias)`` makes the exact-accumulator op, then the output cast.
 
     ``weight`` / ``bias``: float values that stand for the op's ``weight`` / ``bias``
     operands (a layer whose weights are derived from its operands: a complex layer's
-    real-equivalent ``[[A, -B], [B, A]]``); rounded to the weight precision."""
+    real-equivalent ``[[A, -B], [B, A]]``); rounded to the weight precision, or ``weight``
+    an already built fixed-point constant."""
     prec = lw.precision(op)
     x = lw.values.get(op.input)
     if x is None:
         lw.fail("input must be computed at run time")
-    if weight is not None:
+    if isinstance(weight, SSAValue):
+        w = weight
+    elif weight is not None:
         w = lw.constant(np.asarray(weight, np.float64), prec.weight_width, prec.weight_int_bits)
     else:
         if lw.const_value(op.weight) is None:
@@ -86,8 +89,9 @@ def mac(lw: FixedLowering, op: Operation, build, weight: np.ndarray | None = Non
         acc = lw.emit(build(x, w, b_const)).output
     except Exception as err:  # the accumulator type verifier rejects > 64 bits
         lw.fail(f"accumulator does not fit 64 bits: {err}")
-    if REUSE_ATTR in op.attributes:
-        acc.owner.attributes[REUSE_ATTR] = op.attributes[REUSE_ATTR]
+    for key in (REUSE_ATTR, SIMD_ATTR):
+        if key in op.attributes:
+            acc.owner.attributes[key] = op.attributes[key]
     mark_binary(acc.owner, w)
     lw.finish(op, acc, prec)
 

@@ -30,7 +30,7 @@ from xdsl.ir import Operation, SSAValue
 
 from nncc.dialects import fixed, nn
 from nncc.dialects.dense import to_dense
-from nncc.dialects.interfaces import FixedLowering, SelectsValues, layer_label
+from nncc.dialects.interfaces import ExactInput, FixedLowering, SelectsValues, layer_label
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed.quantization import (
     APPROX_ATTR,
@@ -52,8 +52,8 @@ def _is_exact_quantizer(op: Operation) -> bool:
 
 
 def feeds_exact_quantizer(value: SSAValue) -> bool:
-    """True if ``value``'s only use is a quantizer with power-of-two scales or an
-    `nn.sign`, directly or through single-use ops that only move or select values
+    """True if ``value``'s only use is a quantizer with power-of-two scales, an
+    `nn.sign` or an `ExactInput` op (an integer threshold), directly or through single-use ops that only move or select values
     (`SelectsValues`)."""
     while True:
         uses = list(value.uses)
@@ -62,6 +62,8 @@ def feeds_exact_quantizer(value: SSAValue) -> bool:
         user = uses[0].operation
         if isinstance(user, (nn.SignOp, nn.FakeQuantOp, nn.FakeQuantAxisOp)):
             return _is_exact_quantizer(user)
+        if isinstance(user, ExactInput):
+            return True
         if not isinstance(user, SelectsValues):
             return False
         value = user.results[0]

@@ -1,4 +1,6 @@
 // nncc_lib.v: hand-written Verilog support modules for nncc's generated designs.
+// several modules per file, by design:
+// verilator lint_off DECLFILENAME
 // Fixed-point semantics as in nncc/dialects/fixed/semantics.py: raw two's-complement
 // integers; rounding RND = half up, TRN = toward minus infinity; overflow SAT or WRAP.
 `ifndef NNCC_LIB_V

@@ -1,6 +1,7 @@
 // RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission{io=stream},dataflow-plan,dataflow-stream' | filecheck %s
 // RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission{io=stream},dataflow-plan,dataflow-stream' | nncc-opt | filecheck %s
 // RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission,dataflow-plan,dataflow-stream' | filecheck %s --check-prefix=PARALLEL
+// RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission{io=stream},dataflow-plan,dataflow-stream{fifo_memory=bram}' | filecheck %s --check-prefix=BRAM
 
 // The 3x3 convolution of dataflow-plan.mlir (1x4x4 input, padding 1, 2 channels, RF 2) in
 // I/O style `stream`. The source sends the 16 input pixels one per cycle (cycles 1..16) into a
@@ -8,7 +9,9 @@
 // timing: 36 positions fed + 16 anchors x (RF - 1) = 52), so it is the design's II, and it
 // falls behind the source: the cycle model sees at most 10 beats waiting, so the FIFO's depth
 // is 11 (the smallest that never refuses a push). The output tensor goes whole to the tail
-// through a collecting FIFO of depth 1. The plan survives printing and parsing (second RUN).
+// through a collecting FIFO of depth 1. With fifo_memory = auto, the 11 x 8 bits go to
+// distributed RAM and the 1-beat collector to registers; fifo_memory = bram puts both in
+// block RAM. The plan survives printing and parsing (second RUN).
 // With io = parallel the pass changes nothing (no FIFO).
 
 // CHECK:       builtin.module attributes {dataflow.schedule = {ii = 52 : i64, latency = 57 : i64}
@@ -17,14 +20,17 @@
 // CHECK-SAME:  dataflow.stream_stage = {kind = "source", service = 17 : i64, first_in = 0 : i64, first_out = 1 : i64, last_out = 16 : i64}
 // CHECK:       dataflow.fifo %q
 // CHECK-SAME:  dataflow.stream_fifo = {max_occupancy = 10 : i64
-// CHECK-SAME:  depth = 11 : i64, width = 8 : i64, beats = 16 : i64
+// CHECK-SAME:  depth = 11 : i64, width = 8 : i64, beats = 16 : i64, memory = "lutram"
 // CHECK:       dataflow.pe
 // CHECK-SAME:  dataflow.stream_stage = {kind = "window", service = 52 : i64
 // CHECK:       dataflow.fifo
 // CHECK-SAME:  dataflow.stream_stage = {kind = "collect"
 // CHECK-SAME:  depth = 1 : i64
 // CHECK-SAME:  collect
+// CHECK-SAME:  memory = "registers"
 // CHECK:       fixed.dequantize
+
+// BRAM-COUNT-2: memory = "bram"
 
 // PARALLEL-NOT: dataflow.fifo
 // PARALLEL-NOT: stream_schedule

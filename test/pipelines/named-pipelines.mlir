@@ -1,7 +1,7 @@
 // RUN: nncc-opt %s -p nn-cleanup | filecheck %s --check-prefix=CLEAN
 // RUN: nncc-opt %s -p 'nn-to-fixed{width=8 weight_width=8 margin_bits=0},fixed-to-dataflow,dataflow-to-emit{top=net clock_ns=4.0}' | filecheck %s
 // RUN: nncc-opt %s -p 'nn-to-emit{width=8 weight_width=8 margin_bits=0 top=net clock_ns=4.0}' > %t.named
-// RUN: nncc-opt %s -p 'convert-nn-to-fixed{width=8 weight_width=8 margin_bits=0},binary-complex-replace-dense-with-xnor,fixed-lower-activations,dataflow-tile,hls-prepare-for-emission{top=net clock_ns=4.0},dataflow-plan' > %t.passes
+// RUN: nncc-opt %s -p 'convert-nn-to-fixed{width=8 weight_width=8 margin_bits=0},binary-complex-replace-dense-with-xnor,binary-complex-replace-conv-with-xnor,binary-complex-set-or-pools,fixed-lower-activations,dataflow-tile,hls-prepare-for-emission{top=net clock_ns=4.0},dataflow-plan' > %t.passes
 // RUN: diff %t.named %t.passes
 // RUN: not nncc-opt %s -p 'nn-to-fixed{widht=8}' 2>&1 | filecheck %s --check-prefix=UNKNOWN
 // RUN: not nncc-opt %s -p 'fixed-to-dataflow{reuse_factor=0}' 2>&1 | filecheck %s --check-prefix=BAD

@@ -1,10 +1,12 @@
 """A binarized MLP the way torch BNNs are written: +-1 weights, then BatchNorm, then Sign.
 `nn-fold-batchnorm` must not fold those batch norms into the binary layers (it would scale each
 output channel's weights by its own factor, so the layers would need multipliers): the weights
-stay +-1 (binary encoding: additions only, no DSP), the batch norms become per-channel scales
-and shifts before the signs, and the design is bit-exact three ways. (ONNX Sign is ternary,
-sign(0) = 0, so these layers' inputs are not provably +-1 and stay off the XNOR PE; QONNX
-BipolarQuant activations are, see test_binary_xnor.py.)"""
+stay +-1 (binary encoding: additions only, no DSP). Instead batch norm + sign becomes
+`binary_complex.sign_threshold` (`binary-complex-fold-threshold`): after the first layer (real
+input) a threshold on the 2^-32 grid; after the second, whose accumulator is an integer (+-1
+weights on the first threshold's +-1), an integer threshold (no value of that accumulator
+makes the batch norm exactly 0, so ONNX's ternary Sign is +-1 there). Their +-1 outputs put
+the second and third layers on the XNOR PE. The design is bit-exact three ways."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from onnx import helper, numpy_helper
 import nncc
 from nncc.compiler.api import import_model
 from nncc.dialects import nn
+from nncc.dialects.binary_complex import SignThresholdOp
 from nncc.dialects.nn.canonicalize import constant_value
 
 IN, HIDDEN, OUT = 12, 24, 5
@@ -49,7 +52,8 @@ def test_batch_norms_before_signs_are_not_folded_into_binary_weights():
     assert len(dense) == 3
     for layer in dense:
         assert np.isin(np.asarray(constant_value(layer.weight_operand())), (-1.0, 1.0)).all()
-    assert len([op for op in module.walk() if isinstance(op, nn.BatchNormOp)]) == 2
+    assert not [op for op in module.walk() if isinstance(op, nn.BatchNormOp)]
+    assert len([op for op in module.walk() if isinstance(op, SignThresholdOp)]) == 2
 
 
 @pytest.mark.requires("verilator")
@@ -60,7 +64,8 @@ def test_bnn_keeps_binary_layers_and_is_bit_exact(tmp_path, private_cache):
     x = np.random.default_rng(5).standard_normal((1000, IN)).astype(np.float32)
     design = nncc.compile(path, tmp_path / "d", calibration=None)
     dense = [op for op in design.design.walk() if op.name == "fixed.dense"]
-    assert len(dense) == 3 and all(str(op.encoding).startswith("#encoding.binary<") for op in dense)
+    assert len(dense) == 1 and all(str(op.encoding).startswith("#encoding.binary<") for op in dense)
+    assert len([op for op in design.design.walk() if op.name == "binary_complex.xnor_dense"]) == 2
     ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     np.testing.assert_allclose(design.predict(x, engine="float"), ref, atol=1e-4)
     fixed = design.predict(x, engine="fixed")

@@ -5,9 +5,10 @@ a 2x2 max pool on the +-1 maps, and a binary dense layer to 10 logits.
 The float interpreter equals a numpy transcription of the QONNX semantics; on inputs on the
 input quantizer's grid the fixed-point design's argmax equals the model's on every input;
 fixed point == g++ C-simulation == Verilator RTL bit for bit on 1,000 images with the
-measured latency / II the predicted ones; both convolutions carry `#encoding.binary` (their
-sliding-window engines add or subtract each input, no multiplier), the dense layer on the
-pooled signs is `binary_complex.xnor_dense` (XNOR and popcount), and Yosys uses no DSP.
+measured latency / II the predicted ones; the first convolution carries `#encoding.binary`
+(its sliding-window engine adds or subtracts each 8-bit input, no multiplier), the second
+(on +-1 signs) is `binary_complex.xnor_conv` and the dense layer on the pooled signs
+`binary_complex.xnor_dense` (XNOR and popcount), and Yosys uses no DSP.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ def test_float_matches_the_reference(design):
 
 def test_every_layer_is_binary_and_decides_like_the_model(design):
     layers = ops_of(design.design, "fixed.conv") + ops_of(design.design, "fixed.dense")
-    assert len(layers) == 2 and all(op.encoding == BinaryAttr(0) for op in layers)
-    # the last layer reads the flattened max pool of signs (+-1): XNOR and popcount
+    assert len(layers) == 1 and all(op.encoding == BinaryAttr(0) for op in layers)
+    # conv2 reads the signs of conv1 (+-1), the last layer the flattened max pool of signs:
+    # XNOR and popcount (a window engine and a dense PE)
+    assert len(ops_of(design.design, "binary_complex.xnor_conv")) == 1
     assert len(ops_of(design.design, "binary_complex.xnor_dense")) == 1
     x = binary_cnn_inputs(2000, on_grid=True)
     want, got = binary_cnn_reference(x), design.run(x, "fixed")["y"]

@@ -345,6 +345,24 @@ def test_calibration_file_is_used_without_warning(tmp_path):
     assert float(first[1]) == float(np.load(calib)[0, 0])
 
 
+def test_python_api_takes_calibration_arrays(tmp_path):
+    """`nncc.compile(calibration=...)` takes the array itself (or a dict by input name): the
+    same design as from the file; a wrong shape is the same user error."""
+    import nncc
+    from nncc.compiler.diagnostics import NnccError
+
+    calib = write_npy(tmp_path / "calib.npy", (200, 16), seed=3)
+    x = np.load(calib)
+    from_file = nncc.compile(MLP, tmp_path / "file", calibration=calib, target="hls-cpp")
+    for name, given in (("array", x), ("dict", {"input": x})):
+        design = nncc.compile(MLP, tmp_path / name, calibration=given, target="hls-cpp")
+        assert design.report["calibration"] == {"source": "arrays given to compile()", "samples": 200}
+        assert (tmp_path / name / "design.mlir").read_text() == (tmp_path / "file" / "design.mlir").read_text()
+    with pytest.raises(NnccError, match="calibration"):
+        nncc.compile(MLP, tmp_path / "bad", calibration=x[:, :7], target="hls-cpp")
+    assert not (tmp_path / "bad").exists()
+
+
 def test_default_calibration_warns(tmp_path):
     proc = nncc_cli("compile", MLP, "-o", tmp_path / "out")
     assert proc.returncode == 0, proc.stderr

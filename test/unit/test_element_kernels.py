@@ -13,6 +13,7 @@ from xdsl.ir import Block
 from nncc.backends.hls_cpp import emitter as hls_emitter
 from nncc.backends.verilog import emitter as verilog_emitter
 from nncc.dialects import fixed, nn
+from nncc.dialects.binary_complex import ThresholdOp
 from nncc.dialects.dense import to_dense
 from nncc.dialects.fixed import FixedType, Overflow, OverflowAttr, Rounding, RoundingAttr
 from nncc.dialects.fixed import semantics as fm
@@ -56,6 +57,7 @@ def kernels():
         function=StringAttr("g"), rounding=TRN, overflow=WRAP))
     for cls in (fixed.AddOp, fixed.SubOp, fixed.MulOp):
         yield cls(q, arg((4, 1), FixedType(12, 3)))
+    yield ThresholdOp(q, [-40, 0, 900, 3000], [1, -1, -1, 1])
 
 
 def _reference(op, args):
@@ -76,6 +78,9 @@ def _reference(op, args):
         return np.where(x >= 0, x, fm.cast(x * args[1], t_in.frac + a.frac, w, f, fn.rounding, fn.overflow))
     if fn.kind == "lut":
         return fn.table[fm.lut_index(x, fn.shift, fn.offset, fn.table.size)]
+    if fn.kind == "threshold":
+        channel = (np.arange(x[0].size) // (x[0].size // fn.table.size)).reshape(x.shape[1:])
+        return np.where(fn.slopes[channel] * (x - fn.table[channel]) >= 0, 1, -1)
     if fn.kind == "pwl":
         m_t, c_t = fn.multiply_add()
         return fm.pwl_eval(x, t_in.frac, fn.table, fn.slopes, m_t.frac, fn.intercepts, c_t.frac, w, f,

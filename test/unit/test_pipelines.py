@@ -43,7 +43,8 @@ def test_nn_to_emit_is_the_three_level_pipelines_in_a_row():
     assert pipeline_spec(build_nn_to_emit(options)) == pipeline_spec(parts)
     names = [p.name for p in build_nn_to_emit(options)]
     assert names == ["convert-nn-to-fixed", "pot-quant-replace-mul-with-shift", "binary-complex-replace-dense-with-xnor",
-                     "fixed-lower-activations",
+                     "binary-complex-replace-conv-with-xnor",
+                     "binary-complex-set-or-pools", "fixed-lower-activations",
                      "dataflow-tile", "hls-prepare-for-emission", "dataflow-plan"]
 
 

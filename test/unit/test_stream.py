@@ -17,13 +17,19 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from onnx import helper
+from onnx import helper, numpy_helper
 
 import nncc
 from nncc.compiler.analysis.synthesis import report_table
+from xdsl.dialects.builtin import StringAttr
+
 from helpers import onnx_model, random_init
+from nncc.backends.verilog.emitter import emit_project
+from nncc.compiler.rtl import run_rtl
+from nncc.runtime import synth
 from stream_support import assert_one_beat_less_stalls
 from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, FifoOp
+from nncc.passes.dataflow_stream import fifo_memory
 
 SAMPLES = 120
 
@@ -62,11 +68,19 @@ def test_stream_ir_has_sized_fifos(design):
     assert len(fifos) == 4 and sum(f.collect is not None for f in fifos) == 1
     for f in fifos:
         assert f.depth.value.data == f.attributes[STREAM_FIFO_ATTR].data["max_occupancy"].value.data + 1
-    # `nncc report` lists every FIFO with its depth, width and bits
+        assert f.memory_kind == fifo_memory(f.depth.value.data, f.width.value.data)
+    # `nncc report` lists every FIFO with its depth, width, bits and memory
     table = report_table(design.report).splitlines()
     for f in design.report["stream"]["fifos"]:
-        assert any(line.split() == [f["name"], str(f["depth"]), str(f["width_bits"]), str(f["bits"]), str(f["max_occupancy"])]
-                   for line in table)
+        assert any(line.split() == [f["name"], str(f["depth"]), str(f["width_bits"]), str(f["bits"]), f["memory"],
+                                    str(f["max_occupancy"])] for line in table)
+
+
+def test_fifo_memory_by_size():
+    """auto: registers up to two beats, block RAM for deep FIFOs of many bits, else LUTRAM."""
+    assert [fifo_memory(d, w) for d, w in ((1, 4096), (2, 512), (3, 8), (32, 1024), (33, 124), (33, 125), (512, 16))] == [
+        "registers", "registers", "lutram", "lutram", "lutram", "bram", "bram"]
+    assert fifo_memory(1, 8, "bram") == "bram"
 
 
 @pytest.mark.requires("g++")
@@ -75,6 +89,9 @@ def test_stream_csim_bit_exact_through_the_dataflow_region(design):
     assert "NNCC_HLS(HLS DATAFLOW)" in cpp and "NNCC_HLS(HLS PIPELINE II=" not in cpp.split("NNCC_HLS(HLS DATAFLOW)")[1][:2000]
     for fifo in _fifos(design):
         assert f"depth={fifo.depth.value.data})" in cpp
+    impls = {"lutram": "lutram", "registers": "srl", "bram": "bram"}
+    assert cpp.count("type=fifo impl=") == len(_fifos(design))
+    assert all(f"type=fifo impl={impls[f.memory_kind]})" in cpp for f in _fifos(design))
     x = np.random.default_rng(5).standard_normal((SAMPLES, 1, 8, 8)).astype(np.float32)
     assert np.array_equal(design.predict(x, engine="fixed"), design.predict(x, engine="csim"))
 
@@ -98,6 +115,81 @@ def test_one_beat_less_in_any_fifo_stalls(design, tmp_path):
     assert_one_beat_less_stalls(design, sized, x, tmp_path)
 
 
+@pytest.mark.requires("verilator")
+def test_block_ram_fifos_keep_the_schedule(design, tmp_path):
+    """With every FIFO in block RAM (registered read; `fifo_memory = bram`) the design computes
+    the same, on the same latency and II, without stall, and each sized FIFO is still exact."""
+    fifos = _fifos(design)
+    kinds = [f.memory for f in fifos]
+    for f in fifos:
+        f.memory = StringAttr("bram")
+    try:
+        project = tmp_path / "bram"
+        project.mkdir()
+        for name, text in emit_project(design.design).items():
+            project.joinpath(name).write_text(text)
+        assert project.joinpath(f"{design.top}.v").read_text().count(f"{design.top}__fifo_bram #(.W(") == len(fifos)
+        x = np.random.default_rng(6).standard_normal((SAMPLES, 1, 8, 8)).astype(np.float32)
+        y, stats = run_rtl(design.design, project, x)
+        assert np.array_equal(y, design.predict(x, engine="fixed"))
+        schedule = design.report["schedule"]
+        assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
+        assert_one_beat_less_stalls(design, [f for f in fifos if f.depth.value.data > 1], x[:24], tmp_path)
+    finally:
+        for f, kind in zip(fifos, kinds):
+            f.memory = kind
+
+
+@pytest.mark.requires("yosys")
+def test_fifo_memories_map_as_chosen(design, tmp_path):
+    """Yosys (xc7) builds each FIFO module from what its memory says: flip-flops, distributed
+    RAM (RAM32M/RAM64M) or a block RAM (RAMB18E1)."""
+    top = design.top
+    wrapper = tmp_path / "fifos.v"
+    ports = ".clk(clk), .rst(rst), .in_valid(v), .in_ready(), .x0(x), .out_valid(), .out_ready(r)"
+    wrapper.write_text(f"""module fifos(input wire clk, input wire rst, input wire v, input wire r, input wire [15:0] x,
+                    output wire [15:0] y0, output wire [15:0] y1, output wire [15:0] y2);
+    {top}__fifo #(.W(16), .D(2), .AW(1), .CW(2)) u_reg ({ports}, .y(y0));
+    {top}__fifo_lutram #(.W(16), .D(48), .AW(6), .CW(7)) u_lut ({ports}, .y(y1));
+    {top}__fifo_bram #(.W(16), .D(512), .AW(9), .CW(10)) u_bram ({ports}, .y(y2));
+endmodule
+""")
+    verilog = design.folder / "verilog"
+    result = synth.synthesize([verilog / "nncc_lib.v", verilog / f"{top}.v", wrapper], "fifos")
+    got = {name.split("/")[-1]: counts for name, counts in result["instances"].items()}
+    assert got["u_reg"]["FF"] >= 2 * 16 and got["u_reg"]["LUTRAM"] == 0 and got["u_reg"]["BRAM"] == 0
+    assert got["u_lut"]["LUTRAM"] > 0 and got["u_lut"]["BRAM"] == 0
+    assert got["u_bram"]["BRAM"] > 0 and got["u_bram"]["LUTRAM"] == 0
+    print({k: {c: v[c] for c in ("LUT", "FF", "LUTRAM", "BRAM")} for k, v in got.items()})
+
+
+@pytest.mark.requires("g++", "verilator")
+def test_padded_max_pool_streams(tmp_path):
+    """A max pool with padding (ResNet's stem: 3x3, stride 2, pad 1) on a map with negative
+    values: the line buffer shifts in the lowest value at padding positions (ONNX skips
+    them), so the border windows take their real maximum; fixed == C-sim == RTL, on the
+    predicted schedule without stall."""
+    rng = np.random.default_rng(13)
+    nodes = [
+        helper.make_node("Conv", ["input", "W1", "B1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("MaxPool", ["c1"], ["p1"], name="pool", kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Flatten", ["p1"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "W2", "B2"], ["output"], name="fc", transB=1),
+    ]
+    inits = [random_init(rng, "W1", 2, 1, 3, 3), numpy_helper.from_array(np.asarray([-1.0, -0.5], np.float32), "B1"),
+             random_init(rng, "W2", 3, 32, scale=0.3), random_init(rng, "B2", 3, scale=0.1)]
+    onnx.save(onnx_model(nodes, [("input", [1, 1, 8, 8])], [("output", [1, 3])], inits), tmp_path / "m.onnx")
+    design = nncc.compile(tmp_path / "m.onnx", tmp_path / "out", io="stream")
+    x = np.random.default_rng(7).standard_normal((40, 1, 8, 8)).astype(np.float32)
+    conv = [v["fixed"] for k, v in design.trace(x).items() if "conv1" in k and "fixed" in v]
+    assert conv and np.mean(conv[0] < 0) > 0.3  # border windows of negatives: a zero padding would win
+    fixed = design.predict(x, engine="fixed")
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.array_equal(fixed, design.run_rtl(x)["output"])
+    stats, schedule = design.rtl_stats, design.report["schedule"]
+    assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
+
+
 def test_io_option_in_config_and_pipeline(tmp_path):
     from nncc.compiler.config import read_config
     from nncc.compiler.pipelines import build_dataflow_to_emit
@@ -109,5 +201,8 @@ def test_io_option_in_config_and_pipeline(tmp_path):
     assert options.io == "stream" and not problems
     assert [p.name for p in build_dataflow_to_emit(options)][-1] == "dataflow-stream"
     assert "dataflow-stream" not in [p.name for p in build_dataflow_to_emit(None)]
+    good.write_text('[dataflow]\nio = "stream"\nfifo_memory = "bram"\n')
+    options, problems = read_config(good)
+    assert not problems and build_dataflow_to_emit(options)[-1].fifo_memory == "bram"
     _, problems = read_config(bad)
     assert problems == [f"{bad}: [dataflow]: io must be one of parallel, stream, got 'serial'"]

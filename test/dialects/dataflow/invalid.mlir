@@ -29,3 +29,11 @@ func.func @main(%x: tensor<1x2x4x4x!fixed.q<16, 6>>) -> tensor<1x2x4x4x!fixed.q<
   %f = dataflow.fifo %x {beats = 16 : i64, depth = 0 : i64, width = 32 : i64} : tensor<1x2x4x4x!fixed.q<16, 6>> -> tensor<1x2x4x4x!fixed.q<16, 6>>
   func.return %f : tensor<1x2x4x4x!fixed.q<16, 6>>
 }
+
+// -----
+
+// CHECK: dataflow.fifo: memory must be one of registers, lutram, bram, not 'sram'
+func.func @main(%x: tensor<1x2x4x4x!fixed.q<16, 6>>) -> tensor<1x2x4x4x!fixed.q<16, 6>> {
+  %f = dataflow.fifo %x {beats = 16 : i64, depth = 2 : i64, memory = "sram", width = 32 : i64} : tensor<1x2x4x4x!fixed.q<16, 6>> -> tensor<1x2x4x4x!fixed.q<16, 6>>
+  func.return %f : tensor<1x2x4x4x!fixed.q<16, 6>>
+}
