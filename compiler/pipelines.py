@@ -36,11 +36,12 @@ from nncc.passes import get_all_passes
 
 
 def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[ModulePass]:
-    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases, batch
-    norm + sign after layers with an integer accumulator become integer thresholds
+    """Canonical `nn` form after import: canonicalize, fuse constant adds into biases, complex
+    layers written as real graphs become `binary_complex` complex layers, batch norm + sign
+    after layers with an integer accumulator become integer thresholds
     (`binary-complex-fold-threshold`, before the batch norms fold into the layers' weights),
-    fold batch norms (again fusing adds that followed them), complex layers written as real
-    graphs become `binary_complex` complex layers, canonicalize, CSE."""
+    fold batch norms (again fusing adds that followed them), raise complex layers again (a
+    real layer whose block weights only the batch-norm fold made exact), canonicalize, CSE."""
     from xdsl.transforms.canonicalize import CanonicalizePass
     from xdsl.transforms.common_subexpression_elimination import CommonSubexpressionElimination
 
@@ -53,6 +54,7 @@ def build_nn_cleanup(options: Mapping[str, object] | None = None) -> list[Module
     return [
         CanonicalizePass(),
         NnFuseBiasPass(),
+        BinaryComplexRaiseComplexLayersPass(),
         BinaryComplexFoldThresholdPass(),
         NnFoldBatchnormPass(),
         NnFuseBiasPass(),

@@ -5,7 +5,9 @@ Matched, at the `nn` level: a sign of scale 1 -- bipolar `nn.sign` (sign(0) = +1
 ternary form ONNX ``Sign`` imports as, ``(sign(z) - sign(-z)) * 0.5`` (sign(0) = 0) -- of
 ``z``, where ``z`` is a chain of single-use per-channel affine ops (`nn.batchnorm`, `nn.mul`,
 `nn.add`, `nn.sub` with a constant operand that is constant over all but the channel axis 1)
-on the result of an `AffineWeights` layer (`nn.dense` on a 2-D input, `nn.conv`) whose
+on the result of an `AffineWeights` layer (`nn.dense` on a 2-D input, `nn.conv`) or a
+`ComplexWeights` layer (`binary_complex.complex_conv` / `complex_dense`: its real-equivalent
+weight ``[[A, -B], [B, A]]``, the BCNN's per-part batch norm and sign) whose
 weights are constant integers and whose input provably holds only -1, 0 and +1
 (`integer_valued`: a sign of scale 1, the ternary sign, a `sign_threshold`, and ops that only
 move or select such values). The layer's accumulator ``a`` (without its bias) then takes only
@@ -52,7 +54,7 @@ from xdsl.transforms.dead_code_elimination import region_dce
 
 from nncc.dialects import nn
 from nncc.dialects.binary_complex import SignThresholdOp
-from nncc.dialects.interfaces import AffineWeights, SelectsValues
+from nncc.dialects.interfaces import AffineWeights, ComplexWeights, SelectsValues
 from nncc.dialects.nn.canonicalize import constant_value
 
 AFFINE = (nn.BatchNormOp, nn.MulOp, nn.AddOp, nn.SubOp)
@@ -112,7 +114,7 @@ def _chain(z: SSAValue) -> _Chain | None:
     ops: list[Operation] = []
     while True:
         op = z.owner
-        if isinstance(op, AffineWeights):
+        if isinstance(op, (AffineWeights, ComplexWeights)):
             return _Chain(op, ops[::-1]) if op.results[0].has_one_use() else None
         if not isinstance(op, AFFINE) or (ops and not op.results[0].has_one_use()):
             return None
@@ -139,12 +141,29 @@ def _evaluate(chain: _Chain, acc: np.ndarray, bias: np.ndarray | None, dtype) ->
     return x
 
 
+def _weight(layer: Operation) -> np.ndarray | None:
+    """The layer's constant (real-equivalent) weight, output channels first, or None."""
+    if isinstance(layer, ComplexWeights):
+        from nncc.dialects.binary_complex.complex import real_equivalent
+
+        a, b = (_const(v) for v in layer.weight_parts())
+        return None if a is None or b is None else real_equivalent(np.asarray(a, np.float64), np.asarray(b, np.float64))
+    return _const(layer.weight_operand())
+
+
+def _without_bias(layer: Operation) -> Operation:
+    """The same layer with no bias (the thresholds take it)."""
+    if isinstance(layer, ComplexWeights):
+        return layer.with_parts(*layer.weight_parts(), None)
+    return layer.with_weights(layer.weight_operand(), None)
+
+
 def fold(chain: _Chain, ternary: bool) -> tuple[list[int], list[int], int] | None:
     """(thresholds, directions, frac) equal to sign(chain(a)) for every integer accumulator
     value in range, in float64 and float32 (frac 0); on a real-valued input `fold_real`; or
     None (module docstring)."""
     layer = chain.layer
-    w = _const(layer.weight_operand())
+    w = _weight(layer)
     bias = None if layer.bias_operand() is None else _const(layer.bias_operand())
     if w is None or not np.array_equal(w, np.round(w)) or (layer.bias_operand() is not None and bias is None):
         return None
@@ -246,12 +265,13 @@ class FoldThreshold(RewritePattern):
         if chain is None or not chain.ops:
             return
         layer = chain.layer
-        if layer.output_channel_axis() != 1 or len(layer.results[0].type.get_shape()) < 2:
+        axis = layer.channel_axis() if isinstance(layer, ComplexWeights) else layer.output_channel_axis()
+        if axis != 1 or len(layer.results[0].type.get_shape()) < 2:
             return
         folded = fold(chain, ternary)
         if folded is None:
             return
-        new_layer = layer.with_weights(layer.weight_operand(), None)
+        new_layer = _without_bias(layer)
         new_layer.location = layer.location
         new_layer.results[0].name_hint = layer.results[0].name_hint
         threshold = SignThresholdOp(new_layer.results[0], *folded)

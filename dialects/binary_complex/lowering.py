@@ -43,10 +43,14 @@ def lower_complex(lw: FixedLowering, op) -> None:
 def _weight_raw(lw: FixedLowering, op, w: np.ndarray) -> tuple[np.ndarray, FixedType]:
     """The real-equivalent weight ``w`` as (raw, type): exact on the finer of A's and B's
     `fixed.grid` when both carry one (BipolarQuant / Quant weights: +-1 stays the 2-bit
-    integers a binary layer needs), else rounded to the weight precision."""
+    integers a binary layer needs); binary weights without a grid (every A and B -1 or +1,
+    as a torch BCNN exports them; no per-layer weight precision) exactly as `fixed.q<2, 2>`,
+    like a real layer's; else rounded to the weight precision."""
     prec = lw.precision(op)
     grids = [lw.grid_of(v, prec) for v in (op.weight_re, op.weight_im)]
     if any(g is None for g in grids):
+        if not prec.weights_overridden and w.size and np.isin(w, (-1.0, 1.0)).all():
+            return w.astype(np.int64), FixedType(2, 2)
         return quantize_array(w, prec.weight_width, prec.weight_int_bits)
     frac = max(g.frac for g in grids)
     scaled = w * 2.0**frac
