@@ -25,4 +25,4 @@
 // SHAPES:      nn.dense
 // SHAPES-NEXT: nn.sigmoid
 
-// PIPE: canonicalize,nn-fuse-bias,binary-complex-fold-threshold,nn-fold-batchnorm,nn-fuse-bias,binary-complex-raise-complex-layers,canonicalize,cse
+// PIPE: canonicalize,nn-fuse-bias,binary-complex-raise-complex-layers,binary-complex-fold-threshold,nn-fold-batchnorm,nn-fuse-bias,binary-complex-raise-complex-layers,canonicalize,cse

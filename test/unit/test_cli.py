@@ -68,7 +68,7 @@ def test_print_pipeline_replays_with_nncc_opt(tmp_path, capsys):
     assert main(["import", str(FIXTURES / "cnn.onnx"), "--pipeline", "none", "-o", str(raw)]) == 0
     assert main(["import", str(FIXTURES / "cnn.onnx"), "--print-pipeline", "-o", str(tmp_path / "clean.mlir")]) == 0
     spec = capsys.readouterr().err.strip()
-    assert spec == ("canonicalize,nn-fuse-bias,binary-complex-fold-threshold,nn-fold-batchnorm,nn-fuse-bias,"
+    assert spec == ("canonicalize,nn-fuse-bias,binary-complex-raise-complex-layers,binary-complex-fold-threshold,nn-fold-batchnorm,nn-fuse-bias,"
                     "binary-complex-raise-complex-layers,canonicalize,cse")
     proc = run_cli("nncc-opt", str(raw), "-p", spec, "--print-debuginfo")
     assert proc.returncode == 0, proc.stderr
