@@ -164,8 +164,13 @@ class NodeContext:
 
     # -- attributes ---------------------------------------------------------------
     def attr(self, name: str, default=None):
-        """Attribute value (ints, floats, strings decoded, tensors as numpy)."""
-        return self.attrs.get(name, default)
+        """Attribute value (ints, floats, strings decoded, tensors as numpy). With a number as
+        ``default`` the attribute must be a number too (a list, tensor or string is a node
+        problem, not an internal error in the converters that call int() or bool() on it)."""
+        value = self.attrs.get(name, default)
+        if isinstance(default, (int, float)) and not isinstance(value, (int, float, np.integer, np.floating)):
+            self.fail(f"attribute '{name}' must be a number, got {type(value).__name__} {str(value)[:40]}")
+        return value
 
     # -- building -----------------------------------------------------------------
     def emit(self, op: Operation) -> Operation:

@@ -134,32 +134,40 @@ def _ints(consts: _Constants, node: onnx.NodeProto, i: int) -> list[int] | None:
     return [int(v) for v in np.asarray(value).reshape(-1)]
 
 
+class _Readers:
+    """Which nodes read each value of a graph (node indices), and the graph's outputs."""
+
+    def __init__(self, graph: onnx.GraphProto):
+        self.graph = graph
+        self.of: dict[str, list[int]] = {}
+        for i, node in enumerate(graph.node):
+            for name in node.input:
+                if name:
+                    self.of.setdefault(name, []).append(i)
+        self.outputs = {o.name for o in graph.output}
+
+    def only(self, name: str, op_type: str, one_output: bool = False) -> int | None:
+        """The one reader of ``name`` when it is an ``op_type`` node (with one output, if
+        ``one_output``) and ``name`` is internal, else None."""
+        users = self.of.get(name, [])
+        if len(users) != 1 or name in self.outputs:
+            return None
+        node = self.graph.node[users[0]]
+        ok = node.op_type == op_type and node.domain in DEFAULT_DOMAINS and (not one_output or len(node.output) == 1)
+        return users[0] if ok else None
+
+
 def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
     """Every k-winners-take-all sub-graph of ``graph`` (see the module docstring)."""
     if not any(node.op_type == "TopK" for node in graph.node):
         return []
-    consts = _Constants(graph)
-    consumers: dict[str, list[int]] = {}
-    for i, node in enumerate(graph.node):
-        for name in node.input:
-            if name:
-                consumers.setdefault(name, []).append(i)
-    outputs = {o.name for o in graph.output}
-
-    def only(name: str, op_type: str) -> int | None:
-        """The one consumer of ``name`` when it is an ``op_type`` node and ``name`` is internal."""
-        users = consumers.get(name, [])
-        if len(users) != 1 or name in outputs:
-            return None
-        node = graph.node[users[0]]
-        return users[0] if node.op_type == op_type and node.domain in DEFAULT_DOMAINS else None
-
+    consts, readers = _Constants(graph), _Readers(graph)
     found = []
     for t, topk in enumerate(graph.node):
         if topk.op_type != "TopK" or topk.domain not in DEFAULT_DOMAINS:
             continue
         try:
-            match = _match(graph, t, consts, consumers, outputs, only)
+            match = _match(graph, t, consts, readers)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
             match = None  # (a malformed node is no pattern: the importer reports it)
         if match is not None:
@@ -167,8 +175,9 @@ def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
     return found
 
 
-def _match(graph: onnx.GraphProto, t: int, consts: _Constants, consumers: dict, outputs: set, only) -> Kwta | None:
+def _match(graph: onnx.GraphProto, t: int, consts: _Constants, readers: _Readers) -> Kwta | None:
     """The k-WTA sub-graph starting at TopK node ``t``, or None."""
+    consumers, outputs, only = readers.of, readers.outputs, readers.only
     topk = graph.node[t]
     if len(topk.input) < 2 or len(topk.output) < 1:
         return None
@@ -237,21 +246,10 @@ def find_bipolar(graph: onnx.GraphProto) -> list[Bipolar]:
     """Every bipolar-sign sub-graph of ``graph`` (`BIPOLAR_FORMS`)."""
     if not any(node.op_type in ("GreaterOrEqual", "Less", "Equal") for node in graph.node):
         return []
-    consts = _Constants(graph)
-    consumers: dict[str, list[int]] = {}
-    for i, node in enumerate(graph.node):
-        for name in node.input:
-            if name:
-                consumers.setdefault(name, []).append(i)
-    outputs = {o.name for o in graph.output}
+    consts, readers = _Constants(graph), _Readers(graph)
 
     def user(name: str, op_type: str) -> int | None:
-        users = consumers.get(name, [])
-        if len(users) != 1 or name in outputs:
-            return None
-        node = graph.node[users[0]]
-        ok = node.op_type == op_type and node.domain in DEFAULT_DOMAINS and len(node.output) == 1
-        return users[0] if ok else None
+        return readers.only(name, op_type, one_output=True)
 
     found = []
     for i, node in enumerate(graph.node):
