@@ -252,7 +252,7 @@ def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trac
             if mark is not None and mark.state == state and t - mark.t == ii:
                 times = samples - 1 - loaded
                 _repeat(trace, mark, ii, times)
-                t, loaded, tail_gap = t + times * ii, loaded + times, tail_gap
+                t, loaded = t + times * ii, loaded + times
             mark = _Mark(t, state, _lengths(trace))
         src_room = all(room[f] for f in src_out)
         sent = busy and src_room
