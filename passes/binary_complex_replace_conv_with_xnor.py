@@ -58,7 +58,7 @@ class ReplaceConvWithXnor(RewritePattern):
         if LAYER_ATTR not in new.attributes and isinstance(getattr(op.location, "desc", None), StringAttr):
             new.attributes[LAYER_ATTR] = op.location.desc
         new.location = op.location
-        rewriter.replace_op(op, new)
+        rewriter.replace(op, new)
 
 
 def populate_binary_complex_replace_conv_with_xnor_patterns() -> list[RewritePattern]:
