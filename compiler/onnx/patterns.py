@@ -162,16 +162,21 @@ def find_kwta(graph: onnx.GraphProto) -> list[Kwta]:
     if not any(node.op_type == "TopK" for node in graph.node):
         return []
     consts, readers = _Constants(graph), _Readers(graph)
+    starts = [t for t, node in enumerate(graph.node) if node.op_type == "TopK" and node.domain in DEFAULT_DOMAINS]
+    return _matches(starts, lambda t: _match(graph, t, consts, readers))
+
+
+def _matches(starts: list[int], match) -> list:
+    """``match(i)`` for every start node ``i`` that gives a pattern; a malformed node (an
+    exception while matching) is no pattern: the importer reports it."""
     found = []
-    for t, topk in enumerate(graph.node):
-        if topk.op_type != "TopK" or topk.domain not in DEFAULT_DOMAINS:
-            continue
+    for i in starts:
         try:
-            match = _match(graph, t, consts, readers)
+            result = match(i)
         except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
-            match = None  # (a malformed node is no pattern: the importer reports it)
-        if match is not None:
-            found.append(match)
+            result = None
+        if result is not None:
+            found.append(result)
     return found
 
 
@@ -251,17 +256,9 @@ def find_bipolar(graph: onnx.GraphProto) -> list[Bipolar]:
     def user(name: str, op_type: str) -> int | None:
         return readers.only(name, op_type, one_output=True)
 
-    found = []
-    for i, node in enumerate(graph.node):
-        if node.domain not in DEFAULT_DOMAINS or len(node.input) != 2 or len(node.output) != 1:
-            continue
-        try:
-            match = _match_bipolar(graph, i, consts, user)
-        except (TypeError, ValueError, IndexError, KeyError, AttributeError, OverflowError):
-            match = None  # (a malformed node is no pattern: the importer reports it)
-        if match is not None:
-            found.append(match)
-    return found
+    starts = [i for i, node in enumerate(graph.node)
+              if node.domain in DEFAULT_DOMAINS and len(node.input) == 2 and len(node.output) == 1]
+    return _matches(starts, lambda i: _match_bipolar(graph, i, consts, user))
 
 
 def _scalar(consts: _Constants, name: str) -> float | None:
