@@ -53,6 +53,7 @@ from nncc.dialects.fixed.quantization import (
     LAYER_ATTR,
     PRECISION_ATTR,
     RANGE_ATTR,
+    binary_weight_type,
     container,
     grid_type,
     int_bits_for,
@@ -228,8 +229,8 @@ class _Converter(FixedLowering):
         if isinstance(value.owner, WeightsOp):
             return self.coded_weight(value.owner)
         typ = self.grid_of(value, prec)
-        if typ is None and not prec.weights_overridden and array.size and np.isin(array, (-1.0, 1.0)).all():
-            typ = FixedType(2, 2)
+        if typ is None:
+            typ = binary_weight_type(array, prec.weights_overridden)
         if typ is None:
             return self.constant(array, prec.weight_width, prec.weight_int_bits)
         raw = array * 2.0**typ.frac

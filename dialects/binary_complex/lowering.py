@@ -15,7 +15,7 @@ import numpy as np
 from nncc.dialects import fixed, nn
 from nncc.dialects.dataflow import REUSE_ATTR
 from nncc.dialects.fixed import FixedType
-from nncc.dialects.fixed.quantization import quantize_array, signed_width
+from nncc.dialects.fixed.quantization import binary_weight_type, quantize_array, signed_width
 from nncc.dialects.interfaces import FixedLowering
 from nncc.dialects.nn import to_fixed
 
@@ -49,8 +49,9 @@ def _weight_raw(lw: FixedLowering, op, w: np.ndarray) -> tuple[np.ndarray, Fixed
     prec = lw.precision(op)
     grids = [lw.grid_of(v, prec) for v in (op.weight_re, op.weight_im)]
     if any(g is None for g in grids):
-        if not prec.weights_overridden and w.size and np.isin(w, (-1.0, 1.0)).all():
-            return w.astype(np.int64), FixedType(2, 2)
+        binary = binary_weight_type(w, prec.weights_overridden)
+        if binary is not None:
+            return w.astype(np.int64), binary
         return quantize_array(w, prec.weight_width, prec.weight_int_bits)
     frac = max(g.frac for g in grids)
     scaled = w * 2.0**frac

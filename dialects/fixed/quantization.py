@@ -87,6 +87,17 @@ def pot_exponent(scale: float) -> int | None:
     return 1 - exponent if scale > 0 and mantissa == 0.5 else None
 
 
+BINARY_WEIGHT = FixedType(2, 2)
+"""The exact type of binary (+-1) weights: raw -1 / +1, what the XNOR rewrites read."""
+
+
+def binary_weight_type(values: np.ndarray, overridden: bool) -> FixedType | None:
+    """`BINARY_WEIGHT` when every value is -1 or +1 and no per-layer weight precision is set
+    (``overridden``), else None: such weights lower exactly instead of at the weight width."""
+    values = np.asarray(values)
+    return BINARY_WEIGHT if not overridden and values.size and np.isin(values, (-1.0, 1.0)).all() else None
+
+
 def signed_width(lo: int, hi: int) -> int:
     """Smallest two's-complement width that holds every integer in [lo, hi] (the one
     signed-width helper)."""
