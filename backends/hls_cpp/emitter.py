@@ -432,38 +432,11 @@ def _conv_lanes_fields(em: _Emitter, op: fixed.ConvOp, name: str) -> dict:
 def _shift(em: _Emitter, op) -> None:
     """A shift-and-add layer (`pot_quant.uses_shift_add`) from its term plan."""
     name, type_name = em.result(op)
-    plan = pot_quant.term_plan(op)
-    ends, src, shift, neg = plan.ends, plan.sources, plan.shifts, (plan.signs < 0).astype(np.int64)
-    s_src, s_end, s_shift, s_neg = [], [], [], []
-    for element, digits in plan.shared:
-        s_src.append(element)
-        for sign, amount in digits:
-            s_shift.append(amount)
-            s_neg.append(int(sign < 0))
-        s_end.append(len(s_shift))
-    shared = {}
-    if plan.shared:
-        shared = dict(
-            shared_src=em.table(f"{name}_shared_src", np.asarray(s_src)),
-            shared_shift=em.table(f"{name}_shared_shift", np.asarray(s_shift)),
-            shared_neg=em.table(f"{name}_shared_neg", np.asarray(s_neg)),
-            shared_end=em.table(f"{name}_shared_end", np.asarray(s_end)),
-            shared_count=len(plan.shared),
-        )
-    cols = plan.outputs
-    em.steps.append(
-        StepView(
-            "shift", name, type_name, _size(op.output), em.unroll(op),
-            src=(em.src(op.input),), src_types=(em.type_names[op.input],),
-            rows=_size(op.output) // cols, cols=cols, inner=plan.inputs,
-            bias=em.table(f"{name}_init", np.asarray(plan.bias, np.int64)),
-            terms_src=em.table(f"{name}_src", src if len(src) else np.zeros(1)),  # (a C array needs an element)
-            terms_shift=em.table(f"{name}_shift", shift if len(shift) else np.zeros(1)),
-            terms_neg=em.table(f"{name}_neg", neg if len(neg) else np.zeros(1)),
-            terms_end=em.table(f"{name}_end", np.asarray(ends)),
-            **shared,
-        )
-    )
+    base = StepView("shift", name, type_name, _size(op.output), em.unroll(op), src=(em.src(op.input),),
+                    src_types=(em.type_names[op.input],))
+    from nncc.backends.hls_cpp.shift import shift_step  # (it builds on this module)
+
+    em.steps.append(shift_step(em, op, base, window=False))
 
 
 def _matmul(em: _Emitter, op: fixed.MatMulOp) -> None:

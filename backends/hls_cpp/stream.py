@@ -129,8 +129,12 @@ class _Builder:
         elif parallel is not None and parallel.template == "xnor_conv":  # the window array is one position
             table = self.em.table(f"{name}_win", np.arange(parallel.value)[None])
             step = replace(parallel, cols=1, table=table, size=geo.out_channels, unroll=True)
+        elif parallel is not None and parallel.template == "shift":  # binary / power-of-two weights
+            from nncc.backends.hls_cpp.shift import shift_step
+
+            step = shift_step(self.em, layer, parallel, window=True)
         elif parallel is None or parallel.template != "conv":
-            raise ValueError(f"dataflow.pe '{name}': the HLS stream back end needs a multiplier convolution step")
+            raise ValueError(f"dataflow.pe '{name}': the HLS stream back end has no window form of this convolution step")
         else:
             table = self.em.table(f"{name}_win", np.arange(kh * kw))
             step = replace(parallel, cols=1, in_size=kh * kw, table=table, size=geo.out_channels, unroll=True)

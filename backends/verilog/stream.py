@@ -252,6 +252,15 @@ def _tail(module: ModuleOp, collector: FifoOp, ops: list[Operation], schedule: d
     return render("design.v.j2", design=view).replace('`include "nncc_lib.v"\n', "", 1)
 
 
+def _with_constants(before: list[Operation], tail: list[Operation]) -> list[Operation]:
+    """The tail's ops after the constants of the stream part that they read (a per-channel
+    scale defined before the collector, say)."""
+    inside = set(tail)
+    used = [op for op in before if isinstance(op, fixed.ConstantOp)
+            and any(use.operation in inside for use in op.results[0].uses)]
+    return used + tail
+
+
 def stream_view(module: ModuleOp) -> tuple[StreamView, DesignView]:
     """The stream top's view and the whole-tensor view the testbench reads."""
     em = _StreamEmitter(module)
@@ -265,7 +274,7 @@ def stream_view(module: ModuleOp) -> tuple[StreamView, DesignView]:
     for i, op in enumerate(ops):
         if isinstance(op, FifoOp) and op.collect is not None:
             em.collect(op)
-            tail = _tail(module, op, ops[i + 1:], schedule)
+            tail = _tail(module, op, _with_constants(ops[:i], ops[i + 1:]), schedule)
             break
         _dispatch(em, op, source)
     if not tail:

@@ -206,3 +206,34 @@ def test_io_option_in_config_and_pipeline(tmp_path):
     assert not problems and build_dataflow_to_emit(options)[-1].fifo_memory == "bram"
     _, problems = read_config(bad)
     assert problems == [f"{bad}: [dataflow]: io must be one of parallel, stream, got 'serial'"]
+
+
+@pytest.mark.requires("g++", "verilator")
+def test_binary_weight_window_and_per_channel_scale_stream(tmp_path):
+    """A convolution with +-1 weights (shift-and-add: the HLS window stage adds and subtracts
+    the window's elements) followed by a per-channel scale and shift (a batch norm kept as
+    Mul and Add, whose constants stay outside the stream when the collector comes before
+    them): fixed == C-sim == RTL on the predicted schedule without stall."""
+    rng = np.random.default_rng(14)
+    nodes = [
+        helper.make_node("Conv", ["input", "W1"], ["c1"], name="conv1", pads=[1, 1]),
+        helper.make_node("MaxPool", ["c1"], ["p1"], name="pool", kernel_shape=[2], strides=[2]),
+        helper.make_node("Mul", ["p1", "S"], ["m1"], name="scale"),
+        helper.make_node("Add", ["m1", "T"], ["a1"], name="shift"),
+        helper.make_node("Relu", ["a1"], ["r1"], name="relu"),
+        helper.make_node("Flatten", ["r1"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "W2"], ["output"], name="fc", transB=1),
+    ]
+    inits = [numpy_helper.from_array(np.where(rng.random((3, 2, 3)) < 0.5, -1.0, 1.0).astype(np.float32), "W1"),
+             numpy_helper.from_array(rng.uniform(0.2, 2.0, (3, 1)).astype(np.float32), "S"),
+             numpy_helper.from_array(rng.uniform(-0.5, 0.5, (3, 1)).astype(np.float32), "T"),
+             random_init(rng, "W2", 4, 24, scale=0.3)]
+    onnx.save(onnx_model(nodes, [("input", [1, 2, 16])], [("output", [1, 4])], inits), tmp_path / "m.onnx")
+    design = nncc.compile(tmp_path / "m.onnx", tmp_path / "out", io="stream")
+    assert "shift-and-add layer" in (tmp_path / "out" / "hls_cpp" / "nncc_top.cpp").read_text()
+    x = np.random.default_rng(8).standard_normal((60, 2, 16)).astype(np.float32)
+    fixed = design.predict(x, engine="fixed")
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.array_equal(fixed, design.run_rtl(x)["output"])
+    stats, schedule = design.rtl_stats, design.report["schedule"]
+    assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
