@@ -52,7 +52,8 @@ def group_by_layer(result: dict, top: str, layer_of: dict[str, str]) -> tuple[di
 
 def synthesize_design(design, *, family: str = "xc7") -> dict:
     """Run `synth_xilinx` on the design's Verilog; store the counts per Verilog module and
-    per layer in report.json, with the estimate and their ratio."""
+    per layer in report.json, with the estimate and their ratio (when the design has an
+    estimate: io = stream designs have none yet)."""
     from nncc.compiler.analysis.estimate import module_layers
     from nncc.runtime import synth
 
@@ -76,8 +77,14 @@ def synthesize_design(design, *, family: str = "xc7") -> dict:
         "modules": modules,
         "seconds": round(float(result.get("seconds", 0.0)), 2),
     }
+    estimate = None
     if family == "xc7":  # the estimate is calibrated for 7-series
-        estimate = design_estimate(design)
+        try:
+            estimate = design_estimate(design)
+        except NnccError:  # no estimate of this design (io = stream): the measurement alone
+            design.report.pop("estimate", None)
+            design.report.pop("estimate_vs_synthesis", None)
+    if estimate is not None:
         design.report["estimate"] = {**estimate, "layers": as_rows(estimate["layers"])}
         compared = compare(estimate, measured)
         design.report["estimate_vs_synthesis"] = {"layers": as_rows(compared["layers"]), "total": compared["total"]}
