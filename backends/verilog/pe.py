@@ -214,7 +214,28 @@ def xnor_window_fields(layer: PopcountLayer, x_width: int, simd: int, reuse: int
                 first_phases=tuple(p for p in range(reuse) if p % folds == 0),
                 sign_bits=tuple(e * x_width + x_width - 1 for e in range(layer.fan_in())),
                 low_bits=tuple(e * x_width for e in range(layer.fan_in())),
+                valid_tree=balanced_sum([f"xv[{e}]" for e in range(layer.fan_in())], "nv"),
                 count_width=max(1, int(layer.fan_in()).bit_length()), result_shift=acc.frac - x.frac - w.frac)
+
+
+def balanced_sum(bits: list[str], prefix: str) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    """The pairwise adder tree that counts ``bits`` (1-bit terms): nodes (name, width,
+    operands) level by level, the last one named ``prefix`` (a flat sum of hundreds of terms
+    nests too deep for Yosys' parser)."""
+    level = [(b, 1) for b in bits]  # (term, the most it counts)
+    nodes: list[tuple[str, int, tuple[str, ...]]] = []
+    while len(level) > 1 or not nodes:
+        paired = []
+        for i in range(0, len(level), 2):
+            group = level[i:i + 2]
+            most = sum(m for _, m in group)
+            name = f"{prefix}_{len(nodes)}"
+            nodes.append((name, max(1, most.bit_length()), tuple(n for n, _ in group)))
+            paired.append((name, most))
+        level = paired
+    name, width, operands = nodes[-1]
+    nodes[-1] = (prefix, width, operands)
+    return tuple(nodes)
 
 
 def weight_width(layer: Operation, weights: np.ndarray) -> int:

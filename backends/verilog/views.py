@@ -98,9 +98,11 @@ class ModuleView:
     sign_bits: tuple[int, ...] = ()
     # XNOR window engine: the taps' lowest raw bits (1 = a +-1 value, 0 = the zero padding),
     # whether the layer is padded (the valid taps' count nv replaces K), nv's width, and the
-    # shift of 2 * popcount - K to the accumulator's fraction
+    # shift of 2 * popcount - K to the accumulator's fraction; nv's adder tree (name, width,
+    # operands; the last node is nv)
     xnor: bool = False
     low_bits: tuple[int, ...] = ()
+    valid_tree: tuple[tuple[str, int, tuple[str, ...]], ...] = ()
     padded: bool = False
     count_width: int = 0
     result_shift: int = 0

@@ -192,3 +192,21 @@ def test_xnor_conv_luts_per_mac_next_to_an_8_bit_layer(tmp_path):
     assert all(rows[name]["DSP"] == 0 for name in ("conv1", "conv2", "fc")) and binary["total"]["DSP"] == 0
     assert eight["DSP"] > 0
     assert 0 < rows["conv2"]["LUT"] < eight["LUT"] / 4
+
+
+def test_valid_count_is_a_balanced_adder_tree():
+    """The count of valid taps of a padded XNOR window engine is a pairwise adder tree, not a
+    flat sum: Yosys' parser runs out of stack on a sum of 480 terms (a 48-channel complex
+    layer, K = 5)."""
+    from nncc.backends.verilog.pe import balanced_sum
+
+    nodes = balanced_sum([f"xv[{e}]" for e in range(480)], "nv")
+    assert nodes[-1][0] == "nv" and nodes[-1][1] == (480).bit_length()
+    assert all(len(operands) <= 2 for _, _, operands in nodes)
+    leaves = [o for _, _, operands in nodes for o in operands if o.startswith("xv[")]
+    assert sorted(leaves) == sorted(f"xv[{e}]" for e in range(480))
+    depth = {}
+    for name, _, operands in nodes:
+        depth[name] = 1 + max(depth.get(o, 0) for o in operands)
+    assert depth["nv"] == 9  # ceil(log2(480))
+    assert balanced_sum(["xv[0]"], "nv") == (("nv", 1, ("xv[0]",)),)
