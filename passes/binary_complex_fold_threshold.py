@@ -16,9 +16,10 @@ integer values in ``[-K_c, K_c]``, ``K_c`` the sum of |w| of output channel c.
 The fold is decided by exhaustion, not by formula: for every channel and every integer ``a``
 in that range the chain (bias, batch norm, affine ops) is evaluated in float64 and in
 float32 (onnxruntime's precision) and the sign taken. The layer is rewritten only when, on
-every channel, both precisions give the same sign everywhere, no value is within
-`NEAR_ZERO` of 0 without being 0 (there the model's own rounding, its operation order,
-decides), never exactly 0 under the ternary sign (where the model would output 0, not +-1), and the +1 values form an interval
+every channel, both precisions give the same sign everywhere, no value is within `MARGIN`
+times the channel's float32 error of 0 without being 0 (the error: the largest difference
+between the two precisions over the channel's values, at least float32's epsilon times its
+largest value; closer to 0 the model's own rounding, its operation order, decides), never exactly 0 under the ternary sign (where the model would output 0, not +-1), and the +1 values form an interval
 ``a >= t_c`` (direction +1: gamma > 0), ``a <= t_c`` (direction -1: gamma < 0) or all / no
 values (gamma = 0: a constant channel, a threshold outside the range). Otherwise the layer
 keeps its batch norm and (ternary) sign as they were.
@@ -59,9 +60,11 @@ from nncc.dialects.nn.canonicalize import constant_value
 
 AFFINE = (nn.BatchNormOp, nn.MulOp, nn.AddOp, nn.SubOp)
 
-NEAR_ZERO = 1e-5
-"""A pre-sign value this close to 0 (but not 0) leaves the sign to the model's float rounding
-(operation order, float32): the fold is not proven and the layer is kept."""
+MARGIN = 16
+"""A pre-sign value within this many times its channel's float32 error of 0 (but not 0) leaves
+the sign to the model's float rounding (operation order, float32): the fold is not proven and
+the layer is kept. (A scale-free test: a channel whose batch norm maps the accumulator step to
+1e-5 is as well decided as one that maps it to 1.)"""
 
 
 def _const(value: SSAValue) -> np.ndarray | None:
@@ -174,15 +177,18 @@ def fold(chain: _Chain, ternary: bool) -> tuple[list[int], list[int], int] | Non
     values = np.arange(-int(reach.max(initial=0)), int(reach.max(initial=0)) + 1)
     # one pixel per channel: the affine ops are per channel (checked on their result)
     acc = np.broadcast_to(values.reshape((-1,) + (1,) * (len(out) - 1)), (values.size, out[1]) + (1,) * (len(out) - 2))
-    signs, near = [], None
+    signs, results = [], []
     for dtype in (np.float64, np.float32):
         z = _evaluate(chain, acc, bias, dtype)
         flat = np.moveaxis(z, 1, -1).reshape(values.size, -1, out[1])
         if not (flat == flat[:, :1, :]).all():
             return None  # the affine ops are not per channel
         signs.append(np.sign(flat[:, 0, :]))
-        near = flat[:, 0, :] if near is None else near
-    if not np.array_equal(signs[0], signs[1]) or ((near != 0) & (np.abs(near) < NEAR_ZERO)).any():
+        results.append(flat[:, 0, :].astype(np.float64))
+    near = results[0]
+    error = np.maximum(np.abs(results[0] - results[1]).max(axis=0),
+                       np.abs(near).max(axis=0) * np.finfo(np.float32).eps)  # per channel
+    if not np.array_equal(signs[0], signs[1]) or ((near != 0) & (np.abs(near) <= MARGIN * error)).any():
         return None  # a sign the model's own float rounding may decide either way
     thresholds, directions = [], []
     for c in range(out[1]):

@@ -140,6 +140,26 @@ def test_fold_equals_batch_norm_and_sign_for_every_accumulator(bipolar):
     assert np.array_equal(got, ref)
 
 
+def test_fold_margin_is_scale_free():
+    """A channel whose batch norm maps one accumulator step to 1e-5 (gamma 1e-5: values within
+    1e-5 of 0, yet thousands of float32 roundings away from it) folds and equals onnxruntime
+    on every accumulator; a channel whose edge lies within float32 rounding of an
+    accumulator value (mean 1 + 2^-20, beta 0: the value at 1 is 8 float32 steps below 0) does
+    not fold."""
+    ones, zeros = np.ones(CHANNELS), np.zeros(CHANNELS)
+    mean = np.asarray([0.5, 1.5, -0.5, 2.5, -1.5, 0.5])
+    model = _bn_sign_model(ones * 1e-5, zeros, mean, ones, bipolar=True, bias=zeros)
+    module = import_model(model)
+    assert [op for op in module.walk() if isinstance(op, SignThresholdOp)]
+    x = _every_accumulator()
+    ref = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    from nncc.runtime.interpreter import run_float
+
+    assert np.array_equal(run_float(module, {"x": x})["y"], ref)
+    edge = _bn_sign_model(ones, zeros, np.where(np.arange(CHANNELS) == 0, 1.0 + 2.0 ** -20, mean), ones, bipolar=True, bias=zeros)
+    assert not [op for op in import_model(edge).walk() if isinstance(op, SignThresholdOp)]
+
+
 def test_ternary_sign_with_an_exact_zero_is_kept():
     """No bias, mean 1, beta 0: the batch norm is exactly 0 at accumulator 1, where ONNX Sign gives 0;
     no +-1 threshold can, so the layer keeps its batch norm and ternary sign (and the float
