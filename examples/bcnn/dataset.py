@@ -1,15 +1,20 @@
-"""Complex-valued radio bursts for modulation classification, made with numpy (no downloads).
+"""Complex-valued radio bursts for signal classification, made with numpy (no downloads).
 
-Each example is a short burst of a digitally modulated carrier as a receiver sees it after
-down-conversion: `LENGTH` complex baseband samples, returned as I/Q channels `[2, LENGTH]`
-(`float32`, channel 0 = I = real part, channel 1 = Q = imaginary part).
+Each example is a short burst of a radio signal as a receiver sees it after down-conversion:
+`LENGTH` complex baseband samples, returned as I/Q channels `[2, LENGTH]` (`float32`,
+channel 0 = I = real part, channel 1 = Q = imaginary part).
 
 Per burst, independently drawn from the seeded generator:
 
-- the modulation (the label): one of `CLASSES` (BPSK, QPSK, 8PSK, 16QAM), unit mean
-  symbol energy, uniformly random symbols;
-- root-raised-cosine pulses (roll-off `ROLLOFF`, `SPS` samples per symbol, span 8 symbols),
-  a random timing offset (fraction of a sample) and a random start within the symbol stream;
+- the signal (the label), one of `CLASSES`:
+  - BPSK: random +-1 symbols, root-raised-cosine pulses (roll-off `ROLLOFF`, `SPS` samples
+    per symbol, span 8 symbols), a random timing offset (fraction of a sample) and a random
+    start within the symbol stream;
+  - 2FSK and 4FSK: continuous-phase frequency-shift keying, a symbol every `FSK_SYMBOL`
+    samples at a random start, frequencies +-`FSK_STEP` (2FSK) or +-`FSK_STEP` and
+    +-3 `FSK_STEP` (4FSK) cycles per sample;
+  - LFM: a linear chirp, start frequency and sweep rate uniform in the ranges of `chirp`,
+    up or down;
 - a carrier phase uniform in [0, 2 pi) and a frequency offset uniform in +-`MAX_CFO`
   cycles per sample;
 - additive white Gaussian noise at an SNR (signal power over noise power, per sample) drawn
@@ -25,24 +30,15 @@ from __future__ import annotations
 
 import numpy as np
 
-CLASSES = ("BPSK", "QPSK", "8PSK", "16QAM")
+CLASSES = ("BPSK", "2FSK", "4FSK", "LFM")
 LENGTH = 64  # complex samples per burst
 SPS = 2  # samples per symbol
 ROLLOFF = 0.35
 SPAN = 8  # RRC filter span in symbols
 MAX_CFO = 0.01  # cycles per sample
-SNR_DB = (0.0, 20.0)
-
-
-def constellation(name: str) -> np.ndarray:
-    """The points of modulation ``name``, unit mean energy."""
-    if name.endswith("PSK"):
-        m = {"BPSK": 2, "QPSK": 4, "8PSK": 8}[name]
-        return np.exp(2j * np.pi * (np.arange(m) + (0.5 if m == 4 else 0.0)) / m)
-    side = int(round(np.sqrt(int(name[:-3]))))
-    levels = np.arange(side) * 2.0 - (side - 1)
-    points = (levels[:, None] + 1j * levels[None, :]).ravel()
-    return points / np.sqrt(np.mean(np.abs(points) ** 2))
+SNR_DB = (10.0, 20.0)
+FSK_SYMBOL = 4  # samples per FSK symbol
+FSK_STEP = 0.0625  # cycles per sample
 
 
 def rrc(rolloff: float = ROLLOFF, sps: int = SPS, span: int = SPAN, shift: float = 0.0) -> np.ndarray:
@@ -61,16 +57,40 @@ def rrc(rolloff: float = ROLLOFF, sps: int = SPS, span: int = SPAN, shift: float
     return h / np.sqrt(np.sum(h ** 2))
 
 
-def burst(rng: np.random.Generator, label: int, snr_db: float) -> np.ndarray:
-    """One complex burst of ``LENGTH`` samples of modulation ``CLASSES[label]``."""
-    points = constellation(CLASSES[label])
+def _bpsk(rng: np.random.Generator) -> np.ndarray:
     n_symbols = LENGTH // SPS + SPAN + 2
-    symbols = points[rng.integers(0, len(points), n_symbols)]
-    upsampled = np.zeros(n_symbols * SPS, complex)
-    upsampled[::SPS] = symbols
+    upsampled = np.zeros(n_symbols * SPS)
+    upsampled[::SPS] = rng.integers(0, 2, n_symbols) * 2.0 - 1.0
     signal = np.convolve(upsampled, rrc(shift=rng.uniform(-0.5, 0.5)), mode="same")
     start = rng.integers(SPAN * SPS // 2, SPAN * SPS // 2 + SPS)
-    signal = signal[start:start + LENGTH]
+    return signal[start:start + LENGTH].astype(complex)
+
+
+def _fsk(rng: np.random.Generator, levels: tuple[int, ...]) -> np.ndarray:
+    tones = np.asarray([s * level for s in (-1, 1) for level in levels], float) * FSK_STEP
+    symbols = tones[rng.integers(0, len(tones), LENGTH // FSK_SYMBOL + 2)]
+    frequency = np.repeat(symbols, FSK_SYMBOL)[rng.integers(0, FSK_SYMBOL):][:LENGTH]
+    return np.exp(2j * np.pi * np.cumsum(frequency))
+
+
+def chirp(rng: np.random.Generator) -> np.ndarray:
+    """A linear chirp: start frequency uniform in [0, 0.2] cycles per sample, rate uniform in
+    [0.003, 0.006] cycles per sample squared, sweeping down from +f0 or up from -f0."""
+    n = np.arange(LENGTH)
+    f0, rate = rng.uniform(0.0, 0.2), rng.uniform(0.003, 0.006)
+    direction = rng.choice([-1.0, 1.0])
+    return np.exp(2j * np.pi * direction * (-f0 * n + rate * n * n / 2))
+
+
+def burst(rng: np.random.Generator, label: int, snr_db: float) -> np.ndarray:
+    """One complex burst of ``LENGTH`` samples of signal ``CLASSES[label]``."""
+    name = CLASSES[label]
+    if name == "BPSK":
+        signal = _bpsk(rng)
+    elif name == "LFM":
+        signal = chirp(rng)
+    else:
+        signal = _fsk(rng, (1,) if name == "2FSK" else (1, 3))
     n = np.arange(LENGTH)
     signal = signal * np.exp(1j * (rng.uniform(0, 2 * np.pi) + 2 * np.pi * rng.uniform(-MAX_CFO, MAX_CFO) * n))
     signal = signal / np.sqrt(np.mean(np.abs(signal) ** 2))

@@ -10,9 +10,11 @@ convolutions (weights A and B) each used twice, Sub, Add and `torch.cat`:
 Training keeps latent float weights and binarizes them with sign and a straight-through
 estimator (STE, gradient passed where |w| <= 1); activations are binarized the same way, the
 real and imaginary parts independently, each after its own batch norm (`BatchNorm1d` over the
-2C channels `[re; im]`: per part). The first layer takes the fixed-point I/Q samples with
-binary weights (binary x fixed). Then:
+2C channels `[re; im]`: per part). The I/Q samples are first rounded to 8-bit codes of 1/32
+(`torch.fake_quantize_per_tensor_affine`: ONNX QuantizeLinear + DequantizeLinear, what an
+8-bit ADC delivers); the first layer takes them with binary weights (binary x fixed). Then:
 
+    quantize I/Q to 8 bits (1/32)
     ComplexConv1d(1 -> C1, k 7)  BN  sign  MaxPool 2
     ComplexConv1d(C1 -> C2, k 5) BN  sign  MaxPool 2
     ComplexConv1d(C2 -> C3, k 3) BN  sign  MaxPool 8
@@ -34,6 +36,13 @@ from torch.nn import functional as F
 
 KERNELS = (7, 5, 3)
 POOLS = (2, 2, 8)
+INPUT_SCALE, INPUT_BITS = 1.0 / 32, 8  # the I/Q samples as 8-bit ADC codes: q<8, 5>, |x| < 4
+
+
+def quantize_input(x: torch.Tensor) -> torch.Tensor:
+    """Round the I/Q samples to 8-bit codes of 1/32 (ONNX QuantizeLinear + DequantizeLinear)."""
+    top = 2 ** (INPUT_BITS - 1)
+    return torch.fake_quantize_per_tensor_affine(x, INPUT_SCALE, 0, -top, top - 1)
 
 
 class SignSTE(torch.autograd.Function):
@@ -110,6 +119,7 @@ class Bcnn(nn.Module):
         self.widths = tuple(widths)
 
     def forward(self, h):
+        h = quantize_input(h)
         for i, (conv, norm, sign, pool) in enumerate(zip(self.convs, self.norms, self.signs, self.pools)):
             h = sign(norm(conv(h)))
             if self.latent:  # training: masked (pruned) filters output 0, Re and Im alike

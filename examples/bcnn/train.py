@@ -1,5 +1,6 @@
 """Train the example's binarized complex CNN on numpy-made radio bursts, prune it 20x by whole
-complex filters, and export both networks to ONNX (needs torch and onnx; not nncc).
+complex filters (retraining with distillation from the unpruned network after each stage),
+and export both networks to ONNX (needs torch and onnx; not nncc).
 
     python train.py [--threads 1] [--out DIR]
 
@@ -7,7 +8,7 @@ Writes, next to this script (or into `--out DIR`):
 
 - `bcnn.onnx`, `bcnn_pruned.onnx`: the unpruned and the 20x-pruned network, +-1 weights as
   constants, activations binarized with `torch.sign` (ONNX Sign); input `[batch, 2, 64]`
-  (I/Q), output `[batch, 5]` (class scores);
+  (I/Q), output `[batch, 4]` (class scores);
 - `bcnn_where.onnx`, `bcnn_pruned_where.onnx`: the same networks with the activations written
   `torch.where(x >= 0, 1, -1)` (sign(0) = +1, the BCNN convention);
 - `latent.npz`: the latent float weights of the unpruned network (`conv{i}_re`, `conv{i}_im`,
@@ -22,6 +23,7 @@ models.
 from __future__ import annotations
 
 import argparse
+import copy
 import io
 import json
 import time
@@ -39,10 +41,11 @@ from model import Bcnn, parameters
 HERE = Path(__file__).resolve().parent
 TRAIN_SEED, VAL_SEED, TEST_SEED = 1, 2, 3
 N_TRAIN, N_VAL, N_TEST = 20_000, 2_000, 2_000
-WIDTHS = (16, 16, 16)
+WIDTHS = (48, 48, 48)
 # complex filters kept per convolution after each pruning stage (the last is the pruned model)
-PRUNE_STAGES = ((10, 10, 8), (6, 6, 4), (3, 3, 2))
-EPOCHS, RETRAIN_EPOCHS = 20, 8
+PRUNE_STAGES = ((24, 24, 24), (16, 16, 16), (10, 10, 10))
+EPOCHS, RETRAIN_EPOCHS = 12, 12
+KD_WEIGHT, KD_T = 0.7, 2.0  # retraining: distillation from the unpruned network (weight, temperature)
 BATCH = 128
 LR = 3e-3
 
@@ -61,18 +64,30 @@ def accuracy(model, x, y) -> float:
     return float((pred == y).mean())
 
 
-def train(model, data, epochs: int, seed: int, label: str):
+def loss_of(model, xb, yb, teacher=None):
+    """Cross-entropy on the integer class scores times 4/sqrt(n); with a ``teacher`` (the
+    unpruned network) mixed with distillation: KL divergence to its softened scores."""
+    logits = model(xb) * (4.0 / np.sqrt(model.fc.in_features))  # binary logits are integers in [-n, n]
+    loss = F.cross_entropy(logits, yb)
+    if teacher is None:
+        return loss
+    with torch.no_grad():
+        soft = F.softmax(teacher(xb) * (4.0 / np.sqrt(teacher.fc.in_features)) / KD_T, 1)
+    kd = F.kl_div(F.log_softmax(logits / KD_T, 1), soft, reduction="batchmean") * KD_T ** 2
+    return (1 - KD_WEIGHT) * loss + KD_WEIGHT * kd
+
+
+def train(model, data, epochs: int, seed: int, label: str, teacher=None):
     """Adam with a cosine schedule; keeps the epoch with the best validation accuracy."""
     (x, y), (xv, yv) = data
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(model.parameters(), lr=LR)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
-    scale = 1.0 / np.sqrt(model.fc.in_features)  # binary logits are integers in [-n, n]
     best, state = -1.0, None
     for epoch in range(epochs):
         model.train()
         for xb, yb in batches(x, y, rng):
-            loss = F.cross_entropy(model(xb) * scale * 4, yb)
+            loss = loss_of(model, xb, yb, teacher)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -133,8 +148,9 @@ def main() -> None:
     xt, yt, snr = dataset.make(N_TEST, TEST_SEED)
     print(f"data: {time.time() - start:.1f} s", flush=True)
 
-    model = Bcnn(WIDTHS)
+    model = Bcnn(WIDTHS, classes=len(dataset.CLASSES))
     train(model, data, EPOCHS, 10, "unpruned")
+    teacher = copy.deepcopy(model).eval()
     full = model.export_module("sign")
     results = {"unpruned": {"widths": WIDTHS, "parameters": parameters(WIDTHS),
                             "float_accuracy": accuracy(full, xt, yt)}}
@@ -146,7 +162,7 @@ def main() -> None:
 
     for stage, widths in enumerate(PRUNE_STAGES):
         prune(model, widths)
-        train(model, data, RETRAIN_EPOCHS, 20 + stage, f"pruned {widths}")
+        train(model, data, RETRAIN_EPOCHS, 20 + stage, f"pruned {widths}", teacher)
     pruned = model.export_module("sign")
     final = PRUNE_STAGES[-1]
     results["pruned"] = {"widths": final, "parameters": parameters(final),
