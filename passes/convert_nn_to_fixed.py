@@ -315,7 +315,7 @@ class _Converter(FixedLowering):
                     f"convert-nn-to-fixed: input %{old.name_hint or old.index} has no calibrated range "
                     f"(argument attribute {RANGE_ATTR})"
                 )
-            typ = FixedType(self.opts.width, int_bits_for(*rng, self.opts.margin_bits))
+            typ = declared_input_type(old) or FixedType(self.opts.width, int_bits_for(*rng, self.opts.margin_bits))
             q = fixed.QuantizeOp(new, typ, RoundingAttr(Rounding(self.opts.rounding)), OverflowAttr(Overflow(self.opts.overflow)))
             graph_name = attrs.data.get("nncc.name")
             label = graph_name.data if isinstance(graph_name, StringAttr) else (old.name_hint or f"arg{old.index}")
@@ -333,6 +333,27 @@ class _Converter(FixedLowering):
         self.current = None
         self.function.body.add_block(self.block)
         self.function.body.erase_block(old_block, safe_erase=False)
+
+
+def declared_input_type(arg: SSAValue) -> FixedType | None:
+    """The precision a graph input declares: when every use of ``arg`` is the same signed
+    `nn.fake_quant` (a QDQ or QONNX quantizer on the input) with a power-of-two scale and zero
+    point 0, its grid (bits, fraction -log2(scale)); the design then takes the input at that
+    precision instead of `width` bits (an 8-bit ADC's codes enter as 8 bits). The boundary
+    quantizer rounds half up, the model's half to even: they differ only on inputs exactly
+    halfway between two codes."""
+    users = [use.operation for use in arg.uses]
+    if not users or not all(isinstance(u, nn.FakeQuantOp) for u in users):
+        return None
+    grids = {(u.scale.value.data, u.zero_point.value.data, u.bits.value.data, u.signed.value.data,
+              u.narrow.value.data) for u in users}
+    if len(grids) != 1:
+        return None
+    scale, zero_point, bits, signed, narrow = grids.pop()
+    frac = -math.log2(scale)
+    if zero_point != 0 or not signed or narrow or frac != round(frac):
+        return None
+    return FixedType(bits, bits - int(frac))
 
 
 def _return(cv: "_Converter", op: func.ReturnOp) -> None:

@@ -332,6 +332,9 @@ def test_pot_qdq_end_to_end_exact_ties_included(tmp_path):
     model = pot_qdq_mlp()
     x = on_grid(np.random.default_rng(15), (256, 8), 4)
     design = compile_model(model, tmp_path, x)
+    # the input's QDQ declares its precision: the design takes it as 8 bits of 2^-4
+    (quantize,) = ops_of(design.design, "fixed.quantize")
+    assert fixed.fixed_of(quantize.output) == fixed.FixedType(8, 4)
     fixed_y = design.run(x, "fixed")["y"]
     assert np.array_equal(fixed_y, design.run(x, "csim")["y"])
     float_y = design.run(x, "float")["y"]
