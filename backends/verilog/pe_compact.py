@@ -34,7 +34,9 @@ module {module} (
     reg [{phase_width}-1:0] phase;
     wire [{xw}*{n_in}-1:0] xs = in_valid ? x0 : xr;
     wire [{phase_width}-1:0] ph = in_valid ? {phase_width}'d0 : phase;
+    /* verilator lint_off UNUSEDSIGNAL */  // (element {n_in} is read only where a tap reads padding)
     wire [{xw}*{n_in1}-1:0] xz = {{{xw}'d0, xs}};  // element {n_in} reads zero (padding)
+    /* verilator lint_on UNUSEDSIGNAL */
     // per (slot s, term k, phase p) at (s * {k} + k) * {rf} + p: the weight and the input element;
     // per (slot, phase) at s * {rf} + p: the bias (aligned to the accumulator)
 {weights_param}    localparam [{i_bits}-1:0] INPUTS = {inputs};

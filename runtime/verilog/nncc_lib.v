@@ -21,19 +21,23 @@ module nncc_cast #(
     generate
         if (S > 0) begin : drop
             localparam integer RB = (S - 1 < WI) ? S - 1 : WI - 1;  // the rounding bit
-            wire signed [WI:0] xe = x;
-            if (RND) begin : rnd
-                assign q = (xe >>> S) + $signed({1'b0, x[RB]});
+            wire signed [WI:0] xe = {x[WI-1], x};
+            if (RND != 0) begin : rnd
+                assign q = (xe >>> S) + $signed({{WI{1'b0}}, x[RB]});
             end else begin : trn
                 assign q = xe >>> S;
             end
-        end else begin : keep
-            wire signed [WQ-1:0] xe = x;
+        end else if (S < 0) begin : keep
+            wire signed [WQ-1:0] xe = {{(WQ - WI){x[WI-1]}}, x};
             assign q = xe <<< (-S);
+        end else begin : same
+            assign q = x;
         end
-        if (WQ <= WO) begin : widen
+        if (WQ == WO) begin : equal
             assign y = q;
-        end else if (SAT) begin : sat
+        end else if (WQ < WO) begin : widen
+            assign y = {{(WO - WQ){q[WQ-1]}}, q};
+        end else if (SAT != 0) begin : sat
             wire signed [WQ-1:0] hi = {{(WQ - WO + 1){1'b0}}, {(WO - 1){1'b1}}};
             wire signed [WQ-1:0] lo = {{(WQ - WO + 1){1'b1}}, {(WO - 1){1'b0}}};
             assign y = (q > hi) ? hi[WO-1:0] : (q < lo) ? lo[WO-1:0] : q[WO-1:0];

