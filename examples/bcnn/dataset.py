@@ -19,8 +19,9 @@ Per burst, independently drawn from the seeded generator:
   cycles per sample;
 - additive white Gaussian noise at an SNR (signal power over noise power, per sample) drawn
   uniformly from `SNR_DB`;
-- the burst is scaled to unit RMS power (an automatic gain control), so |I|, |Q| stay within
-  about +-4.
+- the burst is scaled to unit RMS power (an automatic gain control) and sampled by an 8-bit
+  ADC: I and Q are rounded (half to even) to multiples of `ADC_STEP` = 1/32 and clipped to
+  the codes -128 ... 127 (|I|, |Q| stay below 4, about 2 here).
 
 `make(n, seed)` returns `(x [n, 2, LENGTH] float32, y [n] int64 labels, snr_db [n] float32)`;
 the same seed gives the same bursts on every machine (numpy's PCG64).
@@ -37,6 +38,7 @@ ROLLOFF = 0.35
 SPAN = 8  # RRC filter span in symbols
 MAX_CFO = 0.01  # cycles per sample
 SNR_DB = (10.0, 20.0)
+ADC_STEP, ADC_CODES = 1.0 / 32, (-128, 127)  # the 8-bit ADC
 FSK_SYMBOL = 4  # samples per FSK symbol
 FSK_STEP = 0.0625  # cycles per sample
 
@@ -106,5 +108,6 @@ def make(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     labels = rng.integers(0, len(CLASSES), n)
     snr = rng.uniform(*SNR_DB, n)
     bursts = np.stack([burst(rng, int(k), float(s)) for k, s in zip(labels, snr)])
-    x = np.stack([bursts.real, bursts.imag], axis=1).astype(np.float32)
+    x = np.stack([bursts.real, bursts.imag], axis=1)
+    x = (np.clip(np.round(x / ADC_STEP), *ADC_CODES) * ADC_STEP).astype(np.float32)  # the ADC's codes
     return x, labels.astype(np.int64), snr.astype(np.float32)
