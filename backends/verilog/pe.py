@@ -14,7 +14,7 @@ from xdsl.ir import Operation
 from nncc.backends.verilog.views import PeSlotView
 from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.dataflow import NO_OPERAND, PLAN_ATTR, WINDOW_ATTR, PePlanAttr, WindowTimingAttr
-from nncc.dialects.dataflow_plan import shared_widths, shift_terms, slot_phases
+from nncc.dialects.dataflow_plan import popcount_tree, shared_widths, shift_terms, slot_phases
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects.interfaces import PopcountLayer
 from nncc.dialects.nn.semantics import weight_operand
@@ -219,22 +219,20 @@ def xnor_window_fields(layer: PopcountLayer, x_width: int, simd: int, reuse: int
 
 
 def balanced_sum(bits: list[str], prefix: str) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
-    """The pairwise adder tree that counts ``bits`` (1-bit terms): nodes (name, width,
-    operands) level by level, the last one named ``prefix`` (a flat sum of hundreds of terms
-    nests too deep for Yosys' parser)."""
-    level = [(b, 1) for b in bits]  # (term, the most it counts)
-    nodes: list[tuple[str, int, tuple[str, ...]]] = []
-    while len(level) > 1 or not nodes:
-        paired = []
-        for i in range(0, len(level), 2):
-            group = level[i:i + 2]
-            most = sum(m for _, m in group)
-            name = f"{prefix}_{len(nodes)}"
-            nodes.append((name, max(1, most.bit_length()), tuple(n for n, _ in group)))
-            paired.append((name, most))
-        level = paired
-    name, width, operands = nodes[-1]
-    nodes[-1] = (prefix, width, operands)
+    """The adder tree that counts ``bits`` (1-bit terms), the plan's `popcount_tree`, as named
+    nodes (name, width, operands), the last one named ``prefix`` (a flat sum of hundreds of
+    terms nests too deep for Yosys' parser)."""
+    flat: list[int] = []
+    root = popcount_tree(0, len(bits), flat)
+    if root < len(bits):  # a lone bit
+        return ((prefix, 1, (bits[root],)),)
+
+    def name(operand: int) -> str:
+        return bits[operand] if operand < len(bits) else f"{prefix}_{operand - len(bits)}"
+
+    nodes = [(name(len(bits) + j), width, (name(a), name(b))) for j, (_, width, a, b) in
+             enumerate(zip(flat[0::4], flat[1::4], flat[2::4], flat[3::4]))]
+    nodes[-1] = (prefix, *nodes[-1][1:])
     return tuple(nodes)
 
 
