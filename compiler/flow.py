@@ -301,15 +301,15 @@ def _run_each(passes: list, module: ModuleOp, after=None) -> None:
 def verilog_testbench_data(design: ModuleOp, inputs: Mapping[str, np.ndarray]) -> dict[str, bytes]:
     """verilog/tb_data/stimuli.hex and expected.hex: the first calibration samples in the
     testbench's format and the bit-exact outputs, for running tb.v by hand."""
-    from nncc.compiler.rtl import quantize_inputs, raw_outputs
-    from nncc.runtime.rtlsim import pack_hex
+    from nncc.compiler.rtl import input_beats, quantize_inputs, raw_outputs
+    from nncc.runtime.rtlsim import pack_beats, pack_hex
 
     name = next(iter(inputs))
     count = min(TB_SAMPLES, len(inputs[name]))
     raw_in, width_in = quantize_inputs(design, inputs[name][:count])
     raw_out, width_out = raw_outputs(design, {name: inputs[name][:count]})
     return {
-        "verilog/tb_data/stimuli.hex": ("\n".join(pack_hex(raw_in, width_in)) + "\n").encode(),
+        "verilog/tb_data/stimuli.hex": ("\n".join(pack_beats(raw_in, width_in, input_beats(design))) + "\n").encode(),
         "verilog/tb_data/expected.hex": ("\n".join(pack_hex(raw_out, width_out)) + "\n").encode(),
     }
 

@@ -47,6 +47,17 @@ def raw_outputs(design: ModuleOp, inputs) -> tuple[np.ndarray, int]:
     return raw, t.width.data
 
 
+def input_beats(design: ModuleOp) -> int:
+    """Beats per sample at the Verilog top's input: a stream design takes one pixel per
+    beat, any other design the whole input in one."""
+    from nncc.dialects.dataflow_stream import STREAM_SCHEDULE_ATTR
+
+    if STREAM_SCHEDULE_ATTR not in design.attributes:
+        return 1
+    quant, _ = _io(design)
+    return int(np.prod(quant.output.type.get_shape()[2:], dtype=np.int64))
+
+
 def run_rtl(design: ModuleOp, project: str | os.PathLike, x: np.ndarray, *, simulator: str = "verilator", stall: int = 0):
     """Simulate the Verilog in ``project`` on a batch: (dequantized outputs, stats)."""
     from nncc.dialects.emit import emission_options
@@ -60,7 +71,8 @@ def run_rtl(design: ModuleOp, project: str | os.PathLike, x: np.ndarray, *, simu
         with progress.status(f"building the RTL simulation with {simulator}"):
             exe = rtlsim.build(Path(project), top, simulator=simulator)
         with progress.status(f"simulating {len(raw_in)} samples in RTL"):
-            raw, stats = rtlsim.run(exe, raw_in, width_in, out_elements, t_out.width.data, stall=stall)
+            raw, stats = rtlsim.run(exe, raw_in, width_in, out_elements, t_out.width.data, stall=stall,
+                                    beats=input_beats(design))
     except rtlsim.RtlSimError as err:
         raise NnccError(f"RTL simulation failed: {err}") from None
     return fm.to_float(raw, t_out.frac), stats

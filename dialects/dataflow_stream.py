@@ -1,8 +1,8 @@
 """Streams and FIFOs of the `dataflow` dialect (I/O style `stream`).
 
 In stream mode the convolutional front of a CNN works on streams of channel
-vectors, one pixel per beat, in raster order: the input port's tensor is sent pixel by
-pixel (the *source*), convolutions and max pools are line-buffer stages that consume a beat
+vectors, one pixel per beat, in raster order: the design's input port takes the input one
+pixel per beat (the *source*), convolutions and max pools are line-buffer stages that consume a beat
 per non-padding position of their padded frame and produce one output pixel per window
 anchor, element-wise ops (casts, activations) act on each beat on the way; a value may feed
 several consumers (a *fork*: the beat goes into all their FIFOs at once) and an element-wise
@@ -46,11 +46,11 @@ numbers `dataflow.schedule` then holds, and the samples simulated to find the FI
 STREAM_STAGE_ATTR = "dataflow.stream_stage"
 """On every stage of the stream (the input quantize, window engines, pools) and on the
 collector FIFO: `{kind, service, first_in, first_out, last_out}` — cycles per sample when never
-starved, and (sample 0, cycles after the input handshake) its first consumed beat, first and
+starved, and (sample 0, cycles after its first input beat) its first consumed beat, first and
 last produced beat."""
 STREAM_FIFO_ATTR = "dataflow.stream_fifo"
 """On every `dataflow.fifo`: `{max_occupancy, pushes, first_push, last_pop}` over the samples
-the model simulated (cycles after the first input handshake)."""
+the model simulated (cycles after the first input beat)."""
 
 
 @irdl_op_definition

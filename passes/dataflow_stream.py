@@ -296,7 +296,7 @@ def stream_function(module: ModuleOp, function: func.FuncOp, memory: str = "auto
             "last_out": out[(_pixels(op.results[0]) if model else 1) - 1] - start})
     src_out = trace.pushes[chain.ports(-1)[1][0]]
     region.source.attributes[STREAM_STAGE_ATTR] = _dyn({
-        "kind": "source", "service": chain.source_beats + 1, "first_in": 0,
+        "kind": "source", "service": chain.source_beats, "first_in": 0,
         "first_out": src_out[0] - start, "last_out": src_out[chain.source_beats - 1] - start})
     latency = trace.outputs[0] - start
     module.attributes[SCHEDULE_ATTR] = DictionaryAttr({"ii": IntegerAttr(chain.ii, i64), "latency": IntegerAttr(latency, i64)})

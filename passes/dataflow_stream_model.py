@@ -1,7 +1,7 @@
 """The cycle model of a stream design (I/O style `stream`), used by `dataflow-stream`.
 
-A graph of stages linked by FIFOs: the *source* (loads the input tensor on the top
-handshake, then sends one pixel per cycle), line-buffer *window* stages (convolutions and
+A graph of stages linked by FIFOs: the *source* (the top's input port, one pixel per beat,
+fed back to back), line-buffer *window* stages (convolutions and
 max pools), and the *collector* that gathers the last stream into a tensor for the
 whole-tensor *tail* (a parallel-style sub-design with its own initiation interval and
 latency). Each stage is modelled exactly as the Verilog stream back end builds it, one
@@ -9,8 +9,9 @@ clock cycle at a time, from registered state only:
 
 - FIFO: `count` beats held; `in_ready = count < depth`, `out_valid = count > 0`; a beat
   pushed in cycle t can be popped from cycle t + 1.
-- source: `in_ready = !busy` (and the top's II gap); beat k is valid while busy; the
-  last beat taken clears busy.
+- source: the top's input port, whose producer always has the next beat; beat k of a
+  sample is pushed when its FIFOs have room, beat 0 only when the top's II gap allows (a
+  sample's first beat at most every II cycles).
 - window stage (see `WindowStage`): walks its padded frame position by position (a padding
   position needs no beat), holds a window after feeding an anchor and computes its R
   phases, the last of which emits the output beat and may overlap the next feed; a frame
@@ -148,7 +149,7 @@ class StreamChain:
     @property
     def ii(self) -> int:
         """The design's initiation interval: the slowest stage's cycles per sample."""
-        return max([self.source_beats + 1, self.collect_beats, self.tail_ii] + [s.service for s in self.stages])
+        return max([self.source_beats, self.collect_beats, self.tail_ii] + [s.service for s in self.stages])
 
     def ports(self, node: int) -> tuple[list[int], list[int]]:
         """The FIFOs a node pops and those it pushes."""
@@ -236,7 +237,7 @@ def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trac
     count = [0] * n_fifo
     trace = Trace(occupancy=[[] for _ in range(n_fifo)], pushes=[[] for _ in range(n_fifo)],
                   pops=[[] for _ in range(n_fifo)])
-    busy, k, gap, loaded = False, 0, 0, 0
+    k, gap, loaded = 0, 0, 0
     full, ck, tail_gap = False, 0, 0
     limit = limit or (samples + 2) * (ii + 4 * sum(s.service for s in chain.stages) + chain.tail_latency + 16)
     t, mark = 0, None
@@ -245,18 +246,19 @@ def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trac
         room = [d is None or c < d for c, d in zip(count, depths)]
         push = [False] * n_fifo
         pop = [False] * n_fifo
-        # source (a fork when it feeds several FIFOs)
-        fire = not busy and gap == 0 and loaded < samples
+        # source: the input port (a fork when it feeds several FIFOs)
+        src_room = all(room[f] for f in src_out)
+        want = k > 0 or (gap == 0 and loaded < samples)
+        sent = want and src_room
+        fire = sent and k == 0
         if fire and loaded < samples - 1:
-            state = (busy, k, full, ck, tail_gap, tuple(count), tuple(s.state() for s in stages))
+            state = (k, gap, full, ck, tail_gap, tuple(count), tuple(s.state() for s in stages))
             if mark is not None and mark.state == state and t - mark.t == ii:
                 times = samples - 1 - loaded
                 _repeat(trace, mark, ii, times)
                 t, loaded = t + times * ii, loaded + times
             mark = _Mark(t, state, _lengths(trace))
-        src_room = all(room[f] for f in src_out)
-        sent = busy and src_room
-        trace.stalls += busy and not src_room
+        trace.stalls += want and not src_room
         for f in src_out:
             push[f] = sent
         trace.stalls += _stages_cycle(stages, ports, count, room, push, pop)
@@ -266,14 +268,12 @@ def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trac
         pop[col_in] = accept
         # registered updates
         if fire:
-            busy, k, gap, loaded = True, 0, ii - 1, loaded + 1
+            gap, loaded = ii - 1, loaded + 1
             trace.fires.append(t)
         elif gap:
             gap -= 1
         if sent:
-            k += 1
-            if k == chain.source_beats:
-                busy = False
+            k = 0 if k + 1 == chain.source_beats else k + 1
         if taken:
             full, tail_gap = False, chain.tail_ii - 1
             trace.outputs.append(t + chain.tail_latency)

@@ -4,11 +4,13 @@ its testbench.
 
 The testbench contract (module ``tb`` in ``tb.v``, drives its own clock):
 
-* plusargs ``+STIMULI=<file>`` (one hex line per sample: the whole input vector, IN_W bits),
-  ``+COUNT=<n>``, ``+RESULTS=<file>`` (the tb writes one hex line per output, OUT_W bits),
+* plusargs ``+STIMULI=<file>`` (one hex line per input beat, IN_W bits: the whole input
+  vector of a sample, or of a stream design one pixel, all channels; ``beats`` lines per
+  sample), ``+COUNT=<n>`` (samples), ``+RESULTS=<file>`` (the tb writes one hex line per output, OUT_W bits),
   ``+STATS=<file>`` (the tb writes ``latency <cycles>``, ``ii <cycles>``, ``cycles <total>``, or
   ``timeout`` when it gave up), optional ``+STALL=<k>`` (drop out_ready one cycle in k),
-  optional ``+TIMES=<file>`` (``i <cycle>`` per accepted input, ``o <cycle>`` per taken output);
+  optional ``+TIMES=<file>`` (``i <cycle>`` per sample's first accepted beat, ``o <cycle>`` per
+  taken output);
 * a vector packs its elements' raw two's-complement values, element 0 in the least significant
   bits, every element of the tensor the same width.
 
@@ -325,6 +327,19 @@ def pack_hex(values: np.ndarray, width: int) -> list[str]:
     return [row.tobytes().decode() for row in chars]
 
 
+def pack_beats(values: np.ndarray, width: int, beats: int = 1) -> list[str]:
+    """The stimulus lines of samples x elements raw values: one line per sample (``beats`` 1),
+    or ``beats`` lines per sample of elements / ``beats`` channels each, line p holding
+    element ``c * beats + p`` of every channel c (a stream design's input port: the pixels
+    of a channel-major tensor, in order, all channels of a pixel per beat)."""
+    values = np.asarray(values)
+    if beats > 1:
+        if values.ndim != 2 or values.shape[1] % beats:
+            raise RtlSimError(f"inputs of shape {values.shape} do not split into {beats} beats per sample")
+        values = values.reshape(len(values), -1, beats).transpose(0, 2, 1).reshape(len(values) * beats, -1)
+    return pack_hex(values, width)
+
+
 def unpack_hex(lines: Sequence[str], elements: int, width: int, *, signed: bool = True) -> np.ndarray:
     """Inverse of ``pack_hex``: int64 samples x elements, sign-extended if ``signed``."""
     if not 1 <= width <= 64:
@@ -391,11 +406,11 @@ def _times(path: Path) -> dict:
 
 def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, out_elements: int,
         out_width: int, *, out_signed: bool = True, stall: int = 0, timeout: float = 600.0,
-        workdir: str | os.PathLike | None = None) -> tuple[np.ndarray, dict]:
+        workdir: str | os.PathLike | None = None, beats: int = 1) -> tuple[np.ndarray, dict]:
     """Run a batch through a built simulator.
 
     ``inputs_raw``: int64 samples x elements (raw two's-complement values, ``in_width`` bits
-    each). Returns the outputs (int64 samples x ``out_elements``, ``out_width`` bits each,
+    each), sent as ``beats`` beats per sample (`pack_beats`). Returns the outputs (int64 samples x ``out_elements``, ``out_width`` bits each,
     sign-extended if ``out_signed``) and the testbench's stats (``latency``, ``ii``,
     ``cycles``, plus ``seconds`` of wall time and ``simulator``, and, from a testbench that
     writes +TIMES, ``in_cycles`` and ``out_cycles``: per sample the cycle it was accepted and
@@ -412,7 +427,7 @@ def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, ou
     count = inputs_raw.shape[0]
     if count == 0:
         return np.zeros((0, out_elements), np.int64), {"latency": 0, "ii": 0, "cycles": 0, "seconds": 0.0}
-    lines = pack_hex(inputs_raw, in_width)
+    lines = pack_beats(inputs_raw, in_width, beats)
     if exe.suffix == ".vvp":
         simulator = "icarus"
         cmd = [shutil.which("vvp") or _need("vvp", "apt-get install iverilog (Debian package)"), "-n", str(exe)]

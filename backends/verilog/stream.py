@@ -59,7 +59,11 @@ class StreamView:
     """The stream top: module texts' views, the tail's text, wires, assigns and instances."""
 
     top: str
-    in_width: int
+    in_width: int  # bits of one input beat: a pixel's channels
+    in_channels: int
+    beats: int  # input beats (pixels) per sample
+    beat_width: int  # bits of the beat counter
+    last_beat: int
     out_width: int
     ii: int
     gap_width: int
@@ -132,14 +136,13 @@ class _StreamEmitter:
             self.beat_of[value] = out
 
     def source(self, op: fixed.QuantizeOp) -> None:
+        """The stream input: the top's port, one pixel (all channels) per beat; `in_ok` (the
+        top's sample pacing) gates it."""
         v = op.output
-        name, w = self.beats.name(op), par._t(v).width.data
-        self.beats.names[v] = name
-        view = ModuleView(kind="stream/source", module=f"{self.top}__{name}_src", out=name, out_width=w, count=_shape(v)[1],
-                          inputs=(("in_data", w, int(np.prod(_shape(v)[1:]))),), channels=_shape(v)[1],
-                          plane=_pixels(v), x_width=w, index_width=_bits(_pixels(v)))
-        self.wire("src_ready", 1)
-        self.stage(view, "stream/source", "in_valid && in_ok", "in_data", "src_ready", w * _shape(v)[1], v)
+        self.beats.names[v] = self.beats.name(op)
+        self.beat = (self.wire("in_beat_v", 1), "in_data", self.wire("src_ready", 1))
+        self.assigns.append(("in_beat_v", "in_valid && in_ok"))
+        self.beat_of[v] = self.beat
 
     def elementwise(self, op: Operation) -> None:
         """An element-wise op on beats (combinational): of one stream, or a join of several
@@ -314,13 +317,17 @@ def _views(em: _StreamEmitter, module: ModuleOp, schedule: dict, tail: str) -> t
                   ("in_data", em.beat[1]), ("out_valid", "out_valid"), ("out_ready", "out_ready"), ("out_data", "out_data"))
     em.instances.append((f"{em.top}__tail", "", "u_tail", tail_ports))
     stall = " || ".join(f"({v} && !{r})" for v, r in em.pushes) or "1'b0"
+    channels, beats = _shape(quant.output)[1], _pixels(quant.output)
     view = StreamView(
-        top=em.top, in_width=it.width.data * n_in, out_width=ot.width.data * n_out, ii=ii, gap_width=_bits(ii),
+        top=em.top, in_width=it.width.data * channels, in_channels=channels, beats=beats,
+        beat_width=_bits(beats - 1), last_beat=beats - 1, out_width=ot.width.data * n_out,
+        ii=ii, gap_width=_bits(ii),
         latency=latency, modules=tuple((m.kind + ".v.j2", m) for m in em.beats.modules), tail=tail,
         constants=tuple(em.beats.constants), wires=tuple(em.wires), assigns=tuple(em.assigns), instances=tuple(em.instances), stall=stall)
     tb = DesignView(top=em.top, in_name="in_data", in_width=view.in_width, out_name="out_data", out_width=view.out_width,
                     ii=ii, gap_width=view.gap_width, latency=latency, constants=(), modules=(), in_elements=n_in,
-                    in_element_width=it.width.data, out_elements=n_out, out_element_width=ot.width.data, stream=True)
+                    in_element_width=it.width.data, out_elements=n_out, out_element_width=ot.width.data, stream=True,
+                    beats=beats)
     return view, tb
 
 

@@ -177,4 +177,5 @@ class DesignView:
     in_fire: str = ""
     out_fire: str = ""
     stream: bool = False  # io = stream: the top counts `stalls` (the testbench reports them)
+    beats: int = 1  # input beats per sample (io = stream: pixels, `in_width` bits each)
     data_dependent: bool = False  # delta-form layers: latency is a bound, ii 1 (the handshakes pace samples)

@@ -107,6 +107,20 @@ def test_stream_rtl_bit_exact_on_schedule_without_stall(design):
     assert stats["stalls"] == 0
 
 
+def test_input_port_is_a_pixel_stream(design):
+    """The stream top takes its input one pixel (all channels) per beat: the port is one
+    pixel wide and no module holds the whole input tensor (the schedule above is measured
+    with the testbench sending 64 beats per sample)."""
+    text = (design.folder / "verilog" / f"{design.top}.v").read_text()
+    width = 16  # the default input precision, one channel
+    assert f"input  wire [{width}-1:0] in_data," in text
+    assert f"reg [{64 * width}-1:0]" not in text and f"input  wire [{64 * width}-1:0]" not in text
+    assert "a ready/valid stream of 64 beat(s) per" in text
+    stimuli = (design.folder / "verilog" / "tb_data" / "stimuli.hex").read_text().split()
+    expected = (design.folder / "verilog" / "tb_data" / "expected.hex").read_text().split()
+    assert len(stimuli) == 64 * len(expected) and {len(line) for line in stimuli} == {width // 4}
+
+
 @pytest.mark.requires("verilator")
 def test_one_beat_less_in_any_fifo_stalls(design, tmp_path):
     x = np.random.default_rng(4).standard_normal((24, 1, 8, 8)).astype(np.float32)
