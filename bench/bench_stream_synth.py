@@ -5,7 +5,12 @@ The default model is the stream unit test's (onnx.helper, seeded weights): Conv 
 pad 1 on 8x8 -> Relu -> MaxPool 2x2 -> Conv 2->2 3x3 pad 1 -> Relu -> Flatten -> Gemm 32->4;
 --model takes any ONNX file instead (e.g. test/fixtures/cnn.onnx, the small CNN).
 
-Usage: python bench/bench_stream_synth.py [--model M.onnx] [--reuse-factor 2] [--timeout 1800] [--keep DIR]
+--layer-reuse NODE=RF (repeatable) sets one layer's reuse factor in both designs (the
+`layers` config), e.g. the small CNN's convolutions at one output channel per cycle:
+--model test/fixtures/cnn.onnx --layer-reuse /conv1/Conv=8 --layer-reuse /conv2/Conv=16.
+
+Usage: python bench/bench_stream_synth.py [--model M.onnx] [--reuse-factor 2] [--layer-reuse NODE=RF ...]
+       [--timeout 1800] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", help="an ONNX file (default: the stream unit test's tiny CNN)")
     parser.add_argument("--reuse-factor", type=int, default=2)
+    parser.add_argument("--layer-reuse", action="append", default=[], metavar="NODE=RF",
+                        help="one layer's reuse factor (repeatable)")
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--keep")
     args = parser.parse_args()
@@ -39,9 +46,16 @@ def main() -> int:
     if not args.model:
         make_model(model)
     name = model.name if args.model else "tiny stream CNN (1x8x8, conv-relu-pool-conv-relu-dense)"
-    result = {"model": name, "reuse_factor": args.reuse_factor}
+    layers = {}
+    for item in args.layer_reuse:
+        node, _, rf = item.rpartition("=")
+        if not node or not rf.isdigit():
+            parser.error(f"--layer-reuse {item!r}: expected NODE=RF")
+        layers[node] = {"reuse_factor": int(rf)}
+    result = {"model": name, "reuse_factor": args.reuse_factor, "layers": layers}
     for io in ("parallel", "stream"):
-        design = nncc.compile(model, work / io, io=io, reuse_factor=args.reuse_factor, target="verilog")
+        design = nncc.compile(model, work / io, io=io, reuse_factor=args.reuse_factor, target="verilog",
+                              **({"layers": layers} if layers else {}))
         files = [design.folder / "verilog" / f"{design.top}.v", design.folder / "verilog" / "nncc_lib.v"]
         start = time.perf_counter()
         with progress.status(f"Yosys synth_xilinx of the {io} design"):
