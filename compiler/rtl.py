@@ -71,8 +71,10 @@ def run_rtl(design: ModuleOp, project: str | os.PathLike, x: np.ndarray, *, simu
         with progress.status(f"building the RTL simulation with {simulator}"):
             exe = rtlsim.build(Path(project), top, simulator=simulator)
         with progress.status(f"simulating {len(raw_in)} samples in RTL"):
+            # no wall-clock limit: the testbench's own cycle limit ends a deadlocked design, and a
+            # big batch of a big design may take many minutes
             raw, stats = rtlsim.run(exe, raw_in, width_in, out_elements, t_out.width.data, stall=stall,
-                                    beats=input_beats(design))
+                                    beats=input_beats(design), timeout=None)
     except rtlsim.RtlSimError as err:
         raise NnccError(f"RTL simulation failed: {err}") from None
     return fm.to_float(raw, t_out.frac), stats

@@ -224,9 +224,9 @@ def _repeat(trace: Trace, mark: _Mark, ii: int, times: int) -> None:
 
 def simulate(chain: StreamChain, samples: int, limit: int | None = None) -> Trace:
     """Run ``samples`` back-to-back samples through the graph at its II (the top accepts a
-    sample at most every II cycles) until the last output, or ``limit`` cycles.
+    sample's first beat at most every II cycles) until the last output, or ``limit`` cycles.
 
-    When the whole state at a sample's input handshake is the state at the previous one, II
+    When the whole state at a sample's first input beat is the state at the previous one, II
     cycles earlier, every later period repeats that one exactly: the trace of the samples
     up to the last is that period's, shifted, and only the last sample and the drain are
     simulated cycle by cycle."""

@@ -405,7 +405,7 @@ def _times(path: Path) -> dict:
 
 
 def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, out_elements: int,
-        out_width: int, *, out_signed: bool = True, stall: int = 0, timeout: float = 600.0,
+        out_width: int, *, out_signed: bool = True, stall: int = 0, timeout: float | None = 600.0,
         workdir: str | os.PathLike | None = None, beats: int = 1) -> tuple[np.ndarray, dict]:
     """Run a batch through a built simulator.
 
@@ -416,7 +416,7 @@ def run(executable: str | os.PathLike, inputs_raw: np.ndarray, in_width: int, ou
     writes +TIMES, ``in_cycles`` and ``out_cycles``: per sample the cycle it was accepted and
     its output taken). ``stall`` > 0 makes the tb
     drop out_ready one cycle in ``stall``. ``workdir`` keeps the stimulus/result files there
-    (else a temporary folder). ``timeout`` is wall-clock seconds.
+    (else a temporary folder). ``timeout`` is wall-clock seconds (None: no limit).
     """
     exe = Path(executable)
     if not exe.exists():

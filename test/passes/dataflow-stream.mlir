@@ -4,7 +4,8 @@
 // RUN: nncc-opt %s -p 'dataflow-tile{reuse_factor=2},hls-prepare-for-emission{io=stream},dataflow-plan,dataflow-stream{fifo_memory=bram}' | filecheck %s --check-prefix=BRAM
 
 // The 3x3 convolution of dataflow-plan.mlir (1x4x4 input, padding 1, 2 channels, RF 2) in
-// I/O style `stream`. The source sends the 16 input pixels one per cycle (cycles 1..16) into a
+// I/O style `stream`. The source (the top's input port) takes the 16 input pixels one per cycle
+// (cycles 0..15, from the first beat) into a
 // FIFO in front of the line-buffer stage; that stage takes 52 cycles per sample (its window
 // timing: 36 positions fed + 16 anchors x (RF - 1) = 52), so it is the design's II, and it
 // falls behind the source: the cycle model sees at most 10 beats waiting, so the FIFO's depth
@@ -14,10 +15,10 @@
 // block RAM. The plan survives printing and parsing (second RUN).
 // With io = parallel the pass changes nothing (no FIFO).
 
-// CHECK:       builtin.module attributes {dataflow.schedule = {ii = 52 : i64, latency = 57 : i64}
-// CHECK-SAME:  dataflow.stream_schedule = {ii = 52 : i64, latency = 57 : i64
+// CHECK:       builtin.module attributes {dataflow.schedule = {ii = 52 : i64, latency = 56 : i64}
+// CHECK-SAME:  dataflow.stream_schedule = {ii = 52 : i64, latency = 56 : i64
 // CHECK:       fixed.quantize
-// CHECK-SAME:  dataflow.stream_stage = {kind = "source", service = 17 : i64, first_in = 0 : i64, first_out = 1 : i64, last_out = 16 : i64}
+// CHECK-SAME:  dataflow.stream_stage = {kind = "source", service = 16 : i64, first_in = 0 : i64, first_out = 0 : i64, last_out = 15 : i64}
 // CHECK:       dataflow.fifo %q
 // CHECK-SAME:  dataflow.stream_fifo = {max_occupancy = 10 : i64
 // CHECK-SAME:  depth = 11 : i64, width = 8 : i64, beats = 16 : i64, memory = "lutram"
