@@ -44,6 +44,14 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     sparse_cluster = 0            # weight clustering before calibration: k values per group (0 = off)
     sparse_cluster_scope = "neuron"  # neuron (a codebook per output) | layer
 
+    [compress]                    # inter-layer feature-map compression (off by default)
+    fmap_compress = ["/relu/Relu"]  # ONNX nodes whose output maps get an 8x8 DCT encoder / decoder
+    fmap_block = 8                # DCT block size B: 2 | 4 | 8
+    fmap_bits = 8                 # bits of each kept DCT coefficient
+    fmap_keep = 14                # keep the coefficients with u + v <= fmap_keep (2 (B - 1): all)
+    fmap_table = "jpeg"           # quantisation steps per coefficient: jpeg | flat
+    fmap_quality = 50             # JPEG quality of the jpeg table (1..100)
+
     [recurrent]                   # recurrent layers (LSTM, GRU)
     delta = false                 # delta form (DeltaLSTM / DeltaGRU): only changed inputs are multiplied
     delta_x = 0.0                 # change threshold of the input x_t (real units; 0 = exact)
@@ -130,6 +138,12 @@ class CompileOptions:
     sparse_prune_resource: str = "dsp"
     sparse_cluster: int = 0
     sparse_cluster_scope: str = "neuron"
+    fmap_compress: tuple = ()
+    fmap_block: int = 8
+    fmap_bits: int = 8
+    fmap_keep: int = 14
+    fmap_table: str = "jpeg"
+    fmap_quality: int = 50
     min_agreement: float = 0.98
     layers: dict = field(default_factory=dict)
     op_types: dict = field(default_factory=dict)
@@ -143,6 +157,7 @@ SECTIONS = {
     "hls": ("top", "part", "clock_ns"),
     "recurrent": ("delta", "delta_x", "delta_h", "integer_only"),
     "report": ("min_agreement",),
+    "compress": ("fmap_compress", "fmap_block", "fmap_bits", "fmap_keep", "fmap_table", "fmap_quality"),
     "pot_quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune", "shift_share",
                   "shift_all"),
     "sparse": ("sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_prune_resource",
@@ -159,7 +174,8 @@ RECURRENT_KEYS = ("state_width", "integer_only")
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
            "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "fifo_memory": ("auto", "registers", "lutram", "bram"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
-           "sparse_prune_resource": ("dsp", "bram", "dsp+bram"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer")}
+           "sparse_prune_resource": ("dsp", "bram", "dsp+bram"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer"),
+           "fmap_table": ("jpeg", "flat"), "fmap_block": (2, 4, 8)}
 RANGES = {
     "width": (2, 32), "weight_width": (2, 32), "int_bits": (-32, 64), "weight_int_bits": (-32, 64),
     "margin_bits": (0, 16), "table_bits": (2, 16), "segments": (1, 256), "order": (1, 7),
@@ -167,6 +183,7 @@ RANGES = {
     "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
     "pot_bits": (0, 8), "pot_terms": (1, 4), "complex_products": (3, 4),
+    "fmap_bits": (2, 32), "fmap_keep": (0, 14), "fmap_quality": (1, 100),
 }
 
 
@@ -189,6 +206,15 @@ def _structure_problem(key: str, value) -> str:
     if (value.startswith("complementary") and numbers[0] < 2) or (value.startswith("balanced") and numbers[0] < 1) \
             or (":" in value and not 1 <= numbers[0] < numbers[1]) or ("x" in value and min(numbers) < 1):
         return f"{key} {value!r}: complementary needs K >= 2, balanced P >= 1, N:M 1 <= N < M, blocks >= 1"
+    return ""
+
+
+def _edges_problem(value) -> str:
+    """Why an `fmap_compress` value (a list of ONNX node names) is not valid ("" if it is)."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) and v for v in value):
+        return f"fmap_compress must be a list of ONNX node names, got {value!r}"
+    if any('"' in v or "\\" in v for v in value):
+        return "fmap_compress: a node name with a quote or backslash cannot be named in a pass pipeline"
     return ""
 
 
@@ -216,6 +242,8 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
         problems.append(f"{where}: {key} must be a number >= 0, got {value!r}")
     elif key == "min_agreement" and (not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1):
         problems.append(f"{where}: min_agreement must be a fraction in [0, 1], got {value!r}")
+    elif key == "fmap_compress" and (problem := _edges_problem(value)):
+        problems.append(f"{where}: {problem}")
     elif key in EMIT_CHECKS and (problem := EMIT_CHECKS[key](value)):
         problems.append(f"{where}: {problem}")
 
@@ -275,7 +303,7 @@ def read_config(path: str | Path | None, base: CompileOptions | None = None) -> 
                     problems.append(f"{path}: unknown key '{key}' in [{section}] (known: {', '.join(SECTIONS[section])})")
                     continue
                 _check_value(f"{path}: [{section}]", key, value, problems)
-                updates[key] = value
+                updates[key] = tuple(value) if isinstance(value, list) else value
         elif section in ("layers", "op_types"):
             if not isinstance(content, dict):
                 problems.append(f"{path}: [{section}] must be a table of tables")

@@ -35,7 +35,8 @@ from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, PRODUCT_REUSE_KEYS
 from nncc.compiler.context import make_context
 from nncc.compiler.diagnostics import NnccError
 from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
-from nncc.compiler.pipelines import build_nn_pot_quant, build_nn_sparse, build_nn_to_emit, pipeline_spec, run_passes
+from nncc.compiler.pipelines import (build_nn_compress, build_nn_pot_quant, build_nn_sparse, build_nn_to_emit, pipeline_spec,
+                                     run_passes)
 from nncc.dialects.interfaces import FloatSemantics, MacLayer, RecurrentProducts
 from nncc.dialects import nn
 from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR, SIMD_ATTR
@@ -181,7 +182,8 @@ def compile_model(
     from nncc.compiler.analysis.complexity import stage_metrics
 
     stages = {"float": stage_metrics(float_module, 32)}
-    pot_passes = [*build_nn_sparse(options), *build_nn_pot_quant(options)] if pipeline is None else []
+    pot_passes = ([*build_nn_sparse(options), *build_nn_pot_quant(options), *build_nn_compress(options)]
+                  if pipeline is None else [])
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
     with progress.status("measuring the original model on the calibration data"):
         reference, reference_source = reference_outputs(model, float_module, inputs)
@@ -271,6 +273,7 @@ STAGE_AFTER = {
     "pot-quant-prune": "pruned",
     "sparse-prune": "pruned",
     "sparse-knapsack": "pruned",
+    "nn-compress-fmap": "compressed",
     "convert-nn-to-fixed": "fixed_point",
     "pot-quant-replace-mul-with-shift": "shift_add",
 }

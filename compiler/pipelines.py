@@ -5,6 +5,7 @@ The lowering, level by level (`docs/ir.md`):
     nn-cleanup         canonical `nn` form after import
     nn-sparse          `nn`-level magnitude pruning (before calibration)
     nn-pot-quant       `nn`-level weight techniques (before calibration)
+    nn-compress        `nn`-level feature-map compression (before calibration)
     nn-to-fixed        calibrated `nn` -> `fixed` (activations lowered)
     fixed-to-dataflow  `fixed` -> `dataflow` processing elements and schedule
     dataflow-to-emit   names and `emit` options for the back ends
@@ -147,6 +148,25 @@ def _cluster_spec(o: CompileOptions) -> str:
     return f"sparse-cluster{{k={o.sparse_cluster} scope={o.sparse_cluster_scope}}}"
 
 
+def build_nn_compress(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
+    """Inter-layer feature-map compression (nothing when it is off): one `nn-compress-fmap`
+    (a block-DCT encoder / decoder pair) on the output of each ONNX node of fmap_compress,
+    with fmap_block, fmap_bits, fmap_keep, fmap_table, fmap_quality. `nncc compile` runs it before
+    calibration, so the coefficients' fixed-point steps are calibrated. Only for io =
+    parallel: a stream design never holds a whole feature map (its line buffers keep k - 1
+    rows), so there is no map buffer to shrink."""
+    o = pipeline_options(options, "nn-compress")
+    edges = (o.fmap_compress,) if isinstance(o.fmap_compress, str) else tuple(o.fmap_compress)
+    if not edges:
+        return []
+    if o.io == "stream":
+        raise NnccError("fmap_compress needs io = parallel: a stream design holds no whole feature map to compress "
+                        "(its line buffers keep only the rows a window needs)")
+    return _parse_passes(",".join(
+        f"nn-compress-fmap{{edge=\"{edge}\" block={o.fmap_block} bits={o.fmap_bits} keep={o.fmap_keep} table={o.fmap_table} "
+        f"quality={o.fmap_quality}}}" for edge in edges))
+
+
 def build_nn_to_fixed(options: CompileOptions | Mapping[str, object] | None = None) -> list[ModulePass]:
     """A calibrated `nn` module to fixed point: with complex_products = 3
     `binary-complex-set-products{products=3}` (Gauss form of the complex layers), then
@@ -217,12 +237,14 @@ BUILTIN_PIPELINES: dict[str, PipelineBuilder] = {
     "nn-cleanup": build_nn_cleanup,
     "nn-pot-quant": build_nn_pot_quant,
     "nn-sparse": build_nn_sparse,
+    "nn-compress": build_nn_compress,
     "nn-to-fixed": build_nn_to_fixed,
     "fixed-to-dataflow": build_fixed_to_dataflow,
     "dataflow-to-emit": build_dataflow_to_emit,
     "nn-to-emit": build_nn_to_emit,
 }
-"""The named pipelines, in lowering order (`nn-pot-quant` runs before calibration)."""
+"""The named pipelines, in lowering order (`nn-sparse`, `nn-pot-quant` and `nn-compress` run
+before calibration)."""
 
 _NN_TO_FIXED = ("width", "weight_width", "margin_bits", "rounding", "overflow", "pot_bits", "shift_share",
                 "shift_all", "sparse_threshold", "sparse_structure", "sparse_prune", "sparse_prune_kind", "sparse_cluster", "sparse_cluster_scope", "delta", "delta_x", "delta_h", "mode", "table_bits", "segments", "pot_slopes", "order",
@@ -232,6 +254,7 @@ PIPELINE_OPTIONS: dict[str, tuple[str, ...]] = {
     "nn-sparse": ("sparse_prune", "sparse_prune_kind", "sparse_prune_resource", "weight_width", "weight_memory", "reuse_factor",
                   "sparse_cluster", "sparse_cluster_scope"),
     "nn-pot-quant": ("pot_bits", "pot_terms", "pot_per_channel", "pot_rounding", "pot_compensation", "pot_prune"),
+    "nn-compress": ("fmap_compress", "fmap_block", "fmap_bits", "fmap_keep", "fmap_table", "fmap_quality", "io"),
     "nn-to-fixed": _NN_TO_FIXED,
     "fixed-to-dataflow": ("reuse_factor", "target_ii", "weight_memory", "recurrent_form", "xnor_simd"),
     "dataflow-to-emit": ("top", "part", "clock_ns", "io", "fifo_memory", "sparse_threshold", "sparse_structure", "sparse_prune",

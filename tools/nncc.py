@@ -97,6 +97,15 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--sparse-cluster", type=int, metavar="K",
                    help="weight clustering before calibration: k shared values per output (a codebook encoding)")
     p.add_argument("--sparse-cluster-scope", help="neuron (default: a codebook per output) or layer")
+    p.add_argument("--fmap-compress", action="append", metavar="NODE",
+                   help="inter-layer feature-map compression: an 8x8 DCT encoder / decoder pair on the output map of "
+                        "this ONNX node (repeatable; --io parallel)")
+    p.add_argument("--fmap-block", type=int, choices=(2, 4, 8), help="DCT block size (default 8)")
+    p.add_argument("--fmap-bits", type=int, metavar="BITS", help="bits of each kept DCT coefficient (default 8)")
+    p.add_argument("--fmap-keep", type=int, metavar="T",
+                   help="keep the DCT coefficients with u + v <= T, 0..2(B-1) (default 14: all of an 8x8 block)")
+    p.add_argument("--fmap-table", choices=("jpeg", "flat"), help="quantisation steps per coefficient (default jpeg)")
+    p.add_argument("--fmap-quality", type=int, metavar="Q", help="JPEG quality 1..100 of the jpeg table (default 50)")
     p.add_argument("--min-agreement", type=float, metavar="FRACTION",
                    help="warn when argmax agreement with the original model on the calibration data is below (default 0.98)")
     p.add_argument("--input-shape", action="append", type=_input_shape, default=[], help=shape_help)
@@ -229,6 +238,8 @@ def _cmd_compile(args) -> int:
         sparse_cluster_scope=args.sparse_cluster_scope,
         **(dict(delta=True, delta_x=args.delta[0], delta_h=args.delta[1]) if args.delta else {}),
         integer_only=args.integer_only,
+        fmap_compress=tuple(args.fmap_compress) if args.fmap_compress else None, fmap_block=args.fmap_block, fmap_bits=args.fmap_bits,
+        fmap_keep=args.fmap_keep, fmap_table=args.fmap_table, fmap_quality=args.fmap_quality,
     )
     files, spec = compile_model(
         args.model, options, calibration=args.calibration, pipeline=args.pipeline, target=args.target,

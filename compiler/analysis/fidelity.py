@@ -94,7 +94,7 @@ class StageRecorder:
     """Measures each stage of a compile against the reference outputs."""
 
     FLOAT_STAGES = {"pot-quant-quantize": "pot_quantized", "pot-quant-prune": "pruned", "sparse-prune": "pruned",
-                    "sparse-knapsack": "pruned"}
+                    "sparse-knapsack": "pruned", "nn-compress-fmap": "compressed"}
     FIXED_STAGES = {"convert-nn-to-fixed": "fixed_point", "recurrent-delta": "delta"}
 
     def __init__(self, reference: Mapping[str, np.ndarray], source: str, inputs: Mapping[str, np.ndarray]):

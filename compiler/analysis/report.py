@@ -16,6 +16,7 @@ from nncc.compiler.analysis.fidelity import compare, report_number
 from nncc.dialects import dataflow, fixed, pot_quant
 from nncc.dialects.encodings import is_sparse
 from nncc.dialects.interfaces import ElementKernel, MacLayer, PopcountLayer, Requantizing, layer_label
+from nncc.compiler.analysis.fmap_report import fmap_section
 from nncc.compiler.analysis.stream_report import stream_section
 from nncc.dialects.dataflow import SCHEDULE_ATTR
 from nncc.dialects.emit import emission_options
@@ -220,6 +221,7 @@ def build_report(
         "layers": layers,
         "outputs": outputs,
         **_optional("pot_quant", coded), **_optional("stream", stream_section(design)),
+        **_optional("fmap_compression", fmap_section(design, every)),
     }
 
 

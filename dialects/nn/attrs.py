@@ -21,3 +21,9 @@ class PadModeAttr(EnumAttribute[PadMode], SpacedOpaqueSyntaxAttribute):
     """Border mode of `nn.pad`: `#nn<pad_mode constant>`, `reflect` or `edge`."""
 
     name = "nn.pad_mode"
+
+
+CODEC_ATTR = "nn.fmap_codec"
+"""On the encoder and decoder layers `nn-compress-fmap` builds (kept by their fixed-point
+layers): dictionary edge (the ONNX node whose output is compressed), role (`encode` |
+`decode`), block, table, quality, keep, bits, coefficients (kept per 8 x 8 block)."""

@@ -25,6 +25,7 @@ from nncc.dialects.fixed import FixedType
 from nncc.dialects.fixed.quantization import LAYER_ATTR, int_bits_for, quantize_array
 from nncc.dialects.interfaces import FixedLowering, layer_label
 from nncc.dialects import nn
+from nncc.dialects.nn.attrs import CODEC_ATTR
 from nncc.dialects.nn.windows import avg_pool_divisor
 
 
@@ -89,7 +90,7 @@ def mac(lw: FixedLowering, op: Operation, build, weight: np.ndarray | SSAValue |
         acc = lw.emit(build(x, w, b_const)).output
     except Exception as err:  # the accumulator type verifier rejects > 64 bits
         lw.fail(f"accumulator does not fit 64 bits: {err}")
-    for key in (REUSE_ATTR, SIMD_ATTR):
+    for key in (REUSE_ATTR, SIMD_ATTR, CODEC_ATTR):
         if key in op.attributes:
             acc.owner.attributes[key] = op.attributes[key]
     mark_binary(acc.owner, w)
