@@ -224,7 +224,7 @@ def _check_value(where: str, key: str, value, problems: list[str]) -> None:
         problems.append(f"{where}: pot_bits must be 0 (off) or in [2, 8], got 1")
     elif key in CHOICES:
         if value not in CHOICES[key]:
-            problems.append(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, got {value!r}")
+            problems.append(f"{where}: {key} must be one of {', '.join(map(str, CHOICES[key]))}, got {value!r}")
     elif key in RANGES:
         lo, hi = RANGES[key]
         if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:

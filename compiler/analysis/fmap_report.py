@@ -31,7 +31,8 @@ def fmap_section(design: ModuleOp, every: dict) -> list[dict]:
     """One entry per compressed map, from the fixed design and its traced raw values
     (``every``: op result -> raw values, `report.fixed_trace`).
 
-    ``buffer_bits_before``: the map's bits per sample at its fixed-point type;
+    ``blocks``: the B x B blocks of all channels; ``buffer_bits_before``: the map's bits per
+    sample at its fixed-point type;
     ``buffer_bits_after``: the coefficient buffer the hardware holds (every kept coefficient
     of every block at ``bits``); ``sparse_coded_bits_mean`` / ``_max``: the same coefficients
     coded per block as a bitmap of the kept positions plus the non-zero values (what a buffer
