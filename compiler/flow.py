@@ -21,6 +21,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -33,13 +34,14 @@ from nncc.compiler.analysis.delta import delta_layers, delta_report
 from nncc.compiler.analysis.calibrate import calibrate, check_finite_constants, record_input_moments
 from nncc.compiler.config import APPROX_KEYS, PRECISION_KEYS, PRODUCT_REUSE_KEYS, RECURRENT_KEYS, CompileOptions
 from nncc.compiler.context import make_context
-from nncc.compiler.diagnostics import NnccError
+from nncc.compiler.diagnostics import NnccError, one_line
 from nncc.compiler.analysis.fidelity import StageRecorder, reference_outputs
-from nncc.compiler.pipelines import (build_nn_compress, build_nn_pot_quant, build_nn_sparse, build_nn_to_emit, pipeline_spec,
-                                     run_passes)
-from nncc.dialects.interfaces import FloatSemantics, MacLayer, RecurrentProducts
+from nncc.compiler.pipelines import (build_dataflow_to_emit, build_fixed_to_dataflow, build_nn_compress, build_nn_pot_quant,
+                                     build_nn_sparse, build_nn_to_emit, build_nn_to_fixed, pipeline_spec, run_passes)
+from nncc.dialects.interfaces import FloatSemantics, MacLayer, RecurrentProducts, Windowed
 from nncc.dialects import nn
 from nncc.dialects.dataflow import PRODUCT_REUSE_ATTR, REUSE_ATTR, SIMD_ATTR
+from nncc.dialects.emit import emission_options
 from nncc.dialects.fixed.quantization import APPROX_ATTR, PRECISION_ATTR
 from nncc.passes.pot_quant_quantize import OPTIONS_ATTR as POT_OPTIONS_ATTR
 from nncc.runtime import progress
@@ -207,10 +209,15 @@ def compile_model(
             fidelity.record("float", floats.outputs)
     except InterpreterError as err:
         raise NnccError(f"--calibration: {err}") from None
-    passes = resolve_pipeline(pipeline) if pipeline else build_nn_to_emit(options)
     design = float_module.clone()
-    _run_each(passes, design, after)
+    if pipeline:
+        passes, io_note = resolve_pipeline(pipeline), None
+        _run_each(passes, design, after)
+    else:
+        passes, design, io_note = lower(design, options, after)
     files, notes = emit_targets(design, target, inputs)
+    if (emit_options := emission_options(design)) is not None:
+        notes["io"] = {"style": emit_options.io.data, **({"note": io_note} if io_note else {})}
     with progress.status("measuring the design on the calibration data"):
         report = build_report(float_module, design, inputs, source, Path(model).name, target, pipeline_spec(passes),
                               reference, floats)
@@ -233,6 +240,37 @@ def compile_model(
     files["design.mlir"] = module_text(design).encode()
     files["report.json"] = (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
     return files, pipeline_spec(passes)
+
+
+def has_convolutions(module: ModuleOp) -> bool:
+    """Whether the model has a convolution (a windowed multiply-accumulate layer)."""
+    return any(isinstance(op, Windowed) and isinstance(op, MacLayer) for op in module.walk())
+
+
+def lower(design: ModuleOp, options: CompileOptions, after=None) -> tuple[list, ModuleOp, str | None]:
+    """Run `nn-to-emit` on the calibrated ``design``: (passes run, the lowered module, a note).
+
+    With io `auto` (the default) a model with convolutions gets the stream style when
+    `dataflow-stream` can stream its front (the note says why not, else), any other model
+    (and one with `fmap_compress`, which needs whole maps) the parallel style."""
+    if options.io != "auto":
+        passes = build_nn_to_emit(options)
+        _run_each(passes, design, after)
+        return passes, design, None
+    front = [*build_nn_to_fixed(options), *build_fixed_to_dataflow(options)]
+    _run_each(front, design, after)
+    note = None
+    if has_convolutions(design) and not options.fmap_compress:
+        trial, stream = design.clone(), build_dataflow_to_emit(replace(options, io="stream"))
+        try:
+            _run_each(stream, trial, after)
+            return front + stream, trial, None
+        except NnccError as err:
+            note = f"io auto: parallel, the model's front cannot be streamed ({one_line(str(err))})"
+            print(f"note: {note}", file=sys.stderr)
+    parallel = build_dataflow_to_emit(replace(options, io="parallel"))
+    _run_each(parallel, design, after)
+    return front + parallel, design, note
 
 
 def emit_targets(design: ModuleOp, target: str, inputs: Mapping[str, np.ndarray]) -> tuple[dict[str, bytes], dict[str, str]]:

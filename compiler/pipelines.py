@@ -214,9 +214,11 @@ def build_dataflow_to_emit(options: CompileOptions | Mapping[str, object] | None
     (`hls-prepare-for-emission`), then the hardware plan both emitters print
     (`dataflow-plan`), with sparse weights or sparse_cluster > 0 the sparse layers' multiplier
     lanes and the codebook layers' cluster lanes (`sparse-materialize`), and with io = stream the streams and FIFOs (`dataflow-stream`).
-    Options: top, part, clock_ns, io, fifo_memory, sparse_threshold."""
+    Options: top, part, clock_ns, io (`auto`, which `nncc compile` resolves per model, is
+    `parallel` here), fifo_memory, sparse_threshold."""
     o = pipeline_options(options, "dataflow-to-emit")
-    spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={o.io}}},dataflow-plan"
+    io = "parallel" if o.io == "auto" else o.io
+    spec = f"hls-prepare-for-emission{{top={o.top} part={o.part} clock_ns={float(o.clock_ns)} io={io}}},dataflow-plan"
     if sparse_encoding(o) or o.sparse_cluster:
         spec += ",sparse-materialize"
     if o.io == "stream":

@@ -52,8 +52,9 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--reuse-factor", type=int, help="cycles per sample of each multiply-accumulate layer (default 1)")
     p.add_argument("--xnor-simd", type=int, help="XNOR window engines: input bits each output counts per cycle "
                    "(FINN's SIMD; default 0 = all; the engine takes reuse factor x K / SIMD cycles per output pixel)")
-    p.add_argument("--io", choices=("parallel", "stream"),
-                   help="parallel (default: whole tensors per handshake) or stream (pixel streams through FIFOs)")
+    p.add_argument("--io", choices=("auto", "parallel", "stream"),
+                   help="auto (default: stream for a model with convolutions whose front can be streamed, else "
+                        "parallel), parallel (whole tensors per handshake) or stream (pixel streams through FIFOs)")
     p.add_argument("--fifo-memory", choices=("auto", "registers", "lutram", "bram"),
                    help="with --io stream, what holds the FIFOs: auto (default: registers up to 2 beats, block RAM "
                         "above 4,096 bits and 32 beats, else distributed RAM) or that memory for all of them")

@@ -69,7 +69,9 @@ class StreamView:
     gap_width: int
     latency: int
     modules: tuple[tuple[str, ModuleView], ...]  # (template, view)
-    tail: str
+    tail: str  # its Verilog ("" for a view with per-term PE views, `stream_view(compact=False)`)
+    tail_view: DesignView  # the tail's whole-tensor design (what `tail` prints)
+    fifos: tuple[tuple[str, int, int, str], ...]  # (emit name, depth, width, memory) of every FIFO
     constants: tuple
     wires: tuple[tuple[str, int], ...]
     assigns: tuple[tuple[str, str], ...]
@@ -241,18 +243,18 @@ class _StreamEmitter:
         self.consume(view, "stream/collect", w * int(np.prod(_shape(v)[1:])))
 
 
-def _tail(module: ModuleOp, collector: FifoOp, ops: list[Operation], schedule: dict) -> str:
-    """The layers after the collector as a parallel-style sub-design `<top>__tail`."""
-    em = par._Emitter(module, compact=True)
+def _tail(module: ModuleOp, collector: FifoOp, ops: list[Operation], schedule: dict, compact: bool) -> DesignView:
+    """The layers after the collector as a parallel-style sub-design `<top>__tail` (``compact``:
+    see `emitter.design_view`)."""
+    em = par._Emitter(module, compact=compact)
     em.block = SimpleNamespace(ops=ops)
     em.input = collector.output
     em.names[collector.output] = "in_tensor"
     em.valid[collector.output] = 0
     view = em.run()
     ii = schedule["tail_ii"]
-    view = replace(view, top=f"{view.top}__tail", in_name="in_tensor", ii=ii, gap_width=_bits(ii),
+    return replace(view, top=f"{view.top}__tail", in_name="in_tensor", ii=ii, gap_width=_bits(ii),
                    latency=schedule["tail_latency"])
-    return render("design.v.j2", design=view).replace('`include "nncc_lib.v"\n', "", 1)
 
 
 def _with_constants(before: list[Operation], tail: list[Operation]) -> list[Operation]:
@@ -264,8 +266,10 @@ def _with_constants(before: list[Operation], tail: list[Operation]) -> list[Oper
     return used + tail
 
 
-def stream_view(module: ModuleOp) -> tuple[StreamView, DesignView]:
-    """The stream top's view and the whole-tensor view the testbench reads."""
+def stream_view(module: ModuleOp, compact: bool = True) -> tuple[StreamView, DesignView]:
+    """The stream top's view and the whole-tensor view the testbench reads; ``compact``: the
+    tail's multiplier PEs as text (what the Verilog prints) or per-term slot views (what the
+    resource estimate prices)."""
     em = _StreamEmitter(module)
     attr = module.attributes.get(STREAM_SCHEDULE_ATTR)
     if not isinstance(attr, DictionaryAttr):
@@ -273,16 +277,16 @@ def stream_view(module: ModuleOp) -> tuple[StreamView, DesignView]:
     schedule = {k: v.value.data for k, v in attr.data.items()}
     ops = list(em.beats.block.ops)
     source = next(op for op in ops if isinstance(op, fixed.QuantizeOp))
-    tail = ""
+    tail = None
     for i, op in enumerate(ops):
         if isinstance(op, FifoOp) and op.collect is not None:
             em.collect(op)
-            tail = _tail(module, op, _with_constants(ops[:i], ops[i + 1:]), schedule)
+            tail = _tail(module, op, _with_constants(ops[:i], ops[i + 1:]), schedule, compact)
             break
         _dispatch(em, op, source)
-    if not tail:
+    if tail is None:
         raise par.VerilogEmissionError("the stream has no collector: run dataflow-stream")
-    return _views(em, module, schedule, tail)
+    return _views(em, module, schedule, tail, compact)
 
 
 def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
@@ -306,7 +310,8 @@ def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
     par._handler(op)(em.beats, op)  # constants
 
 
-def _views(em: _StreamEmitter, module: ModuleOp, schedule: dict, tail: str) -> tuple[StreamView, DesignView]:
+def _views(em: _StreamEmitter, module: ModuleOp, schedule: dict, tail: DesignView,
+           compact: bool = True) -> tuple[StreamView, DesignView]:
     quant = next(op for op in em.beats.block.ops if isinstance(op, fixed.QuantizeOp))
     it = par._t(quant.output)
     ret = em.beats.block.last_op.operands[0]
@@ -322,7 +327,11 @@ def _views(em: _StreamEmitter, module: ModuleOp, schedule: dict, tail: str) -> t
         top=em.top, in_width=it.width.data * channels, in_channels=channels, beats=beats,
         beat_width=_bits(beats - 1), last_beat=beats - 1, out_width=ot.width.data * n_out,
         ii=ii, gap_width=_bits(ii),
-        latency=latency, modules=tuple((m.kind + ".v.j2", m) for m in em.beats.modules), tail=tail,
+        latency=latency, modules=tuple((m.kind + ".v.j2", m) for m in em.beats.modules),
+        tail=render("design.v.j2", design=tail).replace('`include "nncc_lib.v"\n', "", 1) if compact else "",
+        tail_view=tail,
+        fifos=tuple((em.beats.name(op), op.depth.value.data, op.width.value.data, op.memory_kind)
+                    for op in em.beats.block.ops if isinstance(op, FifoOp)),
         constants=tuple(em.beats.constants), wires=tuple(em.wires), assigns=tuple(em.assigns), instances=tuple(em.instances), stall=stall)
     tb = DesignView(top=em.top, in_name="in_data", in_width=view.in_width, out_name="out_data", out_width=view.out_width,
                     ii=ii, gap_width=view.gap_width, latency=latency, constants=(), modules=(), in_elements=n_in,

@@ -24,6 +24,7 @@ from nncc.backends.verilog.views import CastSpec, DesignView, ModuleView
 from nncc.dialects.fixed.quantization import signed_width
 from nncc.dialects import fixed
 from nncc.dialects.dataflow import bram_blocks
+from nncc.dialects.dataflow_stream import FifoOp
 from nncc.dialects.fixed.quantization import LAYER_ATTR
 from nncc.dialects.interfaces import layer_label
 from nncc.dialects.emit import NAME_ATTR
@@ -72,7 +73,8 @@ COEFFICIENTS: dict[str, dict[str, float]] = {
     "window_control": {"LUT": 0.0, "FF": 6.0},  # window engine: feeding / pending flags, anchor tests
     "handshake": {"LUT": 6.12},                 # fitted: top module fire / ready logic
     "counter_bit": {"LUT": 1.55},               # fitted: a bit of the top's gap counter (II > 1)
-    "bram": {"BRAM": 1.0},                      # a RAMB36 (a RAMB18 counts 0.5): a PE's weight ROM
+    "bram": {"BRAM": 1.0},                      # a RAMB36 (a RAMB18 counts 0.5): a weight ROM, a FIFO
+    "lutram_lut": {"LUT": 1.0},                 # a LUT used as distributed RAM (a stream FIFO)
     "xnor_select_bit": {"LUT": 1.0},            # an XNOR with a weight bit that changes with the phase
     "popcount_bit": {"LUT": 0.31},              # measured (binary MLP fc2, RF 1; not in the fit): a popcount node bit
 }
@@ -537,7 +539,7 @@ def module_layers(module: ModuleOp) -> dict[str, str]:
     """Verilog module suffix (emit.name) -> the layer it belongs to (`interfaces.layer_label` of
     its op when the op names a layer, else the name itself), in the design's op order: the
     ops of @main that the Verilog back end builds a module for (not the input quantize, the
-    output dequantize or constants)."""
+    output dequantize or constants); a stream FIFO counts to the layer of the stage it feeds."""
     out: dict[str, str] = {}
     for f in module.ops:
         if not isinstance(f, func.FuncOp) or not f.body.blocks:
@@ -546,9 +548,10 @@ def module_layers(module: ModuleOp) -> dict[str, str]:
             name = op.attributes.get(NAME_ATTR)
             if isinstance(op, _NOT_MODULES) or not isinstance(name, StringAttr) or name.data in out:
                 continue
-            named = isinstance(op.attributes.get(LAYER_ATTR), StringAttr) or isinstance(
-                getattr(op.location, "desc", None), StringAttr)
-            out[name.data] = layer_label(op) if named else name.data
+            owner = next(iter(op.output.uses)).operation if isinstance(op, FifoOp) and op.output.uses else op
+            named = isinstance(owner.attributes.get(LAYER_ATTR), StringAttr) or isinstance(
+                getattr(owner.location, "desc", None), StringAttr)
+            out[name.data] = layer_label(owner) if named else name.data
     return out
 
 
@@ -558,9 +561,12 @@ def _rounded(counts: dict[str, float]) -> dict[str, int]:
 
 def module_tallies(module: ModuleOp) -> tuple[DesignView, dict[str, Counter]]:
     """The design's view and, per Verilog module (by its emit.name; TOP_GROUP for the top
-    module's own logic), the tally of its constructs."""
+    module's own logic), the tally of its constructs (a stream design: `estimate_stream`)."""
     from nncc.backends.verilog.emitter import design_view
+    from nncc.compiler.analysis.estimate_stream import is_stream, stream_tallies
 
+    if is_stream(module):
+        return stream_tallies(module)
     view = design_view(module)
     prefix = f"{view.top}__"
     tallies = {m.module[len(prefix):]: CONSTRUCTS[m.kind](m) for m in view.modules}

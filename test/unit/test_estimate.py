@@ -55,7 +55,8 @@ def designs(tmp_path_factory):
         "rf1": nncc.compile(mlp16, work / "rf1", reuse_factor=1),
         "rf4": nncc.compile(mlp16, work / "rf4", reuse_factor=4),
         "pot4": nncc.compile(mlp8, work / "pot4", pot_bits=4),
-        "cnn": nncc.compile(FIXTURES / "cnn.onnx", work / "cnn", target="verilog"),
+        "cnn": nncc.compile(FIXTURES / "cnn.onnx", work / "cnn", target="verilog", io="parallel"),
+        "cnn_stream": nncc.compile(FIXTURES / "cnn.onnx", work / "cnn_stream", target="verilog"),
     }
 
 
@@ -63,13 +64,13 @@ def pes(design) -> dict[str, dataflow.PeOp]:
     return {op.layer().location.desc.data: op for op in design.design.walk() if isinstance(op, dataflow.PeOp)}
 
 
-@pytest.mark.parametrize("name", ["rf1", "rf4", "pot4", "cnn"])
+@pytest.mark.parametrize("name", ["rf1", "rf4", "pot4", "cnn", "cnn_stream"])
 def test_per_layer_numbers_in_layer_order(designs, name):
     design = designs[name]
     est = estimate_module(design.design)
     layer_of = module_layers(design.design)
     assert list(est["layers"]) == list(dict.fromkeys(layer_of.values())) + [TOP_GROUP]
-    if name != "cnn":
+    if not name.startswith("cnn"):
         assert list(est["layers"]) == ["fc1", "fc1_relu", "fc2", TOP_GROUP]
     else:
         assert list(est["layers"])[:3] == ["/conv1/Conv", "/relu/Relu", "/pool/MaxPool"]
@@ -81,7 +82,7 @@ def test_per_layer_numbers_in_layer_order(designs, name):
     assert all(module["layer"] in est["layers"] for module in est["modules"].values())
 
 
-@pytest.mark.parametrize("name", ["rf1", "rf4", "cnn"])
+@pytest.mark.parametrize("name", ["rf1", "rf4", "cnn", "cnn_stream"])
 def test_dsp_equals_the_ir_multipliers(designs, name):
     """16-bit weights: no zero weight and no two products with the same operands, so every
     multiplier of the IR is a DSP (test_synth_reuse.py measures the same with Yosys)."""
@@ -90,7 +91,7 @@ def test_dsp_equals_the_ir_multipliers(designs, name):
     assert found
     for layer, op in found.items():
         assert est["layers"][layer]["DSP"] == op.multipliers.value.data > 0, layer
-    if name != "cnn":
+    if not name.startswith("cnn"):
         assert est["total"]["DSP"] == sum(op.multipliers.value.data for op in found.values()) == {"rf1": 384, "rf4": 96}[name]
 
 
