@@ -71,7 +71,7 @@ def run_design(name: str, work: Path, models: dict, args) -> dict:
     kind, options = DESIGNS[name]
     if kind not in models:
         models[kind] = build_model(kind, work)
-    design = nncc.compile(models[kind], work / name, **options)
+    design = nncc.compile(models[kind], work / name, **{"io": "parallel", **options})
     start = time.perf_counter()
     reloaded = nncc.load(design.folder)  # as `nncc report` does: parse design.mlir, then estimate
     estimate = estimate_module(reloaded.design)

@@ -174,7 +174,7 @@ def nncc_worker(args) -> None:
 
         report["stage"] = "compile"
         s = time.perf_counter()
-        d = nncc.compile(args.model, out_dir)
+        d = nncc.compile(args.model, out_dir, io="parallel")  # next to hls4ml's io_parallel
         times["compile"] = time.perf_counter() - s
 
         report["stage"] = "csim_build"

@@ -57,7 +57,7 @@ def run(model: str, budget: float, folder: Path) -> dict:
     np.save(folder / "cal.npy", x_train[:256])
     start = time.perf_counter()
     design = nncc.compile(FIXTURES / f"{model}.onnx", folder / model, calibration=folder / "cal.npy", reuse_factor=rf,
-                          target="verilog", sparse_prune=1 - budget, sparse_prune_kind="knapsack")
+                          target="verilog", io="parallel", sparse_prune=1 - budget, sparse_prune_kind="knapsack")
     planned = sum(pe.multipliers.value.data for pe in design.design.walk() if isinstance(pe, dataflow.PeOp))
     accuracy = {engine: float(np.mean(design.predict(x_test, engine=engine).argmax(1) == y_test))
                 for engine in ("float", "fixed")}

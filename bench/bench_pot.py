@@ -194,7 +194,7 @@ def run_model(name: str, work: Path, args) -> dict:
         out = work / name / key.replace("/", "-")
         out.parent.mkdir(parents=True, exist_ok=True)
         start = time.perf_counter()
-        design = quiet(nncc.compile, path, out, calibration=calibration, reuse_factor=1, **options)
+        design = quiet(nncc.compile, path, out, calibration=calibration, reuse_factor=1, io="parallel", **options)
         compile_s = time.perf_counter() - start
         fixed = design.predict(x_test, engine="fixed")
         correct = correct_count(fixed, y_test)

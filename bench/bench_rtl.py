@@ -175,7 +175,7 @@ def run_case(name: str, rf: int, work: Path, args) -> dict:
     from nncc.runtime import rtlsim, synth
 
     entry: dict = {"model": name, "reuse_factor": rf, "load_avg": {"before": load_avg()}}
-    options = {"reuse_factor": rf}
+    options = {"reuse_factor": rf, "io": "parallel"}  # the whole-tensor design these results describe
     if name == "cnn_conv":
         options["layers"] = CNN_CONV_RF
         entry["layers_config"] = CNN_CONV_RF

@@ -44,7 +44,7 @@ def collect(names, work: Path) -> list[dict]:
         kind, options = DESIGNS[name]
         if kind not in models:
             models[kind] = build_model(kind, work)
-        design = nncc.compile(models[kind], work / name, **options)
+        design = nncc.compile(models[kind], work / name, **{"io": "parallel", **options})
         result = synth.synthesize([design.folder / "verilog" / f"{design.top}.v",
                                    design.folder / "verilog" / "nncc_lib.v"], design.top)
         _, tallies = estimate.module_tallies(design.design)

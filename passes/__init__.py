@@ -20,6 +20,7 @@ _PASSES: dict[str, tuple[str, str]] = {
     "dataflow-tile": ("dataflow_tile", "DataflowTilePass"),
     "fixed-lower-activations": ("fixed_lower_activations", "FixedLowerActivationsPass"),
     "hls-prepare-for-emission": ("hls_prepare_for_emission", "HlsPrepareForEmissionPass"),
+    "nn-compress-fmap": ("nn_compress_fmap", "NnCompressFmapPass"),
     "nn-fold-batchnorm": ("nn_fold_batchnorm", "NnFoldBatchnormPass"),
     "nn-fuse-bias": ("nn_fuse_bias", "NnFuseBiasPass"),
     "pot-quant-prune": ("pot_quant_prune", "PotQuantPrunePass"),

@@ -488,8 +488,7 @@ def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
     view: `stream.stream_view` prints it."""
     options = emission_options(module)
     if options is not None and options.io_style == IoStyle.STREAM:
-        raise VerilogEmissionError("the whole-tensor design view (and the resource estimate built on it) "
-                                   "does not cover io = stream yet")
+        raise VerilogEmissionError("a stream design has no whole-tensor design view: `stream.stream_view` prints it")
     return _Emitter(module, compact).run()
 
 

@@ -16,8 +16,9 @@ COMPARED = ("LUT", "FF", "DSP", "BRAM")
 
 
 def design_estimate(design) -> dict:
-    """The analytic estimate of a design (see nncc.compiler.analysis.estimate); NnccError if the
-    design has no Verilog view (the estimate prices the Verilog back end's constructs)."""
+    """The analytic estimate of a design (see nncc.compiler.analysis.estimate, and
+    estimate_stream for io = stream); NnccError if the design has no Verilog view (the
+    estimate prices the Verilog back end's constructs)."""
     from nncc.backends.verilog.emitter import VerilogEmissionError
     from nncc.compiler.analysis.estimate import estimate_module
 
@@ -81,7 +82,7 @@ def synthesize_design(design, *, family: str = "xc7") -> dict:
     if family == "xc7":  # the estimate is calibrated for 7-series
         try:
             estimate = design_estimate(design)
-        except NnccError:  # no estimate of this design (io = stream): the measurement alone
+        except NnccError:  # no estimate of this design (no Verilog view): the measurement alone
             design.report.pop("estimate", None)
             design.report.pop("estimate_vs_synthesis", None)
     if estimate is not None:

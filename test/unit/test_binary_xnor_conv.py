@@ -59,8 +59,8 @@ def _compile(folder, model: onnx.ModelProto, xnor: bool = True, **options) -> nn
 def test_xnor_conv_keeps_the_fixed_point_outputs(tmp_path):
     """With and without the pass: the same fixed-point outputs on 1,000 images; only conv2
     (on the sign's +-1 maps) becomes XNOR, conv1 (8-bit pixels) keeps its engine."""
-    xnor = _compile(tmp_path / "a", qonnx_binary_cnn(), target="hls-cpp")
-    shift_add = _compile(tmp_path / "b", qonnx_binary_cnn(), xnor=False, target="hls-cpp")
+    xnor = _compile(tmp_path / "a", qonnx_binary_cnn(), target="hls-cpp", io="parallel")
+    shift_add = _compile(tmp_path / "b", qonnx_binary_cnn(), xnor=False, target="hls-cpp", io="parallel")
     (layer,) = ops_of(xnor.design, XnorConvOp.name)
     assert layer.fan_in() == CNN_CHANNELS[0] * 9 and layer.window_geometry().out_channels == CNN_CHANNELS[1]
     assert len(ops_of(xnor.design, "fixed.conv")) == 1 and len(ops_of(shift_add.design, "fixed.conv")) == 2
@@ -97,7 +97,7 @@ def test_per_layer_simd_from_the_config_file(tmp_path):
     `dataflow.simd`; the engine takes R x K / SIMD = 4 phases per output pixel and the fixed
     outputs do not change."""
     (tmp_path / "cfg.toml").write_text('[layers.conv2]\nsimd = 10\n')
-    design = _compile(tmp_path, qonnx_binary_cnn(), config=tmp_path / "cfg.toml", target="hls-cpp")
+    design = _compile(tmp_path, qonnx_binary_cnn(), config=tmp_path / "cfg.toml", target="hls-cpp", io="parallel")
     (layer,) = ops_of(design.design, XnorConvOp.name)
     pe = layer.parent_op()
     assert dataflow.xnor_simd(pe) == 9 and pe.reuse_factor.value.data == 4

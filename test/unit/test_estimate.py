@@ -202,3 +202,27 @@ def test_estimate_matches_yosys_on_the_smallest_design(tmp_path):
             assert abs(cells[k]["estimate"] - cells[k]["measured"]) <= slack, (name, k, cells)
     assert cmp["total"]["DSP"]["measured"] == 32
     assert "est / yosys (ratio)" in proc.stdout
+
+
+def test_stream_fifo_memories_are_priced_by_kind():
+    """A stream FIFO of 47 x 16 bits: flip-flops and a 47:1 read multiplexer per bit in
+    registers, 6 RAM64M (4 LUTs, 3 bits x 64 words each) in distributed RAM, half a RAMB36 in
+    block RAM (with its head register); every kind has the same pointers and count."""
+    from nncc.compiler.analysis.estimate import price
+    from nncc.compiler.analysis.estimate_stream import fifo
+
+    regs, lutram, bram = (price(fifo(47, 16, kind)) for kind in ("registers", "lutram", "bram"))
+    control = 2 * 6 + 6 + 1
+    assert regs["FF"] == 47 * 16 + control and regs["LUT"] > 16 * 12
+    assert (lutram["FF"], bram["FF"]) == (control, control + 16)
+    assert lutram["LUT"] - bram["LUT"] == 4 * 6 and (lutram["BRAM"], bram["BRAM"]) == (0, 0.5)
+
+
+def test_stream_design_estimate_groups_fifos_with_their_stage(designs):
+    """In stream mode the layers are the same as in parallel mode (a FIFO counts to the stage
+    it feeds, the collector to the tail's first layer); the line-buffer stages hold a line
+    buffer instead of a whole-tensor input register, so fewer flip-flops per convolution."""
+    stream, parallel = (estimate_module(designs[n].design)["layers"] for n in ("cnn_stream", "cnn"))
+    assert list(stream) == list(parallel)
+    assert stream["/conv2/Conv"]["FF"] < parallel["/conv2/Conv"]["FF"]
+    assert all(stream[layer]["DSP"] == parallel[layer]["DSP"] for layer in stream)
