@@ -209,12 +209,7 @@ def compile_model(
             fidelity.record("float", floats.outputs)
     except InterpreterError as err:
         raise NnccError(f"--calibration: {err}") from None
-    design = float_module.clone()
-    if pipeline:
-        passes, io_note = resolve_pipeline(pipeline), None
-        _run_each(passes, design, after)
-    else:
-        passes, design, io_note = lower(design, options, after)
+    passes, design, io_note = lower(float_module.clone(), options, after, pipeline)
     files, notes = emit_targets(design, target, inputs)
     if (emit_options := emission_options(design)) is not None:
         notes["io"] = {"style": emit_options.io.data, **({"note": io_note} if io_note else {})}
@@ -247,14 +242,16 @@ def has_convolutions(module: ModuleOp) -> bool:
     return any(isinstance(op, Windowed) and isinstance(op, MacLayer) for op in module.walk())
 
 
-def lower(design: ModuleOp, options: CompileOptions, after=None) -> tuple[list, ModuleOp, str | None]:
-    """Run `nn-to-emit` on the calibrated ``design``: (passes run, the lowered module, a note).
+def lower(design: ModuleOp, options: CompileOptions, after=None, pipeline: str | None = None
+          ) -> tuple[list, ModuleOp, str | None]:
+    """Run `nn-to-emit` (or the ``pipeline`` string) on the calibrated ``design``: (passes
+    run, the lowered module, a note).
 
     With io `auto` (the default) a model with convolutions gets the stream style when
     `dataflow-stream` can stream its front (the note says why not, else), any other model
     (and one with `fmap_compress`, which needs whole maps) the parallel style."""
-    if options.io != "auto":
-        passes = build_nn_to_emit(options)
+    if pipeline or options.io != "auto":
+        passes = resolve_pipeline(pipeline) if pipeline else build_nn_to_emit(options)
         _run_each(passes, design, after)
         return passes, design, None
     front = [*build_nn_to_fixed(options), *build_fixed_to_dataflow(options)]

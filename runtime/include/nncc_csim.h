@@ -22,11 +22,16 @@ typedef double lanes4 __attribute__((vector_size(32)));
 #else
 #define NNCC_CLONES
 #endif
+#if defined(__GNUC__)
+#define NNCC_MAYBE_UNUSED __attribute__((unused))  // a stream design's C++ has no block path
+#else
+#define NNCC_MAYBE_UNUSED
+#endif
 
 /// acc[j * kLanes + b] = sum_i w[j * inner + i] * xt[i * kLanes + b] for j < cols, b < kLanes.
 /// xt and acc must be 32-byte aligned. Four outputs x eight samples per pass, in eight named
 /// accumulators (so that they stay in registers).
-NNCC_CLONES static void dense_lanes(const double* w, const double* xt, double* acc, long cols, long inner) {
+NNCC_CLONES NNCC_MAYBE_UNUSED static void dense_lanes(const double* w, const double* xt, double* acc, long cols, long inner) {
   static_assert(kLanes == 8 && kRows == 4, "nncc_csim.h: dense_lanes is written for 4 x 8");
   long j = 0;
   for (; j + kRows <= cols; j += kRows) {

@@ -299,7 +299,8 @@ def _hls_names(design_text: str, shift_add: bool) -> list[str]:
 @pytest.fixture(scope="module")
 def shift_designs(tmp_path_factory, private_cache):
     out = tmp_path_factory.mktemp("shift")
-    return {name: nncc.compile(path, out / name, pot_bits=4, pot_terms=2, shift_share=True, calibration_samples=256)
+    return {name: nncc.compile(path, out / name, pot_bits=4, pot_terms=2, shift_share=True, calibration_samples=256,
+                               io="parallel")  # (the C-sim block path is the whole-tensor style's)
             for name, path in (("mlp", MLP), ("cnn", CNN))}
 
 

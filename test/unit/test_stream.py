@@ -178,18 +178,20 @@ endmodule
 
 
 @pytest.mark.requires("yosys")
-def test_stream_design_synthesizes_without_an_estimate(design):
-    """`nncc report --synth` on a stream design (which has no analytic estimate yet): Yosys'
-    counts per layer and in total, no estimate columns, no error."""
+def test_stream_design_synthesizes_next_to_its_estimate(design):
+    """`nncc report --synth` on a stream design: Yosys' counts per layer and in total next to
+    the stream estimate (`estimate_stream`): the same DSPs, flip-flops within 25 %."""
     from nncc.compiler.analysis.synthesis import synthesize_design
 
     result = synthesize_design(design)
     assert result["total"]["LUT"] > 0 and result["total"]["DSP"] >= 0
-    assert "estimate_vs_synthesis" not in design.report
     layers = {row["layer"] for row in result["layers"]}
     assert {"conv1", "conv2", "fc"} <= layers
-    table = report_table(design.report)
-    assert "est / yosys" not in table and f"{result['total']['LUT']}" in table
+    estimate = design.report["estimate"]["total"]
+    assert estimate["DSP"] == result["total"]["DSP"]
+    assert abs(estimate["FF"] - result["total"]["FF"]) <= 0.25 * result["total"]["FF"]
+    assert design.report["estimate_vs_synthesis"]["total"]["DSP"]["ratio"] == 1.0
+    assert f"{result['total']['LUT']}" in report_table(design.report)
 
 
 @pytest.mark.requires("g++", "verilator")
@@ -234,7 +236,7 @@ def test_io_option_in_config_and_pipeline(tmp_path):
     options, problems = read_config(good)
     assert not problems and build_dataflow_to_emit(options)[-1].fifo_memory == "bram"
     _, problems = read_config(bad)
-    assert problems == [f"{bad}: [dataflow]: io must be one of parallel, stream, got 'serial'"]
+    assert problems == [f"{bad}: [dataflow]: io must be one of auto, parallel, stream, got 'serial'"]
 
 
 @pytest.mark.requires("g++", "verilator")
