@@ -4,7 +4,8 @@
 On a planned module whose `#emit.options` say `io = stream` (else the pass does nothing):
 
 1. finds the stream region of `@main`, a graph from the input: sliding-window convolution
-   PEs and max pools (line-buffer stages), element-wise ops on fixed-point values of one
+   PEs and max pools (line-buffer stages), global sum / max pools of a stream (*global*
+   stages: one output beat per sample, e.g. the sum of a global average pool), element-wise ops on fixed-point values of one
    stream (applied to each beat) and of several streams of one shape (*joins*, e.g. the
    `Add` of a residual block); a value may feed several ops (a *fork*); the first other op
    (global pooling, flatten, dense, the output) starts the whole-tensor *tail*;
@@ -41,7 +42,8 @@ from nncc.dialects.dataflow_plan import handshake_groups
 from nncc.dialects.dataflow_stream import FIFO_MEMORIES, STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR, STREAM_STAGE_ATTR, FifoOp
 from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
 from nncc.dialects.interfaces import Elementwise, IndexMap, Reduction, Windowed
-from nncc.passes.dataflow_stream_model import JoinStage, StreamChain, StreamModelError, WindowStage, size_fifos
+from nncc.passes.dataflow_stream_model import (GlobalStage, JoinStage, StreamChain, StreamModelError, WindowStage,
+                                               size_fifos)
 
 
 class DataflowStreamError(PassFailedException):
@@ -103,6 +105,16 @@ def _window_of(op: Operation):
                 raise DataflowStreamError(f"dataflow-stream: {op.name} has a window of padding only")
         return geo
     return None
+
+
+def is_global_pool(op: Operation) -> bool:
+    """A global pooling: a sum or max over every pixel of each channel (`fixed.reduce_sum` /
+    `fixed.reduce_max` over the spatial axes of an NCW / NCHW value), no window."""
+    if not isinstance(op, Reduction) or isinstance(op, Windowed) or op.combiner() not in ("sum", "max"):
+        return False
+    x, y = _shape(op.operands[0]), _shape(op.results[0])
+    return (len(x) in (3, 4) and y == x[:2] + (1,) * (len(x) - 2)
+            and isinstance(op.results[0].type.element_type, fixed.FixedType))
 
 
 def _on_beats(op: Operation, v: SSAValue) -> bool:
@@ -181,7 +193,7 @@ def _region(block) -> _Region:
         ins = list(dict.fromkeys(u for u in op.operands if u in walk.head))
         if not ins:
             raise DataflowStreamError(f"dataflow-stream: {op.name} is not fed by the stream")
-        if len(ins) == 1 and _window_of(op) is not None or _joins(op, ins):
+        if len(ins) == 1 and (_window_of(op) is not None or is_global_pool(op)) or _joins(op, ins):
             walk.stage(op, ins)
         elif len(ins) == 1 and _on_beats(op, ins[0]):
             walk.head[op.results[0]] = walk.fed(ins[0], op, None)
@@ -261,9 +273,11 @@ def _plan_tail(function: func.FuncOp, collector: FifoOp) -> tuple[int, int]:
 
 
 def _node_model(op: Operation):
-    """The cycle model of a stage: a line-buffer window stage or a join."""
+    """The cycle model of a stage: a line-buffer window stage, a global stage or a join."""
     if _window_of(op) is not None:
         return _stage_model(op)
+    if is_global_pool(op):
+        return GlobalStage(_name(op), _pixels(op.operands[0]))
     return JoinStage(_name(op), _pixels(op.results[0]))
 
 
@@ -289,7 +303,8 @@ def stream_function(module: ModuleOp, function: func.FuncOp, memory: str = "auto
         ins, outs = chain.ports(n)
         model = chain.stages[n] if n < len(region.stages) else None
         out = trace.pushes[outs[0]] if model else trace.outputs
-        kind = "collect" if model is None else "window" if isinstance(model, WindowStage) else "join"
+        kind = ("collect" if model is None else "window" if isinstance(model, WindowStage)
+                else "global" if isinstance(model, GlobalStage) else "join")
         op.attributes[STREAM_STAGE_ATTR] = _dyn({
             "kind": kind, "service": model.service if model else chain.collect_beats,
             "first_in": trace.pops[ins[0]][0] - start, "first_out": out[0] - start,

@@ -17,6 +17,9 @@ clock cycle at a time, from registered state only:
   phases, the last of which emits the output beat and may overlap the next feed; a frame
   starts (even on a padding position) only when its first beat is at hand, so the timing
   does not depend on how long the stage was idle.
+- global stage (see `GlobalStage`: a global average / max pool): reads the P beats of a
+  sample, combining each channel's values, and after the last one holds the sample's
+  result beat until it is taken; it reads the next sample's beats meanwhile, all but the last.
 - join (an element-wise op of several streams, a residual `Add`): combinational; takes one
   beat of every input FIFO when all have one and its output has room.
 - fork (a stage feeding several FIFOs): the beat goes into all of them in the same cycle,
@@ -100,6 +103,46 @@ class WindowStage:
                     self.row = 0
             self.pend, self.phase = anchor, 0
         return feed and not pad, emit
+
+
+@dataclass
+class GlobalStage:
+    """A global pooling stage: the sum or max of every pixel of each channel, over the
+    `beats` beats of a sample, one output beat."""
+
+    name: str
+    beats: int
+    count: int = 0
+    pend: bool = False
+
+    @property
+    def service(self) -> int:
+        """Cycles per sample when never starved: one per input beat."""
+        return self.beats
+
+    def reset(self) -> GlobalStage:
+        """The stage at reset."""
+        return replace(self, count=0, pend=False)
+
+    def has_beat(self, in_valid: bool) -> bool:
+        """The result beat of a finished sample waits."""
+        return self.pend
+
+    def state(self) -> tuple:
+        """Everything the next cycles depend on."""
+        return self.count, self.pend
+
+    def step(self, in_valid: bool, out_ready: bool) -> tuple[bool, bool]:
+        """One cycle: (beat popped, beat pushed)."""
+        emit = self.pend and out_ready
+        last = self.count == self.beats - 1
+        feed = in_valid and not (last and self.pend and not emit)  # a new result needs the old one taken
+        if emit:
+            self.pend = False
+        if feed:
+            self.count = 0 if last else self.count + 1
+            self.pend = self.pend or last
+        return feed, emit
 
 
 @dataclass

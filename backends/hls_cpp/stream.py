@@ -45,7 +45,7 @@ class StreamFn:
     """One function of the dataflow region (see the module docstring)."""
 
     name: str
-    kind: str  # source | window | pool | join | collect
+    kind: str  # source | window | pool | global | join | collect
     in_name: str = ""  # input stream (or the top's input array for the source)
     in_beat: str = ""
     in_channels: int = 0
@@ -61,6 +61,7 @@ class StreamFn:
     step: StepView | None = None
     groups: tuple = ()  # max pool: per channel, the line-buffer pixels of its window
     is_or: bool = False  # max pool of +-1 values: the OR of their bits
+    combiner: str = ""  # global pool: sum | max
     result: tuple[str, str, int] = ("", "", 0)  # the stage's own output beat array: name, type, size
     chain: list[StepView] = field(default_factory=list)
     last: str = ""  # the array written to the output stream(s)
@@ -158,6 +159,19 @@ class _Builder:
         self.current.is_or = op.bit_or()
         self.current.result = (name, self.em.type_names[op.results[0]], geo.channels)
 
+    def global_pool(self, op: Operation) -> None:
+        """A global sum / max pool: reads the sample's beats, combines each channel's values in
+        its result type, then the steps after it on the one result beat."""
+        name = self.em.name_of(op)
+        stream = self.stream_of.get(op.operands[0])
+        if stream is None:
+            raise ValueError(f"{op.name} '{name}': the HLS stream back end needs a FIFO right before a global pool")
+        self.current = StreamFn(name + "_stage", "global", in_name=stream.name, in_beat=stream.beat,
+                                in_channels=stream.channels, array_type=stream.elem, pixels=_pixels(op.operands[0]),
+                                last=name, combiner=op.combiner(),
+                                result=(name, self.em.type_names[op.results[0]], stream.channels))
+        self.producer[op.results[0]] = self.current
+
     def stage(self, op: Operation, geo, kind: str, name: str) -> None:
         last = tuple(s - 1 + st * (o - 1) for s, st, o in zip(geo.span, geo.stride, geo.out_size))
         stream = self.stream_of.get(op.operands[0])
@@ -230,6 +244,8 @@ def _walk(builder: _Builder, ops: list[Operation]) -> FifoOp:
             builder.window(op)
         elif isinstance(op, Windowed) and isinstance(op, Reduction):
             builder.pool(op)
+        elif isinstance(op, Reduction) and op.operands[0] in builder.stream_of:  # a global pool (dataflow-stream)
+            builder.global_pool(op)
         elif any(u in builder.producer or u in builder.stream_of or u in builder.pre for u in op.operands):
             builder.elementwise(op)
     raise ValueError("the stream has no collector: run dataflow-stream")

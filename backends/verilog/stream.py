@@ -228,6 +228,20 @@ class _StreamEmitter:
             col_width=_bits(geo.padded[1]), reuse=1, last_phase=0, phase_width=1, pad_fill=_lowest(geo.channels, x.width.data))
         self.consume(view, "stream/window", x.width.data * geo.channels, op)
 
+    def global_pool(self, op: Operation) -> None:
+        """A global sum / max pool: per channel, the combination of the sample's beats (items:
+        channel, its lowest bit and sign bit in the beat; value: the last beat's count; value2:
+        the bits the input is sign-extended by)."""
+        x, y = par._t(op.operands[0]), par._t(op.results[0])
+        name, channels, beats = self.beats.name(op), _shape(op.operands[0])[1], _pixels(op.operands[0])
+        self.beats.names[op.results[0]] = name
+        xw, yw = x.width.data, y.width.data
+        view = ModuleView(
+            kind="stream/global", module=f"{self.top}__{name}", out=name, out_width=yw, count=channels,
+            inputs=(("x", xw, channels),), items=tuple((c, c * xw, c * xw + xw - 1) for c in range(channels)),
+            is_max=op.combiner() == "max", x_width=xw, value=beats - 1, value2=yw - xw, index_width=_bits(beats - 1))
+        self.consume(view, "stream/global", yw * channels, op)
+
     def consume(self, view: ModuleView, template: str, out_width: int, op: Operation | None = None) -> None:
         """A stage fed by its operand's stream (the collector: by the last stream)."""
         valid, data, ready = self.beat_of[op.operands[0]] if op else self.beat
@@ -291,7 +305,8 @@ def stream_view(module: ModuleOp, compact: bool = True) -> tuple[StreamView, Des
 
 def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
     """A stream op through what it is: the stream input, a FIFO, a line-buffer stage (a
-    window PE, or a `Windowed` max `Reduction`), an op on beats (element-wise, a join), or a constant."""
+    window PE, or a `Windowed` max `Reduction`), a global pool (any other `Reduction` of the
+    stream), an op on beats (element-wise, a join), or a constant."""
     if op is source:
         em.source(op)
         return
@@ -303,6 +318,9 @@ def _dispatch(em: _StreamEmitter, op: Operation, source: Operation) -> None:
         return
     if isinstance(op, Windowed) and isinstance(op, Reduction):
         em.pool(op)
+        return
+    if isinstance(op, Reduction) and any(u in em.beat_of for u in op.operands):  # a global pool (dataflow-stream)
+        em.global_pool(op)
         return
     if any(u in em.beat_of for u in op.operands):
         em.elementwise(op)

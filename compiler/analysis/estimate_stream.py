@@ -1,7 +1,7 @@
 """Resource estimate of a stream design (io = stream): the constructs of
 `backends.verilog.stream` priced with the per-unit costs of `estimate.COEFFICIENTS`.
 
-Line-buffer stages: the line buffer (its untapped runs in SRL shift registers), the row /
+Global pools: the running and the finished value per channel. Line-buffer stages: the line buffer (its untapped runs in SRL shift registers), the row /
 column / phase counters, the partial results of a folded convolution, and the slots (the
 multiplier, shift-and-add or XNOR slots the whole-tensor window engine has); max pools a
 compare and select per tap. Element-wise ops on beats are the whole-tensor modules on one
@@ -42,6 +42,15 @@ def window_stage(m: ModuleView) -> Counter:
     return slots + Counter(register_bit=registers, select_bit=pixel_bits, window_control=1, stage_control=1)
 
 
+def global_stage(m: ModuleView) -> Counter:
+    """A global sum / max pool: per channel the running value and the finished result
+    (registers), an adder (sum) or a compare and select (max), and the first-beat select;
+    the beat count."""
+    bits = m.out_width * m.count
+    combine = Counter(compare_bit=bits, select_bit=bits) if m.is_max else Counter(fabric_adder_bit=bits)
+    return combine + Counter(register_bit=2 * bits + m.index_width + 1, select_bit=bits, stage_control=1)
+
+
 def collector(m: ModuleView) -> Counter:
     """The collector: the tensor's registers, written pixel by pixel (a write enable per pixel),
     its pixel index and full flag."""
@@ -78,6 +87,8 @@ def stream_tallies(module: ModuleOp) -> tuple[StreamView, dict[str, Counter]]:
         name = m.module[len(prefix):]
         if m.kind == "stream/window":
             tallies[name] = window_stage(m)
+        elif m.kind == "stream/global":
+            tallies[name] = global_stage(m)
         elif m.kind == "stream/collect":  # with its FIFO (the module is `<fifo>_col`)
             name = name.removesuffix("_col")
             tallies[name] = tallies.get(name, Counter()) + collector(m)

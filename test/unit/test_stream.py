@@ -221,6 +221,41 @@ def test_padded_max_pool_streams(tmp_path):
     assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
 
 
+@pytest.mark.requires("g++", "verilator")
+@pytest.mark.parametrize("pool", ["GlobalAveragePool", "GlobalMaxPool"])
+def test_global_pools_stream(tmp_path, pool):
+    """A global average / max pool after a convolution is a stream stage (`global`): it sums
+    or takes the max of each channel over the sample's beats and sends one beat (the average's
+    scale and cast run on that beat), so the collector takes one beat of C channels instead of
+    the whole map; fixed == C-sim == RTL on the predicted schedule without stall, and
+    `verilator --lint-only -Wall` finds nothing."""
+    rng = np.random.default_rng(15)
+    nodes = [
+        helper.make_node("Conv", ["input", "W1", "B1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node(pool, ["r1"], ["g"], name="gpool"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "W2", "B2"], ["output"], name="fc", transB=1),
+    ]
+    inits = [random_init(rng, "W1", 3, 1, 3, 3), random_init(rng, "B1", 3, scale=0.1),
+             random_init(rng, "W2", 4, 3, scale=0.5), random_init(rng, "B2", 4, scale=0.1)]
+    onnx.save(onnx_model(nodes, [("input", [1, 1, 6, 6])], [("output", [1, 4])], inits), tmp_path / "m.onnx")
+    design = nncc.compile(tmp_path / "m.onnx", tmp_path / "out")  # io auto: stream (a convolution)
+    assert design.report["io"] == {"style": "stream"}
+    kinds = {s["name"]: s["kind"] for s in design.report["stream"]["stages"]}
+    assert [k for k in kinds.values()] == ["source", "window", "global", "collect"]
+    collect = [f for f in _fifos(design) if f.collect is not None][0]
+    assert collect.beats.value.data == 1 and collect.width.value.data == 3 * 16
+    x = np.random.default_rng(8).standard_normal((60, 1, 6, 6)).astype(np.float32)
+    fixed = design.predict(x, engine="fixed")
+    assert np.unique(fixed).size > 100
+    assert np.array_equal(fixed, design.predict(x, engine="csim"))
+    assert np.array_equal(fixed, design.run_rtl(x)["output"])
+    stats, schedule = design.rtl_stats, design.report["schedule"]
+    assert (stats["latency"], stats["ii"], stats["stalls"]) == (schedule["latency_cycles"], schedule["ii_cycles"], 0)
+    assert "%Warning" not in _lint(design.folder / "verilog", design.top)
+
+
 def test_io_option_in_config_and_pipeline(tmp_path):
     from nncc.compiler.config import read_config
     from nncc.compiler.pipelines import build_dataflow_to_emit
