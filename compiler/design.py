@@ -236,8 +236,9 @@ def compile(  # noqa: A001 - the public name users expect
     Keyword options are those of `CompileOptions` (width, weight_width, rounding,
     overflow, margin_bits, mode, table_bits, segments, pot_slopes, order, reuse_factor,
     xnor_simd, target_ii, io, top, part, clock_ns, calibration_samples, pot_bits, pot_terms,
-    pot_per_channel, pot_rounding, pot_compensation, pot_prune, shift_share, shift_all);
-    they override the config file.
+    pot_per_channel, pot_rounding, pot_compensation, pot_prune, shift_share, shift_all, the
+    sparse_* and fmap_* options, ...: every field); they override the config file. ``io``
+    defaults to `auto` (stream for a model with convolutions whose front can be streamed).
     """
     unknown = sorted(set(options) - set(CompileOptions.__dataclass_fields__) - {"layers", "op_types"})
     if unknown:
