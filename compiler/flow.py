@@ -184,8 +184,9 @@ def compile_model(
     from nncc.compiler.analysis.complexity import stage_metrics
 
     stages = {"float": stage_metrics(float_module, 32)}
-    pot_passes = ([*build_nn_sparse(options), *build_nn_pot_quant(options), *build_nn_compress(options)]
-                  if pipeline is None else [])
+    # the `nn`-level techniques run before calibration, with or without a `pipeline` (which
+    # replaces the lowering after calibration)
+    pot_passes = [*build_nn_sparse(options), *build_nn_pot_quant(options), *build_nn_compress(options)]
     inputs, source = calibration_inputs(float_module, calibration, options.calibration_samples)
     with progress.status("measuring the original model on the calibration data"):
         reference, reference_source = reference_outputs(model, float_module, inputs)
