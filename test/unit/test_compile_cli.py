@@ -598,13 +598,3 @@ def test_python_api_temporary_folder_and_config(tmp_path):
     assert {e["name"]: e for e in design.report["layers"]}[LAYER]["type"] == "q<10,5>"
     shutil.rmtree(design.folder.parent)
 
-
-def test_pipeline_keeps_the_nn_level_techniques(tmp_path):
-    """`--pipeline` replaces the lowering after calibration only: `--pot` still quantizes the
-    weights before calibration (its fidelity stage and report section are there)."""
-    proc = nncc_cli("compile", MLP, "-o", tmp_path / "out", "-q", "--pot", "4", "--pipeline", "nn-to-emit",
-                    "--target", "hls-cpp")
-    assert proc.returncode == 0, proc.stderr
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert [s["stage"] for s in report["fidelity"]["stages"]][:2] == ["float", "pot_quantized"]
-    assert report["pot_quant"] and (tmp_path / "out" / "float.mlir").is_file()

@@ -87,3 +87,17 @@ def test_compile_print_pipeline_replays_with_nncc_opt(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert replay.returncode == 0, replay.stderr
     assert replay.stdout.strip() == (out / "design.mlir").read_text().strip()
+
+
+def test_pipeline_keeps_the_nn_level_techniques(tmp_path):
+    """`nncc compile --pipeline` replaces the lowering after calibration only: `--pot` still
+    quantizes the weights before calibration (its fidelity stage and report section are there)."""
+    import json
+
+    proc = subprocess.run([str(BIN / "nncc"), "compile", str(FIXTURES / "mlp.onnx"), "-o", str(tmp_path / "out"), "-q",
+                           "--pot", "4", "--pipeline", "nn-to-emit", "--target", "hls-cpp"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [s["stage"] for s in report["fidelity"]["stages"]][:2] == ["float", "pot_quantized"]
+    assert report["pot_quant"] and (tmp_path / "out" / "float.mlir").is_file()
