@@ -597,4 +597,3 @@ def test_python_api_temporary_folder_and_config(tmp_path):
     assert design.folder.is_dir() and (design.folder / "report.json").is_file()
     assert {e["name"]: e for e in design.report["layers"]}[LAYER]["type"] == "q<10,5>"
     shutil.rmtree(design.folder.parent)
-
