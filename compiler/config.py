@@ -48,7 +48,7 @@ Config file (TOML shown; YAML with the same structure works when PyYAML is insta
     fmap_compress = ["/relu/Relu"]  # ONNX nodes whose output maps get an 8x8 DCT encoder / decoder
     fmap_block = 8                # DCT block size B: 2 | 4 | 8
     fmap_bits = 8                 # bits of each kept DCT coefficient
-    fmap_keep = 14                # keep the coefficients with u + v <= fmap_keep (2 (B - 1): all)
+    fmap_keep = -1                # keep the coefficients with u + v <= fmap_keep (-1: all)
     fmap_table = "jpeg"           # quantisation steps per coefficient: jpeg | flat
     fmap_quality = 50             # JPEG quality of the jpeg table (1..100)
 
@@ -141,7 +141,7 @@ class CompileOptions:
     fmap_compress: tuple = ()
     fmap_block: int = 8
     fmap_bits: int = 8
-    fmap_keep: int = 14
+    fmap_keep: int = -1
     fmap_table: str = "jpeg"
     fmap_quality: int = 50
     min_agreement: float = 0.98
@@ -183,7 +183,7 @@ RANGES = {
     "sparse_cluster": (0, 1 << 16), "target_ii": (0, 1 << 20),
     "calibration_samples": (1, 1_000_000),
     "pot_bits": (0, 8), "pot_terms": (1, 4), "complex_products": (3, 4),
-    "fmap_bits": (2, 32), "fmap_keep": (0, 14), "fmap_quality": (1, 100),
+    "fmap_bits": (2, 32), "fmap_keep": (-1, 14), "fmap_quality": (1, 100),
 }
 
 

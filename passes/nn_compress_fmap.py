@@ -14,7 +14,7 @@ value an ONNX node produces, a feature map N x C x H x W, is replaced by
 3. an `nn.gather` putting each block's pixels back in place (and cutting the padding).
 
 Every later user of the value reads the decoder's result. The coefficients kept are those
-with u + v <= ``keep`` (a zonal mask, 0..2(B - 1); 14 keeps all 64 of an 8 x 8 block), in
+with u + v <= ``keep`` (a zonal mask, 0..2(B - 1); -1, the default, keeps all B^2), in
 zig-zag order; ``table`` is `jpeg` (the JPEG luminance table scaled to ``quality`` 1..100 as
 libjpeg does; for B < 8 its entries at (8u / B, 8v / B)) or `flat`, normalised so that the DC
 step is 1. The encoder and decoder carry `nn.fmap_codec`
@@ -148,14 +148,14 @@ class NnCompressFmapPass(ModulePass):
     (see the module docstring).
 
     Options: edge (ONNX node name), block (B: 2, 4 or 8), bits (coefficient width, 2..32),
-    keep (zonal mask u + v <= keep, 0..2(B - 1)), table (`jpeg` | `flat`), quality (JPEG
+    keep (zonal mask u + v <= keep, 0..2(B - 1); -1: all), table (`jpeg` | `flat`), quality (JPEG
     quality 1..100)."""
 
     name = "nn-compress-fmap"
     edge: str = ""
     block: int = 8
     bits: int = 8
-    keep: int = 14
+    keep: int = -1
     table: str = "jpeg"
     quality: int = 50
 
@@ -167,8 +167,8 @@ class NnCompressFmapPass(ModulePass):
             problems.append(f"bits in [2, 32] (got {self.bits})")
         if self.block not in BLOCKS:
             problems.append(f"block 2, 4 or 8 (got {self.block})")
-        elif not 0 <= self.keep <= 2 * (self.block - 1):
-            problems.append(f"keep in [0, {2 * (self.block - 1)}] (got {self.keep})")
+        elif not -1 <= self.keep <= 2 * (self.block - 1):
+            problems.append(f"keep in [0, {2 * (self.block - 1)}] or -1 for all (got {self.keep})")
         if self.table not in TABLES:
             problems.append(f"table {' or '.join(TABLES)} (got '{self.table}')")
         if not 1 <= self.quality <= 100:
@@ -182,7 +182,8 @@ class NnCompressFmapPass(ModulePass):
         _, channels, height, width = x.type.get_shape()
         element = x.type.element_type
         block = self.block
-        enc, dec = codec_weights(self.table, self.quality, self.keep, block)
+        keep = 2 * (block - 1) if self.keep < 0 else self.keep
+        enc, dec = codec_weights(self.table, self.quality, keep, block)
         count = len(enc)
         pad_h, pad_w = -height % block, -width % block
         enc_w = ConstantOp(to_dense(np.tile(enc, (channels, 1, 1))[:, None], element))
@@ -193,7 +194,7 @@ class NnCompressFmapPass(ModulePass):
         reorder = GatherOp(decoder.output, block_order_table(channels, height, width, block).tolist(), shape)
         encoder.attributes[PRECISION_ATTR] = DictionaryAttr({"width": IntegerAttr(self.bits, i64)})
         for role, layer in (("encode", encoder), ("decode", decoder)):
-            layer.attributes[CODEC_ATTR] = _codec_attr(self.edge, role, block, self.table, self.quality, self.keep,
+            layer.attributes[CODEC_ATTR] = _codec_attr(self.edge, role, block, self.table, self.quality, keep,
                                                        self.bits, count)
         new = [(enc_w, "dct_encode"), (encoder, "dct_encode"), (dec_w, "dct_decode"), (decoder, "dct_decode"),
                (reorder, "dct_reorder")]

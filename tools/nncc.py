@@ -104,7 +104,7 @@ def _add_compile_arguments(p: argparse.ArgumentParser, shape_help: str) -> None:
     p.add_argument("--fmap-block", type=int, choices=(2, 4, 8), help="DCT block size (default 8)")
     p.add_argument("--fmap-bits", type=int, metavar="BITS", help="bits of each kept DCT coefficient (default 8)")
     p.add_argument("--fmap-keep", type=int, metavar="T",
-                   help="keep the DCT coefficients with u + v <= T, 0..2(B-1) (default 14: all of an 8x8 block)")
+                   help="keep the DCT coefficients with u + v <= T, 0..2(B-1) (default -1: all)")
     p.add_argument("--fmap-table", choices=("jpeg", "flat"), help="quantisation steps per coefficient (default jpeg)")
     p.add_argument("--fmap-quality", type=int, metavar="Q", help="JPEG quality 1..100 of the jpeg table (default 50)")
     p.add_argument("--min-agreement", type=float, metavar="FRACTION",

@@ -4,7 +4,7 @@
 
 // UNKNOWN: nn-compress-fmap: no node named '/nope' (nodes: /flat, /relu)
 // SHAPE: nn-compress-fmap: '/flat' is not a feature map N x C x H x W (shape [1, 16])
-// OPTIONS: nn-compress-fmap needs keep in [0, 6] (got 7); table jpeg or flat (got 'x')
+// OPTIONS: nn-compress-fmap needs keep in [0, 6] or -1 for all (got 7); table jpeg or flat (got 'x')
 
 func.func @main(%x: tensor<1x1x4x4xf32>) -> tensor<1x16xf32> {
   %r = nn.relu %x : tensor<1x1x4x4xf32> loc("/relu")

@@ -143,8 +143,8 @@ def _cli(*args) -> subprocess.CompletedProcess:
     (("--fmap-compress", "/relu", "--io", "stream"), "fmap_compress needs io = parallel"),
     (("--fmap-compress", "/nope"), "nn-compress-fmap: no node named '/nope' (nodes: "),
     (("--fmap-compress", "/fc"), "nn-compress-fmap: '/fc' is not a feature map N x C x H x W (shape [1, 4])"),
-    (("--fmap-compress", "/relu", "--fmap-keep", "20"), "--fmap-keep: fmap_keep must be an integer in [0, 14], got 20"),
-    (("--fmap-compress", "/relu", "--fmap-block", "4", "--fmap-keep", "9"), "needs keep in [0, 6] (got 9)"),
+    (("--fmap-compress", "/relu", "--fmap-keep", "20"), "--fmap-keep: fmap_keep must be an integer in [-1, 14], got 20"),
+    (("--fmap-compress", "/relu", "--fmap-block", "4", "--fmap-keep", "9"), "needs keep in [0, 6] or -1 for all (got 9)"),
     (("--fmap-compress", 'a"b'), "a node name with a quote or backslash cannot be named in a pass pipeline"),
 ])
 def test_bad_compression_options_are_user_errors(tmp_path, args, message):
