@@ -1,10 +1,10 @@
 """Resource estimate of a stream design (io = stream): the constructs of
 `backends.verilog.stream` priced with the per-unit costs of `estimate.COEFFICIENTS`.
 
-Global pools: the running and the finished value per channel. Line-buffer stages: the line buffer (its untapped runs in SRL shift registers), the row /
+Line-buffer stages: the line buffer (its untapped runs in SRL shift registers), the row /
 column / phase counters, the partial results of a folded convolution, and the slots (the
 multiplier, shift-and-add or XNOR slots the whole-tensor window engine has); max pools a
-compare and select per tap. Element-wise ops on beats are the whole-tensor modules on one
+compare and select per tap. Global pools: the running and the finished value per channel. Element-wise ops on beats are the whole-tensor modules on one
 pixel. FIFOs by memory: flip-flops and a read multiplexer, distributed RAM (RAM64M: 3 bits x
 64 words per 4 LUTs, or RAM32M: 6 x 32), or block RAM and a head register; each with its
 pointers and count. The collector holds the tensor it hands to the tail; the tail is the

@@ -5,10 +5,11 @@ coding and how far the decoded map is from the uncompressed one, on the calibrat
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
 from xdsl.ir import Operation
 
 from nncc.compiler.analysis.fidelity import report_number
+from nncc.compiler.analysis.stream_report import plain_dict
 from nncc.dialects import dataflow, fixed
 from nncc.dialects.fixed import semantics as fm
 from nncc.dialects.interfaces import layer_label
@@ -17,10 +18,7 @@ from nncc.dialects.nn.attrs import CODEC_ATTR
 
 def _codec(op: Operation) -> dict | None:
     attr = op.attributes.get(CODEC_ATTR)
-    if not isinstance(attr, DictionaryAttr):
-        return None
-    return {k: v.data if isinstance(v, StringAttr) else v.value.data if isinstance(v, IntegerAttr) else v
-            for k, v in attr.data.items()}
+    return plain_dict(attr) if isinstance(attr, DictionaryAttr) else None
 
 
 def _per_sample(value) -> int:

@@ -9,7 +9,8 @@ from nncc.dialects.dataflow_stream import STREAM_FIFO_ATTR, STREAM_SCHEDULE_ATTR
 from nncc.dialects.emit import emitted_name
 
 
-def _plain(attr: DictionaryAttr) -> dict:
+def plain_dict(attr: DictionaryAttr) -> dict:
+    """A dictionary attribute of integers and strings as a Python dict (other values as text)."""
     return {k: (v.value.data if isinstance(v, IntegerAttr) else v.data if isinstance(v, StringAttr) else str(v))
             for k, v in attr.data.items()}
 
@@ -23,10 +24,10 @@ def stream_section(design: ModuleOp) -> dict | None:
     for op in design.walk():
         stage = op.attributes.get(STREAM_STAGE_ATTR)
         if isinstance(stage, DictionaryAttr):
-            stages.append({"name": emitted_name(op), **_plain(stage)})
+            stages.append({"name": emitted_name(op), **plain_dict(stage)})
         if isinstance(op, FifoOp):
             depth, width = op.depth.value.data, op.width.value.data
             fifos.append({"name": emitted_name(op), "depth": depth, "width_bits": width, "bits": depth * width, "memory": op.memory_kind,
                           "beats_per_sample": op.beats.value.data, "collect": op.collect is not None,
-                          **_plain(op.attributes[STREAM_FIFO_ATTR])})
-    return {"schedule": _plain(schedule), "stages": stages, "fifos": fifos}
+                          **plain_dict(op.attributes[STREAM_FIFO_ATTR])})
+    return {"schedule": plain_dict(schedule), "stages": stages, "fifos": fifos}
