@@ -165,6 +165,12 @@ def emission_options(module: ModuleOp) -> EmitOptionsAttr | None:
     return options if isinstance(options, EmitOptionsAttr) else None
 
 
+def is_stream_design(module: ModuleOp) -> bool:
+    """Whether the module's emission options say `io = stream`."""
+    options = emission_options(module)
+    return options is not None and options.io_style == IoStyle.STREAM
+
+
 def emitted_name(op) -> str | None:
     """The op's identifier (`emit.name`), or None when it has none."""
     name = op.attributes.get(NAME_ATTR)

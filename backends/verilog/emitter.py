@@ -38,7 +38,7 @@ from nncc.dialects.dataflow import (
 from nncc.dialects.dense import from_dense
 from nncc.dialects.fixed import FixedType
 from nncc.dialects.interfaces import ElementFunction, ElementKernel, IndexMap, MacLayer, PopcountLayer, Reduction, Stateful
-from nncc.dialects.emit import NAME_ATTR, IoStyle, emission_options
+from nncc.dialects.emit import NAME_ATTR, emission_options, is_stream_design
 from nncc.dialects.sparse_plan import cluster_members, clusters_of, pe_taps
 
 LIBRARY = "nncc_lib.v"
@@ -486,16 +486,14 @@ def design_view(module: ModuleOp, compact: bool = False) -> DesignView:
     """The views of a prepared, tiled, planned module; ``compact`` prints the multiplier PEs'
     text instead of their per-term slot views. A stream design (io = stream) has no such
     view: `stream.stream_view` prints it."""
-    options = emission_options(module)
-    if options is not None and options.io_style == IoStyle.STREAM:
+    if is_stream_design(module):
         raise VerilogEmissionError("a stream design has no whole-tensor design view: `stream.stream_view` prints it")
     return _Emitter(module, compact).run()
 
 
 def emit_project(module: ModuleOp) -> dict[str, str]:
     """File name -> text: `<top>.v`, the testbench `tb.v` and the support library."""
-    options = emission_options(module)
-    if options is not None and options.io_style == IoStyle.STREAM:
+    if is_stream_design(module):
         from nncc.backends.verilog.stream import emit_stream_project
 
         return emit_stream_project(module)

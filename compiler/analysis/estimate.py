@@ -563,9 +563,10 @@ def module_tallies(module: ModuleOp) -> tuple[DesignView, dict[str, Counter]]:
     """The design's view and, per Verilog module (by its emit.name; TOP_GROUP for the top
     module's own logic), the tally of its constructs (a stream design: `estimate_stream`)."""
     from nncc.backends.verilog.emitter import design_view
-    from nncc.compiler.analysis.estimate_stream import is_stream, stream_tallies
+    from nncc.compiler.analysis.estimate_stream import stream_tallies
+    from nncc.dialects.emit import is_stream_design
 
-    if is_stream(module):
+    if is_stream_design(module):
         return stream_tallies(module)
     view = design_view(module)
     prefix = f"{view.top}__"

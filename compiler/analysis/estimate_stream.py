@@ -22,7 +22,6 @@ from nncc.backends.verilog.stream import StreamView, stream_view
 from nncc.backends.verilog.views import ModuleView
 from nncc.compiler.analysis import estimate as est
 from nncc.dialects.dataflow import bram_blocks
-from nncc.dialects.emit import IoStyle, emission_options
 
 
 def window_stage(m: ModuleView) -> Counter:
@@ -69,12 +68,6 @@ def fifo(depth: int, width: int, memory: str) -> Counter:
         luts = 4 * min(math.ceil(width / 3) * math.ceil(depth / 64), math.ceil(width / 6) * math.ceil(depth / 32))
         return control + Counter(lutram_lut=luts)
     return control + Counter(bram=bram_blocks(width, depth), register_bit=width)
-
-
-def is_stream(module: ModuleOp) -> bool:
-    """Whether the module is a stream design (`#emit.options<... io = stream>`)."""
-    options = emission_options(module)
-    return options is not None and options.io_style == IoStyle.STREAM
 
 
 def stream_tallies(module: ModuleOp) -> tuple[StreamView, dict[str, Counter]]:
